@@ -1,0 +1,87 @@
+"""The command line: `python -m pipeline templates|demo|validate|intake|run|build|bench`.
+
+Each subcommand's work lives in its own module; this file only parses arguments and maps
+failures to exit codes (0 ok, 1 errors in the data, 2 usage or environment problem).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+EXIT_OK, EXIT_DATA_ERRORS, EXIT_USAGE = 0, 1, 2
+
+# subcommand -> "module:function"; each function takes the parsed Namespace and returns an exit code
+COMMANDS = {
+    "templates": "pipeline.excel.blank:templates_command",
+    "demo": "pipeline.demo:demo_command",
+    "validate": "pipeline.validation:validate_command",
+    "intake": "pipeline.intake:intake_command",
+    "run": "pipeline.run:run_command",
+    "build": "pipeline.build:build_command",
+    "bench": "pipeline.bench:bench_command",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's own exit code is 2 too; say it in Chinese
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"参数错误:{message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m pipeline", description="业务所长考核:模板、校验、计算与网站构建")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("templates", help="生成五个空白 Excel 模板")
+    p.add_argument("--out", default="input_templates", help="输出目录(默认 input_templates)")
+    p.add_argument("--check", action="store_true", help="只检查已有模板是否与表单定义一致")
+
+    p = sub.add_parser("demo", help="用模板填写一套示例数据")
+    p.add_argument("--out", required=True, help="输出的数据目录")
+    p.add_argument("--offices", type=int, default=12, help="业务所数量(默认 12)")
+    p.add_argument("--years", type=int, nargs="+", default=[2025, 2026], help="年份(默认 2025 2026)")
+    p.add_argument("--seed", type=int, default=7, help="随机种子(默认 7)")
+
+    p = sub.add_parser("validate", help="校验数据目录中的全部工作簿")
+    p.add_argument("data_dir", help="数据目录(含 reference.xlsx 与 submissions/)")
+    p.add_argument("--json", dest="json_path", help="把校验结果写成 JSON 文件")
+    p.add_argument("--annotate", help="为有问题的工作簿写出标注副本的目录")
+    p.add_argument("--workers", type=int, default=0, help="并行进程数(默认按 CPU 核数)")
+
+    p = sub.add_parser("intake", help="把收到的文件按模板、所编号和期间归档到数据目录")
+    p.add_argument("inbox", help="收件目录")
+    p.add_argument("--data", required=True, help="数据目录")
+
+    p = sub.add_parser("run", help="校验并计算考核结果,写出 validation.json、scorecards.csv、hr-report.xlsx")
+    p.add_argument("data_dir", help="数据目录")
+    p.add_argument("--out", required=True, help="输出目录")
+    p.add_argument("--policy", help="政策配置文件(默认 pipeline/policy.yaml)")
+    p.add_argument("--workers", type=int, default=0, help="并行进程数(默认按 CPU 核数)")
+
+    p = sub.add_parser("build", help="构建网站到 site/")
+    p.add_argument("--data", help="数据目录(默认使用内置示例数据)")
+    p.add_argument("--keep-going", action="store_true", help="有错误时仍发布:有误的所-期间标为“数据有误”")
+    p.add_argument("--site", default="site", help="网站输出目录(默认 site)")
+    p.add_argument("--policy", help="政策配置文件(默认 pipeline/policy.yaml)")
+    p.add_argument("--workers", type=int, default=0, help="并行进程数(默认按 CPU 核数)")
+
+    p = sub.add_parser("bench", help="在合成的大规模数据上测量性能")
+    p.add_argument("--offices", type=int, default=1000, help="业务所数量(默认 1000)")
+    p.add_argument("--cache", default=".bench", help="合成数据与缓存目录(默认 .bench)")
+    p.add_argument("--out", default="docs/performance.md", help="结果页(默认 docs/performance.md)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments and run one subcommand; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    module_name, func_name = COMMANDS[args.command].split(":")
+    func = getattr(importlib.import_module(module_name), func_name)
+    try:
+        return int(func(args) or 0)
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return 130

@@ -1,0 +1,206 @@
+"""Findings: what validation (and KPI computation) has to say about the data, as records.
+
+Checks *yield* findings; they are never raised. A broken file becomes a finding at the workbook
+boundary. Every finding's code comes from the one CATALOGUE below, whose Chinese titles, message
+templates and fixes also render the handbook's 常见错误 page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+ERROR = "error"
+WARNING = "warning"
+INFO = "info"
+SEVERITIES = (ERROR, WARNING, INFO)
+SEVERITY_LABELS = {ERROR: "错误", WARNING: "警告", INFO: "提示"}
+
+
+@dataclass(frozen=True)
+class Code:
+    """One kind of finding: its code, default severity, Chinese title, message template and fix."""
+
+    code: str
+    severity: str
+    title: str
+    template: str  # str.format template over the finding's `params`
+    fix: str  # how an office head or HR fixes it
+    scope: str = "cell"  # file | sheet | row | cell | dataset
+
+
+def _codes(*codes: Code) -> dict[str, Code]:
+    return {c.code: c for c in codes}
+
+
+# The one catalogue. Append new codes; never reuse a code for a different meaning.
+CATALOGUE: dict[str, Code] = _codes(
+    # --- file level -------------------------------------------------------------------------
+    Code("file-unreadable", ERROR, "文件无法读取", "无法读取文件:{reason}",
+         "确认文件没有损坏,用 Excel 或 WPS 打开后另存为 .xlsx 再提交。", "file"),
+    Code("file-not-xlsx", ERROR, "不是 xlsx 文件", "文件不是有效的 .xlsx 工作簿:{reason}",
+         "请从网站下载模板,在 Excel 或 WPS 中填写后保存为“Excel 工作簿(*.xlsx)”。", "file"),
+    Code("file-truncated", ERROR, "文件不完整", "文件不完整或已损坏(可能上传中断):{reason}",
+         "重新保存并重新提交完整的文件。", "file"),
+    Code("file-encrypted", ERROR, "文件已加密", "文件已加密或设置了打开密码,无法读取",
+         "在 Excel 中取消“用密码进行加密”后重新保存提交。", "file"),
+    Code("file-xls", ERROR, "旧版 .xls 格式", "文件实际是旧版 Excel 97-2003(.xls)格式,只是改了扩展名",
+         "在 Excel 中“另存为”→“Excel 工作簿(*.xlsx)”后提交。", "file"),
+    Code("file-macro", ERROR, "含宏的工作簿", "文件是启用宏的工作簿(.xlsm),不接受含宏的文件",
+         "在 Excel 中“另存为”→“Excel 工作簿(*.xlsx)”(不含宏)后提交。", "file"),
+    Code("file-empty", ERROR, "空文件", "文件为空(0 字节)或不含任何工作表",
+         "重新保存并提交填写好的模板。", "file"),
+    Code("file-strict-ooxml", ERROR, "严格 Open XML 格式", "文件以“严格 Open XML”格式保存,无法读取",
+         "在 Excel 中“另存为”→“Excel 工作簿(*.xlsx)”(不要选“Strict Open XML 电子表格”)。", "file"),
+    Code("file-too-large", ERROR, "文件超出限制", "文件超出处理限制:{reason}",
+         "文件中可能有大量空白格式或异常内容。请把数据复制到新下载的模板中再提交。", "file"),
+    Code("file-xml-unsafe", ERROR, "文件包含不安全内容", "文件的内部 XML 含有不允许的结构:{reason}",
+         "请把数据复制到新下载的模板中再提交。", "file"),
+    Code("file-timeout", ERROR, "读取超时", "读取文件超时(超过 {seconds} 秒)",
+         "文件可能异常庞大。请把数据复制到新下载的模板中再提交。", "file"),
+    # --- template identity --------------------------------------------------------------------
+    Code("template-unknown", ERROR, "无法识别的模板", "无法识别模板:{reason}",
+         "请从网站下载最新模板填写,不要新建工作簿或删除隐藏的说明信息。", "file"),
+    Code("template-outdated", ERROR, "模板版本过旧", "模板版本为 {seen},当前版本为 {current}",
+         "从网站下载 {current} 版模板,把数据复制过去后重新提交。", "file"),
+    Code("template-modified", WARNING, "模板结构被改动", "模板的表头或工作表被手工改动:{reason}",
+         "不要改动表头;请使用网站上下载的原始模板。", "file"),
+    Code("sheet-missing", ERROR, "缺少工作表", "缺少工作表“{sheet}”",
+         "请使用网站上下载的模板,不要删除或重命名工作表。", "sheet"),
+    Code("header-renamed", ERROR, "表头被改名", "第 {column} 列表头应为“{expected}”,实际为“{seen}”",
+         "把表头改回“{expected}”,或使用新下载的模板。", "cell"),
+    Code("header-missing", ERROR, "缺少列", "缺少列“{expected}”",
+         "恢复被删除的列,或使用新下载的模板。", "sheet"),
+    Code("header-reordered", ERROR, "列顺序被改动", "列“{expected}”应在第 {column} 列,实际在第 {seen} 列",
+         "按模板恢复列的顺序。", "cell"),
+    Code("header-extra", WARNING, "多出的列", "多出的列“{seen}”不属于模板,其内容将被忽略",
+         "删除多出的列;如需备注请写在模板规定的列中。", "cell"),
+    # --- identity and folders -----------------------------------------------------------------
+    Code("cover-missing", ERROR, "封面未填写", "封面的“{label}”未填写",
+         "在“封面”工作表 B 列填写{label}。", "cell"),
+    Code("office-unknown", ERROR, "未知的所编号", "所编号“{seen}”不在人力资源部的业务所名单中",
+         "核对所编号;新设业务所请联系人力资源部加入名单。", "cell"),
+    Code("period-malformed", ERROR, "期间格式错误", "期间应为“2026Q1”这样的格式,实际为“{seen}”",
+         "按“年份+Q+季度”填写,如 2026Q1。", "cell"),
+    Code("identity-mismatch", ERROR, "内容与文件夹不一致",
+         "封面的{label}为“{seen}”,但文件位于“{expected}”文件夹",
+         "核对封面;若封面正确,请把文件放到正确的文件夹。", "cell"),
+    Code("submission-duplicate", ERROR, "重复提交", "同一业务所同一期间提交了两份“{form}”:{other}",
+         "只保留一份,删除另一份。", "file"),
+    Code("file-misplaced", ERROR, "文件位置不符合约定", "文件不在约定的位置:{reason}",
+         "按 submissions/期间/所编号/模板.xlsx 放置文件,或用 intake 命令自动归档。", "file"),
+    # --- cells --------------------------------------------------------------------------------
+    Code("required-blank", ERROR, "必填项为空", "“{column}”为必填项,不能为空",
+         "填写该单元格。", "cell"),
+    Code("type-number", ERROR, "应为数字", "“{column}”应为{expected},实际为“{seen}”",
+         "填写阿拉伯数字,不要带单位或文字。", "cell"),
+    Code("type-integer", ERROR, "应为整数", "“{column}”应为{expected},实际为“{seen}”",
+         "填写整数。", "cell"),
+    Code("type-date", ERROR, "应为日期", "“{column}”应为日期(如 2026-03-05),实际为“{seen}”",
+         "用日期格式填写,如 2026-03-05。", "cell"),
+    Code("type-text", ERROR, "文本过长", "“{column}”最多 {max_length} 个字,实际 {length} 个字",
+         "精简内容。", "cell"),
+    Code("choice-invalid", ERROR, "不在可选范围内", "“{column}”应为以下之一:{choices};实际为“{seen}”",
+         "从单元格的下拉列表中选择。", "cell"),
+    Code("out-of-range", ERROR, "超出范围", "“{column}”应为{expected},实际为 {seen}",
+         "核对数值。", "cell"),
+    Code("duplicate-id", ERROR, "编号重复", "“{column}”的值“{seen}”在第 {first_row} 行已出现过",
+         "每个编号只能出现一次;合并或删除重复的行。", "cell"),
+    Code("formula-no-value", ERROR, "公式没有计算结果",
+         "单元格是公式但没有保存计算结果(文件可能不是用 Excel/WPS 保存的)",
+         "在 Excel 或 WPS 中打开文件、确认公式结果后保存,或直接填写数值。", "cell"),
+    Code("excel-error", ERROR, "单元格为错误值", "单元格的值是 Excel 错误值 {seen}",
+         "修正公式或直接填写数值。", "cell"),
+    Code("value-normalised", INFO, "已自动规范化", "“{column}”的“{seen}”已按“{normalised}”读取",
+         "无需处理;如读取有误请修改原值。", "cell"),
+    # --- cross-field, cross-file and reference rules ------------------------------------------
+    Code("rule-not-before", ERROR, "日期先后不合理", "{rule}:{column}为 {seen},{other_column}为 {other}",
+         "核对两个日期。", "cell"),
+    Code("rule-not-above", ERROR, "数值关系不合理", "{rule}:{column}为 {seen},{other_column}为 {other}",
+         "核对两个数值。", "cell"),
+    Code("rule-required-when", ERROR, "缺少关联信息", "{rule}",
+         "补填该单元格,或修改状态。", "cell"),
+    Code("roster-left-before-period", WARNING, "名册中有已离职成员",
+         "该成员在本季度开始前({seen})已离职,不计入本季度人数(可能是沿用了上季度的名册)",
+         "从本季度名册中删除本季度开始前已离职的成员。", "row"),
+    Code("roster-joined-after-period", WARNING, "名册中有期后入职成员",
+         "该成员的入职日期 {seen} 晚于本季度末,不计入本季度人数",
+         "核对入职日期。", "row"),
+    Code("project-client-unknown", WARNING, "项目的客户不在客户表中",
+         "客户编号“{seen}”不在本期客户表中", "核对客户编号,或在客户表中补充该客户。", "cell"),
+    Code("reference-no-target", ERROR, "缺少季度目标",
+         "业务所 {office} 有 {period} 的提交,但《季度目标》中没有该季度的目标",
+         "人力资源部在 reference.xlsx 的《季度目标》中补充该行。", "dataset"),
+    Code("reference-missing", ERROR, "缺少基础数据", "找不到人力资源部基础数据文件 reference.xlsx",
+         "把 reference.xlsx 放在数据目录的根目录下。", "file"),
+    Code("reference-duplicate-target", ERROR, "季度目标重复",
+         "业务所 {office} 的 {period} 目标重复出现(第 {first_row} 行已有)",
+         "每个业务所每个季度只保留一行目标。", "row"),
+    Code("reference-target-unknown-office", ERROR, "目标中的所编号未知",
+         "《季度目标》中的所编号“{seen}”不在《业务所》表中", "核对所编号,或在《业务所》表中补充该所。", "cell"),
+    Code("submission-missing", WARNING, "未提交", "业务所 {office} 未提交 {period} 的“{form}”",
+         "所长尽快提交该模板。", "dataset"),
+    # --- KPI computation ----------------------------------------------------------------------
+    Code("kpi-not-available", WARNING, "指标无法计算", "{office} {period} 的{kpi}无法计算:{reason}",
+         "核对相关数据;该指标的权重将按比例分配给其他指标。", "dataset"),
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One observation about the data: where it is, what is wrong, and what was seen."""
+
+    code: str
+    severity: str
+    message: str  # Chinese; never contains a value of a private (PII/salary) column
+    file: str = ""  # path relative to DATA_DIR, '/'-separated
+    sheet: str = ""
+    cell: str = ""  # A1 address, e.g. "G7"
+    row: int | None = None
+    column: str = ""  # the column label
+    value: str | None = None  # what was seen (as text), None when private or not applicable
+    office_id: str = ""
+    period: str = ""
+
+    @property
+    def title(self) -> str:
+        return CATALOGUE[self.code].title
+
+    @property
+    def place(self) -> str:
+        """`file › sheet › cell` as shown to people."""
+        parts = [p for p in (self.file, self.sheet, self.cell or (f"第 {self.row} 行" if self.row else "")) if p]
+        return " › ".join(parts)
+
+    def display(self) -> str:
+        """The one-line Chinese text of STYLE rule 4: place, then message."""
+        return f"{self.place}:{self.message}" if self.place else self.message
+
+    def sort_key(self) -> tuple:
+        return (self.file, self.sheet, self.row or 0, self.cell, self.code, self.message)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def finding(code: str, *, severity: str | None = None, private: bool = False, **where_and_params: Any) -> Finding:
+    """Build a Finding from the catalogue, rendering its message from keyword params.
+
+    `where` keywords (file, sheet, cell, row, column, office_id, period, value) go on the record;
+    everything else fills the message template. With `private=True` the value is withheld from
+    both the record and the message, since it comes from a PII or salary column.
+    """
+    entry = CATALOGUE[code]
+    where_keys = ("file", "sheet", "cell", "row", "column", "office_id", "period", "value")
+    where = {k: where_and_params.pop(k) for k in where_keys if k in where_and_params}
+    params = dict(where_and_params)
+    params.setdefault("column", where.get("column", ""))
+    if private:
+        where["value"] = None
+        for key in ("seen", "normalised", "other"):
+            if key in params:
+                params[key] = "(个人信息,已隐藏)"
+    elif "value" in where and where["value"] is not None:
+        where["value"] = str(where["value"])
+    message = entry.template.format(**params)
+    return Finding(code=code, severity=severity or entry.severity, message=message, **where)

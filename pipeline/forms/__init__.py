@@ -1,0 +1,39 @@
+"""The form specs of the five workbooks, and the registry that looks them up."""
+
+from .clients import CLIENTS
+from .cover import COVER, COVER_SHEET, INSTRUCTIONS_SHEET, META_SHEET
+from .projects import PROJECTS
+from .recruitment import PASSING_RATINGS, RATINGS, RECRUITMENT
+from .reference import QUARTERS, REFERENCE
+from .spec import (
+    Choice,
+    Date,
+    Field,
+    Form,
+    Integer,
+    NotAbove,
+    NotBefore,
+    Number,
+    RequiredWhen,
+    Sheet,
+    Text,
+)
+from .training import TRAINING
+
+# The four forms each office submits every quarter, in the order they are shown.
+OFFICE_FORMS: tuple[Form, ...] = (RECRUITMENT, TRAINING, CLIENTS, PROJECTS)
+ALL_FORMS: tuple[Form, ...] = (*OFFICE_FORMS, REFERENCE)
+FORMS: dict[str, Form] = {f.id: f for f in ALL_FORMS}
+
+
+def get_form(form_id: str) -> Form:
+    """The form with this template_id; KeyError when unknown."""
+    return FORMS[form_id]
+
+
+__all__ = [
+    "ALL_FORMS", "CLIENTS", "COVER", "COVER_SHEET", "FORMS", "INSTRUCTIONS_SHEET", "META_SHEET",
+    "OFFICE_FORMS", "PASSING_RATINGS", "PROJECTS", "QUARTERS", "RATINGS", "RECRUITMENT",
+    "REFERENCE", "TRAINING", "Choice", "Date", "Field", "Form", "Integer", "NotAbove", "NotBefore",
+    "Number", "RequiredWhen", "Sheet", "Text", "get_form",
+]

@@ -1,0 +1,243 @@
+"""The vocabulary of form specs: field types, fields, sheets, cross-field rules and forms.
+
+A form spec is the single source of truth for an Excel form (template): generating the blank
+workbook, reading and validating a filled one, and the handbook's field reference all derive
+from it. Nothing here touches Excel.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from openpyxl.utils import get_column_letter
+
+# ---------------------------------------------------------------------------------------------
+# Field types
+
+
+@dataclass(frozen=True)
+class Text:
+    """Free text; `max_length` bounds what a cell may hold."""
+
+    max_length: int = 500
+    kind: str = "text"
+
+    def describe(self) -> str:
+        return "文本"
+
+
+@dataclass(frozen=True)
+class Integer:
+    """A whole number, optionally bounded (inclusive)."""
+
+    min: int | None = None
+    max: int | None = None
+    kind: str = "integer"
+
+    def describe(self) -> str:
+        return "整数" + _range_text(self.min, self.max, False)
+
+
+@dataclass(frozen=True)
+class Number:
+    """A decimal number, optionally bounded; `min_exclusive` makes the lower bound strict."""
+
+    min: float | None = None
+    max: float | None = None
+    min_exclusive: bool = False
+    kind: str = "number"
+
+    def describe(self) -> str:
+        return "数字" + _range_text(self.min, self.max, self.min_exclusive)
+
+
+@dataclass(frozen=True)
+class Date:
+    """A calendar date (date cell, Excel serial or text such as 2026-03-05)."""
+
+    kind: str = "date"
+
+    def describe(self) -> str:
+        return "日期(如 2026-03-05)"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One value from a fixed list (an Excel dropdown)."""
+
+    choices: tuple[str, ...] = ()
+    kind: str = "choice"
+
+    def describe(self) -> str:
+        return "选项:" + "、".join(self.choices)
+
+
+FieldType = Union[Text, Integer, Number, Date, Choice]
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def _range_text(lo: float | None, hi: float | None, lo_exclusive: bool) -> str:
+    if lo is not None and hi is not None:
+        return f",{_fmt(lo)}–{_fmt(hi)}"
+    if lo is not None:
+        return f",{'大于' if lo_exclusive else '不小于'} {_fmt(lo)}"
+    if hi is not None:
+        return f",不大于 {_fmt(hi)}"
+    return ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Fields, rules, sheets, forms
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of a data sheet (or one row of the cover sheet)."""
+
+    key: str  # English identifier used in code
+    label: str  # the exact Chinese header label
+    type: FieldType
+    required: bool = False
+    unique: bool = False
+    pii: bool = False  # personal data: never published, never echoed in findings
+    salary: bool = False  # salary data: HR's report only, never published
+    unit: str = ""
+    help: str = ""  # meaning, shown in 填写说明 and the header's input message
+    example: Any = None
+    width: int | None = None  # column width in Excel character units; derived when None
+
+    @property
+    def private(self) -> bool:
+        """True when values of this field must never reach the site or findings' text."""
+        return self.pii or self.salary
+
+    def describe(self) -> str:
+        """Chinese one-line description of the expected value."""
+        text = self.type.describe()
+        if self.unit:
+            text += f",单位:{self.unit}"
+        return text
+
+
+@dataclass(frozen=True)
+class NotBefore:
+    """Cross-field rule: date `field` must not be earlier than date `other` (blank passes)."""
+
+    field: str
+    other: str
+    severity: str = "error"
+
+    def describe(self, sheet: Sheet) -> str:
+        return f"{sheet.label(self.field)}不得早于{sheet.label(self.other)}"
+
+
+@dataclass(frozen=True)
+class NotAbove:
+    """Cross-field rule: number `field` must not exceed number `other` (blank passes)."""
+
+    field: str
+    other: str
+    severity: str = "error"
+
+    def describe(self, sheet: Sheet) -> str:
+        return f"{sheet.label(self.field)}不得大于{sheet.label(self.other)}"
+
+
+@dataclass(frozen=True)
+class RequiredWhen:
+    """Cross-field rule: `field` is required when `when` equals `value`."""
+
+    field: str
+    when: str
+    value: str
+    severity: str = "error"
+
+    def describe(self, sheet: Sheet) -> str:
+        return f"{sheet.label(self.when)}为“{self.value}”时必须填写{sheet.label(self.field)}"
+
+
+Rule = Union[NotBefore, NotAbove, RequiredWhen]
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A data sheet: one header row of field labels, data rows directly beneath."""
+
+    key: str
+    name: str  # the Chinese sheet name
+    fields: tuple[Field, ...]
+    rules: tuple[Rule, ...] = ()
+    help: str = ""
+
+    def field(self, key: str) -> Field:
+        for f in self.fields:
+            if f.key == key:
+                return f
+        raise KeyError(key)
+
+    def label(self, key: str) -> str:
+        return self.field(key).label
+
+    def column_letter(self, key: str) -> str:
+        """The A1 column letter of a field in a well-formed sheet."""
+        for index, f in enumerate(self.fields, start=1):
+            if f.key == key:
+                return get_column_letter(index)
+        raise KeyError(key)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(f.label for f in self.fields)
+
+
+@dataclass(frozen=True)
+class Form:
+    """A workbook form: its identity, cover fields (office forms only) and data sheets."""
+
+    id: str  # template_id, e.g. "clients"
+    title: str  # Chinese title, e.g. "客户开发与维护"
+    version: str  # template_version; bump when the structure changes
+    sheets: tuple[Sheet, ...]
+    cover: tuple[Field, ...] = ()
+    help: str = ""
+    history: tuple[str, ...] = field(default=())  # earlier versions, oldest first
+
+    @property
+    def filename(self) -> str:
+        return f"{self.id}.xlsx"
+
+    @property
+    def has_cover(self) -> bool:
+        return bool(self.cover)
+
+    def sheet(self, key_or_name: str) -> Sheet:
+        for s in self.sheets:
+            if key_or_name in (s.key, s.name):
+                return s
+        raise KeyError(key_or_name)
+
+    def structure(self) -> dict[str, Any]:
+        """What the structure hash covers: sheet names, header labels and field types."""
+        return {
+            "id": self.id,
+            "cover": [f.label for f in self.cover],
+            "sheets": [
+                {
+                    "name": s.name,
+                    "columns": [[f.label, f.type.kind, list(getattr(f.type, "choices", ()))] for f in s.fields],
+                }
+                for s in self.sheets
+            ],
+        }
+
+    @property
+    def structure_hash(self) -> str:
+        """A short stable hash of the structure, stored in every generated workbook."""
+        blob = json.dumps(self.structure(), ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
