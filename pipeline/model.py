@@ -211,6 +211,8 @@ class Results:
     policy: Any  # pipeline.policy.Policy
     dataset: Dataset
     scorecards: list[Scorecard] = field(default_factory=list)  # sorted by (period, office_id)
+    # findings of the assessment itself (kpi-not-available warnings); validation's stay in dataset
+    findings: list[Finding] = field(default_factory=list)
 
     def for_period(self, period: str) -> list[Scorecard]:
         return [s for s in self.scorecards if s.period == period]

@@ -61,6 +61,13 @@ class ExcellentHead:
     top_share: float
     min_count: int
 
+    @property
+    def description(self) -> str:
+        """The rule in Chinese for the handbook, rendered from the numbers so it cannot disagree."""
+        share = _num(round(self.top_share * 100, 6))
+        return (f"年度等级为{self.grade}的业务所中,按年度得分从高到低取前 {share}%(人数向下取整,"
+                f"至少 {self.min_count} 名),得分并列者一并授予。")
+
 
 @dataclass(frozen=True)
 class Promotion:

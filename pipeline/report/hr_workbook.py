@@ -1,0 +1,340 @@
+"""hr-report.xlsx: HR's consolidated workbook (scores, bonuses, honours, submissions, provenance).
+
+Salary data (bonus bases and amounts) appears here and nowhere else. Every string that came from
+the input is written as text (never a formula) through spreadsheet_safe. The file is byte-for-byte
+deterministic: fixed document dates and zip timestamps.
+
+Written with xlsxwriter rather than openpyxl: the provenance sheet alone has ~25 cells per office
+and quarter, and openpyxl's cell serialiser made a 1000-office report take about a minute
+(xlsxwriter: a few seconds). Tests reopen the file with openpyxl.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from ..findings import SEVERITY_LABELS
+from ..forms import OFFICE_FORMS
+from ..model import SCORED, STATUS_LABELS, Dataset, Results, Scorecard
+from ..validation import submission_matrix
+from .safe import spreadsheet_safe
+
+FIXED_DATE = datetime(2026, 1, 1)  # document properties: a constant, so reruns give identical bytes
+PERCENT, MONEY, SCORE, COEFFICIENT, INTEGER = "0.0%", "#,##0.00", "0.0", "0.000", "0"
+HEADER_FILL = "#DDEBF7"
+GRADE_FILLS = {"优秀": "#C6EFCE", "良好": "#DDEBF7", "合格": "#FFF2CC", "不合格": "#FFC7CE"}
+RATE_INFO = ("on_time_rate", "budget_variance")  # informational figures shown as percentages
+CHART_TOP = 30  # offices in the score chart: beyond that bars become unreadable
+SUBMISSION_LABELS = {"submitted": "已提交", "errors": "有错误", "missing": "未提交"}
+SUBMISSION_FILLS = {"已提交": "#C6EFCE", "有错误": "#FFC7CE", "未提交": "#FFEB9C"}
+# Text is only ever written with write_string; these options also stop write() from guessing.
+BOOK_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                "strings_to_numbers": False}
+
+
+class _Col:
+    """One column of a sheet: header, width, number format and how to get the value."""
+
+    def __init__(self, header: str, get, width: float = 12, fmt: str | None = None):
+        self.header, self.get, self.width, self.fmt = header, get, width, fmt
+
+
+def write_hr_report(results: Results, dataset: Dataset | None, path: str | Path,
+                    generated: datetime = FIXED_DATE) -> None:
+    """Write hr-report.xlsx for HR; `generated` becomes the document's dates."""
+    dataset = dataset or results.dataset
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, BOOK_OPTIONS)
+    book.set_properties({"title": "业务所长考核结果(人力资源部)", "author": "业务所长考核", "created": generated})
+    fmt = _Formats(book)
+    policy = results.policy
+    quarters = [c for c in results.scorecards if c.cycle == "quarterly"]
+    years = [c for c in results.scorecards if c.cycle == "annual"]
+    _table(book, fmt, "季度考核", _card_columns(policy, "quarterly"), quarters, grade_col="等级")
+    _table(book, fmt, "年度考核", _card_columns(policy, "annual") + [_Col("荣誉", lambda c: "、".join(c.honours), 30)],
+           years, grade_col="等级")
+    _table(book, fmt, "奖金", _bonus_columns(dataset), quarters, grade_col="等级")
+    _table(book, fmt, "荣誉与激励", _honour_columns(policy), [c for c in years if c.status == SCORED],
+           grade_col="等级")
+    _submissions(book, fmt, dataset)
+    _table(book, fmt, "指标来源", _source_columns(policy), list(_source_rows(results)))
+    _table(book, fmt, "校验问题", _finding_columns(), [*dataset.findings, *results.findings])
+    _charts(book, fmt, results)
+    book.close()
+    Path(path).write_bytes(buffer.getvalue())
+
+
+# ---------------------------------------------------------------------------------------------
+# Columns
+
+
+def _kpi(key: str, attr: str):
+    return lambda c: getattr(c.kpis[key], attr) if key in c.kpis else None
+
+
+def _identity() -> list[_Col]:
+    return [
+        _Col("期间", lambda c: c.period, 9),
+        _Col("所编号", lambda c: c.office_id, 9),
+        _Col("业务所名称", lambda c: c.office_name, 16),
+        _Col("所长", lambda c: c.head, 10),
+        _Col("区域", lambda c: c.region, 8),
+    ]
+
+
+def _card_columns(policy, cycle: str) -> list[_Col]:
+    cols = _identity() + [
+        _Col("状态", lambda c: STATUS_LABELS.get(c.status, c.status), 9),
+        _Col("说明", lambda c: c.status_reason, 30),
+        _Col("销售额(万元)", lambda c: c.sales, 13, MONEY),
+        _Col("销售目标(万元)", lambda c: c.sales_target, 13, MONEY),
+    ]
+    for kpi in policy.kpis.values():
+        cols.append(_Col(kpi.name, _kpi(kpi.key, "value"), 13, PERCENT if kpi.unit == "percent" else SCORE))
+    for key, name in policy.informational.items():  # unscored, for reference
+        fmt = PERCENT if key in RATE_INFO else INTEGER
+        cols.append(_Col(f"{name}(参考)", lambda c, k=key: c.informational.get(k), 12, fmt))
+    for kpi in policy.kpis.values():
+        if kpi.weight[cycle] > 0:
+            cols.append(_Col(f"{kpi.name}得分", _kpi(kpi.key, "score"), 11, SCORE))
+    for block, name in policy.blocks.items():
+        if any(k.weight[cycle] > 0 for k in policy.kpis_in_block(block)):
+            cols.append(_Col(f"{name}得分", lambda c, b=block: c.block_scores.get(b), 11, SCORE))
+    return cols + [
+        _Col("总分", lambda c: c.score, 8, SCORE),
+        _Col("等级", lambda c: c.grade, 8),
+        _Col("排名", lambda c: c.rank, 6, INTEGER),
+    ]
+
+
+def _bonus_columns(dataset: Dataset) -> list[_Col]:
+    def base(card: Scorecard):
+        office = dataset.reference.offices.get(card.office_id)
+        return office.bonus_base if office else None
+
+    return _identity() + [
+        _Col("状态", lambda c: STATUS_LABELS.get(c.status, c.status), 9),
+        _Col("总分", lambda c: c.score, 8, SCORE),
+        _Col("等级", lambda c: c.grade, 8),
+        _Col("奖金系数", lambda c: c.bonus_coefficient, 10, COEFFICIENT),
+        _Col("季度奖金基数(元)", base, 15, MONEY),
+        _Col("季度奖金(元)", lambda c: c.bonus_amount, 15, MONEY),
+    ]
+
+
+def _honour_columns(policy) -> list[_Col]:
+    names = [policy.special_award.name, policy.excellent_head.name, policy.promotion.name, policy.development.name]
+    return [
+        _Col("年度", lambda c: c.period, 8),
+        *_identity()[1:],
+        _Col("总分", lambda c: c.score, 8, SCORE),
+        _Col("等级", lambda c: c.grade, 8),
+        _Col("排名", lambda c: c.rank, 6, INTEGER),
+        *[_Col(n, lambda c, n=n: "是" if n in c.honours else "", 14) for n in names],
+    ]
+
+
+def _source_rows(results: Results):
+    """(card, kpi key, KpiResult, Source | None, note): one row per source of a quarterly KPI.
+
+    A year's KPI pools its quarters, whose rows already name every cell: it gets one row with
+    its own numerator and denominator and a pointer to them (repeating them would triple the sheet).
+    """
+    for card in results.scorecards:
+        for key, kpi in card.kpis.items():
+            if card.cycle == "annual":
+                yield card, key, kpi, None, f"{card.period}Q1–Q4 四个季度合计,各项来源见各季度的行"
+                continue
+            for src in kpi.sources or (None,):
+                yield card, key, kpi, src, src.what if src is not None else ""
+
+
+def _source_columns(policy) -> list[_Col]:
+    def src(attr: str):
+        return lambda r: getattr(r[3], attr) if r[3] is not None else None
+
+    return [
+        _Col("期间", lambda r: r[0].period, 9),
+        _Col("所编号", lambda r: r[0].office_id, 9),
+        _Col("业务所名称", lambda r: r[0].office_name, 16),
+        _Col("指标", lambda r: policy.kpis[r[1]].name, 14),
+        _Col("指标值", lambda r: r[2].value, 12, "0.0000"),
+        _Col("分子", lambda r: r[2].numerator, 12, "#,##0.00##"),
+        _Col("分母", lambda r: r[2].denominator, 12, "#,##0.00##"),
+        _Col("无法计算的原因", lambda r: r[2].reason, 22),
+        _Col("数据项", lambda r: r[4], 26),
+        _Col("文件", src("file"), 34),
+        _Col("工作表", src("sheet"), 10),
+        _Col("单元格", src("cells"), 12),
+        _Col("模板版本", src("template_version"), 9),
+        _Col("SHA-256", src("sha256"), 20),
+    ]
+
+
+def _finding_columns() -> list[_Col]:
+    return [
+        _Col("级别", lambda f: SEVERITY_LABELS.get(f.severity, f.severity), 7),
+        _Col("代码", lambda f: f.code, 22),
+        _Col("问题", lambda f: f.title, 18),
+        _Col("所编号", lambda f: f.office_id, 9),
+        _Col("期间", lambda f: f.period, 9),
+        _Col("文件", lambda f: f.file, 34),
+        _Col("工作表", lambda f: f.sheet, 10),
+        _Col("单元格", lambda f: f.cell or (f"第 {f.row} 行" if f.row else ""), 9),
+        _Col("列", lambda f: f.column, 12),
+        _Col("说明", lambda f: f.message, 60),
+        _Col("所见值", lambda f: f.value, 16),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Sheets
+
+
+class _Formats:
+    """xlsxwriter formats, created once per workbook and shared by every cell that uses them."""
+
+    def __init__(self, book: xlsxwriter.Workbook):
+        self.book = book
+        self.header = book.add_format({"bold": True, "bg_color": HEADER_FILL, "text_wrap": True, "valign": "vcenter"})
+        self._numbers: dict[str, Any] = {}
+        self._fills: dict[str, Any] = {}
+
+    def number(self, fmt: str | None):
+        if fmt is None:
+            return None
+        if fmt not in self._numbers:
+            self._numbers[fmt] = self.book.add_format({"num_format": fmt})
+        return self._numbers[fmt]
+
+    def fill(self, colour: str):
+        if colour not in self._fills:
+            self._fills[colour] = self.book.add_format({"bg_color": colour})
+        return self._fills[colour]
+
+
+def _table(book: xlsxwriter.Workbook, fmt: _Formats, title: str, cols: Sequence[_Col], rows: Sequence[Any],
+           grade_col: str | None = None):
+    """A sheet with a bold frozen header, formats, widths, an autofilter and grade colours."""
+    ws = book.add_worksheet(title)
+    for c, col in enumerate(cols):
+        ws.set_column(c, c, col.width)
+        ws.write_string(0, c, col.header, fmt.header)
+    formats = [fmt.number(col.fmt) for col in cols]
+    for r, row in enumerate(rows, start=1):
+        for c, col in enumerate(cols):
+            _write(ws, r, c, col.get(row), formats[c])
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, len(rows), len(cols) - 1)
+    _print_setup(ws)
+    ws.repeat_rows(0)
+    if grade_col is not None and rows:
+        _colour(ws, fmt, [c.header for c in cols].index(grade_col), len(rows), GRADE_FILLS)
+    return ws
+
+
+def _write(ws, r: int, c: int, value: Any, number_format) -> None:
+    """One cell: numbers as numbers, text always as text (never a formula) and injection-safe."""
+    if value is None or value == "":
+        return
+    if isinstance(value, bool):
+        ws.write_string(r, c, "是" if value else "")
+    elif isinstance(value, (int, float)):
+        if math.isfinite(value):
+            ws.write_number(r, c, value, number_format)
+    else:
+        ws.write_string(r, c, spreadsheet_safe(str(value)))
+
+
+def _print_setup(ws) -> None:
+    """Landscape A4, one page wide: HR prints these sheets."""
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+
+
+def _colour(ws, fmt: _Formats, col: int, count: int, fills: dict[str, str]) -> None:
+    """Conditional formatting: a fill per text value (the grade, or a submission state)."""
+    for text, colour in fills.items():
+        ws.conditional_format(1, col, max(count, 1), col, {"type": "cell", "criteria": "==", "value": f'"{text}"',
+                                                           "format": fmt.fill(colour)})
+
+
+def _submissions(book: xlsxwriter.Workbook, fmt: _Formats, dataset: Dataset) -> None:
+    """提交情况: each office × quarter × form — 已提交 / 有错误 / 未提交."""
+    matrix = submission_matrix(dataset)
+    cols = [
+        _Col("期间", lambda r: r[0], 9),
+        _Col("所编号", lambda r: r[1], 9),
+        _Col("业务所名称", lambda r: r[2], 16),
+        *[_Col(f.title, lambda r, i=i: r[3][i], 14) for i, f in enumerate(OFFICE_FORMS)],
+        _Col("未提交", lambda r: r[4], 40),
+    ]
+    rows = []
+    for period in sorted(matrix):
+        for office_id in sorted(matrix[period]):
+            office = dataset.reference.offices.get(office_id)
+            states = [SUBMISSION_LABELS.get(matrix[period][office_id].get(f.id, "missing"), "未提交")
+                      for f in OFFICE_FORMS]
+            absent = "、".join(f.title for f, s in zip(OFFICE_FORMS, states) if s == "未提交")
+            rows.append((period, office_id, office.name if office else "", states, absent))
+    ws = _table(book, fmt, "提交情况", cols, rows)
+    for i in range(len(OFFICE_FORMS)):
+        _colour(ws, fmt, 3 + i, len(rows), SUBMISSION_FILLS)
+
+
+def _charts(book: xlsxwriter.Workbook, fmt: _Formats, results: Results) -> None:
+    """图表: scores of the latest scored period (annual preferred) and its grade distribution."""
+    ws = book.add_worksheet("图表")
+    ws.set_column(0, 0, 18)
+    ws.set_column(1, 1, 10)
+    _print_setup(ws)
+    scored = [c for c in results.scorecards if c.status == SCORED]
+    years = [c.period for c in scored if c.cycle == "annual"]
+    latest = max(years) if years else max((c.period for c in scored), default=None)
+    if latest is None:
+        ws.write_string(0, 0, "暂无已评分的结果")
+        return
+    cards = sorted((c for c in scored if c.period == latest), key=lambda c: (-c.score, c.office_id))
+    label = f"{latest}年度" if len(latest) == 4 else latest
+    # the grade counts first (a short table), then every office's score below it
+    counts = Counter(c.grade for c in cards)
+    grades = [g.name for g in results.policy.grades]
+    ws.write_string(0, 0, "等级", fmt.header)
+    ws.write_string(0, 1, "业务所数", fmt.header)
+    for i, grade in enumerate(grades, start=1):
+        ws.write_string(i, 0, grade)
+        ws.write_number(i, 1, counts.get(grade, 0))
+    top = len(grades) + 2
+    ws.write_string(top, 0, f"业务所({label})", fmt.header)
+    ws.write_string(top, 1, "总分", fmt.header)
+    for r, c in enumerate(cards, start=top + 1):
+        ws.write_string(r, 0, spreadsheet_safe(c.office_name or c.office_id))
+        ws.write_number(r, 1, c.score, fmt.number(SCORE))
+    dist = book.add_chart({"type": "column"})
+    dist.add_series({"name": "业务所数", "categories": ["图表", 1, 0, len(grades), 0],
+                     "values": ["图表", 1, 1, len(grades), 1], "fill": {"color": "#4F81BD"}})
+    dist.set_title({"name": f"{label}等级分布"})
+    dist.set_legend({"none": True})
+    dist.set_y_axis({"major_unit": 1, "num_format": "0"})  # counts of offices: whole numbers
+    dist.set_size({"width": 620, "height": 300})
+    ws.insert_chart(0, 3, dist)
+    n = min(len(cards), CHART_TOP)  # the table lists every office; the chart its top
+    bar = book.add_chart({"type": "bar"})
+    bar.add_series({"name": "总分", "categories": ["图表", top + 1, 0, top + n, 0],
+                    "values": ["图表", top + 1, 1, top + n, 1], "fill": {"color": "#4F81BD"}})
+    bar.set_title({"name": f"{label}考核得分" + (f"(前 {n} 名)" if n < len(cards) else "")})
+    bar.set_legend({"none": True})
+    bar.set_x_axis({"name": "总分", "num_format": "0"})
+    # best office at the top; every office labelled
+    bar.set_y_axis({"reverse": True, "interval_unit": 1, "num_font": {"size": 8}})
+    bar.set_size({"width": 620, "height": 100 + 30 * n})
+    ws.insert_chart(17, 3, bar)  # below the grade chart (300 px ≈ 15 rows)

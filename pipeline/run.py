@@ -1,0 +1,108 @@
+"""The `run` command: validate DATA_DIR, assess, write validation.json, scorecards.csv, hr-report.xlsx.
+
+Exit codes: 0 no errors (warnings allowed), 1 errors in the data (their office-periods are
+`invalid`; everything valid is still scored and written), 2 usage or environment problem.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from .assess import assess
+from .findings import ERROR, WARNING
+from .model import STATUS_LABELS, Results
+from .policy import Policy, PolicyError, load_policy
+from .report import write_hr_report, write_scorecards_csv
+
+EXIT_OK, EXIT_DATA_ERRORS, EXIT_USAGE = 0, 1, 2
+OUTPUTS = ("validation.json", "scorecards.csv", "hr-report.xlsx")
+SHOWN_ERRORS = 10  # the terminal summary lists this many errors; the files have them all
+
+
+class RunError(Exception):
+    """A usage or environment problem (exit 2); the message is Chinese."""
+
+
+def run_pipeline(data_dir: str | Path, out_dir: str | Path, policy: Policy | str | Path | None = None,
+                 workers: int = 0, cache: Any = None) -> tuple[Results, int]:
+    """Validate, assess and write the three outputs; returns (results, 0 or 1).
+
+    Raises PolicyError for an unusable policy config and RunError for a missing data folder or an
+    unwritable output folder — both exit 2 in the command.
+    """
+    from .validation import validate_dir, write_json
+
+    data = Path(data_dir)
+    if not data.is_dir():
+        raise RunError(f"数据目录不存在:{data}")
+    if not isinstance(policy, Policy):
+        policy = load_policy(policy)
+    dataset = validate_dir(str(data), workers=workers, progress=False, cache=cache)
+    results = assess(dataset, policy)
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        write_json(dataset, out / "validation.json")
+        _append_kpi_findings(results, out / "validation.json")
+        write_scorecards_csv(results, out / "scorecards.csv")
+        write_hr_report(results, dataset, out / "hr-report.xlsx")
+    except OSError as exc:
+        raise RunError(f"无法写入输出目录 {out}:{exc.strerror or exc}") from None
+    return results, EXIT_DATA_ERRORS if dataset.error_count() else EXIT_OK
+
+
+def _append_kpi_findings(results: Results, path: Path) -> None:
+    """Add the assessment's own findings (KPI N/A warnings) to validation.json as `kpi_findings`."""
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if not isinstance(report, dict):
+        return
+    report["kpi_findings"] = [f.to_dict() for f in results.findings]
+    path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def summary(results: Results) -> str:
+    """A short Chinese summary of a run for the terminal."""
+    dataset = results.dataset
+    errors = dataset.error_count()
+    warnings = sum(1 for f in dataset.findings if f.severity == WARNING) + len(results.findings)
+    lines = [f"共读取 {len(dataset.workbooks)} 个工作簿:错误 {errors} 个,警告 {warnings} 个。"]
+    for period in results.periods:
+        counts = Counter(c.status for c in results.for_period(period))
+        parts = "、".join(f"{STATUS_LABELS[s]} {n}" for s, n in sorted(counts.items()))
+        label = f"{period}年度" if len(period) == 4 else period
+        lines.append(f"  {label}:{parts}")
+    if errors:
+        shown = [f for f in dataset.findings if f.severity == ERROR][:SHOWN_ERRORS]
+        lines.append(f"错误(前 {len(shown)} 个):" if errors > len(shown) else "错误:")
+        lines.extend(f"  - {f.display()}" for f in shown)
+        lines.append("有错误的所-期间标为“数据有误”,未评分;全部问题见 validation.json 或 hr-report.xlsx 的“校验问题”。")
+    return "\n".join(lines)
+
+
+def run_command(args) -> int:
+    """`python -m pipeline run DATA_DIR --out OUT_DIR [--policy FILE] [--workers N]`."""
+    try:
+        from .cache import open_cache  # the incremental cache (.cache/), unless --no-cache
+
+        results, code = run_pipeline(args.data_dir, args.out, getattr(args, "policy", None),
+                                     workers=getattr(args, "workers", 0) or 0,
+                                     cache=open_cache(enabled=not getattr(args, "no_cache", False)))
+    except PolicyError as exc:
+        print(f"政策配置有误:{exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except RunError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    print(summary(results))
+    print(f"已写出:{', '.join(str(Path(args.out) / name) for name in OUTPUTS)}")
+    return code
+
+
+__all__ = ["RunError", "run_command", "run_pipeline", "summary"]

@@ -1,0 +1,170 @@
+"""KPI values -> scores, grades, ranks, bonus coefficients and honours (SPEC §6). Pure.
+
+Every number comes from the Policy (policy.yaml); nothing here is rounded — rounding is for
+presentation only.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from .model import SCORED, KpiResult, Scorecard
+from .policy import Policy
+
+TIE = 1e-9  # scores closer than this are equal: float noise must not split a tie
+
+
+def interpolate(points: Sequence[tuple[float, float]], value: float) -> float:
+    """Piecewise-linear score of `value` between (value, score) points, clamped at both ends."""
+    xs = [p[0] for p in points]
+    if value <= xs[0]:
+        return points[0][1]
+    if value >= xs[-1]:
+        return points[-1][1]
+    i = bisect.bisect_right(xs, value)
+    (x0, y0), (x1, y1) = points[i - 1], points[i]
+    return y0 + (y1 - y0) * (value - x0) / (x1 - x0)
+
+
+@dataclass(frozen=True)
+class Total:
+    """The outcome of scoring one office-period's KPIs."""
+
+    kpis: dict[str, KpiResult]
+    score: float | None  # None when no weighted KPI has a value
+    block_scores: dict[str, float | None]
+
+
+def weighted(pairs: Iterable[tuple[float, float]]) -> float | None:
+    """Σ w·s / Σ w over (weight, score) pairs with weight > 0; None when there are none."""
+    pairs = [(w, s) for w, s in pairs if w > 0]
+    weight = sum(w for w, _ in pairs)
+    return sum(w * s for w, s in pairs) / weight if weight > 0 else None
+
+
+def score_kpis(kpis: dict[str, KpiResult], policy: Policy, cycle: str) -> Total:
+    """Score each KPI from its points; total and block scores share N/A weights out proportionally."""
+    scored: dict[str, KpiResult] = {}
+    for key, spec in policy.kpis.items():
+        result = kpis.get(key) or KpiResult(key, None, reason="未计算")
+        score = None if result.value is None else interpolate(spec.points[cycle], result.value)
+        scored[key] = replace(result, score=score, weight=spec.weight[cycle], effective_weight=0.0, contribution=None)
+    counted = {k: r for k, r in scored.items() if r.score is not None and r.weight > 0}
+    weight_sum = sum(r.weight for r in counted.values())
+    for key, r in counted.items():
+        effective = r.weight * 100 / weight_sum
+        scored[key] = replace(r, effective_weight=effective, contribution=effective * r.score / 100)
+    total = weighted((r.weight, r.score) for r in counted.values())
+    blocks = {
+        block: weighted((r.weight, r.score) for k, r in counted.items() if policy.kpis[k].block == block)
+        for block in policy.blocks
+    }
+    return Total(scored, total, blocks)
+
+
+def bonus_coefficient(score: float, grade: str, policy: Policy) -> float:
+    """0 for the zero grades (不合格), otherwise min(score, cap) ÷ 100."""
+    if grade in policy.bonus.zero_grades:
+        return 0.0
+    return min(score, policy.bonus.cap) / 100
+
+
+def bonus_amount(coefficient: float | None, base: float | None) -> float | None:
+    """Quarterly bonus = coefficient × 季度奖金基数; None when either is unknown."""
+    if coefficient is None or base is None:
+        return None
+    return coefficient * base
+
+
+def ranks(scores: dict[str, float]) -> dict[str, int]:
+    """Competition ranks by score, highest first; ties (|Δ| < 1e-9) share a rank: 1, 2, 2, 4."""
+    ordered = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    out: dict[str, int] = {}
+    previous: float | None = None
+    rank = 0
+    for index, (key, score) in enumerate(ordered, start=1):
+        if previous is None or previous - score >= TIE:
+            rank = index
+        out[key] = rank
+        previous = score
+    return out
+
+
+def assign_ranks(cards: Iterable[Scorecard]) -> None:
+    """Set `rank` on the scored cards of one period (others get None)."""
+    cards = list(cards)
+    table = ranks({c.office_id: c.score for c in cards if c.status == SCORED and c.score is not None})
+    for c in cards:
+        c.rank = table.get(c.office_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Incentives (annual): 年终特别奖励, 优秀业务所长, 晋升优先, 培训与发展激励
+
+
+def special_award(card: Scorecard, policy: Policy) -> bool:
+    """年终特别奖励: the grade, and every listed block score at or above its bound."""
+    rule = policy.special_award
+    if card.status != SCORED or card.grade != rule.grade:
+        return False
+    return all((card.block_scores.get(b) is not None and card.block_scores[b] >= bound - TIE)
+               for b, bound in rule.min_block_scores.items())
+
+
+def excellent_count(eligible: int, policy: Policy) -> int:
+    """How many 优秀业务所长: ⌊top_share × eligible⌋ but at least min_count (never more than eligible).
+
+    “前 10%” is read as “not more than 10 % of the offices graded 优秀”, rounded down, with the
+    policy's minimum so that a small company still names one; ties at the cut-off are all included.
+    """
+    if eligible <= 0:
+        return 0
+    share = int(policy.excellent_head.top_share * eligible + TIE)
+    return min(eligible, max(policy.excellent_head.min_count, share))
+
+
+def excellent_heads(cards: Sequence[Scorecard], policy: Policy) -> set[str]:
+    """Office ids named 优秀业务所长 among one year's annual cards."""
+    rule = policy.excellent_head
+    eligible = {c.office_id: c.score for c in cards
+                if c.status == SCORED and c.grade == rule.grade and c.score is not None}
+    count = excellent_count(len(eligible), policy)
+    if count == 0:
+        return set()
+    table = ranks(eligible)
+    return {office for office, rank in table.items() if rank <= count}
+
+
+def promotion(grades_by_year: dict[int, str | None], year: int, policy: Policy) -> bool:
+    """晋升优先: the grade in each of the `consecutive_years` years ending with `year`."""
+    rule = policy.promotion
+    return all(grades_by_year.get(y) == rule.grade for y in range(year - rule.consecutive_years + 1, year + 1))
+
+
+def development(card: Scorecard, policy: Policy) -> bool:
+    """培训与发展激励: the annual grade (优秀)."""
+    return card.status == SCORED and card.grade == policy.development.grade
+
+
+def award_honours(annual: Sequence[Scorecard], policy: Policy) -> None:
+    """Set `honours` on every annual card, in the policy's order of incentives."""
+    by_year: dict[str, list[Scorecard]] = {}
+    grades: dict[str, dict[int, str | None]] = {}
+    for card in annual:
+        by_year.setdefault(card.period, []).append(card)
+        grades.setdefault(card.office_id, {})[int(card.period)] = card.grade if card.status == SCORED else None
+    for year, cards in by_year.items():
+        excellent = excellent_heads(cards, policy)
+        for card in cards:
+            earned = []
+            if special_award(card, policy):
+                earned.append(policy.special_award.name)
+            if card.office_id in excellent:
+                earned.append(policy.excellent_head.name)
+            if card.status == SCORED and promotion(grades[card.office_id], int(year), policy):
+                earned.append(policy.promotion.name)
+            if development(card, policy):
+                earned.append(policy.development.name)
+            card.honours = tuple(earned)

@@ -1,0 +1,210 @@
+"""hr-report.xlsx and scorecards.csv reopened with the real libraries: sheets, formats, safety, determinism."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import subprocess
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from _assess_helpers import dataset, office_quarter, target
+from openpyxl import load_workbook
+
+from pipeline.assess import assess
+from pipeline.findings import finding
+from pipeline.model import Office
+from pipeline.policy import load_policy
+from pipeline.report import CSV_COLUMNS, spreadsheet_safe, write_hr_report, write_scorecards_csv
+
+POLICY = load_policy()
+SHEETS = ["季度考核", "年度考核", "奖金", "荣誉与激励", "提交情况", "指标来源", "校验问题", "图表"]
+
+
+@pytest.mark.parametrize(
+    ("text", "safe"),
+    [("=1+1", "'=1+1"), ("+86 10", "'+86 10"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"),
+     ("\rx", "'\rx"), ("北京一所", "北京一所"), ("a=b", "a=b"), ("", ""), (-2.5, -2.5), (None, None), (3, 3)],
+)
+def test_spreadsheet_safe(text, safe):
+    assert spreadsheet_safe(text) == safe
+
+
+def _results():
+    subs, targets = {}, {}
+    for q in range(1, 5):
+        period = f"2026Q{q}"
+        subs.update(office_quarter("BJ01", period, [110], satisfaction=[4.5]))
+        subs.update(office_quarter("SH01", period, [90], satisfaction=[4.0]) if q != 3 else {})
+        targets.update({(o, period): target(o, period) for o in ("BJ01", "SH01")})
+    bad = finding("type-number", file="submissions/2026Q3/SH01/clients.xlsx", sheet="客户", cell="G2",
+                  column="本期销售额", value="=cmd|' /C calc'!A0", expected="数字", seen="=cmd|' /C calc'!A0",
+                  office_id="SH01", period="2026Q3")
+    ds = dataset(["BJ01", "SH01"], targets, subs, findings=[bad], bases={"BJ01": 30000.0, "SH01": 20000.0})
+    ds.reference.offices["SH01"] = replace(ds.reference.offices["SH01"], name="=HYPERLINK(\"http://x\")")
+    return assess(ds, POLICY), ds
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory) -> Path:
+    results, ds = _results()
+    path = tmp_path_factory.mktemp("hr") / "hr-report.xlsx"
+    write_hr_report(results, ds, path)
+    return path
+
+
+def test_sheets_headers_frozen_and_filtered(report):
+    wb = load_workbook(report)
+    assert wb.sheetnames == SHEETS
+    for name in SHEETS[:-1]:
+        ws = wb[name]
+        assert ws.freeze_panes == "A2", name
+        assert ws.auto_filter.ref.startswith("A1:"), name
+        assert ws["A1"].font.b, name
+    q = wb["季度考核"]
+    headers = [c.value for c in q[1]]
+    assert headers[:9] == ["期间", "所编号", "业务所名称", "所长", "区域", "状态", "说明", "销售额(万元)", "销售目标(万元)"]
+    assert headers[-3:] == ["总分", "等级", "排名"]
+    assert "客户满意度得分" not in headers  # weight 0 quarterly: no score column
+    assert "客户满意度得分" in [c.value for c in wb["年度考核"][1]]
+
+
+def test_values_and_number_formats(report):
+    wb = load_workbook(report)
+    q = wb["季度考核"]
+    headers = [c.value for c in q[1]]
+    row = [c for c in q[2]]  # 2026Q1 BJ01
+    cell = dict(zip(headers, row))
+    assert (cell["期间"].value, cell["所编号"].value, cell["状态"].value) == ("2026Q1", "BJ01", "已评分")
+    assert cell["销售目标完成率"].value == pytest.approx(1.1)
+    assert cell["销售目标完成率"].number_format == "0.0%"
+    assert cell["销售额(万元)"].number_format == "#,##0.00"
+    assert cell["总分"].value == pytest.approx(103.9)
+    assert cell["总分"].number_format == "0.0"
+    assert cell["客户满意度"].value == pytest.approx(90.0)  # 4.5 / 5 × 100, a score not a percent
+    assert (cell["等级"].value, cell["排名"].value) == ("优秀", 1)
+    # informational, unscored: one unfinished project -> no on-time rate, no budget figures
+    assert [cell[h].value for h in ("新客户数(参考)", "项目按期完成率(参考)", "项目预算偏差(参考)", "未解决投诉数(参考)")] == [
+        0, None, None, 0]
+    assert (cell["销售增长率"].number_format, cell["新客户数(参考)"].number_format) == ("0.0%", "0")
+    bonus = wb["奖金"]
+    b = dict(zip([c.value for c in bonus[1]], bonus[2]))
+    assert b["奖金系数"].value == pytest.approx(1.039)
+    assert b["季度奖金基数(元)"].value == 30000
+    assert b["季度奖金(元)"].value == pytest.approx(31170.0)
+    honours = wb["荣誉与激励"]
+    assert [c.value for c in honours[1]][-4:] == ["年终特别奖励", "优秀业务所长", "晋升优先", "培训与发展激励"]
+    assert [c.value for c in honours[2]][:2] == ["2026", "BJ01"]
+    assert [c.value for c in honours[2]][-4:] == ["是", "是", None, "是"]
+
+
+def test_submissions_provenance_and_findings(report):
+    wb = load_workbook(report)
+    sub = wb["提交情况"]
+    rows = {(r[0].value, r[1].value): [c.value for c in r] for r in sub.iter_rows(min_row=2)}
+    assert rows[("2026Q3", "SH01")][3:] == ["未提交", "未提交", "未提交", "未提交", "招聘与团队、培训计划、客户开发与维护、项目管理"]
+    assert rows[("2026Q1", "BJ01")][3:7] == ["已提交"] * 4
+    src = wb["指标来源"]
+    heads = [c.value for c in src[1]]
+    first = dict(zip(heads, [c.value for c in src[2]]))
+    assert (first["期间"], first["所编号"], first["指标"], first["文件"], first["工作表"], first["单元格"]) == (
+        "2026Q1", "BJ01", "销售目标完成率", "submissions/2026Q1/BJ01/clients.xlsx", "客户", "G2")
+    assert first["模板版本"] == "1.0" and first["SHA-256"] == "ab" * 32
+    found = wb["校验问题"]
+    texts = [c.value for c in found[2]]
+    assert "type-number" in texts and "错误" in texts
+
+
+def test_no_formulas_and_input_strings_are_inert(report):
+    wb = load_workbook(report)
+    for ws in wb:
+        for row in ws.iter_rows():
+            for c in row:
+                assert c.data_type != "f", (ws.title, c.coordinate)
+                if isinstance(c.value, str):
+                    assert not c.value.startswith(("=", "+", "-", "@")), (ws.title, c.coordinate, c.value)
+    q = wb["季度考核"]
+    names = {r[1].value: r[2].value for r in q.iter_rows(min_row=2)}
+    assert names["SH01"] == "'=HYPERLINK(\"http://x\")"
+    assert "'=cmd|' /C calc'!A0" in [c.value for c in wb["校验问题"][2]]
+
+
+def test_conditional_formatting_and_charts(report):
+    wb = load_workbook(report)
+    q = wb["季度考核"]
+    grade_col = [c.value for c in q[1]].index("等级") + 1
+    from openpyxl.utils import get_column_letter
+
+    letter = get_column_letter(grade_col)
+    rules = {str(rng.sqref): [(r.formula[0], r.dxf.fill.bgColor.rgb) for r in rs]
+             for rng, rs in q.conditional_formatting._cf_rules.items()}
+    assert rules[f"{letter}2:{letter}9"] == [('"优秀"', "FFC6EFCE"), ('"良好"', "FFDDEBF7"), ('"合格"', "FFFFF2CC"),
+                                            ('"不合格"', "FFFFC7CE")]
+    with zipfile.ZipFile(report) as z:
+        charts = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
+        assert charts == ["xl/charts/chart1.xml", "xl/charts/chart2.xml"]
+        assert "2026年度等级分布" in z.read("xl/charts/chart1.xml").decode("utf-8")
+        assert "2026年度考核得分" in z.read("xl/charts/chart2.xml").decode("utf-8")
+    sheet = wb["图表"]
+    table = [[c.value for c in row] for row in sheet.iter_rows(max_col=2)]
+    # only BJ01 has a scored year: (30·110 + 10·100 + 10·104 + 3·10·100 + 20·100) / 100 = 103.4
+    assert table == [["等级", "业务所数"], ["优秀", 1], ["良好", 0], ["合格", 0], ["不合格", 0], [None, None],
+                     ["业务所(2026年度)", "总分"], ["BJ01所", pytest.approx(103.4)]]
+
+
+def test_deterministic_bytes(tmp_path: Path):
+    results, ds = _results()
+    write_hr_report(results, ds, tmp_path / "a.xlsx")
+    write_hr_report(results, ds, tmp_path / "b.xlsx")
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+    wb = load_workbook(tmp_path / "a.xlsx")
+    assert wb.properties.created.year == 2026 and wb.properties.modified == wb.properties.created
+
+
+def test_scorecards_csv(tmp_path: Path):
+    results, _ = _results()
+    path = tmp_path / "scorecards.csv"
+    write_scorecards_csv(results, path)
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8-sig")
+    assert text.count("\r\n") == 11 and "\n" not in text.replace("\r\n", "")  # header + 8 quarters + 2 years
+    rows = list(csv.reader(io.StringIO(text)))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    by = {(r[0], r[1]): dict(zip(CSV_COLUMNS, r)) for r in rows[1:]}
+    bj = by[("2026Q1", "BJ01")]
+    assert bj == {"period": "2026Q1", "office_id": "BJ01", "office_name": "BJ01所", "status": "scored",
+                  "sales": "110", "sales_target": "100", "attainment": "1.1", "growth": "0.1",
+                  "market_share": "0.11", "attrition": "0", "pass_rate": "1", "training_rate": "1",
+                  "satisfaction": "90", "score": bj["score"], "grade": "优秀", "rank": "1"}
+    assert float(bj["score"]) == pytest.approx(103.9, abs=1e-9)
+    sh = by[("2026Q3", "SH01")]
+    assert (sh["office_name"], sh["status"], sh["score"], sh["attainment"], sh["rank"]) == (
+        "'=HYPERLINK(\"http://x\")", "invalid", "", "", "")  # the finding makes it invalid
+    assert [(r[0], r[1]) for r in rows[1:]][-2:] == [("2026", "BJ01"), ("2026", "SH01")]
+
+
+@pytest.mark.slow
+def test_libreoffice_opens_the_report(report, tmp_path: Path):
+    office = shutil.which("libreoffice") or shutil.which("soffice")
+    if not office:
+        pytest.skip("未安装 LibreOffice(libreoffice / soffice),跳过 PDF 转换检查")
+    done = subprocess.run([office, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(report)],
+                          capture_output=True, text=True, timeout=180,
+                          env={**os.environ, "HOME": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "hr-report.pdf").stat().st_size > 1000
+
+
+def test_office_bonus_base_missing_gives_blank_amount(tmp_path: Path):
+    results, ds = _results()
+    ds.reference.offices["BJ01"] = Office("BJ01", "BJ01所", bonus_base=None)
+    results = assess(ds, POLICY)
+    write_hr_report(results, ds, tmp_path / "r.xlsx")
+    b = load_workbook(tmp_path / "r.xlsx")["奖金"]
+    cell = dict(zip([c.value for c in b[1]], [c.value for c in b[2]]))
+    assert (cell["奖金系数"], cell["季度奖金基数(元)"], cell["季度奖金(元)"]) == (pytest.approx(1.039), None, None)
