@@ -195,6 +195,8 @@ def finding(code: str, *, severity: str | None = None, private: bool = False, **
     where = {k: where_and_params.pop(k) for k in where_keys if k in where_and_params}
     params = dict(where_and_params)
     params.setdefault("column", where.get("column", ""))
+    params.setdefault("sheet", where.get("sheet", ""))  # sheet-missing names its sheet
+    params.setdefault("period", where.get("period", ""))  # several templates name the period too
     if private:
         where["value"] = None
         for key in ("seen", "normalised", "other"):

@@ -1,0 +1,307 @@
+"""Read many workbooks in worker processes that one hostile file cannot take down.
+
+python-calamine can abort its process (a failed Rust allocation is not an exception), and a
+file may exhaust memory or time despite the guard. So each worker caps its own address space
+(RLIMIT_AS) and reads one file at a time, in the order given (the next one already queued):
+when a worker dies or overruns the per-file timeout, the parent knows which file did it (the
+oldest it holds), records a file-level finding for that file, hands the files queued behind it
+to a fresh worker and carries on. Results come back in the order of `items` whatever the timing.
+With workers == 1 everything runs in this process: no timeout, only the guard's bounds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import faulthandler
+import multiprocessing as mp
+import os
+import signal
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import fields, replace
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any
+
+from ..findings import Finding
+from ..model import Row, Workbook
+
+MEMORY_CAP = 1536 * 1024 * 1024  # address space a worker may add on top of what it inherits
+FILE_TIMEOUT = 60.0  # seconds one file may take in a worker
+
+Item = tuple[Path, str]
+
+
+def read_workbooks(
+    items: list[Item],
+    workers: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+    cache: Any = None,
+    *,
+    timeout: float = FILE_TIMEOUT,
+    memory_cap: int = MEMORY_CAP,
+) -> list[Workbook]:
+    """Read every (path, rel) item; in worker processes unless workers == 1 (0 = one per CPU)."""
+    from ..cache import gc_paused
+    from ..read import read_workbook
+
+    total = len(items)
+    results: list[Workbook | None] = [None] * total
+    pending: list[int] = []
+    done = 0
+    with gc_paused():  # loading cached workbooks in bulk: millions of objects, no cycles
+        for index, (path, rel) in enumerate(items):
+            hit = _cached(cache, path, rel)
+            if hit is not None:
+                results[index] = hit
+                done += 1
+                if progress:
+                    progress(done, total)
+            else:
+                pending.append(index)
+
+    def finish(index: int, wb: Workbook) -> None:
+        nonlocal done
+        results[index] = wb
+        done += 1
+        if cache is not None and wb.sha256 and not any(f.code == "file-timeout" for f in wb.findings):
+            cache.put(wb.sha256, wb)
+        if progress:
+            progress(done, total)
+
+    count = workers if workers > 0 else _cpus()
+    with gc_paused():  # the rows of thousands of workbooks pile up without cycles (see cache.gc_paused)
+        if workers == 1 or not pending:
+            for index in pending:
+                finish(index, read_workbook(*items[index]))
+        else:
+            _Pool(min(count, len(pending)), timeout, memory_cap).run(items, pending, finish)
+    return results  # type: ignore[return-value]
+
+
+def _cpus() -> int:
+    """CPUs this process may run on (a container's share, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _cached(cache: Any, path: Path, rel: str) -> Workbook | None:
+    if cache is None:
+        return None
+    import hashlib
+
+    from .guard import MAX_FILE_BYTES
+
+    try:
+        if Path(path).stat().st_size > MAX_FILE_BYTES:
+            return None
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+    wb = cache.get(digest)
+    if wb is None:
+        return None
+    # The same bytes may sit at another path now: the cached record must name the current one.
+    return replace(wb, path=rel, findings=[replace(f, file=rel) for f in wb.findings])
+
+
+# ---------------------------------------------------------------------------------------------
+# Worker side
+
+
+def _worker(conn: Connection, memory_cap: int) -> None:
+    import gc
+
+    gc.enable()  # forked while the parent had paused the collector; a worker keeps little alive
+    _limit_memory(memory_cap)
+    # An abort here is expected and handled by the parent: no inherited crash dumps on stderr.
+    faulthandler.disable()
+    os.environ["RUST_BACKTRACE"] = "0"
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    from ..read import read_workbook
+
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        index, path, rel = task
+        try:
+            wb = read_workbook(path, rel)
+        except MemoryError:
+            wb = _failed(rel, "file-too-large", reason="读取时内存超出限制")
+        conn.send((index, _pack(wb)))
+
+
+# Plain tuples pickle several times faster than dataclass instances; a worker sends thousands.
+_ROW_FIELDS = [f.name for f in fields(Row)]
+_FINDING_FIELDS = [f.name for f in fields(Finding)]
+_COMPACT = _ROW_FIELDS == ["number", "values"]
+
+
+def _pack(wb: Workbook) -> Any:
+    if not _COMPACT:  # Row grew a field: send the record as it is
+        return wb
+    state = {f.name: getattr(wb, f.name) for f in fields(Workbook)}
+    state["tables"] = {k: [(r.number, r.values) for r in rows] for k, rows in wb.tables.items()}
+    state["findings"] = [tuple(getattr(f, n) for n in _FINDING_FIELDS) for f in wb.findings]
+    return state
+
+
+def _unpack(packed: Any) -> Workbook:
+    if isinstance(packed, Workbook):
+        return packed
+    packed["tables"] = {k: [Row(n, v) for n, v in rows] for k, rows in packed["tables"].items()}
+    packed["findings"] = [Finding(*f) for f in packed["findings"]]
+    return Workbook(**packed)
+
+
+def _limit_memory(cap: int) -> None:
+    try:
+        import resource
+
+        with open("/proc/self/statm") as f:
+            inherited = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        limit = inherited + cap
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, OSError, ValueError):
+        pass  # not Linux: the timeout still bounds a runaway file
+
+
+def _failed(rel: str, code: str, **params: Any) -> Workbook:
+    from ..read import finding_file_level
+
+    return Workbook(path=rel, findings=[finding_file_level(rel, code, **params)])
+
+
+# ---------------------------------------------------------------------------------------------
+# Parent side
+
+
+class _Worker:
+    """One worker process and the files it holds, oldest first (it reads them in that order)."""
+
+    def __init__(self, ctx: Any, memory_cap: int) -> None:
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker, args=(child, memory_cap), daemon=True)
+        self.process.start()
+        child.close()
+        self.tasks: deque[int] = deque()
+        self.deadline = 0.0  # for the oldest task, the one being read
+
+    def give(self, index: int, item: Item, timeout: float) -> None:
+        if not self.tasks:
+            self.deadline = time.monotonic() + timeout
+        self.tasks.append(index)
+        with contextlib.suppress(OSError):  # a dead worker is noticed through its sentinel
+            self.conn.send((index, item[0], item[1]))
+
+    def stop(self, kill: bool = False) -> None:
+        if kill:
+            self.process.kill()
+        else:
+            with contextlib.suppress(OSError):
+                self.conn.send(None)
+        self.process.join(5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+
+
+class _Pool:
+    # Files queued per worker: the next one is already waiting when a worker finishes, so the
+    # parent's latency is hidden; the oldest is the one being read, so a death is still attributed.
+    DEPTH = 2
+
+    def __init__(self, size: int, timeout: float, memory_cap: int) -> None:
+        methods = mp.get_all_start_methods()
+        # fork: a worker is ready in milliseconds with everything imported; elsewhere spawn.
+        self.ctx = mp.get_context("fork" if "fork" in methods else "spawn")
+        self.size = size
+        self.timeout = timeout
+        self.memory_cap = memory_cap
+
+    def run(self, items: list[Item], pending: list[int], finish: Callable[[int, Workbook], None]) -> None:
+        queue = deque(pending)
+        workers = [_Worker(self.ctx, self.memory_cap) for _ in range(self.size)]
+
+        def feed(w: _Worker) -> None:
+            while queue and len(w.tasks) < self.DEPTH:
+                i = queue.popleft()
+                w.give(i, items[i], self.timeout)
+
+        def replace_worker(n: int, culprit: Workbook) -> None:
+            w = workers[n]
+            index = w.tasks.popleft()
+            finish(index, culprit)
+            queue.extendleft(reversed(w.tasks))  # the files queued behind it were never read
+            w.tasks.clear()
+            w.stop(kill=True)
+            workers[n] = _Worker(self.ctx, self.memory_cap)
+            feed(workers[n])
+
+        try:
+            for _ in range(self.DEPTH):  # round-robin, so every worker starts with a file
+                for w in workers:
+                    if queue:
+                        i = queue.popleft()
+                        w.give(i, items[i], self.timeout)
+            while any(w.tasks for w in workers):
+                busy = [w for w in workers if w.tasks]
+                wait_for = max(0.0, min(w.deadline for w in busy) - time.monotonic())
+                ready = set(wait([x for w in busy for x in (w.conn, w.process.sentinel)], timeout=wait_for + 0.05))
+                for n, w in enumerate(workers):
+                    if not w.tasks:
+                        continue
+                    if w.conn in ready or w.process.sentinel in ready:
+                        self._collect(w, finish)
+                        if w.tasks and not w.process.is_alive():
+                            w.process.join(1)
+                            replace_worker(n, _died(items[w.tasks[0]][1], w.process.exitcode))
+                            continue
+                    elif time.monotonic() >= w.deadline:
+                        rel = items[w.tasks[0]][1]
+                        replace_worker(n, _failed(rel, "file-timeout", seconds=_seconds(self.timeout)))
+                        continue
+                    feed(w)
+        finally:
+            for w in workers:
+                w.stop(kill=bool(w.tasks))
+
+    def _collect(self, w: _Worker, finish: Callable[[int, Workbook], None]) -> None:
+        """Take every result the worker has sent; each restarts the clock for the next file."""
+        while w.tasks:
+            try:
+                if not w.conn.poll():
+                    return
+                got, packed = w.conn.recv()
+            except (EOFError, OSError):
+                return
+            if got != w.tasks[0]:  # cannot happen: a worker reads its files in order
+                raise RuntimeError(f"worker returned file {got}, expected {w.tasks[0]}")
+            w.tasks.popleft()
+            finish(got, _unpack(packed))
+            w.deadline = time.monotonic() + self.timeout
+
+
+def _seconds(timeout: float) -> str:
+    return str(int(timeout)) if float(timeout).is_integer() else f"{timeout:g}"
+
+
+def _died(rel: str, exitcode: int | None) -> Workbook:
+    """A worker died on this file: an abort or kill is memory exhaustion, anything else a crash."""
+    if exitcode is not None and exitcode < 0 and -exitcode in (signal.SIGABRT, signal.SIGKILL, signal.SIGSEGV):
+        return _failed(rel, "file-too-large", reason=f"解析时所需内存超过限制(进程信号 {-exitcode})")
+    return _failed(rel, "file-unreadable", reason=f"解析程序异常退出(退出码 {exitcode})")
+
+
+__all__ = ["FILE_TIMEOUT", "MEMORY_CAP", "read_workbooks"]
