@@ -1,0 +1,283 @@
+"""DATA_DIR -> Dataset: discover the files, read them, run the cross-workbook checks; the JSON report.
+
+The `validate` command itself (summary, progress, exit codes) is in validation_summary.py.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from . import checks
+from .findings import ERROR, SEVERITIES, WARNING, Finding, finding
+from .forms import OFFICE_FORMS, REFERENCE
+from .model import Dataset, Workbook
+
+REPORT_VERSION = 1
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".xltx", ".xltm", ".et", ".ods")
+VERSIONS_DIR = "_versions"  # where intake keeps replaced files; never read as submissions
+SUBMITTED, ERRORS, MISSING = "submitted", "errors", "missing"
+
+
+def _ignored(name: str) -> bool:
+    # Excel/WPS lock files (~$x.xlsx), hidden files (.DS_Store) and our own bookkeeping (_versions)
+    return name.startswith(("~$", ".", "_"))
+
+
+def discover(data_dir: Path) -> tuple[Path | None, list[tuple[Path, str]], list[Finding]]:
+    """The reference path, every submission file as (path, rel posix path) sorted, and findings for strays."""
+    data_dir = Path(data_dir)
+    reference = data_dir / checks.REFERENCE_FILE
+    found: list[Finding] = []
+    items: list[tuple[Path, str]] = []
+    try:
+        entries = sorted(data_dir.iterdir()) if data_dir.is_dir() else []
+    except OSError:
+        entries = []
+    for path in entries:
+        if path.is_file() and not _ignored(path.name) and path.name != checks.REFERENCE_FILE \
+                and path.suffix.lower() in WORKBOOK_SUFFIXES:
+            found.append(finding("file-misplaced", severity=WARNING, file=path.name,
+                                 reason="工作簿不在 submissions 文件夹中,未读取"))
+    root = data_dir / checks.SUBMISSIONS
+    if root.is_dir():
+        for path in _walk(root):
+            rel = path.relative_to(data_dir).as_posix()
+            where = _folder_where(rel) if printable(rel) else {}
+            if not printable(rel):
+                found.append(finding("file-misplaced", file=printable_name(rel),
+                                     reason="文件名或文件夹名含有无法识别的字符,请重命名后再提交"))
+            elif path.is_symlink() or not path.is_file():
+                # never follow links out of the data folder, nor read devices or pipes
+                found.append(finding("file-misplaced", file=rel, **where,
+                                     reason="不是普通文件(可能是快捷方式、链接或文件夹链接),未读取"))
+            elif path.suffix.lower() in WORKBOOK_SUFFIXES:
+                items.append((path, rel))
+            else:
+                found.append(finding("file-misplaced", severity=WARNING, file=rel, **where,
+                                     reason="不是 Excel 工作簿(.xlsx),未读取"))
+    items.sort(key=lambda item: item[1])
+    return (reference if reference.is_file() else None), items, found
+
+
+def _folder_where(rel: str) -> dict[str, str]:
+    folder = checks.folder_identity(rel)
+    period = checks.valid_period(folder[0]) if folder else None
+    return {"office_id": folder[1], "period": period} if folder and period else {}
+
+
+def printable(text: str) -> bool:
+    # A name that is not valid UTF-8 (from a zip made on another system) cannot be shown or reported.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def printable_name(text: str) -> str:
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _walk(folder: Path):
+    """Files under folder, skipping ignored names and never following symlinked folders."""
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return
+    for path in entries:
+        if _ignored(path.name):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            yield from _walk(path)
+        else:
+            yield path  # files, and anything else (links, devices) for discover() to report
+
+
+def _read(items: list[tuple[Path, str]], workers: int, progress, cache) -> list[Workbook]:
+    try:
+        from .excel.pool import read_workbooks  # the reader is heavy; import it only when reading
+    except ImportError:  # no process pool in this build: read one file after another
+        from .read import read_workbook
+
+        workbooks = []
+        for done, (path, rel) in enumerate(items, start=1):
+            workbooks.append(read_workbook(path, rel))
+            if progress:
+                progress(done, len(items))
+        return workbooks
+    return read_workbooks(items, workers=workers, progress=progress, cache=cache)
+
+
+def validate_dir(data_dir: Path, workers: int = 0, progress: Any = False, cache=None) -> Dataset:
+    """Read every workbook of DATA_DIR, build the Reference and run all checks; never raises for bad data.
+
+    `progress` may be False, True (a text bar on stderr) or a callable passed to the reader.
+    """
+    data_dir = Path(data_dir)
+    reference_path, items, found = discover(data_dir)
+    if reference_path is not None:
+        items = [(reference_path, checks.REFERENCE_FILE), *items]
+    else:
+        found.append(finding("reference-missing", file=checks.REFERENCE_FILE))
+    callback = progress
+    if progress is True:
+        from .validation_summary import ProgressBar
+
+        callback = ProgressBar(len(items))
+    workbooks = _read(items, workers, callback or None, cache) if items else []
+    if callable(getattr(callback, "close", None)):
+        callback.close()
+    ref_wb = next((wb for wb in workbooks if wb.path == checks.REFERENCE_FILE), None)
+    reference, ref_findings = checks.build_reference(ref_wb)
+    found += ref_findings
+    office_wbs = [wb for wb in workbooks if wb.path != checks.REFERENCE_FILE]
+
+    for wb in workbooks:
+        found += checks.folder_checks(wb)
+        found += checks.roster_checks(wb)
+    found += checks.office_checks(office_wbs, reference)
+    # A cover that disagrees with its folder is not trusted for either office-period.
+    mismatched = {f.file for f in found if f.code == "identity-mismatch"}
+    candidates = [wb for wb in office_wbs if wb.path not in mismatched]
+    accepted, dup_findings = checks.duplicates(candidates)
+    found += dup_findings
+    found += checks.reference_checks(accepted, reference)
+    found += checks.project_client_checks(accepted)
+    periods = {p for (_, p) in reference.targets} | {p for (p, _, _) in accepted}
+    found += checks.completeness(office_wbs, reference, periods)
+
+    by_path = {wb.path: wb for wb in workbooks}
+    target_rows = {r.number: key for r in (ref_wb.tables.get("targets", []) if ref_wb else [])
+                   if (key := checks.target_key(r))}
+    found = [_locate(f, by_path[f.file], ref_wb, target_rows) if f.file in by_path else f for f in found]
+    for wb in workbooks:
+        found += [_locate(f, wb, ref_wb, target_rows) for f in wb.findings]
+    findings = sorted(set(found), key=_total_order)
+    return Dataset(data_dir=data_dir.resolve().name or data_dir.name, reference=reference, submissions=dict(sorted(accepted.items())),
+                   workbooks=sorted(workbooks, key=lambda wb: wb.path), findings=findings)
+
+
+def _total_order(f: Finding) -> tuple:
+    # Finding.sort_key first, then every other field, so that equal keys never depend on set order.
+    return (*f.sort_key(), f.severity, f.office_id, f.period, f.column, f.value or "")
+
+
+def _locate(f: Finding, wb: Workbook, ref_wb: Workbook | None, target_rows: dict[int, tuple[str, str]]) -> Finding:
+    """Give a finding the office and period it concerns, when it does not say."""
+    if f.office_id and f.period:
+        return f
+    if wb is ref_wb:
+        # a bad 季度目标 row belongs to the office-period it sets the target for
+        key = target_rows.get(f.row or 0) if f.sheet == REFERENCE.sheet("targets").name else None
+        return dataclasses.replace(f, office_id=key[0], period=key[1]) if key else f
+    # Where the file lies first: the office whose folder holds a broken file is the one to tell.
+    identity = checks.slot(wb) or checks.content_identity(wb)
+    if identity is None:
+        return f
+    return dataclasses.replace(f, office_id=f.office_id or identity[1], period=f.period or identity[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# Derived views: the submission board, invalid office-periods, the JSON report
+
+
+def _file_errors(dataset: Dataset) -> set[str]:
+    return {f.file for f in dataset.findings if f.severity == ERROR and f.file}
+
+
+def submission_matrix(dataset: Dataset) -> dict[str, dict[str, dict[str, str]]]:
+    """period -> office_id -> form_id -> "submitted" | "errors" | "missing" (sorted keys)."""
+    bad = _file_errors(dataset)
+    status: dict[tuple[str, str, str], str] = {}
+    for wb in dataset.workbooks:
+        place = checks.slot(wb)
+        if place is None:
+            continue
+        state = ERRORS if wb.path in bad or wb.has_errors else SUBMITTED
+        if status.get(place) != ERRORS:
+            status[place] = state
+    periods = set(dataset.periods) | {p for (p, _, _) in status}
+    matrix: dict[str, dict[str, dict[str, str]]] = {}
+    for period in sorted(periods):
+        offices = set(dataset.reference.offices) | {o for (p, o, _) in status if p == period}
+        matrix[period] = {
+            office: {form.id: status.get((period, office, form.id), MISSING) for form in OFFICE_FORMS}
+            for office in sorted(offices)
+        }
+    return matrix
+
+
+def office_period_errors(dataset: Dataset) -> set[tuple[str, str]]:
+    """(office_id, period) pairs with any error, in their workbooks or at dataset level."""
+    pairs = {(f.office_id, f.period) for f in dataset.findings if f.severity == ERROR and f.office_id and f.period}
+    bad = _file_errors(dataset)
+    for wb in dataset.workbooks:
+        if wb.path != checks.REFERENCE_FILE and (wb.path in bad or wb.has_errors):
+            pairs |= checks.error_pairs(wb)
+    return pairs
+
+
+def _counts(findings: list[Finding]) -> dict[str, int]:
+    counter = Counter(f.severity for f in findings)
+    return {severity: counter.get(severity, 0) for severity in SEVERITIES}
+
+
+def report_json(dataset: Dataset) -> dict[str, Any]:
+    """The JSON report (schema in docs/guide/json-report.md); keys in a stable order."""
+    by_file: dict[str, list[Finding]] = {}
+    for f in dataset.findings:
+        by_file.setdefault(f.file, []).append(f)
+    accepted = {id(wb) for wb in dataset.submissions.values()}
+    files = []
+    for wb in dataset.workbooks:
+        counts = _counts(by_file.get(wb.path, []))
+        files.append({
+            "file": wb.path,
+            "template_id": wb.form_id,
+            "template_version": wb.version,
+            "office_id": wb.office_id if isinstance(wb.office_id, str) else None,
+            "period": wb.period if isinstance(wb.period, str) else None,
+            "sha256": wb.sha256,
+            "accepted": id(wb) in accepted or (wb.path == checks.REFERENCE_FILE and wb.form_id == REFERENCE.id),
+            "status": "errors" if counts[ERROR] else "warnings" if counts[WARNING] else "ok",
+            "counts": counts,
+        })
+    counts = _counts(dataset.findings)
+    return {
+        "version": REPORT_VERSION,
+        "data_dir": dataset.data_dir,
+        "ok": counts[ERROR] == 0,
+        "counts": counts,
+        "files": files,
+        "findings": [_finding_dict(f) for f in dataset.findings],
+        "completeness": submission_matrix(dataset),
+    }
+
+
+def _finding_dict(f: Finding) -> dict[str, Any]:
+    data = f.to_dict()
+    data["title"] = f.title
+    return data
+
+
+def write_json(dataset: Dataset, path: Path) -> None:
+    """Write the JSON report as UTF-8 (Chinese kept readable); OSError when the path is unwritable."""
+    text = json.dumps(report_json(dataset), ensure_ascii=False, indent=2)
+    Path(path).write_text(text + "\n", encoding="utf-8")
+
+
+def validate_command(args) -> int:
+    """`python -m pipeline validate DATA_DIR [--json FILE] [--annotate DIR] [--workers N]`."""
+    from .validation_summary import run_validate
+
+    return run_validate(args)
+
+
+__all__ = [
+    "ERRORS", "MISSING", "SUBMITTED", "discover", "office_period_errors", "report_json",
+    "submission_matrix", "validate_command", "validate_dir", "write_json",
+]

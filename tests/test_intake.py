@@ -1,0 +1,133 @@
+"""Intake: received files, whatever their names, are filed into the data layout by their content."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from _validation_helpers import GOOD_ROWS, hand_workbook, run_cli, sha256
+
+from pipeline.excel.fill import fill_form
+from pipeline.findings import finding
+from pipeline.forms import get_form
+from pipeline.intake import REPORT_NAME, destination
+
+# ---------------------------------------------------------------------------------------------
+# Where a read workbook belongs (pure)
+
+
+@pytest.mark.parametrize(("form_id", "office", "period", "expected"), [
+    ("clients", "HZ01", "2026Q1", "submissions/2026Q1/HZ01/clients.xlsx"),
+    ("projects", "HZ01", "2026q3", "submissions/2026Q3/HZ01/projects.xlsx"),
+    ("reference", None, None, "reference.xlsx"),
+    ("clients", None, "2026Q1", None),
+    ("clients", "HZ01", "26年一季度", None),
+    ("clients", "../../etc", "2026Q1", None),
+    (None, None, None, None),
+])
+def test_destination(form_id, office, period, expected):
+    rel, reason = destination(hand_workbook("inbox.xlsx", form_id, office, period))
+    assert rel == expected
+    assert bool(reason) == (expected is None)
+
+
+def test_destination_refuses_a_file_the_reader_refused():
+    wb = hand_workbook("a.xlsx", "clients", "HZ01", "2026Q1")
+    wb.findings.append(finding("file-macro", file="a.xlsx"))
+    assert destination(wb) == (None, "文件是启用宏的工作簿(.xlsm),不接受含宏的文件")
+
+
+# ---------------------------------------------------------------------------------------------
+# The command on real files
+
+
+def _drop(inbox: Path, name: str, form_id: str, office: str = "HZ01", period: str = "2026Q1", **rows) -> Path:
+    form = get_form(form_id)
+    cover = {"office_id": office, "period": period, "filled_by": "测试填报人"} if form.has_cover else None
+    return fill_form(form, inbox / name, cover=cover, rows=rows or GOOD_ROWS.get(form_id))
+
+
+@pytest.fixture
+def inbox(tmp_path: Path) -> Path:
+    path = tmp_path / "收件箱"
+    path.mkdir()
+    return path
+
+
+def test_messy_names_are_filed_by_content(inbox, data_dir):
+    a = _drop(inbox, "杭州一所Q1客户表(最终版)(2).xlsx", "clients")
+    b = _drop(inbox, "项目 汇总 v3.xlsx", "projects", office="SH01", period="2026Q2")
+    c = _drop(inbox, "基础数据2026.xlsx", "reference", offices=[{"office_id": "HZ01", "office_name": "杭州一所"}])
+    hashes = [sha256(p) for p in (a, b, c)]
+    result = run_cli("intake", str(inbox), "--data", str(data_dir))
+    assert result.returncode == 0, result.stdout + result.stderr
+    filed = [data_dir / "submissions/2026Q1/HZ01/clients.xlsx", data_dir / "submissions/2026Q2/SH01/projects.xlsx",
+             data_dir / "reference.xlsx"]
+    assert [sha256(p) for p in filed] == hashes
+    assert sorted(p.name for p in inbox.iterdir()) == [REPORT_NAME]
+    assert "已归档:杭州一所Q1客户表(最终版)(2).xlsx → submissions/2026Q1/HZ01/clients.xlsx" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_unreadable_files_stay_with_the_reason(inbox, data_dir):
+    (inbox / "坏文件.xlsx").write_bytes(b"not a workbook at all")
+    (inbox / "说明.txt").write_text("请查收", encoding="utf-8")
+    _drop(inbox, "无期间.xlsx", "training", period="")
+    good = _drop(inbox, "好.xlsx", "training")
+    result = run_cli("intake", str(inbox), "--data", str(data_dir))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    remaining = sorted(p.name for p in inbox.iterdir())
+    assert remaining == sorted([REPORT_NAME, "坏文件.xlsx", "说明.txt", "无期间.xlsx"])
+    report = (inbox / REPORT_NAME).read_text(encoding="utf-8")
+    assert "未归档:说明.txt:不是 Excel 工作簿(.xlsx)" in report
+    assert "未归档:无期间.xlsx:“封面”工作表的期间应为“2026Q1”这样的格式,实际为“(空)”" in report
+    assert "未归档:坏文件.xlsx:" in report
+    assert report.strip().endswith("共 4 个文件:归档 1 个,留在收件目录 3 个。")
+    assert not good.exists() and (data_dir / "submissions/2026Q1/HZ01/training.xlsx").is_file()
+
+
+def test_an_identical_redrop_is_just_removed(inbox, data_dir):
+    first = _drop(inbox, "clients.xlsx", "clients")
+    digest = sha256(first)
+    copy = inbox / "clients (copy).xlsx"
+    copy.write_bytes(first.read_bytes())
+    assert run_cli("intake", str(inbox), "--data", str(data_dir)).returncode == 0
+    dest = data_dir / "submissions/2026Q1/HZ01/clients.xlsx"
+    assert sha256(dest) == digest
+    copy2 = inbox / "再发一次.xlsx"
+    copy2.write_bytes(dest.read_bytes())
+    result = run_cli("intake", str(inbox), "--data", str(data_dir))
+    assert result.returncode == 0
+    assert "已存在相同文件:再发一次.xlsx" in result.stdout
+    assert not copy2.exists() and sha256(dest) == digest
+    assert not (dest.parent / "_versions").exists()
+
+
+def test_a_different_file_keeps_the_old_one_as_a_dated_version(inbox, data_dir):
+    old = _drop(inbox, "v1.xlsx", "clients")
+    assert run_cli("intake", str(inbox), "--data", str(data_dir)).returncode == 0
+    dest = data_dir / "submissions/2026Q1/HZ01/clients.xlsx"
+    os.utime(dest, (1795768200, 1795768200))  # 2026-11-27 08:30 UTC
+    old_digest = sha256(dest)
+    new = _drop(inbox, "v2 最终版.xlsx", "clients", clients=[{"client_id": "C9", "name": "丙公司", "sales": 1}])
+    new_digest = sha256(new)
+    assert new_digest != old_digest and not old.exists()
+    result = run_cli("intake", str(inbox), "--data", str(data_dir))
+    assert result.returncode == 0
+    version = dest.parent / "_versions" / "clients.2026-11-27T0830.xlsx"
+    assert sha256(version) == old_digest
+    assert sha256(dest) == new_digest
+    assert "原有的不同版本已保存为 submissions/2026Q1/HZ01/_versions/clients.2026-11-27T0830.xlsx" in result.stdout
+
+    from pipeline.validation import discover
+
+    _, items, _ = discover(data_dir)
+    assert [rel for _, rel in items] == ["submissions/2026Q1/HZ01/clients.xlsx"]
+
+
+def test_missing_inbox_is_a_usage_error(tmp_path, data_dir):
+    result = run_cli("intake", str(tmp_path / "没有"), "--data", str(data_dir))
+    assert result.returncode == 2
+    assert "收件目录" in result.stderr and "Traceback" not in result.stderr

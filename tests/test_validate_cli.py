@@ -1,0 +1,207 @@
+"""`python -m pipeline validate`: discovery, summary, JSON report, progress and exit codes."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from _validation_helpers import GOOD_ROWS, ROOT, good_office, run_cli
+
+from pipeline.validation import discover
+from pipeline.validation_summary import ProgressBar
+
+Q1_TARGETS = [{"year": 2026, "quarter": "Q1", "office_id": o, "sales_target": 500} for o in ("BJ01", "SH01")]
+
+
+def test_discover_skips_lock_hidden_and_versions_and_reports_strays(data_dir):
+    sub = data_dir / "submissions/2026Q1/BJ01"
+    (sub / "_versions").mkdir(parents=True)
+    for name in ("clients.xlsx", "~$clients.xlsx", ".hidden.xlsx", "projects.xlsm", "备注.docx",
+                 "_versions/clients.2026-11-27T0830.xlsx"):
+        (sub / name).write_bytes(b"x")
+    (data_dir / "reference.xlsx").write_bytes(b"x")
+    (data_dir / "clients.xlsx").write_bytes(b"x")
+    (data_dir / "~$reference.xlsx").write_bytes(b"x")
+    reference, items, found = discover(data_dir)
+    assert reference == data_dir / "reference.xlsx"
+    assert [(p, rel) for p, rel in items] == [
+        (sub / "clients.xlsx", "submissions/2026Q1/BJ01/clients.xlsx"),
+        (sub / "projects.xlsm", "submissions/2026Q1/BJ01/projects.xlsm"),
+    ]
+    assert [(f.code, f.severity, f.file) for f in found] == [
+        ("file-misplaced", "warning", "clients.xlsx"),
+        ("file-misplaced", "warning", "submissions/2026Q1/BJ01/备注.docx"),
+    ]
+
+
+def test_discover_on_an_empty_folder(data_dir):
+    assert discover(data_dir) == (None, [], [])
+
+
+@pytest.mark.parametrize(("total", "steps", "expected_lines"), [
+    (10, range(1, 11), 0),  # a short run off a terminal: silent
+    (100, range(1, 101), 11),  # a long run off a terminal: the start, then every 10 %
+])
+def test_progress_bar_off_a_terminal(total, steps, expected_lines):
+    stream = io.StringIO()
+    bar = ProgressBar(total, stream=stream)
+    for done in steps:
+        bar(done, total)
+    bar.close()
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == expected_lines
+    if lines:
+        assert lines[-1] == f"读取工作簿 [{'#' * 30}] {total}/{total}"
+
+
+@pytest.mark.parametrize(("setup", "message"), [
+    ("missing", "不存在"),
+    ("file", "不是文件夹"),
+    ("empty", "既没有 reference.xlsx 也没有 submissions/"),
+])
+def test_usage_problems_exit_2_in_chinese(tmp_path, setup, message):
+    target = tmp_path / "数据"
+    if setup == "file":
+        target.write_text("x", encoding="utf-8")
+    elif setup == "empty":
+        target.mkdir()
+    result = run_cli("validate", str(target))
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_unwritable_json_path_exits_2(make_reference, data_dir, tmp_path):
+    make_reference()
+    result = run_cli("validate", str(data_dir), "--json", str(tmp_path / "没有的目录" / "r.json"))
+    assert result.returncode == 2
+    assert "--json 的目录" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_good_data_set_exits_0(make_reference, make_workbook, data_dir, tmp_path):
+    make_reference(targets=Q1_TARGETS)
+    good_office(make_workbook, office="BJ01")
+    good_office(make_workbook, office="SH01")
+    report = tmp_path / "report.json"
+    result = run_cli("validate", str(data_dir), "--json", str(report))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "结论:全部通过。" in result.stdout
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert list(data) == ["version", "data_dir", "ok", "counts", "files", "findings", "completeness"]
+    assert (data["version"], data["data_dir"], data["ok"]) == (1, "data", True)
+    assert list(data["counts"]) == ["error", "warning", "info"] and data["counts"]["error"] == 0
+    assert list(data["files"][0]) == ["file", "template_id", "template_version", "office_id", "period", "sha256",
+                                      "accepted", "status", "counts"]
+    assert [f["file"] for f in data["files"]] == ["reference.xlsx"] + sorted(
+        f"submissions/2026Q1/{o}/{f}.xlsx" for o in ("BJ01", "SH01")
+        for f in ("recruitment", "training", "clients", "projects"))
+    assert all(f["accepted"] and f["status"] == "ok" for f in data["files"])
+    assert data["completeness"] == {"2026Q1": {o: {f: "submitted" for f in ("recruitment", "training", "clients",
+                                                                                 "projects")} for o in ("BJ01", "SH01")}}
+
+
+BROKEN = [  # (file under submissions/, sheet, cell, code)
+    ("2026Q1/BJ01/clients.xlsx", "客户", "G3", "type-number"),
+    ("2026Q1/BJ01/clients.xlsx", "客户", "I2", "out-of-range"),
+    ("2026Q1/SH01/projects.xlsx", "封面", "B1", "identity-mismatch"),
+]
+
+
+def test_a_mixed_folder_exits_1_and_names_every_broken_cell(make_reference, make_workbook, data_dir, tmp_path):
+    make_reference(targets=Q1_TARGETS)
+    good_office(make_workbook, office="BJ01", skip=("clients",))
+    good_office(make_workbook, office="SH01", skip=("projects",))
+    make_workbook("clients", "submissions/2026Q1/BJ01/clients.xlsx", rows=GOOD_ROWS["clients"],
+                  raw={"客户": {"G3": "十二", "I2": 7}})
+    make_workbook("projects", "submissions/2026Q1/SH01/projects.xlsx", cover={"office_id": "BJ01", "period": "2026Q1"},
+                  rows=GOOD_ROWS["projects"])
+    (data_dir / "submissions/2026Q1/SH01/training.xlsx").write_bytes(b"not a workbook, just bytes")
+    report = tmp_path / "report.json"
+    result = run_cli("validate", str(data_dir), "--json", str(report), "--annotate", str(tmp_path / "marked"))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["ok"] is False
+    seen = {(f["file"], f["sheet"], f["cell"], f["code"]) for f in data["findings"]}
+    for file, sheet, cell, code in BROKEN:
+        assert f"{file} › {sheet} › {cell}:" in result.stdout
+        assert (f"submissions/{file}", sheet, cell, code) in seen
+    assert list(data["findings"][0]) == ["code", "severity", "message", "file", "sheet", "cell", "row", "column",
+                                         "value", "office_id", "period", "title"]
+    assert data["completeness"]["2026Q1"]["BJ01"]["clients"] == "errors"
+    assert data["completeness"]["2026Q1"]["SH01"]["projects"] == "errors"
+    assert "【BJ01】" in result.stdout and "【SH01】" in result.stdout
+    assert (tmp_path / "marked/submissions/2026Q1/BJ01/clients.xlsx").is_file()
+    assert (tmp_path / "marked/submissions/2026Q1/SH01/projects.xlsx").is_file()
+    assert not (tmp_path / "marked/submissions/2026Q1/SH01/training.xlsx").exists()
+    assert "未生成标注副本:\n  2026Q1/SH01/training.xlsx" in result.stdout
+    assert data["completeness"]["2026Q1"]["SH01"]["training"] == "errors"
+    assert [f["status"] for f in data["files"] if f["file"].endswith("SH01/training.xlsx")] == ["errors"]
+
+
+def test_the_report_is_deterministic(make_reference, make_workbook, data_dir):
+    from pipeline.validation import report_json, validate_dir
+
+    make_reference()
+    good_office(make_workbook, office="BJ01")
+    make_workbook("clients", "submissions/2026Q1/SH01/clients.xlsx", raw={"客户": {"A2": "C1", "G2": "abc"}})
+    first = json.dumps(report_json(validate_dir(data_dir, workers=1)), ensure_ascii=False)
+    second = json.dumps(report_json(validate_dir(data_dir, workers=2)), ensure_ascii=False)
+    assert first == second
+
+
+def test_the_bundled_sample_validates_clean(tmp_path):
+    sample = ROOT / "sample_data"
+    if not (sample / "reference.xlsx").is_file():
+        pytest.skip("sample_data/ has not been generated yet (python -m pipeline demo --out sample_data)")
+    result = run_cli("validate", str(sample), "--json", str(tmp_path / "r.json"))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["counts"]["error"] == 0
+
+
+def test_every_report_key_is_documented(make_reference, make_workbook, data_dir):
+    from pipeline.validation import report_json, validate_dir
+
+    make_reference()
+    make_workbook("clients", "submissions/2026Q1/BJ01/clients.xlsx", raw={"客户": {"A2": "C1", "G2": "abc"}})
+    report = report_json(validate_dir(data_dir, workers=1))
+    page = (ROOT / "docs/guide/json-report.md").read_text(encoding="utf-8")
+    keys = set(report) | set(report["files"][0]) | set(report["findings"][0]) | set(report["counts"])
+    assert {key for key in keys if f"`{key}`" not in page} == set()
+    assert {"submitted", "errors", "missing"} <= {word for word in page.replace("`", " ").split()}
+
+
+def test_a_name_that_is_not_utf8_is_reported_not_read(data_dir):
+    folder = data_dir / "submissions/2026Q1/BJ01"
+    folder.mkdir(parents=True)
+    with open(bytes(folder) + b"/\xff\xfe.xlsx", "wb") as handle:
+        handle.write(b"x")
+    _, items, found = discover(data_dir)
+    assert items == []
+    assert [(f.code, f.severity, f.file) for f in found] == [
+        ("file-misplaced", "error", "submissions/2026Q1/BJ01/\ufffd\ufffd.xlsx")]
+
+
+@pytest.mark.parametrize("where", [".", "submissions", "submissions/out"])
+def test_annotate_never_writes_into_the_data(make_reference, data_dir, where):
+    make_reference()
+    (data_dir / "submissions").mkdir()
+    result = run_cli("validate", str(data_dir), "--annotate", str(data_dir / where))
+    assert result.returncode == 2
+    assert "--annotate 的目录" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_links_and_devices_are_reported_not_followed(data_dir, tmp_path):
+    folder = data_dir / "submissions/2026Q1/BJ01"
+    folder.mkdir(parents=True)
+    outside = tmp_path / "outside.xlsx"
+    outside.write_bytes(b"x")
+    (folder / "clients.xlsx").symlink_to(outside)
+    (folder / "projects.xlsx").symlink_to(tmp_path / "gone.xlsx")
+    (folder / "loop").symlink_to(data_dir / "submissions")
+    _, items, found = discover(data_dir)
+    assert items == []
+    assert [(f.code, f.severity, f.file, f.office_id, f.period) for f in found] == [
+        ("file-misplaced", "error", f"submissions/2026Q1/BJ01/{name}", "BJ01", "2026Q1")
+        for name in ("clients.xlsx", "loop", "projects.xlsx")]
