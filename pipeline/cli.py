@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", dest="json_path", help="把校验结果写成 JSON 文件")
     p.add_argument("--annotate", help="为有问题的工作簿写出标注副本的目录")
     p.add_argument("--workers", type=int, default=0, help="并行进程数(默认按 CPU 核数)")
+    p.add_argument("--no-cache", action="store_true", help="不使用增量缓存 .cache/(每个工作簿都重新读取)")
 
     p = sub.add_parser("intake", help="把收到的文件按模板、所编号和期间归档到数据目录")
     p.add_argument("inbox", help="收件目录")
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="输出目录")
     p.add_argument("--policy", help="政策配置文件(默认 pipeline/policy.yaml)")
     p.add_argument("--workers", type=int, default=0, help="并行进程数(默认按 CPU 核数)")
+    p.add_argument("--no-cache", action="store_true", help="不使用增量缓存 .cache/(每个工作簿都重新读取)")
 
     p = sub.add_parser("build", help="构建网站到 site/")
     p.add_argument("--data", help="数据目录(默认使用内置示例数据)")
@@ -67,11 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--site", default="site", help="网站输出目录(默认 site)")
     p.add_argument("--policy", help="政策配置文件(默认 pipeline/policy.yaml)")
     p.add_argument("--workers", type=int, default=0, help="并行进程数(默认按 CPU 核数)")
+    p.add_argument("--no-cache", action="store_true", help="不使用增量缓存 .cache/(每个工作簿都重新读取)")
 
     p = sub.add_parser("bench", help="在合成的大规模数据上测量性能")
     p.add_argument("--offices", type=int, default=1000, help="业务所数量(默认 1000)")
     p.add_argument("--cache", default=".bench", help="合成数据与缓存目录(默认 .bench)")
     p.add_argument("--out", default="docs/performance.md", help="结果页(默认 docs/performance.md)")
+    p.add_argument("--quick", action="store_true", help="快速冒烟测试:只用 50 个业务所(覆盖 --offices)")
     return parser
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from openpyxl.utils import get_column_letter
 
@@ -75,7 +75,7 @@ class Choice:
         return "选项:" + "、".join(self.choices)
 
 
-FieldType = Union[Text, Integer, Number, Date, Choice]
+FieldType = Text | Integer | Number | Date | Choice
 
 
 def _fmt(x: float) -> str:
@@ -162,7 +162,7 @@ class RequiredWhen:
         return f"{sheet.label(self.when)}为“{self.value}”时必须填写{sheet.label(self.field)}"
 
 
-Rule = Union[NotBefore, NotAbove, RequiredWhen]
+Rule = NotBefore | NotAbove | RequiredWhen
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,162 @@
+"""SVG charts drawn at build time, so the site needs no JavaScript library and no network.
+
+Every chart is one inline `<svg>` with a `<title>` and `<desc>` (read out by screen readers),
+a viewBox and width 100% so it scales down to a phone, and Chinese labels in a CJK font stack.
+Colours come from CSS classes (docs/stylesheets/extra.css) so the dark palette restyles them.
+Rendering returns strings; nothing here touches the disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Sequence
+
+from .escape import xml_text
+
+FONT = "'Noto Sans CJK SC', 'Noto Sans SC', 'Microsoft YaHei', 'PingFang SC', sans-serif"
+SERIES_CLASSES = ("c1", "c2", "c3", "c4", "c5", "c6", "c7")
+
+
+def _id(kind: str, title: str, extra: str = "") -> str:
+    """A stable id for aria references, distinct per chart on a page."""
+    return f"{kind}-" + hashlib.sha1(f"{title}|{extra}".encode()).hexdigest()[:10]
+
+
+def _fmt(value: float, decimals: int = 1) -> str:
+    text = f"{value:,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _open(kind: str, title: str, desc: str, width: int, height: int, extra: str = "") -> list[str]:
+    cid = _id(kind, title, extra + desc)
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{kind}" viewBox="0 0 {width} {height}" '
+        f'width="100%" preserveAspectRatio="xMidYMid meet" role="img" '
+        f'aria-labelledby="{cid}-t {cid}-d" font-family="{FONT}" font-size="13">',
+        f'<title id="{cid}-t">{xml_text(title)}</title>',
+        f'<desc id="{cid}-d">{xml_text(desc, 2000)}</desc>',
+    ]
+
+
+def _nice_max(value: float) -> float:
+    """A round axis maximum at or above `value` (100, 120, 150, 200 …)."""
+    if value <= 0:
+        return 1.0
+    exp = 10 ** math.floor(math.log10(value))
+    for step in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if step * exp >= value:
+            return step * exp
+    return 10 * exp
+
+
+def bar_chart(items: Sequence[tuple[str, float | None]], title: str, unit: str = "",
+              max_value: float | None = None, decimals: int = 1) -> str:
+    """Horizontal bars, one per (label, value); None is drawn as “不适用” with no bar."""
+    label_w, bar_w, row_h, top = 150, 330, 26, 10
+    width = label_w + bar_w + 80
+    height = top * 2 + row_h * max(len(items), 1)
+    values = [v for _, v in items if v is not None]
+    vmax = max_value or _nice_max(max(values, default=0))
+    desc = ";".join(f"{label}:{'不适用' if v is None else _fmt(v, decimals) + unit}" for label, v in items)
+    out = _open("bar", title, desc, width, height)
+    for i, (label, value) in enumerate(items):
+        y = top + i * row_h
+        out.append(f'<text class="label" x="{label_w - 8}" y="{y + 17}" text-anchor="end">{xml_text(label, 14)}</text>')
+        if value is None:
+            out.append(f'<text class="muted" x="{label_w + 4}" y="{y + 17}">不适用</text>')
+            continue
+        w = max(0.0, min(value, vmax)) / vmax * bar_w
+        out.append(f'<rect class="bar c1" x="{label_w}" y="{y + 4}" width="{w:.1f}" height="{row_h - 8}" rx="3"/>')
+        out.append(f'<text class="value" x="{label_w + w + 6:.1f}" y="{y + 17}">{xml_text(_fmt(value, decimals) + unit)}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def distribution_chart(counts: Sequence[tuple[str, int]], title: str, classes: Sequence[str] | None = None) -> str:
+    """Vertical columns of counts per category (the grade distribution), labels underneath."""
+    width, height, left, bottom, top = 420, 200, 20, 32, 22
+    n = max(len(counts), 1)
+    slot = (width - left - 10) / n
+    vmax = max((c for _, c in counts), default=0)
+    axis_max = max(vmax, 1)
+    plot_h = height - top - bottom
+    desc = ";".join(f"{label}:{count} 个" for label, count in counts)
+    out = _open("dist", title, desc, width, height)
+    out.append(f'<line class="axis" x1="{left}" y1="{height - bottom}" x2="{width - 10}" y2="{height - bottom}"/>')
+    for i, (label, count) in enumerate(counts):
+        cls = classes[i] if classes and i < len(classes) else SERIES_CLASSES[i % len(SERIES_CLASSES)]
+        h = count / axis_max * plot_h
+        x = left + i * slot + slot * 0.2
+        w = slot * 0.6
+        y = height - bottom - h
+        out.append(f'<rect class="bar {xml_text(cls)}" x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" rx="3"/>')
+        out.append(f'<text class="value" x="{x + w / 2:.1f}" y="{y - 6:.1f}" text-anchor="middle">{count}</text>')
+        out.append(f'<text class="label" x="{x + w / 2:.1f}" y="{height - bottom + 20}" text-anchor="middle">'
+                   f'{xml_text(label, 10)}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]], title: str,
+               unit: str = "", y_min: float | None = 0, y_max: float | None = None, decimals: int = 1) -> str:
+    """Lines over periods, one per (name, values); None leaves a gap. A legend names each line."""
+    width, left, right, top, bottom = 560, 48, 16, 16, 40
+    legend_h = 20 * math.ceil(len(series) / 3) if len(series) > 1 else 0
+    height = 240 + legend_h
+    plot_w, plot_h = width - left - right, height - top - bottom - legend_h
+    values = [v for _, vs in series for v in vs if v is not None]
+    lo = y_min if y_min is not None else min(values, default=0)
+    hi = y_max if y_max is not None else _nice_max(max(values, default=1))
+    if hi <= lo:
+        hi = lo + 1
+    n = max(len(x_labels), 1)
+
+    def px(i: int) -> float:
+        return left + (plot_w * (i + 0.5) / n)
+
+    def py(v: float) -> float:
+        return top + plot_h - (min(max(v, lo), hi) - lo) / (hi - lo) * plot_h
+
+    desc_parts = []
+    for name, vs in series:
+        pairs = ",".join(f"{x} {'不适用' if v is None else _fmt(v, decimals) + unit}" for x, v in zip(x_labels, vs))
+        desc_parts.append(f"{name}:{pairs}")
+    out = _open("line", title, ";".join(desc_parts), width, height)
+    for k in range(5):  # horizontal grid with tick labels
+        v = lo + (hi - lo) * k / 4
+        y = py(v)
+        out.append(f'<line class="grid" x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}"/>')
+        out.append(f'<text class="tick" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{_fmt(v, 0)}</text>')
+    step = max(1, math.ceil(n / 8))  # at most ~8 x labels so they stay legible on a phone
+    for i, label in enumerate(x_labels):
+        if i % step == 0 or i == n - 1:
+            out.append(f'<text class="tick" x="{px(i):.1f}" y="{top + plot_h + 18}" text-anchor="middle">'
+                       f'{xml_text(label, 12)}</text>')
+    for s, (name, vs) in enumerate(series):
+        cls = SERIES_CLASSES[s % len(SERIES_CLASSES)]
+        segment: list[str] = []
+        paths: list[list[str]] = []
+        for i, v in enumerate(vs):
+            if v is None:
+                if segment:
+                    paths.append(segment)
+                segment = []
+                continue
+            segment.append(f"{px(i):.1f},{py(v):.1f}")
+        if segment:
+            paths.append(segment)
+        for seg in paths:
+            out.append(f'<polyline class="line {cls}" fill="none" points="{" ".join(seg)}"/>')
+        for i, v in enumerate(vs):
+            if v is not None:
+                out.append(f'<circle class="dot {cls}" cx="{px(i):.1f}" cy="{py(v):.1f}" r="3.5">'
+                           f'<title>{xml_text(f"{name} {x_labels[i]}:{_fmt(v, decimals)}{unit}")}</title>'
+                           f'</circle>')
+        if len(series) > 1:
+            lx = left + (s % 3) * (plot_w / 3)
+            ly = height - legend_h + 20 * (s // 3) + 4
+            out.append(f'<rect class="bar {cls}" x="{lx:.1f}" y="{ly:.1f}" width="12" height="12" rx="2"/>'
+                       f'<text class="label" x="{lx + 16:.1f}" y="{ly + 11:.1f}">{xml_text(name, 12)}</text>')
+    out.append("</svg>")
+    return "".join(out)

@@ -1,0 +1,140 @@
+"""The Jinja2 environment of the page templates and the display formats they share.
+
+Autoescape is always on and data is only ever passed as variables, never as template source,
+so a cell holding `{{ 7*7 }}` is shown as typed. Workbook strings go through the `t` filter
+(pipeline.escape.safe): escaped for Markdown and HTML at once.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context
+from markupsafe import Markup
+
+from .. import escape
+from ..model import STATUS_LABELS
+
+NA = "—"
+QUARTER_NAMES = {"1": "第一季度", "2": "第二季度", "3": "第三季度", "4": "第四季度"}
+
+
+def period_label(period: str) -> str:
+    """`2026Q1` -> 2026 年第一季度, `2026` -> 2026 年度."""
+    period = str(period)
+    if len(period) == 6 and period[4] == "Q":
+        return f"{period[:4]} 年{QUARTER_NAMES.get(period[5], period[4:])}"
+    return f"{period} 年度"
+
+
+def is_year(period: str) -> bool:
+    return len(str(period)) == 4
+
+
+def num(value: float | None, decimals: int = 1) -> str:
+    """A number for display, rounded only here; None is shown as a dash."""
+    if value is None:
+        return NA
+    return f"{value:,.{decimals}f}"
+
+
+def pct(value: float | None, decimals: int = 1) -> str:
+    """A rate stored as a decimal, shown as a percentage."""
+    return NA if value is None else f"{value * 100:.{decimals}f}%"
+
+
+def kpi_value(value: float | None, unit: str) -> str:
+    """A KPI value in its unit: rates as %, satisfaction as a 0–100 score."""
+    if value is None:
+        return "不适用"
+    return pct(value) if unit == "percent" else f"{value:.1f} 分"
+
+
+def point_value(value: float, unit: str) -> str:
+    """A policy scoring point's value: 0.03 -> 3%, -0.4 -> −40%, 90 -> 90 分."""
+    if unit == "percent":
+        text = f"{value * 100:.2f}".rstrip("0").rstrip(".")
+        return text.replace("-", "−") + "%"
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return f"{text} 分"
+
+
+def plain(value: float) -> str:
+    """A config number without needless decimals: 35.0 -> 35, 0.1 -> 0.1."""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def signed(value: float | None, decimals: int = 1) -> str:
+    if value is None:
+        return NA
+    return f"{value:+.{decimals}f}".replace("-", "−")
+
+
+def grade_class(grade: str | None, policy: Any) -> str:
+    """CSS class of a grade: grade-1 for the best grade, grade-2 for the next …"""
+    names = [g.name for g in policy.grades]
+    return f"grade-{names.index(grade) + 1}" if grade in names else "grade-none"
+
+
+def badge(grade: str | None, policy: Any) -> Markup:
+    if not grade:
+        return Markup(NA)
+    return Markup(f'<span class="grade {grade_class(grade, policy)}">{escape.md_text(grade)}</span>')
+
+
+def status_badge(status: str) -> Markup:
+    label = STATUS_LABELS.get(status, status)
+    return Markup(f'<span class="status status-{escape.slug(status)}">{escape.md_text(label)}</span>')
+
+
+def relative_url(from_page: str, target: str) -> str:
+    """The href from one docs page to another docs path, as MkDocs publishes them
+    (`use_directory_urls: false`: a.md -> a.html), so raw HTML links work like Markdown ones."""
+    path, _, anchor = target.partition("#")
+    if path.endswith(".md"):
+        path = path[:-3] + ".html"
+    rel = posixpath.relpath(path, posixpath.dirname(from_page) or ".")
+    return rel + (f"#{anchor}" if anchor else "")
+
+
+@pass_context
+def url(ctx: Any, target: str) -> str:
+    """href to a docs path from the page being rendered (the template's `page` variable)."""
+    return relative_url(ctx["page"], target)
+
+
+@pass_context
+def office_href(ctx: Any, office_id: str) -> str:
+    return relative_url(ctx["page"], f"offices/{escape.slug(office_id)}.md")
+
+
+@pass_context
+def period_href(ctx: Any, period: str) -> str:
+    return relative_url(ctx["page"], f"results/{period}.md")  # periods are validated: 2026Q1 or 2026
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """The one Jinja environment for every generated page."""
+    env = Environment(
+        loader=PackageLoader("pipeline.pages", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        t=escape.safe, slug=escape.slug, num=num, pct=pct, kpi_value=kpi_value, point_value=point_value,
+        plain=plain, signed=signed, period_label=period_label,
+    )
+    env.globals.update(url=url, office_href=office_href, period_href=period_href, badge=badge, status_badge=status_badge, STATUS_LABELS=STATUS_LABELS, NA=NA,
+                       is_year=is_year)
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    """Render one page template to text."""
+    return environment().get_template(template).render(**context)

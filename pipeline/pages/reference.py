@@ -1,0 +1,87 @@
+"""The 填报指南 pages generated from specs: field reference, finding codes, template downloads."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from ..findings import CATALOGUE, SEVERITY_LABELS
+from ..forms import ALL_FORMS
+from .env import render
+
+# Placeholders of message templates, shown to readers as what goes there.
+PLACEHOLDERS = {
+    "column": "列名", "seen": "实际值", "expected": "应为的内容", "reason": "原因", "label": "项目",
+    "current": "最新", "form": "模板", "other": "另一文件", "sheet": "工作表", "office": "所编号",
+    "period": "期间", "kpi": "指标", "choices": "可选值", "first_row": "行号", "max_length": "字数上限",
+    "length": "字数", "seconds": "秒数", "rule": "规则", "other_column": "另一列", "normalised": "读取值",
+}
+# In fixes a placeholder reads better as plain words than as a slot to fill.
+FIX_WORDS = {"current": "最新", "label": "该项", "expected": "模板规定的表头", "column": "该列"}
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+# Sections of the codes page, by the first part of the code.
+GROUPS = (
+    ("文件", ("file-",)),
+    ("模板与工作表", ("template-", "sheet-", "header-")),
+    ("封面、所编号与期间", ("cover-", "office-", "period-", "identity-", "submission-")),
+    ("单元格", ("required-", "type-", "choice-", "out-of-range", "duplicate-", "formula-", "excel-", "value-")),
+    ("关联规则", ("rule-", "roster-", "project-")),
+    ("人力资源部基础数据", ("reference-",)),
+    ("指标计算", ("kpi-",)),
+)
+
+
+def code_shape(template: str) -> str:
+    """A message template with its placeholders as 〈名称〉, e.g. “〈列名〉”为必填项."""
+    return _PLACEHOLDER.sub(lambda m: f"〈{PLACEHOLDERS.get(m.group(1), m.group(1))}〉", template)
+
+
+def fix_text(fix: str) -> str:
+    """A fix with placeholders turned into words (the page explains every finding of the code)."""
+    return _PLACEHOLDER.sub(lambda m: FIX_WORDS.get(m.group(1), PLACEHOLDERS.get(m.group(1), "")), fix)
+
+
+def grouped_codes() -> list[tuple[str, list]]:
+    """CATALOGUE codes in page sections; codes matching no section go to 其他 (none get lost)."""
+    placed: set[str] = set()
+    groups = []
+    for title, prefixes in GROUPS:
+        codes = [c for c in CATALOGUE.values() if c.code not in placed and c.code.startswith(prefixes)]
+        placed.update(c.code for c in codes)
+        if codes:
+            groups.append((title, codes))
+    rest = [c for c in CATALOGUE.values() if c.code not in placed]
+    if rest:
+        groups.append(("其他", rest))
+    return groups
+
+
+def render_codes() -> str:
+    """guide/codes.md: every finding code with what it says and how to fix it."""
+    return render("codes.md.j2", page="guide/codes.md", groups=grouped_codes(), severity_labels=SEVERITY_LABELS,
+                  shapes={c.code: code_shape(c.template) for c in CATALOGUE.values()},
+                  fixes={c.code: fix_text(c.fix) for c in CATALOGUE.values()})
+
+
+def _flags(field) -> str:
+    from markupsafe import Markup
+
+    tags = []
+    if field.pii:
+        tags.append('<span class="pii">个人信息</span>')
+    if field.salary:
+        tags.append('<span class="pii">薪酬信息</span>')
+    if field.unique:
+        tags.append('<span class="tag">唯一</span>')
+    return Markup(" " + " ".join(tags)) if tags else Markup("")
+
+
+def render_fields(forms: Iterable = ALL_FORMS) -> str:
+    """guide/fields.md: every form, sheet and column with its type, rules and meaning."""
+    return render("fields.md.j2", page="guide/fields.md", forms=list(forms), flags=_flags)
+
+
+def render_downloads(available: Iterable[str], forms: Iterable = ALL_FORMS) -> str:
+    """The downloads table of guide/templates.md; `available` = form ids whose file is in the site."""
+    return render("downloads.html.j2", page="guide/templates.md", forms=list(forms), available=set(available))

@@ -1,0 +1,95 @@
+"""The privacy gate: no personal or salary value of the run's inputs may reach the built site.
+
+`private_values` collects, from the dataset and results of a run, every value of a PII field
+(姓名, 离职原因, 联系人, 联系电话, 封面 填报人) and every salary figure (季度奖金基数 and each computed
+bonus amount), keyed by a Chinese column description such as "团队名册 › 姓名". `check_privacy`
+scans the built site for them — every HTML page (entities and \\uXXXX escapes decoded), the search
+index's decoded JSON strings, any JSON/CSV/TXT/XML/SVG (also .xml.gz) shipped, and the values in any
+.xlsx shipped (downloadable templates must moreover be blank) — and returns one `Leak` per column
+and page. The build refuses to publish when the list is not empty.
+
+Matching rules (what counts as "the value appears"):
+- Text is compared after removing zero-width and bidi control characters and collapsing
+  whitespace. A text value containing at least 2 CJK characters is matched as a substring
+  (a Chinese name is found inside a sentence); other text needs at least 4 characters and is
+  matched as a whole word (not inside a longer Latin word or number).
+- Numbers (salary figures, phone numbers written only with digits and separators) are matched
+  as whole numeric tokens, and only when the integer part has at least 4 digits: scores, rates and
+  ranks (at most 3 digits) are published and would collide. A token matches when it equals the
+  value in any way it could be shown — 30000, 30,000, 30000.0, 30000.00, 3万, 3.0万 — and a computed
+  bonus also matches when rounded or truncated to 0, 1 or 2 decimals.
+- Skipped on purpose, because their presence on the site proves nothing:
+  values that are, or are contained in, a published reference value (所长 names, office names,
+  office ids, regions are published for public recognition: a team member who shares the name of
+  a 所长 is not flagged); values contained in a published (non-private) input cell of the same
+  run (a client named after a person); values contained in the product's own fixed text (form specs,
+  the finding catalogue, the policy config, page templates and the handbook/guide Markdown in
+  docs/ — e.g. a leave reason “其他” is also a dropdown choice, “个人发展” is in the policy
+  text); salary figures that occur as numbers in that fixed text (the form's example bonus base
+  30000 is printed in every template's 填写说明).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .files import template_not_blank, texts_of
+from .match import Matcher, fold, redact
+from .values import BONUS_COLUMN, SEP, private_values, product_vocabulary, public_values, published_input_values
+
+__all__ = ["BONUS_COLUMN", "SEP", "Leak", "check_privacy", "fold", "private_values", "product_vocabulary",
+           "public_values", "redact", "scan_site", "template_not_blank"]
+
+
+@dataclass(frozen=True)
+class Leak:
+    """A private value found on a built page: which column it came from, where, redacted."""
+
+    column: str  # e.g. "团队名册 › 姓名"
+    page: str  # path inside the site, '/'-separated (search index entries add #location)
+    value: str  # redacted: first character and stars, never the value itself
+
+    def sort_key(self) -> tuple[str, str, str]:
+        return (self.page, self.column, self.value)
+
+    def message(self) -> str:
+        return f"{self.page} 含有“{self.column}”的值({self.value}),该列为个人信息或薪酬数据,不得发布"
+
+    def __str__(self) -> str:  # the build lists leaks with str()
+        return self.message()
+
+
+def check_privacy(site_dir: Path | str, results: Any) -> list[Leak]:
+    """Scan a built site for the run's private values; one Leak per (page, column), sorted."""
+    dataset = getattr(results, "dataset", None)
+    values = private_values(dataset, results)
+    skip_inside = [*sorted(public_values(dataset)), product_vocabulary(), *sorted(published_input_values(dataset))]
+    return scan_site(site_dir, values, skip_inside=skip_inside)
+
+
+def scan_site(site_dir: Path | str, values: dict[str, set[str]], skip_inside: list[str] | None = None) -> list[Leak]:
+    """Scan every shipped text file (and .xlsx) under site_dir for the given values.
+
+    A text value found inside one of `skip_inside` (published or product text) is not a leak.
+    """
+    root = Path(site_dir)
+    matcher = Matcher(values, [fold(s) for s in skip_inside or []])
+    leaks: set[Leak] = set()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        rel = path.relative_to(root).as_posix()
+        for where, text in texts_of(path, rel):
+            for column, value in matcher.scan(text):
+                leaks.add(Leak(page=where, column=column, value=redact(value)))
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            for problem in template_not_blank(path):
+                leaks.add(Leak(page=rel, column=f"下载模板{SEP}{problem}", value="(非空白)"))
+    return _one_per_page_and_column(leaks)
+
+
+def _one_per_page_and_column(leaks: set[Leak]) -> list[Leak]:
+    best: dict[tuple[str, str], Leak] = {}
+    for leak in sorted(leaks, key=Leak.sort_key):
+        best.setdefault((leak.page, leak.column), leak)
+    return sorted(best.values(), key=Leak.sort_key)

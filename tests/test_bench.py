@@ -1,0 +1,74 @@
+"""The benchmark end to end at a tiny scale: every stage runs and the page is written (no timings asserted)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline import bench
+from pipeline.cli import build_parser
+
+
+@pytest.mark.slow
+def test_the_benchmark_runs_every_stage_and_writes_the_page(tmp_path):
+    out = tmp_path / "performance.md"
+    lines: list[str] = []
+    report = bench.run_bench(offices=3, root=tmp_path / "bench", out=out, site_sizes=(2, 3), say=lines.append)
+    assert [k for k, m in report.measures.items() if m.seconds is None] == []
+    assert list(report.measures) == ["inflate", "hash", "floor", "cold1", "coldN", "warm", "incremental",
+                                     "site2", "bare2", "site3", "bare3", "build"]
+    assert report.files == 3 * 8 * 4 + 1
+    assert report.measures["coldN"].extra["same_as_single"] is True
+    assert (report.measures["cold1"].extra["misses"], report.measures["cold1"].extra["hits"]) == (97, 0)
+    assert (report.measures["warm"].extra["misses"], report.measures["warm"].extra["hits"]) == (0, 97)
+    assert (report.measures["incremental"].extra["misses"], report.measures["incremental"].extra["hits"]) == (1, 96)
+    assert report.measures["cold1"].extra["scored"] == 3 * 8 + 3 * 2  # quarters and years, all valid
+    assert [c["offices"] for c in report.curve] == [2, 3]
+    text = out.read_text("utf-8")
+    assert text.startswith("# 性能测试")
+    assert "| 冷启动(空缓存),单进程 |" in text and "## 网站规模曲线" in text
+    assert "3 个业务所 × 8 个季度 × 4 个模板,共 97 个工作簿" in text
+    # the company is generated once and reused on the next run
+    assert any("已生成" in line for line in lines)
+    again = bench.run_bench(offices=3, root=tmp_path / "bench", out=None, site=False, say=lines.append)
+    assert any("沿用已有数据" in line for line in lines)
+    assert again.measures["cold1"].extra["misses"] == 97
+
+
+def test_the_changed_workbook_is_restored_after_the_incremental_stage(tmp_path):
+    from pipeline import synth
+
+    report = bench.run_bench(offices=1, root=tmp_path, out=None, site=False, say=lambda _: None)
+    company, generated = synth.ensure_company(tmp_path / "company-1-7", offices=1)
+    assert generated is False
+    path = synth.submission_path(company.data_dir, 0, company.periods[-1], synth.CLIENTS)
+    assert path.read_bytes() == synth.office_workbook(synth.CLIENTS, 0, company.periods[-1])
+    assert report.measures["incremental"].extra["misses"] == 1
+
+
+@pytest.mark.parametrize(("argv", "offices"), [(["bench"], 1000), (["bench", "--offices", "50"], 50),
+                                               (["bench", "--quick"], bench.QUICK_OFFICES)])
+def test_the_command_line_options(argv, offices):
+    args = build_parser().parse_args(argv)
+    assert (bench.QUICK_OFFICES if args.quick else args.offices) == offices
+    assert args.cache == ".bench" and args.out == "docs/performance.md"
+
+
+def test_zero_offices_is_a_usage_error(capsys):
+    args = build_parser().parse_args(["bench", "--offices", "0"])
+    assert bench.bench_command(args) == 2
+    assert "业务所数量至少为 1" in capsys.readouterr().err
+
+
+def test_a_subset_is_rebuilt_when_the_company_was_regenerated(tmp_path):
+    from pipeline import synth
+
+    company, _ = synth.ensure_company(tmp_path / "company", offices=2, years=[2026])
+    sub = bench._subset(company, tmp_path, 1, 7)
+    linked = sub / "submissions/2026Q1/BJ001/clients.xlsx"
+    assert linked.read_bytes() == (company.data_dir / "submissions/2026Q1/BJ001/clients.xlsx").read_bytes()
+    assert sorted(p.name for p in (sub / "submissions/2026Q1").iterdir()) == ["BJ001"]
+    inode = linked.stat().st_ino
+    assert bench._subset(company, tmp_path, 1, 7) == sub and linked.stat().st_ino == inode  # reused
+    company, _ = synth.ensure_company(tmp_path / "company", offices=2, years=[2026], seed=8)
+    bench._subset(company, tmp_path, 1, 8)
+    assert linked.read_bytes() == (company.data_dir / "submissions/2026Q1/BJ001/clients.xlsx").read_bytes()

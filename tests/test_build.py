@@ -1,0 +1,200 @@
+"""The site build: real `mkdocs build --strict` on a small real data set, atomic publishing."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+from html import unescape
+from pathlib import Path
+
+import pytest
+from _site_helpers import CONTACT, LEAVE_REASON, PHONE, sample_results, write_small_data
+
+from pipeline.build import BuildError, build_site, expand_nav, render_and_publish
+from pipeline.cli import main
+from pipeline.pages import DOCS_DIR
+
+BUILD_DATE = "2026-07-01"
+
+
+def snapshot(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory) -> Path:
+    return write_small_data(tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="module")
+def built(data, tmp_path_factory) -> Path:
+    """A site built once from the small data set; tests must not modify it."""
+    root = tmp_path_factory.mktemp("built")
+    build_site(data, root / "site", build_date=BUILD_DATE)
+    return root
+
+
+def broken_copy(data: Path, tmp_path: Path) -> Path:
+    """The data set with one workbook that is not an xlsx at all (a file-level error)."""
+    bad = tmp_path / "bad-data"
+    shutil.copytree(data, bad)
+    (bad / "submissions" / "2026Q2" / "SH01" / "clients.xlsx").write_bytes(b"this is not a workbook")
+    return bad
+
+
+def test_site_has_every_page(built):
+    site = built / "site"
+    for page in ("index.html", "handbook/index.html", "handbook/assessment.html", "guide/fields.html",
+                 "guide/codes.html", "guide/templates.html", "results/index.html", "results/2026Q1.html",
+                 "results/2026Q2.html", "results/2026.html", "offices/index.html", "offices/bj01.html",
+                 "offices/sh01.html", "offices/gz01.html", "submissions.html", "validation.html",
+                 "search/search_index.json"):
+        assert (site / page).is_file(), page
+    for name in ("recruitment", "training", "clients", "projects", "reference"):
+        assert (site / "downloads" / f"{name}.xlsx").is_file()
+    assert not list(built.glob(".site.tmp-*")) and not list(built.glob(".site.old-*"))
+    assert "构建日期 2026-07-01" in (site / "index.html").read_text(encoding="utf-8")
+
+
+def test_generated_markdown_never_lands_in_committed_docs(built):
+    assert not (DOCS_DIR / "results").exists() and not (DOCS_DIR / "offices").exists()
+    assert (built / ".build" / "docs" / "results" / "2026Q1.md").is_file()
+
+
+def test_ranking_page_matches_scorecards_csv(built):
+    with open(built / ".build" / "out" / "scorecards.csv", encoding="utf-8-sig", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["period"] == "2026Q1"]
+    html = (built / "site" / "results" / "2026Q1.html").read_text(encoding="utf-8")
+    assert len(rows) == 3
+    for r in rows:
+        m = re.search(rf'<tr data-office="{r["office_id"]}"><td class="rank">(\d+)</td>.*?<td class="score">([\d.]+)</td>'
+                      rf'<td><span class="grade [\w-]+">(\S+?)</span>', html, re.S)
+        assert m, r["office_id"]
+        assert m.group(1) == r["rank"]
+        assert m.group(2) == f"{float(r['score']):.1f}"
+        assert m.group(3) == r["grade"]
+
+
+def test_no_private_value_and_no_external_request_anywhere(built):
+    site = built / "site"
+    for path in site.rglob("*"):
+        if path.suffix not in (".html", ".json", ".xml", ".js", ".css"):
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for secret in (LEAVE_REASON, CONTACT, PHONE, "测试成员1", "测试填报人"):
+            assert secret not in text, (path, secret)
+        assert not re.search(r"(?<![\d.])30,?000(?![\d])", text), path  # the bonus base
+        if path.suffix == ".html":
+            for url in re.findall(r'(?:src|href)="([^"]+)"', text):
+                assert not re.match(r"(https?:)?//", url), (path, url)
+    assert "fonts.googleapis" not in (site / "index.html").read_text(encoding="utf-8")
+
+
+def test_every_internal_link_resolves(built):
+    site = built / "site"
+    links = 0
+    for path in site.rglob("*.html"):
+        for url in re.findall(r'(?:src|href)="([^"#?]+)', path.read_text(encoding="utf-8")):
+            if url.startswith(("mailto:", "data:")):
+                continue
+            base = site if url.startswith("/") else path.parent  # 404.html links from the site root
+            target = (base / unescape(url).lstrip("/")).resolve()
+            assert target.is_file() or (target / "index.html").is_file(), (path.relative_to(site), url)
+            links += 1
+    assert links > 500
+
+
+def test_search_index_finds_chinese_words(built):
+    index = json.loads((built / "site" / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert r"\u200b" in index["config"]["separator"]
+    # Material looks a query 流失率 up as 流失 + 率: the index must hold the stem as a word.
+    pages = {d["location"].split("#")[0] for d in index["docs"] if "\u200b流失\u200b" in d["text"]}
+    assert "handbook/assessment.html" in pages
+    assert not [p for p in pages if p.startswith("offices/")]  # KPI tables are kept out of the index
+    office = [d["location"] for d in index["docs"] if d["title"] == "北京测试一所"]
+    assert office == ["offices/bj01.html"]
+
+
+def test_nav_lists_periods_not_offices(built):
+    # The handbook page links nowhere but through the navigation.
+    nav = (built / "site" / "handbook" / "general.html").read_text(encoding="utf-8")
+    assert "../results/2026Q1.html" in nav and "../results/2026.html" in nav and "../offices/index.html" in nav
+    assert "offices/bj01" not in nav
+
+
+def test_expand_nav_groups_periods_by_year_newest_first():
+    nav = expand_nav([{"考核结果": ["results/index.md"]}], ["2025Q1", "2025", "2026Q1", "2026Q2", "2026"])
+    assert nav == [{"考核结果": ["results/index.md",
+                             {"2026 年": [{"年度考核": "results/2026.md"}, {"第二季度": "results/2026Q2.md"},
+                                         {"第一季度": "results/2026Q1.md"}]},
+                             {"2025 年": [{"年度考核": "results/2025.md"}, {"第一季度": "results/2025Q1.md"}]}]}]
+
+
+def test_data_error_fails_the_build_and_keeps_the_old_site(built, data, tmp_path, capsys):
+    site = tmp_path / "site"
+    shutil.copytree(built / "site", site)
+    before = snapshot(site)
+    code = main(["build", "--data", str(broken_copy(data, tmp_path)), "--site", str(site)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "校验发现 1 个错误,网站未更新" in err and "validation.json" in err and "--keep-going" in err
+    assert snapshot(site) == before
+    assert not list(tmp_path.glob(".site.tmp-*"))
+
+
+def test_keep_going_publishes_invalid_offices(data, tmp_path, capsys):
+    site = tmp_path / "site"
+    code = main(["build", "--data", str(broken_copy(data, tmp_path)), "--site", str(site), "--keep-going"])
+    assert code == 0, capsys.readouterr().err
+    html = (site / "results" / "2026Q2.html").read_text(encoding="utf-8")
+    row = re.search(r'<tr data-office="SH01" data-status="invalid">(.*?)</tr>', html, re.S)
+    assert row and "数据有误" in row.group(1)
+    assert '<tr data-office="BJ01"><td class="rank">1</td>' in html
+    report = (site / "validation.html").read_text(encoding="utf-8")
+    assert 'data-code="file-not-xlsx"' in report
+
+
+def test_broken_docs_page_fails_the_build_and_keeps_the_old_site(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("上一次的网站", encoding="utf-8")
+    before = snapshot(site)
+    docs = tmp_path / "docs"
+    shutil.copytree(DOCS_DIR, docs)
+    (docs / "handbook" / "general.md").write_text("# 总则\n\n[坏链接](no-such-page.md)\n", encoding="utf-8")
+    with pytest.raises(BuildError) as info:
+        render_and_publish(sample_results(), site, work_dir=tmp_path / ".build", build_date=BUILD_DATE,
+                           docs_dir=docs, templates_dir=None)
+    assert "no-such-page.md" in info.value.message and "MkDocs 构建失败" in info.value.message
+    assert snapshot(site) == before
+    assert not list(tmp_path.glob(".site.tmp-*"))
+
+
+def test_missing_data_folder_is_a_usage_error(tmp_path, capsys):
+    code = main(["build", "--data", str(tmp_path / "nowhere"), "--site", str(tmp_path / "site")])
+    assert code == 2
+    assert "找不到数据目录" in capsys.readouterr().err
+    assert not (tmp_path / "site").exists()
+
+
+def test_policy_option_changes_the_published_handbook_and_scores(data, tmp_path, capsys):
+    import yaml
+
+    from pipeline.policy import DEFAULT_POLICY_PATH
+
+    raw = yaml.safe_load(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))
+    raw["kpis"]["attainment"]["weight"]["quarterly"] = 31
+    raw["kpis"]["growth"]["weight"]["quarterly"] = 19
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    site = tmp_path / "site"
+    assert main(["build", "--data", str(data), "--site", str(site), "--policy", str(policy)]) == 0, \
+        capsys.readouterr().err
+    handbook = (site / "handbook" / "assessment.html").read_text(encoding="utf-8")
+    assert "<tr><td>业务指标</td><td>销售目标完成率</td><td>31</td><td>30</td></tr>" in handbook
+    office = (site / "offices" / "bj01.html").read_text(encoding="utf-8")
+    row = re.search(r'<table data-table="kpi-table" data-search-exclude data-period="2026Q2">.*?<tr data-kpi="销售目标完成率">(.*?)</tr>',
+                    office, re.S).group(1)
+    assert "<td>31</td>" in row  # the scorecard used the same weight

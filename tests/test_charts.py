@@ -1,0 +1,102 @@
+"""SVG charts: valid XML, accessible, Chinese labels, scalable, and nothing fetched from outside."""
+
+from __future__ import annotations
+
+import re
+from xml.etree import ElementTree
+
+import pytest
+from defusedxml.ElementTree import fromstring
+
+from pipeline import charts
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def parse(svg: str) -> ElementTree.Element:
+    return fromstring(svg)
+
+
+def texts(root: ElementTree.Element) -> list[str]:
+    return [t.text or "" for t in root.iter(f"{SVG}text")]
+
+
+CHARTS = {
+    "bar": lambda: charts.bar_chart([("北京一所", 92.34), ("上海一所", None), ("广州一所", 130.0)], "考核得分", unit=" 分"),
+    "distribution": lambda: charts.distribution_chart([("优秀", 3), ("良好", 4), ("合格", 0), ("不合格", 2)],
+                                                      "等级分布", classes=["grade-1", "grade-2", "grade-3", "grade-4"]),
+    "line": lambda: charts.line_chart(["2026Q1", "2026Q2", "2026Q3"],
+                                      [("销售目标完成率", [95.3, None, 101.0]), ("团队成员流失率", [80.0, 70.0, 60.0])],
+                                      "指标得分趋势", y_max=120),
+}
+
+
+@pytest.mark.parametrize("kind", CHARTS)
+def test_chart_is_valid_accessible_scalable_svg(kind):
+    svg = CHARTS[kind]()
+    root = parse(svg)
+    assert root.tag == f"{SVG}svg"
+    assert root.get("role") == "img"
+    assert root.get("width") == "100%"
+    assert re.fullmatch(r"0 0 \d+ \d+", root.get("viewBox"))
+    title, desc = root.find(f"{SVG}title"), root.find(f"{SVG}desc")
+    assert title is not None and desc is not None
+    assert root.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
+    assert "Noto Sans CJK SC" in root.get("font-family") and root.get("font-family").endswith("sans-serif")
+
+
+@pytest.mark.parametrize("kind", CHARTS)
+def test_chart_makes_no_external_reference(kind):
+    svg = CHARTS[kind]()
+    without_namespace = svg.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    for forbidden in ("http:", "https:", "//", "href", "url(", "<script", "<image", "<foreignObject", "@import"):
+        assert forbidden not in without_namespace
+
+
+def test_bar_chart_labels_values_and_na():
+    root = parse(CHARTS["bar"]())
+    labels = texts(root)
+    assert labels == ["北京一所", "92.3 分", "上海一所", "不适用", "广州一所", "130 分"]
+    assert root.find(f"{SVG}title").text == "考核得分"
+    assert root.find(f"{SVG}desc").text == "北京一所:92.3 分;上海一所:不适用;广州一所:130 分"
+    widths = [float(r.get("width")) for r in root.iter(f"{SVG}rect")]
+    assert widths == [pytest.approx(92.34 / 150 * 330, abs=0.1), pytest.approx(130 / 150 * 330, abs=0.1)]
+    capped = parse(charts.bar_chart([("甲", 200.0)], "封顶", max_value=120))
+    assert float(next(capped.iter(f"{SVG}rect")).get("width")) == 330.0  # clamped to the axis
+
+
+def test_distribution_chart_heights_follow_counts():
+    root = parse(CHARTS["distribution"]())
+    assert [t for t in texts(root) if not t.isdigit()] == ["优秀", "良好", "合格", "不合格"]
+    rects = list(root.iter(f"{SVG}rect"))
+    heights = [float(r.get("height")) for r in rects]
+    assert heights[1] == max(heights) and heights[2] == 0.0
+    assert heights[0] / heights[1] == pytest.approx(3 / 4, abs=0.01)
+    assert [r.get("class") for r in rects] == ["bar grade-1", "bar grade-2", "bar grade-3", "bar grade-4"]
+
+
+def test_line_chart_leaves_gaps_for_na_and_has_a_legend():
+    root = parse(CHARTS["line"]())
+    lines = [p.get("points") for p in root.iter(f"{SVG}polyline")]
+    assert len(lines) == 3  # first series split by its gap into two pieces, second whole
+    assert len(lines[0].split()) == 1 and len(lines[1].split()) == 1 and len(lines[2].split()) == 3
+    labels = texts(root)
+    assert "销售目标完成率" in labels and "团队成员流失率" in labels and "2026Q2" in labels
+    dots = [c.find(f"{SVG}title").text for c in root.iter(f"{SVG}circle")]
+    assert "销售目标完成率 2026Q1:95.3" in dots and len(dots) == 5
+
+
+def test_hostile_labels_are_escaped_and_ids_are_distinct():
+    svg = charts.bar_chart([("<script>alert(1)</script>", 1.0)], "</title><script>x</script>")
+    root = parse(svg)
+    assert root.find(f"{SVG}script") is None
+    assert root.find(f"{SVG}title").text == "</title><script>x</script>"
+    other = charts.bar_chart([("甲", 1.0)], "另一个图")
+    assert parse(other).find(f"{SVG}title").get("id") != root.find(f"{SVG}title").get("id")
+
+
+def test_many_periods_keep_x_labels_legible():
+    periods = [f"{y}Q{q}" for y in range(2020, 2027) for q in range(1, 5)]
+    root = parse(charts.line_chart(periods, [("得分", [80.0] * len(periods))], "得分"))
+    shown = [t for t in texts(root) if re.fullmatch(r"\d{4}Q\d", t)]
+    assert 2 <= len(shown) <= 10 and shown[-1] == "2026Q4"

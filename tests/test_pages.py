@@ -1,0 +1,223 @@
+"""Generated pages: field reference, finding codes, rankings, scorecards, boards, escaping."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+from _attack_strings import ATTACKS, MARKERS
+from _site_helpers import (
+    HOSTILE_HEAD,
+    HOSTILE_NAME,
+    PRIVATE_VALUE,
+    sample_results,
+    to_html,
+)
+
+from pipeline import escape
+from pipeline.findings import CATALOGUE
+from pipeline.forms import ALL_FORMS
+from pipeline.pages import render_codes, render_fields, render_results_pages
+from pipeline.pages.results import render_office, render_period
+
+
+@pytest.fixture(scope="module")
+def results():
+    return sample_results()
+
+
+@pytest.fixture(scope="module")
+def pages(results):
+    return render_results_pages(results)
+
+
+def row(html: str, office_id: str) -> str:
+    m = re.search(rf'<tr data-office="{office_id}">(.*?)</tr>', html, re.S)
+    assert m, f"no row for {office_id}"
+    return m.group(1)
+
+
+def cells(row_html: str) -> list[str]:
+    return [unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row_html, re.S)]
+
+
+def test_field_reference_lists_every_form_sheet_and_field():
+    text = render_fields()
+    for form in ALL_FORMS:
+        assert f"## {form.title}(`{form.filename}`) {{ #form-{form.id} }}" in text
+        assert f"当前版本 **{form.version}**" in text
+        for sheet in form.sheets:
+            assert f"### 工作表“{sheet.name}”" in text
+            table = text.split(f'data-sheet="{form.id}/{sheet.key}"', 1)[1].split("</table>", 1)[0]
+            for f in sheet.fields:
+                assert f"<td><code>{sheet.column_letter(f.key)}</code></td><td><strong>{f.label}</strong>" in table
+                assert f.describe() in table
+            for rule in sheet.rules:
+                assert rule.describe(sheet) in text
+        for f in form.cover:
+            assert f"<strong>{f.label}</strong>" in text
+
+
+def test_field_reference_never_shows_examples_of_private_fields():
+    text = render_fields()
+    roster = text.split('data-sheet="recruitment/roster"', 1)[1].split("</table>", 1)[0]
+    name_row = re.search(r"<tr><td><code>B</code></td>.*?</tr>", roster).group(0)
+    assert '<span class="pii">个人信息</span>' in name_row
+    assert cells(name_row)[-1] == "—"
+
+
+def test_codes_page_lists_every_catalogue_code_with_its_fix():
+    text = render_codes()
+    for code in CATALOGUE.values():
+        assert f"### {code.title} {{ #{code.code} }}" in text
+        assert f"<code>{code.code}</code>" in text
+    assert "“〈列名〉”为必填项,不能为空" in text  # template placeholders shown as slots
+    assert "从网站下载 最新 版模板" in text  # fix placeholders turned into words
+    assert "{" not in re.sub(r"\{ #[\w-]+ \}", "", text)
+
+
+def test_ranking_page_has_exact_ranks_scores_grades_and_blocks(pages):
+    html = to_html(pages["results/2026Q1.md"])
+    # 客户满意度指标 weighs 0 in a quarter: no column for it
+    assert "<th>业务指标</th><th>团队管理指标</th></tr>" in html
+    assert cells(row(html, "A01")) == ["1", "北京测试一所 A01", "测试所长甲", "92.3", "优秀", "96.0", "88.5"]
+    assert cells(row(html, "B02")) == ["2", "上海测试二所 B02", "测试所长乙", "83.9", "良好", "96.0", "88.5"]
+    assert html.index('data-office="A01"') < html.index('data-office="B02"')
+    assert '<a href="../offices/a01.html">北京测试一所</a>' in html
+
+
+def test_offices_not_scored_are_shown_with_their_status(pages):
+    html = to_html(pages["results/2026Q1.md"])
+    invalid = re.search(r'<tr data-office="X99" data-status="invalid">(.*?)</tr>', html, re.S).group(1)
+    assert "数据有误" in invalid
+    year = to_html(pages["results/2026.md"])
+    assert year.count('data-status="incomplete"') == 3
+    assert "数据不全" in year
+
+
+def test_grade_distribution_chart_counts_grades(results):
+    text = render_period(results, "2026Q1")
+    assert "<desc" in text and "优秀:1 个;良好:1 个;合格:0 个;不合格:0 个" in text
+
+
+def test_scorecard_page_explains_the_score(results):
+    html = to_html(render_office(results, "A01"))
+    assert '<span class="value" data-field="score">92.3</span>' in html
+    kpi = re.search(r'<tr data-kpi="销售目标完成率">(.*?)</tr>', html, re.S).group(1)
+    assert cells(kpi) == ["销售目标完成率业务指标", "95.3%", "95.3", "35", "35.0", "33.35"]
+    sat = re.search(r'<tr data-kpi="客户满意度">(.*?)</tr>', html, re.S).group(1)
+    assert cells(sat) == ["客户满意度客户满意度指标", "88.0 分", "93.3", "0", "0.0", "—"]
+    assert "<strong>92.31</strong>" in html
+    assert "<code>submissions/2026Q2/A01/clients.xlsx</code> › 客户 › <code>G2:G9</code>" in unescape(html)
+    assert "季度考核得分趋势" in html and "<svg" in html
+
+
+def test_na_kpi_shows_its_reason_and_shared_weight(results):
+    html = to_html(render_office(results, "B02"))
+    growth = re.search(r'<tr data-kpi="销售增长率">(.*?)</tr>', html, re.S).group(1)
+    assert cells(growth)[:6] == ["销售增长率业务指标", "不适用缺少数据", "—", "15", "0.0", "—"]
+    attain = re.search(r'<tr data-kpi="销售目标完成率">(.*?)</tr>', html, re.S).group(1)
+    assert cells(attain)[4] == "41.2"  # 35 of the 85 points still scored
+
+
+def test_submission_board_marks_each_template(pages):
+    html = to_html(pages["submissions.md"])
+    q2 = html.split('data-period="2026Q2"', 1)[1].split("</table>", 1)[0]
+    b02 = re.search(r'<tr data-office="B02">(.*?)</tr>', q2, re.S).group(1)
+    assert cells(b02)[1:] == ["已提交", "已提交", "已提交", "未提交"]
+    q1 = html.split('data-period="2026Q1"', 1)[1].split("</table>", 1)[0]
+    x99 = re.search(r'<tr data-office="X99">(.*?)</tr>', q1, re.S).group(1)
+    assert cells(x99)[1:] == ["有错误", "未提交", "未提交", "未提交"]
+
+
+def test_validation_report_groups_by_office_and_never_prints_values(pages):
+    text = pages["validation.md"]
+    assert "**2** 个错误" in text and "另有 1 处数值已自动规范化" in text
+    html = to_html(text)
+    assert "<code>submissions/2026Q1/X99/recruitment.xlsx</code>" in unescape(html)
+    assert re.search(r'<tr data-code="type-date"><td>团队名册 › <code>D7</code></td>', html)
+    assert 'href="guide/codes.html#required-blank"' in html
+    assert PRIVATE_VALUE not in text
+    assert "1,234" not in text  # even public values are not echoed: the report shows places and fixes
+
+
+def test_no_salary_data_on_any_page(pages):
+    everything = "\n".join(pages.values())
+    for secret in ("31234.5", "31,234.5", "30000", "30,000", "99999", "32000"):
+        assert secret not in everything
+
+
+HOSTILE_RENDERED = {
+    HOSTILE_NAME: "&#60;script&#62;alert&#40;1&#41;&#60;/script&#62;",
+    HOSTILE_HEAD: "&#91;x&#93;&#40;javascript&#58;alert&#40;1&#41;&#41;",
+}
+
+
+def test_hostile_strings_are_shown_as_text(pages):
+    for path in ("results/2026Q1.md", "offices/index.md", "offices/x99.md", "submissions.md", "validation.md"):
+        text = pages[path]
+        html = to_html(text)
+        assert "<script" not in html.replace("&#60;script", "")
+        assert 'href="javascript' not in html
+        assert "49" not in re.sub(r"\d{3,}", "", html)  # {{ 7*7 }} never evaluated
+        for marker in MARKERS:
+            assert marker.lower() not in html.lower()
+    office = pages["offices/x99.md"]
+    assert f"\n# {HOSTILE_RENDERED[HOSTILE_NAME]}\n" in office
+    assert "<" not in office.split("---", 2)[1]  # the front-matter title is escaped too
+    assert HOSTILE_RENDERED[HOSTILE_HEAD] in office
+    period = pages["results/2026Q1.md"]
+    assert "&#123;&#123; 7&#42;7 &#125;&#125;" in period
+    assert "&#124; a &#124; b &#124;" not in period or "<table" in period  # pipes never start a table row
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_md_text_makes_every_attack_inert(attack):
+    html = to_html(f"<p>{escape.md_text(attack)}</p>\n\n# {escape.md_text(attack)}\n\n| {escape.md_text(attack)} |")
+    for marker in MARKERS:
+        assert marker.lower() not in html.lower()
+    assert "<script" not in html and "<img" not in html and "<iframe" not in html and "<base" not in html
+    assert 'href="' not in html
+    assert "<h1" in html and html.count("<h1") == 1  # no heading injected from inside the text
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("| a | b |", "&#124; a &#124; b &#124;"),
+    ("a\nb", "a b"),
+    ("`x`", "&#96;x&#96;"),
+    ("\u202e反向\u200b字", "反向字"),
+    ("x" * 201, "x" * 200 + "…"),
+    ("{% if %}", "&#123;&#37; if &#37;&#125;"),
+    ("*_[]", "&#42;&#95;&#91;&#93;"),
+    (None, ""),
+])
+def test_md_text_table(text, expected):
+    assert escape.md_text(text) == expected
+
+
+def test_slug_keeps_distinct_ids_distinct():
+    assert escape.slug("BJ01") == "bj01"
+    assert escape.slug("北京") != escape.slug("上海")
+    assert re.fullmatch(r"[0-9a-z_-]+", escape.slug("北京/../x"))
+
+
+def test_year_page_lists_honours_and_the_office_page_shows_them():
+    import dataclasses
+
+    results = sample_results()
+    a01 = next(c for c in results.scorecards if c.period == "2026Q1" and c.office_id == "A01")
+    b02 = next(c for c in results.scorecards if c.period == "2026Q1" and c.office_id == "B02")
+    results.scorecards += [
+        dataclasses.replace(a01, period="2025", cycle="annual", honours=("优秀业务所长", "培训与发展激励")),
+        dataclasses.replace(b02, period="2025", cycle="annual", honours=()),
+    ]
+    html = to_html(render_period(results, "2025"))
+    honours = html.split('id="honours"', 1)[1].split('id="ranking"', 1)[0]
+    blocks = re.findall(r'<p class="honour-name">(.*?)</p>(.*?)</div>', honours, re.S)
+    assert [name for name, _ in blocks] == ["优秀业务所长", "年终特别奖励", "晋升优先", "培训与发展激励"]
+    assert ["北京测试一所" in body for _, body in blocks] == [True, False, False, True]
+    assert "本年度无" in blocks[1][1]
+    assert "<th>客户满意度指标</th>" in html  # the annual cycle weighs customer satisfaction
+    office = to_html(render_office(results, "A01"))
+    assert '<span class="honour-tag">优秀业务所长</span><span class="honour-tag">培训与发展激励</span>' in office

@@ -1,0 +1,214 @@
+"""The privacy gate: PII and salary values of a run's inputs are found wherever they land in a site."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.excel.blank import write_template
+from pipeline.excel.fill import fill_form
+from pipeline.forms import CLIENTS, RECRUITMENT
+from pipeline.model import Dataset, Office, Reference, Results, Row, Scorecard, Workbook
+from pipeline.privacy import Leak, check_privacy, private_values, redact, scan_site
+
+HEAD = "欧阳所长"
+
+
+def _results(members=("司马青云",), reasons=("回老家照顾父母",), base=30000.0, bonus=25590.4,
+             phone="138-1234-5678", clients=()) -> Results:
+    """A small run as the pipeline's stages record it: one office, one roster, one client list."""
+    reference = Reference(offices={"BJ01": Office("BJ01", "北京一所", HEAD, "华北", base)})
+    roster = [Row(2 + i, {"employee_id": f"E{i}", "name": n, "leave_reason": r})
+              for i, (n, r) in enumerate(zip(members, reasons + ("",) * len(members)))]
+    recruitment = Workbook(path="submissions/2026Q1/BJ01/recruitment.xlsx", form_id="recruitment",
+                           office_id="BJ01", period="2026Q1",
+                           cover={"office_id": "BJ01", "period": "2026Q1", "filled_by": "诸葛填报"},
+                           tables={"hiring": [], "roster": roster})
+    client_rows = [Row(2, {"client_id": "C1", "name": "甲公司", "contact": "上官联系", "phone": phone})]
+    client_rows += [Row(3 + i, {"client_id": f"C{i + 2}", "name": name}) for i, name in enumerate(clients)]
+    clients_wb = Workbook(path="submissions/2026Q1/BJ01/clients.xlsx", form_id="clients", office_id="BJ01",
+                          period="2026Q1", cover={"filled_by": "诸葛填报"}, tables={"clients": client_rows})
+    dataset = Dataset(data_dir="data", reference=reference, workbooks=[clients_wb, recruitment])
+    card = Scorecard("2026Q1", "quarterly", "BJ01", office_name="北京一所", head=HEAD, score=85.3,
+                     bonus_coefficient=0.853, bonus_amount=bonus)
+    return Results(policy=None, dataset=dataset, scorecards=[card])
+
+
+def _site(tmp_path: Path, pages: dict[str, str | bytes]) -> Path:
+    site = tmp_path / "site"
+    for rel, content in pages.items():
+        path = site / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, "utf-8")
+    return site
+
+
+def test_private_values_are_keyed_by_column_and_cover_every_private_field():
+    values = private_values(_results().dataset, _results())
+    assert values["团队名册 › 姓名"] == {"司马青云"}
+    assert values["团队名册 › 离职原因"] == {"回老家照顾父母"}
+    assert values["封面 › 填报人"] == {"诸葛填报"}
+    assert values["客户 › 联系人"] == {"上官联系"}
+    assert values["客户 › 联系电话"] == {"138-1234-5678", "13812345678"}
+    assert {"30000", "30,000", "30000.0", "30000.00", "3万"} <= values["业务所 › 季度奖金基数"]
+    assert {"25590", "25591", "25,590", "25590.4", "25590.40"} <= values["考核结果 › 季度奖金金额"]
+    # public on purpose: the 所长 and the office are not private values
+    assert not any(HEAD in v or "北京一所" in v for vs in values.values() for v in vs)
+
+
+def test_private_values_read_from_real_workbooks(data_dir, make_workbook, make_reference):
+    """The gate collects values from what the reader really produced, not just hand-made records."""
+    from pipeline.validation import validate_dir
+
+    make_reference()
+    make_workbook("recruitment", "submissions/2026Q1/BJ01/recruitment.xlsx", rows={"roster": [
+        {"employee_id": "E1", "name": "慕容真名", "join_date": "2024-01-02", "leave_date": "2026-02-01",
+         "leave_reason": "另谋高就去了", "rating": "良好"}]})
+    values = private_values(validate_dir(data_dir, workers=1), None)
+    assert values["团队名册 › 姓名"] == {"慕容真名"}
+    assert values["团队名册 › 离职原因"] == {"另谋高就去了"}
+    assert values["封面 › 填报人"] == {"测试填报人"}
+    assert {"30000", "32000", "3.2万"} <= values["业务所 › 季度奖金基数"]
+
+
+@pytest.mark.parametrize(("shown", "column"), [
+    ("<td>司马青云</td>", "团队名册 › 姓名"),
+    ("<td>司马&#38738;云</td>", "团队名册 › 姓名"),  # an entity-encoded name is still the name
+    ("<td>司\u200b马青\u202e云</td>", "团队名册 › 姓名"),  # zero-width/bidi characters do not hide it
+    ("<p>原因:回老家照顾父母。</p>", "团队名册 › 离职原因"),
+    ("<p>填报:诸葛填报</p>", "封面 › 填报人"),
+    ("<p>电话 13812345678</p>", "客户 › 联系电话"),
+    ("<p>电话 138-1234-5678</p>", "客户 › 联系电话"),
+    ("<p>奖金 25,590 元</p>", "考核结果 › 季度奖金金额"),
+    ("<p>奖金 25590.40</p>", "考核结果 › 季度奖金金额"),
+    ("<p>奖金25591元</p>", "考核结果 › 季度奖金金额"),
+    ("<script>var d={\"n\":\"\\u53f8\\u9a6c\\u9752\\u4e91\"}</script>", "团队名册 › 姓名"),
+])
+def test_a_planted_value_is_found_and_named(tmp_path, shown, column):
+    site = _site(tmp_path, {"index.html": "<p>首页</p>", "offices/bj01/index.html": f"<html>{shown}</html>"})
+    leaks = check_privacy(site, _results(base=41234.0))
+    assert [(leak.page, leak.column) for leak in leaks] == [("offices/bj01/index.html", column)]
+
+
+@pytest.mark.parametrize("shown", ["41000", "41,000", "41000.0", "41000.00", "4.1万", "¥41,000元", "4.10万"])
+def test_salary_base_in_any_format_is_found(tmp_path, shown):
+    site = _site(tmp_path, {"a.html": f"<p>基数 {shown}</p>"})
+    leaks = check_privacy(site, _results(base=41000.0))
+    assert [(x.page, x.column) for x in leaks] == [("a.html", "业务所 › 季度奖金基数")]
+
+
+def test_the_forms_printed_example_base_is_not_a_leak(tmp_path):
+    """30000 is the reference form's example 季度奖金基数, printed in every template's 填写说明."""
+    site = _site(tmp_path, {"a.html": "<p>示例 30000</p>"})
+    assert check_privacy(site, _results(base=30000.0)) == []
+
+
+@pytest.mark.parametrize("shown", [
+    "得分 85.3,排名 2", "增长率 12.5%", "130000", "4100", "41000.5", "141000", "41000123", "v41000",
+    "2026Q1", "1.41000", "<svg xmlns=\"http://www.w3.org/41000/svg\">", "<path d=\"M41000 1h2\"/>",
+])
+def test_numbers_only_match_as_whole_tokens_of_the_same_value(tmp_path, shown):
+    site = _site(tmp_path, {"a.html": f"<p>{shown}</p>"})
+    assert check_privacy(site, _results(base=41000.0, bonus=0.0)) == []
+
+
+def test_short_and_common_values_are_not_matched(tmp_path):
+    # a one-character name, a Latin name under 4 letters, leave reasons that are also product text
+    # (“其他” is a dropdown choice, “个人发展” is in the policy handbook)
+    results = _results(members=("王", "Li", "Anna"), reasons=("其他", "个人发展", ""))
+    site = _site(tmp_path, {"a.html": "<p>王 List Li 其他 Annabel 个人发展</p>"})
+    assert check_privacy(site, results) == []
+    site = _site(tmp_path, {"a.html": "<p>by Anna.</p>"})
+    assert [x.column for x in check_privacy(site, results)] == ["团队名册 › 姓名"]
+
+
+def test_head_names_office_names_and_published_cells_are_not_leaks(tmp_path):
+    # a team member who shares the 所长's name (or part of it), and one named like a published client
+    results = _results(members=(HEAD, "欧阳所", "甲公司", "青山", "慕容真名"), reasons=("",) * 5,
+                       clients=("青山科技",))
+    site = _site(tmp_path, {"offices/bj01/index.html": f"<p>所长 {HEAD},北京一所,客户 甲公司、青山科技</p>"})
+    assert check_privacy(site, results) == []
+    # the exemptions are per value: the other members are still found
+    site = _site(tmp_path, {"offices/bj01/index.html": f"<p>所长 {HEAD},成员:慕容真名</p>"})
+    assert [x.column for x in check_privacy(site, results)] == ["团队名册 › 姓名"]
+
+
+def test_search_index_entries_are_decoded_and_named_by_location(tmp_path):
+    index = {"config": {"lang": ["zh"]}, "docs": [
+        {"location": "", "title": "首页", "text": "欢迎"},
+        {"location": "offices/bj01/#roster", "title": "团队", "text": "成员 &lt;b&gt;司马青云&lt;/b&gt;"},
+    ]}
+    site = _site(tmp_path, {"search/search_index.json": json.dumps(index, ensure_ascii=True)})
+    leaks = check_privacy(site, _results())
+    assert leaks == [Leak(column="团队名册 › 姓名", page="search/search_index.json#offices/bj01/#roster", value="司***")]
+
+
+def test_every_shipped_text_format_is_scanned_but_assets_are_not(tmp_path):
+    site = _site(tmp_path, {
+        "data/export.csv": "office,contact\nBJ01,上官联系\n",
+        "notes.txt": "填报人 诸葛填报",
+        "sitemap.xml.gz": gzip.compress("<url>回老家照顾父母</url>".encode()),
+        "feed.xml": "<item>13812345678</item>",
+        "assets/javascripts/bundle.js": "var x='司马青云';",  # code we ship, not data: not scanned
+        "assets/stylesheets/main.css": "/* 司马青云 */",
+    })
+    leaks = check_privacy(site, _results())
+    assert [(x.page, x.column) for x in leaks] == [
+        ("data/export.csv", "客户 › 联系人"),
+        ("feed.xml", "客户 › 联系电话"),
+        ("notes.txt", "封面 › 填报人"),
+        ("sitemap.xml.gz", "团队名册 › 离职原因"),
+    ]
+
+
+def test_leak_text_names_column_and_page_but_never_the_value(tmp_path):
+    site = _site(tmp_path, {"offices/bj01/index.html": "<p>司马青云</p>"})
+    (leak,) = check_privacy(site, _results())
+    assert leak.value == "司***" == redact("司马青云")
+    assert leak.message() == ("offices/bj01/index.html 含有“团队名册 › 姓名”的值(司***),"
+                              "该列为个人信息或薪酬数据,不得发布")
+    assert "司马青云" not in leak.message()
+
+
+def test_blank_downloadable_templates_pass_and_filled_ones_fail(tmp_path):
+    site = tmp_path / "site"
+    for form in (RECRUITMENT, CLIENTS):
+        write_template(form, site / "downloads")
+    assert check_privacy(site, _results()) == []
+
+    fill_form(RECRUITMENT, site / "downloads" / "recruitment.xlsx",
+              cover={"office_id": "BJ01", "period": "2026Q1", "filled_by": "诸葛填报"},
+              rows={"roster": [{"employee_id": "E1", "name": "司马青云"}]})
+    leaks = check_privacy(site, _results())
+    assert [(x.page, x.column) for x in leaks] == [
+        ("downloads/recruitment.xlsx", "下载模板 › 团队名册 › 数据行"),
+        ("downloads/recruitment.xlsx", "下载模板 › 封面 › 填报人"),
+        ("downloads/recruitment.xlsx", "下载模板 › 封面 › 所编号"),
+        ("downloads/recruitment.xlsx", "下载模板 › 封面 › 期间"),
+        ("downloads/recruitment.xlsx", "团队名册 › 姓名"),
+        ("downloads/recruitment.xlsx", "封面 › 填报人"),
+    ]
+
+
+def test_one_leak_per_page_and_column_sorted(tmp_path):
+    site = _site(tmp_path, {
+        "b.html": "<p>司马青云 司马青云 上官联系</p>",
+        "a.html": "<p>司马青云</p>",
+    })
+    leaks = check_privacy(site, _results())
+    assert [(x.page, x.column) for x in leaks] == [
+        ("a.html", "团队名册 › 姓名"), ("b.html", "团队名册 › 姓名"), ("b.html", "客户 › 联系人")]
+
+
+def test_many_values_and_pages_scan_quickly(tmp_path):
+    """A company-sized roster compiles into one trie regex instead of one search per name."""
+    names = {f"成员{chr(0x4E00 + i)}{chr(0x4E00 + i * 7 % 20000)}" for i in range(20000)}
+    page = "<p>" + "普通文字,没有个人信息。" * 2000 + "</p>"
+    site = _site(tmp_path, {f"p{i}.html": page for i in range(30)})
+    assert scan_site(site, {"团队名册 › 姓名": names}) == []
