@@ -59,7 +59,7 @@ def public_values(dataset: Any) -> set[str]:
 
 def published_input_values(dataset: Any) -> set[str]:
     """Folded text of every non-private cell of the run's inputs (these may be shown)."""
-    out: set[str] = set()
+    raw: set[str] = set()  # fold each distinct text once: dropdown values repeat millions of times
     for wb in _workbooks(dataset):
         form = _form_of(wb)
         if form is None:
@@ -70,12 +70,12 @@ def published_input_values(dataset: Any) -> set[str]:
                 for f in public:
                     value = _row_value(row, f.key)
                     if isinstance(value, str):
-                        out.add(fold(value))
+                        raw.add(value)
         for f in form.cover:
             value = _cover_value(wb, f)
             if not f.private and isinstance(value, str):
-                out.add(fold(value))
-    return out
+                raw.add(value)
+    return {fold(value) for value in raw}
 
 
 def _workbooks(dataset: Any) -> list[Any]:
