@@ -15,12 +15,21 @@ An entry is the `Workbook` that reading one file produced, stored under
 The policy is not part of the key: a changed policy rescores the cached workbooks without
 reading them again (scoring always reruns — it is cheap).
 
-Content is always hashed (sha256 over the bytes, ~1 GB/s); there is deliberately no
-(path, size, mtime) shortcut, because a same-size rewrite within the filesystem's timestamp
-granularity (or a restored backup, or a `git checkout`) would then be served stale.
+Finding a file's sha256 without reading it (`file_sha256`): like git's index, the cache keeps
+each file's (size, mtime, ctime, inode, device) next to the hash it had, in `CACHE_DIR/files.bin`,
+and hashes again whenever any of them differs. ctime cannot be set from user space and changes
+with every write, `touch` or restore (a backup restored with its old mtime still gets a new
+ctime), and a replaced file has a new inode. The one blind spot — a same-size rewrite within one
+tick of the file system's clock — is closed as git closes it: a file changed less than
+`RACY_SECONDS` before the index is saved is not remembered, so it is hashed again next time.
 
-Writes are atomic (temporary file + rename); an unreadable, truncated or foreign entry is a miss
-and is removed. Deleting the cache directory is always safe.
+Entries are loose files at first; once enough have piled up, the next save folds every entry the
+run used into one `pack.bin` per namespace (and removes those loose files), so a rerun over
+32,000 workbooks opens one file rather than 32,000. A rerun that changes a handful adds loose
+files and leaves the pack alone.
+
+Writes are atomic (temporary file + rename); an unreadable, truncated or foreign entry (or pack)
+is a miss and is removed. Deleting the cache directory is always safe.
 """
 
 from __future__ import annotations
@@ -41,16 +50,21 @@ from pathlib import Path
 from typing import Any
 
 from .findings import Finding
-from .model import Row, Workbook
+from .model import Row, Source, Summary, Workbook
 
-CACHE_FORMAT = "2"  # bump when the entry layout changes
+CACHE_FORMAT = "3"  # bump when the entry layout changes
 DEFAULT_DIR = ".cache"  # relative to the working directory (the repository root); gitignored
 ENV_DIR = "PIPELINE_CACHE_DIR"
-_MAGIC = b"OHSC2"
+_MAGIC = b"OHSC3"
 _STALE_SECONDS = 86_400  # other namespaces untouched this long are removed when a cache opens
+_PACK_MAGIC = b"OHSP1"
+_FILES_MAGIC = b"OHSF1"
+RACY_SECONDS = 3.0  # files changed this recently when the index is saved are hashed again next time
 
 # The code whose behaviour decides what reading a workbook yields (relative to pipeline/).
-_READER_SOURCES = ("read.py", "normalise.py", "model.py", "findings.py", "excel", "forms")
+_READER_SOURCES = ("read.py", "normalise.py", "model.py", "findings.py", "excel", "forms",
+                   # what a workbook's Summary is made by (summary.py)
+                   "summary.py", "kpi.py", "checks.py", "privacy/values.py", "privacy/match.py")
 
 
 def _package_dir() -> Path:
@@ -109,6 +123,7 @@ class CacheStats:
     misses: int = 0
     writes: int = 0
     dropped: int = 0  # corrupt or foreign entries removed
+    hashed: int = 0  # files whose bytes were read to hash them (not known to the stat index)
 
     def __str__(self) -> str:
         return f"缓存命中 {self.hits},未命中 {self.misses},写入 {self.writes}"
@@ -128,6 +143,12 @@ class WorkbookCache:
         self.namespace = pinned_namespace or namespace()
         self.dir = self.root / "workbooks" / self.namespace
         self.stats = CacheStats()
+        self._pack: dict[str, bytes] | None = None  # key -> entry blob, loaded on first get
+        self._used: set[str] = set()  # keys this run got or put
+        self._loose: set[str] = set()  # of those, the ones not in the pack
+        self._new: dict[str, bytes] = {}  # deferred puts, written by `save`
+        self._files: dict[str, tuple] | None = None  # the stat index, loaded on first file_sha256
+        self._files_changed = False
         if prune:
             self._prune_stale()
 
@@ -149,33 +170,69 @@ class WorkbookCache:
 
     # -- the two calls the reader makes ------------------------------------------------------
 
+    # Entries folded into the pack once this many loose ones (or unused packed ones) pile up.
+    PACK_AFTER = 64
+
     def get(self, sha256: str, path: str | None = None) -> Workbook | None:
         """The cached Workbook, or None on a miss (absent, corrupt, or for other bytes)."""
-        file = self.entry_path(sha256, path)
-        try:
-            blob = file.read_bytes()
-        except OSError:
-            self.stats.misses += 1
-            return None
+        key = self.key(sha256, path)
+        pack = self._load_pack()
+        blob = pack.get(key) or self._new.get(key)
+        file = None
+        if blob is None:
+            file = self.entry_path(sha256, path)
+            try:
+                blob = file.read_bytes()
+            except OSError:
+                self.stats.misses += 1
+                return None
         workbook = self._decode(blob, sha256, path)
         if workbook is None:
             self.stats.misses += 1
             self.stats.dropped += 1
-            with contextlib.suppress(OSError):
-                file.unlink()
+            pack.pop(key, None)
+            if file is not None:
+                with contextlib.suppress(OSError):
+                    file.unlink()
             return None
         self.stats.hits += 1
+        self._used.add(key)
+        if file is not None:
+            self._loose.add(key)
         return workbook
 
-    def put(self, sha256: str, workbook: Workbook, path: str | None = None) -> None:
+    def put(self, sha256: str, workbook: Workbook, path: str | None = None, defer: bool = False) -> None:
         """Store a Workbook atomically; a failure to write only costs a future re-read."""
         if not sha256:
             return
-        file = self.entry_path(sha256, path)
         payload = encode(workbook)
         if payload is None:
             return  # a value the codec does not know: not cached, so simply read again next time
+        try:
+            blob = dumps(payload)
+        except ValueError:  # a value marshal cannot hold
+            return
+        self.put_encoded(sha256, blob, path, defer)
+
+    def put_encoded(self, sha256: str, payload: bytes, path: str | None = None, defer: bool = False) -> None:
+        """Store an entry already in `dumps(encode(workbook))` form (what a reading process sends).
+
+        `defer`: keep it in memory until `save`, which writes a cold run's thousands of entries
+        straight into the pack instead of one file each.
+        """
+        if not sha256:
+            return
         blob = _MAGIC + marshal.dumps((sha256, path, payload))
+        key = self.key(sha256, path)
+        if defer:
+            self._new[key] = blob
+            self._used.add(key)
+            self.stats.writes += 1
+            return
+        self._write_loose(key, blob)
+
+    def _write_loose(self, key: str, blob: bytes) -> None:
+        file = self.dir / key[:2] / f"{key}.bin"
         try:
             file.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=file.parent)
@@ -189,6 +246,75 @@ class WorkbookCache:
         except OSError:
             return
         self.stats.writes += 1
+        self._used.add(key)
+        self._loose.add(key)
+        if self._pack is not None:
+            self._pack.pop(key, None)  # the loose file is the newer copy
+
+    # -- the pack and the stat index ---------------------------------------------------------
+
+    def is_empty(self) -> bool:
+        """True when this namespace has no entries at all: a cold run need not hash its files first."""
+        return not self.dir.is_dir()
+
+    def _load_pack(self) -> dict[str, bytes]:
+        if self._pack is None:
+            self._pack = _load_marshal(self.dir / "pack.bin", _PACK_MAGIC)
+        return self._pack
+
+    def file_sha256(self, path: str | Path) -> str:
+        """The sha256 of a file's bytes, from the stat index when the file has not changed.
+
+        Raises OSError like reading the file would.
+        """
+        if self._files is None:
+            self._files = _load_marshal(self.root / "files.bin", _FILES_MAGIC)
+        name = os.path.abspath(path)
+        now = stamp(name)
+        known = self._files.get(name)
+        if known is not None and known[:5] == now:
+            return known[5]
+        with open(name, "rb") as f:
+            digest = hashlib.sha256(f.read()).hexdigest()
+        self.stats.hashed += 1
+        self.remember(name, now, digest)
+        return digest
+
+    def remember(self, path: str | Path, stamp: tuple, sha256: str) -> None:
+        """Record the hash of a file read elsewhere, with the `stamp` taken *before* it was read."""
+        if self._files is None:
+            self._files = _load_marshal(self.root / "files.bin", _FILES_MAGIC)
+        self._files[os.path.abspath(path)] = (*stamp, sha256)
+        self._files_changed = True
+
+    def save(self) -> None:
+        """Fold entries into the pack when enough are loose, and save the stat index (never raises)."""
+        if self._files is not None and self._files_changed:
+            racy = time.time_ns() - int(RACY_SECONDS * 1e9)
+            keep = {name: v for name, v in self._files.items() if v[1] < racy and v[2] < racy}
+            _save_marshal(self.root / "files.bin", _FILES_MAGIC, keep)
+            self._files_changed = False
+        pack = self._load_pack()
+        unused = len(pack.keys() - self._used)
+        if len(self._loose) + len(self._new) + unused <= max(self.PACK_AFTER, len(self._used) // 20):
+            for key, blob in self._new.items():
+                self.stats.writes -= 1  # counted again by the write
+                self._write_loose(key, blob)
+            self._new = {}
+            return
+        folded: dict[str, bytes] = {}
+        for key in sorted(self._used):
+            blob = self._new.get(key) or pack.get(key)
+            if blob is None:
+                with contextlib.suppress(OSError):
+                    blob = (self.dir / key[:2] / f"{key}.bin").read_bytes()
+            if blob is not None:
+                folded[key] = blob
+        if _save_marshal(self.dir / "pack.bin", _PACK_MAGIC, folded):
+            for key in self._loose:
+                with contextlib.suppress(OSError):
+                    (self.dir / key[:2] / f"{key}.bin").unlink()
+            self._pack, self._loose, self._new = folded, set(), {}
 
     # -- maintenance -------------------------------------------------------------------------
 
@@ -197,7 +323,8 @@ class WorkbookCache:
         shutil.rmtree(self.root / "workbooks", ignore_errors=True)
 
     def __len__(self) -> int:
-        return sum(1 for _ in self.dir.glob("*/*.bin")) if self.dir.is_dir() else 0
+        loose = {p.stem for p in self.dir.glob("*/*.bin")} if self.dir.is_dir() else set()
+        return len(loose | self._load_pack().keys() | self._new.keys())
 
     def _decode(self, blob: bytes, sha256: str, path: str | None) -> Workbook | None:
         if not blob.startswith(_MAGIC):
@@ -206,7 +333,7 @@ class WorkbookCache:
             stored_sha, stored_path, payload = marshal.loads(blob[len(_MAGIC):])
             if stored_sha != sha256 or stored_path != path:
                 return None
-            return decode(payload)
+            return loads(payload)
         except Exception:  # a truncated or garbled entry can raise almost anything
             return None
 
@@ -225,6 +352,47 @@ class WorkbookCache:
                 continue
 
 
+def stamp(path: str | Path) -> tuple[int, int, int, int, int]:
+    """(size, mtime, ctime, inode, device) of a file: what tells the stat index it changed."""
+    info = os.stat(path)
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+
+
+def _load_marshal(file: Path, magic: bytes) -> dict:
+    """A dict saved by `_save_marshal`; empty when absent, and removed when damaged."""
+    try:
+        blob = file.read_bytes()
+    except OSError:
+        return {}
+    try:
+        if blob.startswith(magic):
+            value = marshal.loads(blob[len(magic):])
+            if type(value) is dict:
+                return value
+    except Exception:  # a truncated or garbled file can raise almost anything
+        pass
+    with contextlib.suppress(OSError):
+        file.unlink()
+    return {}
+
+
+def _save_marshal(file: Path, magic: bytes, value: dict) -> bool:
+    """Write atomically (temporary file + rename); False when it could not be written."""
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=file.parent)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(magic + marshal.dumps(value))
+            os.replace(tmp, file)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 # ---------------------------------------------------------------------------------------------
 # The entry codec. marshal, not pickle: several times faster to load for millions of small
 # values, and loading it can never run code, whatever is in the cache folder. Rows are stored as
@@ -233,7 +401,10 @@ class WorkbookCache:
 
 _PLAIN = frozenset((type(None), bool, int, float, str))
 _FINDING_FIELDS = tuple(f.name for f in dataclasses.fields(Finding))
-_WORKBOOK_SIMPLE = tuple(f.name for f in dataclasses.fields(Workbook) if f.name not in ("cover", "tables", "findings"))
+_WORKBOOK_SIMPLE = tuple(f.name for f in dataclasses.fields(Workbook)
+                         if f.name not in ("cover", "tables", "findings", "summary"))
+_SOURCE_FIELDS = tuple(f.name for f in dataclasses.fields(Source))
+_SUMMARY_FIELDS = tuple(f.name for f in dataclasses.fields(Summary))
 _ROW_FIELDS = frozenset(f.name for f in dataclasses.fields(Row))
 
 
@@ -273,12 +444,51 @@ def encode(workbook: Workbook) -> tuple | None:
                     raise _Unencodable(key)
                 records.append((*row.values.values(), row.number))
             tables[key] = _encode_rows((*keys, "#row"), records)
-        findings = [tuple(getattr(f, name) for name in _FINDING_FIELDS) for f in workbook.findings]
-        if any(type(v) not in _PLAIN for t in findings for v in t) or type(workbook.findings) is not list:
+        findings = _finding_tuples(workbook.findings)
+        if type(workbook.findings) is not list:
             raise _Unencodable("findings")
-        return simple, cover, tables, findings
+        return simple, cover, tables, findings, _encode_summary(workbook.summary)
     except (_Unencodable, AttributeError, TypeError):
         return None
+
+
+def _finding_tuples(findings: Any) -> list[tuple]:
+    out = [tuple(getattr(f, name) for name in _FINDING_FIELDS) for f in findings]
+    if any(type(v) not in _PLAIN for t in out for v in t):
+        raise _Unencodable("findings")
+    return out
+
+
+def _encode_summary(summary: Summary | None) -> tuple | None:
+    """A Summary as plain values (checked by `dumps`, which refuses anything marshal cannot hold)."""
+    if summary is None:
+        return None
+    values, sources = summary.part
+    if any(type(v) is date for v in values.values()):
+        raise _Unencodable("summary")
+    return (summary.period, dict(values),
+            [(what, tuple(getattr(src, n) for n in _SOURCE_FIELDS)) for what, src in sources],
+            summary.client_ids, summary.project_clients, _finding_tuples(summary.roster_findings),
+            summary.texts)
+
+
+def _decode_summary(plain: tuple | None) -> Summary | None:
+    if plain is None:
+        return None
+    period, values, sources, client_ids, project_clients, roster, texts = plain
+    return Summary(period=period, part=(values, [(what, Source(*src)) for what, src in sources]),
+                   client_ids=client_ids, project_clients=project_clients,
+                   roster_findings=tuple(Finding(*f) for f in roster), texts=texts)
+
+
+def dumps(payload: tuple) -> bytes:
+    """The bytes of an `encode`d workbook (raises ValueError for a value marshal cannot hold)."""
+    return marshal.dumps(payload)
+
+
+def loads(blob: bytes) -> Workbook:
+    """The Workbook back from `dumps(encode(workbook))` (raises on anything malformed)."""
+    return decode(marshal.loads(blob))
 
 
 class _Dates(dict):
@@ -301,7 +511,7 @@ def _restore_dates(values: dict[str, Any], names: tuple[str, ...], dates: tuple[
 
 def decode(payload: tuple) -> Workbook:
     """The Workbook back from `encode`'s form (raises on anything malformed)."""
-    simple, (cover_keys, cover_dates, (cover_values,)), tables, findings = payload
+    simple, (cover_keys, cover_dates, (cover_values,)), tables, findings, summary = payload
     cover = dict(zip(cover_keys, cover_values))
     _restore_dates(cover, cover_keys, cover_dates)
     new_row = object.__new__
@@ -329,6 +539,7 @@ def decode(payload: tuple) -> Workbook:
     workbook.cover = cover
     workbook.tables = decoded
     workbook.findings = [Finding(*f) for f in findings]
+    workbook.summary = _decode_summary(summary)
     return workbook
 
 
@@ -376,5 +587,5 @@ def open_cache(root: str | Path | None = None, enabled: bool = True) -> Workbook
 
 __all__ = [
     "CACHE_FORMAT", "CacheStats", "WorkbookCache", "code_version", "content_hash", "decode", "default_cache_dir",
-    "encode", "gc_paused", "namespace", "open_cache", "rebind", "spec_version",
+    "dumps", "encode", "gc_paused", "loads", "namespace", "open_cache", "rebind", "spec_version",
 ]

@@ -235,6 +235,12 @@ def reference_checks(accepted: dict[tuple[str, str, str], Workbook], reference: 
 # Cross-file and roster rules
 
 
+def summary_of(wb: Workbook):
+    from .summary import summary_of  # summary.py builds on this module
+
+    return summary_of(wb)
+
+
 def project_client_checks(accepted: dict[tuple[str, str, str], Workbook]) -> Iterator[Finding]:
     """`project-client-unknown`: a project's 客户编号 not in the same office-period's clients (warning)."""
     sheet = PROJECTS.sheet("projects")
@@ -245,18 +251,24 @@ def project_client_checks(accepted: dict[tuple[str, str, str], Workbook]) -> Ite
         clients_wb = accepted.get((period, office, CLIENTS.id))
         if clients_wb is None:
             continue  # the missing clients form is reported by completeness
-        known = {str(r["client_id"]).strip() for r in clients_wb.tables.get("clients", []) if r["client_id"]}
-        for row in wb.tables.get("projects", []):
-            client = row["client_id"]
-            if client is None or str(client).strip() == "" or str(client).strip() in known:
+        known = summary_of(clients_wb).client_ids
+        for number, client in summary_of(wb).project_clients:
+            if client.strip() in known:
                 continue
-            yield finding("project-client-unknown", file=wb.path, sheet=sheet.name, cell=f"{col}{row.number}",
-                          row=row.number, column="客户编号", value=str(client), seen=str(client),
+            yield finding("project-client-unknown", file=wb.path, sheet=sheet.name, cell=f"{col}{number}",
+                          row=number, column="客户编号", value=client, seen=client,
                           office_id=office, period=period)
 
 
 def roster_checks(wb: Workbook) -> Iterator[Finding]:
     """Roster rows outside the quarter: left before it began, or joined after it ended (warnings)."""
+    if wb.form_id != RECRUITMENT.id:
+        return iter(())
+    return iter(summary_of(wb).roster_findings)
+
+
+def roster_rows_checks(wb: Workbook) -> Iterator[Finding]:
+    """`roster_checks` computed from the rows (summary.py keeps the result)."""
     identity = content_identity(wb)
     if identity is None or wb.form_id != RECRUITMENT.id:
         return

@@ -183,8 +183,73 @@ def quarter_sales(clients: Workbook | None) -> tuple[float | None, Source | None
     """Σ 本期销售额 of a clients workbook, or None without one."""
     if clients is None:
         return None, None
-    rows = clients.tables.get(CLIENT_SHEET.key, [])
-    return total(rows, "sales"), source(clients, CLIENT_SHEET, "sales", rows, "本期销售额之和")
+    values, sources = form_part(clients)
+    return values["sales"], next((s for what, s in sources if what == "sales"), None)
+
+
+# A form's part of an office-quarter's Figures: the Figures fields it sets and its sources as
+# (what, Source) pairs. Computed from the rows once, where the workbook is read (summary.py), so
+# the rows need not travel further; the roster's part depends on the quarter it is counted for.
+Part = tuple[dict[str, Any], list[tuple[str, Source]]]
+
+
+def _clients_part(wb: Workbook, period: Period | None) -> Part:
+    rows = wb.tables.get(CLIENT_SHEET.key, [])
+    surveyed = [r for r in rows if isinstance(r["satisfaction"], (int, float))]
+    values = {"sales": total(rows, "sales"), "surveyed": len(surveyed),
+              "satisfaction_sum": total(surveyed, "satisfaction"),
+              "new_clients": sum(1 for r in rows if r["client_type"] == NEW_CLIENT),
+              "open_complaints": open_complaints(rows)}
+    sources = [("sales", source(wb, CLIENT_SHEET, "sales", rows, "本期销售额之和")),
+               ("satisfaction", source(wb, CLIENT_SHEET, "satisfaction", rows, "满意度评分(已调查客户)"))]
+    return values, sources
+
+
+def _roster_part(wb: Workbook, period: Period | None) -> Part:
+    rows = wb.tables.get(ROSTER.key, [])
+    values: dict[str, Any] = {"has_roster": True}
+    if period is not None:
+        start, end = period.start, period.end
+        values["headcount_start"], values["headcount_end"], values["leavers"] = headcount(rows, start, end)
+        values["passed"], values["rated"] = ratings(rows, start, end)
+    sources = [("attrition", source(wb, ROSTER, None, rows, "团队名册:入职日期、离职日期",
+                                    cell=_span(ROSTER, "join_date", "leave_date", rows))),
+               ("pass_rate", source(wb, ROSTER, "rating", rows, "本期绩效结果"))]
+    return values, sources
+
+
+def _training_part(wb: Workbook, period: Period | None) -> Part:
+    rows = wb.tables.get(TRAININGS.key, [])
+    values = {"trainings": len(rows), "trainings_done": sum(1 for r in rows if r["status"] == TRAINING_DONE)}
+    return values, [("training_rate", source(wb, TRAININGS, "status", rows, "培训状态"))]
+
+
+def _projects_part(wb: Workbook, period: Period | None) -> Part:
+    rows = wb.tables.get(PROJECT_SHEET.key, [])
+    values: dict[str, Any] = {}
+    values["projects_on_time"], values["projects_finished"] = on_time(rows)
+    values["budget"], values["cost"] = budget_and_cost(rows)
+    return values, []
+
+
+PART_BUILDERS = {CLIENTS.id: _clients_part, RECRUITMENT.id: _roster_part, TRAINING.id: _training_part,
+                 PROJECTS.id: _projects_part}
+PERIOD_BOUND = frozenset({RECRUITMENT.id})  # forms whose part depends on the quarter
+
+
+def rows_part(wb: Workbook, period: Period | None) -> Part:
+    """A form's part computed from the workbook's rows (empty for forms without one)."""
+    build = PART_BUILDERS.get(wb.form_id or "")
+    return build(wb, period) if build else ({}, [])
+
+
+def form_part(wb: Workbook, period: Period | None = None) -> Part:
+    """A workbook's part of the Figures of `period`: from its summary when it was read with one."""
+    summary = wb.summary
+    if summary is not None and (wb.form_id not in PERIOD_BOUND or period is None or summary.period == str(period)
+                                or not wb.tables):
+        return summary.part
+    return rows_part(wb, period)
 
 
 def quarter_figures(period: Period, workbooks: dict[str, Workbook], target: Target | None,
@@ -195,26 +260,17 @@ def quarter_figures(period: Period, workbooks: dict[str, Workbook], target: Targ
     fallback for 上年同期销售额 when the reference leaves it blank.
     """
     f = Figures()
-    start, end = period.start, period.end
-    clients = workbooks.get("clients")
-    if clients is not None:
-        rows = clients.tables.get(CLIENT_SHEET.key, [])
-        f.sales, sales_src = quarter_sales(clients)
-        f.add_source("sales", sales_src)
-        surveyed = [r for r in rows if isinstance(r["satisfaction"], (int, float))]
-        f.surveyed, f.satisfaction_sum = len(surveyed), total(surveyed, "satisfaction")
-        f.add_source("satisfaction", source(clients, CLIENT_SHEET, "satisfaction", rows, "满意度评分(已调查客户)"))
-        f.new_clients = sum(1 for r in rows if r["client_type"] == NEW_CLIENT)
-        f.open_complaints = open_complaints(rows)
+    for form_id in (CLIENTS.id, RECRUITMENT.id, TRAINING.id, PROJECTS.id):
+        wb = workbooks.get(form_id)
+        if wb is None:
+            continue
+        values, sources = form_part(wb, period)
+        for name, value in values.items():
+            setattr(f, name, value)
+        for what, src in sources:
+            f.add_source(what, src)
     if target is not None:
-        f.target = target.sales_target
-        f.add_source("target", target_source(reference, target, "sales_target", "销售目标"))
-        if target.market_size:
-            f.market_size = target.market_size
-            f.add_source("market_size", target_source(reference, target, "market_size", "市场规模"))
-        if target.prior_sales is not None:
-            f.prior = target.prior_sales
-            f.add_source("prior", target_source(reference, target, "prior_sales", "上年同期销售额"))
+        _target(f, target, reference)
     if f.prior is None:
         prior, prior_src = quarter_sales(prior_clients)
         if prior is not None:
@@ -222,27 +278,18 @@ def quarter_figures(period: Period, workbooks: dict[str, Workbook], target: Targ
             f.add_source("prior", replace(prior_src, what=f"上年同期({period.previous_year})本期销售额之和"))
         else:
             f.prior_reason = f"《季度目标》未填上年同期销售额,且没有 {period.previous_year} 的客户表"
-    recruitment = workbooks.get("recruitment")
-    if recruitment is not None:
-        rows = recruitment.tables.get(ROSTER.key, [])
-        f.has_roster = True
-        f.headcount_start, f.headcount_end, f.leavers = headcount(rows, start, end)
-        f.add_source("attrition", source(recruitment, ROSTER, None, rows, "团队名册:入职日期、离职日期",
-                                         cell=_span(ROSTER, "join_date", "leave_date", rows)))
-        f.passed, f.rated = ratings(rows, start, end)
-        f.add_source("pass_rate", source(recruitment, ROSTER, "rating", rows, "本期绩效结果"))
-    training = workbooks.get("training")
-    if training is not None:
-        rows = training.tables.get(TRAININGS.key, [])
-        f.trainings = len(rows)
-        f.trainings_done = sum(1 for r in rows if r["status"] == TRAINING_DONE)
-        f.add_source("training_rate", source(training, TRAININGS, "status", rows, "培训状态"))
-    projects = workbooks.get("projects")
-    if projects is not None:
-        rows = projects.tables.get(PROJECT_SHEET.key, [])
-        f.projects_on_time, f.projects_finished = on_time(rows)
-        f.budget, f.cost = budget_and_cost(rows)
     return f
+
+
+def _target(f: Figures, target: Target, reference: Workbook | None) -> None:
+    f.target = target.sales_target
+    f.add_source("target", target_source(reference, target, "sales_target", "销售目标"))
+    if target.market_size:
+        f.market_size = target.market_size
+        f.add_source("market_size", target_source(reference, target, "market_size", "市场规模"))
+    if target.prior_sales is not None:
+        f.prior = target.prior_sales
+        f.add_source("prior", target_source(reference, target, "prior_sales", "上年同期销售额"))
 
 
 def _span(sheet_spec, first: str, last: str, rows: Sequence[Row]) -> str:

@@ -7,6 +7,8 @@ kpi   -> KPI values per office and period (see kpi.py)
 
 from __future__ import annotations
 
+import functools
+import marshal
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,10 +29,10 @@ class Period:
     @classmethod
     def parse(cls, text: str) -> Period:
         """Parse `2026Q1`; ValueError when malformed."""
-        m = PERIOD_RE.match(text.strip().upper())
-        if not m:
+        period = _parse_period(text) if type(text) is str else None
+        if period is None:
             raise ValueError(text)
-        return cls(int(m.group(1)), int(m.group(2)))
+        return period
 
     @property
     def start(self) -> date:
@@ -47,6 +49,12 @@ class Period:
 
     def __str__(self) -> str:
         return f"{self.year}Q{self.quarter}"
+
+
+@functools.lru_cache(maxsize=4096)  # a run parses the same few dozen periods ~100,000 times
+def _parse_period(text: str) -> Period | None:
+    m = PERIOD_RE.match(text.strip().upper())
+    return Period(int(m.group(1)), int(m.group(2))) if m else None
 
 
 @dataclass(frozen=True)
@@ -80,15 +88,43 @@ class Workbook:
     cover: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, list[Row]] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    # What the later stages need from the rows (summary.py). A run keeps only this for office
+    # workbooks and drops their rows where they are read: 32,000 workbooks' rows would not fit.
+    summary: Summary | None = None
 
     @property
     def has_errors(self) -> bool:
         return any(f.severity == ERROR for f in self.findings)
 
+
+@dataclass(frozen=True)
+class Summary:
+    """A workbook's rows reduced to what validation, the KPIs and the privacy gate use.
+
+    - `period`: the quarter the roster's part was counted for ('' when none could be told);
+    - `part`: the form's part of the office-quarter's KPI figures, as (Figures fields, [(what, Source)]);
+    - `client_ids` (clients) and `project_clients` ((row, 客户编号) of projects), for the cross-file check;
+    - `roster_findings`: the roster's rows outside the quarter (checks.roster_checks);
+    - `private`: ((column description, salary?, values), ...) of the PII and salary cells;
+    - `public`: every text of the other cells (a private value also typed there is not a leak).
+    Only the site's privacy gate reads the last two, so they are kept as one marshal blob (`texts`)
+    and unpacked when asked for: a rerun over 32,000 cached summaries never pays for them.
+    """
+
+    period: str = ""
+    part: tuple[dict[str, Any], list[tuple[str, Source]]] = field(default_factory=lambda: ({}, []))
+    client_ids: frozenset[str] = frozenset()
+    project_clients: tuple[tuple[int, str], ...] = ()
+    roster_findings: tuple[Finding, ...] = ()
+    texts: bytes = marshal.dumps(((), frozenset()))
+
     @property
-    def readable(self) -> bool:
-        """True when the form was identified and its sheets were read."""
-        return self.form_id is not None and bool(self.tables)
+    def private(self) -> tuple[tuple[str, bool, tuple[Any, ...]], ...]:
+        return marshal.loads(self.texts)[0]
+
+    @property
+    def public(self) -> frozenset[str]:
+        return marshal.loads(self.texts)[1]
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ Exit codes: 0 no errors (warnings allowed), 1 errors in the data (their office-p
 
 from __future__ import annotations
 
-import json
 import sys
 from collections import Counter
 from pathlib import Path
@@ -46,25 +45,12 @@ def run_pipeline(data_dir: str | Path, out_dir: str | Path, policy: Policy | str
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        write_json(dataset, out / "validation.json")
-        _append_kpi_findings(results, out / "validation.json")
+        write_json(dataset, out / "validation.json", results.findings)
         write_scorecards_csv(results, out / "scorecards.csv")
         write_hr_report(results, dataset, out / "hr-report.xlsx")
     except OSError as exc:
         raise RunError(f"无法写入输出目录 {out}:{exc.strerror or exc}") from None
     return results, EXIT_DATA_ERRORS if dataset.error_count() else EXIT_OK
-
-
-def _append_kpi_findings(results: Results, path: Path) -> None:
-    """Add the assessment's own findings (KPI N/A warnings) to validation.json as `kpi_findings`."""
-    try:
-        report = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return
-    if not isinstance(report, dict):
-        return
-    report["kpi_findings"] = [f.to_dict() for f in results.findings]
-    path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 def summary(results: Results) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -44,13 +45,12 @@ def discover(data_dir: Path) -> tuple[Path | None, list[tuple[Path, str]], list[
                                  reason="工作簿不在 submissions 文件夹中,未读取"))
     root = data_dir / checks.SUBMISSIONS
     if root.is_dir():
-        for path in _walk(root):
-            rel = path.relative_to(data_dir).as_posix()
+        for path, rel, kind in _walk(root, checks.SUBMISSIONS):
             where = _folder_where(rel) if printable(rel) else {}
             if not printable(rel):
                 found.append(finding("file-misplaced", file=printable_name(rel),
                                      reason="文件名或文件夹名含有无法识别的字符,请重命名后再提交"))
-            elif path.is_symlink() or not path.is_file():
+            elif kind != "file":
                 # never follow links out of the data folder, nor read devices or pipes
                 found.append(finding("file-misplaced", file=rel, **where,
                                      reason="不是普通文件(可能是快捷方式、链接或文件夹链接),未读取"))
@@ -82,19 +82,29 @@ def printable_name(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def _walk(folder: Path):
-    """Files under folder, skipping ignored names and never following symlinked folders."""
+def _walk(folder: Path, rel: str):
+    """(path, rel, "file" | "other") under folder, skipping ignored names, never following links.
+
+    os.scandir: its entries know their type without another stat (32,000 files, 1,000 folders).
+    """
     try:
-        entries = sorted(folder.iterdir())
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
     except OSError:
         return
-    for path in entries:
-        if _ignored(path.name):
+    for entry in entries:
+        if _ignored(entry.name):
             continue
-        if path.is_dir() and not path.is_symlink():
-            yield from _walk(path)
+        path, sub = folder / entry.name, f"{rel}/{entry.name}"
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+            is_file = not is_dir and entry.is_file(follow_symlinks=False)
+        except OSError:
+            is_dir = is_file = False
+        if is_dir:
+            yield from _walk(path, sub)
         else:
-            yield path  # files, and anything else (links, devices) for discover() to report
+            yield path, sub, "file" if is_file else "other"  # links, devices: for discover() to report
 
 
 def _read(items: list[tuple[Path, str]], workers: int, progress, cache) -> list[Workbook]:
@@ -102,14 +112,15 @@ def _read(items: list[tuple[Path, str]], workers: int, progress, cache) -> list[
         from .excel.pool import read_workbooks  # the reader is heavy; import it only when reading
     except ImportError:  # no process pool in this build: read one file after another
         from .read import read_workbook
+        from .summary import slim
 
         workbooks = []
         for done, (path, rel) in enumerate(items, start=1):
-            workbooks.append(read_workbook(path, rel))
+            workbooks.append(slim(read_workbook(path, rel)))
             if progress:
                 progress(done, len(items))
         return workbooks
-    return read_workbooks(items, workers=workers, progress=progress, cache=cache)
+    return read_workbooks(items, workers=workers, progress=progress, cache=cache, slim=True)
 
 
 def validate_dir(data_dir: Path, workers: int = 0, progress: Any = False, cache=None) -> Dataset:
@@ -264,10 +275,38 @@ def _finding_dict(f: Finding) -> dict[str, Any]:
     return data
 
 
-def write_json(dataset: Dataset, path: Path) -> None:
-    """Write the JSON report as UTF-8 (Chinese kept readable); OSError when the path is unwritable."""
-    text = json.dumps(report_json(dataset), ensure_ascii=False, indent=2)
-    Path(path).write_text(text + "\n", encoding="utf-8")
+def write_json(dataset: Dataset, path: Path, kpi_findings: list[Finding] | None = None) -> None:
+    """Write the JSON report as UTF-8 (Chinese kept readable); OSError when the path is unwritable.
+
+    `kpi_findings` (from `run`: the assessment's KPI N/A warnings) are added as `kpi_findings`.
+    """
+    report = report_json(dataset)
+    if kpi_findings is not None:
+        report["kpi_findings"] = [f.to_dict() for f in kpi_findings]
+    Path(path).write_text(dump_report(report), encoding="utf-8")
+
+
+def dump_report(report: dict[str, Any]) -> str:
+    """The report as JSON text: one line per top-level key and per file, finding or period.
+
+    json.dumps with `indent` runs in pure Python (seconds for 32,000 files); each item is
+    encoded by the C encoder instead, and the lines still diff and grep well.
+    """
+    def compact(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+    lines = []
+    for key, value in report.items():
+        if isinstance(value, list) and value:
+            inner = ",\n".join(f"    {compact(item)}" for item in value)
+            text = f"[\n{inner}\n  ]"
+        elif isinstance(value, dict) and value:
+            inner = ",\n".join(f"    {compact(k)}: {compact(v)}" for k, v in value.items())
+            text = f"{{\n{inner}\n  }}"
+        else:
+            text = compact(value)
+        lines.append(f"  {compact(key)}: {text}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
 def validate_command(args) -> int:

@@ -312,16 +312,17 @@ def test_a_deleted_cache_is_rebuilt_with_the_same_outputs(company, data_dir, tmp
 
 def test_a_corrupt_entry_is_read_again_and_repaired(company, data_dir, tmp_path, parses):
     run_pipeline(data_dir, tmp_path / "a", workers=1, cache=WorkbookCache(tmp_path / "cache"))
-    target = data_dir / "submissions/2026Q1/BJ001/clients.xlsx"
+    rel = "submissions/2026Q1/BJ001/clients.xlsx"
+    target = data_dir / rel
     store = WorkbookCache(tmp_path / "cache")
-    entry = store.entry_path(content_hash(target.read_bytes()))
+    entry = store.entry_path(content_hash(target.read_bytes()), rel)  # a run's entries name their file
     entry.write_bytes(entry.read_bytes()[:100])
     parses.clear()
     run_pipeline(data_dir, tmp_path / "b", workers=1, cache=store)
     assert parses == ["submissions/2026Q1/BJ001/clients.xlsx"]
     assert store.stats.dropped == 1 and store.stats.writes == 1
     assert outputs(tmp_path / "a") == outputs(tmp_path / "b")
-    assert WorkbookCache(tmp_path / "cache").get(content_hash(target.read_bytes())) is not None
+    assert WorkbookCache(tmp_path / "cache").get(content_hash(target.read_bytes()), rel) is not None
 
 
 def test_a_copied_workbook_is_served_under_its_own_path(company, data_dir, tmp_path):
@@ -358,3 +359,105 @@ def test_the_namespace_follows_the_parser_version(monkeypatch):
     monkeypatch.setattr(importlib.metadata, "version",
                         lambda name: "99.0" if name == "python-calamine" else real(name))
     assert cache_module.namespace() != before
+
+
+# ---------------------------------------------------------------------------------------------
+# The pack and the stat index
+
+
+def _loose(store: WorkbookCache) -> list[Path]:
+    return sorted(store.dir.glob("*/*.bin"))
+
+
+def test_entries_are_folded_into_one_pack_and_served_from_it(company, data_dir, tmp_path, parses, monkeypatch):
+    monkeypatch.setattr(WorkbookCache, "PACK_AFTER", 0)
+    run_pipeline(data_dir, tmp_path / "a", workers=1, cache=WorkbookCache(tmp_path / "cache"))
+    store = WorkbookCache(tmp_path / "cache")
+    assert (store.dir / "pack.bin").is_file() and _loose(store) == []
+    assert len(store) == FILES
+    parses.clear()
+    run_pipeline(data_dir, tmp_path / "b", workers=1, cache=store)
+    assert parses == [] and store.stats.hits == FILES
+    assert outputs(tmp_path / "a") == outputs(tmp_path / "b")
+
+
+def test_a_damaged_pack_is_a_miss_and_is_rebuilt(company, data_dir, tmp_path, parses, monkeypatch):
+    monkeypatch.setattr(WorkbookCache, "PACK_AFTER", 0)
+    run_pipeline(data_dir, tmp_path / "a", workers=1, cache=WorkbookCache(tmp_path / "cache"))
+    pack = WorkbookCache(tmp_path / "cache").dir / "pack.bin"
+    pack.write_bytes(pack.read_bytes()[:1000])
+    parses.clear()
+    store = WorkbookCache(tmp_path / "cache")
+    run_pipeline(data_dir, tmp_path / "b", workers=1, cache=store)
+    assert len(parses) == FILES and store.stats.hits == 0
+    assert outputs(tmp_path / "a") == outputs(tmp_path / "b")
+    assert WorkbookCache(tmp_path / "cache")._load_pack().keys() == store._load_pack().keys() != set()
+
+
+def test_a_changed_cell_is_seen_after_the_pack(company, data_dir, tmp_path, parses, monkeypatch):
+    monkeypatch.setattr(WorkbookCache, "PACK_AFTER", 0)
+    run_pipeline(data_dir, tmp_path / "a", workers=1, cache=WorkbookCache(tmp_path / "cache"))
+    changed = change_sales(data_dir)
+    parses.clear()
+    run_pipeline(data_dir, tmp_path / "b", workers=1, cache=WorkbookCache(tmp_path / "cache"))
+    assert parses == [changed.relative_to(data_dir).as_posix()]
+    run_pipeline(data_dir, tmp_path / "fresh", workers=1)
+    assert outputs(tmp_path / "b") == outputs(tmp_path / "fresh")
+
+
+def _age(path: Path, seconds: float = 60) -> None:
+    """Pretend the file was last written `seconds` ago (ctime follows the clock: it stays now)."""
+    old = time.time_ns() - int(seconds * 1e9)
+    os.utime(path, ns=(old, old))
+
+
+def test_the_stat_index_remembers_an_old_file_and_sees_any_rewrite(store, tmp_path, monkeypatch):
+    file = tmp_path / "w.xlsx"
+    file.write_bytes(b"first")
+    _age(file)
+    monkeypatch.setattr(cache_module, "RACY_SECONDS", -3600.0)  # treat the fresh ctime as old too
+    assert store.file_sha256(file) == content_hash(b"first")
+    store.save()
+    again = WorkbookCache(store.root)
+    reads: list[str] = []
+    real_open = open
+
+    def counting_open(name, *args, **kwargs):
+        reads.append(str(name))
+        return real_open(name, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", counting_open)
+    assert again.file_sha256(file) == content_hash(b"first")
+    assert str(file) not in reads  # served from the index
+    stamp = file.stat()
+    file.write_bytes(b"other")  # same size, and the old mtime put back: only ctime tells
+    os.utime(file, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert again.file_sha256(file) == content_hash(b"other")
+
+
+def test_a_file_changed_just_before_the_save_is_hashed_again(store, tmp_path):
+    file = tmp_path / "w.xlsx"
+    file.write_bytes(b"fresh")
+    assert store.file_sha256(file) == content_hash(b"fresh")
+    store.save()  # written less than RACY_SECONDS ago: not remembered
+    assert cache_module._load_marshal(store.root / "files.bin", cache_module._FILES_MAGIC) == {}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_files_read_once_are_not_hashed_again(company, data_dir, tmp_path, monkeypatch, workers):
+    monkeypatch.setattr(cache_module, "RACY_SECONDS", -3600.0)  # the fixture's files count as old
+    run_pipeline(data_dir, tmp_path / "a", workers=workers, cache=WorkbookCache(tmp_path / "cache"))
+    index = cache_module._load_marshal(tmp_path / "cache" / "files.bin", cache_module._FILES_MAGIC)
+    assert len(index) == FILES  # the broken file too: its findings depend only on its bytes
+    for name, entry in index.items():
+        assert entry[5] == content_hash(Path(name).read_bytes())
+    store = WorkbookCache(tmp_path / "cache")
+    run_pipeline(data_dir, tmp_path / "b", workers=workers, cache=store)
+    assert (store.stats.hits, store.stats.hashed) == (FILES, 0)
+    changed = change_sales(data_dir)
+    store = WorkbookCache(tmp_path / "cache")
+    run_pipeline(data_dir, tmp_path / "c", workers=workers, cache=store)
+    assert (store.stats.hashed, store.stats.misses) == (1, 1)
+    run_pipeline(data_dir, tmp_path / "fresh", workers=1)
+    assert outputs(tmp_path / "c") == outputs(tmp_path / "fresh")
+    assert changed.is_file()

@@ -7,6 +7,10 @@ when a worker dies or overruns the per-file timeout, the parent knows which file
 oldest it holds), records a file-level finding for that file, hands the files queued behind it
 to a fresh worker and carries on. Results come back in the order of `items` whatever the timing.
 With workers == 1 everything runs in this process: no timeout, only the guard's bounds.
+
+With `slim`, each workbook is reduced to its Summary where it is read (summary.py): a run over
+32,000 workbooks then never holds their rows, and a worker sends a few hundred bytes of marshal
+instead of a pickled table, which is what the cache stores too.
 """
 
 from __future__ import annotations
@@ -41,10 +45,15 @@ def read_workbooks(
     *,
     timeout: float = FILE_TIMEOUT,
     memory_cap: int = MEMORY_CAP,
+    slim: bool = False,
 ) -> list[Workbook]:
-    """Read every (path, rel) item; in worker processes unless workers == 1 (0 = one per CPU)."""
+    """Read every (path, rel) item; in worker processes unless workers == 1 (0 = one per CPU).
+
+    `slim`: return each workbook as `summary.slim` makes it (the reference keeps its rows).
+    """
     from ..cache import gc_paused
     from ..read import read_workbook
+    from ..summary import slim as slimmed
 
     total = len(items)
     results: list[Workbook | None] = [None] * total
@@ -52,7 +61,7 @@ def read_workbooks(
     done = 0
     with gc_paused():  # loading cached workbooks in bulk: millions of objects, no cycles
         for index, (path, rel) in enumerate(items):
-            hit = _cached(cache, path, rel)
+            hit = _cached(cache, path, rel, slim)
             if hit is not None:
                 results[index] = hit
                 done += 1
@@ -61,12 +70,19 @@ def read_workbooks(
             else:
                 pending.append(index)
 
-    def finish(index: int, wb: Workbook) -> None:
+    def finish(index: int, wb: Workbook, blob: bytes | None = None, stamp: tuple | None = None) -> None:
         nonlocal done
         results[index] = wb
         done += 1
+        if stamp is not None and wb.sha256 and hasattr(cache, "remember"):
+            cache.remember(items[index][0], stamp, wb.sha256)
         if cache is not None and wb.sha256 and not any(f.code == "file-timeout" for f in wb.findings):
-            cache.put(wb.sha256, wb)
+            if not slim:
+                cache.put(wb.sha256, wb)
+            elif blob is not None:
+                cache.put_encoded(wb.sha256, blob, wb.path, defer=True)
+            else:
+                cache.put(wb.sha256, wb, wb.path, defer=True)
         if progress:
             progress(done, total)
 
@@ -74,10 +90,24 @@ def read_workbooks(
     with gc_paused():  # the rows of thousands of workbooks pile up without cycles (see cache.gc_paused)
         if workers == 1 or not pending:
             for index in pending:
-                finish(index, read_workbook(*items[index]))
+                stamp = file_stamp(items[index][0])
+                wb = read_workbook(*items[index])
+                finish(index, slimmed(wb) if slim else wb, None, stamp)
         else:
-            _Pool(min(count, len(pending)), timeout, memory_cap).run(items, pending, finish)
+            _Pool(min(count, len(pending)), timeout, memory_cap, slim).run(items, pending, finish)
+    if hasattr(cache, "save"):
+        cache.save()
     return results  # type: ignore[return-value]
+
+
+def file_stamp(path: Path) -> tuple | None:
+    """What the cache's stat index compares (see cache.file_sha256), or None when stat fails."""
+    from ..cache import stamp
+
+    try:
+        return stamp(path)
+    except OSError:
+        return None
 
 
 def _cpus() -> int:
@@ -88,8 +118,11 @@ def _cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _cached(cache: Any, path: Path, rel: str) -> Workbook | None:
+def _cached(cache: Any, path: Path, rel: str, slim: bool) -> Workbook | None:
     if cache is None:
+        return None
+    if getattr(cache, "is_empty", None) and cache.is_empty():  # a cold cache: every file is a miss
+        cache.stats.misses += 1
         return None
     import hashlib
 
@@ -98,9 +131,14 @@ def _cached(cache: Any, path: Path, rel: str) -> Workbook | None:
     try:
         if Path(path).stat().st_size > MAX_FILE_BYTES:
             return None
-        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        if hasattr(cache, "file_sha256"):  # remembers the hashes of files that have not changed
+            digest = cache.file_sha256(path)
+        else:
+            digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
     except OSError:
         return None
+    if slim:  # a Summary names its file (sources, findings): the entry is for these bytes at this path
+        return cache.get(digest, rel)
     wb = cache.get(digest)
     if wb is None:
         return None
@@ -112,7 +150,7 @@ def _cached(cache: Any, path: Path, rel: str) -> Workbook | None:
 # Worker side
 
 
-def _worker(conn: Connection, memory_cap: int) -> None:
+def _worker(conn: Connection, memory_cap: int, slim: bool = False) -> None:
     import gc
 
     gc.enable()  # forked while the parent had paused the collector; a worker keeps little alive
@@ -121,7 +159,9 @@ def _worker(conn: Connection, memory_cap: int) -> None:
     faulthandler.disable()
     os.environ["RUST_BACKTRACE"] = "0"
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    from ..cache import dumps, encode
     from ..read import read_workbook
+    from ..summary import slim as slimmed
 
     while True:
         try:
@@ -131,11 +171,20 @@ def _worker(conn: Connection, memory_cap: int) -> None:
         if task is None:
             return
         index, path, rel = task
+        stamp = file_stamp(path)  # taken before reading: a file changed meanwhile is hashed again next time
         try:
             wb = read_workbook(path, rel)
         except MemoryError:
             wb = _failed(rel, "file-too-large", reason="读取时内存超出限制")
-        conn.send((index, _pack(wb)))
+        if slim:
+            wb = slimmed(wb)
+            payload = encode(wb)
+            try:
+                conn.send((index, dumps(payload) if payload is not None else _pack(wb), stamp))
+                continue
+            except ValueError:  # a value marshal cannot hold: pickle this one
+                pass
+        conn.send((index, _pack(wb), stamp))
 
 
 # Plain tuples pickle several times faster than dataclass instances; a worker sends thousands.
@@ -154,6 +203,10 @@ def _pack(wb: Workbook) -> Any:
 
 
 def _unpack(packed: Any) -> Workbook:
+    if isinstance(packed, bytes):
+        from ..cache import loads
+
+        return loads(packed)
     if isinstance(packed, Workbook):
         return packed
     packed["tables"] = {k: [Row(n, v) for n, v in rows] for k, rows in packed["tables"].items()}
@@ -189,9 +242,9 @@ def _failed(rel: str, code: str, **params: Any) -> Workbook:
 class _Worker:
     """One worker process and the files it holds, oldest first (it reads them in that order)."""
 
-    def __init__(self, ctx: Any, memory_cap: int) -> None:
+    def __init__(self, ctx: Any, memory_cap: int, slim: bool = False) -> None:
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker, args=(child, memory_cap), daemon=True)
+        self.process = ctx.Process(target=_worker, args=(child, memory_cap, slim), daemon=True)
         self.process.start()
         child.close()
         self.tasks: deque[int] = deque()
@@ -222,17 +275,18 @@ class _Pool:
     # parent's latency is hidden; the oldest is the one being read, so a death is still attributed.
     DEPTH = 2
 
-    def __init__(self, size: int, timeout: float, memory_cap: int) -> None:
+    def __init__(self, size: int, timeout: float, memory_cap: int, slim: bool = False) -> None:
         methods = mp.get_all_start_methods()
         # fork: a worker is ready in milliseconds with everything imported; elsewhere spawn.
         self.ctx = mp.get_context("fork" if "fork" in methods else "spawn")
         self.size = size
         self.timeout = timeout
         self.memory_cap = memory_cap
+        self.slim = slim
 
-    def run(self, items: list[Item], pending: list[int], finish: Callable[[int, Workbook], None]) -> None:
+    def run(self, items: list[Item], pending: list[int], finish: Callable[..., None]) -> None:
         queue = deque(pending)
-        workers = [_Worker(self.ctx, self.memory_cap) for _ in range(self.size)]
+        workers = [_Worker(self.ctx, self.memory_cap, self.slim) for _ in range(self.size)]
 
         def feed(w: _Worker) -> None:
             while queue and len(w.tasks) < self.DEPTH:
@@ -246,7 +300,7 @@ class _Pool:
             queue.extendleft(reversed(w.tasks))  # the files queued behind it were never read
             w.tasks.clear()
             w.stop(kill=True)
-            workers[n] = _Worker(self.ctx, self.memory_cap)
+            workers[n] = _Worker(self.ctx, self.memory_cap, self.slim)
             feed(workers[n])
 
         try:
@@ -277,19 +331,19 @@ class _Pool:
             for w in workers:
                 w.stop(kill=bool(w.tasks))
 
-    def _collect(self, w: _Worker, finish: Callable[[int, Workbook], None]) -> None:
+    def _collect(self, w: _Worker, finish: Callable[..., None]) -> None:
         """Take every result the worker has sent; each restarts the clock for the next file."""
         while w.tasks:
             try:
                 if not w.conn.poll():
                     return
-                got, packed = w.conn.recv()
+                got, packed, stamp = w.conn.recv()
             except (EOFError, OSError):
                 return
             if got != w.tasks[0]:  # cannot happen: a worker reads its files in order
                 raise RuntimeError(f"worker returned file {got}, expected {w.tasks[0]}")
             w.tasks.popleft()
-            finish(got, _unpack(packed))
+            finish(got, _unpack(packed), packed if isinstance(packed, bytes) else None, stamp)
             w.deadline = time.monotonic() + self.timeout
 
 

@@ -32,17 +32,54 @@ def private_values(dataset: Any, results: Any = None) -> dict[str, set[str]]:
         for f in form.cover:
             if f.private:
                 add(f"{COVER_SHEET}{SEP}{f.label}", _cover_value(wb, f), f.salary)
-        for sheet in form.sheets:
-            private = [f for f in sheet.fields if f.private]
-            for row in _rows(wb, sheet) if private else ():
-                for f in private:
-                    add(f"{sheet.name}{SEP}{f.label}", _row_value(row, f.key), f.salary)
+        for column, salary, values in _summary(wb).private:
+            for value in values:
+                add(column, value, salary)
     reference = getattr(dataset, "reference", None)
     for office in (getattr(reference, "offices", None) or {}).values():
         add(f"业务所{SEP}季度奖金基数", getattr(office, "bonus_base", None), salary=True)
     for card in getattr(results, "scorecards", None) or ():
         add(BONUS_COLUMN, getattr(card, "bonus_amount", None), salary=True)
     return found
+
+
+def workbook_private(wb: Any) -> tuple[tuple[str, bool, tuple[Any, ...]], ...]:
+    """The distinct values of a workbook's private columns: ((column description, salary?, values), ...)."""
+    form = _form_of(wb)
+    if form is None:
+        return ()
+    out = []
+    for sheet in form.sheets:
+        for f in sheet.fields:
+            if f.private:
+                # plain values only (they are marshalled): a date is matched as its text anyway
+                values = {v if type(v) in (str, int, float) else str(v)
+                          for row in _rows(wb, sheet) if (v := _row_value(row, f.key)) is not None}
+                if values:
+                    out.append((f"{sheet.name}{SEP}{f.label}", f.salary, tuple(sorted(values, key=repr))))
+    return tuple(out)
+
+
+def workbook_public(wb: Any) -> frozenset[str]:
+    """Every distinct text of a workbook's other cells (rows and cover)."""
+    form = _form_of(wb)
+    if form is None:
+        return frozenset()
+    raw: set[str] = set()
+    for sheet in form.sheets:
+        public = [f.key for f in sheet.fields if not f.private]
+        for row in _rows(wb, sheet):
+            for key in public:
+                value = _row_value(row, key)
+                if isinstance(value, str):
+                    raw.add(value)
+    return frozenset(raw)
+
+
+def _summary(wb: Any) -> Any:
+    from ..summary import summary_of  # summary.py builds on this module
+
+    return summary_of(wb)
 
 
 def public_values(dataset: Any) -> set[str]:
@@ -64,13 +101,7 @@ def published_input_values(dataset: Any) -> set[str]:
         form = _form_of(wb)
         if form is None:
             continue
-        for sheet in form.sheets:
-            public = [f for f in sheet.fields if not f.private]
-            for row in _rows(wb, sheet):
-                for f in public:
-                    value = _row_value(row, f.key)
-                    if isinstance(value, str):
-                        raw.add(value)
+        raw |= _summary(wb).public
         for f in form.cover:
             value = _cover_value(wb, f)
             if not f.private and isinstance(value, str):
