@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import os
+import re
 import shutil
 import subprocess
 import zipfile
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import xlsxwriter
 from _assess_helpers import dataset, office_quarter, target
 from openpyxl import load_workbook
 
@@ -20,6 +24,8 @@ from pipeline.findings import finding
 from pipeline.model import Office
 from pipeline.policy import load_policy
 from pipeline.report import CSV_COLUMNS, spreadsheet_safe, write_hr_report, write_scorecards_csv
+from pipeline.report.hr_workbook import BOOK_OPTIONS, FIXED_DATE
+from pipeline.report.sheet_xml import TableSheet
 
 POLICY = load_policy()
 SHEETS = ["季度考核", "年度考核", "奖金", "荣誉与激励", "提交情况", "指标来源", "校验问题", "图表"]
@@ -208,3 +214,114 @@ def test_office_bonus_base_missing_gives_blank_amount(tmp_path: Path):
     b = load_workbook(tmp_path / "r.xlsx")["奖金"]
     cell = dict(zip([c.value for c in b[1]], [c.value for c in b[2]]))
     assert (cell["奖金系数"], cell["季度奖金基数(元)"], cell["季度奖金(元)"]) == (pytest.approx(1.039), None, None)
+
+
+# ---------------------------------------------------------------------------------------------
+# The table sheets render their XML directly (speed); it must be what xlsxwriter itself writes.
+
+
+def _per_cell(ws, r: int, c: int, value, number_format) -> None:
+    """The former per-cell writer of hr_workbook: the behaviour the fast sheets must keep."""
+    if value is None or value == "":
+        return
+    if isinstance(value, bool):
+        ws.write_string(r, c, "是" if value else "")
+    elif isinstance(value, int | float):
+        if math.isfinite(value):
+            ws.write_number(r, c, value, number_format)
+    else:
+        ws.write_string(r, c, spreadsheet_safe(str(value)))
+
+
+LONG_TEXT = "长" * 32760 + "😀😀😀😀"  # 32,768 UTF-16 units: cut before the last emoji, not inside it
+EXACT_TEXT = "长" * 32765 + "😀"  # 32,767 UTF-16 units: Excel's limit, kept whole
+TABLE_HEADERS = ["名称", "比率", "系数", "数量", "备注"]
+
+
+def _table_rows() -> list[list]:
+    rows = []
+    for i in range(1, 57):  # data rows 2..57: xlsxwriter's 16-row "spans" blocks end at rows 16, 32, 48
+        rows.append([f"办{i % 7}",  # repeats, like file paths: one shared string each
+                     i / 8 if i > 3 else None,  # this format is first used after the next one
+                     round(i * 1.001, 3),
+                     i if i % 4 else None,
+                     "备" if i < 15 or i == 17 or i >= 48 else None])  # rows 33..48 lack the last column
+    rows[0][0] = None  # the first block still spans from column A (the header)
+    rows[4] = [None, "", None, "", None]  # empty rows are left out
+    rows[5] = ["=1+1", -2.5, float("nan"), 10 ** 20, True]
+    rows[6] = ["-2", float("inf"), -float("inf"), 1e-7, False]
+    rows[7] = ["@SUM(A1)", Decimal("1.5"), 0, -0.0, "a&b<c>\"d\""]
+    rows[8] = [LONG_TEXT, 3, 2.675, 123456789.123456789, "\t制表"]
+    rows[9] = [_Label("名"), 1 / 3, None, True, EXACT_TEXT]
+    for values in rows[47:54]:  # the last block starts at column B
+        values[0] = None
+    rows[54] = rows[55] = [None] * 5  # trailing empty rows: the sheet's dimension ends before them
+    return rows
+
+
+class _Label(str):
+    """A str subclass (e.g. an enum's value) still goes through str() and spreadsheet_safe."""
+
+
+def _workbook_parts(fast: bool, rows: list[list]) -> dict[str, bytes]:
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, BOOK_OPTIONS)
+    book.set_properties({"created": FIXED_DATE})
+    header = book.add_format({"bold": True, "bg_color": "#DDEBF7"})
+    formats = [None, book.add_format({"num_format": "0.0%"}), book.add_format({"num_format": "0.000"}),
+               book.add_format({"num_format": "0"}), None]
+    if fast:
+        ws = book.add_worksheet("表", worksheet_class=TableSheet)
+        ws.set_table(TABLE_HEADERS, header, formats, rows)
+    else:
+        ws = book.add_worksheet("表")
+        for c, text in enumerate(TABLE_HEADERS):
+            ws.write_string(0, c, text, header)
+        for r, values in enumerate(rows, start=1):
+            for c, value in enumerate(values):
+                _per_cell(ws, r, c, value, formats[c])
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, len(rows), len(TABLE_HEADERS) - 1)
+    after = book.add_worksheet("之后")  # text written after the table keeps its shared-string order
+    after.write_string(0, 0, "办3")
+    after.write_string(1, 0, "之后")
+    after.write_number(2, 0, 7, book.add_format({"num_format": "#,##0.00"}))
+    book.close()
+    with zipfile.ZipFile(buffer) as z:
+        return {name: z.read(name) for name in z.namelist()}
+
+
+def test_table_sheet_writes_the_bytes_xlsxwriter_writes_cell_by_cell():
+    rows = _table_rows()
+    fast, reference = _workbook_parts(True, rows), _workbook_parts(False, rows)
+    assert sorted(fast) == sorted(reference)
+    for name in reference:
+        assert fast[name] == reference[name], name
+    sheet = fast["xl/worksheets/sheet1.xml"].decode("utf-8")
+    assert '<dimension ref="A1:E55"/>' in sheet
+    # styles numbered by first use (0.000, then 0, then 0.0%), as xlsxwriter does
+    assert '<row r="2" spans="1:5"><c r="C2" s="2"><v>1.001</v></c><c r="D2" s="3"><v>1</v></c>' in sheet
+    assert '<c r="B5" s="4"><v>0.5</v></c>' in sheet
+    spans = dict(re.findall(r'<row r="(\d+)" spans="([\d:]+)">', sheet))
+    assert {r: spans[r] for r in ("16", "17", "25", "32", "33", "48", "49", "55")} == {
+        "16": "1:5", "17": "1:5", "25": "1:5", "32": "1:5", "33": "1:4", "48": "1:4", "49": "2:5", "55": "2:5"}
+    assert '<row r="6"' not in sheet and '<row r="56"' not in sheet
+
+
+def test_table_sheet_values_reopened():
+    path = io.BytesIO(b"")
+    parts = _workbook_parts(True, _table_rows())
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    ws = load_workbook(path)["表"]
+    assert [c.value for c in ws[7]] == ["'=1+1", -2.5, None, 10 ** 20, "是"]
+    assert [c.value for c in ws[8]][0] == "'-2" and ws["B8"].value is None and ws["D8"].value == 1e-7
+    assert ws["E8"].value in ("", None)  # False: an empty text cell, as before
+    assert [c.value for c in ws[9]] == ["'@SUM(A1)", "1.5", 0, 0, "a&b<c>\"d\""]
+    assert ws["B9"].data_type == "s"  # a Decimal is written as its text, never guessed into a number
+    assert ws["A10"].value == "长" * 32760 + "😀😀😀" and ws["E10"].value == "'\t制表"
+    assert ws["E11"].value == EXACT_TEXT
+    assert (ws["B10"].value, ws["B10"].number_format, ws["C10"].number_format) == (3, "0.0%", "0.000")
+    assert ws["A11"].value == "名" and ws["B11"].value == pytest.approx(1 / 3)
+    assert ws["A2"].value is None and ws["A3"].value == "办2" and ws["A1"].font.b

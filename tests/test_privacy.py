@@ -212,3 +212,17 @@ def test_many_values_and_pages_scan_quickly(tmp_path):
     page = "<p>" + "普通文字,没有个人信息。" * 2000 + "</p>"
     site = _site(tmp_path, {f"p{i}.html": page for i in range(30)})
     assert scan_site(site, {"团队名册 › 姓名": names}) == []
+
+
+def test_scanning_in_several_processes_finds_the_same_leaks(tmp_path):
+    from pipeline.privacy import prepare, scan_with
+
+    pages = {f"offices/o{i:03d}/index.html": f"<p>第 {i} 页</p>" for i in range(120)}
+    pages["offices/o007/index.html"] = "<p>司马青云</p>"
+    pages["offices/o111/index.html"] = "<p>奖金 25,590 元</p>"
+    site = _site(tmp_path, pages)
+    matcher = prepare(_results())
+    one = scan_with(site, matcher, workers=1)
+    assert [(x.page, x.column) for x in one] == [("offices/o007/index.html", "团队名册 › 姓名"),
+                                                 ("offices/o111/index.html", "考核结果 › 季度奖金金额")]
+    assert scan_with(site, matcher, workers=2) == scan_with(site, matcher, workers=3) == one

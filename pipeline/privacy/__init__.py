@@ -31,6 +31,7 @@ Matching rules (what counts as "the value appears"):
 
 from __future__ import annotations
 
+import multiprocessing as mp
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,8 +40,8 @@ from .files import template_not_blank, texts_of
 from .match import Matcher, fold, redact
 from .values import BONUS_COLUMN, SEP, private_values, product_vocabulary, public_values, published_input_values
 
-__all__ = ["BONUS_COLUMN", "SEP", "Leak", "check_privacy", "fold", "private_values", "product_vocabulary",
-           "public_values", "redact", "scan_site", "template_not_blank"]
+__all__ = ["BONUS_COLUMN", "SEP", "Leak", "check_privacy", "fold", "prepare", "private_values", "product_vocabulary",
+           "public_values", "redact", "scan_site", "scan_with", "template_not_blank"]
 
 
 @dataclass(frozen=True)
@@ -61,12 +62,17 @@ class Leak:
         return self.message()
 
 
-def check_privacy(site_dir: Path | str, results: Any) -> list[Leak]:
+def check_privacy(site_dir: Path | str, results: Any, workers: int = 1) -> list[Leak]:
     """Scan a built site for the run's private values; one Leak per (page, column), sorted."""
+    return scan_with(site_dir, prepare(results), workers)
+
+
+def prepare(results: Any) -> Matcher:
+    """The compiled needles and exemptions of a run (the build makes them while mkdocs runs)."""
     dataset = getattr(results, "dataset", None)
     values = private_values(dataset, results)
     skip_inside = [*sorted(public_values(dataset)), product_vocabulary(), *sorted(published_input_values(dataset))]
-    return scan_site(site_dir, values, skip_inside=skip_inside)
+    return Matcher(values, [fold(s) for s in skip_inside])
 
 
 def scan_site(site_dir: Path | str, values: dict[str, set[str]], skip_inside: list[str] | None = None) -> list[Leak]:
@@ -74,10 +80,38 @@ def scan_site(site_dir: Path | str, values: dict[str, set[str]], skip_inside: li
 
     A text value found inside one of `skip_inside` (published or product text) is not a leak.
     """
+    return scan_with(site_dir, Matcher(values, [fold(s) for s in skip_inside or []]))
+
+
+def scan_with(site_dir: Path | str, matcher: Matcher, workers: int = 1) -> list[Leak]:
+    """`scan_site` with a prepared Matcher; `workers` > 1 scans the files in that many processes."""
     root = Path(site_dir)
-    matcher = Matcher(values, [fold(s) for s in skip_inside or []])
+    files = sorted(p for p in root.rglob("*") if p.is_file())
+    if workers > 1 and len(files) > 64 and "fork" in mp.get_all_start_methods():
+        # fork: the children inherit the compiled matcher instead of pickling it
+        global _FORKED
+        _FORKED = (root, matcher, files)
+        with mp.get_context("fork").Pool(workers) as pool:
+            parts = pool.map(_scan_share, [(n, workers) for n in range(workers)])
+        _FORKED = None
+        leaks = set().union(*parts)
+    else:
+        leaks = _scan_files(root, matcher, files)
+    return _one_per_page_and_column(leaks)
+
+
+_FORKED: tuple | None = None
+
+
+def _scan_share(share: tuple[int, int]) -> set[Leak]:
+    root, matcher, files = _FORKED
+    n, of = share
+    return _scan_files(root, matcher, files[n::of])
+
+
+def _scan_files(root: Path, matcher: Matcher, files: list[Path]) -> set[Leak]:
     leaks: set[Leak] = set()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    for path in files:
         rel = path.relative_to(root).as_posix()
         for where, text in texts_of(path, rel):
             for column, value in matcher.scan(text):
@@ -85,7 +119,7 @@ def scan_site(site_dir: Path | str, values: dict[str, set[str]], skip_inside: li
         if path.suffix.lower() in (".xlsx", ".xlsm"):
             for problem in template_not_blank(path):
                 leaks.add(Leak(page=rel, column=f"下载模板{SEP}{problem}", value="(非空白)"))
-    return _one_per_page_and_column(leaks)
+    return leaks
 
 
 def _one_per_page_and_column(leaks: set[Leak]) -> list[Leak]:
