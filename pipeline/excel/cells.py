@@ -6,6 +6,8 @@ already inflated: error cells (`t="e"`, which calamine returns as '') and formul
 value (`<f>` with no `<v>`, returned as ''). The scan only runs when the XML contains either.
 Only call this on a `Package` that passed `guard.open_package`, and each sheet through
 `guard.check_sheet_extent` (done here), since calamine aborts the process on some hostile files.
+calamine opens the guard's copy of the zip (`Package.for_calamine`), in which the parts the guard
+already inflated are STORED, so the worksheets are inflated once per read, not twice.
 """
 
 from __future__ import annotations
@@ -57,7 +59,8 @@ class Book:
 
     def __init__(self, package: Package) -> None:
         self.package = package
-        self._book = CalamineWorkbook.from_filelike(io.BytesIO(package.data))
+        # the guard's copy with the parts it inflated STORED: calamine need not inflate them again
+        self._book = CalamineWorkbook.from_filelike(io.BytesIO(package.for_calamine or package.data))
 
     @property
     def sheet_names(self) -> list[str]:

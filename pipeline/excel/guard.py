@@ -4,9 +4,23 @@ python-calamine aborts the whole process (a failed Rust allocation, uncatchable)
 well-formed files whose cells lie far down or right of the grid, or whose shared-string table
 declares billions of entries; openpyxl reads gigabytes from a zip bomb before failing. So every
 file first passes this module, which only uses the standard library and works within the bounds
-below: one pass over the zip directory, every member inflated by streaming with a cap on the
-*real* inflated size (zip headers can lie), no DOCTYPE/ENTITY in any XML part, and a cheap scan of
-each worksheet for value cells beyond the grid we are willing to materialise.
+below. Zip headers can lie about sizes, so no size is taken from them:
+
+- the *compressed* bytes of a member are real (their span is checked against the file), and raw
+  DEFLATE cannot expand more than 1032:1 (every symbol costs at least one bit; a 258-byte match
+  also needs a distance code). When the members' compressed sizes times 1032 (STORED members:
+  their own size) stay within the caps, the file is bounded without counting anything: then the
+  parts calamine or the reader parse are inflated whole and CRC-checked (worksheets, workbook,
+  relationships, content types, custom properties, styles, shared strings: calamine does not
+  check the CRC of the last two), and every other part only up to its root element;
+- a member whose compressed size does not prove it small, and any file that does not qualify
+  (zip64, a comment or data before the zip, odd extra fields, other compression methods), is
+  inflated by streaming with a cap on the *real* inflated size, every member, as zipfile reads it;
+- no DOCTYPE/ENTITY in the prolog of any part, and a cheap scan of each worksheet the reader
+  reads for value cells beyond the grid we are willing to materialise (`check_sheet_extent`).
+
+What was inflated is not thrown away: `Package.for_calamine` is the same zip with those parts
+STORED (same members, order, bytes and CRCs), so calamine does not inflate them a second time.
 
 Problems are raised as `Rejected(code, **params)` with a finding code from the catalogue; the
 reader turns them into findings at the workbook boundary.
@@ -19,8 +33,10 @@ import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from posixpath import join, normpath
+from typing import NamedTuple
 
 from openpyxl.utils import column_index_from_string
 
@@ -33,6 +49,16 @@ MAX_SHARED_STRINGS = 1_000_000  # declared count / uniqueCount of the shared-str
 MAX_ROWS = 100_000  # last row holding a value
 MAX_COLUMNS = 64  # last column holding a value (BL)
 CHUNK = 1024 * 1024
+# Raw DEFLATE's ceiling (zlib's own figure, 1032:1): each literal/length symbol costs >= 1 bit and
+# a 258-byte match also needs a distance code, so 2 bits yield at most 258 bytes.
+MAX_DEFLATE_RATIO = 1032
+PEEK = 1024  # inflated bytes looked at first when only a part's prolog matters
+SST_HEAD = 4096  # where the shared-string table's declared counts must appear
+STORE_BYTES = 16 * 1024 * 1024  # inflated parts handed on to calamine STORED (beyond: as they were)
+# Parts calamine parses besides the kept ones (plus any *sharedStrings.xml). It does not verify
+# their CRC (it stops at the root's end tag), so they are inflated whole and checked here: a
+# damaged upload is refused rather than read as silently different text or number formats.
+_CALAMINE_PARTS = frozenset({"xl/styles.xml"})
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -54,6 +80,16 @@ _FAR_COLUMN = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{2,3})(\d+)"[^>]*?(?<!
 _SUSPECT = re.compile(rb'r="(?:[A-Z]{2,3}\d|[A-Z]\d{6})')
 _FAR_ROW = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d{6,})"[^>]*?(?<!/)>')
 
+# The zip directory, read with struct for the plain zips every spreadsheet program writes; anything
+# unusual (zip64, a comment, data before the zip, odd extra fields) is left to zipfile.
+_END = struct.Struct("<4s4H2LH")
+_CENTRAL = struct.Struct("<4s2xB1xHH4xLLLHHH2x2x4xL")
+_LOCAL = struct.Struct("<4s22xHH")
+_LOCAL_OUT = struct.Struct("<4s5H3L2H")
+_CENTRAL_OUT = struct.Struct("<4s6H3L5H2L")
+_END_SIG, _CENTRAL_SIG, _ZIP64_LOCATOR = b"PK\x05\x06", b"PK\x01\x02", b"PK\x06\x07"
+_STORED, _DEFLATED = zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED
+
 
 class Rejected(Exception):
     """The file cannot be read safely; `code` is a finding code, `params` fill its message."""
@@ -72,10 +108,25 @@ class Package:
     sheets: dict[str, str]  # sheet name -> part name, in workbook order
     parts: dict[str, bytes] = field(default_factory=dict)  # worksheets, workbook, custom props
     date1904: bool = False
+    # The same zip with the parts already inflated here STORED, so calamine does not inflate them a
+    # second time (same names, order, CRCs and content); None when the file took the general path.
+    for_calamine: bytes | None = None
 
     def sheet_xml(self, name: str) -> bytes | None:
         part = self.sheets.get(name)
         return None if part is None else self.parts.get(part)
+
+
+class _Entry(NamedTuple):
+    """One central-directory record, with zipfile.ZipInfo's attribute names."""
+
+    filename: str
+    flag_bits: int
+    compress_type: int
+    CRC: int
+    compress_size: int
+    file_size: int
+    header_offset: int
 
 
 def _mib(n: int) -> str:
@@ -99,6 +150,196 @@ def open_package(data: bytes) -> Package:
     if len(data) > MAX_FILE_BYTES:
         raise Rejected("file-too-large", reason=f"文件大小超过 {_mib(MAX_FILE_BYTES)}")
     check_magic(data)
+    entries = _directory(data)
+    if entries is None or not _bounded(entries):
+        return _open_streaming(data)
+    if any(e.filename == "xl/vbaProject.bin" for e in entries):
+        raise Rejected("file-macro")
+    parts: dict[str, bytes] = {}
+    inflated: list[bytes | None] = []  # per entry: its bytes when inflated whole here and stored anew
+    spans: list[tuple[int, int]] = []  # per entry: where its compressed bytes are
+    room = STORE_BYTES
+    total = 0
+    for entry in entries:
+        inflated.append(None)
+        spans.append((0, 0))
+        name = entry.filename
+        if name.endswith("/"):
+            continue
+        if entry.flag_bits & 0x1:  # zip-level password
+            raise Rejected("file-encrypted")
+        start, end = spans[-1] = _span(data, entry)
+        keep = _keep(name)
+        if entry.compress_type == _DEFLATED and entry.compress_size * MAX_DEFLATE_RATIO > MAX_MEMBER_BYTES:
+            blob = _inflate(data, None, entry, MAX_TOTAL_BYTES - total)  # not provably small: count it
+            total += len(blob)
+        elif keep or name in _CALAMINE_PARTS or name.endswith("sharedStrings.xml"):
+            blob = _whole(data, entry, start, end)
+            # a header whose size lies stays as it was: calamine believes it and must fail as before
+            if entry.compress_type == _DEFLATED and len(blob) == entry.file_size and len(blob) <= room:
+                inflated[-1] = blob
+                room -= len(blob)
+        else:  # calamine never reads it: only a DTD matters (openpyxl opens it for annotated copies)
+            _check_prolog(_pieces(data, entry, start, end), name)
+            continue
+        if keep:
+            parts[name] = blob
+        elif name.endswith("sharedStrings.xml"):
+            _check_shared_strings(blob)
+    package = _package(data, parts)
+    package.for_calamine = _restored(data, entries, spans, inflated)
+    return package
+
+
+def _restored(data: bytes, entries: list[_Entry], spans: list[tuple[int, int]],
+              inflated: list[bytes | None]) -> bytes:
+    """The zip again, each inflated part STORED, every other member's compressed bytes as they were."""
+    local: list[bytes] = []
+    central: list[bytes] = []
+    offset = 0
+    for entry, (start, end), blob in zip(entries, spans, inflated):
+        name = entry.filename.encode()
+        if blob is None:
+            method, body = entry.compress_type, data[start:end]
+        else:
+            method, body = _STORED, blob
+        fields = (0x800, method, 0, 0x21, entry.CRC, len(body), entry.file_size, len(name))
+        header = _LOCAL_OUT.pack(ZIP_MAGIC, 20, *fields, 0)
+        local += (header, name, body)
+        central += (_CENTRAL_OUT.pack(_CENTRAL_SIG, 20, 20, *fields, 0, 0, 0, 0, 0, offset), name)
+        offset += len(header) + len(name) + len(body)
+    directory = b"".join(central)
+    count = len(entries)
+    return b"".join(local) + directory + _END.pack(_END_SIG, 0, 0, count, count, len(directory), offset, 0)
+
+
+def _directory(data: bytes) -> list[_Entry] | None:
+    """The central directory of a plain zip, or None to let zipfile judge the file."""
+    size = len(data)
+    if size < _END.size:
+        return None
+    sig, disk, cd_disk, count, total, cd_size, cd_offset, comment = _END.unpack_from(data, size - _END.size)
+    if (sig != _END_SIG or comment or disk or cd_disk or count != total or total > MAX_MEMBERS
+            or cd_offset + cd_size != size - _END.size or data[size - 42:size - 38] == _ZIP64_LOCATOR):
+        return None
+    entries = []
+    pos, stop = cd_offset, size - _END.size
+    for _ in range(total):
+        if pos + _CENTRAL.size > stop:
+            return None
+        sig, version, flags, method, crc, csize, usize, name_len, extra_len, comment_len, offset = \
+            _CENTRAL.unpack_from(data, pos)
+        pos += _CENTRAL.size
+        raw = data[pos:pos + name_len]
+        extra = data[pos + name_len:pos + name_len + extra_len]
+        pos += name_len + extra_len + comment_len
+        if sig != _CENTRAL_SIG or version > zipfile.MAX_EXTRACT_VERSION or pos > stop or b"\x00" in raw \
+                or (extra and not _plain_extra(extra)):
+            return None
+        try:
+            # zipfile's rule: UTF-8 when flagged, else cp437 (which ASCII decodes to, only faster)
+            name = raw.decode("utf-8" if flags & 0x800 or raw.isascii() else "cp437")
+        except UnicodeDecodeError:
+            return None
+        entries.append(_Entry(name, flags, method, crc, csize, usize, offset))
+    return entries if pos == stop else None
+
+
+def _plain_extra(extra: bytes) -> bool:
+    """Extra fields without zip64 sizes (which zipfile would apply) and well formed."""
+    while len(extra) >= 4:
+        kind, length = struct.unpack_from("<HH", extra)
+        if kind == 0x0001 or length + 4 > len(extra):
+            return False
+        extra = extra[length + 4:]
+    return True
+
+
+def _bounded(entries: list[_Entry]) -> bool:
+    """Whether the compressed sizes alone prove the whole file inflates within MAX_TOTAL_BYTES."""
+    bound = 0
+    for e in entries:
+        if e.compress_type == _DEFLATED:
+            bound += e.compress_size * MAX_DEFLATE_RATIO
+        elif e.compress_type == _STORED and e.compress_size == e.file_size and not e.flag_bits & 0x60:
+            bound += e.compress_size
+        else:  # other methods have no useful ceiling (bzip2...): zipfile and real counting
+            return False
+    return bound <= MAX_TOTAL_BYTES
+
+
+def _span(data: bytes, entry: _Entry) -> tuple[int, int]:
+    """Where the member's compressed bytes are; they must lie within the file."""
+    offset = entry.header_offset
+    if offset + _LOCAL.size > len(data):
+        raise _broken(entry.filename)
+    signature, name_len, extra_len = _LOCAL.unpack_from(data, offset)
+    start = offset + _LOCAL.size + name_len + extra_len
+    end = start + entry.compress_size
+    if signature != ZIP_MAGIC or end > len(data):
+        raise _broken(entry.filename)
+    if entry.compress_type == _STORED:  # as zipfile checks when it opens a member
+        local = data[offset + _LOCAL.size:offset + _LOCAL.size + name_len]
+        if local.decode("utf-8" if entry.flag_bits & 0x800 else "cp437", "replace") != entry.filename:
+            raise _broken(entry.filename)
+    return start, end
+
+
+def _broken(name: str) -> Rejected:
+    return Rejected("file-truncated", reason=f"内部文件 {name} 损坏")
+
+
+def _whole(data: bytes, entry: _Entry, start: int, end: int) -> bytes:
+    """A part the reader needs, provably within MAX_MEMBER_BYTES: inflated at once, CRC checked."""
+    if entry.compress_type == _STORED:
+        blob = data[start:end]
+    else:
+        try:  # one call: the ratio bounds the output, and the header's size is not trusted
+            blob = zlib.decompress(memoryview(data)[start:end], -15)
+        except zlib.error:  # cut off or corrupt: the streaming path says which, exactly as before
+            return _inflate(data, None, entry, MAX_MEMBER_BYTES)
+    _scan_prolog(blob, entry.filename)
+    if zlib.crc32(blob) != entry.CRC:
+        raise _broken(entry.filename)
+    return blob
+
+
+def _pieces(data: bytes, entry: _Entry, start: int, end: int) -> Iterator[bytes]:
+    """The member inflated piece by piece (PEEK bytes, then CHUNK at most), as far as it is read."""
+    size = PEEK
+    if entry.compress_type == _STORED:
+        pos = start
+        while pos < end:
+            yield data[pos:min(pos + size, end)]
+            pos += size
+            size = CHUNK
+        return
+    inflater = zlib.decompressobj(-15)
+    pending: bytes | memoryview = memoryview(data)[start:end]
+    while not inflater.eof:
+        try:
+            chunk = inflater.decompress(pending, size)
+        except zlib.error as exc:
+            raise _broken(entry.filename) from exc
+        if not chunk:  # input used up (a cut-off stream is calamine's to report if it reads it)
+            return
+        pending = inflater.unconsumed_tail
+        yield chunk
+        size = CHUNK
+
+
+def _check_prolog(pieces: Iterator[bytes], name: str) -> None:
+    """Refuse a DTD in the prolog, inflating no further than the root element."""
+    seam = b""  # the end of the previous piece, so a marker split in two is seen
+    for chunk in pieces:
+        window = seam + chunk
+        if not _scan_prolog(window, name):
+            return
+        seam = window[-_OVERLAP:]
+
+
+def _open_streaming(data: bytes) -> Package:
+    """The general path: zipfile reads the directory and every member is inflated, counted."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
@@ -134,7 +375,7 @@ def _keep(name: str) -> bool:
     )
 
 
-def _inflate(data: bytes, archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> bytes:
+def _inflate(data: bytes, archive: zipfile.ZipFile | None, info: zipfile.ZipInfo | _Entry, budget: int) -> bytes:
     """The member's bytes, inflated by streaming and stopped at the caps (headers are not trusted)."""
     if info.flag_bits & 0x1:  # zip-level password
         raise Rejected("file-encrypted")
@@ -152,16 +393,16 @@ def _inflate(data: bytes, archive: zipfile.ZipFile, info: zipfile.ZipInfo, budge
     except NotImplementedError as exc:
         raise Rejected("file-unreadable", reason=f"内部文件 {info.filename} 的压缩方式不受支持") from exc
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, struct.error) as exc:
-        raise Rejected("file-truncated", reason=f"内部文件 {info.filename} 损坏") from exc
+        raise _broken(info.filename) from exc
     return bytes(out)
 
 
-def _inflate_raw(data: bytes, info: zipfile.ZipInfo, out: bytearray, cap: int) -> None:
+def _inflate_raw(data: bytes, info: zipfile.ZipInfo | _Entry, out: bytearray, cap: int) -> None:
     offset = info.header_offset
-    signature, name_len, extra_len = struct.unpack_from("<4s22xHH", data, offset)
+    signature, name_len, extra_len = _LOCAL.unpack_from(data, offset)
     if signature != ZIP_MAGIC:
         raise zipfile.BadZipFile(info.filename)
-    start = offset + 30 + name_len + extra_len
+    start = offset + _LOCAL.size + name_len + extra_len
     end = start + info.compress_size
     if end > len(data):
         raise EOFError(info.filename)
@@ -181,7 +422,8 @@ def _inflate_raw(data: bytes, info: zipfile.ZipInfo, out: bytearray, cap: int) -
     _inflate_stream(data, start, end, info, out, cap)
 
 
-def _inflate_stream(data: bytes, start: int, end: int, info: zipfile.ZipInfo, out: bytearray, cap: int) -> None:
+def _inflate_stream(data: bytes, start: int, end: int, info: zipfile.ZipInfo | _Entry, out: bytearray,
+                    cap: int) -> None:
     inflater = zlib.decompressobj(-15)
     crc = 0
     prolog = True  # until the root element has started, a DTD could still come
@@ -232,17 +474,25 @@ def _scan_prolog(blob: bytes, name: str) -> bool:
     return root is None
 
 
-def _check_shared_strings(blob: bytes) -> None:
-    m = _SST_TAG.search(blob, 0, 4096)
+def _declared_strings(head: bytes) -> list[int]:
+    """The shared-string table's declared count and uniqueCount (0 when absent), in that order."""
+    m = _SST_TAG.search(head, 0, SST_HEAD)
     if not m:
-        return
+        return []
     attrs = dict(_ATTR.findall(m.group(0)))
-    for key in (b"count", b"uniqueCount"):
-        value = attrs.get(key, b"0")
-        declared = int(value) if value.isdigit() else 0
+    values = (attrs.get(key, b"0") for key in (b"count", b"uniqueCount"))
+    return [int(v) if v.isdigit() else 0 for v in values]
+
+
+def _too_many_strings(declared: int) -> Rejected:
+    return Rejected("file-too-large", reason=f"共享字符串表声明了 {declared} 个字符串")
+
+
+def _check_shared_strings(blob: bytes) -> None:
+    for declared in _declared_strings(blob):
         # Each string needs several bytes of XML, so a count above the part's size is a lie.
         if declared > MAX_SHARED_STRINGS or declared > len(blob):
-            raise Rejected("file-too-large", reason=f"共享字符串表声明了 {declared} 个字符串")
+            raise _too_many_strings(declared)
 
 
 def _package(data: bytes, parts: dict[str, bytes]) -> Package:
@@ -258,24 +508,32 @@ def _package(data: bytes, parts: dict[str, bytes]) -> Package:
     sheets: dict[str, str] = {}
     for tag in _SHEET_TAG.findall(workbook):
         attrs = dict(_ATTR.findall(tag))
-        name = _unescape(attrs.get(b"name", b"").decode("utf-8", "replace"))
+        name = attrs.get(b"name", b"")
         rid = next((v for k, v in attrs.items() if k.endswith(b":id") or k == b"id"), b"")
-        target = rels.get(rid.decode("utf-8", "replace"))
+        target = rels.get(rid)
         if name and target:
-            sheets[name] = target
+            sheets[_unescape(name.decode("utf-8", "replace"))] = _part_name(target)
     date1904 = re.search(rb'date1904="(1|true)"', workbook) is not None
     return Package(data=data, sheets=sheets, parts=parts, date1904=date1904)
 
 
-def _relationships(blob: bytes) -> dict[str, str]:
-    """Relationship id -> part name (targets are relative to xl/ unless absolute)."""
+def _relationships(blob: bytes) -> dict[bytes, bytes]:
+    """Relationship id -> target as written (resolved by `_part_name` only when a sheet uses it)."""
     out = {}
     for tag in _REL_TAG.findall(blob):
         attrs = dict(_ATTR.findall(tag))
-        target = _unescape(attrs.get(b"Target", b"").decode("utf-8", "replace"))
-        part = target.lstrip("/") if target.startswith("/") else normpath(join("xl", target))
-        out[attrs.get(b"Id", b"").decode("utf-8", "replace")] = part
+        out[attrs.get(b"Id", b"")] = attrs.get(b"Target", b"")
     return out
+
+
+def _part_name(written: bytes) -> str:
+    """The zip member a workbook relationship points at (relative to xl/ unless absolute)."""
+    target = _unescape(written.decode("utf-8", "replace"))
+    if target.startswith("/"):
+        return target.lstrip("/")
+    if not target or "./" in target or "//" in target or target.endswith((".", "/")):
+        return normpath(join("xl", target))
+    return "xl/" + target  # what normpath gives when there is no '.', '..' or empty segment
 
 
 def _unescape(text: str) -> str:
@@ -305,7 +563,7 @@ def _too_far(m: re.Match, sheet: str) -> None:
 
 
 __all__ = [
-    "CHUNK", "MAX_COLUMNS", "MAX_FILE_BYTES", "MAX_MEMBERS", "MAX_MEMBER_BYTES", "MAX_ROWS",
-    "MAX_SHARED_STRINGS", "MAX_TOTAL_BYTES", "Package", "Rejected", "check_magic", "check_sheet_extent",
+    "CHUNK", "MAX_COLUMNS", "MAX_DEFLATE_RATIO", "MAX_FILE_BYTES", "MAX_MEMBERS", "MAX_MEMBER_BYTES", "MAX_ROWS", "PEEK",
+    "MAX_SHARED_STRINGS", "MAX_TOTAL_BYTES", "STORE_BYTES", "Package", "Rejected", "check_magic", "check_sheet_extent",
     "open_package",
 ]
