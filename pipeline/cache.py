@@ -52,10 +52,10 @@ from typing import Any
 from .findings import Finding
 from .model import Row, Source, Summary, Workbook
 
-CACHE_FORMAT = "3"  # bump when the entry layout changes
+CACHE_FORMAT = "4"  # bump when the entry layout changes
 DEFAULT_DIR = ".cache"  # relative to the working directory (the repository root); gitignored
 ENV_DIR = "PIPELINE_CACHE_DIR"
-_MAGIC = b"OHSC3"
+_MAGIC = b"OHSC4"
 _STALE_SECONDS = 86_400  # other namespaces untouched this long are removed when a cache opens
 _PACK_MAGIC = b"OHSP1"
 _FILES_MAGIC = b"OHSF1"
@@ -209,20 +209,19 @@ class WorkbookCache:
         if payload is None:
             return  # a value the codec does not know: not cached, so simply read again next time
         try:
-            blob = dumps(payload)
+            blob = entry_blob(sha256, path, payload)
         except ValueError:  # a value marshal cannot hold
             return
-        self.put_encoded(sha256, blob, path, defer)
+        self.put_entry(sha256, blob, path, defer)
 
-    def put_encoded(self, sha256: str, payload: bytes, path: str | None = None, defer: bool = False) -> None:
-        """Store an entry already in `dumps(encode(workbook))` form (what a reading process sends).
+    def put_entry(self, sha256: str, blob: bytes, path: str | None = None, defer: bool = False) -> None:
+        """Store an `entry_blob` made elsewhere (a reading process makes it for the file it read).
 
         `defer`: keep it in memory until `save`, which writes a cold run's thousands of entries
         straight into the pack instead of one file each.
         """
         if not sha256:
             return
-        blob = _MAGIC + marshal.dumps((sha256, path, payload))
         key = self.key(sha256, path)
         if defer:
             self._new[key] = blob
@@ -262,15 +261,17 @@ class WorkbookCache:
             self._pack = _load_marshal(self.dir / "pack.bin", _PACK_MAGIC)
         return self._pack
 
-    def file_sha256(self, path: str | Path) -> str:
+    def file_sha256(self, path: str | Path, max_bytes: int | None = None) -> str | None:
         """The sha256 of a file's bytes, from the stat index when the file has not changed.
 
-        Raises OSError like reading the file would.
+        None for a file larger than `max_bytes`; raises OSError like reading the file would.
         """
         if self._files is None:
             self._files = _load_marshal(self.root / "files.bin", _FILES_MAGIC)
         name = os.path.abspath(path)
         now = stamp(name)
+        if max_bytes is not None and now[0] > max_bytes:
+            return None
         known = self._files.get(name)
         if known is not None and known[:5] == now:
             return known[5]
@@ -333,7 +334,7 @@ class WorkbookCache:
             stored_sha, stored_path, payload = marshal.loads(blob[len(_MAGIC):])
             if stored_sha != sha256 or stored_path != path:
                 return None
-            return loads(payload)
+            return decode(payload)
         except Exception:  # a truncated or garbled entry can raise almost anything
             return None
 
@@ -460,7 +461,7 @@ def _finding_tuples(findings: Any) -> list[tuple]:
 
 
 def _encode_summary(summary: Summary | None) -> tuple | None:
-    """A Summary as plain values (checked by `dumps`, which refuses anything marshal cannot hold)."""
+    """A Summary as plain values (`entry_blob` refuses anything marshal cannot hold)."""
     if summary is None:
         return None
     values, sources = summary.part
@@ -481,14 +482,16 @@ def _decode_summary(plain: tuple | None) -> Summary | None:
                    roster_findings=tuple(Finding(*f) for f in roster), texts=texts)
 
 
-def dumps(payload: tuple) -> bytes:
-    """The bytes of an `encode`d workbook (raises ValueError for a value marshal cannot hold)."""
-    return marshal.dumps(payload)
+def entry_blob(sha256: str, path: str | None, payload: tuple) -> bytes:
+    """The bytes of a cache entry for an `encode`d workbook (ValueError for a value marshal cannot hold)."""
+    return _MAGIC + marshal.dumps((sha256, path, payload))
 
 
-def loads(blob: bytes) -> Workbook:
-    """The Workbook back from `dumps(encode(workbook))` (raises on anything malformed)."""
-    return decode(marshal.loads(blob))
+def entry_workbook(blob: bytes) -> Workbook:
+    """The Workbook of an `entry_blob` (raises on anything malformed)."""
+    if not blob.startswith(_MAGIC):
+        raise ValueError("not a cache entry")
+    return decode(marshal.loads(blob[len(_MAGIC):])[2])
 
 
 class _Dates(dict):
@@ -587,5 +590,5 @@ def open_cache(root: str | Path | None = None, enabled: bool = True) -> Workbook
 
 __all__ = [
     "CACHE_FORMAT", "CacheStats", "WorkbookCache", "code_version", "content_hash", "decode", "default_cache_dir",
-    "dumps", "encode", "gc_paused", "loads", "namespace", "open_cache", "rebind", "spec_version",
+    "encode", "entry_blob", "entry_workbook", "gc_paused", "namespace", "open_cache", "rebind", "spec_version",
 ]

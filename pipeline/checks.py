@@ -7,6 +7,7 @@ reader; nothing here repeats them.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
@@ -31,6 +32,7 @@ def cover_cell(key: str) -> str:
     raise KeyError(key)
 
 
+@functools.lru_cache(maxsize=4096)  # called ~4 times per workbook with a few dozen distinct texts
 def valid_period(text: object) -> str | None:
     """The canonical period text (`2026Q1`) or None when not a quarter."""
     if not isinstance(text, str):

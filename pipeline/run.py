@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .assess import assess
+from .cache import gc_paused
 from .findings import ERROR, WARNING
 from .model import STATUS_LABELS, Results
 from .policy import Policy, PolicyError, load_policy
@@ -40,16 +41,19 @@ def run_pipeline(data_dir: str | Path, out_dir: str | Path, policy: Policy | str
         raise RunError(f"数据目录不存在:{data}")
     if not isinstance(policy, Policy):
         policy = load_policy(policy)
-    dataset = validate_dir(str(data), workers=workers, progress=False, cache=cache)
-    results = assess(dataset, policy)
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        write_json(dataset, out / "validation.json", results.findings)
-        write_scorecards_csv(results, out / "scorecards.csv")
-        write_hr_report(results, dataset, out / "hr-report.xlsx")
-    except OSError as exc:
-        raise RunError(f"无法写入输出目录 {out}:{exc.strerror or exc}") from None
+    # Hundreds of thousands of small records and no reference cycles: the cyclic collector's
+    # passes over the growing heap would cost a third of the run (see cache.gc_paused).
+    with gc_paused():
+        dataset = validate_dir(str(data), workers=workers, progress=False, cache=cache)
+        results = assess(dataset, policy)
+        out = Path(out_dir)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            write_json(dataset, out / "validation.json", results.findings)
+            write_scorecards_csv(results, out / "scorecards.csv")
+            write_hr_report(results, dataset, out / "hr-report.xlsx")
+        except OSError as exc:
+            raise RunError(f"无法写入输出目录 {out}:{exc.strerror or exc}") from None
     return results, EXIT_DATA_ERRORS if dataset.error_count() else EXIT_OK
 
 

@@ -80,7 +80,7 @@ def read_workbooks(
             if not slim:
                 cache.put(wb.sha256, wb)
             elif blob is not None:
-                cache.put_encoded(wb.sha256, blob, wb.path, defer=True)
+                cache.put_entry(wb.sha256, blob, wb.path, defer=True)
             else:
                 cache.put(wb.sha256, wb, wb.path, defer=True)
         if progress:
@@ -129,13 +129,15 @@ def _cached(cache: Any, path: Path, rel: str, slim: bool) -> Workbook | None:
     from .guard import MAX_FILE_BYTES
 
     try:
-        if Path(path).stat().st_size > MAX_FILE_BYTES:
-            return None
         if hasattr(cache, "file_sha256"):  # remembers the hashes of files that have not changed
-            digest = cache.file_sha256(path)
-        else:
+            digest = cache.file_sha256(path, MAX_FILE_BYTES)
+        elif Path(path).stat().st_size <= MAX_FILE_BYTES:
             digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        else:
+            digest = None
     except OSError:
+        return None
+    if digest is None:  # too large to be read: the reader says so
         return None
     if slim:  # a Summary names its file (sources, findings): the entry is for these bytes at this path
         return cache.get(digest, rel)
@@ -159,7 +161,7 @@ def _worker(conn: Connection, memory_cap: int, slim: bool = False) -> None:
     faulthandler.disable()
     os.environ["RUST_BACKTRACE"] = "0"
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-    from ..cache import dumps, encode
+    from ..cache import encode, entry_blob
     from ..read import read_workbook
     from ..summary import slim as slimmed
 
@@ -180,7 +182,8 @@ def _worker(conn: Connection, memory_cap: int, slim: bool = False) -> None:
             wb = slimmed(wb)
             payload = encode(wb)
             try:
-                conn.send((index, dumps(payload) if payload is not None else _pack(wb), stamp))
+                blob = entry_blob(wb.sha256, rel, payload) if payload is not None else None
+                conn.send((index, blob if blob is not None else _pack(wb), stamp))
                 continue
             except ValueError:  # a value marshal cannot hold: pickle this one
                 pass
@@ -204,9 +207,9 @@ def _pack(wb: Workbook) -> Any:
 
 def _unpack(packed: Any) -> Workbook:
     if isinstance(packed, bytes):
-        from ..cache import loads
+        from ..cache import entry_workbook
 
-        return loads(packed)
+        return entry_workbook(packed)
     if isinstance(packed, Workbook):
         return packed
     packed["tables"] = {k: [Row(n, v) for n, v in rows] for k, rows in packed["tables"].items()}
