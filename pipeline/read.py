@@ -5,6 +5,10 @@ Workbook with a file-level finding and no tables. Checks within one workbook liv
 identity, sheets, headers, cover, every cell (required, type, choice, range, length, unique,
 Excel errors, formulas without values) and the in-sheet cross-field rules of each Sheet.
 Cross-workbook checks (identity vs folder, duplicates, completeness...) are in checks.py.
+
+Speed (tens of thousands of small workbooks per run): a data sheet is read column by column,
+each column decided in bulk by `normalise.quick_column`; only the rows that could have a finding
+go cell by cell, in row order, so the findings are exactly those of reading every cell.
 """
 
 from __future__ import annotations
@@ -13,7 +17,11 @@ import hashlib
 import re
 import stat
 import unicodedata
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
+from functools import cached_property
+from itertools import count, repeat, zip_longest
+from operator import gt, itemgetter, lt
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +32,7 @@ from .excel.cells import Book, RawSheet
 from .findings import Finding, finding
 from .forms import COVER_SHEET, FORMS, META_SHEET, Field, Form, NotAbove, NotBefore, RequiredWhen, Sheet
 from .model import PERIOD_RE, Row, Workbook
-from .normalise import SLOW, check, clean_text, is_blank, normalise, quick_for, show
+from .normalise import SLOW, check, clean_text, is_blank, normalise, quick_column, quick_for, show
 
 _CUSTOM_PROP = re.compile(
     rb'<(?:\w+:)?property\b[^>]*\bname="([^"]+)"[^>]*>\s*<(?:\w+:)?\w+>([^<]*)</', re.S)
@@ -91,6 +99,9 @@ def _parser_reason(exc: Exception) -> str:
 
 class _Reader:
     """The state of reading one workbook; `run` fills the Workbook in place."""
+
+    # False reads every row cell by cell: the reference the bulk path is tested against.
+    bulk = True
 
     def __init__(self, wb: Workbook, package: guard.Package) -> None:
         self.wb = wb
@@ -168,7 +179,10 @@ class _Reader:
             if field.key == "period":
                 self.wb.cover["period"] = self._period(raw, field, r)
                 continue
-            value = self._cell(raw, COVER_SHEET, field, r, 1)
+            value = raw.value(r, 1)
+            if value is None or value == "" or (r, 1) in raw.errors or (r, 1) in raw.no_value \
+                    or (value := quick_for(field.type)(value)) is SLOW:
+                value = self._cell(raw, COVER_SHEET, field, r, 1)
             if value is _INVALID:
                 value = None
             elif value is None and field.key in ("office_id", "period"):
@@ -185,6 +199,8 @@ class _Reader:
             self._cell(raw, COVER_SHEET, field, r, 1)  # reports the error cell
             return None
         value = raw.value(r, 1)
+        if type(value) is str and value.isascii() and PERIOD_RE.fullmatch(value):
+            return value  # already canonical: nothing below would change it
         if is_blank(value):
             self.add("cover-missing", label=field.label, **where)
             return None
@@ -229,52 +245,103 @@ class _Reader:
 
     # --- data sheets -------------------------------------------------------------------------
     def _sheet(self, sheet: Sheet) -> list[Row]:
+        """The typed rows of one data sheet: clean columns in bulk, every other row cell by cell.
+
+        A row goes through `_row` (the cell-by-cell path) when it could produce a finding: a cell
+        `quick_column` could not vouch for, an Excel error or value-less formula, a blank required
+        cell, a broken rule. Rows are visited in order, so findings come out exactly as if every
+        row had gone through `_row`; a unique column with duplicates or cells to normalise sends
+        the whole sheet that way, since a duplicate can only be told across rows.
+        """
         raw = self.book.read(sheet.name)
         header = raw.rows[0] if raw.rows else []
         columns = self._header(sheet, header)
-        if columns is None:
+        if columns is None or len(raw.rows) < 2:
             return []
-        rows: list[Row] = []
-        first_seen: dict[str, dict[Any, int]] = {f.key: {} for f in sheet.fields if f.unique}
-        mapped = [(sheet.field(key), c) for key, c in columns.items()]
-        fast = [(field, c, quick_for(field.type)) for field, c in mapped]
-        special = bool(raw.errors or raw.no_value)
-        for r in range(1, len(raw.rows)):
-            line = raw.rows[r]
-            width = len(line)
-            if not self._has_content(raw, r, mapped):
+        plan = _plan(sheet)
+        ctx = _SheetRead(sheet, raw, columns, plan)
+        if not self.bulk:
+            return self._rows(ctx)
+        data = raw.rows[1:]
+        cells = _transpose(data)
+        attention = _special_rows(raw, columns)
+        values: list[Any] = []  # per field in sheet order: the column's values, or repeat(None)
+        required: list[int] = []  # positions of required columns holding a blank
+        for pos, field in enumerate(sheet.fields):
+            c = columns.get(field.key)
+            if c is None:
+                values.append(repeat(None))
                 continue
-            values: dict[str, Any] = {f.key: None for f in sheet.fields}
-            invalid: set[str] = set()
-            for field, c, convert in fast:
-                raw_value = line[c] if c < width else None
-                if special and ((r, c) in raw.errors or (r, c) in raw.no_value):
-                    value = self._cell(raw, sheet.name, field, r, c)
-                elif raw_value is None or raw_value == "":
-                    value = None
-                else:
-                    value = convert(raw_value)
-                    if value is SLOW:  # needs normalising, or is wrong: the full path says which
-                        value = self._cell(raw, sheet.name, field, r, c)
-                if value is _INVALID:
-                    invalid.add(field.key)
-                    continue
-                if value is None:
-                    if field.required:
-                        self.add("required-blank", sheet=sheet.name, cell=f"{get_column_letter(c + 1)}{r + 1}",
-                                 row=r + 1, column=field.label)
-                    continue
-                if field.unique:
-                    first = first_seen[field.key].setdefault(value, r + 1)
-                    if first != r + 1:
-                        self.add("duplicate-id", private=field.private, sheet=sheet.name,
-                                 cell=f"{get_column_letter(c + 1)}{r + 1}", row=r + 1, column=field.label,
-                                 seen=show(value), value=show(value), first_row=first)
-                values[field.key] = value
-            if sheet.rules:
-                self._rules(sheet, columns, r, values, invalid)
-            rows.append(Row(number=r + 1, values=values))
+            col = cells[c] if c < len(cells) else ("",) * len(data)
+            conv = plan.column[pos](col)
+            slow: set[int] = set()
+            if conv is None:
+                conv, slow = _cell_by_cell(col, plan.quick[pos])
+                attention |= slow
+            if field.unique and (slow or _has_duplicates(conv)):
+                return self._rows(ctx)
+            if field.required and None in conv:
+                required.append(pos)
+            values.append(conv)
+        attention.update(_rule_rows(sheet, columns, values, plan))
+        nones = plan.nones
+        if not attention and not required and (any(None not in v for v in values if isinstance(v, Sequence))
+                                               or nones not in zip(*values)):
+            # the usual sheet: no row with a finding, no blank row
+            return make_rows(range(2, len(data) + 2), map(plan.build, *values))
+        blank_required = itemgetter(*required, required[0]) if required else None  # always a tuple
+        rows: list[Row] = []
+        for i, line in enumerate(zip(*values)):
+            if i in attention or (blank_required is not None and line != nones and None in blank_required(line)):
+                row = self._row(ctx, i + 1)
+                if row is not None:
+                    rows.append(row)
+            elif line != nones:
+                rows.append(make_row(i + 2, plan.build(*line)))
         return rows
+
+    def _rows(self, ctx: _SheetRead) -> list[Row]:
+        """Every row of the sheet cell by cell."""
+        return [row for r in range(1, len(ctx.raw.rows)) if (row := self._row(ctx, r)) is not None]
+
+    def _row(self, ctx: _SheetRead, r: int) -> Row | None:
+        """Row `r` (0-based) read cell by cell with every check; None for a blank row."""
+        raw, sheet = ctx.raw, ctx.sheet
+        if not self._has_content(raw, r, ctx.mapped):
+            return None
+        line = raw.rows[r]
+        width = len(line)
+        special = bool(raw.errors or raw.no_value)
+        values: dict[str, Any] = dict.fromkeys(ctx.plan.keys)
+        invalid: set[str] = set()
+        for field, c, convert in ctx.fast:
+            raw_value = line[c] if c < width else None
+            if special and ((r, c) in raw.errors or (r, c) in raw.no_value):
+                value = self._cell(raw, sheet.name, field, r, c)
+            elif raw_value is None or raw_value == "":
+                value = None
+            else:
+                value = convert(raw_value)
+                if value is SLOW:  # needs normalising, or is wrong: the full path says which
+                    value = self._cell(raw, sheet.name, field, r, c)
+            if value is _INVALID:
+                invalid.add(field.key)
+                continue
+            if value is None:
+                if field.required:
+                    self.add("required-blank", sheet=sheet.name, cell=f"{get_column_letter(c + 1)}{r + 1}",
+                             row=r + 1, column=field.label)
+                continue
+            if field.unique:
+                first = ctx.first_seen[field.key].setdefault(value, r + 1)
+                if first != r + 1:
+                    self.add("duplicate-id", private=field.private, sheet=sheet.name,
+                             cell=f"{get_column_letter(c + 1)}{r + 1}", row=r + 1, column=field.label,
+                             seen=show(value), value=show(value), first_row=first)
+            values[field.key] = value
+        if sheet.rules:
+            self._rules(sheet, ctx.columns, r, values, invalid)
+        return make_row(r + 1, values)
 
     @staticmethod
     def _has_content(raw: RawSheet, r: int, mapped: list[tuple[Field, int]]) -> bool:
@@ -319,6 +386,138 @@ class _Reader:
                 self.add("rule-required-when", rule=rule.describe(sheet), **where)
 
 
+# Rows are built here and nowhere else, so a change to Row's internals is a change here.
+def make_row(number: int, values: dict[str, Any]) -> Row:
+    """One Row: its Excel row number and its values keyed by field key."""
+    return Row(number, values)
+
+
+def make_rows(numbers: Iterable[int], values: Iterable[dict[str, Any]]) -> list[Row]:
+    """Rows in bulk (no Python frame per row beyond Row's own)."""
+    return list(map(Row, numbers, values))
+
+
+class _Plan:
+    """What reading a sheet needs from its spec, worked out once per Sheet."""
+
+    def __init__(self, sheet: Sheet) -> None:
+        self.keys = tuple(f.key for f in sheet.fields)
+        self.nones = (None,) * len(self.keys)
+        self.column = [quick_column(f.type) for f in sheet.fields]
+        self.quick = [quick_for(f.type) for f in sheet.fields]
+        self.position = {key: pos for pos, key in enumerate(self.keys)}
+        labels = [f.label for f in sheet.fields]
+        # map_header's answer for the template's exact header (labels are unique in every spec;
+        # if one were not, the exact-header shortcut is simply never taken)
+        self.labels = labels if len(set(labels)) == len(labels) else None
+        self.exact_columns = {key: pos for pos, key in enumerate(self.keys)}
+        # A values dict from one value per field. A dict display is presized and about twice as
+        # fast as dict(zip(keys, values)) -- rows are the bulk of reading. Built like a dataclass's
+        # __init__ is: from the spec's own keys, each written as a literal with repr().
+        names = [f"v{pos}" for pos in range(len(self.keys))]
+        display = ", ".join(f"{key!r}: {name}" for key, name in zip(self.keys, names))
+        self.build: Callable[..., dict[str, Any]] = eval(f"lambda {', '.join(names)}: {{{display}}}")
+
+
+_PLANS: dict[int, tuple[Sheet, _Plan]] = {}
+
+
+def _plan(sheet: Sheet) -> _Plan:
+    # Keyed by identity: hashing a Sheet hashes every field of it. The Sheet is kept alive with
+    # its plan so that its id cannot be reused; specs are few, ad-hoc ones (tests) are bounded.
+    hit = _PLANS.get(id(sheet))
+    if hit is None or hit[0] is not sheet:
+        if len(_PLANS) > 64:
+            _PLANS.clear()
+        hit = _PLANS[id(sheet)] = (sheet, _Plan(sheet))
+    return hit[1]
+
+
+class _SheetRead:
+    """One sheet being read: what `_row` needs besides the row number (most sheets never ask)."""
+
+    def __init__(self, sheet: Sheet, raw: RawSheet, columns: dict[str, int], plan: _Plan) -> None:
+        self.sheet, self.raw, self.columns, self.plan = sheet, raw, columns, plan
+
+    @cached_property
+    def fast(self) -> list[tuple[Field, int, Callable[[Any], Any]]]:
+        """(field, column, quick) in the header's order: the order of a row's cell findings."""
+        position = self.plan.position
+        return [(self.sheet.fields[position[key]], c, self.plan.quick[position[key]])
+                for key, c in self.columns.items()]
+
+    @cached_property
+    def mapped(self) -> list[tuple[Field, int]]:
+        return [(field, c) for field, c, _ in self.fast]
+
+    @cached_property
+    def first_seen(self) -> dict[str, dict[Any, int]]:
+        return {f.key: {} for f in self.sheet.fields if f.unique}
+
+
+def _transpose(data: list[list[Any]]) -> list[tuple[Any, ...]]:
+    """The data rows as columns; a short row reads as empty cells, as `RawSheet.value` does."""
+    if len(set(map(len, data))) == 1:
+        return list(zip(*data))
+    return list(zip_longest(*data, fillvalue=""))
+
+
+def _cell_by_cell(col: Sequence[Any], convert: Any) -> tuple[list[Any], set[int]]:
+    """A column `quick_column` refused: each cell's quick value, None for blanks and for the
+    cells `quick` cannot decide, whose row numbers (0-based, data rows) come back as well."""
+    values: list[Any] = []
+    slow: set[int] = set()
+    for i, v in enumerate(col):
+        if v is None or v == "":
+            values.append(None)
+            continue
+        value = convert(v)
+        if value is SLOW:
+            slow.add(i)
+            value = None
+        values.append(value)
+    return values, slow
+
+
+def _special_rows(raw: RawSheet, columns: dict[str, int]) -> set[int]:
+    """Data rows (0-based) with an Excel error or a value-less formula in a mapped column."""
+    if not (raw.errors or raw.no_value):
+        return set()
+    mapped = set(columns.values())
+    return {r - 1 for r, c in (*raw.errors, *raw.no_value) if c in mapped and 1 <= r < len(raw.rows)}
+
+
+def _has_duplicates(values: Sequence[Any]) -> bool:
+    distinct = set(values)
+    distinct.discard(None)
+    return len(distinct) != len(values) - values.count(None)
+
+
+def _rule_rows(sheet: Sheet, columns: dict[str, int], values: list[Any], plan: _Plan) -> list[int]:
+    """Data rows (0-based) where a rule of the sheet breaks, judged on the bulk values.
+
+    Cells the bulk path left undecided are None here; their rows go cell by cell anyway.
+    """
+    hits: list[int] = []
+    for rule in sheet.rules:
+        if rule.field not in columns:
+            continue
+        a = values[plan.position[rule.field]]
+        if isinstance(rule, (NotBefore, NotAbove)):
+            if rule.other not in columns:
+                continue
+            b = values[plan.position[rule.other]]
+            broken = lt if isinstance(rule, NotBefore) else gt
+            if None not in a and None not in b and not any(map(broken, a, b)):
+                continue  # both columns full and no row breaks the rule: decided at C speed
+            hits += [i for i, x, y in zip(count(), a, b) if x is not None and y is not None and broken(x, y)]
+        elif isinstance(rule, RequiredWhen) and rule.when in columns:
+            when = values[plan.position[rule.when]]
+            if rule.value in when:
+                hits += [i for i, w, x in zip(count(), when, a) if x is None and w == rule.value]
+    return hits
+
+
 def map_header(sheet: Sheet, header: list[Any]) -> tuple[dict[str, int] | None, list[tuple[str, dict]]]:
     """Map a sheet's header row to field columns by label: (key -> column index, problems).
 
@@ -331,6 +530,9 @@ def map_header(sheet: Sheet, header: list[Any]) -> tuple[dict[str, int] | None, 
     seen = [clean_text(v) if isinstance(v, str) else ("" if is_blank(v) else show(v)) for v in header]
     while seen and not seen[-1]:
         seen.pop()
+    plan = _plan(sheet)
+    if seen == plan.labels:  # the template's own header, as almost every file has it
+        return dict(plan.exact_columns), []
     labels = {f.label: i for i, f in enumerate(sheet.fields)}
     columns: dict[str, int] = {}
     used: set[int] = set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 
 import pytest
@@ -190,3 +191,98 @@ def test_quick_path_agrees_with_normalise(ftype):
         full = normalise(raw, ftype)
         assert (full.value, full.note, full.error, check(full.value, ftype)) == (fast, None, None, None), raw
         assert type(full.value) is type(fast)
+
+
+# --- quick_column: a whole column decided at once, exactly as `quick` decides each cell ---------
+
+_COLUMN_TYPES = [*_TYPES, Integer(min=2000, max=2100), Number(min=0, max=100), Choice(("新客户", "老客户")), Text(max_length=3)]
+_COLUMN_POOL = [*_SAMPLES, "", "", "", " ", "\u3000", "\u200b", -0.0, 0.5, 2026.0, 1e15, float("inf"), 1.0000000000001,
+                "新客户", "老客户", " 老客户", "C1", "C1 ", "abcd", 3, False, date(2025, 7, 1), datetime(2026, 3, 5)]
+
+
+def _expected_column(col, ftype):
+    from pipeline.normalise import quick
+
+    return [None if v == "" else quick(v, ftype) for v in col]
+
+
+@pytest.mark.parametrize("ftype", _COLUMN_TYPES, ids=lambda t: repr(t))
+def test_quick_column_agrees_with_quick(ftype):
+    import random
+
+    from pipeline.normalise import SLOW, quick, quick_column
+
+    column = quick_column(ftype)
+    clean = [v for v in _COLUMN_POOL if v == "" or quick(v, ftype) is not SLOW]
+    rng = random.Random(repr(ftype))
+    decided = refused = 0
+    for _ in range(400):
+        pool = clean if rng.random() < 0.5 else _COLUMN_POOL
+        col = tuple(rng.choice(pool) for _ in range(rng.randint(0, 9)))
+        expected = _expected_column(col, ftype)
+        got = column(col)
+        if any(v is SLOW for v in expected):
+            assert got is None, col
+            refused += 1
+        else:
+            assert got is not None, col
+            assert list(got) == expected, col
+            assert [type(v) for v in got] == [type(v) for v in expected], col
+            decided += 1
+    assert decided > 50 and refused > 50
+
+
+@pytest.mark.parametrize(
+    ("ftype", "col", "expected"),
+    [
+        (Integer(min=0), (2.0, "", 3.0), [2, None, 3]),
+        (Integer(min=0), (2.0, 2.5), None),
+        (Integer(min=0), (1.0, True), None),  # a set would fold True into 1.0; the types are per cell
+        (Integer(min=0), (1.0, 1), None),  # an int is not what calamine gives for a number: cell path
+        (Integer(min=1), (0.0, 1.0), None),
+        (Number(min=0), (35.5, "", 0.0), [35.5, None, 0.0]),
+        (Number(min=0), (35.5, 0.1 + 0.2), None),  # float noise gets a note on the cell path
+        (Number(min=0), (float("nan"),), None),
+        (Number(min=0, min_exclusive=True), (-0.0, 5.0), None),
+        (Number(min=1, max=5), (1.0, 5.0, ""), [1.0, 5.0, None]),
+        (Number(min=1, max=5), (1.0, 5.5), None),
+        (Text(max_length=30), ("C1", "", "客户甲"), ["C1", None, "客户甲"]),
+        (Text(max_length=30), ("C1", " C1"), None),
+        (Text(max_length=30), ("C1", "   "), None),  # whitespace only: blank, which the cell path decides
+        (Text(max_length=30), ("C1", "\u200b"), None),
+        (Text(max_length=30), ("x" * 31,), None),
+        (Text(max_length=30), ("C1", 1001.0), None),
+        (Choice(("已完成", "进行中")), ("已完成", "", "进行中"), ["已完成", None, "进行中"]),
+        (Choice(("已完成", "进行中")), ("已完成", "完成"), None),
+        (Date(), (date(2026, 3, 5), ""), [date(2026, 3, 5), None]),
+        (Date(), (date(2026, 3, 5), datetime(2026, 3, 5)), None),
+        (Date(), (date(2026, 3, 5), 46086.0), None),
+        (Date(), ("", ""), [None, None]),
+        (Number(min=0), (), ()),
+    ],
+)
+def test_quick_column_cases(ftype, col, expected):
+    from pipeline.normalise import quick_column
+
+    got = quick_column(ftype)(col)
+    assert (None if got is None else list(got)) == (None if expected is None else list(expected))
+
+
+def test_quick_column_same_answer_the_second_time():
+    """Noiseless floats are remembered across columns: the memo must not change any answer."""
+    from pipeline.normalise import quick_column
+
+    column = quick_column(Number(min=0))
+    for _ in range(2):
+        assert column((12.25, 0.1 + 0.2)) is None
+        assert column((12.25, 0.3)) == (12.25, 0.3)
+
+
+@pytest.mark.parametrize("raw", [math.inf, -math.inf])
+def test_an_infinity_is_never_a_quick_number_even_without_bounds(raw):
+    from pipeline.normalise import SLOW, quick, quick_column
+
+    ftype = Number()
+    assert normalise(raw, ftype).error == "type-number"
+    assert quick(raw, ftype) is SLOW
+    assert quick_column(ftype)([1.0, raw]) is None

@@ -7,7 +7,7 @@ workbooks must still come back intact, in order.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
@@ -350,3 +350,130 @@ def test_cache_and_progress(data_dir):
     assert again[0].path == "moved/b.xlsx"
     assert [(f.file, f.code, f.cell) for f in again[0].findings] == [("moved/b.xlsx", "type-number", "G2")]
     assert again[1] == first[0]
+
+
+# --- the bulk path: clean columns at once, rows with findings cell by cell ----------------------
+
+_ODD = ["", " ", "\u3000", " 12 ", "１２", "1,234", "十二", 0.1 + 0.2, 2.5, -1, 6, 1e15, True, "2026/3/5", 46086,
+        datetime(2026, 2, 3, 10, 30), date(2025, 1, 1), " 老客户", "大客户", "已完成", "x" * 40, " C1", "C1"]
+
+
+def _good_value(rng, field, row):
+    """A value as the template asks for it (optional fields sometimes left blank)."""
+    kind = field.type.kind
+    if not field.required and rng.random() < 0.2:
+        return None
+    if field.unique:
+        return f"ID{rng.randrange(row + 1) if rng.random() < 0.03 else row}"  # a rare repeat
+    if kind == "text":
+        return rng.choice(["甲", "乙公司", "制造业", "客户经理"])
+    if kind == "choice":
+        return rng.choice(field.type.choices)
+    if kind == "date":
+        return date(2026, rng.randint(1, 6), rng.randint(1, 28))
+    low = field.type.min or 0
+    high = field.type.max or low + 20
+    if kind == "integer":
+        return rng.randint(low, high)
+    return round(rng.uniform(low, high), rng.choice([0, 1, 2]))
+
+
+def _odd_workbook(tmp: Path, form_id: str, seed: int, odd_rows: float) -> Path:
+    """A filled form whose rows are clean, blank, or (a share `odd_rows`) typed carelessly."""
+    import random
+
+    rng = random.Random(seed)
+    form = get_form(form_id)
+    rows, raw = {}, {}
+    for sheet in form.sheets:
+        count = rng.choice([1, 12, 40])
+        rows[sheet.key] = []
+        for r in range(count):
+            row = {f.key: _good_value(rng, f, r) for f in sheet.fields}
+            if rng.random() < odd_rows:
+                row.update({f.key: rng.choice([None, *_ODD]) for f in sheet.fields if rng.random() < 0.3})
+            rows[sheet.key].append({} if rng.random() < 0.05 else {k: v for k, v in row.items() if v is not None})
+        if odd_rows and rng.random() < 0.5:
+            raw[sheet.name] = {f"{chr(65 + rng.randrange(len(sheet.fields)))}{rng.randrange(2, count + 4)}":
+                               rng.choice(["#DIV/0!", "#N/A", "=1+1", "  "])}
+    cover = good_cover() if form.has_cover else None
+    return fill_form(form, tmp / f"{form_id}-{seed}.xlsx", cover=cover, rows=rows, raw=raw)
+
+
+def _snapshot(wb):
+    tables = {k: [(r.number, list(r.values.items()), [type(v) for v in r.values.values()]) for r in rows]
+              for k, rows in wb.tables.items()}
+    return wb.form_id, wb.cover, tables, wb.findings
+
+
+def test_bulk_path_reads_exactly_as_cell_by_cell(tmp_path, monkeypatch):
+    """Same rows (values, their types and key order), same findings in the same order, either way."""
+    from pipeline import read
+
+    paths = [_odd_workbook(tmp_path, form_id, seed, odd_rows) for form_id in ("clients", "projects", "recruitment",
+             "training", "reference") for seed, odd_rows in ((1, 0.0), (2, 0.1), (3, 0.3), (4, 0.6))]
+    bulk = [_snapshot(read_workbook(p, p.name)) for p in paths]
+    monkeypatch.setattr(read._Reader, "bulk", False)
+    reference_ = [_snapshot(read_workbook(p, p.name)) for p in paths]
+    assert bulk == reference_
+    codes = {f.code for _, _, _, findings in bulk for f in findings}
+    assert {"value-normalised", "required-blank", "duplicate-id", "type-number", "out-of-range", "choice-invalid",
+            "excel-error", "rule-not-before", "rule-not-above"} <= codes
+    assert sum(len(rows) for _, _, tables, _ in bulk for rows in tables.values()) > 100
+
+
+def test_findings_in_row_order_between_clean_rows(data_dir):
+    rows = [C, {**C, "client_id": "C2", "name": " 客户乙"}, {**C, "client_id": "C3"},
+            {**C, "client_id": "C4", "satisfaction": 6, "complaints": 0, "resolved_complaints": 1}, {},
+            {**C, "client_id": "C6", "name": None}, {**C, "client_id": "C7"}]
+    path = fill_form(CLIENTS, data_dir / "x.xlsx", cover=good_cover(), rows={"clients": rows})
+    wb = read_workbook(path, "x.xlsx")
+    assert [(f.code, f.cell) for f in wb.findings] == [
+        ("value-normalised", "B3"), ("out-of-range", "I5"), ("rule-not-above", "K5"), ("required-blank", "B7")]
+    table = wb.tables["clients"]
+    assert [r.number for r in table] == [2, 3, 4, 5, 7, 8]
+    assert [r["name"] for r in table] == ["客户甲", "客户乙", "客户甲", "客户甲", None, "客户甲"]
+    assert [r["satisfaction"] for r in table] == [4.5, 4.5, 4.5, None, 4.5, 4.5]
+    assert list(table[0].values) == [f.key for f in CLIENTS.sheets[0].fields]
+
+
+def test_duplicate_of_a_normalised_id(data_dir):
+    rows = [C, {**C, "client_id": " C1"}, {**C, "client_id": "C2"}, {**C, "client_id": "C2"}]
+    path = fill_form(CLIENTS, data_dir / "x.xlsx", cover=good_cover(), rows={"clients": rows})
+    wb = read_workbook(path, "x.xlsx")
+    assert [(f.code, f.cell, f.value) for f in wb.findings] == [
+        ("value-normalised", "A3", " C1"), ("duplicate-id", "A3", "C1"), ("duplicate-id", "A5", "C2")]
+    assert [f.message for f in wb.findings if f.code == "duplicate-id"] == [
+        "“客户编号”的值“C1”在第 2 行已出现过", "“客户编号”的值“C2”在第 4 行已出现过"]
+    assert [r["client_id"] for r in wb.tables["clients"]] == ["C1", "C1", "C2", "C2"]
+
+
+def test_error_cell_alone_in_a_row_keeps_the_row(data_dir):
+    path = fill_form(CLIENTS, data_dir / "x.xlsx", cover=good_cover(), rows={"clients": [C]},
+                     raw={"客户": {"G4": "#DIV/0!", "A6": "  "}})
+    wb = read_workbook(path, "x.xlsx")
+    assert [(f.code, f.cell) for f in wb.findings] == [
+        ("required-blank", "A4"), ("required-blank", "B4"), ("excel-error", "G4")]
+    assert [r.number for r in wb.tables["clients"]] == [2, 4]
+    assert wb.tables["clients"][1].values == {f.key: None for f in CLIENTS.sheets[0].fields}
+
+
+def test_short_rows_read_as_blank_cells():
+    from pipeline.read import _transpose
+
+    assert _transpose([[1, 2], [3, 4]]) == [(1, 3), (2, 4)]
+    assert _transpose([[1, 2], [3]]) == [(1, 3), (2, "")]
+
+
+@pytest.mark.parametrize(("typed", "period", "codes"), [
+    ("2026Q1", "2026Q1", []),
+    ("2026Q1\n", "2026Q1", []),  # a trailing line break is stripped like any whitespace
+    (" 2026q1 ", "2026Q1", []),  # spaces and case are forgiven silently
+    ("２０２６Q1", "2026Q1", ["value-normalised"]),
+    ("2026Q5", None, ["period-malformed"]),
+])
+def test_cover_period(data_dir, typed, period, codes):
+    path = fill_form(CLIENTS, data_dir / "x.xlsx", cover={**good_cover(), "period": typed}, rows={"clients": [C]})
+    wb = read_workbook(path, "x.xlsx")
+    assert (wb.period, [f.code for f in wb.findings]) == (period, codes)
+    assert all(f.cell == "B2" for f in wb.findings)
