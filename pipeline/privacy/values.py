@@ -50,13 +50,16 @@ def workbook_private(wb: Any) -> tuple[tuple[str, bool, tuple[Any, ...]], ...]:
         return ()
     out = []
     for sheet in form.sheets:
-        for f in sheet.fields:
-            if f.private:
-                # plain values only (they are marshalled): a date is matched as its text anyway
-                values = {v if type(v) in (str, int, float) else str(v)
-                          for row in _rows(wb, sheet) if (v := _row_value(row, f.key)) is not None}
-                if values:
-                    out.append((f"{sheet.name}{SEP}{f.label}", f.salary, tuple(sorted(values, key=repr))))
+        private = [f for f in sheet.fields if f.private]
+        if not private:
+            continue
+        rows = _row_dicts(wb, sheet)
+        for f in private:
+            # plain values only (they are marshalled): a date is matched as its text anyway
+            values = {v if type(v) in (str, int, float) else str(v)
+                      for values in rows if (v := values.get(f.key)) is not None}
+            if values:
+                out.append((f"{sheet.name}{SEP}{f.label}", f.salary, tuple(sorted(values, key=repr))))
     return tuple(out)
 
 
@@ -67,13 +70,22 @@ def workbook_public(wb: Any) -> frozenset[str]:
         return frozenset()
     raw: set[str] = set()
     for sheet in form.sheets:
-        public = [f.key for f in sheet.fields if not f.private]
-        for row in _rows(wb, sheet):
-            for key in public:
-                value = _row_value(row, key)
-                if isinstance(value, str):
-                    raw.add(value)
+        rows = _row_dicts(wb, sheet)
+        for f in sheet.fields:
+            if not f.private:
+                key = f.key
+                raw.update(v for values in rows if type(v := values.get(key)) is str)
     return frozenset(raw)
+
+
+def _row_dicts(wb: Any, sheet: Any) -> list[dict[str, Any]]:
+    """The values dicts of a sheet's rows (Row objects, or plain dicts from a hand-made workbook)."""
+    out = []
+    for row in _rows(wb, sheet):
+        values = getattr(row, "values", row)
+        if isinstance(values, dict):
+            out.append(values)
+    return out
 
 
 def _summary(wb: Any) -> Any:
