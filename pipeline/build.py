@@ -27,6 +27,8 @@ from .pages import DOCS_DIR, PROJECT_ROOT, MarkerError, generate_docs
 from .pages.env import QUARTER_NAMES
 from .policy import PolicyError, load_policy
 from .privacy import prepare, scan_with  # the privacy gate: nothing private may be published
+from .privacy.stream import HOOK as PRIVACY_HOOK
+from .privacy.stream import PageStream
 
 EXIT_OK, EXIT_DATA_ERRORS, EXIT_USAGE = 0, 1, 2
 MKDOCS_CONFIG = PROJECT_ROOT / "mkdocs.yml"
@@ -124,7 +126,8 @@ def render_and_publish(results: Any, site_dir: Path, *, work_dir: Path, build_da
     work_docs = work_dir / "docs"
     work_dir.mkdir(parents=True, exist_ok=True)
     try:
-        generate_docs(results, work_docs, build_date=build_date, docs_dir=docs_dir, templates_dir=templates_dir)
+        generate_docs(results, work_docs, build_date=build_date, docs_dir=docs_dir, templates_dir=templates_dir,
+                      workers=_cpus())
     except MarkerError as exc:
         raise BuildError(str(exc), EXIT_USAGE) from None
     config = write_config(results, work_dir, work_docs, build_date, config_path)
@@ -133,12 +136,19 @@ def render_and_publish(results: Any, site_dir: Path, *, work_dir: Path, build_da
     if site_tmp.exists():
         shutil.rmtree(site_tmp)
     try:
-        # The gate's needles are compiled in a thread while mkdocs (a child process) builds: on a
-        # machine with two cores the preparation then costs nothing. The scan uses every core.
+        # The privacy gate works while mkdocs (a child process) builds, on the other core: its
+        # needles are compiled in a thread, and the hook in the generated config streams every
+        # page to it as it is rendered (privacy/stream.py). Then every file of the site is
+        # checked: streamed pages whose bytes are unchanged are not scanned twice.
         with ThreadPoolExecutor(1) as pool:
             matcher = pool.submit(prepare, results)
-            run_mkdocs(config, site_tmp)
-            problems = scan_with(site_tmp, matcher.result(), workers=_cpus())
+            stream = PageStream(matcher)
+            stream.start()
+            try:
+                run_mkdocs(config, site_tmp, env=stream.env(), pass_fds=(stream.write_fd,))
+            finally:
+                known = stream.finish()
+            problems = scan_with(site_tmp, matcher.result(), workers=_cpus(), known=known)
         if problems:
             listed = "\n".join(f"  - {_leak_text(p)}" for p in list(problems)[:20])
             raise BuildError(f"隐私检查发现 {len(problems)} 处问题,网站未发布:\n{listed}", EXIT_DATA_ERRORS)
@@ -169,6 +179,8 @@ def write_config(results: Any, work_dir: Path, work_docs: Path, build_date: str,
             options = dict(plugin["search"] or {}) if isinstance(plugin, dict) else {}
             options["jieba_dict_user"] = str(dictionary.resolve())
             config["plugins"][i] = {"search": options}
+    # the privacy gate's hook (inert in a bare `mkdocs build`: see privacy/mkdocs_hook.py)
+    config["hooks"] = [*(config.get("hooks") or []), str(PRIVACY_HOOK)]
     target = work_dir / "mkdocs.yml"
     target.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return target
@@ -218,12 +230,13 @@ def user_words(results: Any) -> list[str]:
             + [f"{w} 1" for w in SEARCH_SPLIT])
 
 
-def run_mkdocs(config: Path, site_tmp: Path) -> None:
+def run_mkdocs(config: Path, site_tmp: Path, env: dict[str, str] | None = None, pass_fds: tuple[int, ...] = ()) -> None:
     """`mkdocs build --strict` into `site_tmp`; BuildError naming the warnings when it fails."""
     cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(config),
            "--site-dir", str(site_tmp)]
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "NO_COLOR": "1", "NO_MKDOCS_2_WARNING": "1"}
-    proc = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8", errors="replace", env=env)
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "NO_COLOR": "1", "NO_MKDOCS_2_WARNING": "1", **(env or {})}
+    proc = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8", errors="replace", env=env,
+                          pass_fds=pass_fds)
     if proc.returncode:
         lines = [line for line in (proc.stderr + proc.stdout).splitlines()
                  if line.startswith(("WARNING", "ERROR", "Error", "Aborted")) or "Error" in line]

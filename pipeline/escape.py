@@ -8,6 +8,7 @@ which Markdown leaves alone and the browser shows literally, so one function ser
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from typing import Any
@@ -46,7 +47,17 @@ def clean_text(value: Any, max_length: int = MAX_LENGTH) -> str:
 
 def md_text(value: Any, max_length: int = MAX_LENGTH) -> str:
     """Text safe inside Markdown and HTML: every special character as a character reference."""
-    text = clean_text(value, max_length)
+    if type(value) is str:  # names, ids and labels recur on every page: escape each once
+        return _md_text(value, max_length)
+    return _escape_md(clean_text(value, max_length))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _md_text(value: str, max_length: int) -> str:
+    return _escape_md(clean_text(value, max_length))
+
+
+def _escape_md(text: str) -> str:
     return "".join(f"&#{ord(ch)};" if ch in _SPECIAL else ch for ch in text)
 
 
@@ -64,7 +75,11 @@ def xml_text(value: Any, max_length: int = MAX_LENGTH) -> str:
 
 def slug(value: Any) -> str:
     """A file-name/anchor-safe slug of an identifier (office ids, periods, finding codes)."""
-    raw = "" if value is None else str(value)
+    return _slug("" if value is None else str(value))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _slug(raw: str) -> str:
     text = re.sub(r"[^0-9A-Za-z_-]+", "-", clean_text(raw, 80)).strip("-").lower()
     if text != raw.lower():  # something was dropped or cut: keep distinct ids distinct
         text = f"{text}-{hashlib.sha1(raw.encode('utf-8')).hexdigest()[:8]}".strip("-")

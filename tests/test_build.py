@@ -198,3 +198,29 @@ def test_policy_option_changes_the_published_handbook_and_scores(data, tmp_path,
     row = re.search(r'<table data-table="kpi-table" data-search-exclude data-period="2026Q2">.*?<tr data-kpi="销售目标完成率">(.*?)</tr>',
                     office, re.S).group(1)
     assert "<td>31</td>" in row  # the scorecard used the same weight
+
+
+def test_the_hook_streams_every_page_as_mkdocs_writes_it(built, tmp_path):
+    """The generated config carries the privacy hook; pages reach the gate byte for byte."""
+    import hashlib
+    from concurrent.futures import Future
+
+    from pipeline.build import run_mkdocs
+    from pipeline.privacy import prepare
+    from pipeline.privacy.stream import HOOK, PageStream
+
+    config = built / ".build" / "mkdocs.yml"
+    assert str(HOOK) in config.read_text(encoding="utf-8")
+    ready: Future = Future()
+    ready.set_result(prepare(sample_results()))
+    stream = PageStream(ready)
+    stream.start()
+    try:
+        run_mkdocs(config, tmp_path / "site", env=stream.env(), pass_fds=(stream.write_fd,))
+    finally:
+        known = stream.finish()
+    pages = {p.relative_to(tmp_path / "site").as_posix() for p in (tmp_path / "site").rglob("*.html")}
+    assert set(known) == pages - {"404.html"}  # 404.html is a template, not a page: scanned from disk
+    for rel, (digest, leaks) in known.items():
+        assert hashlib.blake2b((tmp_path / "site" / rel).read_bytes()).digest() == digest, rel
+        assert leaks == set()

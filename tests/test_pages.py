@@ -221,3 +221,11 @@ def test_year_page_lists_honours_and_the_office_page_shows_them():
     assert "<th>客户满意度指标</th>" in html  # the annual cycle weighs customer satisfaction
     office = to_html(render_office(results, "A01"))
     assert '<span class="honour-tag">优秀业务所长</span><span class="honour-tag">培训与发展激励</span>' in office
+
+
+def test_office_pages_rendered_in_several_processes_are_the_same(results, pages, monkeypatch):
+    from pipeline.pages import results as results_pages
+
+    monkeypatch.setattr(results_pages, "PARALLEL_FROM", 0)
+    assert render_results_pages(results, workers=2) == pages
+    assert list(render_results_pages(results, workers=3)) == list(pages)  # same pages, same order

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import struct
 from pathlib import Path
 
 import pytest
@@ -226,3 +228,126 @@ def test_scanning_in_several_processes_finds_the_same_leaks(tmp_path):
     assert [(x.page, x.column) for x in one] == [("offices/o007/index.html", "团队名册 › 姓名"),
                                                  ("offices/o111/index.html", "考核结果 › 季度奖金金额")]
     assert scan_with(site, matcher, workers=2) == scan_with(site, matcher, workers=3) == one
+
+
+# ---------------------------------------------------------------------------------------------
+# Pages streamed by the mkdocs hook while the site builds
+
+
+def _stream_pages(pages: dict[str, str], matcher):
+    """Send pages through the hook's own code into a PageStream, as mkdocs would."""
+    import importlib
+    from concurrent.futures import Future
+    from types import SimpleNamespace
+
+    from pipeline.privacy import mkdocs_hook
+    from pipeline.privacy.stream import PageStream
+
+    ready: Future = Future()
+    ready.set_result(matcher)
+    stream = PageStream(ready)
+    stream.start()
+    hook = importlib.reload(mkdocs_hook)
+    hook._out = os.fdopen(os.dup(stream.write_fd), "wb")
+    for rel, html_text in pages.items():
+        page = SimpleNamespace(file=SimpleNamespace(dest_uri=rel))
+        assert hook.on_post_page(html_text, page, None) == html_text
+    hook.on_post_build(None)
+    return stream.finish()
+
+
+def test_streamed_pages_are_trusted_only_while_their_bytes_are_unchanged(tmp_path, monkeypatch):
+    from pipeline import privacy
+    from pipeline.privacy import prepare, scan_with
+
+    pages = {f"offices/o{i}.html": f"<p>第 {i} 页</p>" for i in range(5)}
+    pages["offices/o3.html"] = "<p>司马青云</p>"
+    matcher = prepare(_results())
+    known = _stream_pages(pages, matcher)
+    assert sorted(known) == sorted(pages)
+    assert [(x.page, x.column) for x in known["offices/o3.html"][1]] == [("offices/o3.html", "团队名册 › 姓名")]
+    site = _site(tmp_path, {**pages, "search/search_index.json": json.dumps({"docs": []})})
+    read: list[str] = []
+    real = privacy.texts_of
+    monkeypatch.setattr(privacy, "texts_of", lambda path, rel, seen=None: read.append(rel) or real(path, rel, seen))
+    leaks = scan_with(site, matcher, known=known)
+    assert [(x.page, x.column) for x in leaks] == [("offices/o3.html", "团队名册 › 姓名")]
+    assert read == ["search/search_index.json"]  # the streamed pages were not scanned again
+    (site / "offices/o1.html").write_text("<p>上官联系</p>", "utf-8")  # changed after streaming
+    (site / "offices/o3.html").write_text("<p>第 3 页</p>", "utf-8")
+    read.clear()
+    leaks = scan_with(site, matcher, known=known)
+    assert [(x.page, x.column) for x in leaks] == [("offices/o1.html", "客户 › 联系人")]
+    assert sorted(read) == ["offices/o1.html", "offices/o3.html", "search/search_index.json"]
+
+
+def test_a_stream_whose_needles_failed_leaves_every_page_to_the_disk_scan():
+    from concurrent.futures import Future
+
+    from pipeline.privacy.stream import PageStream
+
+    broken: Future = Future()
+    broken.set_exception(RuntimeError("needles"))
+    stream = PageStream(broken)
+    stream.start()
+    with os.fdopen(os.dup(stream.write_fd), "wb") as pipe:
+        name, data = b"a.html", b"<p>x</p>" * 50_000  # more than a pipe holds: the reader must drain it
+        pipe.write(struct.pack("<II", len(name), len(data)) + name + data)
+    assert stream.finish() == {} and stream.failed
+
+
+def test_lines_repeated_on_every_page_are_scanned_once_and_leaks_still_found(tmp_path):
+    from pipeline.privacy import prepare, scan_with
+    from pipeline.privacy.files import texts_of
+
+    chrome = "<nav>\n<a href=x>首页</a>\n</nav>\n"
+    pages = {f"p{i}.html": f"{chrome}<p>第 {i} 页</p>\n{chrome}" for i in range(80)}
+    pages["p70.html"] = f"{chrome}<p>奖金 25,590 元</p>\n<p>司马\n青云</p>\n"  # a name split by a line break is not the name
+    site = _site(tmp_path, pages)
+    seen: set[str] = set()
+    first = texts_of(site / "p0.html", "p0.html", seen)[0][1]
+    again = texts_of(site / "p1.html", "p1.html", seen)[0][1]
+    assert "首页" in first and "首页" not in again and "第 1 页" in again
+    leaks = scan_with(site, prepare(_results()), workers=2)
+    assert [(x.page, x.column) for x in leaks] == [("p70.html", "考核结果 › 季度奖金金额")]
+
+
+def test_a_value_with_a_space_is_found_across_a_line_break(tmp_path):
+    from pipeline.privacy import prepare, scan_with
+
+    matcher = prepare(_results(reasons=("回老家 照顾父母",)))
+    assert matcher.has_spaced
+    pages = {f"p{i}.html": "<nav>首页</nav>\n<p>回老家</p>\n" for i in range(70)}
+    pages["p9.html"] = "<nav>首页</nav>\n<p>回老家\n照顾父母</p>\n"
+    leaks = scan_with(_site(tmp_path, pages), matcher, workers=2)
+    assert [(x.page, x.column) for x in leaks] == [("p9.html", "团队名册 › 离职原因")]
+
+
+def test_the_fast_number_scan_finds_every_token_that_could_be_a_needle():
+    """_CANDIDATE + two blanking passes == the full tokenizer, for tokens of 1000 and more or with 万."""
+    import random
+    import re
+    from decimal import Decimal
+
+    from pipeline.privacy import match
+
+    old_blank = re.compile("(?:https?:)?//[^\\s\"'<>()]*|\\b(?:d|points|viewBox|transform)=\"[^\"]*\"")
+
+    def value(m):
+        number = Decimal(m.group(1).replace(",", "") + (m.group(2) or ""))
+        return number * 10000 if m.group(3) else number
+
+    def full(text):
+        return [(m.start(), m.group(0)) for m in match._NUMBER.finditer(old_blank.sub(" ", text))
+                if value(m) >= 1000 or m.group(3)]
+
+    def fast(text):
+        blanked = match._GEOMETRY.sub(" ", match._URLS.sub(" ", text))
+        return [m.group(0) for m in match._CANDIDATE.finditer(blanked)]
+
+    pieces = ["1", "12", "123", "1234", "25590", "25,590", "1,234,567", ".", ",", "万", "3万", "4.1万", " ",
+              "a", "x", "Q", "年", "-", '<path d="M 1234 5678"/>', "http://e.org/20000", "id=", '"', "<p>"]
+    rng = random.Random(7)
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        assert [t for _, t in full(text)] == fast(text), text

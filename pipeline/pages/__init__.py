@@ -37,7 +37,7 @@ def render_handbook(policy: Any, docs_dir: Path = DOCS_DIR) -> dict[str, str]:
 
 
 def generate_docs(results: Any, work_docs: Path, *, build_date: str, docs_dir: Path = DOCS_DIR,
-                  templates_dir: Path | None = None) -> dict[str, str]:
+                  templates_dir: Path | None = None, workers: int = 1) -> dict[str, str]:
     """Fill `work_docs` with the site's Markdown; returns the generated pages (path -> text).
 
     MarkerError when a committed page names a marker nobody renders.
@@ -55,7 +55,7 @@ def generate_docs(results: Any, work_docs: Path, *, build_date: str, docs_dir: P
                 shutil.copy2(source, downloads / form.filename)
                 available.append(form.id)
     generated = {"guide/fields.md": render_fields(), "guide/codes.md": render_codes()}
-    generated.update(render_results_pages(results))
+    generated.update(render_results_pages(results, workers))
     for rel, text in generated.items():
         target = work_docs / rel
         target.parent.mkdir(parents=True, exist_ok=True)

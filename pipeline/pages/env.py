@@ -92,10 +92,15 @@ def status_badge(status: str) -> Markup:
 def relative_url(from_page: str, target: str) -> str:
     """The href from one docs page to another docs path, as MkDocs publishes them
     (`use_directory_urls: false`: a.md -> a.html), so raw HTML links work like Markdown ones."""
+    return _relative_url(posixpath.dirname(from_page) or ".", target)
+
+
+@lru_cache(maxsize=1 << 16)  # the office pages share one folder and link the same pages
+def _relative_url(folder: str, target: str) -> str:
     path, _, anchor = target.partition("#")
     if path.endswith(".md"):
         path = path[:-3] + ".html"
-    rel = posixpath.relpath(path, posixpath.dirname(from_page) or ".")
+    rel = posixpath.relpath(path, folder)
     return rel + (f"#{anchor}" if anchor else "")
 
 

@@ -7,6 +7,7 @@ never listed in the navigation, so the site stays navigable with a thousand offi
 
 from __future__ import annotations
 
+import multiprocessing as mp
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -290,15 +291,37 @@ def render_home_summary(results: Results, build_date: str) -> str:
                   clean_text=clean_text)
 
 
-def render_results_pages(results: Results) -> dict[str, str]:
-    """Every generated results page: docs-relative path -> Markdown."""
-    pages = {"results/index.md": render_results_index(results)}
-    for period in period_order(results):
-        pages[f"results/{period}.md"] = render_period(results, period)
-    pages["offices/index.md"] = render_offices_index(results)
+def render_results_pages(results: Results, workers: int = 1) -> dict[str, str]:
+    """Every generated results page: docs-relative path -> Markdown.
+
+    `workers` > 1 renders the pages in that many forked processes (1,000 office pages, ten period
+    pages and the submission board take seconds); the pages are the same either way.
+    """
     counts = _counts_by_period(results)
-    for office_id in offices(results):
-        pages[office_page(office_id)] = render_office(results, office_id, counts)
-    pages["submissions.md"] = render_submissions(results)
-    pages["validation.md"] = render_validation(results)
-    return pages
+    tasks: list[tuple[str, Any, tuple]] = [("results/index.md", render_results_index, ())]
+    tasks += [(f"results/{period}.md", render_period, (period,)) for period in period_order(results)]
+    tasks.append(("offices/index.md", render_offices_index, ()))
+    tasks += [(office_page(o), render_office, (o, counts)) for o in offices(results)]
+    tasks += [("submissions.md", render_submissions, ()), ("validation.md", render_validation, ())]
+    if workers <= 1 or len(tasks) < PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
+        return {path: render_page(results, *args) for path, render_page, args in tasks}
+    global _FORKED
+    _by_office(results)  # indexes built once here are inherited by the children
+    _FORKED = (results, tasks)
+    try:
+        with mp.get_context("fork").Pool(workers) as pool:
+            parts = pool.map(_render_share, [(n, workers) for n in range(workers)])
+    finally:
+        _FORKED = None
+    rendered = dict(kv for part in parts for kv in part)
+    return {path: rendered[path] for path, _, _ in tasks}
+
+
+PARALLEL_FROM = 100  # pages: below this, forking costs more than it saves
+_FORKED: tuple | None = None  # (results, tasks) for the forked renderers
+
+
+def _render_share(share: tuple[int, int]) -> list[tuple[str, str]]:
+    results, tasks = _FORKED
+    n, of = share
+    return [(path, render_page(results, *args)) for path, render_page, args in tasks[n::of]]

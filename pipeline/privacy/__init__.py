@@ -31,17 +31,18 @@ Matching rules (what counts as "the value appears"):
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing as mp
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .files import template_not_blank, texts_of
+from .files import template_not_blank, texts_of, texts_of_bytes
 from .match import Matcher, fold, redact
 from .values import BONUS_COLUMN, SEP, private_values, product_vocabulary, public_values, published_input_values
 
 __all__ = ["BONUS_COLUMN", "SEP", "Leak", "check_privacy", "fold", "prepare", "private_values", "product_vocabulary",
-           "public_values", "redact", "scan_site", "scan_with", "template_not_blank"]
+           "public_values", "redact", "scan_site", "scan_text", "scan_with", "template_not_blank"]
 
 
 @dataclass(frozen=True)
@@ -83,21 +84,58 @@ def scan_site(site_dir: Path | str, values: dict[str, set[str]], skip_inside: li
     return scan_with(site_dir, Matcher(values, [fold(s) for s in skip_inside or []]))
 
 
-def scan_with(site_dir: Path | str, matcher: Matcher, workers: int = 1) -> list[Leak]:
-    """`scan_site` with a prepared Matcher; `workers` > 1 scans the files in that many processes."""
+def scan_with(site_dir: Path | str, matcher: Matcher, workers: int = 1,
+              known: dict[str, tuple[bytes, set[Leak]]] | None = None) -> list[Leak]:
+    """`scan_site` with a prepared Matcher; `workers` > 1 scans the files in that many processes.
+
+    `known`: pages already scanned as they were built (privacy.stream), by path, with the digest
+    of the bytes scanned. A page is only taken from there when its bytes on disk are those bytes.
+    """
     root = Path(site_dir)
     files = sorted(p for p in root.rglob("*") if p.is_file())
+    leaks: set[Leak] = set()
+    if known:
+        rest = []
+        for path in files:
+            rel = path.relative_to(root).as_posix()
+            seen = known.get(rel) if path.suffix.lower() in (".html", ".htm") else None
+            if seen is not None and _digest(path) == seen[0]:
+                leaks |= seen[1]
+            else:
+                rest.append(path)
+        files = rest
     if workers > 1 and len(files) > 64 and "fork" in mp.get_all_start_methods():
         # fork: the children inherit the compiled matcher instead of pickling it
         global _FORKED
         _FORKED = (root, matcher, files)
-        with mp.get_context("fork").Pool(workers) as pool:
-            parts = pool.map(_scan_share, [(n, workers) for n in range(workers)])
-        _FORKED = None
-        leaks = set().union(*parts)
+        try:
+            with mp.get_context("fork").Pool(workers) as pool:
+                parts = pool.map(_scan_share, [(n, workers) for n in range(workers)])
+        finally:
+            _FORKED = None
+        leaks = leaks.union(*parts)
     else:
-        leaks = _scan_files(root, matcher, files)
+        leaks |= _scan_files(root, matcher, files)
     return _one_per_page_and_column(leaks)
+
+
+def scan_text(matcher: Matcher, rel: str, data: bytes, seen: set[str] | None = None) -> set[Leak]:
+    """The leaks in one HTML page's bytes, found as `scan_site` finds them in the file.
+
+    `seen`: lines already scanned, shared across calls (see files.texts_of).
+    """
+    leaks: set[Leak] = set()
+    for where, text in texts_of_bytes(rel, data, seen if not matcher.has_spaced else None):
+        for column, value in matcher.scan(text):
+            leaks.add(Leak(page=where, column=column, value=redact(value)))
+    return leaks
+
+
+def _digest(path: Path) -> bytes:
+    try:
+        return hashlib.blake2b(path.read_bytes()).digest()
+    except OSError:
+        return b""
 
 
 _FORKED: tuple | None = None
@@ -111,9 +149,10 @@ def _scan_share(share: tuple[int, int]) -> set[Leak]:
 
 def _scan_files(root: Path, matcher: Matcher, files: list[Path]) -> set[Leak]:
     leaks: set[Leak] = set()
+    seen: set[str] | None = None if matcher.has_spaced else set()  # see files.texts_of
     for path in files:
         rel = path.relative_to(root).as_posix()
-        for where, text in texts_of(path, rel):
+        for where, text in texts_of(path, rel, seen):
             for column, value in matcher.scan(text):
                 leaks.add(Leak(page=where, column=column, value=redact(value)))
         if path.suffix.lower() in (".xlsx", ".xlsm"):

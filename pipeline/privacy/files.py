@@ -19,8 +19,14 @@ _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _XLSX_VALUES = re.compile(r"<(?:\w+:)?(?:v|t)(?:\s[^>]*)?>([^<]*)</(?:\w+:)?(?:v|t)>")
 
 
-def texts_of(path: Path, rel: str) -> list[tuple[str, str]]:
-    """(where, text) pieces to scan in one file; nothing for assets such as JS, CSS and images."""
+def texts_of(path: Path, rel: str, seen: set[str] | None = None) -> list[tuple[str, str]]:
+    """(where, text) pieces to scan in one file; nothing for assets such as JS, CSS and images.
+
+    `seen`: lines of text files already scanned (on other pages): they are left out. Every page
+    repeats the theme's header, navigation and footer; a value without whitespace can only be
+    found within one line (line breaks count as spaces), so leaving repeats out loses nothing.
+    The caller passes None when some value contains whitespace.
+    """
     name = path.name.lower()
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
@@ -38,7 +44,22 @@ def texts_of(path: Path, rel: str) -> list[tuple[str, str]]:
         return [(rel, "")]
     if name.endswith(".json"):
         return _json_texts(text, rel)
-    return [(rel, _decode(text))]
+    return [(rel, _decode(_new_lines(text, seen)))]
+
+
+def texts_of_bytes(rel: str, data: bytes, seen: set[str] | None = None) -> list[tuple[str, str]]:
+    """`texts_of` for an HTML page's bytes handed over before they reach the disk."""
+    if len(data) > MAX_FILE_BYTES:
+        return [(rel, "")]
+    return [(rel, _decode(_new_lines(data.decode("utf-8", errors="replace"), seen)))]
+
+
+def _new_lines(text: str, seen: set[str] | None) -> str:
+    if seen is None:
+        return text
+    new = [line for line in dict.fromkeys(text.split("\n")) if line not in seen]
+    seen.update(new)
+    return "\n".join(new)
 
 
 def _decode(text: str | bytes) -> str:

@@ -18,12 +18,13 @@ _PHONE = re.compile(r"^\+?[\d\s\-()]+$")
 
 def private_values(dataset: Any, results: Any = None) -> dict[str, set[str]]:
     """Every PII and salary value of a run's inputs (and computed bonuses), by column description."""
-    found: dict[str, set[str]] = {}
+    # Raw values first, each distinct one turned into its forms once: the same clients and
+    # members recur in every quarter, so a 1,000-office run has millions of cells but far fewer values.
+    raw: dict[tuple[str, bool], set[Any]] = {}
 
     def add(column: str, value: Any, salary: bool = False) -> None:
-        forms = _number_forms(value) if salary else _text_forms(value)
-        if forms:
-            found.setdefault(column, set()).update(forms)
+        if value is not None:
+            raw.setdefault((column, salary), set()).add(value)
 
     for wb in _workbooks(dataset):
         form = _form_of(wb)
@@ -33,13 +34,19 @@ def private_values(dataset: Any, results: Any = None) -> dict[str, set[str]]:
             if f.private:
                 add(f"{COVER_SHEET}{SEP}{f.label}", _cover_value(wb, f), f.salary)
         for column, salary, values in _summary(wb).private:
-            for value in values:
-                add(column, value, salary)
+            raw.setdefault((column, salary), set()).update(values)
     reference = getattr(dataset, "reference", None)
     for office in (getattr(reference, "offices", None) or {}).values():
         add(f"业务所{SEP}季度奖金基数", getattr(office, "bonus_base", None), salary=True)
     for card in getattr(results, "scorecards", None) or ():
         add(BONUS_COLUMN, getattr(card, "bonus_amount", None), salary=True)
+    found: dict[str, set[str]] = {}
+    for (column, salary), values in raw.items():
+        forms: set[str] = set()
+        for value in values:
+            forms |= _number_forms(value) if salary else _text_forms(value)
+        if forms:
+            found.setdefault(column, set()).update(forms)
     return found
 
 
