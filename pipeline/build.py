@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from .cache import open_cache
+from .cache import gc_paused, open_cache
 from .escape import clean_text
 from .lock import BuildLocked, exclusive_build
 from .pages import DOCS_DIR, PROJECT_ROOT, MarkerError, generate_docs
@@ -121,6 +121,14 @@ def render_and_publish(results: Any, site_dir: Path, *, work_dir: Path, build_da
                        templates_dir: Path | None = TEMPLATES_DIR, docs_dir: Path = DOCS_DIR,
                        config_path: Path = MKDOCS_CONFIG) -> None:
     """Pages -> mkdocs --strict into a temporary folder -> privacy gate -> swap into `site_dir`."""
+    # A run's results are hundreds of thousands of objects without cycles: the collector's full
+    # passes over them would cost more than the page generation itself (see cache.gc_paused).
+    with gc_paused():
+        _render_and_publish(results, site_dir, work_dir, build_date, templates_dir, docs_dir, config_path)
+
+
+def _render_and_publish(results: Any, site_dir: Path, work_dir: Path, build_date: str | date | None,
+                        templates_dir: Path | None, docs_dir: Path, config_path: Path) -> None:
     build_date = build_date or date.today()
     build_date = build_date.isoformat() if isinstance(build_date, date) else str(build_date)
     work_docs = work_dir / "docs"
@@ -137,12 +145,13 @@ def render_and_publish(results: Any, site_dir: Path, *, work_dir: Path, build_da
         shutil.rmtree(site_tmp)
     try:
         # The privacy gate works while mkdocs (a child process) builds, on the other core: its
-        # needles are compiled in a thread, and the hook in the generated config streams every
-        # page to it as it is rendered (privacy/stream.py). Then every file of the site is
-        # checked: streamed pages whose bytes are unchanged are not scanned twice.
+        # needles are compiled in a thread, and the hook in the generated config announces every
+        # page, which is scanned as soon as it is on disk (privacy/stream.py). Then every file of
+        # the site is checked: pages scanned during the build whose bytes are unchanged are not
+        # scanned twice.
         with ThreadPoolExecutor(1) as pool:
             matcher = pool.submit(prepare, results)
-            stream = PageStream(matcher)
+            stream = PageStream(matcher, site_tmp)
             stream.start()
             try:
                 run_mkdocs(config, site_tmp, env=stream.env(), pass_fds=(stream.write_fd,))

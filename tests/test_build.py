@@ -201,7 +201,7 @@ def test_policy_option_changes_the_published_handbook_and_scores(data, tmp_path,
 
 
 def test_the_hook_streams_every_page_as_mkdocs_writes_it(built, tmp_path):
-    """The generated config carries the privacy hook; pages reach the gate byte for byte."""
+    """The generated config carries the privacy hook; every page is scanned as mkdocs writes it."""
     import hashlib
     from concurrent.futures import Future
 
@@ -213,7 +213,7 @@ def test_the_hook_streams_every_page_as_mkdocs_writes_it(built, tmp_path):
     assert str(HOOK) in config.read_text(encoding="utf-8")
     ready: Future = Future()
     ready.set_result(prepare(sample_results()))
-    stream = PageStream(ready)
+    stream = PageStream(ready, tmp_path / "site")
     stream.start()
     try:
         run_mkdocs(config, tmp_path / "site", env=stream.env(), pass_fds=(stream.write_fd,))

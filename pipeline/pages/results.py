@@ -7,6 +7,7 @@ never listed in the navigation, so the site stays navigable with a thousand offi
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from ..escape import clean_text, slug
 from ..findings import CATALOGUE, ERROR, INFO, WARNING
 from ..forms import OFFICE_FORMS
 from ..model import INCOMPLETE, INVALID, MISSING, SCORED, STATUSES, Results, Scorecard
-from .env import is_year, period_label, render
+from .env import environment, is_year, period_label, render
 from .reference import fix_text
 
 SUBMISSION_LABELS = {"submitted": "已提交", "errors": "有错误", "missing": "未提交"}
@@ -306,10 +307,14 @@ def render_results_pages(results: Results, workers: int = 1) -> dict[str, str]:
     if workers <= 1 or len(tasks) < PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
         return {path: render_page(results, *args) for path, render_page, args in tasks}
     global _FORKED
-    _by_office(results)  # indexes built once here are inherited by the children
+    _by_office(results)  # indexes built once here are inherited by the children,
+    for template in _TEMPLATES:  # and so are the compiled templates
+        environment().get_template(template)
     _FORKED = (results, tasks)
     try:
-        with mp.get_context("fork").Pool(workers) as pool:
+        # gc.disable: a child's collections would walk the whole inherited heap (and copy it page
+        # by page) for nothing: rendering creates no reference cycles worth collecting
+        with mp.get_context("fork").Pool(workers, initializer=gc.disable) as pool:
             parts = pool.map(_render_share, [(n, workers) for n in range(workers)])
     finally:
         _FORKED = None
@@ -318,6 +323,8 @@ def render_results_pages(results: Results, workers: int = 1) -> dict[str, str]:
 
 
 PARALLEL_FROM = 100  # pages: below this, forking costs more than it saves
+_TEMPLATES = ("results_index.md.j2", "period.md.j2", "offices_index.md.j2", "office.md.j2", "submissions.md.j2",
+              "validation.md.j2")
 _FORKED: tuple | None = None  # (results, tasks) for the forked renderers
 
 

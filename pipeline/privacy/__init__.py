@@ -31,6 +31,7 @@ Matching rules (what counts as "the value appears"):
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing as mp
 from dataclasses import dataclass
@@ -109,7 +110,7 @@ def scan_with(site_dir: Path | str, matcher: Matcher, workers: int = 1,
         global _FORKED
         _FORKED = (root, matcher, files)
         try:
-            with mp.get_context("fork").Pool(workers) as pool:
+            with mp.get_context("fork").Pool(workers, initializer=gc.disable) as pool:  # see pages.results
                 parts = pool.map(_scan_share, [(n, workers) for n in range(workers)])
         finally:
             _FORKED = None

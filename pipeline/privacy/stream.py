@@ -1,17 +1,17 @@
-"""The parent's end of `mkdocs_hook`: receive pages while mkdocs builds, scan them as they come.
+"""The parent's end of `mkdocs_hook`: scan each page as soon as mkdocs has written it.
 
-`PageStream` owns a pipe; the mkdocs child inherits its write end. A thread reads each page
-(keeping up with mkdocs, so mkdocs never waits on the gate), and scans it once the gate's
-needles are ready. `scanned` then maps a page to the digest of the bytes scanned and the leaks
+`PageStream` owns a pipe; the mkdocs child inherits its write end and announces every page it
+renders. When page N+1 is announced (or the build ends) page N is complete on disk; a thread reads
+and scans it there, so the gate's work overlaps the build and mkdocs never waits for it (only paths
+travel down the pipe). `scanned` maps a page to the digest of the bytes scanned and the leaks
 found; the final pass over the site (`scan_with(..., known=...)`) re-reads every file and only
-trusts an entry whose bytes are identical, so nothing published escapes the gate.
+trusts an entry whose bytes are still identical, so nothing published escapes the gate.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import struct
 import threading
 from concurrent.futures import Future
 from pathlib import Path
@@ -21,8 +21,9 @@ ENV_FD = "PIPELINE_PRIVACY_FD"  # the variable the hook reads
 
 
 class PageStream:
-    def __init__(self, matcher: Future) -> None:
+    def __init__(self, matcher: Future, site_dir: Path) -> None:
         self.matcher = matcher
+        self.site_dir = Path(site_dir)
         self.read_fd, self.write_fd = os.pipe()
         self.scanned: dict[str, tuple[bytes, set]] = {}
         self.failed = False  # preparing or scanning raised: every file is scanned from disk
@@ -36,7 +37,7 @@ class PageStream:
         self._thread.start()
 
     def child_started(self) -> None:
-        """The child holds its copy of the write end now: close ours, so EOF comes when it exits."""
+        """Close our copy of the write end (the child has its own), so EOF comes when it is done."""
         if self.write_fd >= 0:
             os.close(self.write_fd)
             self.write_fd = -1
@@ -47,35 +48,35 @@ class PageStream:
         return self.scanned
 
     def _run(self) -> None:
-        backlog: list[tuple[str, bytes]] = []
+        written: list[str] = []  # pages complete on disk, not scanned yet
+        rendering = None  # the page being rendered now: on disk once the next one is announced
         with os.fdopen(self.read_fd, "rb") as pipe:
-            while True:
-                head = pipe.read(8)
-                if len(head) < 8:
-                    break
-                name_len, data_len = struct.unpack("<II", head)
-                name = pipe.read(name_len).decode("utf-8", "replace")
-                data = pipe.read(data_len)
-                if len(data) < data_len:
-                    break  # cut short: those pages are scanned from disk afterwards
-                backlog.append((name, data))
-                # until the needles are compiled, only read on: mkdocs must never wait for the gate
-                if self.matcher.done():
-                    self._drain(backlog)
-        self._drain(backlog)
+            for line in pipe:
+                if rendering is not None:
+                    written.append(rendering)
+                rendering = line.rstrip(b"\n").decode("utf-8", "replace")
+                if self.matcher.done():  # until the needles are ready, only collect names
+                    self._scan(written)
+        if rendering is not None:
+            written.append(rendering)  # the build is over: the last page is written too
+        self._scan(written)
 
-    def _drain(self, backlog: list[tuple[str, bytes]]) -> None:
+    def _scan(self, written: list[str]) -> None:
         if not self.failed:
             try:
                 from . import scan_text
 
                 matcher = self.matcher.result()
-                for name, data in backlog:
+                for name in written:
+                    path = self.site_dir / name
+                    if name in self.scanned or not path.is_file():
+                        continue
+                    data = path.read_bytes()
                     self.scanned[name] = (hashlib.blake2b(data).digest(), scan_text(matcher, name, data, self._seen))
             except BaseException:  # noqa: BLE001 - the pipe must still be drained; the build reports it
                 self.failed = True
                 self.scanned.clear()
-        backlog.clear()
+        written.clear()
 
 
 __all__ = ["HOOK", "PageStream"]
