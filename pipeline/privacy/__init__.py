@@ -27,6 +27,12 @@ Matching rules (what counts as "the value appears"):
   docs/ — e.g. a leave reason “其他” is also a dropdown choice, “个人发展” is in the policy
   text); salary figures that occur as numbers in that fixed text (the form's example bonus base
   30000 is printed in every template's 填写说明).
+
+How the build runs it, for speed at 1,000 office pages: the needles are compiled while mkdocs
+builds, each page is scanned as soon as mkdocs has written it (`stream.py`, fed by
+`mkdocs_hook.py`), lines already scanned on another page are left out (a value without whitespace
+cannot span a line break; with such a value, pages are scanned whole), and the final pass
+re-reads every file, trusting a page scanned during the build only while its bytes are unchanged.
 """
 
 from __future__ import annotations
