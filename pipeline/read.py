@@ -17,11 +17,10 @@ import hashlib
 import re
 import stat
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
-from functools import cached_property
-from itertools import count, repeat, zip_longest
-from operator import gt, itemgetter, lt
+from itertools import repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +30,20 @@ from .excel import guard
 from .excel.cells import Book, RawSheet
 from .findings import Finding, finding
 from .forms import COVER_SHEET, FORMS, META_SHEET, Field, Form, NotAbove, NotBefore, RequiredWhen, Sheet
+from .headers import map_header
 from .model import PERIOD_RE, Row, Workbook
-from .normalise import SLOW, check, clean_text, is_blank, normalise, quick_column, quick_for, show
+from .normalise import SLOW, check, clean_text, is_blank, normalise, quick_for, show
+from .sheet_plan import (
+    SheetRead,
+    cell_by_cell,
+    has_duplicates,
+    make_row,
+    make_rows,
+    rule_rows,
+    sheet_plan,
+    special_rows,
+    transpose,
+)
 
 _CUSTOM_PROP = re.compile(
     rb'<(?:\w+:)?property\b[^>]*\bname="([^"]+)"[^>]*>\s*<(?:\w+:)?\w+>([^<]*)</', re.S)
@@ -258,13 +269,13 @@ class _Reader:
         columns = self._header(sheet, header)
         if columns is None or len(raw.rows) < 2:
             return []
-        plan = _plan(sheet)
-        ctx = _SheetRead(sheet, raw, columns, plan)
+        plan = sheet_plan(sheet)
+        ctx = SheetRead(sheet, raw, columns, plan)
         if not self.bulk:
             return self._rows(ctx)
         data = raw.rows[1:]
-        cells = _transpose(data)
-        attention = _special_rows(raw, columns)
+        cells = transpose(data)
+        attention = special_rows(raw, columns)
         values: list[Any] = []  # per field in sheet order: the column's values, or repeat(None)
         required: list[int] = []  # positions of required columns holding a blank
         for pos, field in enumerate(sheet.fields):
@@ -276,14 +287,14 @@ class _Reader:
             conv = plan.column[pos](col)
             slow: set[int] = set()
             if conv is None:
-                conv, slow = _cell_by_cell(col, plan.quick[pos])
+                conv, slow = cell_by_cell(col, plan.quick[pos])
                 attention |= slow
-            if field.unique and (slow or _has_duplicates(conv)):
+            if field.unique and (slow or has_duplicates(conv)):
                 return self._rows(ctx)
             if field.required and None in conv:
                 required.append(pos)
             values.append(conv)
-        attention.update(_rule_rows(sheet, columns, values, plan))
+        attention.update(rule_rows(sheet, columns, values, plan))
         nones = plan.nones
         if not attention and not required and (any(None not in v for v in values if isinstance(v, Sequence))
                                                or nones not in zip(*values)):
@@ -300,11 +311,11 @@ class _Reader:
                 rows.append(make_row(i + 2, plan.build(*line)))
         return rows
 
-    def _rows(self, ctx: _SheetRead) -> list[Row]:
+    def _rows(self, ctx: SheetRead) -> list[Row]:
         """Every row of the sheet cell by cell."""
         return [row for r in range(1, len(ctx.raw.rows)) if (row := self._row(ctx, r)) is not None]
 
-    def _row(self, ctx: _SheetRead, r: int) -> Row | None:
+    def _row(self, ctx: SheetRead, r: int) -> Row | None:
         """Row `r` (0-based) read cell by cell with every check; None for a blank row."""
         raw, sheet = ctx.raw, ctx.sheet
         if not self._has_content(raw, r, ctx.mapped):
@@ -384,210 +395,6 @@ class _Reader:
             elif (isinstance(rule, RequiredWhen) and values.get(rule.when) == rule.value
                   and values.get(rule.field) is None and rule.field not in invalid):
                 self.add("rule-required-when", rule=rule.describe(sheet), **where)
-
-
-# Rows are built here and nowhere else, so a change to Row's internals is a change here.
-def make_row(number: int, values: dict[str, Any]) -> Row:
-    """One Row: its Excel row number and its values keyed by field key."""
-    return Row(number, values)
-
-
-def make_rows(numbers: Iterable[int], values: Iterable[dict[str, Any]]) -> list[Row]:
-    """Rows in bulk (no Python frame per row beyond Row's own)."""
-    return list(map(Row, numbers, values))
-
-
-class _Plan:
-    """What reading a sheet needs from its spec, worked out once per Sheet."""
-
-    def __init__(self, sheet: Sheet) -> None:
-        self.keys = tuple(f.key for f in sheet.fields)
-        self.nones = (None,) * len(self.keys)
-        self.column = [quick_column(f.type) for f in sheet.fields]
-        self.quick = [quick_for(f.type) for f in sheet.fields]
-        self.position = {key: pos for pos, key in enumerate(self.keys)}
-        labels = [f.label for f in sheet.fields]
-        # map_header's answer for the template's exact header (labels are unique in every spec;
-        # if one were not, the exact-header shortcut is simply never taken)
-        self.labels = labels if len(set(labels)) == len(labels) else None
-        self.exact_columns = {key: pos for pos, key in enumerate(self.keys)}
-        # A values dict from one value per field. A dict display is presized and about twice as
-        # fast as dict(zip(keys, values)) -- rows are the bulk of reading. Built like a dataclass's
-        # __init__ is: from the spec's own keys, each written as a literal with repr().
-        names = [f"v{pos}" for pos in range(len(self.keys))]
-        display = ", ".join(f"{key!r}: {name}" for key, name in zip(self.keys, names))
-        self.build: Callable[..., dict[str, Any]] = eval(f"lambda {', '.join(names)}: {{{display}}}")
-
-
-_PLANS: dict[int, tuple[Sheet, _Plan]] = {}
-
-
-def _plan(sheet: Sheet) -> _Plan:
-    # Keyed by identity: hashing a Sheet hashes every field of it. The Sheet is kept alive with
-    # its plan so that its id cannot be reused; specs are few, ad-hoc ones (tests) are bounded.
-    hit = _PLANS.get(id(sheet))
-    if hit is None or hit[0] is not sheet:
-        if len(_PLANS) > 64:
-            _PLANS.clear()
-        hit = _PLANS[id(sheet)] = (sheet, _Plan(sheet))
-    return hit[1]
-
-
-class _SheetRead:
-    """One sheet being read: what `_row` needs besides the row number (most sheets never ask)."""
-
-    def __init__(self, sheet: Sheet, raw: RawSheet, columns: dict[str, int], plan: _Plan) -> None:
-        self.sheet, self.raw, self.columns, self.plan = sheet, raw, columns, plan
-
-    @cached_property
-    def fast(self) -> list[tuple[Field, int, Callable[[Any], Any]]]:
-        """(field, column, quick) in the header's order: the order of a row's cell findings."""
-        position = self.plan.position
-        return [(self.sheet.fields[position[key]], c, self.plan.quick[position[key]])
-                for key, c in self.columns.items()]
-
-    @cached_property
-    def mapped(self) -> list[tuple[Field, int]]:
-        return [(field, c) for field, c, _ in self.fast]
-
-    @cached_property
-    def first_seen(self) -> dict[str, dict[Any, int]]:
-        return {f.key: {} for f in self.sheet.fields if f.unique}
-
-
-def _transpose(data: list[list[Any]]) -> list[tuple[Any, ...]]:
-    """The data rows as columns; a short row reads as empty cells, as `RawSheet.value` does."""
-    if len(set(map(len, data))) == 1:
-        return list(zip(*data))
-    return list(zip_longest(*data, fillvalue=""))
-
-
-def _cell_by_cell(col: Sequence[Any], convert: Any) -> tuple[list[Any], set[int]]:
-    """A column `quick_column` refused: each cell's quick value, None for blanks and for the
-    cells `quick` cannot decide, whose row numbers (0-based, data rows) come back as well."""
-    values: list[Any] = []
-    slow: set[int] = set()
-    for i, v in enumerate(col):
-        if v is None or v == "":
-            values.append(None)
-            continue
-        value = convert(v)
-        if value is SLOW:
-            slow.add(i)
-            value = None
-        values.append(value)
-    return values, slow
-
-
-def _special_rows(raw: RawSheet, columns: dict[str, int]) -> set[int]:
-    """Data rows (0-based) with an Excel error or a value-less formula in a mapped column."""
-    if not (raw.errors or raw.no_value):
-        return set()
-    mapped = set(columns.values())
-    return {r - 1 for r, c in (*raw.errors, *raw.no_value) if c in mapped and 1 <= r < len(raw.rows)}
-
-
-def _has_duplicates(values: Sequence[Any]) -> bool:
-    distinct = set(values)
-    distinct.discard(None)
-    return len(distinct) != len(values) - values.count(None)
-
-
-def _rule_rows(sheet: Sheet, columns: dict[str, int], values: list[Any], plan: _Plan) -> list[int]:
-    """Data rows (0-based) where a rule of the sheet breaks, judged on the bulk values.
-
-    Cells the bulk path left undecided are None here; their rows go cell by cell anyway.
-    """
-    hits: list[int] = []
-    for rule in sheet.rules:
-        if rule.field not in columns:
-            continue
-        a = values[plan.position[rule.field]]
-        if isinstance(rule, (NotBefore, NotAbove)):
-            if rule.other not in columns:
-                continue
-            b = values[plan.position[rule.other]]
-            broken = lt if isinstance(rule, NotBefore) else gt
-            if None not in a and None not in b and not any(map(broken, a, b)):
-                continue  # both columns full and no row breaks the rule: decided at C speed
-            hits += [i for i, x, y in zip(count(), a, b) if x is not None and y is not None and broken(x, y)]
-        elif isinstance(rule, RequiredWhen) and rule.when in columns:
-            when = values[plan.position[rule.when]]
-            if rule.value in when:
-                hits += [i for i, w, x in zip(count(), when, a) if x is None and w == rule.value]
-    return hits
-
-
-def map_header(sheet: Sheet, header: list[Any]) -> tuple[dict[str, int] | None, list[tuple[str, dict]]]:
-    """Map a sheet's header row to field columns by label: (key -> column index, problems).
-
-    Columns are found by their label wherever they are; a label replaced by another text at the
-    template's position counts as renamed (and is read by position). Columns out of order are the
-    ones outside the longest run in template order. Returns None for the mapping when fewer than
-    half the labels are found: the header is broken beyond mapping and the rows are skipped.
-    Header findings name column letters (`column`), since the label is what is in question.
-    """
-    seen = [clean_text(v) if isinstance(v, str) else ("" if is_blank(v) else show(v)) for v in header]
-    while seen and not seen[-1]:
-        seen.pop()
-    plan = _plan(sheet)
-    if seen == plan.labels:  # the template's own header, as almost every file has it
-        return dict(plan.exact_columns), []
-    labels = {f.label: i for i, f in enumerate(sheet.fields)}
-    columns: dict[str, int] = {}
-    used: set[int] = set()
-    for c, text in enumerate(seen):
-        i = labels.get(text)
-        if i is not None and sheet.fields[i].key not in columns:
-            columns[sheet.fields[i].key] = c
-            used.add(c)
-    problems: list[tuple[str, dict]] = []
-    if len(columns) * 2 < len(sheet.fields):
-        for f in sheet.fields:
-            if f.key not in columns:
-                problems.append(("header-missing", {"column": sheet.column_letter(f.key), "expected": f.label}))
-        return None, problems
-    for i, f in enumerate(sheet.fields):
-        if f.key in columns:
-            continue
-        letter = get_column_letter(i + 1)
-        if i < len(seen) and i not in used and seen[i] not in labels:
-            columns[f.key] = i
-            used.add(i)
-            problems.append(("header-renamed", {"cell": f"{letter}1", "column": letter, "expected": f.label,
-                                                "seen": seen[i] or "(空)", "value": seen[i]}))
-        else:
-            problems.append(("header-missing", {"column": letter, "expected": f.label}))
-    order = sorted(columns, key=columns.get)
-    keep = _longest_increasing([labels[sheet.field(k).label] for k in order])
-    for pos, key in enumerate(order):
-        if pos not in keep:
-            expected, actual = sheet.column_letter(key), get_column_letter(columns[key] + 1)
-            problems.append(("header-reordered", {"cell": f"{actual}1", "column": expected, "expected": sheet.label(key),
-                                                  "seen": actual, "value": sheet.label(key)}))
-    for c, text in enumerate(seen):
-        if text and c not in used:
-            letter = get_column_letter(c + 1)
-            problems.append(("header-extra", {"cell": f"{letter}1", "column": letter, "seen": text, "value": text}))
-    return columns, problems
-
-
-def _longest_increasing(seq: list[int]) -> set[int]:
-    """Positions of one longest strictly increasing subsequence of `seq` (quadratic: seq is short)."""
-    if not seq:
-        return set()
-    best = [1] * len(seq)
-    prev = [-1] * len(seq)
-    for j in range(len(seq)):
-        for i in range(j):
-            if seq[i] < seq[j] and best[i] + 1 > best[j]:
-                best[j], prev[j] = best[i] + 1, i
-    j = max(range(len(seq)), key=lambda k: (best[k], -k))
-    out = set()
-    while j >= 0:
-        out.add(j)
-        j = prev[j]
-    return out
 
 
 class _Invalid:

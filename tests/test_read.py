@@ -459,10 +459,10 @@ def test_error_cell_alone_in_a_row_keeps_the_row(data_dir):
 
 
 def test_short_rows_read_as_blank_cells():
-    from pipeline.read import _transpose
+    from pipeline.sheet_plan import transpose
 
-    assert _transpose([[1, 2], [3, 4]]) == [(1, 3), (2, 4)]
-    assert _transpose([[1, 2], [3]]) == [(1, 3), (2, "")]
+    assert transpose([[1, 2], [3, 4]]) == [(1, 3), (2, 4)]
+    assert transpose([[1, 2], [3]]) == [(1, 3), (2, "")]
 
 
 @pytest.mark.parametrize(("typed", "period", "codes"), [

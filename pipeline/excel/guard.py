@@ -36,9 +36,10 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from posixpath import join, normpath
-from typing import NamedTuple
 
 from openpyxl.utils import column_index_from_string
+
+from .zipdir import DEFLATED, LOCAL, STORED, ZIP_MAGIC, Entry, directory, restored
 
 # --- resource bounds (also stated in docs/guide/reading.md) ----------------------------------
 MAX_FILE_BYTES = 32 * 1024 * 1024  # size on disk
@@ -61,7 +62,6 @@ STORE_BYTES = 16 * 1024 * 1024  # inflated parts handed on to calamine STORED (b
 _CALAMINE_PARTS = frozenset({"xl/styles.xml"})
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-ZIP_MAGIC = b"PK\x03\x04"
 STRICT_NS = b"purl.oclc.org/ooxml"
 # An encrypted OOXML workbook is an OLE2 container with these streams (names are UTF-16LE).
 _ENCRYPTION_STREAMS = ("EncryptionInfo".encode("utf-16-le"), "EncryptedPackage".encode("utf-16-le"))
@@ -79,17 +79,6 @@ _SST_TAG = re.compile(rb'<(?:\w+:)?sst\b[^>]*>')
 _FAR_COLUMN = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{2,3})(\d+)"[^>]*?(?<!/)>')
 _SUSPECT = re.compile(rb'r="(?:[A-Z]{2,3}\d|[A-Z]\d{6})')
 _FAR_ROW = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d{6,})"[^>]*?(?<!/)>')
-
-# The zip directory, read with struct for the plain zips every spreadsheet program writes; anything
-# unusual (zip64, a comment, data before the zip, odd extra fields) is left to zipfile.
-_END = struct.Struct("<4s4H2LH")
-_CENTRAL = struct.Struct("<4s2xB1xHH4xLLLHHH2x2x4xL")
-_LOCAL = struct.Struct("<4s22xHH")
-_LOCAL_OUT = struct.Struct("<4s5H3L2H")
-_CENTRAL_OUT = struct.Struct("<4s6H3L5H2L")
-_END_SIG, _CENTRAL_SIG, _ZIP64_LOCATOR = b"PK\x05\x06", b"PK\x01\x02", b"PK\x06\x07"
-_STORED, _DEFLATED = zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED
-
 
 class Rejected(Exception):
     """The file cannot be read safely; `code` is a finding code, `params` fill its message."""
@@ -117,18 +106,6 @@ class Package:
         return None if part is None else self.parts.get(part)
 
 
-class _Entry(NamedTuple):
-    """One central-directory record, with zipfile.ZipInfo's attribute names."""
-
-    filename: str
-    flag_bits: int
-    compress_type: int
-    CRC: int
-    compress_size: int
-    file_size: int
-    header_offset: int
-
-
 def _mib(n: int) -> str:
     return f"{n // (1024 * 1024)} MB"
 
@@ -150,7 +127,7 @@ def open_package(data: bytes) -> Package:
     if len(data) > MAX_FILE_BYTES:
         raise Rejected("file-too-large", reason=f"文件大小超过 {_mib(MAX_FILE_BYTES)}")
     check_magic(data)
-    entries = _directory(data)
+    entries = directory(data, MAX_MEMBERS)
     if entries is None or not _bounded(entries):
         return _open_streaming(data)
     if any(e.filename == "xl/vbaProject.bin" for e in entries):
@@ -170,13 +147,13 @@ def open_package(data: bytes) -> Package:
             raise Rejected("file-encrypted")
         start, end = spans[-1] = _span(data, entry)
         keep = _keep(name)
-        if entry.compress_type == _DEFLATED and entry.compress_size * MAX_DEFLATE_RATIO > MAX_MEMBER_BYTES:
+        if entry.compress_type == DEFLATED and entry.compress_size * MAX_DEFLATE_RATIO > MAX_MEMBER_BYTES:
             blob = _inflate(data, None, entry, MAX_TOTAL_BYTES - total)  # not provably small: count it
             total += len(blob)
         elif keep or name in _CALAMINE_PARTS or name.endswith("sharedStrings.xml"):
             blob = _whole(data, entry, start, end)
             # a header whose size lies stays as it was: calamine believes it and must fail as before
-            if entry.compress_type == _DEFLATED and len(blob) == entry.file_size and len(blob) <= room:
+            if entry.compress_type == DEFLATED and len(blob) == entry.file_size and len(blob) <= room:
                 inflated[-1] = blob
                 room -= len(blob)
         else:  # calamine never reads it: only a DTD matters (openpyxl opens it for annotated copies)
@@ -187,99 +164,35 @@ def open_package(data: bytes) -> Package:
         elif name.endswith("sharedStrings.xml"):
             _check_shared_strings(blob)
     package = _package(data, parts)
-    package.for_calamine = _restored(data, entries, spans, inflated)
+    package.for_calamine = restored(data, entries, spans, inflated)
     return package
 
 
-def _restored(data: bytes, entries: list[_Entry], spans: list[tuple[int, int]],
-              inflated: list[bytes | None]) -> bytes:
-    """The zip again, each inflated part STORED, every other member's compressed bytes as they were."""
-    local: list[bytes] = []
-    central: list[bytes] = []
-    offset = 0
-    for entry, (start, end), blob in zip(entries, spans, inflated):
-        name = entry.filename.encode()
-        if blob is None:
-            method, body = entry.compress_type, data[start:end]
-        else:
-            method, body = _STORED, blob
-        fields = (0x800, method, 0, 0x21, entry.CRC, len(body), entry.file_size, len(name))
-        header = _LOCAL_OUT.pack(ZIP_MAGIC, 20, *fields, 0)
-        local += (header, name, body)
-        central += (_CENTRAL_OUT.pack(_CENTRAL_SIG, 20, 20, *fields, 0, 0, 0, 0, 0, offset), name)
-        offset += len(header) + len(name) + len(body)
-    directory = b"".join(central)
-    count = len(entries)
-    return b"".join(local) + directory + _END.pack(_END_SIG, 0, 0, count, count, len(directory), offset, 0)
-
-
-def _directory(data: bytes) -> list[_Entry] | None:
-    """The central directory of a plain zip, or None to let zipfile judge the file."""
-    size = len(data)
-    if size < _END.size:
-        return None
-    sig, disk, cd_disk, count, total, cd_size, cd_offset, comment = _END.unpack_from(data, size - _END.size)
-    if (sig != _END_SIG or comment or disk or cd_disk or count != total or total > MAX_MEMBERS
-            or cd_offset + cd_size != size - _END.size or data[size - 42:size - 38] == _ZIP64_LOCATOR):
-        return None
-    entries = []
-    pos, stop = cd_offset, size - _END.size
-    for _ in range(total):
-        if pos + _CENTRAL.size > stop:
-            return None
-        sig, version, flags, method, crc, csize, usize, name_len, extra_len, comment_len, offset = \
-            _CENTRAL.unpack_from(data, pos)
-        pos += _CENTRAL.size
-        raw = data[pos:pos + name_len]
-        extra = data[pos + name_len:pos + name_len + extra_len]
-        pos += name_len + extra_len + comment_len
-        if sig != _CENTRAL_SIG or version > zipfile.MAX_EXTRACT_VERSION or pos > stop or b"\x00" in raw \
-                or (extra and not _plain_extra(extra)):
-            return None
-        try:
-            # zipfile's rule: UTF-8 when flagged, else cp437 (which ASCII decodes to, only faster)
-            name = raw.decode("utf-8" if flags & 0x800 or raw.isascii() else "cp437")
-        except UnicodeDecodeError:
-            return None
-        entries.append(_Entry(name, flags, method, crc, csize, usize, offset))
-    return entries if pos == stop else None
-
-
-def _plain_extra(extra: bytes) -> bool:
-    """Extra fields without zip64 sizes (which zipfile would apply) and well formed."""
-    while len(extra) >= 4:
-        kind, length = struct.unpack_from("<HH", extra)
-        if kind == 0x0001 or length + 4 > len(extra):
-            return False
-        extra = extra[length + 4:]
-    return True
-
-
-def _bounded(entries: list[_Entry]) -> bool:
+def _bounded(entries: list[Entry]) -> bool:
     """Whether the compressed sizes alone prove the whole file inflates within MAX_TOTAL_BYTES."""
     bound = 0
     for e in entries:
-        if e.compress_type == _DEFLATED:
+        if e.compress_type == DEFLATED:
             bound += e.compress_size * MAX_DEFLATE_RATIO
-        elif e.compress_type == _STORED and e.compress_size == e.file_size and not e.flag_bits & 0x60:
+        elif e.compress_type == STORED and e.compress_size == e.file_size and not e.flag_bits & 0x60:
             bound += e.compress_size
         else:  # other methods have no useful ceiling (bzip2...): zipfile and real counting
             return False
     return bound <= MAX_TOTAL_BYTES
 
 
-def _span(data: bytes, entry: _Entry) -> tuple[int, int]:
+def _span(data: bytes, entry: Entry) -> tuple[int, int]:
     """Where the member's compressed bytes are; they must lie within the file."""
     offset = entry.header_offset
-    if offset + _LOCAL.size > len(data):
+    if offset + LOCAL.size > len(data):
         raise _broken(entry.filename)
-    signature, name_len, extra_len = _LOCAL.unpack_from(data, offset)
-    start = offset + _LOCAL.size + name_len + extra_len
+    signature, name_len, extra_len = LOCAL.unpack_from(data, offset)
+    start = offset + LOCAL.size + name_len + extra_len
     end = start + entry.compress_size
     if signature != ZIP_MAGIC or end > len(data):
         raise _broken(entry.filename)
-    if entry.compress_type == _STORED:  # as zipfile checks when it opens a member
-        local = data[offset + _LOCAL.size:offset + _LOCAL.size + name_len]
+    if entry.compress_type == STORED:  # as zipfile checks when it opens a member
+        local = data[offset + LOCAL.size:offset + LOCAL.size + name_len]
         if local.decode("utf-8" if entry.flag_bits & 0x800 else "cp437", "replace") != entry.filename:
             raise _broken(entry.filename)
     return start, end
@@ -289,9 +202,9 @@ def _broken(name: str) -> Rejected:
     return Rejected("file-truncated", reason=f"内部文件 {name} 损坏")
 
 
-def _whole(data: bytes, entry: _Entry, start: int, end: int) -> bytes:
+def _whole(data: bytes, entry: Entry, start: int, end: int) -> bytes:
     """A part the reader needs, provably within MAX_MEMBER_BYTES: inflated at once, CRC checked."""
-    if entry.compress_type == _STORED:
+    if entry.compress_type == STORED:
         blob = data[start:end]
     else:
         try:  # one call: the ratio bounds the output, and the header's size is not trusted
@@ -304,10 +217,10 @@ def _whole(data: bytes, entry: _Entry, start: int, end: int) -> bytes:
     return blob
 
 
-def _pieces(data: bytes, entry: _Entry, start: int, end: int) -> Iterator[bytes]:
+def _pieces(data: bytes, entry: Entry, start: int, end: int) -> Iterator[bytes]:
     """The member inflated piece by piece (PEEK bytes, then CHUNK at most), as far as it is read."""
     size = PEEK
-    if entry.compress_type == _STORED:
+    if entry.compress_type == STORED:
         pos = start
         while pos < end:
             yield data[pos:min(pos + size, end)]
@@ -375,7 +288,7 @@ def _keep(name: str) -> bool:
     )
 
 
-def _inflate(data: bytes, archive: zipfile.ZipFile | None, info: zipfile.ZipInfo | _Entry, budget: int) -> bytes:
+def _inflate(data: bytes, archive: zipfile.ZipFile | None, info: zipfile.ZipInfo | Entry, budget: int) -> bytes:
     """The member's bytes, inflated by streaming and stopped at the caps (headers are not trusted)."""
     if info.flag_bits & 0x1:  # zip-level password
         raise Rejected("file-encrypted")
@@ -397,12 +310,12 @@ def _inflate(data: bytes, archive: zipfile.ZipFile | None, info: zipfile.ZipInfo
     return bytes(out)
 
 
-def _inflate_raw(data: bytes, info: zipfile.ZipInfo | _Entry, out: bytearray, cap: int) -> None:
+def _inflate_raw(data: bytes, info: zipfile.ZipInfo | Entry, out: bytearray, cap: int) -> None:
     offset = info.header_offset
-    signature, name_len, extra_len = _LOCAL.unpack_from(data, offset)
+    signature, name_len, extra_len = LOCAL.unpack_from(data, offset)
     if signature != ZIP_MAGIC:
         raise zipfile.BadZipFile(info.filename)
-    start = offset + _LOCAL.size + name_len + extra_len
+    start = offset + LOCAL.size + name_len + extra_len
     end = start + info.compress_size
     if end > len(data):
         raise EOFError(info.filename)
@@ -422,7 +335,7 @@ def _inflate_raw(data: bytes, info: zipfile.ZipInfo | _Entry, out: bytearray, ca
     _inflate_stream(data, start, end, info, out, cap)
 
 
-def _inflate_stream(data: bytes, start: int, end: int, info: zipfile.ZipInfo | _Entry, out: bytearray,
+def _inflate_stream(data: bytes, start: int, end: int, info: zipfile.ZipInfo | Entry, out: bytearray,
                     cap: int) -> None:
     inflater = zlib.decompressobj(-15)
     crc = 0
