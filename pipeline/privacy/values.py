@@ -71,7 +71,11 @@ def workbook_private(wb: Any) -> tuple[tuple[str, bool, tuple[Any, ...]], ...]:
 
 
 def workbook_public(wb: Any) -> frozenset[str]:
-    """Every distinct text of a workbook's other cells (rows and cover)."""
+    """Every distinct text of a workbook's other free-text cells.
+
+    Only text fields: numbers and dates are not text once read, and every dropdown choice is
+    already product text (`product_vocabulary`), so they could add nothing.
+    """
     form = _form_of(wb)
     if form is None:
         return frozenset()
@@ -79,7 +83,7 @@ def workbook_public(wb: Any) -> frozenset[str]:
     for sheet in form.sheets:
         rows = _row_dicts(wb, sheet)
         for f in sheet.fields:
-            if not f.private:
+            if not f.private and f.type.kind == "text":
                 key = f.key
                 raw.update(v for values in rows if type(v := values.get(key)) is str)
     return frozenset(raw)
