@@ -155,7 +155,10 @@ def _cached(cache: Any, path: Path, rel: str, slim: bool) -> Workbook | None:
 def _worker(conn: Connection, memory_cap: int, slim: bool = False) -> None:
     import gc
 
-    gc.enable()  # forked while the parent had paused the collector; a worker keeps little alive
+    # Forked while the parent had paused the collector; a worker keeps little alive of its own.
+    # freeze: what it inherited (on a rerun, every cached summary) is never walked by its collections.
+    gc.freeze()
+    gc.enable()
     _limit_memory(memory_cap)
     # An abort here is expected and handled by the parent: no inherited crash dumps on stderr.
     faulthandler.disable()
