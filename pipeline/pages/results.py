@@ -311,14 +311,16 @@ def render_results_pages(results: Results, workers: int = 1) -> dict[str, str]:
     for template in _TEMPLATES:  # and so are the compiled templates
         environment().get_template(template)
     _FORKED = (results, tasks)
+    # The few big pages first (the submission board, the periods), then the offices in small
+    # chunks handed out as the processes free up, so that both finish together.
+    order = sorted(range(len(tasks)), key=lambda i: tasks[i][1] is render_office)
     try:
         # gc.disable: a child's collections would walk the whole inherited heap (and copy it page
         # by page) for nothing: rendering creates no reference cycles worth collecting
         with mp.get_context("fork").Pool(workers, initializer=gc.disable) as pool:
-            parts = pool.map(_render_share, [(n, workers) for n in range(workers)])
+            rendered = dict(pool.imap_unordered(_render_task, order, chunksize=16))
     finally:
         _FORKED = None
-    rendered = dict(kv for part in parts for kv in part)
     return {path: rendered[path] for path, _, _ in tasks}
 
 
@@ -328,7 +330,7 @@ _TEMPLATES = ("results_index.md.j2", "period.md.j2", "offices_index.md.j2", "off
 _FORKED: tuple | None = None  # (results, tasks) for the forked renderers
 
 
-def _render_share(share: tuple[int, int]) -> list[tuple[str, str]]:
+def _render_task(index: int) -> tuple[str, str]:
     results, tasks = _FORKED
-    n, of = share
-    return [(path, render_page(results, *args)) for path, render_page, args in tasks[n::of]]
+    path, render_page, args = tasks[index]
+    return path, render_page(results, *args)

@@ -18,13 +18,12 @@ _PHONE = re.compile(r"^\+?[\d\s\-()]+$")
 
 def private_values(dataset: Any, results: Any = None) -> dict[str, set[str]]:
     """Every PII and salary value of a run's inputs (and computed bonuses), by column description."""
-    # Raw values first, each distinct one turned into its forms once: the same clients and
-    # members recur in every quarter, so a 1,000-office run has millions of cells but far fewer values.
-    raw: dict[tuple[str, bool], set[Any]] = {}
+    found: dict[str, set[str]] = {}
 
     def add(column: str, value: Any, salary: bool = False) -> None:
-        if value is not None:
-            raw.setdefault((column, salary), set()).add(value)
+        forms = _number_forms(value) if salary else _text_forms(value)
+        if forms:
+            found.setdefault(column, set()).update(forms)
 
     for wb in _workbooks(dataset):
         form = _form_of(wb)
@@ -33,25 +32,19 @@ def private_values(dataset: Any, results: Any = None) -> dict[str, set[str]]:
         for f in form.cover:
             if f.private:
                 add(f"{COVER_SHEET}{SEP}{f.label}", _cover_value(wb, f), f.salary)
-        for column, salary, values in _summary(wb).private:
-            raw.setdefault((column, salary), set()).update(values)
+        # the rows' forms were worked out where the workbook was read (summary.py) and are cached
+        for column, forms in _summary(wb).private:
+            found.setdefault(column, set()).update(forms)
     reference = getattr(dataset, "reference", None)
     for office in (getattr(reference, "offices", None) or {}).values():
         add(f"业务所{SEP}季度奖金基数", getattr(office, "bonus_base", None), salary=True)
     for card in getattr(results, "scorecards", None) or ():
         add(BONUS_COLUMN, getattr(card, "bonus_amount", None), salary=True)
-    found: dict[str, set[str]] = {}
-    for (column, salary), values in raw.items():
-        forms: set[str] = set()
-        for value in values:
-            forms |= _number_forms(value) if salary else _text_forms(value)
-        if forms:
-            found.setdefault(column, set()).update(forms)
     return found
 
 
-def workbook_private(wb: Any) -> tuple[tuple[str, bool, tuple[Any, ...]], ...]:
-    """The distinct values of a workbook's private columns: ((column description, salary?, values), ...)."""
+def workbook_private(wb: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Every form a private value of the workbook's rows could be shown in, by column description."""
     form = _form_of(wb)
     if form is None:
         return ()
@@ -62,16 +55,16 @@ def workbook_private(wb: Any) -> tuple[tuple[str, bool, tuple[Any, ...]], ...]:
             continue
         rows = _row_dicts(wb, sheet)
         for f in private:
-            # plain values only (they are marshalled): a date is matched as its text anyway
-            values = {v if type(v) in (str, int, float) else str(v)
-                      for values in rows if (v := values.get(f.key)) is not None}
-            if values:
-                out.append((f"{sheet.name}{SEP}{f.label}", f.salary, tuple(sorted(values, key=repr))))
+            forms: set[str] = set()
+            for value in {v for row in rows if (v := row.get(f.key)) is not None}:
+                forms |= _number_forms(value) if f.salary else _text_forms(value)
+            if forms:
+                out.append((f"{sheet.name}{SEP}{f.label}", tuple(sorted(forms))))
     return tuple(out)
 
 
 def workbook_public(wb: Any) -> frozenset[str]:
-    """Every distinct text of a workbook's other free-text cells.
+    """Every distinct text of a workbook's other free-text cells, folded for matching.
 
     Only text fields: numbers and dates are not text once read, and every dropdown choice is
     already product text (`product_vocabulary`), so they could add nothing.
@@ -86,7 +79,7 @@ def workbook_public(wb: Any) -> frozenset[str]:
             if not f.private and f.type.kind == "text":
                 key = f.key
                 raw.update(v for values in rows if type(v := values.get(key)) is str)
-    return frozenset(raw)
+    return frozenset(folded for text in raw if (folded := fold(text)))
 
 
 def _row_dicts(wb: Any, sheet: Any) -> list[dict[str, Any]]:
@@ -119,17 +112,18 @@ def public_values(dataset: Any) -> set[str]:
 
 def published_input_values(dataset: Any) -> set[str]:
     """Folded text of every non-private cell of the run's inputs (these may be shown)."""
-    raw: set[str] = set()  # fold each distinct text once: dropdown values repeat millions of times
+    out: set[str] = set()
+    cover: set[str] = set()
     for wb in _workbooks(dataset):
         form = _form_of(wb)
         if form is None:
             continue
-        raw |= _summary(wb).public
+        out |= _summary(wb).public  # folded where the workbook was read (summary.py)
         for f in form.cover:
             value = _cover_value(wb, f)
             if not f.private and isinstance(value, str):
-                raw.add(value)
-    return {fold(value) for value in raw}
+                cover.add(value)
+    return out | {folded for value in cover if (folded := fold(value))}
 
 
 def _workbooks(dataset: Any) -> list[Any]:
