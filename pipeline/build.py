@@ -22,6 +22,7 @@ import yaml
 
 from .cache import gc_paused, open_cache
 from .escape import clean_text
+from .forked import cpus
 from .lock import BuildLocked, exclusive_build
 from .pages import DOCS_DIR, PROJECT_ROOT, MarkerError, generate_docs
 from .pages.env import QUARTER_NAMES
@@ -135,7 +136,7 @@ def _render_and_publish(results: Any, site_dir: Path, work_dir: Path, build_date
     work_dir.mkdir(parents=True, exist_ok=True)
     try:
         generate_docs(results, work_docs, build_date=build_date, docs_dir=docs_dir, templates_dir=templates_dir,
-                      workers=_cpus())
+                      workers=cpus())
     except MarkerError as exc:
         raise BuildError(str(exc), EXIT_USAGE) from None
     config = write_config(results, work_dir, work_docs, build_date, config_path)
@@ -157,7 +158,7 @@ def _render_and_publish(results: Any, site_dir: Path, work_dir: Path, build_date
                 run_mkdocs(config, site_tmp, env=stream.env(), pass_fds=(stream.write_fd,))
             finally:
                 known = stream.finish()
-            problems = scan_with(site_tmp, matcher.result(), workers=_cpus(), known=known)
+            problems = scan_with(site_tmp, matcher.result(), workers=cpus(), known=known)
         if problems:
             listed = "\n".join(f"  - {_leak_text(p)}" for p in list(problems)[:20])
             raise BuildError(f"隐私检查发现 {len(problems)} 处问题,网站未发布:\n{listed}", EXIT_DATA_ERRORS)
@@ -251,13 +252,6 @@ def run_mkdocs(config: Path, site_tmp: Path, env: dict[str, str] | None = None, 
                  if line.startswith(("WARNING", "ERROR", "Error", "Aborted")) or "Error" in line]
         detail = "\n".join(f"  {line}" for line in lines[-20:]) or proc.stderr[-2000:]
         raise BuildError(f"MkDocs 构建失败(严格模式下任何警告都视为错误):\n{detail}", EXIT_USAGE)
-
-
-def _cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 def publish(site_tmp: Path, site_dir: Path) -> None:

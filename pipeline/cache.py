@@ -223,11 +223,11 @@ class WorkbookCache:
         if defer:
             self._new[key] = blob
             self._used.add(key)
-            self.stats.writes += 1
             return
         self._write_loose(key, blob)
 
     def _write_loose(self, key: str, blob: bytes) -> None:
+        """One entry as its own file (counted in `stats.writes` once written)."""
         file = self.dir / key[:2] / f"{key}.bin"
         try:
             file.parent.mkdir(parents=True, exist_ok=True)
@@ -296,7 +296,6 @@ class WorkbookCache:
         unused = len(pack.keys() - self._used)
         if len(self._loose) + len(self._new) + unused <= max(self.PACK_AFTER, len(self._used) // 20):
             for key, blob in self._new.items():
-                self.stats.writes -= 1  # counted again by the write
                 self._write_loose(key, blob)
             self._new = {}
             return
@@ -309,6 +308,7 @@ class WorkbookCache:
             if blob is not None:
                 folded[key] = blob
         if _save_marshal(self.dir / "pack.bin", _PACK_MAGIC, folded):
+            self.stats.writes += len(self._new)
             for key in self._loose:
                 with contextlib.suppress(OSError):
                     (self.dir / key[:2] / f"{key}.bin").unlink()

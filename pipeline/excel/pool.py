@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ..findings import Finding
+from ..forked import cpus
 from ..model import Row, Workbook
 
 MEMORY_CAP = 1536 * 1024 * 1024  # address space a worker may add on top of what it inherits
@@ -86,7 +87,7 @@ def read_workbooks(
         if progress:
             progress(done, total)
 
-    count = workers if workers > 0 else _cpus()
+    count = workers if workers > 0 else cpus()
     with gc_paused():  # the rows of thousands of workbooks pile up without cycles (see cache.gc_paused)
         if workers == 1 or not pending:
             for index in pending:
@@ -108,14 +109,6 @@ def file_stamp(path: Path) -> tuple | None:
         return stamp(path)
     except OSError:
         return None
-
-
-def _cpus() -> int:
-    """CPUs this process may run on (a container's share, not the host's count)."""
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 def _cached(cache: Any, path: Path, rel: str, slim: bool) -> Workbook | None:
@@ -181,16 +174,15 @@ def _worker(conn: Connection, memory_cap: int, slim: bool = False) -> None:
             wb = read_workbook(path, rel)
         except MemoryError:
             wb = _failed(rel, "file-too-large", reason="读取时内存超出限制")
-        if slim:
+        message: Any = None
+        if slim:  # the cache entry itself, which the parent stores as it is
             wb = slimmed(wb)
             payload = encode(wb)
             try:
-                blob = entry_blob(wb.sha256, rel, payload) if payload is not None else None
-                conn.send((index, blob if blob is not None else _pack(wb), stamp))
-                continue
-            except ValueError:  # a value marshal cannot hold: pickle this one
-                pass
-        conn.send((index, _pack(wb), stamp))
+                message = entry_blob(wb.sha256, rel, payload) if payload is not None else None
+            except ValueError:  # a value marshal cannot hold: pickled instead
+                message = None
+        conn.send((index, message if message is not None else _pack(wb), stamp))
 
 
 # Plain tuples pickle several times faster than dataclass instances; a worker sends thousands.

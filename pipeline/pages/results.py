@@ -7,8 +7,6 @@ never listed in the navigation, so the site stays navigable with a thousand offi
 
 from __future__ import annotations
 
-import gc
-import multiprocessing as mp
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +14,7 @@ from typing import Any
 from .. import charts
 from ..escape import clean_text, slug
 from ..findings import CATALOGUE, ERROR, INFO, WARNING
+from ..forked import can_fork, forked_map
 from ..forms import OFFICE_FORMS
 from ..model import INCOMPLETE, INVALID, MISSING, SCORED, STATUSES, Results, Scorecard
 from .env import environment, is_year, period_label, render
@@ -304,33 +303,22 @@ def render_results_pages(results: Results, workers: int = 1) -> dict[str, str]:
     tasks.append(("offices/index.md", render_offices_index, ()))
     tasks += [(office_page(o), render_office, (o, counts)) for o in offices(results)]
     tasks += [("submissions.md", render_submissions, ()), ("validation.md", render_validation, ())]
-    if workers <= 1 or len(tasks) < PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
+    if workers <= 1 or len(tasks) < PARALLEL_FROM or not can_fork():
         return {path: render_page(results, *args) for path, render_page, args in tasks}
-    global _FORKED
     _by_office(results)  # indexes built once here are inherited by the children,
     for template in _TEMPLATES:  # and so are the compiled templates
         environment().get_template(template)
-    _FORKED = (results, tasks)
     # The few big pages first (the submission board, the periods), then the offices in small
     # chunks handed out as the processes free up, so that both finish together.
     order = sorted(range(len(tasks)), key=lambda i: tasks[i][1] is render_office)
-    try:
-        # gc.disable: a child's collections would walk the whole inherited heap (and copy it page
-        # by page) for nothing: rendering creates no reference cycles worth collecting
-        with mp.get_context("fork").Pool(workers, initializer=gc.disable) as pool:
-            rendered = dict(pool.imap_unordered(_render_task, order, chunksize=16))
-    finally:
-        _FORKED = None
+    rendered = dict(forked_map(_render_task, (results, tasks), order, workers, chunksize=16))
     return {path: rendered[path] for path, _, _ in tasks}
 
 
 PARALLEL_FROM = 100  # pages: below this, forking costs more than it saves
 _TEMPLATES = ("results_index.md.j2", "period.md.j2", "offices_index.md.j2", "office.md.j2", "submissions.md.j2",
               "validation.md.j2")
-_FORKED: tuple | None = None  # (results, tasks) for the forked renderers
-
-
-def _render_task(index: int) -> tuple[str, str]:
-    results, tasks = _FORKED
+def _render_task(state: tuple[Results, list], index: int) -> tuple[str, str]:
+    results, tasks = state
     path, render_page, args = tasks[index]
     return path, render_page(results, *args)

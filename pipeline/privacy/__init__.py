@@ -37,13 +37,12 @@ re-reads every file, trusting a page scanned during the build only while its byt
 
 from __future__ import annotations
 
-import gc
 import hashlib
-import multiprocessing as mp
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..forked import can_fork, forked_map
 from .files import template_not_blank, texts_of, texts_of_bytes
 from .match import Matcher, fold, redact
 from .values import BONUS_COLUMN, SEP, private_values, product_vocabulary, public_values, published_input_values
@@ -111,16 +110,10 @@ def scan_with(site_dir: Path | str, matcher: Matcher, workers: int = 1,
             else:
                 rest.append(path)
         files = rest
-    if workers > 1 and len(files) > 64 and "fork" in mp.get_all_start_methods():
-        # fork: the children inherit the compiled matcher instead of pickling it
-        global _FORKED
-        _FORKED = (root, matcher, files)
-        try:
-            with mp.get_context("fork").Pool(workers, initializer=gc.disable) as pool:  # see pages.results
-                parts = pool.map(_scan_share, [(n, workers) for n in range(workers)])
-        finally:
-            _FORKED = None
-        leaks = leaks.union(*parts)
+    if workers > 1 and len(files) > 64 and can_fork():
+        # each process a share of the files (and its own set of lines seen); the matcher is inherited
+        shares = [files[n::workers] for n in range(workers)]
+        leaks = leaks.union(*forked_map(_scan_share, (root, matcher), shares, workers))
     else:
         leaks |= _scan_files(root, matcher, files)
     return _one_per_page_and_column(leaks)
@@ -131,11 +124,13 @@ def scan_text(matcher: Matcher, rel: str, data: bytes, seen: set[str] | None = N
 
     `seen`: lines already scanned, shared across calls (see files.texts_of).
     """
-    leaks: set[Leak] = set()
-    for where, text in texts_of_bytes(rel, data, seen if not matcher.has_spaced else None):
-        for column, value in matcher.scan(text):
-            leaks.add(Leak(page=where, column=column, value=redact(value)))
-    return leaks
+    return _leaks(matcher, texts_of_bytes(rel, data, seen if not matcher.has_spaced else None))
+
+
+def _leaks(matcher: Matcher, pieces: list[tuple[str, str]]) -> set[Leak]:
+    """The Leaks in (where, text) pieces of one file."""
+    return {Leak(page=where, column=column, value=redact(value))
+            for where, text in pieces for column, value in matcher.scan(text)}
 
 
 def _digest(path: Path) -> bytes:
@@ -145,13 +140,8 @@ def _digest(path: Path) -> bytes:
         return b""
 
 
-_FORKED: tuple | None = None
-
-
-def _scan_share(share: tuple[int, int]) -> set[Leak]:
-    root, matcher, files = _FORKED
-    n, of = share
-    return _scan_files(root, matcher, files[n::of])
+def _scan_share(state: tuple[Path, Matcher], files: list[Path]) -> set[Leak]:
+    return _scan_files(*state, files)
 
 
 def _scan_files(root: Path, matcher: Matcher, files: list[Path]) -> set[Leak]:
@@ -159,9 +149,7 @@ def _scan_files(root: Path, matcher: Matcher, files: list[Path]) -> set[Leak]:
     seen: set[str] | None = None if matcher.has_spaced else set()  # see files.texts_of
     for path in files:
         rel = path.relative_to(root).as_posix()
-        for where, text in texts_of(path, rel, seen):
-            for column, value in matcher.scan(text):
-                leaks.add(Leak(page=where, column=column, value=redact(value)))
+        leaks |= _leaks(matcher, texts_of(path, rel, seen))
         if path.suffix.lower() in (".xlsx", ".xlsm"):
             for problem in template_not_blank(path):
                 leaks.add(Leak(page=rel, column=f"下载模板{SEP}{problem}", value="(非空白)"))

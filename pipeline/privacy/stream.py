@@ -36,14 +36,12 @@ class PageStream:
     def start(self) -> None:
         self._thread.start()
 
-    def child_started(self) -> None:
-        """Close our copy of the write end (the child has its own), so EOF comes when it is done."""
+    def finish(self) -> dict[str, tuple[bytes, set]]:
+        """Once mkdocs has exited: close our copy of the write end (so the reader sees the end of
+        the pipe), wait for the last page to be scanned, and return what was scanned."""
         if self.write_fd >= 0:
             os.close(self.write_fd)
             self.write_fd = -1
-
-    def finish(self) -> dict[str, tuple[bytes, set]]:
-        self.child_started()
         self._thread.join()
         return self.scanned
 
