@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -26,6 +27,8 @@ from .forked import cpus
 from .lock import BuildLocked, exclusive_build
 from .pages import DOCS_DIR, PROJECT_ROOT, MarkerError, generate_docs
 from .pages.env import QUARTER_NAMES
+from .pages.feed import HOOK as PAGES_HOOK
+from .pages.feed import FeedError, PageFeed
 from .policy import PolicyError, load_policy
 from .privacy import prepare, scan_with  # the privacy gate: nothing private may be published
 from .privacy.stream import HOOK as PRIVACY_HOOK
@@ -134,9 +137,11 @@ def _render_and_publish(results: Any, site_dir: Path, work_dir: Path, build_date
     build_date = build_date.isoformat() if isinstance(build_date, date) else str(build_date)
     work_docs = work_dir / "docs"
     work_dir.mkdir(parents=True, exist_ok=True)
+    # The results pages are written by a forked process while mkdocs builds (pages/feed.py).
+    feed = PageFeed(results, work_docs) if PageFeed.available() else None
     try:
         generate_docs(results, work_docs, build_date=build_date, docs_dir=docs_dir, templates_dir=templates_dir,
-                      workers=cpus())
+                      workers=cpus(), results_pages=feed is None)
     except MarkerError as exc:
         raise BuildError(str(exc), EXIT_USAGE) from None
     config = write_config(results, work_dir, work_docs, build_date, config_path)
@@ -145,6 +150,8 @@ def _render_and_publish(results: Any, site_dir: Path, work_dir: Path, build_date
     if site_tmp.exists():
         shutil.rmtree(site_tmp)
     try:
+        if feed is not None:
+            feed.start()  # forks: before any thread of this process starts
         # The privacy gate works while mkdocs (a child process) builds, on the other core: its
         # needles are compiled in a thread, and the hook in the generated config announces every
         # page, which is scanned as soon as it is on disk (privacy/stream.py). Then every file of
@@ -154,18 +161,35 @@ def _render_and_publish(results: Any, site_dir: Path, work_dir: Path, build_date
             matcher = pool.submit(prepare, results)
             stream = PageStream(matcher, site_tmp)
             stream.start()
+            env, fds = stream.env(), (stream.write_fd,)
+            if feed is not None:
+                env, fds = {**env, **feed.env()}, (*fds, feed.read_fd)
             try:
-                run_mkdocs(config, site_tmp, env=stream.env(), pass_fds=(stream.write_fd,))
+                run_mkdocs(config, site_tmp, env=env, pass_fds=fds, started=feed.release if feed else None)
+            except BuildError:
+                _finish_feed(feed)  # a failed page process is the cause to report
+                raise
             finally:
                 known = stream.finish()
+            _finish_feed(feed)
             problems = scan_with(site_tmp, matcher.result(), workers=cpus(), known=known)
         if problems:
             listed = "\n".join(f"  - {_leak_text(p)}" for p in list(problems)[:20])
             raise BuildError(f"隐私检查发现 {len(problems)} 处问题,网站未发布:\n{listed}", EXIT_DATA_ERRORS)
         publish(site_tmp, site_dir)
     finally:
+        if feed is not None:
+            feed.stop()
         if site_tmp.exists():
             shutil.rmtree(site_tmp, ignore_errors=True)
+
+
+def _finish_feed(feed: PageFeed | None) -> None:
+    if feed is not None:
+        try:
+            feed.finish()
+        except FeedError as exc:
+            raise BuildError(str(exc), EXIT_USAGE) from None
 
 
 def _leak_text(leak: Any) -> str:
@@ -189,8 +213,9 @@ def write_config(results: Any, work_dir: Path, work_docs: Path, build_date: str,
             options = dict(plugin["search"] or {}) if isinstance(plugin, dict) else {}
             options["jieba_dict_user"] = str(dictionary.resolve())
             config["plugins"][i] = {"search": options}
-    # the privacy gate's hook (inert in a bare `mkdocs build`: see privacy/mkdocs_hook.py)
-    config["hooks"] = [*(config.get("hooks") or []), str(PRIVACY_HOOK)]
+    # the hooks for office pages written during the build and for the privacy gate (both inert
+    # in a bare `mkdocs build`: see pages/mkdocs_hook.py and privacy/mkdocs_hook.py)
+    config["hooks"] = [*(config.get("hooks") or []), str(PAGES_HOOK), str(PRIVACY_HOOK)]
     target = work_dir / "mkdocs.yml"
     target.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return target
@@ -240,17 +265,24 @@ def user_words(results: Any) -> list[str]:
             + [f"{w} 1" for w in SEARCH_SPLIT])
 
 
-def run_mkdocs(config: Path, site_tmp: Path, env: dict[str, str] | None = None, pass_fds: tuple[int, ...] = ()) -> None:
-    """`mkdocs build --strict` into `site_tmp`; BuildError naming the warnings when it fails."""
+def run_mkdocs(config: Path, site_tmp: Path, env: dict[str, str] | None = None, pass_fds: tuple[int, ...] = (),
+               started: Callable[[], None] | None = None) -> None:
+    """`mkdocs build --strict` into `site_tmp`; BuildError naming the warnings when it fails.
+
+    `started` is called once mkdocs is running (it has its own copies of `pass_fds` by then).
+    """
     cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(config),
            "--site-dir", str(site_tmp)]
     env = {**os.environ, "PYTHONIOENCODING": "utf-8", "NO_COLOR": "1", "NO_MKDOCS_2_WARNING": "1", **(env or {})}
-    proc = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8", errors="replace", env=env,
-                          pass_fds=pass_fds)
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+                          errors="replace", env=env, pass_fds=pass_fds) as proc:
+        if started is not None:
+            started()
+        stdout, stderr = proc.communicate()
     if proc.returncode:
-        lines = [line for line in (proc.stderr + proc.stdout).splitlines()
+        lines = [line for line in (stderr + stdout).splitlines()
                  if line.startswith(("WARNING", "ERROR", "Error", "Aborted")) or "Error" in line]
-        detail = "\n".join(f"  {line}" for line in lines[-20:]) or proc.stderr[-2000:]
+        detail = "\n".join(f"  {line}" for line in lines[-20:]) or stderr[-2000:]
         raise BuildError(f"MkDocs 构建失败(严格模式下任何警告都视为错误):\n{detail}", EXIT_USAGE)
 
 

@@ -224,3 +224,34 @@ def test_the_hook_streams_every_page_as_mkdocs_writes_it(built, tmp_path):
     for rel, (digest, leaks) in known.items():
         assert hashlib.blake2b((tmp_path / "site" / rel).read_bytes()).digest() == digest, rel
         assert leaks == set()
+
+
+def test_pages_written_while_mkdocs_builds_make_the_same_site(built, data, tmp_path, monkeypatch):
+    """The results pages come from a forked process during the build (pages/feed.py); without it
+    generate_docs writes them first. Both give the same Markdown and the same site, byte for byte."""
+    from pipeline.pages.feed import PageFeed
+
+    monkeypatch.setattr(PageFeed, "available", staticmethod(lambda: False))
+    build_site(data, tmp_path / "site", build_date=BUILD_DATE)
+    assert snapshot(tmp_path / ".build" / "docs") == snapshot(built / ".build" / "docs")
+    assert snapshot(tmp_path / "site") == snapshot(built / "site")
+
+
+def test_a_failing_page_process_fails_the_build_and_keeps_the_old_site(built, tmp_path, monkeypatch, capfd):
+    import pipeline.pages.results as results_pages
+
+    site = tmp_path / "site"
+    shutil.copytree(built / "site", site)
+    before = snapshot(site)
+
+    def broken(results):
+        raise RuntimeError("a bug in the submission board")
+
+    monkeypatch.setattr(results_pages, "render_submissions", broken)  # the forked process inherits it
+    with pytest.raises(BuildError) as info:
+        render_and_publish(sample_results(), site, work_dir=tmp_path / ".build", build_date=BUILD_DATE,
+                           templates_dir=None)
+    assert "生成考核结果页面的进程出错退出" in info.value.message
+    assert "a bug in the submission board" in capfd.readouterr().err  # the child's traceback
+    assert snapshot(site) == before
+    assert not list(tmp_path.glob(".site.tmp-*"))

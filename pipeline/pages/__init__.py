@@ -37,9 +37,10 @@ def render_handbook(policy: Any, docs_dir: Path = DOCS_DIR) -> dict[str, str]:
 
 
 def generate_docs(results: Any, work_docs: Path, *, build_date: str, docs_dir: Path = DOCS_DIR,
-                  templates_dir: Path | None = None, workers: int = 1) -> dict[str, str]:
+                  templates_dir: Path | None = None, workers: int = 1, results_pages: bool = True) -> dict[str, str]:
     """Fill `work_docs` with the site's Markdown; returns the generated pages (path -> text).
 
+    Without `results_pages` the pages of the run's results are left for `feed.PageFeed` to write.
     MarkerError when a committed page names a marker nobody renders.
     """
     if work_docs.exists():
@@ -55,7 +56,8 @@ def generate_docs(results: Any, work_docs: Path, *, build_date: str, docs_dir: P
                 shutil.copy2(source, downloads / form.filename)
                 available.append(form.id)
     generated = {"guide/fields.md": render_fields(), "guide/codes.md": render_codes()}
-    generated.update(render_results_pages(results, workers))
+    if results_pages:
+        generated.update(render_results_pages(results, workers))
     for rel, text in generated.items():
         target = work_docs / rel
         target.parent.mkdir(parents=True, exist_ok=True)

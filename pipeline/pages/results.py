@@ -291,18 +291,25 @@ def render_home_summary(results: Results, build_date: str) -> str:
                   clean_text=clean_text)
 
 
-def render_results_pages(results: Results, workers: int = 1) -> dict[str, str]:
-    """Every generated results page: docs-relative path -> Markdown.
-
-    `workers` > 1 renders the pages in that many forked processes (1,000 office pages, ten period
-    pages and the submission board take seconds); the pages are the same either way.
-    """
+def page_tasks(results: Results) -> list[tuple[str, Any, tuple]]:
+    """(path, render, args) for every generated results page; render(results, *args) is its Markdown."""
     counts = _counts_by_period(results)
     tasks: list[tuple[str, Any, tuple]] = [("results/index.md", render_results_index, ())]
     tasks += [(f"results/{period}.md", render_period, (period,)) for period in period_order(results)]
     tasks.append(("offices/index.md", render_offices_index, ()))
     tasks += [(office_page(o), render_office, (o, counts)) for o in offices(results)]
     tasks += [("submissions.md", render_submissions, ()), ("validation.md", render_validation, ())]
+    return tasks
+
+
+def render_results_pages(results: Results, workers: int = 1) -> dict[str, str]:
+    """Every generated results page: docs-relative path -> Markdown.
+
+    `workers` > 1 renders the pages in that many forked processes (1,000 office pages, ten period
+    pages and the submission board take seconds); the pages are the same either way. (The site
+    build has them written by `pages/feed.py` while mkdocs runs instead.)
+    """
+    tasks = page_tasks(results)
     if workers <= 1 or len(tasks) < PARALLEL_FROM or not can_fork():
         return {path: render_page(results, *args) for path, render_page, args in tasks}
     _by_office(results)  # indexes built once here are inherited by the children,
