@@ -105,12 +105,12 @@ class Summary:
     - `part`: the form's part of the office-quarter's KPI figures, as (Figures fields, [(what, Source)]);
     - `client_ids` (clients) and `project_clients` ((row, 客户编号) of projects), for the cross-file check;
     - `roster_findings`: the roster's rows outside the quarter (checks.roster_checks);
-    - `private`: ((column description, forms), ...): every form a PII or salary cell's value could
-      be shown in (privacy.values: 30000 also as 30,000 and 3万), worked out once here;
-    - `public`: every text of the other free-text cells, folded (a private value also typed there
+    - `private`: ((column description, salary?, distinct values), ...) of the PII and salary cells;
+    - `public`: the distinct texts of the other free-text cells (a private value also typed there
       is not a leak).
     Only the site's privacy gate reads the last two, so they are kept as one marshal blob (`texts`)
-    and unpacked when asked for: a rerun over 32,000 cached summaries never pays for them.
+    and unpacked when asked for: a rerun over 32,000 cached summaries never pays for them. The
+    gate works out their forms and folds (privacy.values) once per distinct value of the run.
     """
 
     period: str = ""
@@ -118,14 +118,14 @@ class Summary:
     client_ids: frozenset[str] = frozenset()
     project_clients: tuple[tuple[int, str], ...] = ()
     roster_findings: tuple[Finding, ...] = ()
-    texts: bytes = marshal.dumps(((), frozenset()))
+    texts: bytes = marshal.dumps(((), ()))
 
     @property
-    def private(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    def private(self) -> tuple[tuple[str, bool, tuple[Any, ...]], ...]:
         return marshal.loads(self.texts)[0]
 
     @property
-    def public(self) -> frozenset[str]:
+    def public(self) -> tuple[str, ...]:
         return marshal.loads(self.texts)[1]
 
 

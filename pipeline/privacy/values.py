@@ -19,9 +19,12 @@ _PHONE = re.compile(r"^\+?[\d\s\-()]+$")
 def private_values(dataset: Any, results: Any = None) -> dict[str, set[str]]:
     """Every PII and salary value of a run's inputs (and computed bonuses), by column description."""
     found: dict[str, set[str]] = {}
+    worked_out: dict[tuple[bool, Any], set[str]] = {}  # a value repeats across quarters: once each
 
     def add(column: str, value: Any, salary: bool = False) -> None:
-        forms = _number_forms(value) if salary else _text_forms(value)
+        forms = worked_out.get((salary, value))
+        if forms is None:
+            forms = worked_out[(salary, value)] = _number_forms(value) if salary else _text_forms(value)
         if forms:
             found.setdefault(column, set()).update(forms)
 
@@ -32,9 +35,10 @@ def private_values(dataset: Any, results: Any = None) -> dict[str, set[str]]:
         for f in form.cover:
             if f.private:
                 add(f"{COVER_SHEET}{SEP}{f.label}", _cover_value(wb, f), f.salary)
-        # the rows' forms were worked out where the workbook was read (summary.py) and are cached
-        for column, forms in _summary(wb).private:
-            found.setdefault(column, set()).update(forms)
+        # the rows' distinct values were collected where the workbook was read (summary.py)
+        for column, salary, values in _summary(wb).private:
+            for value in values:
+                add(column, value, salary)
     reference = getattr(dataset, "reference", None)
     for office in (getattr(reference, "offices", None) or {}).values():
         add(f"业务所{SEP}季度奖金基数", getattr(office, "bonus_base", None), salary=True)
@@ -43,8 +47,10 @@ def private_values(dataset: Any, results: Any = None) -> dict[str, set[str]]:
     return found
 
 
-def workbook_private(wb: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """Every form a private value of the workbook's rows could be shown in, by column description."""
+def workbook_private(wb: Any) -> tuple[tuple[str, bool, tuple[Any, ...]], ...]:
+    """The distinct values of each private column of the workbook's rows: (column description,
+    salary?, values). Their forms are worked out by `private_values`, once per distinct value of
+    the run rather than once per workbook (names and phones repeat every quarter)."""
     form = _form_of(wb)
     if form is None:
         return ()
@@ -55,23 +61,22 @@ def workbook_private(wb: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
             continue
         rows = _row_dicts(wb, sheet)
         for f in private:
-            forms: set[str] = set()
-            for value in {v for row in rows if (v := row.get(f.key)) is not None}:
-                forms |= _number_forms(value) if f.salary else _text_forms(value)
-            if forms:
-                out.append((f"{sheet.name}{SEP}{f.label}", tuple(sorted(forms))))
+            key = f.key
+            values = {_plain(v) for row in rows if (v := row.get(key)) is not None and v.__class__ is not bool}
+            if values:
+                out.append((f"{sheet.name}{SEP}{f.label}", f.salary, tuple(values)))
     return tuple(out)
 
 
-def workbook_public(wb: Any) -> frozenset[str]:
-    """Every distinct text of a workbook's other free-text cells, folded for matching.
+def workbook_public(wb: Any) -> tuple[str, ...]:
+    """Every distinct text of a workbook's other free-text cells (folded by `published_input_values`).
 
     Only text fields: numbers and dates are not text once read, and every dropdown choice is
     already product text (`product_vocabulary`), so they could add nothing.
     """
     form = _form_of(wb)
     if form is None:
-        return frozenset()
+        return ()
     raw: set[str] = set()
     for sheet in form.sheets:
         rows = _row_dicts(wb, sheet)
@@ -79,7 +84,12 @@ def workbook_public(wb: Any) -> frozenset[str]:
             if not f.private and f.type.kind == "text":
                 key = f.key
                 raw.update(v for values in rows if type(v := values.get(key)) is str)
-    return frozenset(folded for text in raw if (folded := fold(text)))
+    return tuple(raw)
+
+
+def _plain(value: Any) -> Any:
+    """A value marshal can keep (the summary is cached): numbers and text as they are, else text."""
+    return value if value.__class__ in (str, int, float) else str(value)
 
 
 def _row_dicts(wb: Any, sheet: Any) -> list[dict[str, Any]]:
@@ -112,18 +122,17 @@ def public_values(dataset: Any) -> set[str]:
 
 def published_input_values(dataset: Any) -> set[str]:
     """Folded text of every non-private cell of the run's inputs (these may be shown)."""
-    out: set[str] = set()
-    cover: set[str] = set()
+    texts: set[str] = set()
     for wb in _workbooks(dataset):
         form = _form_of(wb)
         if form is None:
             continue
-        out |= _summary(wb).public  # folded where the workbook was read (summary.py)
+        texts.update(_summary(wb).public)  # collected where the workbook was read (summary.py)
         for f in form.cover:
             value = _cover_value(wb, f)
             if not f.private and isinstance(value, str):
-                cover.add(value)
-    return out | {folded for value in cover if (folded := fold(value))}
+                texts.add(value)
+    return {folded for value in texts if (folded := fold(value))}  # each distinct text folded once
 
 
 def _workbooks(dataset: Any) -> list[Any]:
