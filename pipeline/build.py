@@ -276,9 +276,13 @@ def run_mkdocs(config: Path, site_tmp: Path, env: dict[str, str] | None = None, 
     env = {**os.environ, "PYTHONIOENCODING": "utf-8", "NO_COLOR": "1", "NO_MKDOCS_2_WARNING": "1", **(env or {})}
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
                           errors="replace", env=env, pass_fds=pass_fds) as proc:
-        if started is not None:
-            started()
-        stdout, stderr = proc.communicate()
+        try:
+            if started is not None:
+                started()
+            stdout, stderr = proc.communicate()
+        except BaseException:  # SIGTERM (lock.Terminated), Ctrl-C...: stop mkdocs too, as subprocess.run does
+            proc.kill()
+            raise
     if proc.returncode:
         lines = [line for line in (stderr + stdout).splitlines()
                  if line.startswith(("WARNING", "ERROR", "Error", "Aborted")) or "Error" in line]

@@ -255,3 +255,28 @@ def test_a_failing_page_process_fails_the_build_and_keeps_the_old_site(built, tm
     assert "a bug in the submission board" in capfd.readouterr().err  # the child's traceback
     assert snapshot(site) == before
     assert not list(tmp_path.glob(".site.tmp-*"))
+
+
+def test_an_interrupted_mkdocs_run_kills_mkdocs_instead_of_waiting_for_it(built, tmp_path, monkeypatch):
+    """SIGTERM reaches the build as an exception (lock.Terminated) while mkdocs runs: mkdocs is
+    killed on the spot, as subprocess.run would, not left to finish the site."""
+    import signal
+    import subprocess
+
+    from pipeline.build import run_mkdocs
+    from pipeline.lock import Terminated
+
+    started: list[subprocess.Popen] = []
+    real_popen = subprocess.Popen
+
+    def recording(*args, **kwargs):
+        started.append(real_popen(*args, **kwargs))
+        return started[-1]
+
+    def sigterm_arrives() -> None:
+        raise Terminated(128 + signal.SIGTERM)
+
+    monkeypatch.setattr(subprocess, "Popen", recording)
+    with pytest.raises(Terminated):
+        run_mkdocs(built / ".build" / "mkdocs.yml", tmp_path / "site", started=sigterm_arrives)
+    assert len(started) == 1 and started[0].returncode == -signal.SIGKILL
