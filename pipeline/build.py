@@ -33,6 +33,7 @@ from .policy import PolicyError, load_policy
 from .privacy import prepare, scan_with  # the privacy gate: nothing private may be published
 from .privacy.stream import HOOK as PRIVACY_HOOK
 from .privacy.stream import PageStream
+from .validation_summary import ProgressBar
 
 EXIT_OK, EXIT_DATA_ERRORS, EXIT_USAGE = 0, 1, 2
 MKDOCS_CONFIG = PROJECT_ROOT / "mkdocs.yml"
@@ -62,6 +63,7 @@ def build_command(args: argparse.Namespace) -> int:
                 policy_path=args.policy,
                 workers=int(getattr(args, "workers", 0) or 0),
                 cache=open_cache(enabled=not getattr(args, "no_cache", False)),
+                progress=True,
             )
     except BuildLocked as exc:
         print(str(exc), file=sys.stderr)
@@ -76,8 +78,12 @@ def build_command(args: argparse.Namespace) -> int:
 
 def build_site(data_dir: Path, site_dir: Path, *, keep_going: bool = False, policy_path: str | Path | None = None,
                workers: int = 0, build_date: str | date | None = None, work_dir: Path | None = None,
-               templates_dir: Path = TEMPLATES_DIR, cache: Any = None) -> Any:
-    """Run every stage and publish into `site_dir`; returns the Results. BuildError on failure."""
+               templates_dir: Path = TEMPLATES_DIR, cache: Any = None, progress: bool = False) -> Any:
+    """Run every stage and publish into `site_dir`; returns the Results. BuildError on failure.
+
+    `progress`: bars on stderr for reading the workbooks and for MkDocs writing the pages (drawn
+    on a terminal, or off one for a long run: validation_summary.ProgressBar).
+    """
     work_dir = work_dir or site_dir.parent / ".build"
     if not data_dir.is_dir():
         raise BuildError(f"找不到数据目录 {data_dir}", EXIT_USAGE)
@@ -86,7 +92,7 @@ def build_site(data_dir: Path, site_dir: Path, *, keep_going: bool = False, poli
         policy = load_policy(policy_path)
     except PolicyError as exc:
         raise BuildError(str(exc), EXIT_USAGE) from None
-    results = produce_results(data_dir, work_dir / "out", policy, workers, cache=cache)
+    results = produce_results(data_dir, work_dir / "out", policy, workers, cache=cache, progress=progress)
     errors = results.dataset.error_count()
     if errors and not keep_going:
         raise BuildError(
@@ -95,7 +101,8 @@ def build_site(data_dir: Path, site_dir: Path, *, keep_going: bool = False, poli
             "如需先发布,请加 --keep-going,有错误的业务所将显示为“数据有误”。",
             EXIT_DATA_ERRORS,
         )
-    render_and_publish(results, site_dir, work_dir=work_dir, build_date=build_date, templates_dir=templates_dir)
+    render_and_publish(results, site_dir, work_dir=work_dir, build_date=build_date, templates_dir=templates_dir,
+                       progress=progress)
     return results
 
 
@@ -110,12 +117,14 @@ def check_templates(templates_dir: Path) -> None:
                          f"请先运行 invoke templates 重新生成:\n{listed}", EXIT_DATA_ERRORS)
 
 
-def produce_results(data_dir: Path, out_dir: Path, policy: Any, workers: int, cache: Any = None) -> Any:
+def produce_results(data_dir: Path, out_dir: Path, policy: Any, workers: int, cache: Any = None,
+                    progress: bool = False) -> Any:
     """Validate and score DATA_DIR into `out_dir` (validation.json, scorecards.csv, hr-report.xlsx)."""
     from .run import RunError, run_pipeline
 
     try:
-        results, _code = run_pipeline(data_dir, out_dir, policy=policy, workers=workers, cache=cache)
+        results, _code = run_pipeline(data_dir, out_dir, policy=policy, workers=workers, cache=cache,
+                                      progress=progress)
     except (RunError, PolicyError) as exc:
         raise BuildError(str(exc), EXIT_USAGE) from None
     return results
@@ -123,16 +132,16 @@ def produce_results(data_dir: Path, out_dir: Path, policy: Any, workers: int, ca
 
 def render_and_publish(results: Any, site_dir: Path, *, work_dir: Path, build_date: str | date | None = None,
                        templates_dir: Path | None = TEMPLATES_DIR, docs_dir: Path = DOCS_DIR,
-                       config_path: Path = MKDOCS_CONFIG) -> None:
+                       config_path: Path = MKDOCS_CONFIG, progress: bool = False) -> None:
     """Pages -> mkdocs --strict into a temporary folder -> privacy gate -> swap into `site_dir`."""
     # A run's results are hundreds of thousands of objects without cycles: the collector's full
     # passes over them would cost more than the page generation itself (see cache.gc_paused).
     with gc_paused():
-        _render_and_publish(results, site_dir, work_dir, build_date, templates_dir, docs_dir, config_path)
+        _render_and_publish(results, site_dir, work_dir, build_date, templates_dir, docs_dir, config_path, progress)
 
 
 def _render_and_publish(results: Any, site_dir: Path, work_dir: Path, build_date: str | date | None,
-                        templates_dir: Path | None, docs_dir: Path, config_path: Path) -> None:
+                        templates_dir: Path | None, docs_dir: Path, config_path: Path, progress: bool) -> None:
     build_date = build_date or date.today()
     build_date = build_date.isoformat() if isinstance(build_date, date) else str(build_date)
     work_docs = work_dir / "docs"
@@ -149,6 +158,9 @@ def _render_and_publish(results: Any, site_dir: Path, work_dir: Path, build_date
     site_tmp = site_dir.with_name(f".{site_dir.name}.tmp-{os.getpid()}")
     if site_tmp.exists():
         shutil.rmtree(site_tmp)
+    # every Markdown page is one page mkdocs writes (and the privacy hook announces)
+    pages = sum(1 for _ in work_docs.rglob("*.md")) + (feed.count() if feed is not None else 0)
+    bar = ProgressBar(pages, label="生成网站页面") if progress else None
     try:
         if feed is not None:
             feed.start()  # forks: before any thread of this process starts
@@ -159,7 +171,7 @@ def _render_and_publish(results: Any, site_dir: Path, work_dir: Path, build_date
         # scanned twice.
         with ThreadPoolExecutor(1) as pool:
             matcher = pool.submit(prepare, results)
-            stream = PageStream(matcher, site_tmp)
+            stream = PageStream(matcher, site_tmp, progress=bar)
             stream.start()
             env, fds = stream.env(), (stream.write_fd,)
             if feed is not None:
@@ -171,6 +183,8 @@ def _render_and_publish(results: Any, site_dir: Path, work_dir: Path, build_date
                 raise
             finally:
                 known = stream.finish()
+                if bar is not None:
+                    bar.close()
             _finish_feed(feed)
             problems = scan_with(site_tmp, matcher.result(), workers=cpus(), known=known)
         if problems:

@@ -28,8 +28,10 @@ class RunError(Exception):
 
 
 def run_pipeline(data_dir: str | Path, out_dir: str | Path, policy: Policy | str | Path | None = None,
-                 workers: int = 0, cache: Any = None) -> tuple[Results, int]:
+                 workers: int = 0, cache: Any = None, progress: bool = False) -> tuple[Results, int]:
     """Validate, assess and write the three outputs; returns (results, 0 or 1).
+
+    `progress`: a reading bar on stderr (on a terminal, or off one for a long run; see ProgressBar).
 
     Raises PolicyError for an unusable policy config and RunError for a missing data folder or an
     unwritable output folder — both exit 2 in the command.
@@ -44,7 +46,7 @@ def run_pipeline(data_dir: str | Path, out_dir: str | Path, policy: Policy | str
     # Hundreds of thousands of small records and no reference cycles: the cyclic collector's
     # passes over the growing heap would cost a third of the run (see cache.gc_paused).
     with gc_paused():
-        dataset = validate_dir(str(data), workers=workers, progress=False, cache=cache)
+        dataset = validate_dir(str(data), workers=workers, progress=progress, cache=cache)
         results = assess(dataset, policy)
         out = Path(out_dir)
         try:
@@ -83,7 +85,8 @@ def run_command(args) -> int:
 
         results, code = run_pipeline(args.data_dir, args.out, getattr(args, "policy", None),
                                      workers=getattr(args, "workers", 0) or 0,
-                                     cache=open_cache(enabled=not getattr(args, "no_cache", False)))
+                                     cache=open_cache(enabled=not getattr(args, "no_cache", False)),
+                                     progress=True)
     except PolicyError as exc:
         print(f"政策配置有误:{exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -23,9 +23,9 @@ DATASET_WIDE = "(整体)"
 class ProgressBar:
     """A plain text bar on stderr, drawn only for a terminal or a long run; called as (done, total)."""
 
-    def __init__(self, total: int, stream: TextIO | None = None, width: int = 30) -> None:
+    def __init__(self, total: int, stream: TextIO | None = None, width: int = 30, label: str = "读取工作簿") -> None:
         self.stream = stream or sys.stderr
-        self.total, self.width = total, width
+        self.total, self.width, self.label = total, width, label
         is_tty = getattr(self.stream, "isatty", lambda: False)()
         self.enabled = total > 0 and (is_tty or total > PROGRESS_MIN_FILES)
         self.line_end = "\r" if is_tty else "\n"
@@ -43,7 +43,7 @@ class ProgressBar:
         self._last = step
         filled = self.width * done // total if total else self.width
         bar = "#" * filled + "-" * (self.width - filled)
-        self.stream.write(f"读取工作簿 [{bar}] {done}/{total}{self.line_end}")
+        self.stream.write(f"{self.label} [{bar}] {done}/{total}{self.line_end}")
         self.stream.flush()
 
     def close(self) -> None:

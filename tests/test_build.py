@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 import shutil
@@ -213,7 +214,8 @@ def test_the_hook_streams_every_page_as_mkdocs_writes_it(built, tmp_path):
     assert str(HOOK) in config.read_text(encoding="utf-8")
     ready: Future = Future()
     ready.set_result(prepare(sample_results()))
-    stream = PageStream(ready, tmp_path / "site")
+    counted: list[int] = []
+    stream = PageStream(ready, tmp_path / "site", progress=counted.append)
     stream.start()
     try:
         run_mkdocs(config, tmp_path / "site", env=stream.env(), pass_fds=(stream.write_fd,))
@@ -221,6 +223,7 @@ def test_the_hook_streams_every_page_as_mkdocs_writes_it(built, tmp_path):
         known = stream.finish()
     pages = {p.relative_to(tmp_path / "site").as_posix() for p in (tmp_path / "site").rglob("*.html")}
     assert set(known) == pages - {"404.html"}  # 404.html is a template, not a page: scanned from disk
+    assert counted == list(range(1, len(known) + 1))  # the progress bar's count, page by page
     for rel, (digest, leaks) in known.items():
         assert hashlib.blake2b((tmp_path / "site" / rel).read_bytes()).digest() == digest, rel
         assert leaks == set()
@@ -280,3 +283,26 @@ def test_an_interrupted_mkdocs_run_kills_mkdocs_instead_of_waiting_for_it(built,
     with pytest.raises(Terminated):
         run_mkdocs(built / ".build" / "mkdocs.yml", tmp_path / "site", started=sigterm_arrives)
     assert len(started) == 1 and started[0].returncode == -signal.SIGKILL
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_build_shows_progress_on_a_terminal(data, tmp_path, monkeypatch):
+    """Reading the workbooks and MkDocs writing the pages each draw a bar on a terminal."""
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    assert main(["build", "--data", str(data), "--site", str(tmp_path / "site"), "--no-cache"]) == 0
+    shown = terminal.getvalue()
+    workbooks = sum(1 for _ in data.rglob("*.xlsx"))
+    pages = sum(1 for p in (tmp_path / "site").rglob("*.html") if p.name != "404.html")
+    assert f"读取工作簿 [{'#' * 30}] {workbooks}/{workbooks}\r" in shown
+    assert f"生成网站页面 [{'#' * 30}] {pages}/{pages}\r" in shown
+
+
+def test_build_off_a_terminal_stays_quiet_for_a_small_site(data, tmp_path, capsys):
+    assert main(["build", "--data", str(data), "--site", str(tmp_path / "site"), "--no-cache"]) == 0
+    err = capsys.readouterr().err
+    assert "读取工作簿" not in err and "生成网站页面" not in err  # fewer than 50 files and pages

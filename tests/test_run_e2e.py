@@ -269,3 +269,19 @@ def test_clean_data_exits_0_and_run_pipeline_returns_the_results(make_workbook, 
     assert card.score == pytest.approx(110.84)
     assert (tmp_path / "again" / "scorecards.csv").read_bytes() == (tmp_path / "out" / "scorecards.csv").read_bytes()
     assert (tmp_path / "again" / "hr-report.xlsx").read_bytes() == (tmp_path / "out" / "hr-report.xlsx").read_bytes()
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_run_draws_a_reading_bar_on_a_terminal(data, tmp_path: Path, monkeypatch, capsys):
+    from pipeline.cli import main
+
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    main(["run", str(data), "--out", str(tmp_path / "out"), "--workers", "1", "--no-cache"])
+    files = sum(1 for _ in data.rglob("*.xlsx"))
+    assert f"读取工作簿 [{'#' * 30}] {files}/{files}\r" in terminal.getvalue()
+    assert "读取工作簿" not in capsys.readouterr().out  # the bar never mixes into the summary

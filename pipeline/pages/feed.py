@@ -53,6 +53,10 @@ class PageFeed:
     def env(self) -> dict[str, str]:
         return {ENV_FD: str(self.read_fd)}
 
+    def count(self) -> int:
+        """How many pages the process writes."""
+        return len(page_tasks(self.results))
+
     def release(self) -> None:
         """Once mkdocs has started (it holds its own copy of the read end): close ours, so that if
         mkdocs stops early the page process is not left writing into a pipe nobody reads."""

@@ -13,16 +13,20 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 HOOK = Path(__file__).with_name("mkdocs_hook.py")
 ENV_FD = "PIPELINE_PRIVACY_FD"  # the variable the hook reads
 
 
 class PageStream:
-    def __init__(self, matcher: Future, site_dir: Path) -> None:
+    def __init__(self, matcher: Future, site_dir: Path, progress: Callable[[int], Any] | None = None) -> None:
+        """`progress(n)` is called as the n-th page is announced (a progress bar)."""
         self.matcher = matcher
+        self.progress = progress
         self.site_dir = Path(site_dir)
         self.read_fd, self.write_fd = os.pipe()
         self.scanned: dict[str, tuple[bytes, set]] = {}
@@ -49,7 +53,9 @@ class PageStream:
         written: list[str] = []  # pages complete on disk, not scanned yet
         rendering = None  # the page being rendered now: on disk once the next one is announced
         with os.fdopen(self.read_fd, "rb") as pipe:
-            for line in pipe:
+            for count, line in enumerate(pipe, start=1):
+                if self.progress is not None:
+                    self.progress(count)
                 if rendering is not None:
                     written.append(rendering)
                 rendering = line.rstrip(b"\n").decode("utf-8", "replace")
