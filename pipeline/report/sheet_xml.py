@@ -45,9 +45,13 @@ class TableSheet(Worksheet):
         letters = [xl_col_to_name(c) for c in range(len(headers))]
         styles = [self._style(f) for f in formats]
         head = self._style(header_format)
-        sst = self.str_table._get_shared_string_index
+        table = self.str_table
+        sst = table._get_shared_string_index
         isfinite = math.isfinite
-        safe: dict[str, str] = {}  # input text -> written text: paths, names and codes repeat a lot
+        # input text -> the rest of its cell after the reference: paths, names and codes repeat a
+        # lot. A repeat skips the table lookup, so the table's reference count is added up below.
+        text_cells: dict[str, str] = {}
+        repeats = 0
         rows: list[str] = []
         block: list[tuple[int, int, int, str]] = []  # (row, first col, last col, cells) of ≤16 rows
         header = [f'<c r="{letters[c]}1"{head} t="s"><v>{sst(_excel_text(h))}</v></c>' for c, h in enumerate(headers)]
@@ -65,10 +69,12 @@ class TableSheet(Worksheet):
                 if kind is str:
                     if not value:
                         continue
-                    text = safe.get(value)
-                    if text is None:
-                        text = safe[value] = _excel_text(spreadsheet_safe(value))
-                    out.append(f'<c r="{letters[c]}{ref}" t="s"><v>{sst(text)}</v></c>')
+                    cell = text_cells.get(value)
+                    if cell is None:
+                        cell = text_cells[value] = f'" t="s"><v>{sst(_excel_text(spreadsheet_safe(value)))}</v></c>'
+                    else:
+                        repeats += 1
+                    out.append(f'<c r="{letters[c]}{ref}{cell}')
                 elif kind is float or kind is int:
                     if not isfinite(value):
                         continue
@@ -87,6 +93,7 @@ class TableSheet(Worksheet):
                 block.append((r, first, col, "".join(out)))
                 last = r
         _flush(rows, block)
+        table.count += repeats  # sharedStrings.xml counts every use, as one call per cell would
         self._rows_xml = rows
         if last >= 0:  # the <dimension> element, as xlsxwriter's writes would have set it
             self._check_dimensions(0, 0)
