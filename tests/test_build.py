@@ -306,3 +306,20 @@ def test_build_off_a_terminal_stays_quiet_for_a_small_site(data, tmp_path, capsy
     assert main(["build", "--data", str(data), "--site", str(tmp_path / "site"), "--no-cache"]) == 0
     err = capsys.readouterr().err
     assert "读取工作簿" not in err and "生成网站页面" not in err  # fewer than 50 files and pages
+
+
+def test_mkdocs_waits_for_pages_the_page_process_writes_late(built, data, tmp_path, monkeypatch):
+    """Office pages that take long to render: mkdocs reaches them first and waits; same site."""
+    import time
+
+    import pipeline.pages.results as results_pages
+
+    render_office = results_pages.render_office
+
+    def slow(results, office_id, counts=None):
+        time.sleep(1.0)  # far longer than mkdocs needs to reach the office pages
+        return render_office(results, office_id, counts)
+
+    monkeypatch.setattr(results_pages, "render_office", slow)  # the forked process inherits it
+    build_site(data, tmp_path / "site", build_date=BUILD_DATE)
+    assert snapshot(tmp_path / "site") == snapshot(built / "site")
