@@ -158,9 +158,10 @@ def _render_and_publish(results: Any, site_dir: Path, work_dir: Path, build_date
     site_tmp = site_dir.with_name(f".{site_dir.name}.tmp-{os.getpid()}")
     if site_tmp.exists():
         shutil.rmtree(site_tmp)
-    # every Markdown page is one page mkdocs writes (and the privacy hook announces)
-    pages = sum(1 for _ in work_docs.rglob("*.md")) + (feed.count() if feed is not None else 0)
-    bar = ProgressBar(pages, label="生成网站页面") if progress else None
+    bar = None
+    if progress:  # every Markdown page is one page mkdocs writes (and the privacy hook announces)
+        pages = sum(1 for _ in work_docs.rglob("*.md")) + (feed.count() if feed is not None else 0)
+        bar = ProgressBar(pages, label="生成网站页面")
     try:
         if feed is not None:
             feed.start()  # forks: before any thread of this process starts

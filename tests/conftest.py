@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date
 from pathlib import Path
@@ -27,6 +28,13 @@ DEFAULT_OFFICES = [
     {"office_id": "BJ01", "office_name": "北京一所", "head": "测试所长甲", "region": "华北", "bonus_base": 30000},
     {"office_id": "SH01", "office_name": "上海一所", "head": "测试所长乙", "region": "华东", "bonus_base": 32000},
 ]
+
+
+class Terminal(io.StringIO):
+    """A captured stderr that says it is a terminal (progress bars draw on one)."""
+
+    def isatty(self) -> bool:
+        return True
 
 
 def default_targets(offices: list[dict] | None = None, year: int = 2026) -> list[dict]:

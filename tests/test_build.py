@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 import shutil
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from _site_helpers import CONTACT, LEAVE_REASON, PHONE, sample_results, write_small_data
+from conftest import Terminal
 
 from pipeline.build import BuildError, build_site, expand_nav, render_and_publish
 from pipeline.cli import main
@@ -285,14 +285,9 @@ def test_an_interrupted_mkdocs_run_kills_mkdocs_instead_of_waiting_for_it(built,
     assert len(started) == 1 and started[0].returncode == -signal.SIGKILL
 
 
-class _Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
 def test_build_shows_progress_on_a_terminal(data, tmp_path, monkeypatch):
     """Reading the workbooks and MkDocs writing the pages each draw a bar on a terminal."""
-    terminal = _Terminal()
+    terminal = Terminal()
     monkeypatch.setattr("sys.stderr", terminal)
     assert main(["build", "--data", str(data), "--site", str(tmp_path / "site"), "--no-cache"]) == 0
     shown = terminal.getvalue()

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import default_cover
+from conftest import Terminal, default_cover
 from openpyxl import load_workbook
 
 from pipeline.excel.fill import fill_form
@@ -271,15 +271,10 @@ def test_clean_data_exits_0_and_run_pipeline_returns_the_results(make_workbook, 
     assert (tmp_path / "again" / "hr-report.xlsx").read_bytes() == (tmp_path / "out" / "hr-report.xlsx").read_bytes()
 
 
-class _Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
 def test_run_draws_a_reading_bar_on_a_terminal(data, tmp_path: Path, monkeypatch, capsys):
     from pipeline.cli import main
 
-    terminal = _Terminal()
+    terminal = Terminal()
     monkeypatch.setattr("sys.stderr", terminal)
     main(["run", str(data), "--out", str(tmp_path / "out"), "--workers", "1", "--no-cache"])
     files = sum(1 for _ in data.rglob("*.xlsx"))

@@ -34,6 +34,8 @@ class PageFeed:
     def __init__(self, results: Any, work_docs: Path) -> None:
         self.results = results
         self.work_docs = Path(work_docs)
+        # worked out here, inherited by the process: in the order mkdocs reads the pages
+        self.tasks = sorted(page_tasks(results), key=lambda task: walk_order(task[0]))
         self.read_fd = -1
         self._process: Any = None
 
@@ -45,8 +47,9 @@ class PageFeed:
         """Fork the page process; call before starting any thread."""
         self.read_fd, write_fd = os.pipe()
         context = mp.get_context("fork")
-        self._process = context.Process(target=_write_pages, args=(self.results, self.work_docs, write_fd, self.read_fd),
-                                        name="office-pages", daemon=True)
+        self._process = context.Process(target=_write_pages, args=(self.results, self.tasks, self.work_docs, write_fd,
+                                                                      self.read_fd),
+                                        name="results-pages", daemon=True)
         self._process.start()
         os.close(write_fd)  # the child's copy is the only one: mkdocs sees the end when it exits
 
@@ -55,7 +58,7 @@ class PageFeed:
 
     def count(self) -> int:
         """How many pages the process writes."""
-        return len(page_tasks(self.results))
+        return len(self.tasks)
 
     def release(self) -> None:
         """Once mkdocs has started (it holds its own copy of the read end): close ours, so that if
@@ -85,11 +88,11 @@ class PageFeed:
             self._process = None
 
 
-def _write_pages(results: Any, work_docs: Path, write_fd: int, read_fd: int) -> None:
-    """In the child: render, write and announce every results page, in mkdocs' reading order."""
+def _write_pages(results: Any, tasks: list[tuple[str, Any, tuple]], work_docs: Path, write_fd: int,
+                 read_fd: int) -> None:
+    """In the child: render, write and announce every results page, in the given order."""
     os.close(read_fd)  # only mkdocs reads: if it stops, writing fails instead of blocking
     try:
-        tasks = sorted(page_tasks(results), key=lambda task: walk_order(task[0]))
         with os.fdopen(write_fd, "wb") as pipe:
             pipe.write(json.dumps([path for path, _, _ in tasks]).encode("utf-8") + b"\n")
             pipe.flush()
