@@ -35,7 +35,7 @@ def summarise(wb: Workbook) -> Summary:
     client_ids: frozenset[str] = frozenset()
     project_clients: tuple[tuple[int, str], ...] = ()
     if wb.form_id == CLIENTS.id:
-        client_ids = frozenset(str(r["client_id"]).strip() for r in wb.tables.get("clients", []) if r["client_id"])
+        client_ids = frozenset(str(v).strip() for r in wb.tables.get("clients", []) if (v := r.values.get("client_id")))
     elif wb.form_id == PROJECTS.id:
         project_clients = tuple((r.number, str(r["client_id"])) for r in wb.tables.get("projects", [])
                                 if r["client_id"] is not None and str(r["client_id"]).strip())

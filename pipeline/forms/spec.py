@@ -7,6 +7,7 @@ from it. Nothing here touches Excel.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -236,7 +237,7 @@ class Form:
             ],
         }
 
-    @property
+    @functools.cached_property  # the reader compares it for every workbook; a form never changes
     def structure_hash(self) -> str:
         """A short stable hash of the structure, stored in every generated workbook."""
         blob = json.dumps(self.structure(), ensure_ascii=False, sort_keys=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -61,8 +62,9 @@ def workbook_private(wb: Any) -> tuple[tuple[str, bool, tuple[Any, ...]], ...]:
             continue
         rows = _row_dicts(wb, sheet)
         for f in private:
-            key = f.key
-            values = {_plain(v) for row in rows if (v := row.get(key)) is not None and v.__class__ is not bool}
+            # the distinct cells first (one C-level pass), then the few of them that count
+            values = {_plain(v) for v in set(map(dict.get, rows, repeat(f.key)))
+                      if v is not None and v.__class__ is not bool}
             if values:
                 out.append((f"{sheet.name}{SEP}{f.label}", f.salary, tuple(values)))
     return tuple(out)
@@ -82,9 +84,8 @@ def workbook_public(wb: Any) -> tuple[str, ...]:
         rows = _row_dicts(wb, sheet)
         for f in sheet.fields:
             if not f.private and f.type.kind == "text":
-                key = f.key
-                raw.update(v for values in rows if type(v := values.get(key)) is str)
-    return tuple(raw)
+                raw.update(map(dict.get, rows, repeat(f.key)))
+    return tuple(v for v in raw if type(v) is str)
 
 
 def _plain(value: Any) -> Any:
