@@ -174,6 +174,25 @@ def test_worker_killed_by_memory_cap_is_isolated(tmp_path):
             assert wb.findings == [] and wb.tables["clients"][0]["client_id"] == "C1"
 
 
+def test_a_death_deep_in_a_long_queue_names_its_file(tmp_path):
+    """Enough files that each worker holds a queue (and the parent pauses between collections):
+    the file that kills its worker is still the one named, and every file queued behind it on
+    that worker is read by the fresh one."""
+    base = filled_bytes(tmp=tmp_path)
+    heavy = tmp_path / "heavy.xlsx"
+    heavy.write_bytes(far_cell(base, f"BL{guard.MAX_ROWS}"))
+    good = tmp_path / "good.xlsx"
+    good.write_bytes(base)
+    names = [f"f{i:03}.xlsx" for i in range(90)]
+    names[47] = "heavy.xlsx"
+    items = [(heavy if n == "heavy.xlsx" else good, n) for n in names]
+    result = read_workbooks(items, workers=2, memory_cap=100 * 1024 * 1024)
+    assert [wb.path for wb in result] == names
+    assert [(f.code, f.file) for f in result[47].findings] == [("file-too-large", "heavy.xlsx")]
+    others = result[:47] + result[48:]
+    assert all(wb.findings == [] and wb.tables["clients"][0]["client_id"] == "C1" for wb in others)
+
+
 def test_timeout_is_a_finding(tmp_path, many_rows):
     good = tmp_path / "good.xlsx"
     good.write_bytes(filled_bytes(tmp=tmp_path))

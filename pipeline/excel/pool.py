@@ -60,9 +60,11 @@ def read_workbooks(
     results: list[Workbook | None] = [None] * total
     pending: list[int] = []
     done = 0
+    # a cold cache: every file is a miss, and need not be hashed first (asked once, not per file)
+    cold = cache is not None and bool(getattr(cache, "is_empty", None)) and cache.is_empty()
     with gc_paused():  # loading cached workbooks in bulk: millions of objects, no cycles
         for index, (path, rel) in enumerate(items):
-            hit = _cached(cache, path, rel, slim)
+            hit = _cached(cache, path, rel, slim, cold)
             if hit is not None:
                 results[index] = hit
                 done += 1
@@ -111,10 +113,10 @@ def file_stamp(path: Path) -> tuple | None:
         return None
 
 
-def _cached(cache: Any, path: Path, rel: str, slim: bool) -> Workbook | None:
+def _cached(cache: Any, path: Path, rel: str, slim: bool, cold: bool = False) -> Workbook | None:
     if cache is None:
         return None
-    if getattr(cache, "is_empty", None) and cache.is_empty():  # a cold cache: every file is a miss
+    if cold:
         cache.stats.misses += 1
         return None
     import hashlib
@@ -269,9 +271,11 @@ class _Worker:
 
 
 class _Pool:
-    # Files queued per worker: the next one is already waiting when a worker finishes, so the
-    # parent's latency is hidden; the oldest is the one being read, so a death is still attributed.
-    DEPTH = 2
+    # Files queued per worker: the next ones are already waiting when a worker finishes, so the
+    # parent's latency (and its PAUSE) is hidden; the oldest is the one being read, so a death is
+    # still attributed. A small file takes about a millisecond.
+    DEPTH = 16
+    PAUSE = 0.005
 
     def __init__(self, size: int, timeout: float, memory_cap: int, slim: bool = False) -> None:
         methods = mp.get_all_start_methods()
@@ -325,6 +329,11 @@ class _Pool:
                         replace_worker(n, _failed(rel, "file-timeout", seconds=_seconds(self.timeout)))
                         continue
                     feed(w)
+                if queue and all(len(w.tasks) > 1 for w in workers):
+                    # Every worker has files queued behind the one it reads: let results pile up
+                    # in the pipes and take them in one go. Waking for each file cost the parent,
+                    # which shares the cores with the workers, about 40% more CPU.
+                    time.sleep(self.PAUSE)
         finally:
             for w in workers:
                 w.stop(kill=bool(w.tasks))
