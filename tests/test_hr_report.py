@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import zipfile
+import zlib
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -169,6 +170,26 @@ def test_deterministic_bytes(tmp_path: Path):
     assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
     wb = load_workbook(tmp_path / "a.xlsx")
     assert wb.properties.created.year == 2026 and wb.properties.modified == wb.properties.created
+
+
+def test_members_are_deflated_at_level_one_and_xlsxwriter_is_left_as_it_was(tmp_path: Path):
+    results, ds = _results()
+    write_hr_report(results, ds, tmp_path / "a.xlsx")
+    with zipfile.ZipFile(tmp_path / "a.xlsx") as z:
+        for info in z.infolist():
+            data = z.read(info)
+            level1 = zlib.compressobj(1, zlib.DEFLATED, -15)
+            assert info.compress_type == zipfile.ZIP_DEFLATED
+            assert info.compress_size == len(level1.compress(data) + level1.flush()), info.filename
+    # the swap is undone: a workbook written by xlsxwriter itself deflates at the default level
+    assert xlsxwriter.workbook.ZipInfo is zipfile.ZipInfo
+    book = xlsxwriter.Workbook(str(tmp_path / "plain.xlsx"))
+    book.add_worksheet().write_string(0, 0, "x" * 5000 + "".join(str(i) for i in range(3000)))
+    book.close()
+    with zipfile.ZipFile(tmp_path / "plain.xlsx") as z:
+        info = z.getinfo("xl/sharedStrings.xml")
+        level6 = zlib.compressobj(6, zlib.DEFLATED, -15)
+        assert info.compress_size == len(level6.compress(z.read(info)) + level6.flush())
 
 
 def test_scorecards_csv(tmp_path: Path):
