@@ -265,7 +265,7 @@ class WorkbookCache:
         """
         if self._files is None:
             self._files = _load_marshal(self.root / "files.bin", _FILES_MAGIC)
-        name = os.path.abspath(path)
+        name = _absolute(path)
         now = stamp(name)
         if max_bytes is not None and now[0] > max_bytes:
             return None
@@ -282,7 +282,7 @@ class WorkbookCache:
         """Record the hash of a file read elsewhere, with the `stamp` taken *before* it was read."""
         if self._files is None:
             self._files = _load_marshal(self.root / "files.bin", _FILES_MAGIC)
-        self._files[os.path.abspath(path)] = (*stamp, sha256)
+        self._files[_absolute(path)] = (*stamp, sha256)
         self._files_changed = True
 
     def save(self) -> None:
@@ -348,6 +348,12 @@ class WorkbookCache:
                     shutil.rmtree(d, ignore_errors=True)
             except OSError:
                 continue
+
+
+def _absolute(path: str | Path) -> str:
+    """The stat index's key for a file: its absolute path (discover's paths already are)."""
+    name = os.fspath(path)
+    return name if os.path.isabs(name) else os.path.abspath(name)
 
 
 def stamp(path: str | Path) -> tuple[int, int, int, int, int]:

@@ -128,7 +128,7 @@ def validate_dir(data_dir: Path, workers: int = 0, progress: Any = False, cache=
 
     `progress` may be False, True (a text bar on stderr) or a callable passed to the reader.
     """
-    data_dir = Path(data_dir)
+    data_dir = Path(data_dir).absolute()  # absolute file paths: the cache's stat index keys
     reference_path, items, found = discover(data_dir)
     if reference_path is not None:
         items = [(reference_path, checks.REFERENCE_FILE), *items]
