@@ -403,6 +403,9 @@ def gc_paused():
 
     Loading 32,000 cached workbooks creates millions of rows and no reference cycles; with the
     collector running, its full passes over the growing heap cost more than the loading itself.
+    On the way out what was built is frozen (gc.freeze): it is what the run keeps, and the first
+    collection after would otherwise walk every object made while paused (0.4 s at 1,000
+    offices). Frozen objects are still freed when nothing refers to them.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -410,6 +413,7 @@ def gc_paused():
         yield
     finally:
         if enabled:
+            gc.freeze()
             gc.enable()
 
 

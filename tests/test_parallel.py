@@ -84,4 +84,7 @@ def test_a_paused_collector_stays_paused_when_it_was_off_before():
         gc.enable()
     with gc_paused():
         assert not gc.isenabled()
+        kept = [[i] for i in range(1000)]
     assert gc.isenabled()
+    # what was built while paused is frozen, so the next collection does not walk it again
+    assert gc.get_freeze_count() >= len(kept)
