@@ -19,7 +19,7 @@ from dataclasses import replace
 from . import checks, kpi
 from .forms import CLIENTS, PROJECTS, REFERENCE
 from .model import Period, Summary, Workbook
-from .privacy.values import workbook_private, workbook_public
+from .privacy.values import workbook_texts
 
 
 def quarter_of(wb: Workbook) -> str:
@@ -45,7 +45,7 @@ def summarise(wb: Workbook) -> Summary:
         client_ids=client_ids,
         project_clients=project_clients,
         roster_findings=tuple(checks.roster_rows_checks(wb)),
-        texts=marshal.dumps((workbook_private(wb), workbook_public(wb))),
+        texts=marshal.dumps(workbook_texts(wb)),
     )
 
 

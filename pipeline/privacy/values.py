@@ -10,6 +10,7 @@ from typing import Any
 
 from ..findings import CATALOGUE
 from ..forms import ALL_FORMS, COVER_SHEET, get_form
+from ..model import Row
 from .match import fold
 
 SEP = " › "
@@ -48,26 +49,34 @@ def private_values(dataset: Any, results: Any = None) -> dict[str, set[str]]:
     return found
 
 
+def workbook_texts(wb: Any) -> tuple[tuple[tuple[str, bool, tuple[Any, ...]], ...], tuple[str, ...]]:
+    """(`workbook_private`, `workbook_public`) of a workbook, its rows gone through once per sheet."""
+    form = _form_of(wb)
+    if form is None:
+        return (), ()
+    private: list[tuple[str, bool, tuple[Any, ...]]] = []
+    public: set[Any] = set()
+    for sheet in form.sheets:
+        rows = _row_dicts(wb, sheet)
+        if not rows:
+            continue
+        for f in sheet.fields:
+            cells = map(dict.get, rows, repeat(f.key))  # one C-level pass per column
+            if f.private:
+                # the distinct cells first, then the few of them that count
+                values = {_plain(v) for v in set(cells) if v is not None and v.__class__ is not bool}
+                if values:
+                    private.append((f"{sheet.name}{SEP}{f.label}", f.salary, tuple(values)))
+            elif f.type.kind == "text":
+                public.update(cells)
+    return tuple(private), tuple(v for v in public if type(v) is str)
+
+
 def workbook_private(wb: Any) -> tuple[tuple[str, bool, tuple[Any, ...]], ...]:
     """The distinct values of each private column of the workbook's rows: (column description,
     salary?, values). Their forms are worked out by `private_values`, once per distinct value of
     the run rather than once per workbook (names and phones repeat every quarter)."""
-    form = _form_of(wb)
-    if form is None:
-        return ()
-    out = []
-    for sheet in form.sheets:
-        private = [f for f in sheet.fields if f.private]
-        if not private:
-            continue
-        rows = _row_dicts(wb, sheet)
-        for f in private:
-            # the distinct cells first (one C-level pass), then the few of them that count
-            values = {_plain(v) for v in set(map(dict.get, rows, repeat(f.key)))
-                      if v is not None and v.__class__ is not bool}
-            if values:
-                out.append((f"{sheet.name}{SEP}{f.label}", f.salary, tuple(values)))
-    return tuple(out)
+    return workbook_texts(wb)[0]
 
 
 def workbook_public(wb: Any) -> tuple[str, ...]:
@@ -76,16 +85,7 @@ def workbook_public(wb: Any) -> tuple[str, ...]:
     Only text fields: numbers and dates are not text once read, and every dropdown choice is
     already product text (`product_vocabulary`), so they could add nothing.
     """
-    form = _form_of(wb)
-    if form is None:
-        return ()
-    raw: set[str] = set()
-    for sheet in form.sheets:
-        rows = _row_dicts(wb, sheet)
-        for f in sheet.fields:
-            if not f.private and f.type.kind == "text":
-                raw.update(map(dict.get, rows, repeat(f.key)))
-    return tuple(v for v in raw if type(v) is str)
+    return workbook_texts(wb)[1]
 
 
 def _plain(value: Any) -> Any:
@@ -95,8 +95,11 @@ def _plain(value: Any) -> Any:
 
 def _row_dicts(wb: Any, sheet: Any) -> list[dict[str, Any]]:
     """The values dicts of a sheet's rows (Row objects, or plain dicts from a hand-made workbook)."""
+    rows = _rows(wb, sheet)
+    if all(row.__class__ is Row for row in rows):  # as the reader makes them
+        return [row.values for row in rows]
     out = []
-    for row in _rows(wb, sheet):
+    for row in rows:
         values = getattr(row, "values", row)
         if isinstance(values, dict):
             out.append(values)
