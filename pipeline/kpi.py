@@ -12,6 +12,8 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from itertools import repeat
+from operator import attrgetter
 from typing import Any
 
 from .forms import CLIENTS, PASSING_RATINGS, PROJECTS, RECRUITMENT, REFERENCE, TRAINING
@@ -147,12 +149,16 @@ def open_complaints(rows: Iterable[Row]) -> int:
 # Provenance
 
 
+_NUMBER = attrgetter("number")
+
+
 def cells(sheet_spec, key: str, rows: Sequence[Row]) -> str:
     """The A1 range of one column over the data rows, e.g. "G2:G41"."""
     col = sheet_spec.column_letter(key)
     if not rows:
         return f"{col}2"
-    lo, hi = min(r.number for r in rows), max(r.number for r in rows)
+    numbers = list(map(_NUMBER, rows))
+    lo, hi = min(numbers), max(numbers)
     return f"{col}{lo}" if lo == hi else f"{col}{lo}:{col}{hi}"
 
 
@@ -195,22 +201,19 @@ Part = tuple[dict[str, Any], list[tuple[str, Source]]]
 
 def _clients_part(wb: Workbook, period: Period | None) -> Part:
     rows = wb.tables.get(CLIENT_SHEET.key, [])
-    # One pass over the values (the largest table, read for every clients workbook), with the
-    # same sums as total() and open_complaints() over the rows.
-    sales: list[float] = []
-    ratings: list[float] = []
-    new_clients = 0
-    complaints: list[float] = []
-    for r in rows:
-        v = r.values
-        if isinstance(x := v.get("sales"), (int, float)):
-            sales.append(x)
-        if isinstance(x := v.get("satisfaction"), (int, float)):
-            ratings.append(x)
-        new_clients += v.get("client_type") == NEW_CLIENT
-        complaints.append(max(0, (v.get("complaints") or 0) - (v.get("resolved_complaints") or 0)))
+    # Column by column over the values (the largest table, read for every clients workbook),
+    # with the same sums as total() and open_complaints() over the rows.
+    dicts = [r.values for r in rows]
+
+    def column(key: str) -> list[Any]:
+        return list(map(dict.get, dicts, repeat(key)))
+
+    sales = [x for x in column("sales") if isinstance(x, (int, float))]
+    ratings = [x for x in column("satisfaction") if isinstance(x, (int, float))]
+    open_ = [d if d > 0 else 0 for a, b in zip(column("complaints"), column("resolved_complaints"))
+             for d in ((a or 0) - (b or 0),)]
     values = {"sales": math.fsum(sales), "surveyed": len(ratings), "satisfaction_sum": math.fsum(ratings),
-              "new_clients": new_clients, "open_complaints": int(sum(complaints))}
+              "new_clients": column("client_type").count(NEW_CLIENT), "open_complaints": int(sum(open_))}
     sources = [("sales", source(wb, CLIENT_SHEET, "sales", rows, "本期销售额之和")),
                ("satisfaction", source(wb, CLIENT_SHEET, "satisfaction", rows, "满意度评分(已调查客户)"))]
     return values, sources
