@@ -42,6 +42,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -146,6 +147,10 @@ class WorkbookCache:
         self._new: dict[str, bytes] = {}  # deferred puts, written by `save`
         self._files: dict[str, tuple] | None = None  # the stat index, loaded on first file_sha256
         self._files_changed = False
+        # `run` sets this: `save` then writes its files from a thread while the run goes on
+        # (a 30 MB pack takes a quarter of a second to write); `wait` joins it.
+        self.write_behind = False
+        self._writers: list[threading.Thread] = []
         if prune:
             self._prune_stale()
 
@@ -290,7 +295,7 @@ class WorkbookCache:
         if self._files is not None and self._files_changed:
             racy = time.time_ns() - int(RACY_SECONDS * 1e9)
             keep = {name: v for name, v in self._files.items() if v[1] < racy and v[2] < racy}
-            _save_marshal(self.root / "files.bin", _FILES_MAGIC, keep)
+            self._save(self.root / "files.bin", _FILES_MAGIC, keep)
             self._files_changed = False
         pack = self._load_pack()
         unused = len(pack.keys() - self._used)
@@ -307,12 +312,41 @@ class WorkbookCache:
                     blob = (self.dir / key[:2] / f"{key}.bin").read_bytes()
             if blob is not None:
                 folded[key] = blob
-        if _save_marshal(self.dir / "pack.bin", _PACK_MAGIC, folded):
-            self.stats.writes += len(self._new)
-            for key in self._loose:
+        loose = [self.dir / key[:2] / f"{key}.bin" for key in self._loose]
+
+        def drop_loose() -> None:  # only once the pack that holds them is written
+            for file in loose:
                 with contextlib.suppress(OSError):
-                    (self.dir / key[:2] / f"{key}.bin").unlink()
+                    file.unlink()
+
+        if self._save(self.dir / "pack.bin", _PACK_MAGIC, folded, then=drop_loose):
+            self.stats.writes += len(self._new)
             self._pack, self._loose, self._new = folded, set(), {}
+
+    def _save(self, file: Path, magic: bytes, value: dict, then=None) -> bool:
+        """`_save_marshal`, then `then()` on success; from a thread when `write_behind` (True then)."""
+        try:
+            blob = marshal.dumps(value)
+        except ValueError:
+            return False
+
+        def write() -> bool:
+            done = _save_marshal(file, magic, blob)
+            if done and then is not None:
+                then()
+            return done
+
+        if not self.write_behind:
+            return write()
+        writer = threading.Thread(target=write, name="cache-writer")
+        writer.start()
+        self._writers.append(writer)
+        return True
+
+    def wait(self) -> None:
+        """Wait for the files `save` is writing behind."""
+        while self._writers:
+            self._writers.pop().join()
 
     # -- maintenance -------------------------------------------------------------------------
 
@@ -380,14 +414,17 @@ def _load_marshal(file: Path, magic: bytes) -> dict:
     return {}
 
 
-def _save_marshal(file: Path, magic: bytes, value: dict) -> bool:
-    """Write atomically (temporary file + rename); False when it could not be written."""
+def _save_marshal(file: Path, magic: bytes, value: dict | bytes) -> bool:
+    """Write a dict (or its marshal bytes) atomically (temporary file + rename); False when it
+    could not be written."""
     try:
+        blob = value if isinstance(value, bytes) else marshal.dumps(value)
         file.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=file.parent)
         try:
             with os.fdopen(fd, "wb") as out:
-                out.write(magic + marshal.dumps(value))
+                out.write(magic)
+                out.write(blob)
             os.replace(tmp, file)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -6,6 +6,7 @@ Exit codes: 0 no errors (warnings allowed), 1 errors in the data (their office-p
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections import Counter
 from pathlib import Path
@@ -45,7 +46,9 @@ def run_pipeline(data_dir: str | Path, out_dir: str | Path, policy: Policy | str
         policy = load_policy(policy)
     # Hundreds of thousands of small records and no reference cycles: the cyclic collector's
     # passes over the growing heap would cost a third of the run (see cache.gc_paused).
-    with gc_paused():
+    if cache is not None and hasattr(cache, "wait"):
+        cache.write_behind = True  # the cache files are written while the outputs are made
+    with gc_paused(), _waiting_for(cache):
         dataset = validate_dir(str(data), workers=workers, progress=progress, cache=cache)
         results = assess(dataset, policy)
         out = Path(out_dir)
@@ -57,6 +60,15 @@ def run_pipeline(data_dir: str | Path, out_dir: str | Path, policy: Policy | str
         except OSError as exc:
             raise RunError(f"无法写入输出目录 {out}:{exc.strerror or exc}") from None
     return results, EXIT_DATA_ERRORS if dataset.error_count() else EXIT_OK
+
+
+@contextlib.contextmanager
+def _waiting_for(cache: Any):
+    try:
+        yield
+    finally:
+        if cache is not None and hasattr(cache, "wait"):
+            cache.wait()
 
 
 def summary(results: Results) -> str:

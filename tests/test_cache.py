@@ -203,7 +203,9 @@ def test_open_cache_uses_the_environment_or_dot_cache(monkeypatch, tmp_path):
 from _scale_helpers import change_sales, csv_row, outputs, small_company  # noqa: E402
 
 from pipeline.cache import decode, encode  # noqa: E402
+from pipeline.excel.pool import read_workbooks  # noqa: E402
 from pipeline.run import run_pipeline  # noqa: E402
+from pipeline.validation import discover  # noqa: E402
 
 FILES = 3 * 4 * 4 + 1
 
@@ -379,6 +381,36 @@ def test_entries_are_folded_into_one_pack_and_served_from_it(company, data_dir, 
     run_pipeline(data_dir, tmp_path / "b", workers=1, cache=store)
     assert parses == [] and store.stats.hits == FILES
     assert outputs(tmp_path / "a") == outputs(tmp_path / "b")
+
+
+def test_write_behind_saves_from_a_thread_and_wait_finishes_it(company, data_dir, tmp_path, monkeypatch):
+    import threading
+
+    monkeypatch.setattr(WorkbookCache, "PACK_AFTER", 0)
+    gate = threading.Event()
+    real = cache_module._save_marshal
+
+    writers = []
+
+    def held(file, magic, value):  # the writes wait until the test lets them go
+        writers.append(threading.current_thread())
+        gate.wait(10)
+        return real(file, magic, value)
+
+    monkeypatch.setattr(cache_module, "_save_marshal", held)
+    _, items, _ = discover(data_dir)
+    store = WorkbookCache(tmp_path / "cache")
+    store.write_behind = True
+    read_workbooks(items, workers=1, cache=store)  # ends with save(): returns while the writes wait
+    assert not (store.dir / "pack.bin").exists() and not (tmp_path / "cache" / "files.bin").exists()
+    gate.set()
+    store.wait()
+    assert len(writers) == 2 and threading.main_thread() not in writers
+    assert (store.dir / "pack.bin").is_file() and (tmp_path / "cache" / "files.bin").is_file()
+    assert _loose(store) == []
+    again = WorkbookCache(tmp_path / "cache")
+    read_workbooks(items, workers=1, cache=again)
+    assert again.stats.hits == len(items)
 
 
 def test_a_damaged_pack_is_a_miss_and_is_rebuilt(company, data_dir, tmp_path, parses, monkeypatch):
