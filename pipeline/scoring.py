@@ -46,21 +46,23 @@ def weighted(pairs: Iterable[tuple[float, float]]) -> float | None:
 
 def score_kpis(kpis: dict[str, KpiResult], policy: Policy, cycle: str) -> Total:
     """Score each KPI from its points; total and block scores share N/A weights out proportionally."""
-    scored: dict[str, KpiResult] = {}
+    # (result, score, weight) per KPI first; each KpiResult is then made once, with its share
+    scores: list[tuple[str, KpiResult, float | None, float]] = []
     for key, spec in policy.kpis.items():
         result = kpis.get(key) or KpiResult(key, None, reason="未计算")
         score = None if result.value is None else interpolate(spec.points[cycle], result.value)
-        scored[key] = _scored(result, score, spec.weight[cycle], 0.0, None)
-    counted = {k: r for k, r in scored.items() if r.score is not None and r.weight > 0}
-    weight_sum = sum(r.weight for r in counted.values())
-    for key, r in counted.items():
-        effective = r.weight * 100 / weight_sum
-        scored[key] = _scored(r, r.score, r.weight, effective, effective * r.score / 100)
-    total = weighted((r.weight, r.score) for r in counted.values())
-    blocks = {
-        block: weighted((r.weight, r.score) for k, r in counted.items() if policy.kpis[k].block == block)
-        for block in policy.blocks
-    }
+        scores.append((key, result, score, spec.weight[cycle]))
+    weight_sum = sum(w for _, _, s, w in scores if s is not None and w > 0)
+    scored: dict[str, KpiResult] = {}
+    for key, result, score, weight in scores:
+        if score is not None and weight > 0:
+            effective = weight * 100 / weight_sum
+            scored[key] = _scored(result, score, weight, effective, effective * score / 100)
+        else:
+            scored[key] = _scored(result, score, weight, 0.0, None)
+    counted = [(policy.kpis[k].block, w, s) for k, _, s, w in scores if s is not None and w > 0]
+    total = weighted((w, s) for _, w, s in counted)
+    blocks = {block: weighted((w, s) for b, w, s in counted if b == block) for block in policy.blocks}
     return Total(scored, total, blocks)
 
 
