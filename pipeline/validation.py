@@ -211,10 +211,13 @@ def submission_matrix(dataset: Dataset) -> dict[str, dict[str, dict[str, str]]]:
         state = ERRORS if wb.path in bad or wb.has_errors else SUBMITTED
         if status.get(place) != ERRORS:
             status[place] = state
-    periods = set(dataset.periods) | {p for (p, _, _) in status}
+    seen: dict[str, set[str]] = {}  # period -> offices with a file in it
+    for (p, o, _) in status:
+        seen.setdefault(p, set()).add(o)
+    periods = set(dataset.periods) | set(seen)
     matrix: dict[str, dict[str, dict[str, str]]] = {}
     for period in sorted(periods):
-        offices = set(dataset.reference.offices) | {o for (p, o, _) in status if p == period}
+        offices = set(dataset.reference.offices) | seen.get(period, set())
         matrix[period] = {
             office: {form.id: status.get((period, office, form.id), MISSING) for form in OFFICE_FORMS}
             for office in sorted(offices)
@@ -244,8 +247,10 @@ def report_json(dataset: Dataset) -> dict[str, Any]:
         by_file.setdefault(f.file, []).append(f)
     accepted = {id(wb) for wb in dataset.submissions.values()}
     files = []
+    none = _counts([])  # most files have no finding
     for wb in dataset.workbooks:
-        counts = _counts(by_file.get(wb.path, []))
+        found = by_file.get(wb.path)
+        counts = _counts(found) if found else dict(none)
         files.append({
             "file": wb.path,
             "template_id": wb.form_id,
