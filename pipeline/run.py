@@ -37,7 +37,7 @@ def run_pipeline(data_dir: str | Path, out_dir: str | Path, policy: Policy | str
     Raises PolicyError for an unusable policy config and RunError for a missing data folder or an
     unwritable output folder — both exit 2 in the command.
     """
-    from .validation import validate_dir, write_json
+    from .validation import submission_matrix, validate_dir, write_json
 
     data = Path(data_dir)
     if not data.is_dir():
@@ -54,9 +54,10 @@ def run_pipeline(data_dir: str | Path, out_dir: str | Path, policy: Policy | str
         out = Path(out_dir)
         try:
             out.mkdir(parents=True, exist_ok=True)
-            write_json(dataset, out / "validation.json", results.findings)
+            matrix = submission_matrix(dataset)  # both the JSON report and the HR workbook show it
+            write_json(dataset, out / "validation.json", results.findings, matrix)
             write_scorecards_csv(results, out / "scorecards.csv")
-            write_hr_report(results, dataset, out / "hr-report.xlsx")
+            write_hr_report(results, dataset, out / "hr-report.xlsx", matrix=matrix)
         except OSError as exc:
             raise RunError(f"无法写入输出目录 {out}:{exc.strerror or exc}") from None
     return results, EXIT_DATA_ERRORS if dataset.error_count() else EXIT_OK

@@ -240,8 +240,11 @@ def _counts(findings: list[Finding]) -> dict[str, int]:
     return {severity: counter.get(severity, 0) for severity in SEVERITIES}
 
 
-def report_json(dataset: Dataset) -> dict[str, Any]:
-    """The JSON report (schema in docs/guide/json-report.md); keys in a stable order."""
+def report_json(dataset: Dataset, matrix: dict | None = None) -> dict[str, Any]:
+    """The JSON report (schema in docs/guide/json-report.md); keys in a stable order.
+
+    `matrix`: the dataset's `submission_matrix` when the caller has already made it.
+    """
     by_file: dict[str, list[Finding]] = {}
     for f in dataset.findings:
         by_file.setdefault(f.file, []).append(f)
@@ -270,7 +273,7 @@ def report_json(dataset: Dataset) -> dict[str, Any]:
         "counts": counts,
         "files": files,
         "findings": [_finding_dict(f) for f in dataset.findings],
-        "completeness": submission_matrix(dataset),
+        "completeness": matrix if matrix is not None else submission_matrix(dataset),
     }
 
 
@@ -280,12 +283,13 @@ def _finding_dict(f: Finding) -> dict[str, Any]:
     return data
 
 
-def write_json(dataset: Dataset, path: Path, kpi_findings: list[Finding] | None = None) -> None:
+def write_json(dataset: Dataset, path: Path, kpi_findings: list[Finding] | None = None,
+               matrix: dict | None = None) -> None:
     """Write the JSON report as UTF-8 (Chinese kept readable); OSError when the path is unwritable.
 
     `kpi_findings` (from `run`: the assessment's KPI N/A warnings) are added as `kpi_findings`.
     """
-    report = report_json(dataset)
+    report = report_json(dataset, matrix)
     if kpi_findings is not None:
         report["kpi_findings"] = [f.to_dict() for f in kpi_findings]
     Path(path).write_text(dump_report(report), encoding="utf-8")

@@ -91,8 +91,11 @@ class _Col:
 
 
 def write_hr_report(results: Results, dataset: Dataset | None, path: str | Path,
-                    generated: datetime = FIXED_DATE) -> None:
-    """Write hr-report.xlsx for HR; `generated` becomes the document's dates."""
+                    generated: datetime = FIXED_DATE, matrix: dict | None = None) -> None:
+    """Write hr-report.xlsx for HR; `generated` becomes the document's dates.
+
+    `matrix`: the dataset's `submission_matrix` when the caller has already made it.
+    """
     dataset = dataset or results.dataset
     buffer = io.BytesIO()
     book = _Book(buffer, BOOK_OPTIONS)
@@ -107,7 +110,7 @@ def write_hr_report(results: Results, dataset: Dataset | None, path: str | Path,
     _table(book, fmt, "奖金", _bonus_columns(dataset), quarters, grade_col="等级")
     _table(book, fmt, "荣誉与激励", _honour_columns(policy), [c for c in years if c.status == SCORED],
            grade_col="等级")
-    _submissions(book, fmt, dataset)
+    _submissions(book, fmt, dataset, matrix if matrix is not None else submission_matrix(dataset))
     _table(book, fmt, "指标来源", _source_columns(), list(_source_rows(results)))
     _table(book, fmt, "校验问题", _finding_columns(), [*dataset.findings, *results.findings])
     _charts(book, fmt, results)
@@ -302,9 +305,8 @@ def _colour(ws, fmt: _Formats, col: int, count: int, fills: dict[str, str]) -> N
                                                            "format": fmt.fill(colour)})
 
 
-def _submissions(book: xlsxwriter.Workbook, fmt: _Formats, dataset: Dataset) -> None:
+def _submissions(book: xlsxwriter.Workbook, fmt: _Formats, dataset: Dataset, matrix: dict) -> None:
     """提交情况: each office × quarter × form — 已提交 / 有错误 / 未提交."""
-    matrix = submission_matrix(dataset)
     cols = [
         _Col("期间", lambda r: r[0], 9),
         _Col("所编号", lambda r: r[1], 9),

@@ -116,13 +116,14 @@ class TableSheet(Worksheet):
         if not self._rows_xml:
             self._xml_empty_tag("sheetData")
             return
-        xml = "".join(self._rows_xml)
-        # xlsxwriter numbers a format when a cell first uses it: resolve in order of first use
-        tokens = sorted((xml.find(f"\x00{k}\x00"), k) for k in range(len(self._styles)))
-        for at, k in tokens:
-            if at >= 0:
-                xml = xml.replace(f"\x00{k}\x00", str(self._styles[k]._get_xf_index()))
-        self.fh.write(f"<sheetData>{xml}</sheetData>")
+        # Every other piece is a token number (sheet XML holds no other NUL). xlsxwriter numbers a
+        # format when a cell first uses it: resolve in order of first use. One split and one join
+        # instead of a replace over the whole sheet per format (0.35 s for 66 MB and 3 formats).
+        parts = "".join(self._rows_xml).split("\x00")
+        tokens = parts[1::2]
+        index = {k: str(self._styles[int(k)]._get_xf_index()) for k in dict.fromkeys(tokens)}
+        parts[1::2] = map(index.__getitem__, tokens)
+        self.fh.write(f"<sheetData>{''.join(parts)}</sheetData>")
 
 
 def _flush(rows: list[str], block: list[tuple[int, int, int, str]]) -> None:
