@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
+from xlsxwriter.sharedstrings import SharedStrings
 from _assess_helpers import dataset, office_quarter, target
 from openpyxl import load_workbook
 
@@ -25,7 +26,7 @@ from pipeline.findings import finding
 from pipeline.model import Office
 from pipeline.policy import load_policy
 from pipeline.report import CSV_COLUMNS, spreadsheet_safe, write_hr_report, write_scorecards_csv
-from pipeline.report.hr_workbook import BOOK_OPTIONS, FIXED_DATE
+from pipeline.report.hr_workbook import BOOK_OPTIONS, FIXED_DATE, _Book
 from pipeline.report.sheet_xml import TableSheet
 
 POLICY = load_policy()
@@ -190,6 +191,28 @@ def test_members_are_deflated_at_level_one_and_xlsxwriter_is_left_as_it_was(tmp_
         info = z.getinfo("xl/sharedStrings.xml")
         level6 = zlib.compressobj(6, zlib.DEFLATED, -15)
         assert info.compress_size == len(level6.compress(z.read(info)) + level6.flush())
+
+
+SST_TEXTS = ["北京一所", "submissions/2026Q1/BJ01/clients.xlsx", " 前导空格", "尾随空格 ", "\u3000全角空格",
+             "换行\n", "_x0041_ 像转义", "a_b", "控制\x01字符", "a&b<c>\"d\"", "<r>富文本?</r>", "\t制表", "😀"]
+
+
+def test_shared_strings_are_the_bytes_xlsxwriter_writes():
+    def parts(book_class) -> dict[str, bytes]:
+        buffer = io.BytesIO()
+        book = book_class(buffer, BOOK_OPTIONS)
+        ws = book.add_worksheet("表")
+        for r, text in enumerate(SST_TEXTS * 2):  # repeats: counted, stored once
+            ws.write_string(r, 0, text)
+        book.close()
+        with zipfile.ZipFile(buffer) as z:
+            return {name: z.read(name) for name in z.namelist()}
+
+    ours, theirs = parts(_Book), parts(xlsxwriter.Workbook)
+    assert ours == theirs
+    assert b"<si><t>\xe5\x8c\x97\xe4\xba\xac\xe4\xb8\x80\xe6\x89\x80</t></si>" in ours["xl/sharedStrings.xml"]
+    assert b'<t xml:space="preserve"> ' in ours["xl/sharedStrings.xml"]
+    assert xlsxwriter.packager.SharedStrings is SharedStrings
 
 
 def test_scorecards_csv(tmp_path: Path):

@@ -18,6 +18,7 @@ fast sheets with xlsxwriter's own per-cell output.
 from __future__ import annotations
 
 import io
+import re
 import sys
 import threading
 import zipfile
@@ -28,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+from xlsxwriter import packager
+from xlsxwriter.sharedstrings import SharedStrings
 
 from ..findings import SEVERITY_LABELS
 from ..forms import OFFICE_FORMS
@@ -61,23 +64,45 @@ class _FastZipInfo(zipfile.ZipInfo):
         self._compresslevel = ZIP_LEVEL
 
 
+# A shared string xlsxwriter writes as plain `<si><t>…</t></si>`: no control character or
+# `_xHHHH_` to escape, nothing to escape for XML, no edge whitespace, not a rich string.
+_SST_SPECIAL = re.compile(r"[\x00-\x1f&<>_]|^\s|\s$")
+
+
+class _FastSharedStrings(SharedStrings):
+    """sharedStrings.xml as xlsxwriter writes it, with one test per plain string instead of its
+    five regex passes and calls (75,000 strings at 1,000 offices)."""
+
+    def _write_sst_strings(self) -> None:
+        write, special, careful = self.fh.write, _SST_SPECIAL.search, self._write_si
+        for string in self.string_table.string_array:
+            if special(string) is None:
+                write(f"<si><t>{string}</t></si>")
+            else:
+                careful(string)
+
+
 class _Book(xlsxwriter.Workbook):
-    """xlsxwriter's workbook, its zip members deflated at level 1 instead of zlib's default 6.
+    """xlsxwriter's workbook, its zip members deflated at level 1 and its shared strings written
+    by `_FastSharedStrings`.
 
     The sheet XML is very repetitive: at 1,000 offices (53 MB of XML) level 1 deflates in a third
     of the time (0.3 s instead of 0.85 s) for a file 30% larger (12 MB instead of 9.5 MB).
-    xlsxwriter has no option for it; it makes a ZipInfo per member, so its module's ZipInfo is
-    swapped while the file is stored (under a lock; other writers would only deflate faster).
+    xlsxwriter has no option for either; it makes a ZipInfo per member and a SharedStrings in its
+    packager, so those two names are swapped while the file is stored (under a lock; another
+    writer meanwhile would only deflate faster and write the same shared strings).
     """
 
     def _store_workbook(self) -> None:
         with _ZIP_LOCK:
             module = sys.modules[xlsxwriter.Workbook.__module__]
             saved, module.ZipInfo = module.ZipInfo, _FastZipInfo
+            saved_sst, packager.SharedStrings = packager.SharedStrings, _FastSharedStrings
             try:
                 super()._store_workbook()
             finally:
                 module.ZipInfo = saved
+                packager.SharedStrings = saved_sst
 
 
 class _Col:
