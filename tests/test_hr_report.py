@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
-from xlsxwriter.sharedstrings import SharedStrings
 from _assess_helpers import dataset, office_quarter, target
 from openpyxl import load_workbook
+from xlsxwriter.sharedstrings import SharedStrings
 
 from pipeline.assess import assess
 from pipeline.findings import finding
