@@ -50,7 +50,15 @@ def private_values(dataset: Any, results: Any = None) -> dict[str, set[str]]:
 
 
 def workbook_texts(wb: Any) -> tuple[tuple[tuple[str, bool, tuple[Any, ...]], ...], tuple[str, ...]]:
-    """(`workbook_private`, `workbook_public`) of a workbook, its rows gone through once per sheet."""
+    """(private, public) texts of a workbook's rows, each sheet's rows gone through once.
+
+    - private: the distinct values of each private column, as (column description, salary?,
+      values). Their forms are worked out by `private_values`, once per distinct value of the run
+      rather than once per workbook (names and phones repeat every quarter).
+    - public: every distinct text of the other free-text cells (folded by `published_input_values`).
+      Only text fields: numbers and dates are not text once read, and every dropdown choice is
+      already product text (`product_vocabulary`), so they could add nothing.
+    """
     form = _form_of(wb)
     if form is None:
         return (), ()
@@ -70,22 +78,6 @@ def workbook_texts(wb: Any) -> tuple[tuple[tuple[str, bool, tuple[Any, ...]], ..
             elif f.type.kind == "text":
                 public.update(cells)
     return tuple(private), tuple(v for v in public if type(v) is str)
-
-
-def workbook_private(wb: Any) -> tuple[tuple[str, bool, tuple[Any, ...]], ...]:
-    """The distinct values of each private column of the workbook's rows: (column description,
-    salary?, values). Their forms are worked out by `private_values`, once per distinct value of
-    the run rather than once per workbook (names and phones repeat every quarter)."""
-    return workbook_texts(wb)[0]
-
-
-def workbook_public(wb: Any) -> tuple[str, ...]:
-    """Every distinct text of a workbook's other free-text cells (folded by `published_input_values`).
-
-    Only text fields: numbers and dates are not text once read, and every dropdown choice is
-    already product text (`product_vocabulary`), so they could add nothing.
-    """
-    return workbook_texts(wb)[1]
 
 
 def _plain(value: Any) -> Any:
