@@ -414,11 +414,10 @@ def _load_marshal(file: Path, magic: bytes) -> dict:
     return {}
 
 
-def _save_marshal(file: Path, magic: bytes, value: dict | bytes) -> bool:
-    """Write a dict (or its marshal bytes) atomically (temporary file + rename); False when it
-    could not be written."""
+def _save_marshal(file: Path, magic: bytes, blob: bytes) -> bool:
+    """Write a dict's marshal bytes atomically (temporary file + rename); False when it could not
+    be written."""
     try:
-        blob = value if isinstance(value, bytes) else marshal.dumps(value)
         file.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=file.parent)
         try:
@@ -429,7 +428,7 @@ def _save_marshal(file: Path, magic: bytes, value: dict | bytes) -> bool:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-    except (OSError, ValueError):
+    except OSError:
         return False
     return True
 

@@ -12,7 +12,6 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from itertools import repeat
 from operator import attrgetter
 from typing import Any
 
@@ -75,7 +74,7 @@ def as_date(value: Any) -> date | None:
 def total(rows: Iterable[Row], key: str) -> float:
     """Σ of a numeric column; blank cells count as nothing."""
     # fsum: 0.1 + 0.2 style noise would otherwise show in scorecards.csv's full-precision figures
-    return math.fsum(r[key] for r in rows if isinstance(r[key], (int, float)))
+    return math.fsum(v for r in rows if isinstance(v := r.values.get(key), (int, float)))
 
 
 def headcount(rows: Iterable[Row], start: date, end: date) -> tuple[int, int, frozenset[str]]:
@@ -142,7 +141,8 @@ def budget_and_cost(rows: Iterable[Row]) -> tuple[float, float]:
 
 def open_complaints(rows: Iterable[Row]) -> int:
     """Σ(投诉次数 − 已解决投诉次数)."""
-    return int(sum(max(0, (r.get("complaints", 0) or 0) - (r.get("resolved_complaints", 0) or 0)) for r in rows))
+    return int(sum(d if (d := (v.get("complaints") or 0) - (v.get("resolved_complaints") or 0)) > 0 else 0
+                   for v in (r.values for r in rows)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -201,19 +201,11 @@ Part = tuple[dict[str, Any], list[tuple[str, Source]]]
 
 def _clients_part(wb: Workbook, period: Period | None) -> Part:
     rows = wb.tables.get(CLIENT_SHEET.key, [])
-    # Column by column over the values (the largest table, read for every clients workbook),
-    # with the same sums as total() and open_complaints() over the rows.
-    dicts = [r.values for r in rows]
-
-    def column(key: str) -> list[Any]:
-        return list(map(dict.get, dicts, repeat(key)))
-
-    sales = [x for x in column("sales") if isinstance(x, (int, float))]
-    ratings = [x for x in column("satisfaction") if isinstance(x, (int, float))]
-    open_ = [d if d > 0 else 0 for a, b in zip(column("complaints"), column("resolved_complaints"))
-             for d in ((a or 0) - (b or 0),)]
-    values = {"sales": math.fsum(sales), "surveyed": len(ratings), "satisfaction_sum": math.fsum(ratings),
-              "new_clients": column("client_type").count(NEW_CLIENT), "open_complaints": int(sum(open_))}
+    surveyed = [r for r in rows if isinstance(r.values.get("satisfaction"), (int, float))]
+    values = {"sales": total(rows, "sales"), "surveyed": len(surveyed),
+              "satisfaction_sum": total(surveyed, "satisfaction"),
+              "new_clients": sum(1 for r in rows if r.values.get("client_type") == NEW_CLIENT),
+              "open_complaints": open_complaints(rows)}
     sources = [("sales", source(wb, CLIENT_SHEET, "sales", rows, "本期销售额之和")),
                ("satisfaction", source(wb, CLIENT_SHEET, "satisfaction", rows, "满意度评分(已调查客户)"))]
     return values, sources
