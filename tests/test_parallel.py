@@ -8,6 +8,7 @@ import pytest
 from _scale_helpers import BAD_CELL, BROKEN, OFFICES, outputs, small_company
 
 from pipeline.cache import WorkbookCache
+from pipeline.excel import pool
 from pipeline.excel.pool import read_workbooks
 from pipeline.run import run_pipeline
 from pipeline.validation import discover
@@ -35,6 +36,41 @@ def test_workers_and_cache_together_give_the_same_outputs(company, data_dir, tmp
     run_pipeline(data_dir, tmp_path / "cold", workers=2, cache=store)
     run_pipeline(data_dir, tmp_path / "warm", workers=2, cache=WorkbookCache(tmp_path / "cache"))
     assert outputs(tmp_path / "plain") == outputs(tmp_path / "cold") == outputs(tmp_path / "warm")
+
+
+def test_plain_connections_where_framed_results_are_not_available(company, data_dir, monkeypatch):
+    """Without AF_UNIX sockets (FRAMED off) results travel by Connection.send/recv: same records."""
+    _, items, _ = discover(data_dir)
+    framed = read_workbooks(items, workers=2, slim=True)
+    monkeypatch.setattr(pool, "FRAMED", False)
+    plain = read_workbooks(items, workers=2, slim=True)
+    assert [wb.path for wb in plain] == [rel for _, rel in items]
+    assert plain == framed
+
+
+def test_a_result_split_across_reads_waits_for_its_last_byte():
+    """The parent reads whatever has arrived: a frame cut anywhere is kept until it is whole."""
+    import pickle
+    import socket
+
+    if not pool.FRAMED:
+        pytest.skip("results are framed only on POSIX with AF_UNIX sockets")
+    worker = pool._Worker.__new__(pool._Worker)
+    ours, theirs = socket.socketpair()
+    worker.sock, worker.inbox, worker.buffer = ours, bytearray(), memoryview(bytearray(64))  # small reads
+    messages = [(i, bytes([i]) * (10 * i), (i, i)) for i in range(1, 6)]
+    stream = b"".join(pool._FRAME.pack(len(d)) + d for d in (pickle.dumps(m) for m in messages))
+    try:
+        got, sent = [], 0
+        for end in (3, 50, 51, 170, len(stream)):  # mid-header, mid-body, on a boundary, the rest
+            theirs.sendall(stream[sent:end])
+            sent = end
+            got += worker.received()
+        assert got == messages
+        assert worker.received() == [] and not worker.inbox
+    finally:
+        ours.close()
+        theirs.close()
 
 
 @pytest.mark.parametrize("workers", [1, 2, 3])
