@@ -17,7 +17,7 @@ from .cache import gc_paused
 from .findings import ERROR, WARNING
 from .model import STATUS_LABELS, Results
 from .policy import Policy, PolicyError, load_policy
-from .report import write_hr_report, write_scorecards_csv
+from .report import start_hr_report, write_scorecards_csv
 
 EXIT_OK, EXIT_DATA_ERRORS, EXIT_USAGE = 0, 1, 2
 OUTPUTS = ("validation.json", "scorecards.csv", "hr-report.xlsx")
@@ -55,9 +55,13 @@ def run_pipeline(data_dir: str | Path, out_dir: str | Path, policy: Policy | str
         try:
             out.mkdir(parents=True, exist_ok=True)
             matrix = submission_matrix(dataset)  # both the JSON report and the HR workbook show it
-            write_json(dataset, out / "validation.json", results.findings, matrix)
-            write_scorecards_csv(results, out / "scorecards.csv")
-            write_hr_report(results, dataset, out / "hr-report.xlsx", matrix=matrix)
+            # the HR workbook first: its zip is deflated by a thread while the other two are written
+            hr_report = start_hr_report(results, dataset, out / "hr-report.xlsx", matrix=matrix)
+            try:
+                write_json(dataset, out / "validation.json", results.findings, matrix)
+                write_scorecards_csv(results, out / "scorecards.csv")
+            finally:
+                hr_report.wait()
         except OSError as exc:
             raise RunError(f"无法写入输出目录 {out}:{exc.strerror or exc}") from None
     return results, EXIT_DATA_ERRORS if dataset.error_count() else EXIT_OK

@@ -25,7 +25,7 @@ from pipeline.assess import assess
 from pipeline.findings import finding
 from pipeline.model import Office
 from pipeline.policy import load_policy
-from pipeline.report import CSV_COLUMNS, spreadsheet_safe, write_hr_report, write_scorecards_csv
+from pipeline.report import CSV_COLUMNS, spreadsheet_safe, start_hr_report, write_hr_report, write_scorecards_csv
 from pipeline.report.hr_workbook import BOOK_OPTIONS, FIXED_DATE, _Book
 from pipeline.report.sheet_xml import TableSheet
 
@@ -183,7 +183,7 @@ def test_members_are_deflated_at_level_one_and_xlsxwriter_is_left_as_it_was(tmp_
             assert info.compress_type == zipfile.ZIP_DEFLATED
             assert info.compress_size == len(level1.compress(data) + level1.flush()), info.filename
     # the swap is undone: a workbook written by xlsxwriter itself deflates at the default level
-    assert xlsxwriter.workbook.ZipInfo is zipfile.ZipInfo
+    assert xlsxwriter.workbook.ZipInfo is zipfile.ZipInfo and xlsxwriter.workbook.ZipFile is zipfile.ZipFile
     book = xlsxwriter.Workbook(str(tmp_path / "plain.xlsx"))
     book.add_worksheet().write_string(0, 0, "x" * 5000 + "".join(str(i) for i in range(3000)))
     book.close()
@@ -191,6 +191,15 @@ def test_members_are_deflated_at_level_one_and_xlsxwriter_is_left_as_it_was(tmp_
         info = z.getinfo("xl/sharedStrings.xml")
         level6 = zlib.compressobj(6, zlib.DEFLATED, -15)
         assert info.compress_size == len(level6.compress(z.read(info)) + level6.flush())
+
+
+def test_an_unwritable_path_is_raised_by_wait(tmp_path: Path):
+    """The zip is written by a thread: its OSError reaches the caller when it waits."""
+    results, ds = _results()
+    pending = start_hr_report(results, ds, tmp_path / "missing" / "r.xlsx")
+    with pytest.raises(FileNotFoundError):
+        pending.wait()
+    pending.wait()  # raised once; waiting again is harmless
 
 
 SST_TEXTS = ["北京一所", "submissions/2026Q1/BJ01/clients.xlsx", " 前导空格", "尾随空格 ", "\u3000全角空格",
@@ -205,7 +214,8 @@ def test_shared_strings_are_the_bytes_xlsxwriter_writes():
         for r, text in enumerate(SST_TEXTS * 2):  # repeats: counted, stored once
             ws.write_string(r, 0, text)
         book.close()
-        with zipfile.ZipFile(buffer) as z:
+        data = book.stored.zip() if isinstance(book, _Book) else buffer.getvalue()  # _Book leaves the zip to a thread
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
             return {name: z.read(name) for name in z.namelist()}
 
     ours, theirs = parts(_Book), parts(xlsxwriter.Workbook)

@@ -82,27 +82,79 @@ class _FastSharedStrings(SharedStrings):
                 careful(string)
 
 
+class _Members:
+    """Stands in for the ZipFile xlsxwriter stores a workbook in: keeps each (ZipInfo, bytes)
+    member, so that the zip (zlib, which runs without the GIL) is made later, in a thread."""
+
+    def __init__(self, file: Any, mode: str = "w", compression: int = zipfile.ZIP_DEFLATED,
+                 allowZip64: bool = True) -> None:  # noqa: N803 (xlsxwriter's keyword)
+        self.file, self.compression, self.allow_zip64 = file, compression, allowZip64
+        self.members: list[tuple[zipfile.ZipInfo, bytes]] = []
+
+    def writestr(self, info: zipfile.ZipInfo, data: bytes) -> None:
+        self.members.append((info, data))
+
+    def close(self) -> None:
+        pass
+
+    def zip(self) -> bytes:
+        """The zip xlsxwriter's own ZipFile would have written: same calls in the same order."""
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=self.compression, allowZip64=self.allow_zip64) as out:
+            for info, data in self.members:
+                out.writestr(info, data)
+        return buffer.getvalue()
+
+
 class _Book(xlsxwriter.Workbook):
     """xlsxwriter's workbook, its zip members deflated at level 1 and its shared strings written
-    by `_FastSharedStrings`.
+    by `_FastSharedStrings`; `close` leaves the members in `self.stored` (`_Members`) unzipped.
 
     The sheet XML is very repetitive: at 1,000 offices (53 MB of XML) level 1 deflates in a third
     of the time (0.3 s instead of 0.85 s) for a file 30% larger (12 MB instead of 9.5 MB).
-    xlsxwriter has no option for either; it makes a ZipInfo per member and a SharedStrings in its
-    packager, so those two names are swapped while the file is stored (under a lock; another
-    writer meanwhile would only deflate faster and write the same shared strings).
+    xlsxwriter has no option for either; it makes a ZipFile, a ZipInfo per member and a
+    SharedStrings in its packager, so those names are swapped while the file is stored (under a
+    lock; another writer meanwhile would only deflate faster and write the same shared strings).
     """
 
+    stored: _Members | None = None
+
     def _store_workbook(self) -> None:
+        def members(*args: Any, **kwargs: Any) -> _Members:
+            self.stored = _Members(*args, **kwargs)
+            return self.stored
+
         with _ZIP_LOCK:
             module = sys.modules[xlsxwriter.Workbook.__module__]
-            saved, module.ZipInfo = module.ZipInfo, _FastZipInfo
-            saved_sst, packager.SharedStrings = packager.SharedStrings, _FastSharedStrings
+            saved = module.ZipInfo, module.ZipFile, packager.SharedStrings
+            module.ZipInfo, module.ZipFile, packager.SharedStrings = _FastZipInfo, members, _FastSharedStrings
             try:
                 super()._store_workbook()
             finally:
-                module.ZipInfo = saved
-                packager.SharedStrings = saved_sst
+                module.ZipInfo, module.ZipFile, packager.SharedStrings = saved
+
+
+class Pending:
+    """A workbook being zipped and written by a thread; `wait` returns when the file is written
+    and raises what the thread raised (OSError for an unwritable path)."""
+
+    def __init__(self, members: _Members, path: Path) -> None:
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._write, args=(members, path), name="hr-report-zip",
+                                        daemon=True)
+        self._thread.start()
+
+    def _write(self, members: _Members, path: Path) -> None:
+        try:
+            path.write_bytes(members.zip())
+        except BaseException as exc:  # handed to the caller by wait()
+            self._error = exc
+
+    def wait(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
 
 
 class _Col:
@@ -121,9 +173,15 @@ def write_hr_report(results: Results, dataset: Dataset | None, path: str | Path,
 
     `matrix`: the dataset's `submission_matrix` when the caller has already made it.
     """
+    start_hr_report(results, dataset, path, generated, matrix).wait()
+
+
+def start_hr_report(results: Results, dataset: Dataset | None, path: str | Path,
+                    generated: datetime = FIXED_DATE, matrix: dict | None = None) -> Pending:
+    """`write_hr_report`, except that the zip is made and written by a thread: call `wait()` on
+    the result. The caller's other work meanwhile hides the deflating (0.2 s at 1,000 offices)."""
     dataset = dataset or results.dataset
-    buffer = io.BytesIO()
-    book = _Book(buffer, BOOK_OPTIONS)
+    book = _Book(io.BytesIO(), BOOK_OPTIONS)
     book.set_properties({"title": "业务所长考核结果(人力资源部)", "author": "业务所长考核", "created": generated})
     fmt = _Formats(book)
     policy = results.policy
@@ -140,7 +198,8 @@ def write_hr_report(results: Results, dataset: Dataset | None, path: str | Path,
     _table(book, fmt, "校验问题", _finding_columns(), [*dataset.findings, *results.findings])
     _charts(book, fmt, results)
     book.close()
-    Path(path).write_bytes(buffer.getvalue())
+    assert book.stored is not None  # _store_workbook ran
+    return Pending(book.stored, Path(path))
 
 
 # ---------------------------------------------------------------------------------------------
