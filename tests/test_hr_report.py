@@ -324,18 +324,21 @@ def _workbook_parts(fast: bool, rows: list[list]) -> dict[str, bytes]:
     header = book.add_format({"bold": True, "bg_color": "#DDEBF7"})
     formats = [None, book.add_format({"num_format": "0.0%"}), book.add_format({"num_format": "0.000"}),
                book.add_format({"num_format": "0"}), None]
-    if fast:
-        ws = book.add_worksheet("表", worksheet_class=TableSheet)
-        ws.set_table(TABLE_HEADERS, header, formats, rows)
-    else:
-        ws = book.add_worksheet("表")
-        for c, text in enumerate(TABLE_HEADERS):
-            ws.write_string(0, c, text, header)
-        for r, values in enumerate(rows, start=1):
-            for c, value in enumerate(values):
-                _per_cell(ws, r, c, value, formats[c])
-    ws.freeze_panes(1, 0)
-    ws.autofilter(0, 0, len(rows), len(TABLE_HEADERS) - 1)
+    # a second table: two formats of the first in another order of first use, and a new one
+    second = [None, formats[3], book.add_format({"num_format": "0.00"}), formats[1], None]
+    for title, table_formats, table_rows in (("表", formats, rows), ("表二", second, rows[8:20])):
+        if fast:
+            ws = book.add_worksheet(title, worksheet_class=TableSheet)
+            ws.set_table(TABLE_HEADERS, header, table_formats, table_rows)
+        else:
+            ws = book.add_worksheet(title)
+            for c, text in enumerate(TABLE_HEADERS):
+                ws.write_string(0, c, text, header)
+            for r, values in enumerate(table_rows, start=1):
+                for c, value in enumerate(values):
+                    _per_cell(ws, r, c, value, table_formats[c])
+        ws.freeze_panes(1, 0)
+        ws.autofilter(0, 0, len(table_rows), len(TABLE_HEADERS) - 1)
     after = book.add_worksheet("之后")  # text written after the table keeps its shared-string order
     after.write_string(0, 0, "办3")
     after.write_string(1, 0, "之后")
@@ -360,6 +363,8 @@ def test_table_sheet_writes_the_bytes_xlsxwriter_writes_cell_by_cell():
     assert {r: spans[r] for r in ("16", "17", "25", "32", "33", "48", "49", "55")} == {
         "16": "1:5", "17": "1:5", "25": "1:5", "32": "1:5", "33": "1:4", "48": "1:4", "49": "2:5", "55": "2:5"}
     assert '<row r="6"' not in sheet and '<row r="56"' not in sheet
+    # the second table's new format comes after the first's three: numbered 5
+    assert '<c r="C2" s="5"><v>2.675</v></c>' in fast["xl/worksheets/sheet2.xml"].decode("utf-8")
 
 
 def test_table_sheet_values_reopened():
