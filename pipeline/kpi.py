@@ -16,7 +16,7 @@ from operator import attrgetter
 from typing import Any
 
 from .forms import CLIENTS, PASSING_RATINGS, PROJECTS, RECRUITMENT, REFERENCE, TRAINING
-from .model import KpiResult, Period, Row, Source, Target, Workbook
+from .model import KpiResult, Period, Row, Source, Target, Workbook, kpi_result
 
 NOT_RATED = "未考核"  # 制度 四·团队绩效达标率:未参加考核的成员不计入分母
 TRAINING_DONE = "已完成"
@@ -352,8 +352,8 @@ def ratio(key: str, numerator: float | None, denominator: float | None, reason: 
           sources: Sequence[Source] = (), scale: float = 1.0) -> KpiResult:
     """numerator ÷ denominator × scale; N/A (value None, `reason`) when the denominator is 0 or missing."""
     if numerator is None or not denominator:
-        return KpiResult(key, None, numerator, denominator, reason, sources=tuple(sources))
-    return KpiResult(key, numerator * scale / denominator, numerator, denominator, sources=tuple(sources))
+        return kpi_result(key, None, numerator, denominator, reason, sources=tuple(sources))
+    return kpi_result(key, numerator * scale / denominator, numerator, denominator, sources=tuple(sources))
 
 
 def kpi_results(f: Figures) -> dict[str, KpiResult]:

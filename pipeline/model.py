@@ -217,6 +217,21 @@ class KpiResult:
     sources: tuple[Source, ...] = ()
 
 
+def kpi_result(key: str, value: float | None, numerator: float | None = None, denominator: float | None = None,
+               reason: str = "", score: float | None = None, weight: float = 0.0, effective_weight: float = 0.0,
+               contribution: float | None = None, sources: tuple[Source, ...] = ()) -> KpiResult:
+    """KpiResult(...) at less than half the cost: a frozen dataclass's __init__ sets each field
+    through object.__setattr__, and a run makes 140,000 of them (1,000 offices)."""
+    result = _new(KpiResult)
+    result.__dict__.update(key=key, value=value, numerator=numerator, denominator=denominator, reason=reason,
+                           score=score, weight=weight, effective_weight=effective_weight,
+                           contribution=contribution, sources=sources)
+    return result
+
+
+_new = object.__new__
+
+
 @dataclass
 class Scorecard:
     """One office in one period (a quarter `2026Q1` or a year `2026`)."""

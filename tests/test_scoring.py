@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.model import KpiResult
+from pipeline.model import KpiResult, Source, kpi_result
 from pipeline.policy import load_policy
 from pipeline.scoring import bonus_amount, bonus_coefficient, interpolate, ranks, score_kpis
 
@@ -124,3 +124,27 @@ def test_bonus_amount():
     assert bonus_amount(0.0, 30000) == 0.0
     assert bonus_amount(0.85, None) is None
     assert bonus_amount(None, 30000) is None
+
+
+def test_kpi_result_builds_what_the_dataclass_builds():
+    """The fast constructor takes every field, in order, and makes an equal, hashable, frozen record."""
+    import dataclasses
+    import inspect
+
+    fields = [f.name for f in dataclasses.fields(KpiResult)]
+    assert list(inspect.signature(kpi_result).parameters) == fields
+    src = Source(what="销售额", file="a.xlsx", sheet="客户", cells="F2:F9")
+    values = ("growth", 0.1, 11.0, 10.0, "", 80.0, 20.0, 25.0, 20.0, (src,))
+    fast, slow = kpi_result(*values), KpiResult(*values)
+    assert fast == slow and hash(fast) == hash(slow) and repr(fast) == repr(slow)
+    assert kpi_result("growth", None) == KpiResult("growth", None)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.score = 1.0
+
+
+def test_interpolate_remembers_a_policy_s_points_by_identity_only():
+    points = ((0.0, 0.0), (1.0, 100.0))
+    assert interpolate(points, 0.5) == 50.0
+    other = ((0.0, 0.0), (2.0, 100.0))  # equal-looking but another object: its own values
+    assert interpolate(other, 0.5) == 25.0
+    assert interpolate([(0.0, 0.0), (4.0, 100.0)], 1.0) == 25.0  # a list is not remembered
