@@ -28,12 +28,15 @@ def _ignored(name: str) -> bool:
     return name.startswith(("~$", ".", "_"))
 
 
-def discover(data_dir: Path) -> tuple[Path | None, list[tuple[Path, str]], list[Finding]]:
-    """The reference path, every submission file as (path, rel posix path) sorted, and findings for strays."""
+def discover(data_dir: Path) -> tuple[Path | None, list[tuple[str, str]], list[Finding]]:
+    """The reference path, every submission file as (path, rel posix path) sorted, and findings for strays.
+
+    A submission's path is a string (os.scandir's): 32,000 Path objects cost a tenth of a second.
+    """
     data_dir = Path(data_dir)
     reference = data_dir / checks.REFERENCE_FILE
     found: list[Finding] = []
-    items: list[tuple[Path, str]] = []
+    items: list[tuple[str, str]] = []
     try:
         entries = sorted(data_dir.iterdir()) if data_dir.is_dir() else []
     except OSError:
@@ -45,19 +48,18 @@ def discover(data_dir: Path) -> tuple[Path | None, list[tuple[Path, str]], list[
                                  reason="工作簿不在 submissions 文件夹中,未读取"))
     root = data_dir / checks.SUBMISSIONS
     if root.is_dir():
-        for path, rel, kind in _walk(root, checks.SUBMISSIONS):
-            where = _folder_where(rel) if printable(rel) else {}
+        for path, rel, kind in _walk(str(root), checks.SUBMISSIONS):
             if not printable(rel):
                 found.append(finding("file-misplaced", file=printable_name(rel),
                                      reason="文件名或文件夹名含有无法识别的字符,请重命名后再提交"))
             elif kind != "file":
                 # never follow links out of the data folder, nor read devices or pipes
-                found.append(finding("file-misplaced", file=rel, **where,
+                found.append(finding("file-misplaced", file=rel, **_folder_where(rel),
                                      reason="不是普通文件(可能是快捷方式、链接或文件夹链接),未读取"))
-            elif path.suffix.lower() in WORKBOOK_SUFFIXES:
+            elif os.path.splitext(path)[1].lower() in WORKBOOK_SUFFIXES:
                 items.append((path, rel))
             else:
-                found.append(finding("file-misplaced", severity=WARNING, file=rel, **where,
+                found.append(finding("file-misplaced", severity=WARNING, file=rel, **_folder_where(rel),
                                      reason="不是 Excel 工作簿(.xlsx),未读取"))
     items.sort(key=lambda item: item[1])
     return (reference if reference.is_file() else None), items, found
@@ -82,10 +84,11 @@ def printable_name(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def _walk(folder: Path, rel: str):
+def _walk(folder: str, rel: str):
     """(path, rel, "file" | "other") under folder, skipping ignored names, never following links.
 
-    os.scandir: its entries know their type without another stat (32,000 files, 1,000 folders).
+    os.scandir: its entries know their type without another stat (32,000 files, 8,000 folders),
+    and their paths are strings already.
     """
     try:
         with os.scandir(folder) as it:
@@ -95,7 +98,7 @@ def _walk(folder: Path, rel: str):
     for entry in entries:
         if _ignored(entry.name):
             continue
-        path, sub = folder / entry.name, f"{rel}/{entry.name}"
+        path, sub = entry.path, f"{rel}/{entry.name}"
         try:
             is_dir = entry.is_dir(follow_symlinks=False)
             is_file = not is_dir and entry.is_file(follow_symlinks=False)
@@ -107,7 +110,7 @@ def _walk(folder: Path, rel: str):
             yield path, sub, "file" if is_file else "other"  # links, devices: for discover() to report
 
 
-def _read(items: list[tuple[Path, str]], workers: int, progress, cache) -> list[Workbook]:
+def _read(items: list[tuple[str | Path, str]], workers: int, progress, cache) -> list[Workbook]:
     try:
         from .excel.pool import read_workbooks  # the reader is heavy; import it only when reading
     except ImportError:  # no process pool in this build: read one file after another

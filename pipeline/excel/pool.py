@@ -43,7 +43,7 @@ FILE_TIMEOUT = 60.0  # seconds one file may take in a worker
 FRAMED = os.name == "posix" and hasattr(socket, "MSG_DONTWAIT") and hasattr(socket, "AF_UNIX")
 _FRAME = struct.Struct("!I")
 
-Item = tuple[Path, str]
+Item = tuple[str | Path, str]  # (the file, its path relative to DATA_DIR)
 
 
 def read_workbooks(
