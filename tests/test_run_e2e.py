@@ -261,7 +261,9 @@ def test_clean_data_exits_0_and_run_pipeline_returns_the_results(make_workbook, 
         make_workbook(form_id, f"submissions/2026Q1/BJ01/{form_id}.xlsx", rows=rows)
     assert main(["run", str(data_dir), "--out", str(tmp_path / "out"), "--workers", "1"]) == 0
     assert "2026Q1:已评分 1" in capsys.readouterr().out
+    interval = sys.getswitchinterval()
     results, code = run_pipeline(data_dir, tmp_path / "again", workers=1)
+    assert sys.getswitchinterval() == interval  # shortened only while the outputs were written
     card = results.for_period("2026Q1")[0]
     # sales 121: 1.21 -> 120, (121-80)/80 = 0.5125 -> 120, 0.121 -> 108.4, team 100:
     # (35·120 + 15·120 + 10·108.4 + 4000) / 100 = 11084 / 100
