@@ -25,7 +25,14 @@ from pipeline.assess import assess
 from pipeline.findings import finding
 from pipeline.model import Office
 from pipeline.policy import load_policy
-from pipeline.report import CSV_COLUMNS, spreadsheet_safe, start_hr_report, write_hr_report, write_scorecards_csv
+from pipeline.report import (
+    CSV_COLUMNS,
+    sheet_xml,
+    spreadsheet_safe,
+    start_hr_report,
+    write_hr_report,
+    write_scorecards_csv,
+)
 from pipeline.report.hr_workbook import BOOK_OPTIONS, FIXED_DATE, _Book
 from pipeline.report.sheet_xml import TableSheet
 
@@ -348,7 +355,9 @@ def _workbook_parts(fast: bool, rows: list[list]) -> dict[str, bytes]:
         return {name: z.read(name) for name in z.namelist()}
 
 
-def test_table_sheet_writes_the_bytes_xlsxwriter_writes_cell_by_cell():
+@pytest.mark.parametrize("rows_per_write", [sheet_xml.ROWS_PER_WRITE, 7])  # 7: the rows go out in pieces
+def test_table_sheet_writes_the_bytes_xlsxwriter_writes_cell_by_cell(monkeypatch, rows_per_write):
+    monkeypatch.setattr(sheet_xml, "ROWS_PER_WRITE", rows_per_write)
     rows = _table_rows()
     fast, reference = _workbook_parts(True, rows), _workbook_parts(False, rows)
     assert sorted(fast) == sorted(reference)

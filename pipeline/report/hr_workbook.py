@@ -100,9 +100,11 @@ class _Members:
     def zip(self) -> bytes:
         """The zip xlsxwriter's own ZipFile would have written: same calls in the same order."""
         buffer = io.BytesIO()
+        members, self.members = self.members, []
+        members.reverse()
         with zipfile.ZipFile(buffer, "w", compression=self.compression, allowZip64=self.allow_zip64) as out:
-            for info, data in self.members:
-                out.writestr(info, data)
+            while members:  # each member let go once deflated
+                out.writestr(*members.pop())
         return buffer.getvalue()
 
 
