@@ -200,7 +200,8 @@ def start_hr_report(results: Results, dataset: Dataset | None, path: str | Path,
     _table(book, fmt, "校验问题", _finding_columns(), [*dataset.findings, *results.findings])
     _charts(book, fmt, results)
     book.close()
-    assert book.stored is not None  # _store_workbook ran
+    if book.stored is None:  # xlsxwriter stored the workbook some other way than _store_workbook
+        raise RuntimeError("hr-report.xlsx: xlsxwriter did not hand over the workbook's parts")
     return Pending(book.stored, Path(path))
 
 
