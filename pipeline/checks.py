@@ -246,8 +246,6 @@ def summary_of(wb: Workbook):
 
 def project_client_checks(accepted: dict[tuple[str, str, str], Workbook]) -> Iterator[Finding]:
     """`project-client-unknown`: a project's 客户编号 not in the same office-period's clients (warning)."""
-    from .summary import summary_of  # summary.py builds on this module
-
     sheet = PROJECTS.sheet("projects")
     col = sheet.column_letter("client_id")
     # in any order: validation sorts every finding (32,000 accepted workbooks at 1,000 offices)

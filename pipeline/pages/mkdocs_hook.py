@@ -53,26 +53,21 @@ def _wait_for(src_uri: str) -> None:
         _announced.add(name)
 
 
+def _once_announced(content: property) -> property:
+    """One of File's content properties, read only once the page process has announced the page."""
+
+    def read(self: File) -> Any:
+        _wait_for(self.src_uri)
+        return content.fget(self)
+
+    return property(read, content.fset)
+
+
 class PendingPage(File):
     """A page the page process is still writing: its content is read once it is announced."""
 
-    @property
-    def content_bytes(self) -> bytes:
-        _wait_for(self.src_uri)
-        return File.content_bytes.fget(self)
-
-    @content_bytes.setter
-    def content_bytes(self, value: bytes) -> None:
-        File.content_bytes.fset(self, value)
-
-    @property
-    def content_string(self) -> str:
-        _wait_for(self.src_uri)
-        return File.content_string.fget(self)
-
-    @content_string.setter
-    def content_string(self, value: str) -> None:
-        File.content_string.fset(self, value)
+    content_bytes = _once_announced(File.content_bytes)
+    content_string = _once_announced(File.content_string)
 
 
 def walk_order(src_uri: str) -> tuple:

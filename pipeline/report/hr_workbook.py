@@ -88,7 +88,8 @@ class _Members:
 
     def __init__(self, file: Any, mode: str = "w", compression: int = zipfile.ZIP_DEFLATED,
                  allowZip64: bool = True) -> None:  # noqa: N803 (xlsxwriter's keyword)
-        self.file, self.compression, self.allow_zip64 = file, compression, allowZip64
+        # `file` (xlsxwriter's buffer) and `mode` are not needed: the thread writes the zip itself
+        self.compression, self.allow_zip64 = compression, allowZip64
         self.members: list[tuple[zipfile.ZipInfo, bytes]] = []
 
     def writestr(self, info: zipfile.ZipInfo, data: bytes) -> None:
