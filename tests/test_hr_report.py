@@ -6,7 +6,6 @@ import csv
 import io
 import math
 import os
-import re
 import shutil
 import subprocess
 import zipfile
@@ -27,14 +26,14 @@ from pipeline.model import Office
 from pipeline.policy import load_policy
 from pipeline.report import (
     CSV_COLUMNS,
-    sheet_xml,
     spreadsheet_safe,
     start_hr_report,
     write_hr_report,
     write_scorecards_csv,
 )
-from pipeline.report.hr_workbook import BOOK_OPTIONS, FIXED_DATE, _Book
-from pipeline.report.sheet_xml import TableSheet
+from pipeline.report.hr_workbook import BOOK_OPTIONS, Group, Sheet, _Book, _Col, start_package
+from pipeline.report.sheet_xml import text_cell
+from pipeline.report.xlsx_zip import write_zip
 
 POLICY = load_policy()
 SHEETS = ["季度考核", "年度考核", "奖金", "荣誉与激励", "提交情况", "指标来源", "校验问题", "图表"]
@@ -184,13 +183,16 @@ def test_members_are_deflated_at_level_one_and_xlsxwriter_is_left_as_it_was(tmp_
     results, ds = _results()
     write_hr_report(results, ds, tmp_path / "a.xlsx")
     with zipfile.ZipFile(tmp_path / "a.xlsx") as z:
+        assert z.testzip() is None  # every member's CRC is right, the spliced sheets' too
         for info in z.infolist():
+            assert info.compress_type == zipfile.ZIP_DEFLATED
+            if "worksheets/sheet" in info.filename and info.filename != "xl/worksheets/sheet8.xml":
+                continue  # table sheets: deflated in pieces
             data = z.read(info)
             level1 = zlib.compressobj(1, zlib.DEFLATED, -15)
-            assert info.compress_type == zipfile.ZIP_DEFLATED
             assert info.compress_size == len(level1.compress(data) + level1.flush()), info.filename
     # the swap is undone: a workbook written by xlsxwriter itself deflates at the default level
-    assert xlsxwriter.workbook.ZipInfo is zipfile.ZipInfo and xlsxwriter.workbook.ZipFile is zipfile.ZipFile
+    assert xlsxwriter.workbook.ZipFile is zipfile.ZipFile and xlsxwriter.packager.SharedStrings is SharedStrings
     book = xlsxwriter.Workbook(str(tmp_path / "plain.xlsx"))
     book.add_worksheet().write_string(0, 0, "x" * 5000 + "".join(str(i) for i in range(3000)))
     book.close()
@@ -213,7 +215,7 @@ SST_TEXTS = ["北京一所", "submissions/2026Q1/BJ01/clients.xlsx", " 前导空
              "换行\n", "_x0041_ 像转义", "a_b", "控制\x01字符", "a&b<c>\"d\"", "<r>富文本?</r>", "\t制表", "😀"]
 
 
-def test_shared_strings_are_the_bytes_xlsxwriter_writes():
+def test_shared_strings_are_the_bytes_xlsxwriter_writes(tmp_path: Path):
     def parts(book_class) -> dict[str, bytes]:
         buffer = io.BytesIO()
         book = book_class(buffer, BOOK_OPTIONS)
@@ -221,7 +223,11 @@ def test_shared_strings_are_the_bytes_xlsxwriter_writes():
         for r, text in enumerate(SST_TEXTS * 2):  # repeats: counted, stored once
             ws.write_string(r, 0, text)
         book.close()
-        data = book.stored.zip() if isinstance(book, _Book) else buffer.getvalue()  # _Book leaves the zip to a thread
+        if isinstance(book, _Book):  # _Book leaves the zip to a thread
+            write_zip(tmp_path / "ours.xlsx", book.stored.members)
+            data = (tmp_path / "ours.xlsx").read_bytes()
+        else:
+            data = buffer.getvalue()
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             return {name: z.read(name) for name in z.namelist()}
 
@@ -265,6 +271,16 @@ def test_libreoffice_opens_the_report(report, tmp_path: Path):
                           env={**os.environ, "HOME": str(tmp_path)})
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "hr-report.pdf").stat().st_size > 1000
+    # rows and cells carry no position: LibreOffice must place them as openpyxl does
+    done = subprocess.run([office, "--headless", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76",
+                           "--outdir", str(tmp_path), str(report)], capture_output=True, text=True, timeout=180,
+                          env={**os.environ, "HOME": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    with open(tmp_path / "hr-report.csv", encoding="utf-8", newline="") as f:
+        seen = [row[:7] for row in csv.reader(f)]  # the text columns (numbers come formatted)
+    expected = [[str(v) if v is not None else "" for v in row[:7]]
+                for row in load_workbook(report)["季度考核"].iter_rows(values_only=True)]
+    assert seen == expected and len(seen) > 2
 
 
 def test_office_bonus_base_missing_gives_blank_amount(tmp_path: Path):
@@ -278,7 +294,8 @@ def test_office_bonus_base_missing_gives_blank_amount(tmp_path: Path):
 
 
 # ---------------------------------------------------------------------------------------------
-# The table sheets render their XML directly (speed); it must be what xlsxwriter itself writes.
+# The table sheets render their XML directly (speed), without positions, for reruns to reuse:
+# reopened, they must hold what xlsxwriter writes cell by cell.
 
 
 def _per_cell(ws, r: int, c: int, value, number_format) -> None:
@@ -324,68 +341,70 @@ class _Label(str):
     """A str subclass (e.g. an enum's value) still goes through str() and spreadsheet_safe."""
 
 
-def _workbook_parts(fast: bool, rows: list[list]) -> dict[str, bytes]:
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, BOOK_OPTIONS)
-    book.set_properties({"created": FIXED_DATE})
+def _fast_and_reference(tmp_path: Path, rows: list[list]) -> tuple[Path, Path]:
+    """The same two tables written by start_package (fast) and by xlsxwriter cell by cell."""
+    fast = tmp_path / "fast.xlsx"
+    sheets = []
+    for title, table_rows in (("表", rows), ("表二", rows[8:20])):
+        cols = [_Col(h, None, 10, f) for h, f in zip(TABLE_HEADERS, [None, "0.0%", "0.000", "0", None])]
+        # two groups, as a period's rows would be: the splice point must not show
+        sheets.append(Sheet(title, cols, groups=[Group(0, 5, table_rows[:5], plain=True),
+                                                Group(1, len(table_rows) - 5, table_rows[5:], plain=True)]))
+    start_package(POLICY, [], sheets, fast).wait()
+    reference = tmp_path / "reference.xlsx"
+    book = xlsxwriter.Workbook(str(reference), BOOK_OPTIONS)
     header = book.add_format({"bold": True, "bg_color": "#DDEBF7"})
     formats = [None, book.add_format({"num_format": "0.0%"}), book.add_format({"num_format": "0.000"}),
                book.add_format({"num_format": "0"}), None]
-    # a second table: two formats of the first in another order of first use, and a new one
-    second = [None, formats[3], book.add_format({"num_format": "0.00"}), formats[1], None]
-    for title, table_formats, table_rows in (("表", formats, rows), ("表二", second, rows[8:20])):
-        if fast:
-            ws = book.add_worksheet(title, worksheet_class=TableSheet)
-            ws.set_table(TABLE_HEADERS, header, table_formats, table_rows)
-        else:
-            ws = book.add_worksheet(title)
-            for c, text in enumerate(TABLE_HEADERS):
-                ws.write_string(0, c, text, header)
-            for r, values in enumerate(table_rows, start=1):
-                for c, value in enumerate(values):
-                    _per_cell(ws, r, c, value, table_formats[c])
-        ws.freeze_panes(1, 0)
-        ws.autofilter(0, 0, len(table_rows), len(TABLE_HEADERS) - 1)
-    after = book.add_worksheet("之后")  # text written after the table keeps its shared-string order
-    after.write_string(0, 0, "办3")
-    after.write_string(1, 0, "之后")
-    after.write_number(2, 0, 7, book.add_format({"num_format": "#,##0.00"}))
+    for title, table_rows in (("表", rows), ("表二", rows[8:20])):
+        ws = book.add_worksheet(title)
+        for c, text in enumerate(TABLE_HEADERS):
+            ws.write_string(0, c, text, header)
+        for r, values in enumerate(table_rows, start=1):
+            for c, value in enumerate(values):
+                _per_cell(ws, r, c, value, formats[c])
     book.close()
-    with zipfile.ZipFile(buffer) as z:
-        return {name: z.read(name) for name in z.namelist()}
+    return fast, reference
 
 
-@pytest.mark.parametrize("rows_per_write", [sheet_xml.ROWS_PER_WRITE, 7])  # 7: the rows go out in pieces
-def test_table_sheet_writes_the_bytes_xlsxwriter_writes_cell_by_cell(monkeypatch, rows_per_write):
-    monkeypatch.setattr(sheet_xml, "ROWS_PER_WRITE", rows_per_write)
-    rows = _table_rows()
-    fast, reference = _workbook_parts(True, rows), _workbook_parts(False, rows)
-    assert sorted(fast) == sorted(reference)
-    for name in reference:
-        assert fast[name] == reference[name], name
-    sheet = fast["xl/worksheets/sheet1.xml"].decode("utf-8")
-    assert '<dimension ref="A1:E55"/>' in sheet
-    # styles numbered by first use (0.000, then 0, then 0.0%), as xlsxwriter does
-    assert '<row r="2" spans="1:5"><c r="C2" s="2"><v>1.001</v></c><c r="D2" s="3"><v>1</v></c>' in sheet
-    assert '<c r="B5" s="4"><v>0.5</v></c>' in sheet
-    spans = dict(re.findall(r'<row r="(\d+)" spans="([\d:]+)">', sheet))
-    assert {r: spans[r] for r in ("16", "17", "25", "32", "33", "48", "49", "55")} == {
-        "16": "1:5", "17": "1:5", "25": "1:5", "32": "1:5", "33": "1:4", "48": "1:4", "49": "2:5", "55": "2:5"}
-    assert '<row r="6"' not in sheet and '<row r="56"' not in sheet
-    # the second table's new format comes after the first's three: numbered 5
-    assert '<c r="C2" s="5"><v>2.675</v></c>' in fast["xl/worksheets/sheet2.xml"].decode("utf-8")
+def _cells(ws) -> list[tuple]:
+    return [(c.coordinate, c.value, c.data_type, c.number_format) for r in ws.iter_rows() for c in r
+            if c.value not in (None, "")]
 
 
-def test_table_sheet_values_reopened():
-    path = io.BytesIO(b"")
-    parts = _workbook_parts(True, _table_rows())
-    with zipfile.ZipFile(path, "w") as z:
-        for name, data in parts.items():
-            z.writestr(name, data)
-    ws = load_workbook(path)["表"]
+def test_table_sheets_reopen_as_xlsxwriter_cell_by_cell(tmp_path: Path):
+    fast, reference = _fast_and_reference(tmp_path, _table_rows())
+    ours, theirs = load_workbook(fast), load_workbook(reference)
+    for title in ("表", "表二"):
+        assert _cells(ours[title]) == _cells(theirs[title]), title
+    with zipfile.ZipFile(fast) as z:
+        assert z.testzip() is None
+        sheet = z.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    # no positions, inline text, blank cells as <c/>, trailing blanks left out, empty rows kept
+    assert ' r="' not in sheet.split("<sheetData>")[1] and "spans=" not in sheet
+    assert '<dimension ref="A1:E57"/>' in sheet
+    assert '<row><c/><c/><c s="3"><v>1.001</v></c><c s="4"><v>1</v></c><c t="inlineStr"><is><t>备</t></is></c></row>' \
+        in sheet
+    assert "<row></row><row></row></sheetData>" in sheet
+    assert "<t>'\t制表</t>" in sheet  # made safe, then kept as it is
+
+
+def test_table_sheets_number_formats_by_column_not_by_first_use(tmp_path: Path):
+    fast, _ = _fast_and_reference(tmp_path, _table_rows())
+    with zipfile.ZipFile(fast) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    # the header's format is 1; then 0.0% (2), 0.000 (3), 0 (4) from left to right, though
+    # 0.000 and 0 are used before 0.0% in the rows
+    assert '<c s="1" t="inlineStr"><is><t>名称</t></is></c>' in sheet
+    assert '<c s="2"><v>0.5</v></c>' in sheet
+
+
+def test_table_sheet_values_reopened(tmp_path: Path):
+    fast, _ = _fast_and_reference(tmp_path, _table_rows())
+    ws = load_workbook(fast)["表"]
     assert [c.value for c in ws[7]] == ["'=1+1", -2.5, None, 10 ** 20, "是"]
     assert [c.value for c in ws[8]][0] == "'-2" and ws["B8"].value is None and ws["D8"].value == 1e-7
-    assert ws["E8"].value in ("", None)  # False: an empty text cell, as before
+    assert ws["E8"].value in ("", None)  # False: a blank cell
     assert [c.value for c in ws[9]] == ["'@SUM(A1)", "1.5", 0, 0, "a&b<c>\"d\""]
     assert ws["B9"].data_type == "s"  # a Decimal is written as its text, never guessed into a number
     assert ws["A10"].value == "长" * 32760 + "😀😀😀" and ws["E10"].value == "'\t制表"
@@ -393,3 +412,10 @@ def test_table_sheet_values_reopened():
     assert (ws["B10"].value, ws["B10"].number_format, ws["C10"].number_format) == (3, "0.0%", "0.000")
     assert ws["A11"].value == "名" and ws["B11"].value == pytest.approx(1 / 3)
     assert ws["A2"].value is None and ws["A3"].value == "办2" and ws["A1"].font.b
+
+
+def test_text_cells_escape_as_xlsxwriter_inline_strings():
+    assert text_cell("a&b<c>") == '<c t="inlineStr"><is><t>a&amp;b&lt;c&gt;</t></is></c>'
+    assert text_cell(" x") == '<c t="inlineStr"><is><t xml:space="preserve"> x</t></is></c>'
+    assert text_cell("控制\x01_x0041_") == '<c t="inlineStr"><is><t>控制_x0001__x005F_x0041_</t></is></c>'
+    assert text_cell("<r>富文本?</r>") == '<c t="inlineStr"><is><t>&lt;r&gt;富文本?&lt;/r&gt;</t></is></c>'

@@ -6,13 +6,13 @@ deterministic: fixed document dates and zip timestamps.
 
 Written with xlsxwriter rather than openpyxl: the provenance sheet alone has ~25 cells per office
 and quarter, and openpyxl's cell serialiser made a 1000-office report take about a minute.
-xlsxwriter's own per-cell path (calls, a stored tuple and an XML element per cell) still took
-~12 s at 1,000 offices (1.6 million cells, 1.1 million of them provenance), so the table sheets
-render their rows straight to sheet XML (`sheet_xml.TableSheet`): the same bytes xlsxwriter writes, about
-4× faster (the rest is mostly zlib, which xlsxwriter runs at its default level). Everything
-else (columns, freeze, filters, print setup, conditional formats, charts, shared strings,
-styles, the zip) is still xlsxwriter's. Tests reopen the file with openpyxl and compare the
-fast sheets with xlsxwriter's own per-cell output.
+xlsxwriter's own per-cell path still took ~12 s at 1,000 offices (1.6 million cells), so the
+table sheets' rows are rendered straight to sheet XML (`sheet_xml`), in groups (a period's rows,
+or an office-period's provenance) that are deflated separately and spliced into the zip
+(`xlsx_zip`). Rows carry no position and text is inline, so a rerun after one changed workbook
+re-renders only the groups that changed (pipeline/rerun.py). Everything else (columns, freeze,
+filters, print setup, conditional formats, the chart sheet, styles) is xlsxwriter's. Tests
+reopen the file with openpyxl and compare the sheets with xlsxwriter's own per-cell output.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import threading
 import zipfile
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,8 @@ from ..forms import OFFICE_FORMS
 from ..model import SCORED, STATUS_LABELS, Dataset, Results, Scorecard
 from ..validation import submission_matrix
 from .safe import spreadsheet_safe
-from .sheet_xml import TableSheet
+from .sheet_xml import BODY, Cells, TableSheet, row
+from .xlsx_zip import Piece, Spliced, deflate, write_zip
 
 FIXED_DATE = datetime(2026, 1, 1)  # document properties: a constant, so reruns give identical bytes
 PERCENT, MONEY, SCORE, COEFFICIENT, INTEGER = "0.0%", "#,##0.00", "0.0", "0.000", "0"
@@ -52,17 +54,7 @@ BOOK_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_url
                 "strings_to_numbers": False}
 
 
-ZIP_LEVEL = 1  # deflate level of the zip members (see _Book)
 _ZIP_LOCK = threading.Lock()
-
-
-class _FastZipInfo(zipfile.ZipInfo):
-    __slots__ = ()
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._compresslevel = ZIP_LEVEL
-
 
 # A shared string xlsxwriter writes as plain `<si><t>…</t></si>`: no control character or
 # `_xHHHH_` to escape, nothing to escape for XML, no edge whitespace, not a rich string.
@@ -71,7 +63,7 @@ _SST_SPECIAL = re.compile(r"[\x00-\x1f&<>_]|^\s|\s$")
 
 class _FastSharedStrings(SharedStrings):
     """sharedStrings.xml as xlsxwriter writes it, with one test per plain string instead of its
-    five regex passes and calls (75,000 strings at 1,000 offices)."""
+    five regex passes and calls (the chart sheet's; the table sheets use inline strings)."""
 
     def _write_sst_strings(self) -> None:
         write, special, careful = self.fh.write, _SST_SPECIAL.search, self._write_si
@@ -83,41 +75,28 @@ class _FastSharedStrings(SharedStrings):
 
 
 class _Members:
-    """Stands in for the ZipFile xlsxwriter stores a workbook in: keeps each (ZipInfo, bytes)
-    member, so that the zip (zlib, which runs without the GIL) is made later, in a thread."""
+    """Stands in for the ZipFile xlsxwriter stores a workbook in: keeps each (name, bytes) member,
+    so that the zip is written later, by a thread, with the table sheets' rows spliced in."""
 
-    def __init__(self, file: Any, mode: str = "w", compression: int = zipfile.ZIP_DEFLATED,
-                 allowZip64: bool = True) -> None:  # noqa: N803 (xlsxwriter's keyword)
-        # `file` (xlsxwriter's buffer) and `mode` are not needed: the thread writes the zip itself
-        self.compression, self.allow_zip64 = compression, allowZip64
-        self.members: list[tuple[zipfile.ZipInfo, bytes]] = []
+    compression = zipfile.ZIP_DEFLATED  # read by xlsxwriter for each member's ZipInfo
 
-    def writestr(self, info: zipfile.ZipInfo, data: bytes) -> None:
-        self.members.append((info, data))
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.members: list[tuple[str, bytes]] = []
+
+    def writestr(self, info: zipfile.ZipInfo, data: bytes | str) -> None:
+        self.members.append((info.filename, data.encode("utf-8") if isinstance(data, str) else data))
 
     def close(self) -> None:
         pass
 
-    def zip(self) -> bytes:
-        """The zip xlsxwriter's own ZipFile would have written: same calls in the same order."""
-        buffer = io.BytesIO()
-        members, self.members = self.members, []
-        members.reverse()
-        with zipfile.ZipFile(buffer, "w", compression=self.compression, allowZip64=self.allow_zip64) as out:
-            while members:  # each member let go once deflated
-                out.writestr(*members.pop())
-        return buffer.getvalue()
-
 
 class _Book(xlsxwriter.Workbook):
-    """xlsxwriter's workbook, its zip members deflated at level 1 and its shared strings written
-    by `_FastSharedStrings`; `close` leaves the members in `self.stored` (`_Members`) unzipped.
+    """xlsxwriter's workbook, its shared strings written by `_FastSharedStrings`; `close` leaves
+    the members in `self.stored` (`_Members`) for `Pending` to zip.
 
-    The sheet XML is very repetitive: at 1,000 offices (53 MB of XML) level 1 deflates in a third
-    of the time (0.3 s instead of 0.85 s) for a file 30% larger (12 MB instead of 9.5 MB).
-    xlsxwriter has no option for either; it makes a ZipFile, a ZipInfo per member and a
-    SharedStrings in its packager, so those names are swapped while the file is stored (under a
-    lock; another writer meanwhile would only deflate faster and write the same shared strings).
+    xlsxwriter has no option for either; it makes a ZipFile and a SharedStrings in its packager,
+    so those names are swapped while the file is stored (under a lock; another writer meanwhile
+    would only write the same shared strings faster).
     """
 
     stored: _Members | None = None
@@ -129,27 +108,71 @@ class _Book(xlsxwriter.Workbook):
 
         with _ZIP_LOCK:
             module = sys.modules[xlsxwriter.Workbook.__module__]
-            saved = module.ZipInfo, module.ZipFile, packager.SharedStrings
-            module.ZipInfo, module.ZipFile, packager.SharedStrings = _FastZipInfo, members, _FastSharedStrings
+            saved = module.ZipFile, packager.SharedStrings
+            module.ZipFile, packager.SharedStrings = members, _FastSharedStrings
             try:
                 super()._store_workbook()
             finally:
-                module.ZipInfo, module.ZipFile, packager.SharedStrings = saved
+                module.ZipFile, packager.SharedStrings = saved
+
+
+@dataclass
+class Group:
+    """Rows of one table sheet that are deflated together: a period's, or an office-period's.
+
+    `rows` are either plain values per row (`plain`: sources, findings; nothing is kept once
+    rendered) or (office_id, cells before the tail, tail values) for the card and submission
+    sheets: a rerun re-renders a row whose tail (rank, honours) changed and reuses the rest.
+    """
+
+    key: Any
+    count: int
+    rows: list | None = None
+    plain: bool = False
+    raw: str | None = None  # rendered, not yet deflated
+    piece: Piece | None = None
+
+
+def render_group(group: Group, cells: Cells, tail_from: int) -> None:
+    """`raw` from `rows`: the cells before the tail as kept, the tail rendered now."""
+    group.raw = "".join(row(prefix + cells.cells(tail, tail_from)) for _, prefix, tail in group.rows)
+    group.piece = None
+
+
+@dataclass
+class Sheet:
+    """A table sheet: its columns, where the tail starts, and its rows in groups."""
+
+    title: str
+    cols: list
+    grade_col: str | None = None
+    groups: list[Group] = field(default_factory=list)
+    colour_cols: Sequence[int] = ()
+
+    @property
+    def count(self) -> int:
+        return sum(g.count for g in self.groups)
+
+    @property
+    def tail_from(self) -> int:
+        headers = [c.header for c in self.cols]
+        return headers.index("排名") if "排名" in headers else len(headers)
 
 
 class Pending:
     """A workbook being zipped and written by a thread; `wait` returns when the file is written
     and raises what the thread raised (OSError for an unwritable path)."""
 
-    def __init__(self, members: _Members, path: Path) -> None:
+    def __init__(self, members: _Members, sheets: list[Sheet], path: Path) -> None:
         self._error: BaseException | None = None
+        self.sheets = sheets
         self._thread = threading.Thread(target=self._write, args=(members, path), name="hr-report-zip",
                                         daemon=True)
         self._thread.start()
 
     def _write(self, members: _Members, path: Path) -> None:
         try:
-            path.write_bytes(members.zip())
+            write_zip(path, _spliced(members, self.sheets))
         except BaseException as exc:  # handed to the caller by wait()
             self._error = exc
 
@@ -158,6 +181,26 @@ class Pending:
         if self._error is not None:
             error, self._error = self._error, None
             raise error
+
+
+def _spliced(members: _Members, sheets: list[Sheet]):
+    """The members in order, each table sheet's with its groups' pieces at BODY (deflated here
+    for groups that have only text: zlib runs without the GIL)."""
+    body = BODY.encode("utf-8")
+    tables = iter(sheets)
+    stored, members.members = members.members, []
+    stored.reverse()
+    while stored:  # each member let go once written
+        name, data = stored.pop()
+        if name.startswith("xl/worksheets/sheet") and body in data:
+            sheet = next(tables)
+            for group in sheet.groups:
+                if group.piece is None:
+                    group.piece, group.raw = deflate(group.raw or ""), None
+            head, tail = data.split(body)
+            yield name, Spliced(head, [g.piece for g in sheet.groups], tail)
+        else:
+            yield name, data
 
 
 class _Col:
@@ -182,28 +225,93 @@ def write_hr_report(results: Results, dataset: Dataset | None, path: str | Path,
 def start_hr_report(results: Results, dataset: Dataset | None, path: str | Path,
                     generated: datetime = FIXED_DATE, matrix: dict | None = None) -> Pending:
     """`write_hr_report`, except that the zip is made and written by a thread: call `wait()` on
-    the result. The caller's other work meanwhile hides the deflating (0.2 s at 1,000 offices)."""
+    the result. The caller's other work meanwhile hides the deflating. `Pending.sheets` keeps
+    the rows' groups (deflated once waited for), which a rerun reuses."""
     dataset = dataset or results.dataset
+    matrix = matrix if matrix is not None else submission_matrix(dataset)
+    sheets = table_sheets(results.policy, dataset)
+    by_title = {s.title: s for s in sheets}
+    quarters = [c for c in results.scorecards if c.cycle == "quarterly"]
+    years = [c for c in results.scorecards if c.cycle == "annual"]
+    plan = [("季度考核", quarters), ("年度考核", years), ("奖金", quarters),
+            ("荣誉与激励", [c for c in years if c.status == SCORED])]
+    for title, cards in plan:
+        by_title[title].groups = _card_groups(by_title[title], cards)
+    by_title["提交情况"].groups = _matrix_groups(by_title["提交情况"], dataset, matrix)
+    names = {key: kpi.name for key, kpi in results.policy.kpis.items()}
+    by_title["指标来源"].groups = [source_group(c, names) for c in results.scorecards]
+    findings = [*dataset.findings, *results.findings]
+    by_title["校验问题"].groups = [Group("findings", len(findings), findings, plain=True)]
+    return start_package(results.policy, results.scorecards, sheets, path, generated)
+
+
+def table_sheets(policy, dataset: Dataset) -> list[Sheet]:
+    """The table sheets in workbook order, without rows."""
+    return [
+        Sheet("季度考核", _card_columns(policy, "quarterly"), "等级"),
+        Sheet("年度考核", _card_columns(policy, "annual") + [_Col("荣誉", lambda c: "、".join(c.honours), 30)], "等级"),
+        Sheet("奖金", _bonus_columns(dataset), "等级"),
+        Sheet("荣誉与激励", _honour_columns(policy), "等级"),
+        Sheet("提交情况", _submission_columns(), colour_cols=range(3, 3 + len(OFFICE_FORMS))),
+        Sheet("指标来源", _source_columns()),
+        Sheet("校验问题", _finding_columns()),
+    ]
+
+
+def _card_groups(sheet: Sheet, cards: Sequence[Scorecard]) -> list[Group]:
+    """A group per period; each row keeps its cells before the tail and its tail values."""
+    getters, k = [col.get for col in sheet.cols], sheet.tail_from
+    groups: dict[str, Group] = {}
+    for card in cards:
+        group = groups.get(card.period)
+        if group is None:
+            group = groups[card.period] = Group(card.period, 0, [])
+        values = [get(card) for get in getters]
+        group.rows.append((card.office_id, values[:k], tuple(values[k:])))
+        group.count += 1
+    return list(groups.values())
+
+
+def card_tail(sheet: Sheet, card: Scorecard) -> tuple:
+    """The values of a card's row that depend on other offices (rank, honours)."""
+    return tuple(col.get(card) for col in sheet.cols[sheet.tail_from:])
+
+
+def start_package(policy, cards: Sequence[Scorecard], sheets: list[Sheet], path: str | Path,
+                  generated: datetime = FIXED_DATE) -> Pending:
+    """The workbook around the sheets' rows: xlsxwriter makes every part but the rows (columns,
+    freeze, filters, print setup, conditional formats, the chart sheet, styles), then a thread
+    deflates what is not yet deflated and writes the zip.
+
+    Rows given as values (`Group.rows` items whose cells are a list, or findings/source rows
+    with `count` 0) are rendered here, once the formats are numbered.
+    """
     book = _Book(io.BytesIO(), BOOK_OPTIONS)
     book.set_properties({"title": "业务所长考核结果(人力资源部)", "author": "业务所长考核", "created": generated})
     fmt = _Formats(book)
-    policy = results.policy
-    quarters = [c for c in results.scorecards if c.cycle == "quarterly"]
-    years = [c for c in results.scorecards if c.cycle == "annual"]
-    _table(book, fmt, "季度考核", _card_columns(policy, "quarterly"), quarters, grade_col="等级")
-    _table(book, fmt, "年度考核", _card_columns(policy, "annual") + [_Col("荣誉", lambda c: "、".join(c.honours), 30)],
-           years, grade_col="等级")
-    _table(book, fmt, "奖金", _bonus_columns(dataset), quarters, grade_col="等级")
-    _table(book, fmt, "荣誉与激励", _honour_columns(policy), [c for c in years if c.status == SCORED],
-           grade_col="等级")
-    _submissions(book, fmt, dataset, matrix if matrix is not None else submission_matrix(dataset))
-    _table(book, fmt, "指标来源", _source_columns(), list(_source_rows(results)))
-    _table(book, fmt, "校验问题", _finding_columns(), [*dataset.findings, *results.findings])
-    _charts(book, fmt, results)
+    for sheet in sheets:
+        _render(sheet, _table(book, fmt, sheet))
+    _charts(book, fmt, policy, cards)
     book.close()
     if book.stored is None:  # xlsxwriter stored the workbook some other way than _store_workbook
         raise RuntimeError("hr-report.xlsx: xlsxwriter did not hand over the workbook's parts")
-    return Pending(book.stored, Path(path))
+    return Pending(book.stored, sheets, Path(path))
+
+
+def _render(sheet: Sheet, cells: Cells) -> None:
+    """Render the groups that are neither deflated nor rendered yet (formats are numbered now)."""
+    for group in sheet.groups:
+        if group.piece is not None or group.raw is not None:
+            continue
+        if group.plain:
+            getters = [col.get for col in sheet.cols]
+            values = group.rows if all(g is None for g in getters) else \
+                ([get(r) for get in getters] for r in group.rows)
+            group.raw, group.rows = "".join(row(cells.cells(v)) for v in values), None
+            continue
+        group.rows = [(office, prefix if isinstance(prefix, str) else cells.cells(prefix), tail)
+                      for office, prefix, tail in group.rows]
+        render_group(group, cells, sheet.tail_from)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -276,27 +384,27 @@ def _honour_columns(policy) -> list[_Col]:
     ]
 
 
-def _source_rows(results: Results):
-    """One row per source of a quarterly KPI, as the tuple of `_source_columns` values.
+def source_group(card: Scorecard, names: dict[str, str]) -> Group:
+    """The 指标来源 rows of one card, as values in `_source_columns` order (a group of its own).
 
     A year's KPI pools its quarters, whose rows already name every cell: it gets one row with
     its own numerator and denominator and a pointer to them (repeating them would triple the sheet).
     Plain tuples rather than a getter per cell: at 1,000 offices this sheet has ~90,000 rows.
     """
-    names = {key: kpi.name for key, kpi in results.policy.kpis.items()}
+    rows = []
     no_source = (None,) * 5
-    for card in results.scorecards:
-        office = (card.period, card.office_id, card.office_name)
-        for key, kpi in card.kpis.items():
-            figures = (names[key], kpi.value, kpi.numerator, kpi.denominator, kpi.reason)
-            if card.cycle == "annual":
-                yield *office, *figures, f"{card.period}Q1–Q4 四个季度合计,各项来源见各季度的行", *no_source
-                continue
-            if not kpi.sources:
-                yield *office, *figures, "", *no_source
-            for src in kpi.sources:
-                yield (*office, *figures, src.what, src.file, src.sheet, src.cells, src.template_version,
-                       src.sha256)
+    office = (card.period, card.office_id, card.office_name)
+    for key, kpi in card.kpis.items():
+        figures = (names[key], kpi.value, kpi.numerator, kpi.denominator, kpi.reason)
+        if card.cycle == "annual":
+            rows.append((*office, *figures, f"{card.period}Q1–Q4 四个季度合计,各项来源见各季度的行", *no_source))
+            continue
+        if not kpi.sources:
+            rows.append((*office, *figures, "", *no_source))
+        for src in kpi.sources:
+            rows.append((*office, *figures, src.what, src.file, src.sheet, src.cells, src.template_version,
+                         src.sha256))
+    return Group((card.period, card.office_id), len(rows), rows, plain=True)
 
 
 def _source_columns() -> list[_Col]:
@@ -361,22 +469,22 @@ class _Formats:
         return self._fills[colour]
 
 
-def _table(book: xlsxwriter.Workbook, fmt: _Formats, title: str, cols: Sequence[_Col], rows: Sequence[Any],
-           grade_col: str | None = None):
+def _table(book: xlsxwriter.Workbook, fmt: _Formats, sheet: Sheet) -> Cells:
     """A sheet with a bold frozen header, formats, widths, an autofilter and grade colours."""
-    ws = book.add_worksheet(title, worksheet_class=TableSheet)
+    ws = book.add_worksheet(sheet.title, worksheet_class=TableSheet)
+    cols, count = sheet.cols, sheet.count
     for c, col in enumerate(cols):
         ws.set_column(c, c, col.width)
-    getters = [col.get for col in cols]
-    body = rows if all(get is None for get in getters) else ([get(row) for get in getters] for row in rows)
-    ws.set_table([col.header for col in cols], fmt.header, [fmt.number(col.fmt) for col in cols], body)
+    cells = ws.set_table([col.header for col in cols], fmt.header, [fmt.number(col.fmt) for col in cols], count)
     ws.freeze_panes(1, 0)
-    ws.autofilter(0, 0, len(rows), len(cols) - 1)
+    ws.autofilter(0, 0, count, len(cols) - 1)
     _print_setup(ws)
     ws.repeat_rows(0)
-    if grade_col is not None and rows:
-        _colour(ws, fmt, [c.header for c in cols].index(grade_col), len(rows), GRADE_FILLS)
-    return ws
+    if sheet.grade_col is not None and count:
+        _colour(ws, fmt, [c.header for c in cols].index(sheet.grade_col), count, GRADE_FILLS)
+    for c in sheet.colour_cols:
+        _colour(ws, fmt, c, count, SUBMISSION_FILLS)
+    return cells
 
 
 def _print_setup(ws) -> None:
@@ -393,35 +501,41 @@ def _colour(ws, fmt: _Formats, col: int, count: int, fills: dict[str, str]) -> N
                                                            "format": fmt.fill(colour)})
 
 
-def _submissions(book: xlsxwriter.Workbook, fmt: _Formats, dataset: Dataset, matrix: dict) -> None:
-    """提交情况: each office × quarter × form — 已提交 / 有错误 / 未提交."""
-    cols = [
-        _Col("期间", lambda r: r[0], 9),
-        _Col("所编号", lambda r: r[1], 9),
-        _Col("业务所名称", lambda r: r[2], 16),
-        *[_Col(f.title, lambda r, i=i: r[3][i], 14) for i, f in enumerate(OFFICE_FORMS)],
-        _Col("未提交", lambda r: r[4], 40),
+def _submission_columns() -> list[_Col]:
+    """提交情况: each office × quarter × form — 已提交 / 有错误 / 未提交 (`submission_values`)."""
+    return [
+        _Col("期间", None, 9),
+        _Col("所编号", None, 9),
+        _Col("业务所名称", None, 16),
+        *[_Col(f.title, None, 14) for f in OFFICE_FORMS],
+        _Col("未提交", None, 40),
     ]
-    rows = []
+
+
+def submission_values(period: str, office_id: str, states: dict[str, str], dataset: Dataset) -> list:
+    """The 提交情况 row of one office-period from its matrix entry (form_id -> state)."""
+    office = dataset.reference.offices.get(office_id)
+    labels = [SUBMISSION_LABELS.get(states.get(f.id, "missing"), "未提交") for f in OFFICE_FORMS]
+    absent = "、".join(f.title for f, s in zip(OFFICE_FORMS, labels) if s == "未提交")
+    return [period, office_id, office.name if office else "", *labels, absent]
+
+
+def _matrix_groups(sheet: Sheet, dataset: Dataset, matrix: dict) -> list[Group]:
+    groups = []
     for period in sorted(matrix):
-        for office_id in sorted(matrix[period]):
-            office = dataset.reference.offices.get(office_id)
-            states = [SUBMISSION_LABELS.get(matrix[period][office_id].get(f.id, "missing"), "未提交")
-                      for f in OFFICE_FORMS]
-            absent = "、".join(f.title for f, s in zip(OFFICE_FORMS, states) if s == "未提交")
-            rows.append((period, office_id, office.name if office else "", states, absent))
-    ws = _table(book, fmt, "提交情况", cols, rows)
-    for i in range(len(OFFICE_FORMS)):
-        _colour(ws, fmt, 3 + i, len(rows), SUBMISSION_FILLS)
+        rows = [(office_id, submission_values(period, office_id, matrix[period][office_id], dataset), ())
+                for office_id in sorted(matrix[period])]
+        groups.append(Group(period, len(rows), rows))
+    return groups
 
 
-def _charts(book: xlsxwriter.Workbook, fmt: _Formats, results: Results) -> None:
+def _charts(book: xlsxwriter.Workbook, fmt: _Formats, policy, scorecards: Sequence[Scorecard]) -> None:
     """图表: scores of the latest scored period (annual preferred) and its grade distribution."""
     ws = book.add_worksheet("图表")
     ws.set_column(0, 0, 18)
     ws.set_column(1, 1, 10)
     _print_setup(ws)
-    scored = [c for c in results.scorecards if c.status == SCORED]
+    scored = [c for c in scorecards if c.status == SCORED]
     years = [c.period for c in scored if c.cycle == "annual"]
     latest = max(years) if years else max((c.period for c in scored), default=None)
     if latest is None:
@@ -431,7 +545,7 @@ def _charts(book: xlsxwriter.Workbook, fmt: _Formats, results: Results) -> None:
     label = f"{latest}年度" if len(latest) == 4 else latest
     # the grade counts first (a short table), then every office's score below it
     counts = Counter(c.grade for c in cards)
-    grades = [g.name for g in results.policy.grades]
+    grades = [g.name for g in policy.grades]
     ws.write_string(0, 0, "等级", fmt.header)
     ws.write_string(0, 1, "业务所数", fmt.header)
     for i, grade in enumerate(grades, start=1):
