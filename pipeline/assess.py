@@ -33,23 +33,29 @@ def period_sort_key(period: str) -> tuple:
     return (period[:4], len(period) == 4, period)
 
 
-def assess(dataset: Dataset, policy: Policy, errors: set[tuple[str, str]] | None = None) -> Results:
-    """Score every office in every period; `errors` defaults to validation's office-period errors."""
+def assess(dataset: Dataset, policy: Policy, errors: set[tuple[str, str]] | None = None,
+           periods: list[str] | None = None, offices: set[str] | None = None) -> Results:
+    """Score every office in every period; `errors` defaults to validation's office-period errors.
+
+    A rerun scores one office this way (pipeline/rerun.py): `periods` are then the whole data
+    folder's and `offices` the ones to score; its ranks and honours are made over every office.
+    """
     errors = office_period_errors(dataset) if errors is None else errors
     ref = dataset.reference
-    quarters = sorted(p for p in dataset.periods if _is_quarter(p))
+    quarters = sorted(p for p in (dataset.periods if periods is None else periods) if _is_quarter(p))
+    chosen = sorted(ref.offices if offices is None else set(offices) & set(ref.offices))
     cards: list[Scorecard] = []
     kpi_findings: list[Finding] = []
     figures: dict[tuple[str, str], Figures] = {}
     for period in quarters:
-        for office_id in sorted(ref.offices):
+        for office_id in chosen:
             card, fig = _quarter_card(dataset, policy, office_id, period, errors)
             if fig is not None:
                 figures[(office_id, period)] = fig
             cards.append(card)
     quarter_status = {(c.office_id, c.period): c.status for c in cards}
     for year in sorted({p[:4] for p in quarters}):
-        for office_id in sorted(ref.offices):
+        for office_id in chosen:
             cards.append(_year_card(dataset, policy, office_id, int(year), quarter_status, figures))
     for period in {c.period for c in cards}:
         assign_ranks(c for c in cards if c.period == period)

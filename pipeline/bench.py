@@ -366,6 +366,8 @@ def _note(m: Measure) -> str:
         return "未完成:" + m.note.replace("|", "/")
     e = m.extra
     parts = []
+    if "rescored" in e:
+        parts.append(f"复用上次运行,重新检查 {e['rescored']:,} 个业务所")
     if "misses" in e:
         parts.append(f"解析 {e['misses']:,} 个,缓存命中 {e['hits']:,} 个")
     if "scored" in e:
@@ -455,7 +457,7 @@ def _stage_data(data_dir: str, out_dir: str, workers: int, cache_dir: str | None
 
     cache = WorkbookCache(cache_dir, pinned_namespace=namespace or None) if cache_dir else None
     t = time.perf_counter()
-    results, code = run_pipeline(data_dir, out_dir, workers=workers, cache=cache)
+    results, code = run_pipeline(data_dir, out_dir, workers=workers, cache=cache, reuse=True)
     seconds = time.perf_counter() - t
     extra = {"seconds": seconds, "exit": code, "scorecards": len(results.scorecards),
              "workers_used": workers if workers != 1 else 0,
@@ -463,6 +465,8 @@ def _stage_data(data_dir: str, out_dir: str, workers: int, cache_dir: str | None
              "errors": results.dataset.error_count(), "workbooks": len(results.dataset.workbooks)}
     if cache is not None:
         extra.update(hits=cache.stats.hits, misses=cache.stats.misses, writes=cache.stats.writes)
+    if hasattr(results.dataset, "rescored"):  # a rerun that reused the last run (pipeline/rerun.py)
+        extra["rescored"] = len(results.dataset.rescored)
     return extra
 
 

@@ -294,11 +294,14 @@ def roster_rows_checks(wb: Workbook) -> Iterator[Finding]:
 # Completeness
 
 
-def completeness(workbooks: Iterable[Workbook], reference: Reference, periods: Iterable[str]) -> Iterator[Finding]:
-    """`submission-missing`: each reference office × period × office form with no file at all."""
+def completeness(workbooks: Iterable[Workbook], reference: Reference, periods: Iterable[str],
+                 offices: Iterable[str] | None = None) -> Iterator[Finding]:
+    """`submission-missing`: each reference office (of `offices`, default all) × period × office
+    form with no file at all."""
     occupied = {s for wb in workbooks if (s := slot(wb))}
+    chosen = sorted(reference.offices if offices is None else set(offices) & set(reference.offices))
     for period in sorted(set(periods)):
-        for office in sorted(reference.offices):
+        for office in chosen:
             for form in OFFICE_FORMS:
                 if (period, office, form.id) not in occupied:
                     yield finding("submission-missing", office_id=office, period=period,

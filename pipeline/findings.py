@@ -7,7 +7,7 @@ templates and fixes also render the handbook's 常见错误 page.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 ERROR = "error"
@@ -180,7 +180,12 @@ class Finding:
         return (self.file, self.sheet, self.row or 0, self.cell, self.code, self.message)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # every field is a str, int or None: dataclasses.asdict's deep copy is not needed (and
+        # costs 40 µs a finding, a tenth of a second for a few thousand)
+        return {name: getattr(self, name) for name in _FIELDS}
+
+
+_FIELDS = tuple(f.name for f in fields(Finding))
 
 
 def finding(code: str, *, severity: str | None = None, private: bool = False, **where_and_params: Any) -> Finding:

@@ -18,6 +18,8 @@ from .findings import ERROR, WARNING
 from .model import STATUS_LABELS, Results
 from .policy import Policy, PolicyError, load_policy
 from .report import start_hr_report, write_scorecards_csv
+from .report.scorecards import row_prefixes
+from .rerun import rerun, save_snapshot, snapshot_key, snapshot_of, snapshot_path
 
 EXIT_OK, EXIT_DATA_ERRORS, EXIT_USAGE = 0, 1, 2
 OUTPUTS = ("validation.json", "scorecards.csv", "hr-report.xlsx")
@@ -29,15 +31,19 @@ class RunError(Exception):
 
 
 def run_pipeline(data_dir: str | Path, out_dir: str | Path, policy: Policy | str | Path | None = None,
-                 workers: int = 0, cache: Any = None, progress: bool = False) -> tuple[Results, int]:
+                 workers: int = 0, cache: Any = None, progress: bool = False,
+                 reuse: bool = False) -> tuple[Results, int]:
     """Validate, assess and write the three outputs; returns (results, 0 or 1).
 
     `progress`: a reading bar on stderr (on a terminal, or off one for a long run; see ProgressBar).
+    `reuse`: when only a few offices' files changed since the last run with this cache, check and
+    score only those (pipeline/rerun.py). The results then carry no KPIs, and their dataset only
+    the findings and file names: enough for the summary, not for the site.
 
     Raises PolicyError for an unusable policy config and RunError for a missing data folder or an
     unwritable output folder — both exit 2 in the command.
     """
-    from .validation import submission_matrix, validate_dir, write_json
+    from .validation import discover, file_lines, submission_matrix, validate_items, write_json
 
     data = Path(data_dir)
     if not data.is_dir():
@@ -48,23 +54,41 @@ def run_pipeline(data_dir: str | Path, out_dir: str | Path, policy: Policy | str
     # passes over the growing heap would cost a third of the run (see cache.gc_paused).
     if cache is not None and hasattr(cache, "wait"):
         cache.write_behind = True  # the cache files are written while the outputs are made
+    out = Path(out_dir)
     with gc_paused(), _waiting_for(cache):
-        dataset = validate_dir(str(data), workers=workers, progress=progress, cache=cache)
-        results = assess(dataset, policy)
-        out = Path(out_dir)
+        absolute = data.absolute()  # absolute file paths: the cache's stat index keys
+        reference_path, items, discovered = discover(absolute)
         try:
             out.mkdir(parents=True, exist_ok=True)
+            if reuse and hasattr(cache, "root"):
+                done = rerun(absolute, reference_path, items, discovered, policy, cache, out)
+                if done is not None:
+                    results, writer = done
+                    writer.join()
+                    return results, EXIT_DATA_ERRORS if results.dataset.error_count() else EXIT_OK
+        except OSError as exc:
+            raise RunError(f"无法写入输出目录 {out}:{exc.strerror or exc}") from None
+        dataset = validate_items(absolute, reference_path, items, discovered, workers=workers, progress=progress,
+                                 cache=cache)
+        results = assess(dataset, policy)
+        try:
             matrix = submission_matrix(dataset)  # both the JSON report and the HR workbook show it
             # the HR workbook first: its zip is deflated by a thread while the other two are written
             hr_report = start_hr_report(results, dataset, out / "hr-report.xlsx", matrix=matrix)
             try:
                 with _switching_often():
-                    write_json(dataset, out / "validation.json", results.findings, matrix)
-                    write_scorecards_csv(results, out / "scorecards.csv")
+                    lines = file_lines(dataset)
+                    write_json(dataset, out / "validation.json", results.findings, matrix, files=lines)
+                    prefixes = row_prefixes(results.scorecards)
+                    write_scorecards_csv(results, out / "scorecards.csv", prefixes)
             finally:
                 hr_report.wait()
         except OSError as exc:
             raise RunError(f"无法写入输出目录 {out}:{exc.strerror or exc}") from None
+        if hasattr(cache, "root"):  # what the next rerun reuses
+            snap = snapshot_of(dataset, results, matrix, hr_report.sheets, lines, prefixes, discovered,
+                               snapshot_key(policy))
+            save_snapshot(snapshot_path(cache, absolute), snap).join()
     return results, EXIT_DATA_ERRORS if dataset.error_count() else EXIT_OK
 
 
@@ -116,7 +140,7 @@ def run_command(args) -> int:
         results, code = run_pipeline(args.data_dir, args.out, getattr(args, "policy", None),
                                      workers=getattr(args, "workers", 0) or 0,
                                      cache=open_cache(enabled=not getattr(args, "no_cache", False)),
-                                     progress=True)
+                                     progress=True, reuse=True)
     except PolicyError as exc:
         print(f"政策配置有误:{exc}", file=sys.stderr)
         return EXIT_USAGE

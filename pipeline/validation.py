@@ -133,6 +133,18 @@ def validate_dir(data_dir: Path, workers: int = 0, progress: Any = False, cache=
     """
     data_dir = Path(data_dir).absolute()  # absolute file paths: the cache's stat index keys
     reference_path, items, found = discover(data_dir)
+    return validate_items(data_dir, reference_path, items, found, workers, progress, cache)
+
+
+def validate_items(data_dir: Path, reference_path: Path | None, items: list[tuple[str, str]], found: list[Finding],
+                   workers: int = 0, progress: Any = False, cache=None, periods: list[str] | None = None,
+                   offices: set[str] | None = None) -> Dataset:
+    """`validate_dir` on what `discover` found (`found`: its findings, extended here).
+
+    A rerun validates one office's files this way (pipeline/rerun.py): `periods` are then the
+    whole data folder's and `offices` the offices whose missing forms are reported.
+    """
+    found = list(found)
     if reference_path is not None:
         items = [(reference_path, checks.REFERENCE_FILE), *items]
     else:
@@ -161,8 +173,9 @@ def validate_dir(data_dir: Path, workers: int = 0, progress: Any = False, cache=
     found += dup_findings
     found += checks.reference_checks(accepted, reference)
     found += checks.project_client_checks(accepted)
-    periods = {p for (_, p) in reference.targets} | {p for (p, _, _) in accepted}
-    found += checks.completeness(office_wbs, reference, periods)
+    if periods is None:
+        periods = sorted({p for (_, p) in reference.targets} | {p for (p, _, _) in accepted})
+    found += checks.completeness(office_wbs, reference, periods, offices)
 
     by_path = {wb.path: wb for wb in workbooks}
     target_rows = {r.number: key for r in (ref_wb.tables.get("targets", []) if ref_wb else [])
@@ -203,8 +216,12 @@ def _file_errors(dataset: Dataset) -> set[str]:
     return {f.file for f in dataset.findings if f.severity == ERROR and f.file}
 
 
-def submission_matrix(dataset: Dataset) -> dict[str, dict[str, dict[str, str]]]:
-    """period -> office_id -> form_id -> "submitted" | "errors" | "missing" (sorted keys)."""
+def submission_matrix(dataset: Dataset, periods: list[str] | None = None,
+                      offices: set[str] | None = None) -> dict[str, dict[str, dict[str, str]]]:
+    """period -> office_id -> form_id -> "submitted" | "errors" | "missing" (sorted keys).
+
+    A rerun gives the whole data folder's `periods` and the `offices` it wants the rows of.
+    """
     bad = _file_errors(dataset)
     status: dict[tuple[str, str, str], str] = {}
     for wb in dataset.workbooks:
@@ -217,13 +234,14 @@ def submission_matrix(dataset: Dataset) -> dict[str, dict[str, dict[str, str]]]:
     seen: dict[str, set[str]] = {}  # period -> offices with a file in it
     for (p, o, _) in status:
         seen.setdefault(p, set()).add(o)
-    periods = set(dataset.periods) | set(seen)
+    if periods is None:
+        periods = set(dataset.periods) | set(seen)
     matrix: dict[str, dict[str, dict[str, str]]] = {}
     for period in sorted(periods):
-        offices = set(dataset.reference.offices) | seen.get(period, set())
+        present = set(dataset.reference.offices) | seen.get(period, set())
         matrix[period] = {
             office: {form.id: status.get((period, office, form.id), MISSING) for form in OFFICE_FORMS}
-            for office in sorted(offices)
+            for office in sorted(present if offices is None else present & offices)
         }
     return matrix
 
@@ -243,21 +261,27 @@ def _counts(findings: list[Finding]) -> dict[str, int]:
     return {severity: counter.get(severity, 0) for severity in SEVERITIES}
 
 
-def report_json(dataset: Dataset, matrix: dict | None = None) -> dict[str, Any]:
-    """The JSON report (schema in docs/guide/json-report.md); keys in a stable order.
+class Encoded(str):
+    """An item of the JSON report already encoded (as `dump_report` would): written as it is."""
 
-    `matrix`: the dataset's `submission_matrix` when the caller has already made it.
-    """
+    __slots__ = ()
+
+
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+
+
+def file_entries(dataset: Dataset) -> list[dict[str, Any]]:
+    """The report's `files`: an entry per workbook, in path order."""
     by_file: dict[str, list[Finding]] = {}
     for f in dataset.findings:
         by_file.setdefault(f.file, []).append(f)
     accepted = {id(wb) for wb in dataset.submissions.values()}
-    files = []
+    entries = []
     none = _counts([])  # most files have no finding
     for wb in dataset.workbooks:
         found = by_file.get(wb.path)
         counts = _counts(found) if found else dict(none)
-        files.append({
+        entries.append({
             "file": wb.path,
             "template_id": wb.form_id,
             "template_version": wb.version,
@@ -268,14 +292,31 @@ def report_json(dataset: Dataset, matrix: dict | None = None) -> dict[str, Any]:
             "status": "errors" if counts[ERROR] else "warnings" if counts[WARNING] else "ok",
             "counts": counts,
         })
-    counts = _counts(dataset.findings)
+    return entries
+
+
+def file_lines(dataset: Dataset) -> list[tuple[str, Encoded]]:
+    """(path, encoded entry) of every workbook: what a rerun keeps of the report's `files`."""
+    return [(entry["file"], Encoded(_compact(entry))) for entry in file_entries(dataset)]
+
+
+def report_json(dataset: Dataset, matrix: dict | None = None, files: list[tuple[str, Encoded]] | None = None,
+                findings: list[Finding] | None = None, data_dir: str | None = None) -> dict[str, Any]:
+    """The JSON report (schema in docs/guide/json-report.md); keys in a stable order.
+
+    `matrix`, `files`: the dataset's `submission_matrix` and `file_lines` when the caller has
+    already made them (`files` then holds encoded entries, for `dump_report`); a rerun
+    (pipeline/rerun.py) gives them with `findings` and `data_dir` instead of a dataset.
+    """
+    findings = dataset.findings if findings is None else findings
+    counts = _counts(findings)
     return {
         "version": REPORT_VERSION,
-        "data_dir": dataset.data_dir,
+        "data_dir": dataset.data_dir if data_dir is None else data_dir,
         "ok": counts[ERROR] == 0,
         "counts": counts,
-        "files": files,
-        "findings": [_finding_dict(f) for f in dataset.findings],
+        "files": file_entries(dataset) if files is None else [line for _, line in files],
+        "findings": [_finding_dict(f) for f in findings],
         "completeness": matrix if matrix is not None else submission_matrix(dataset),
     }
 
@@ -286,13 +327,14 @@ def _finding_dict(f: Finding) -> dict[str, Any]:
     return data
 
 
-def write_json(dataset: Dataset, path: Path, kpi_findings: list[Finding] | None = None,
-               matrix: dict | None = None) -> None:
+def write_json(dataset: Dataset | None, path: Path, kpi_findings: list[Finding] | None = None,
+               matrix: dict | None = None, **given: Any) -> None:
     """Write the JSON report as UTF-8 (Chinese kept readable); OSError when the path is unwritable.
 
-    `kpi_findings` (from `run`: the assessment's KPI N/A warnings) are added as `kpi_findings`.
+    `kpi_findings` (from `run`: the assessment's KPI N/A warnings) are added as `kpi_findings`;
+    `given`: report_json's `files`, `findings` and `data_dir`.
     """
-    report = report_json(dataset, matrix)
+    report = report_json(dataset, matrix, **given)
     if kpi_findings is not None:
         report["kpi_findings"] = [f.to_dict() for f in kpi_findings]
     Path(path).write_text(dump_report(report), encoding="utf-8")
@@ -305,12 +347,12 @@ def dump_report(report: dict[str, Any]) -> str:
     encoded by the C encoder instead, and the lines still diff and grep well. One encoder for
     every item: json.dumps with options makes a new one per call.
     """
-    compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+    compact = _compact
 
     lines = []
     for key, value in report.items():
         if isinstance(value, list) and value:
-            inner = ",\n".join(f"    {compact(item)}" for item in value)
+            inner = ",\n".join(f"    {item if item.__class__ is Encoded else compact(item)}" for item in value)
             text = f"[\n{inner}\n  ]"
         elif isinstance(value, dict) and value:
             inner = ",\n".join(f"    {compact(k)}: {compact(v)}" for k, v in value.items())
@@ -329,6 +371,6 @@ def validate_command(args) -> int:
 
 
 __all__ = [
-    "ERRORS", "MISSING", "SUBMITTED", "discover", "office_period_errors", "report_json",
-    "submission_matrix", "validate_command", "validate_dir", "write_json",
+    "ERRORS", "MISSING", "SUBMITTED", "Encoded", "discover", "file_lines", "office_period_errors", "report_json",
+    "submission_matrix", "validate_command", "validate_dir", "validate_items", "write_json",
 ]

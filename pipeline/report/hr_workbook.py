@@ -131,6 +131,7 @@ class Group:
     plain: bool = False
     raw: str | None = None  # rendered, not yet deflated
     piece: Piece | None = None
+    reuse: tuple[Piece, list] | None = None  # a piece made before, and the rows it was made of
 
 
 def render_group(group: Group, cells: Cells, tail_from: int) -> None:
@@ -311,7 +312,11 @@ def _render(sheet: Sheet, cells: Cells) -> None:
             continue
         group.rows = [(office, prefix if isinstance(prefix, str) else cells.cells(prefix), tail)
                       for office, prefix, tail in group.rows]
-        render_group(group, cells, sheet.tail_from)
+        if group.reuse is not None and group.reuse[1] == group.rows:
+            group.piece = group.reuse[0]  # the same rows as before: the same bytes
+        else:
+            render_group(group, cells, sheet.tail_from)
+        group.reuse = None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -37,16 +37,43 @@ def scorecard_row(card: Scorecard) -> list[str]:
     ]
 
 
-def render_scorecards_csv(results: Results) -> str:
-    """The CSV text (without the BOM)."""
+def row_prefixes(cards: list[Scorecard]) -> list[str]:
+    """Each card's CSV line up to its rank: every field but the last, each followed by a comma.
+
+    A rerun keeps these and adds the ranks, which depend on other offices (pipeline/rerun.py).
+    The csv module quotes a field by its own text only, so prefix + rank is the whole row.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for card in results.scorecards:
-        writer.writerow(scorecard_row(card))
-    return buffer.getvalue()
+    prefixes = []
+    for card in cards:
+        writer.writerow(scorecard_row(card)[:-1])
+        prefixes.append(buffer.getvalue()[:-2] + ",")
+        buffer.seek(0)
+        buffer.truncate()
+    return prefixes
 
 
-def write_scorecards_csv(results: Results, path: str | Path) -> None:
-    """Write scorecards.csv: UTF-8 with BOM, CRLF, rows in Results order (period, office_id)."""
-    Path(path).write_bytes(render_scorecards_csv(results).encode("utf-8-sig"))
+def render_rows(prefixes: list[str], ranks: list[int | None]) -> str:
+    """The CSV text (without the BOM) from the rows' prefixes and the cards' ranks."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(CSV_COLUMNS)
+    return buffer.getvalue() + "".join(f"{p}{_number(r)}\r\n" for p, r in zip(prefixes, ranks, strict=True))
+
+
+def render_scorecards_csv(results: Results) -> str:
+    """The CSV text (without the BOM)."""
+    return render_rows(row_prefixes(results.scorecards), [c.rank for c in results.scorecards])
+
+
+def write_scorecards_csv(results: Results, path: str | Path, prefixes: list[str] | None = None) -> None:
+    """Write scorecards.csv: UTF-8 with BOM, CRLF, rows in Results order (period, office_id).
+
+    `prefixes`: the cards' `row_prefixes`, when the caller has made them.
+    """
+    prefixes = row_prefixes(results.scorecards) if prefixes is None else prefixes
+    write_csv_text(render_rows(prefixes, [c.rank for c in results.scorecards]), path)
+
+
+def write_csv_text(text: str, path: str | Path) -> None:
+    Path(path).write_bytes(text.encode("utf-8-sig"))
