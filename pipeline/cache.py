@@ -38,6 +38,7 @@ import contextlib
 import gc
 import hashlib
 import marshal
+import mmap
 import os
 import shutil
 import sys
@@ -46,15 +47,16 @@ import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from .cache_codec import MAGIC, decode, encode, entry_blob, entry_workbook
 from .model import Workbook
 
-CACHE_FORMAT = "4"  # bump when the entry layout (cache_codec.py) changes
+CACHE_FORMAT = "5"  # bump when the entry layout (cache_codec.py) changes
 DEFAULT_DIR = ".cache"  # relative to the working directory (the repository root); gitignored
 ENV_DIR = "PIPELINE_CACHE_DIR"
 _STALE_SECONDS = 86_400  # other namespaces untouched this long are removed when a cache opens
-_PACK_MAGIC = b"OHSP1"
+_PACK_MAGIC = b"OHSP2"
 _FILES_MAGIC = b"OHSF1"
 RACY_SECONDS = 3.0  # files changed this recently when the index is saved are hashed again next time
 
@@ -141,12 +143,13 @@ class WorkbookCache:
         self.namespace = pinned_namespace or namespace()
         self.dir = self.root / "workbooks" / self.namespace
         self.stats = CacheStats()
-        self._pack: dict[str, bytes] | None = None  # key -> entry blob, loaded on first get
+        self._pack: _Pack | dict[str, bytes] | None = None  # key -> entry blob, loaded on first get
         self._used: set[str] = set()  # keys this run got or put
         self._loose: set[str] = set()  # of those, the ones not in the pack
         self._new: dict[str, bytes] = {}  # deferred puts, written by `save`
         self._files: dict[str, tuple] | None = None  # the stat index, loaded on first file_sha256
         self._files_changed = False
+        self._remembered: set[str] = set()  # names remembered since the index was loaded or saved
         # `run` sets this: `save` then writes its files from a thread while the run goes on
         # (a 30 MB pack takes a quarter of a second to write); `wait` joins it.
         self.write_behind = False
@@ -258,9 +261,9 @@ class WorkbookCache:
         """True when this namespace has no entries at all: a cold run need not hash its files first."""
         return not self.dir.is_dir()
 
-    def _load_pack(self) -> dict[str, bytes]:
+    def _load_pack(self) -> _Pack | dict[str, bytes]:
         if self._pack is None:
-            self._pack = _load_marshal(self.dir / "pack.bin", _PACK_MAGIC)
+            self._pack = _Pack.load(self.dir / "pack.bin")
         return self._pack
 
     def file_sha256(self, path: str | Path, max_bytes: int | None = None) -> str | None:
@@ -283,20 +286,33 @@ class WorkbookCache:
         self.remember(name, now, digest)
         return digest
 
+    def stamps(self) -> dict[str, tuple]:
+        """The stat index as this run has it: absolute path -> (size, mtime, ctime, inode, device,
+        sha256), for the files it looked up or read (a rerun's snapshot keeps the trusted ones)."""
+        if self._files is None:
+            self._files = _load_marshal(self.root / "files.bin", _FILES_MAGIC)
+        return self._files
+
     def remember(self, path: str | Path, stamp: tuple, sha256: str) -> None:
         """Record the hash of a file read elsewhere, with the `stamp` taken *before* it was read."""
         if self._files is None:
             self._files = _load_marshal(self.root / "files.bin", _FILES_MAGIC)
-        self._files[_absolute(path)] = (*stamp, sha256)
+        name = _absolute(path)
+        self._files[name] = (*stamp, sha256)
         self._files_changed = True
+        self._remembered.add(name)
 
     def save(self) -> None:
         """Fold entries into the pack when enough are loose, and save the stat index (never raises)."""
         if self._files is not None and self._files_changed:
             racy = time.time_ns() - int(RACY_SECONDS * 1e9)
-            keep = {name: v for name, v in self._files.items() if v[1] < racy and v[2] < racy}
-            self._save(self.root / "files.bin", _FILES_MAGIC, keep)
+            # Only files changed just now (a rerun's usual case)? They would not be kept, and
+            # the index on disk is already right for every other file: not written again.
+            if any(self._files[n][1] < racy and self._files[n][2] < racy for n in self._remembered):
+                keep = {name: v for name, v in self._files.items() if v[1] < racy and v[2] < racy}
+                self._save(self.root / "files.bin", _FILES_MAGIC, keep)
             self._files_changed = False
+            self._remembered.clear()
         pack = self._load_pack()
         unused = len(pack.keys() - self._used)
         if len(self._loose) + len(self._new) + unused <= max(self.PACK_AFTER, len(self._used) // 20):
@@ -319,14 +335,14 @@ class WorkbookCache:
                 with contextlib.suppress(OSError):
                     file.unlink()
 
-        if self._save(self.dir / "pack.bin", _PACK_MAGIC, folded, then=drop_loose):
+        if self._save(self.dir / "pack.bin", _PACK_MAGIC, folded, then=drop_loose, encode=_Pack.encode):
             self.stats.writes += len(self._new)
             self._pack, self._loose, self._new = folded, set(), {}
 
-    def _save(self, file: Path, magic: bytes, value: dict, then=None) -> bool:
+    def _save(self, file: Path, magic: bytes, value: dict, then=None, encode=marshal.dumps) -> bool:
         """`_save_marshal`, then `then()` on success; from a thread when `write_behind` (True then)."""
         try:
-            blob = marshal.dumps(value)
+            blob = encode(value)
         except ValueError:
             return False
 
@@ -382,6 +398,74 @@ class WorkbookCache:
                     shutil.rmtree(d, ignore_errors=True)
             except OSError:
                 continue
+
+
+class _Pack:
+    """pack.bin: an index of (offset, length) per key, read at once, then the entries, each read
+    when asked for (the file is mapped). A rerun that rescores one office reads 32 entries of
+    32,000, not the whole 90 MB.
+
+    Layout after the magic: the index's length (8 bytes, little-endian), the index (marshal),
+    the entries end to end.
+    """
+
+    def __init__(self, index: dict[str, tuple[int, int]], data: Any = b"") -> None:
+        self.index, self._data = index, data
+
+    @classmethod
+    def load(cls, file: Path) -> _Pack:
+        """The pack in `file`; empty when absent, and removed when damaged."""
+        try:
+            with open(file, "rb") as f:
+                pack = cls._read(f)
+        except OSError:
+            return cls({})
+        except Exception:  # a truncated or garbled file can raise almost anything
+            pack = None
+        if pack is None:
+            with contextlib.suppress(OSError):
+                file.unlink()
+            return cls({})
+        return pack
+
+    @classmethod
+    def _read(cls, f) -> _Pack | None:
+        head = f.read(len(_PACK_MAGIC) + 8)
+        if len(head) != len(_PACK_MAGIC) + 8 or not head.startswith(_PACK_MAGIC):
+            return None
+        size = int.from_bytes(head[len(_PACK_MAGIC):], "little")
+        index = marshal.loads(f.read(size))
+        start = len(head) + size
+        end = os.fstat(f.fileno()).st_size
+        if type(index) is not dict or not all(start + o + n <= end for o, n in index.values()):
+            return None
+        try:  # the mapping stays valid after the file is closed, or replaced by the next pack
+            data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):
+            f.seek(0)
+            data = f.read()
+        return cls(index, memoryview(data)[start:])
+
+    @staticmethod
+    def encode(entries: dict[str, bytes]) -> bytes:
+        index, offset = {}, 0
+        for key, blob in entries.items():
+            index[key] = (offset, len(blob))
+            offset += len(blob)
+        head = marshal.dumps(index)
+        return len(head).to_bytes(8, "little") + head + b"".join(entries.values())
+
+    def get(self, key: str) -> bytes | None:
+        place = self.index.get(key)
+        if place is None:
+            return None
+        return bytes(self._data[place[0]:place[0] + place[1]])
+
+    def pop(self, key: str, default: Any = None) -> Any:
+        return self.index.pop(key, default)
+
+    def keys(self):
+        return self.index.keys()
 
 
 def _absolute(path: str | Path) -> str:

@@ -28,11 +28,13 @@ import os
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import cache as cache_module
 from . import checks, rerun_codec
 from .assess import assess, period_sort_key
 from .findings import ERROR, Finding
@@ -41,12 +43,13 @@ from .report.hr_workbook import (
     Group,
     Sheet,
     card_tail,
+    cards_by_office,
     source_group,
     start_package,
     submission_values,
     table_sheets,
 )
-from .report.scorecards import render_rows, row_prefixes, write_csv_text
+from .report.scorecards import csv_utf8, row_prefixes
 from .report.xlsx_zip import Piece
 from .scoring import assign_ranks, award_honours
 from .validation import (
@@ -69,17 +72,18 @@ class OfficePart:
     """What the outputs hold of one office (its folders' files, its cards), as a rerun reuses it."""
 
     files: dict[str, str | None] = field(default_factory=dict)  # rel path -> sha256
+    stamps: dict[str, tuple] = field(default_factory=dict)  # rel path -> (size, mtime, ctime, inode, dev)
     entangled: bool = False  # depends on, or affects, another office: never rerun alone
     findings: list[Finding] = field(default_factory=list)
     kpi_findings: dict[str, list[Finding]] = field(default_factory=dict)  # period -> N/A warnings
-    file_lines: list[tuple[str, str]] = field(default_factory=list)  # validation.json `files`
+    file_lines: list[tuple[str, bytes]] = field(default_factory=list)  # validation.json `files`, UTF-8
     matrix: dict[str, dict[str, str]] = field(default_factory=dict)  # period -> form -> state
     accepted_periods: set[str] = field(default_factory=set)
     seen_periods: set[str] = field(default_factory=set)  # periods its files sit in on the board
     cards: list[Scorecard] = field(default_factory=list)  # without KPIs: for ranks, honours, charts
-    csv: dict[str, str] = field(default_factory=dict)  # period -> scorecards.csv row before the rank
-    rows: dict[str, dict[str, tuple[str, tuple]]] = field(default_factory=dict)  # sheet -> period -> row
-    sources: dict[str, tuple[Piece, int]] = field(default_factory=dict)  # period -> 指标来源 rows
+    csv: dict[str, bytes] = field(default_factory=dict)  # period -> scorecards.csv row before the rank
+    rows: dict[str, dict[str, tuple[bytes, tuple]]] = field(default_factory=dict)  # sheet -> period -> row
+    sources: tuple[Piece, int] | Group | None = None  # its 指标来源 rows, deflated, and their count
 
 
 @dataclass
@@ -90,7 +94,8 @@ class Snapshot:
     discovered: list[Finding]
     other_findings: list[Finding]  # owned by no office (the reference's, strays')
     other_files: dict[str, str | None]
-    other_lines: list[tuple[str, str]]
+    other_stamps: dict[str, tuple]
+    other_lines: list[tuple[str, bytes]]
     periods: list[str]
     target_periods: set[str]
     matrix_periods: list[str]
@@ -166,12 +171,12 @@ def build_parts(dataset, results: Results, matrix: dict, sheets: list[Sheet], li
         if (p := part(office)) is not None:
             p.entangled = True
     other_lines = []
-    for path, line in lines:
+    for path, line in lines:  # kept as UTF-8, like the other texts a rerun only copies
         home = part(folder_office(path))
         if home is not None:
-            home.file_lines.append((path, line))
+            home.file_lines.append((path, line.encode()))
         elif folder_office(path) is None:
-            other_lines.append((path, line))
+            other_lines.append((path, line.encode()))
     skip = set(discovered)
     other_findings = []
     for f in dataset.findings:
@@ -198,13 +203,13 @@ def build_parts(dataset, results: Results, matrix: dict, sheets: list[Sheet], li
                 home.matrix[period] = states
     for card, prefix in zip(results.scorecards, prefixes, strict=True):
         if (home := part(card.office_id)) is not None:
-            home.cards.append(replace(card, kpis={}, informational={}))
-            home.csv[card.period] = prefix
+            home.cards.append(card)  # the snapshot keeps what ranks, honours and charts need
+            home.csv[card.period] = prefix.encode()
     for sheet in sheets:
         if sheet.title == SOURCES_SHEET:
             for group in sheet.groups:
-                if (home := part(group.key[1])) is not None:
-                    home.sources[group.key[0]] = (group.piece, group.count)
+                if (home := part(group.key)) is not None:
+                    home.sources = group  # its piece may still be being deflated
         elif sheet.title in CARD_SHEETS or sheet.title == MATRIX_SHEET:
             for group in sheet.groups:
                 for office, prefix, tail in group.rows:
@@ -219,16 +224,36 @@ def _groups(sheets: list[Sheet]) -> dict[str, dict[str, tuple[Piece, tuple]]]:
 
 
 def snapshot_of(dataset, results: Results, matrix: dict, sheets: list[Sheet], lines, prefixes,
-                discovered: list[Finding], key: str) -> Snapshot:
-    """The snapshot a full run leaves (its hr-report written: the pieces are deflated)."""
+                discovered: list[Finding], key: str, stamps: dict[str, tuple]) -> Snapshot:
+    """The snapshot a full run leaves; call `done` on it once the hr-report is written (while its
+    pieces are being deflated, this runs alongside). `stamps`: `trusted_stamps` of the run's files."""
     parts, others, other_files, other_lines = build_parts(dataset, results, matrix, sheets, lines, prefixes,
                                                           discovered)
+    for part in parts.values():
+        part.stamps = {rel: stamps[rel] for rel in part.files if rel in stamps}
     reference = next((wb for wb in dataset.workbooks if wb.path == checks.REFERENCE_FILE), None)
-    return Snapshot(key=key, data_dir=dataset.data_dir, reference_sha=reference.sha256 if reference else None,
+    snap = Snapshot(key=key, data_dir=dataset.data_dir, reference_sha=reference.sha256 if reference else None,
                     discovered=list(discovered), other_findings=others, other_files=other_files,
+                    other_stamps={rel: stamps[rel] for rel in other_files if rel in stamps},
                     other_lines=other_lines, periods=list(dataset.periods),
                     target_periods={p for (_, p) in dataset.reference.targets}, matrix_periods=sorted(matrix),
-                    offices=parts, groups=_groups(sheets))
+                    offices=parts, groups={})
+    snap.sheets = sheets
+    return snap
+
+
+def _deflated(parts: Iterable[OfficePart]) -> None:
+    """Each part's 指标来源 groups replaced by their pieces (the hr-report is written)."""
+    for part in parts:
+        if isinstance(part.sources, Group):
+            part.sources = (part.sources.piece, part.sources.count)
+
+
+def done(snap: Snapshot) -> Snapshot:
+    """`snapshot_of`'s snapshot, completed with the pieces of the written hr-report."""
+    _deflated(snap.offices.values())
+    snap.groups = _groups(snap.__dict__.pop("sheets"))
+    return snap
 
 
 # ---------------------------------------------------------------------------------------------
@@ -295,6 +320,7 @@ def load_snapshot(path: Path, key: str) -> Snapshot | None:
         return None
     if snap.key != key or snap.token != base[0]:
         return None
+    # Without its delta the base is older, but whole: its files' hashes say what changed since.
     delta = _read(_delta_path(path), key)
     if delta is not None and delta[0] == snap.token:
         try:
@@ -302,7 +328,7 @@ def load_snapshot(path: Path, key: str) -> Snapshot | None:
         except Exception:
             with contextlib.suppress(OSError):
                 _delta_path(path).unlink()
-            return None  # the base alone is older than the outputs it would be reused for
+            return snap
         snap.offices.update(offices)
         snap.groups, snap.changed = groups, set(offices)
     return snap
@@ -358,42 +384,106 @@ def rerun(data_dir: Path, reference_path: Path | None, items: list[tuple[str, st
           policy, cache, out: Path) -> tuple[Results, Any] | None:
     """The outputs of a full run, from the snapshot and the changed offices; None when a full run
     is needed instead. Returns (results without KPIs, a waiter for the files still being written)."""
-    from .excel.guard import MAX_FILE_BYTES
 
     key = snapshot_key(policy)
     path = snapshot_path(cache, data_dir)
     snap = load_snapshot(path, key)
     if snap is None or discovered != snap.discovered:
         return None
-    current: dict[str, str | None] = {}
     listed = ([(str(reference_path), checks.REFERENCE_FILE)] if reference_path is not None else []) + items
-    try:
-        for file, rel in listed:
-            current[rel] = cache.file_sha256(file, MAX_FILE_BYTES)
-    except OSError:
-        return None
-    before = dict(snap.other_files)
+    before: dict[str, str | None] = dict(snap.other_files)
+    stamps: dict[str, tuple] = dict(snap.other_stamps)
     for office_part in snap.offices.values():
         before.update(office_part.files)
-    changed = {rel for rel in current.keys() | before.keys()
-               if current.get(rel) is None or current.get(rel) != before.get(rel)}
+        stamps.update(office_part.stamps)
+    try:
+        hashed, new_stamps = _changed_files(listed, before, stamps)
+    except OSError:
+        return None
+    changed = {rel for rel, sha in hashed.items() if sha is None or sha != before.get(rel)}
+    changed |= before.keys() - {rel for _, rel in listed}  # removed
     affected = {folder_office(rel) for rel in changed}
     if None in affected or len(affected) > MAX_OFFICES:
         return None
     if any(snap.offices[o].entangled for o in affected if o in snap.offices):
         return None
+    known = {file: hashed[rel] if rel in hashed else before[rel] for file, rel in listed}
+    cache = _KnownFiles(cache, known)
     fresh: dict[str, tuple] = {}
     for office in sorted(affected):
         done = _rescore(office, data_dir, reference_path, items, policy, cache, snap)
         if done is None:
             return None
         fresh[office] = done
+        done[1].stamps = {rel: new_stamps[rel] if rel in hashed else stamps[rel]
+                          for rel in done[1].files if rel in new_stamps or (rel not in hashed and rel in stamps)}
     accepted = set(snap.target_periods)
     for office, office_part in snap.offices.items():
         accepted |= fresh[office][1].accepted_periods if office in fresh else office_part.accepted_periods
     if accepted != set(snap.periods):
         return None
-    return _assemble(snap, fresh, discovered, policy, out, path, sorted(current))
+    return _assemble(snap, fresh, discovered, policy, out, path, sorted(rel for _, rel in listed))
+
+
+def _changed_files(listed: list[tuple[str, str]], before: dict[str, str | None], stamps: dict[str, tuple]
+                   ) -> tuple[dict[str, str | None], dict[str, tuple]]:
+    """Hash the files whose (size, mtime, ctime, inode, device) differ from the last run's:
+    ({rel: sha256 or None when too large}, {rel: stamp of those that may be trusted next time}).
+
+    The last run's own stamps are what the cache's stat index would say (see cache.file_sha256),
+    without loading the index: a stamp taken within RACY_SECONDS of its run was never kept.
+    """
+    from .excel.guard import MAX_FILE_BYTES
+
+    hashed: dict[str, str | None] = {}
+    trusted: dict[str, tuple] = {}
+    racy = time.time_ns() - int(cache_module.RACY_SECONDS * 1e9)
+    stat, get = os.stat, stamps.get
+    for file, rel in listed:
+        info = stat(file)
+        now = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+        if get(rel) == now and rel in before:
+            continue
+        if now[0] > MAX_FILE_BYTES:
+            hashed[rel] = None
+            continue
+        with open(file, "rb") as f:
+            hashed[rel] = hashlib.sha256(f.read()).hexdigest()
+        if now[1] < racy and now[2] < racy:
+            trusted[rel] = now
+    return hashed, trusted
+
+
+class _KnownFiles:
+    """The cache, told the hashes a rerun already knows: reading one office then neither stats
+    its files again nor loads the stat index (32,000 entries) for them."""
+
+    def __init__(self, cache, known: dict[str, str | None]) -> None:
+        self._cache, self._known = cache, known
+
+    def file_sha256(self, path, max_bytes: int | None = None) -> str | None:
+        name = os.fspath(path)
+        if name in self._known and self._known[name] is not None:
+            return self._known[name]
+        return self._cache.file_sha256(path, max_bytes)
+
+    def remember(self, path, stamp: tuple, sha256: str) -> None:
+        pass  # the snapshot keeps the stamps a rerun may trust
+
+    def __getattr__(self, name: str):
+        return getattr(self._cache, name)
+
+
+def trusted_stamps(cache, listed: Iterable[tuple[str, str]]) -> dict[str, tuple]:
+    """{rel: stamp} of the files the cache's stat index holds and would keep (not racy)."""
+    racy = time.time_ns() - int(cache_module.RACY_SECONDS * 1e9)
+    known = getattr(cache, "stamps", lambda: {})()
+    out = {}
+    for file, rel in listed:
+        st = known.get(os.fspath(file))
+        if st is not None and st[1] < racy and st[2] < racy:
+            out[rel] = st[:5]
+    return out
 
 
 def _rescore(office: str, data_dir: Path, reference_path: Path | None, items: list[tuple[str, str]], policy,
@@ -442,10 +532,10 @@ def _assemble(snap: Snapshot, fresh: dict[str, tuple], discovered: list[Finding]
     hr = start_package(policy, cards, sheets, out / "hr-report.xlsx")
     try:
         lines = sorted([*snap.other_lines, *(line for p in parts.values() for line in p.file_lines)])
-        write_json(None, out / "validation.json", kpi_findings, matrix, files=lines, findings=findings,
-                   data_dir=snap.data_dir)
-        write_csv_text(render_rows([parts[c.office_id].csv[c.period] for c in cards], [c.rank for c in cards]),
-                       out / "scorecards.csv")
+        write_json(None, out / "validation.json", kpi_findings, matrix, files_utf8=[line for _, line in lines],
+                   findings=findings, data_dir=snap.data_dir)
+        (out / "scorecards.csv").write_bytes(
+            csv_utf8([parts[c.office_id].csv[c.period] for c in cards], [c.rank for c in cards]))
     finally:
         hr.wait()
     for office, (dataset, office_part, results, office_matrix) in fresh.items():
@@ -453,6 +543,7 @@ def _assemble(snap: Snapshot, fresh: dict[str, tuple], discovered: list[Finding]
         rebuilt, *_ = build_parts(dataset, results, office_matrix, mine, [], row_prefixes(results.scorecards), [],
                                   offices={office})
         new = rebuilt.get(office, OfficePart())
+        _deflated([new])
         office_part.rows, office_part.sources = new.rows, new.sources
     snap.groups = _groups(sheets)
     snap.offices = parts
@@ -478,9 +569,10 @@ def _sheets(snap: Snapshot, parts: dict[str, OfficePart], fresh: dict[str, tuple
         elif sheet.title == MATRIX_SHEET:
             sheet.groups = _matrix_sheet_groups(sheet, matrix, snap, parts, touched, dataset)
         elif sheet.title == SOURCES_SHEET:
-            sheet.groups = [source_group(full_cards[(c.period, c.office_id)], names) if c.office_id in touched
-                            else Group((c.period, c.office_id), parts[c.office_id].sources[c.period][1],
-                                       piece=parts[c.office_id].sources[c.period][0]) for c in cards]
+            mine = cards_by_office([c for (_, _, results, _) in fresh.values() for c in results.scorecards])
+            sheet.groups = [source_group(o, mine.get(o, []), names) if o in touched
+                            else Group(o, parts[o].sources[1], piece=parts[o].sources[0])
+                            for o in cards_by_office(cards)]
         elif sheet.title == FINDINGS_SHEET:
             rows = [*findings, *kpi_findings]
             sheet.groups = [Group("findings", len(rows), rows, plain=True)]
@@ -536,5 +628,5 @@ def _before(snap: Snapshot, title: str, period: str) -> tuple[Piece, list] | Non
     return old[0], rows
 
 
-__all__ = ["MAX_OFFICES", "OfficePart", "RerunDataset", "Snapshot", "load_snapshot", "rerun", "save_snapshot",
-           "snapshot_key", "snapshot_of", "snapshot_path"]
+__all__ = ["MAX_OFFICES", "OfficePart", "RerunDataset", "Snapshot", "done", "load_snapshot", "rerun",
+           "save_snapshot", "snapshot_key", "snapshot_of", "snapshot_path", "trusted_stamps"]

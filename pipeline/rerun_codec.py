@@ -13,9 +13,8 @@ from typing import Any
 from .findings import Finding
 from .model import Scorecard
 from .report.xlsx_zip import Piece
-from .validation import Encoded
 
-FORMAT = 1
+FORMAT = 3
 _FINDING = tuple(f.name for f in fields(Finding))
 _CARD = tuple(f.name for f in fields(Scorecard) if f.name not in ("kpis", "informational"))
 
@@ -40,29 +39,21 @@ def _piece(p: Piece) -> tuple:
 
 
 def _part(p) -> tuple:
-    return (p.files, p.entangled, [_finding(f) for f in p.findings],
-            {k: [_finding(f) for f in v] for k, v in p.kpi_findings.items()}, _lines(p.file_lines), p.matrix,
+    return (p.files, p.stamps, p.entangled, [_finding(f) for f in p.findings],
+            {k: [_finding(f) for f in v] for k, v in p.kpi_findings.items()}, p.file_lines, p.matrix,
             p.accepted_periods, p.seen_periods, [_card(c) for c in p.cards], p.csv, p.rows,
-            {k: (_piece(piece), n) for k, (piece, n) in p.sources.items()})
+            None if p.sources is None else (_piece(p.sources[0]), p.sources[1]))
 
 
 def _to_part(t: tuple):
     from .rerun import OfficePart
 
-    (files, entangled, findings, kpi, lines, matrix, accepted, seen, cards, csv, rows, sources) = t
-    return OfficePart(files=files, entangled=entangled, findings=[Finding(*f) for f in findings],
-                      kpi_findings={k: [Finding(*f) for f in v] for k, v in kpi.items()}, file_lines=_to_lines(lines),
+    (files, stamps, entangled, findings, kpi, lines, matrix, accepted, seen, cards, csv, rows, sources) = t
+    return OfficePart(files=files, stamps=stamps, entangled=entangled, findings=[Finding(*f) for f in findings],
+                      kpi_findings={k: [Finding(*f) for f in v] for k, v in kpi.items()}, file_lines=lines,
                       matrix=matrix, accepted_periods=accepted, seen_periods=seen,
                       cards=[_to_card(c) for c in cards], csv=csv, rows=rows,
-                      sources={k: (Piece(*piece), n) for k, (piece, n) in sources.items()})
-
-
-def _lines(lines: list) -> list:
-    return [(path, str(line)) for path, line in lines]  # marshal takes no str subclass
-
-
-def _to_lines(lines: list) -> list:
-    return [(path, Encoded(line)) for path, line in lines]
+                      sources=None if sources is None else (Piece(*sources[0]), sources[1]))
 
 
 def _groups(groups: dict) -> dict:
@@ -75,7 +66,8 @@ def _to_groups(groups: dict) -> dict:
 
 def dump_snapshot(snap) -> bytes:
     return marshal.dumps((FORMAT, snap.key, snap.data_dir, snap.reference_sha, [_finding(f) for f in snap.discovered],
-                          [_finding(f) for f in snap.other_findings], snap.other_files, _lines(snap.other_lines),
+                          [_finding(f) for f in snap.other_findings], snap.other_files, snap.other_stamps,
+                          snap.other_lines,
                           snap.periods, snap.target_periods, snap.matrix_periods,
                           {o: _part(p) for o, p in snap.offices.items()}, _groups(snap.groups), snap.token))
 
@@ -85,13 +77,13 @@ def load_snapshot(blob: bytes):
     from .rerun import Snapshot
 
     values = marshal.loads(blob)
-    if not isinstance(values, tuple) or len(values) != 14 or values[0] != FORMAT:
+    if not isinstance(values, tuple) or len(values) != 15 or values[0] != FORMAT:
         raise ValueError("not a snapshot of this format")
-    (_, key, data_dir, reference_sha, discovered, others, other_files, other_lines, periods, target_periods,
-     matrix_periods, offices, groups, token) = values
+    (_, key, data_dir, reference_sha, discovered, others, other_files, other_stamps, other_lines, periods,
+     target_periods, matrix_periods, offices, groups, token) = values
     return Snapshot(key=key, data_dir=data_dir, reference_sha=reference_sha,
                     discovered=[Finding(*f) for f in discovered], other_findings=[Finding(*f) for f in others],
-                    other_files=other_files, other_lines=_to_lines(other_lines), periods=periods,
+                    other_files=other_files, other_stamps=other_stamps, other_lines=other_lines, periods=periods,
                     target_periods=target_periods,
                     matrix_periods=matrix_periods, offices={o: _to_part(p) for o, p in offices.items()},
                     groups=_to_groups(groups), token=token)

@@ -14,12 +14,13 @@ from typing import Any
 
 from .assess import assess
 from .cache import gc_paused
+from .checks import REFERENCE_FILE
 from .findings import ERROR, WARNING
 from .model import STATUS_LABELS, Results
 from .policy import Policy, PolicyError, load_policy
 from .report import start_hr_report, write_scorecards_csv
 from .report.scorecards import row_prefixes
-from .rerun import rerun, save_snapshot, snapshot_key, snapshot_of, snapshot_path
+from .rerun import done, rerun, save_snapshot, snapshot_key, snapshot_of, snapshot_path, trusted_stamps
 
 EXIT_OK, EXIT_DATA_ERRORS, EXIT_USAGE = 0, 1, 2
 OUTPUTS = ("validation.json", "scorecards.csv", "hr-report.xlsx")
@@ -61,9 +62,9 @@ def run_pipeline(data_dir: str | Path, out_dir: str | Path, policy: Policy | str
         try:
             out.mkdir(parents=True, exist_ok=True)
             if reuse and hasattr(cache, "root"):
-                done = rerun(absolute, reference_path, items, discovered, policy, cache, out)
-                if done is not None:
-                    results, writer = done
+                reused = rerun(absolute, reference_path, items, discovered, policy, cache, out)
+                if reused is not None:
+                    results, writer = reused
                     writer.join()
                     return results, EXIT_DATA_ERRORS if results.dataset.error_count() else EXIT_OK
         except OSError as exc:
@@ -81,19 +82,22 @@ def run_pipeline(data_dir: str | Path, out_dir: str | Path, policy: Policy | str
                     write_json(dataset, out / "validation.json", results.findings, matrix, files=lines)
                     prefixes = row_prefixes(results.scorecards)
                     write_scorecards_csv(results, out / "scorecards.csv", prefixes)
+                    if hasattr(cache, "root"):  # what the next rerun reuses, made while the zip is
+                        listed = [(str(reference_path), REFERENCE_FILE)] if reference_path else []
+                        snap = snapshot_of(dataset, results, matrix, hr_report.sheets, lines, prefixes,
+                                           discovered, snapshot_key(policy),
+                                           trusted_stamps(cache, listed + items))
             finally:
                 hr_report.wait()
         except OSError as exc:
             raise RunError(f"无法写入输出目录 {out}:{exc.strerror or exc}") from None
-        if hasattr(cache, "root"):  # what the next rerun reuses
-            snap = snapshot_of(dataset, results, matrix, hr_report.sheets, lines, prefixes, discovered,
-                               snapshot_key(policy))
-            save_snapshot(snapshot_path(cache, absolute), snap).join()
+        if hasattr(cache, "root"):
+            save_snapshot(snapshot_path(cache, absolute), done(snap)).join()
     return results, EXIT_DATA_ERRORS if dataset.error_count() else EXIT_OK
 
 
 @contextlib.contextmanager
-def _switching_often(seconds: float = 0.001):
+def _switching_often(seconds: float = 0.00005):
     """A shorter GIL switch interval: a thread between two zlib calls gets the GIL back within
     1 ms instead of 5 ms (the HR workbook's zip otherwise finished ~0.1 s after the JSON)."""
     saved = sys.getswitchinterval()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import operator
 import os
 from collections import Counter
 from pathlib import Path
@@ -48,7 +49,7 @@ def discover(data_dir: Path) -> tuple[Path | None, list[tuple[str, str]], list[F
                                  reason="工作簿不在 submissions 文件夹中,未读取"))
     root = data_dir / checks.SUBMISSIONS
     if root.is_dir():
-        for path, rel, kind in _walk(str(root), checks.SUBMISSIONS):
+        for path, rel, kind, suffix in _walk(str(root), checks.SUBMISSIONS):
             if not printable(rel):
                 found.append(finding("file-misplaced", file=printable_name(rel),
                                      reason="文件名或文件夹名含有无法识别的字符,请重命名后再提交"))
@@ -56,7 +57,7 @@ def discover(data_dir: Path) -> tuple[Path | None, list[tuple[str, str]], list[F
                 # never follow links out of the data folder, nor read devices or pipes
                 found.append(finding("file-misplaced", file=rel, **_folder_where(rel),
                                      reason="不是普通文件(可能是快捷方式、链接或文件夹链接),未读取"))
-            elif os.path.splitext(path)[1].lower() in WORKBOOK_SUFFIXES:
+            elif suffix in WORKBOOK_SUFFIXES:
                 items.append((path, rel))
             else:
                 found.append(finding("file-misplaced", severity=WARNING, file=rel, **_folder_where(rel),
@@ -84,15 +85,24 @@ def printable_name(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
+_name = operator.attrgetter("name")
+
+
+def _suffix(name: str) -> str:
+    """os.path.splitext(name)[1].lower() for a name that does not start with a dot."""
+    stem, dot, suffix = name.rpartition(".")
+    return f".{suffix.lower()}" if dot and stem else ""
+
+
 def _walk(folder: str, rel: str):
-    """(path, rel, "file" | "other") under folder, skipping ignored names, never following links.
+    """(path, rel, "file" | "other", suffix) under folder, skipping ignored names, never following links.
 
     os.scandir: its entries know their type without another stat (32,000 files, 8,000 folders),
     and their paths are strings already.
     """
     try:
         with os.scandir(folder) as it:
-            entries = sorted(it, key=lambda e: e.name)
+            entries = sorted(it, key=_name)
     except OSError:
         return
     for entry in entries:
@@ -106,8 +116,8 @@ def _walk(folder: str, rel: str):
             is_dir = is_file = False
         if is_dir:
             yield from _walk(path, sub)
-        else:
-            yield path, sub, "file" if is_file else "other"  # links, devices: for discover() to report
+        else:  # links, devices: for discover() to report
+            yield path, sub, ("file" if is_file else "other"), _suffix(entry.name)
 
 
 def _read(items: list[tuple[str | Path, str]], workers: int, progress, cache) -> list[Workbook]:
@@ -327,17 +337,31 @@ def _finding_dict(f: Finding) -> dict[str, Any]:
     return data
 
 
+_FILES_MARK = "\x00files\x00"  # where `files_utf8` go (JSON text never holds a raw control character)
+
+
 def write_json(dataset: Dataset | None, path: Path, kpi_findings: list[Finding] | None = None,
-               matrix: dict | None = None, **given: Any) -> None:
+               matrix: dict | None = None, files_utf8: list[bytes] | None = None, **given: Any) -> None:
     """Write the JSON report as UTF-8 (Chinese kept readable); OSError when the path is unwritable.
 
     `kpi_findings` (from `run`: the assessment's KPI N/A warnings) are added as `kpi_findings`;
-    `given`: report_json's `files`, `findings` and `data_dir`.
+    `given`: report_json's `files`, `findings` and `data_dir`; `files_utf8`: the `files` entries
+    already encoded, as a rerun keeps them.
     """
+    if files_utf8:
+        given["files"] = [("", Encoded(_FILES_MARK))]
     report = report_json(dataset, matrix, **given)
     if kpi_findings is not None:
         report["kpi_findings"] = [f.to_dict() for f in kpi_findings]
-    Path(path).write_text(dump_report(report), encoding="utf-8")
+    text = dump_report(report)
+    if not files_utf8:
+        Path(path).write_text(text, encoding="utf-8")
+        return
+    head, tail = text.encode("utf-8").split(f"    {_FILES_MARK}".encode())
+    with open(path, "wb") as f:
+        f.write(head)
+        f.write(b",\n".join(b"    " + line for line in files_utf8))
+        f.write(tail)
 
 
 def dump_report(report: dict[str, Any]) -> str:

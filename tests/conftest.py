@@ -89,3 +89,27 @@ def make_reference(data_dir: Path):
                          rows={"offices": offices, "targets": targets}, raw=raw)
 
     return make
+
+
+@pytest.fixture
+def company(data_dir: Path, make_workbook):
+    """The small synthetic company of the scale tests (_scale_helpers.small_company)."""
+    from _scale_helpers import small_company
+
+    return small_company(data_dir, make_workbook)
+
+
+@pytest.fixture
+def parses(monkeypatch):
+    """Count real parses: the in-process reader (workers=1) calls read.read_workbook once a file."""
+    from pipeline import read
+
+    calls: list[str] = []
+    original = read.read_workbook
+
+    def counting(path, rel):
+        calls.append(rel)
+        return original(path, rel)
+
+    monkeypatch.setattr(read, "read_workbook", counting)
+    return calls

@@ -200,7 +200,7 @@ def test_open_cache_uses_the_environment_or_dot_cache(monkeypatch, tmp_path):
 # ---------------------------------------------------------------------------------------------
 # The cache inside the pipeline: what is re-read, what is not, and that nothing changes.
 
-from _scale_helpers import change_sales, csv_row, outputs, small_company  # noqa: E402
+from _scale_helpers import change_sales, csv_row, outputs  # noqa: E402
 
 from pipeline.cache import decode, encode  # noqa: E402
 from pipeline.excel.pool import read_workbooks  # noqa: E402
@@ -208,27 +208,6 @@ from pipeline.run import run_pipeline  # noqa: E402
 from pipeline.validation import discover  # noqa: E402
 
 FILES = 3 * 4 * 4 + 1
-
-
-@pytest.fixture
-def company(data_dir, make_workbook):
-    return small_company(data_dir, make_workbook)
-
-
-@pytest.fixture
-def parses(monkeypatch):
-    """Count real parses: the in-process reader (workers=1) calls read.read_workbook once a file."""
-    from pipeline import read
-
-    calls: list[str] = []
-    original = read.read_workbook
-
-    def counting(path, rel):
-        calls.append(rel)
-        return original(path, rel)
-
-    monkeypatch.setattr(read, "read_workbook", counting)
-    return calls
 
 
 def test_every_real_workbook_survives_the_codec(company, data_dir):
@@ -387,6 +366,7 @@ def test_write_behind_saves_from_a_thread_and_wait_finishes_it(company, data_dir
     import threading
 
     monkeypatch.setattr(WorkbookCache, "PACK_AFTER", 0)
+    monkeypatch.setattr(cache_module, "RACY_SECONDS", -3600.0)  # the fixture's files count as old
     gate = threading.Event()
     real = cache_module._save_marshal
 
@@ -493,3 +473,34 @@ def test_files_read_once_are_not_hashed_again(company, data_dir, tmp_path, monke
     run_pipeline(data_dir, tmp_path / "fresh", workers=1)
     assert outputs(tmp_path / "c") == outputs(tmp_path / "fresh")
     assert changed.is_file()
+
+
+def test_only_files_changed_just_now_leave_the_stat_index_unwritten(store, tmp_path, monkeypatch):
+    """They would not be kept (racy), and every other entry on disk is still right."""
+    old, new = tmp_path / "old.xlsx", tmp_path / "new.xlsx"
+    old.write_bytes(b"old")
+    monkeypatch.setattr(cache_module, "RACY_SECONDS", -3600.0)
+    store.file_sha256(old)
+    store.save()
+    index = store.root / "files.bin"
+    saved = index.read_bytes()
+    monkeypatch.setattr(cache_module, "RACY_SECONDS", 3600.0)
+    new.write_bytes(b"new")
+    again = WorkbookCache(store.root)
+    assert again.file_sha256(new) == content_hash(b"new") and again.file_sha256(old) == content_hash(b"old")
+    again.save()
+    assert index.read_bytes() == saved
+    assert again.stats.hashed == 1
+
+
+def test_a_pack_reads_its_index_and_then_only_the_entries_asked_for(tmp_path):
+    from pipeline.cache import _Pack
+
+    file = tmp_path / "pack.bin"
+    entries = {"a": b"first", "b": b"", "c": b"third" * 1000}
+    file.write_bytes(cache_module._PACK_MAGIC + _Pack.encode(entries))
+    pack = _Pack.load(file)
+    assert {k: pack.get(k) for k in entries} == entries and pack.get("d") is None
+    assert sorted(pack.keys()) == ["a", "b", "c"] and pack.pop("a") == (0, 5) and pack.get("a") is None
+    file.write_bytes(file.read_bytes()[:-1])  # the last entry cut short: the pack is damaged
+    assert list(_Pack.load(file).keys()) == [] and not file.exists()

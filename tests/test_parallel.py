@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from _scale_helpers import BAD_CELL, BROKEN, OFFICES, outputs, small_company
+from _scale_helpers import BAD_CELL, BROKEN, OFFICES, outputs
 
 from pipeline.cache import WorkbookCache
 from pipeline.excel import pool
 from pipeline.excel.pool import read_workbooks
 from pipeline.run import run_pipeline
 from pipeline.validation import discover
-
-
-@pytest.fixture
-def company(data_dir: Path, make_workbook):
-    return small_company(data_dir, make_workbook)
 
 
 def test_one_and_two_workers_write_identical_outputs(company, data_dir, tmp_path):

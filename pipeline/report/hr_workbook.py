@@ -38,7 +38,7 @@ from ..forms import OFFICE_FORMS
 from ..model import SCORED, STATUS_LABELS, Dataset, Results, Scorecard
 from ..validation import submission_matrix
 from .safe import spreadsheet_safe
-from .sheet_xml import BODY, Cells, TableSheet, row
+from .sheet_xml import BODY, Cells, TableSheet, row, row_bytes
 from .xlsx_zip import Piece, Spliced, deflate, write_zip
 
 FIXED_DATE = datetime(2026, 1, 1)  # document properties: a constant, so reruns give identical bytes
@@ -122,21 +122,22 @@ class Group:
 
     `rows` are either plain values per row (`plain`: sources, findings; nothing is kept once
     rendered) or (office_id, cells before the tail, tail values) for the card and submission
-    sheets: a rerun re-renders a row whose tail (rank, honours) changed and reuses the rest.
+    sheets, the cells as values until rendered, then as UTF-8 (what a rerun's snapshot keeps):
+    a rerun re-renders a row whose tail (rank, honours) changed and reuses the rest.
     """
 
     key: Any
     count: int
     rows: list | None = None
     plain: bool = False
-    raw: str | None = None  # rendered, not yet deflated
+    raw: str | bytes | None = None  # rendered, not yet deflated
     piece: Piece | None = None
     reuse: tuple[Piece, list] | None = None  # a piece made before, and the rows it was made of
 
 
 def render_group(group: Group, cells: Cells, tail_from: int) -> None:
     """`raw` from `rows`: the cells before the tail as kept, the tail rendered now."""
-    group.raw = "".join(row(prefix + cells.cells(tail, tail_from)) for _, prefix, tail in group.rows)
+    group.raw = b"".join(row_bytes(prefix + cells.cells(tail, tail_from).encode()) for _, prefix, tail in group.rows)
     group.piece = None
 
 
@@ -154,10 +155,11 @@ class Sheet:
     def count(self) -> int:
         return sum(g.count for g in self.groups)
 
-    @property
-    def tail_from(self) -> int:
+    def __post_init__(self) -> None:
         headers = [c.header for c in self.cols]
-        return headers.index("排名") if "排名" in headers else len(headers)
+        # the first column that depends on other offices: the rank, and what follows it
+        self.tail_from = headers.index("排名") if "排名" in headers else len(headers)
+        self.tail_getters = [c.get for c in self.cols[self.tail_from:]]
 
 
 class Pending:
@@ -240,7 +242,10 @@ def start_hr_report(results: Results, dataset: Dataset | None, path: str | Path,
         by_title[title].groups = _card_groups(by_title[title], cards)
     by_title["提交情况"].groups = _matrix_groups(by_title["提交情况"], dataset, matrix)
     names = {key: kpi.name for key, kpi in results.policy.kpis.items()}
-    by_title["指标来源"].groups = [source_group(c, names) for c in results.scorecards]
+    # by office, each office's periods together: HR audits one office at a time, and a rerun
+    # re-renders one office's rows (1,000 groups at 1,000 offices rather than 10,000)
+    by_title["指标来源"].groups = [source_group(o, cards, names)
+                                for o, cards in cards_by_office(results.scorecards).items()]
     findings = [*dataset.findings, *results.findings]
     by_title["校验问题"].groups = [Group("findings", len(findings), findings, plain=True)]
     return start_package(results.policy, results.scorecards, sheets, path, generated)
@@ -275,7 +280,7 @@ def _card_groups(sheet: Sheet, cards: Sequence[Scorecard]) -> list[Group]:
 
 def card_tail(sheet: Sheet, card: Scorecard) -> tuple:
     """The values of a card's row that depend on other offices (rank, honours)."""
-    return tuple(col.get(card) for col in sheet.cols[sheet.tail_from:])
+    return tuple([get(card) for get in sheet.tail_getters]) if sheet.tail_getters else ()
 
 
 def start_package(policy, cards: Sequence[Scorecard], sheets: list[Sheet], path: str | Path,
@@ -310,7 +315,7 @@ def _render(sheet: Sheet, cells: Cells) -> None:
                 ([get(r) for get in getters] for r in group.rows)
             group.raw, group.rows = "".join(row(cells.cells(v)) for v in values), None
             continue
-        group.rows = [(office, prefix if isinstance(prefix, str) else cells.cells(prefix), tail)
+        group.rows = [(office, prefix if isinstance(prefix, bytes) else cells.cells(prefix).encode(), tail)
                       for office, prefix, tail in group.rows]
         if group.reuse is not None and group.reuse[1] == group.rows:
             group.piece = group.reuse[0]  # the same rows as before: the same bytes
@@ -389,8 +394,9 @@ def _honour_columns(policy) -> list[_Col]:
     ]
 
 
-def source_group(card: Scorecard, names: dict[str, str]) -> Group:
-    """The 指标来源 rows of one card, as values in `_source_columns` order (a group of its own).
+def source_group(office_id: str, cards: Sequence[Scorecard], names: dict[str, str]) -> Group:
+    """The 指标来源 rows of one office (its cards in period order), as values in `_source_columns`
+    order: a group of its own, which a rerun reuses while the office's files stay the same.
 
     A year's KPI pools its quarters, whose rows already name every cell: it gets one row with
     its own numerator and denominator and a pointer to them (repeating them would triple the sheet).
@@ -398,18 +404,27 @@ def source_group(card: Scorecard, names: dict[str, str]) -> Group:
     """
     rows = []
     no_source = (None,) * 5
-    office = (card.period, card.office_id, card.office_name)
-    for key, kpi in card.kpis.items():
-        figures = (names[key], kpi.value, kpi.numerator, kpi.denominator, kpi.reason)
-        if card.cycle == "annual":
-            rows.append((*office, *figures, f"{card.period}Q1–Q4 四个季度合计,各项来源见各季度的行", *no_source))
-            continue
-        if not kpi.sources:
-            rows.append((*office, *figures, "", *no_source))
-        for src in kpi.sources:
-            rows.append((*office, *figures, src.what, src.file, src.sheet, src.cells, src.template_version,
-                         src.sha256))
-    return Group((card.period, card.office_id), len(rows), rows, plain=True)
+    for card in cards:
+        office = (card.period, card.office_id, card.office_name)
+        for key, kpi in card.kpis.items():
+            figures = (names[key], kpi.value, kpi.numerator, kpi.denominator, kpi.reason)
+            if card.cycle == "annual":
+                rows.append((*office, *figures, f"{card.period}Q1–Q4 四个季度合计,各项来源见各季度的行", *no_source))
+                continue
+            if not kpi.sources:
+                rows.append((*office, *figures, "", *no_source))
+            for src in kpi.sources:
+                rows.append((*office, *figures, src.what, src.file, src.sheet, src.cells, src.template_version,
+                             src.sha256))
+    return Group(office_id, len(rows), rows, plain=True)
+
+
+def cards_by_office(cards: Sequence[Scorecard]) -> dict[str, list[Scorecard]]:
+    """Each office's cards, in their order; offices in id order."""
+    by_office: dict[str, list[Scorecard]] = {}
+    for card in cards:
+        by_office.setdefault(card.office_id, []).append(card)
+    return dict(sorted(by_office.items()))
 
 
 def _source_columns() -> list[_Col]:

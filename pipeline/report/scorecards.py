@@ -6,6 +6,7 @@ writes), rates as unrounded decimals, satisfaction 0–100, N/A as an empty fiel
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from pathlib import Path
@@ -59,6 +60,13 @@ def render_rows(prefixes: list[str], ranks: list[int | None]) -> str:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerow(CSV_COLUMNS)
     return buffer.getvalue() + "".join(f"{p}{_number(r)}\r\n" for p, r in zip(prefixes, ranks, strict=True))
+
+
+def csv_utf8(prefixes: list[bytes], ranks: list[int | None]) -> bytes:
+    """`render_rows` as the bytes of the file (BOM included), from prefixes kept as UTF-8."""
+    head = render_rows([], []).encode()
+    return codecs.BOM_UTF8 + head + b"".join(p + _number(r).encode() + b"\r\n" for p, r in zip(prefixes, ranks,
+                                                                                                 strict=True))
 
 
 def render_scorecards_csv(results: Results) -> str:

@@ -89,6 +89,16 @@ def row(cells: str) -> str:
     return f"<row>{cells}</row>"
 
 
+_BLANK_BYTES = BLANK.encode()
+
+
+def row_bytes(cells: bytes) -> bytes:
+    """`row` of cells encoded as UTF-8."""
+    while cells.endswith(_BLANK_BYTES):
+        cells = cells[:-len(_BLANK_BYTES)]
+    return b"<row>" + cells + b"</row>"
+
+
 def text_cell(text: str, style: str = "") -> str:
     """An inline-string cell, as xlsxwriter's constant_memory mode writes one (without `r`)."""
     text = _escape_control(_excel_text(text))
@@ -144,4 +154,4 @@ def _excel_text(text: str) -> str:
     return text
 
 
-__all__ = ["BLANK", "BODY", "XLS_STRMAX", "Cells", "TableSheet", "row", "text_cell"]
+__all__ = ["BLANK", "BODY", "XLS_STRMAX", "Cells", "TableSheet", "row", "row_bytes", "text_cell"]
