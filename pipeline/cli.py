@@ -61,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="输出目录")
     p.add_argument("--policy", help="政策配置文件(默认 pipeline/policy.yaml)")
     p.add_argument("--workers", type=int, default=0, help="并行进程数(默认按 CPU 核数)")
-    p.add_argument("--no-cache", action="store_true", help="不使用增量缓存 .cache/(每个工作簿都重新读取)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="不使用增量缓存 .cache/(每个工作簿都重新读取,也不复用上次运行的结果)")
 
     p = sub.add_parser("build", help="构建网站到 site/")
     p.add_argument("--data", help="数据目录(默认使用内置示例数据)")

@@ -266,6 +266,7 @@ class Results:
     scorecards: list[Scorecard] = field(default_factory=list)  # sorted by (period, office_id)
     # findings of the assessment itself (kpi-not-available warnings); validation's stay in dataset
     findings: list[Finding] = field(default_factory=list)
+    note: str = ""  # how `run` got here: a rerun that reused the last run, or why it could not
 
     def for_period(self, period: str) -> list[Scorecard]:
         return [s for s in self.scorecards if s.period == period]

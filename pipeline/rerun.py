@@ -381,15 +381,17 @@ class RerunDataset:
 
 
 def rerun(data_dir: Path, reference_path: Path | None, items: list[tuple[str, str]], discovered: list[Finding],
-          policy, cache, out: Path) -> tuple[Results, Any] | None:
-    """The outputs of a full run, from the snapshot and the changed offices; None when a full run
-    is needed instead. Returns (results without KPIs, a waiter for the files still being written)."""
-
+          policy, cache, out: Path) -> tuple[Results, Any] | str:
+    """The outputs of a full run, from the snapshot and the changed offices: (results without
+    KPIs, a waiter for the snapshot being written); or, when a full run is needed instead, why
+    (Chinese, for the run's summary)."""
     key = snapshot_key(policy)
     path = snapshot_path(cache, data_dir)
     snap = load_snapshot(path, key)
-    if snap is None or discovered != snap.discovered:
-        return None
+    if snap is None:
+        return "没有可复用的上次运行(首次运行,或政策配置、程序已更新)"
+    if discovered != snap.discovered:
+        return "数据目录中不能读取的文件有变化"
     listed = ([(str(reference_path), checks.REFERENCE_FILE)] if reference_path is not None else []) + items
     before: dict[str, str | None] = dict(snap.other_files)
     stamps: dict[str, tuple] = dict(snap.other_stamps)
@@ -399,21 +401,24 @@ def rerun(data_dir: Path, reference_path: Path | None, items: list[tuple[str, st
     try:
         hashed, new_stamps = _changed_files(listed, before, stamps)
     except OSError:
-        return None
+        return "有文件在运行时被移动或删除"
     changed = {rel for rel, sha in hashed.items() if sha is None or sha != before.get(rel)}
     changed |= before.keys() - {rel for _, rel in listed}  # removed
     affected = {folder_office(rel) for rel in changed}
-    if None in affected or len(affected) > MAX_OFFICES:
-        return None
-    if any(snap.offices[o].entangled for o in affected if o in snap.offices):
-        return None
+    if None in affected:
+        return "reference.xlsx 或业务所文件夹之外的文件有改动"
+    if len(affected) > MAX_OFFICES:
+        return f"{len(affected)} 个业务所的文件有改动(超过 {MAX_OFFICES} 个)"
+    tied = sorted(o for o in affected if o in snap.offices and snap.offices[o].entangled)
+    if tied:
+        return f"{'、'.join(tied)} 的文件与其他业务所有关联(封面上的所编号与文件夹不符)"
     known = {file: hashed[rel] if rel in hashed else before[rel] for file, rel in listed}
     cache = _KnownFiles(cache, known)
     fresh: dict[str, tuple] = {}
     for office in sorted(affected):
         done = _rescore(office, data_dir, reference_path, items, policy, cache, snap)
-        if done is None:
-            return None
+        if isinstance(done, str):
+            return done
         fresh[office] = done
         done[1].stamps = {rel: new_stamps[rel] if rel in hashed else stamps[rel]
                           for rel in done[1].files if rel in new_stamps or (rel not in hashed and rel in stamps)}
@@ -421,7 +426,7 @@ def rerun(data_dir: Path, reference_path: Path | None, items: list[tuple[str, st
     for office, office_part in snap.offices.items():
         accepted |= fresh[office][1].accepted_periods if office in fresh else office_part.accepted_periods
     if accepted != set(snap.periods):
-        return None
+        return "考核期间有变化"
     return _assemble(snap, fresh, discovered, policy, out, path, sorted(rel for _, rel in listed))
 
 
@@ -487,13 +492,13 @@ def trusted_stamps(cache, listed: Iterable[tuple[str, str]]) -> dict[str, tuple]
 
 
 def _rescore(office: str, data_dir: Path, reference_path: Path | None, items: list[tuple[str, str]], policy,
-             cache, snap: Snapshot) -> tuple | None:
-    """Validate and score one office alone: (dataset, its part so far, results, matrix), or None."""
+             cache, snap: Snapshot) -> tuple | str:
+    """Validate and score one office alone: (dataset, its part so far, results, matrix), or why not."""
     mine = [(p, rel) for p, rel in items if folder_office(rel) == office]
     dataset = validate_items(data_dir, reference_path, mine, [], workers=1, cache=cache, periods=snap.periods,
                              offices={office})
     if entangled_offices(dataset.workbooks):
-        return None
+        return f"{office} 的文件与其他业务所有关联(封面上的所编号与文件夹不符)"
     results = assess(dataset, policy, periods=snap.periods, offices={office})
     matrix = submission_matrix(dataset, periods=snap.matrix_periods, offices={office})
     parts, *_ = build_parts(dataset, results, matrix, [], file_lines(dataset), row_prefixes(results.scorecards),
@@ -501,7 +506,7 @@ def _rescore(office: str, data_dir: Path, reference_path: Path | None, items: li
     office_part = parts.get(office, OfficePart())
     old = snap.offices.get(office)
     if not office_part.seen_periods <= set(snap.periods) or (old and not old.seen_periods <= set(snap.periods)):
-        return None
+        return "考核期间有变化"
     return dataset, office_part, results, matrix
 
 
@@ -548,8 +553,10 @@ def _assemble(snap: Snapshot, fresh: dict[str, tuple], discovered: list[Finding]
     snap.groups = _groups(sheets)
     snap.offices = parts
     writer = save_snapshot(path, snap, fresh) if fresh else _Done()
-    result = Results(policy=policy, dataset=RerunDataset(snap.data_dir, findings, files, sorted(fresh)), scorecards=cards,
-                     findings=kpi_findings)
+    names = "、".join(sorted(fresh))
+    note = f"复用上次运行的结果,只重新检查了 {names}。" if fresh else "复用上次运行的结果:没有文件改动。"
+    result = Results(policy=policy, dataset=RerunDataset(snap.data_dir, findings, files, sorted(fresh)),
+                     scorecards=cards, findings=kpi_findings, note=note)
     return result, writer
 
 

@@ -59,19 +59,22 @@ def run_pipeline(data_dir: str | Path, out_dir: str | Path, policy: Policy | str
     with gc_paused(), _waiting_for(cache):
         absolute = data.absolute()  # absolute file paths: the cache's stat index keys
         reference_path, items, discovered = discover(absolute)
+        note = ""
         try:
             out.mkdir(parents=True, exist_ok=True)
             if reuse and hasattr(cache, "root"):
                 reused = rerun(absolute, reference_path, items, discovered, policy, cache, out)
-                if reused is not None:
+                if not isinstance(reused, str):
                     results, writer = reused
                     writer.join()
                     return results, EXIT_DATA_ERRORS if results.dataset.error_count() else EXIT_OK
+                note = f"完整运行:{reused}。"
         except OSError as exc:
             raise RunError(f"无法写入输出目录 {out}:{exc.strerror or exc}") from None
         dataset = validate_items(absolute, reference_path, items, discovered, workers=workers, progress=progress,
                                  cache=cache)
         results = assess(dataset, policy)
+        results.note = note
         try:
             matrix = submission_matrix(dataset)  # both the JSON report and the HR workbook show it
             # the HR workbook first: its zip is deflated by a thread while the other two are written
@@ -123,6 +126,8 @@ def summary(results: Results) -> str:
     errors = dataset.error_count()
     warnings = sum(1 for f in dataset.findings if f.severity == WARNING) + len(results.findings)
     lines = [f"共读取 {len(dataset.workbooks)} 个工作簿:错误 {errors} 个,警告 {warnings} 个。"]
+    if results.note:
+        lines.append(results.note)
     for period in results.periods:
         counts = Counter(c.status for c in results.for_period(period))
         parts = "、".join(f"{STATUS_LABELS[s]} {n}" for s, n in sorted(counts.items()))

@@ -4,6 +4,7 @@ the outputs of a full run without any cache — whether the rerun took the short
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,8 @@ class Runs:
         for name in OUTPUTS:
             assert (out / name).read_bytes() == (full / name).read_bytes(), name
         assert code == expected_code
-        assert summary(results) == summary(expected)
+        assert results.note.startswith(("复用上次运行", "完整运行:"))
+        assert summary(replace(results, note="")) == summary(expected)
         return results, out
 
 
@@ -65,6 +67,7 @@ def test_a_changed_cell_rescores_that_office_alone(runs, data_dir):
     changed = change_sales(data_dir)
     results, out = runs.run()
     assert rescored(results) == ["BJ001"]
+    assert "复用上次运行的结果,只重新检查了 BJ001。" in summary(results)
     assert runs.parsed == [changed.relative_to(data_dir).as_posix()]  # the reference and the rest: cached
     assert float(csv_row(out, "2026Q4", "BJ001")["sales"]) == pytest.approx(before + 1)
 
@@ -108,10 +111,12 @@ def test_a_cover_that_names_another_office_is_a_full_run(runs, data_dir):
     shutil.copy(data_dir / "submissions/2026Q1/SH001/clients.xlsx", data_dir / "submissions/2026Q1/BJ001/clients.xlsx")
     results, _ = runs.run()
     assert rescored(results) is None
+    assert results.note == "完整运行:BJ001 的文件与其他业务所有关联(封面上的所编号与文件夹不符)。"
     # and BJ001 stays tied to SH001 while the file is there: its next change is a full run too
     change_sales(data_dir, index=0, period="2026Q4")
     results, _ = runs.run()
     assert rescored(results) is None
+    assert results.note == "完整运行:BJ001 的文件与其他业务所有关联(封面上的所编号与文件夹不符)。"
 
 
 def test_a_changed_reference_stray_file_or_policy_is_a_full_run(runs, data_dir, tmp_path):
@@ -119,18 +124,22 @@ def test_a_changed_reference_stray_file_or_policy_is_a_full_run(runs, data_dir, 
 
     (data_dir / "notes.xlsx").write_bytes(b"not a workbook")  # a stray file: discovery changes
     results, _ = runs.run()
-    assert rescored(results) is None
+    assert rescored(results) is None and results.note == "完整运行:数据目录中不能读取的文件有变化。"
     source = (Path(rerun.__file__).parent / "policy.yaml").read_text("utf-8")
     original = "quarterly: [[0, 0], [1.0, 100], [1.2, 120]]"
     stricter = tmp_path / "policy.yaml"
     stricter.write_text(source.replace(original, "quarterly: [[0, 0], [1.0, 60], [1.2, 120]]", 1), "utf-8")
     results, _ = runs.run(policy=load_policy(stricter))
     assert rescored(results) is None and runs.parsed == []  # rescored in full, nothing read again
+    assert results.note == "完整运行:没有可复用的上次运行(首次运行,或政策配置、程序已更新)。"
     results, _ = runs.run(policy=load_policy(stricter))
     assert rescored(results) == []
     reference = data_dir / "reference.xlsx"
     reference.write_bytes(reference.read_bytes())  # same bytes: nothing to do
     assert rescored(runs.run(policy=load_policy(stricter))[0]) == []
+    reference.write_bytes(reference.read_bytes() + b"\0")  # other bytes (a broken file): a full run
+    results, _ = runs.run(policy=load_policy(stricter))
+    assert rescored(results) is None and results.note == "完整运行:reference.xlsx 或业务所文件夹之外的文件有改动。"
 
 
 def test_more_offices_than_the_limit_is_a_full_run(runs, data_dir, monkeypatch):
@@ -138,7 +147,7 @@ def test_more_offices_than_the_limit_is_a_full_run(runs, data_dir, monkeypatch):
     change_sales(data_dir, index=0)
     change_sales(data_dir, index=1)
     results, _ = runs.run()
-    assert rescored(results) is None
+    assert rescored(results) is None and results.note == "完整运行:2 个业务所的文件有改动(超过 1 个)。"
 
 
 def test_a_deleted_or_damaged_snapshot_is_a_full_run(runs, data_dir):
@@ -227,3 +236,25 @@ def test_files_are_hashed_again_only_when_their_stat_changed(runs, data_dir, mon
     changed = change_sales(data_dir).relative_to(data_dir).as_posix()
     assert rescored(runs.run()[0]) == ["BJ001"] and list(seen[-1]) == [changed]
     assert rescored(runs.run()[0]) == [] and seen[-1] == {}  # its new stamp is kept by the delta
+
+
+def test_a_new_period_is_a_full_run(runs, data_dir):
+    shutil.copytree(data_dir / "submissions/2026Q4/BJ001", data_dir / "submissions/2027Q1/BJ001")
+    results, _ = runs.run()
+    assert rescored(results) is None and results.note == "完整运行:考核期间有变化。"
+
+
+def test_the_run_command_says_what_it_reused(company, data_dir, tmp_path, monkeypatch, capsys):
+    from pipeline.cli import main
+
+    monkeypatch.setenv("PIPELINE_CACHE_DIR", str(tmp_path / "cache"))
+    assert main(["run", str(data_dir), "--out", str(tmp_path / "a")]) == 1  # the fixture has errors
+    assert "完整运行:没有可复用的上次运行" in capsys.readouterr().out
+    change_sales(data_dir)
+    assert main(["run", str(data_dir), "--out", str(tmp_path / "b")]) == 1
+    assert "复用上次运行的结果,只重新检查了 BJ001。" in capsys.readouterr().out
+    assert main(["run", str(data_dir), "--out", str(tmp_path / "c"), "--no-cache"]) == 1
+    out = capsys.readouterr().out
+    assert "复用" not in out and "完整运行" not in out
+    for name in OUTPUTS:
+        assert (tmp_path / "b" / name).read_bytes() == (tmp_path / "c" / name).read_bytes()
