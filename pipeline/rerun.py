@@ -53,6 +53,7 @@ from .report.scorecards import csv_utf8, row_prefixes
 from .report.xlsx_zip import Piece
 from .scoring import assign_ranks, award_honours
 from .validation import (
+    MISSING,
     _total_order,
     file_lines,
     submission_matrix,
@@ -121,20 +122,23 @@ def owner(f: Finding) -> str | None:
     return f.office_id or None
 
 
-def _offices_of(wb) -> set[str]:
-    content, place = checks.content_identity(wb), checks.slot(wb)
-    return {folder_office(wb.path), content[1] if content else None, place[1] if place else None} - {None}
-
-
 def entangled_offices(workbooks: Iterable) -> set[str]:
-    """Offices a workbook ties to another office (its cover names another) or to no folder."""
+    """Offices a workbook ties to another office (its cover names another) or to no folder.
+
+    A workbook's place on the board (checks.slot) is its folder's, or its cover's when the folder
+    says nothing: either way one of these two, so the two are all there is to compare.
+    """
     tied: set[str] = set()
     for wb in workbooks:
         if wb.path == checks.REFERENCE_FILE:
             continue
-        names, home = _offices_of(wb), folder_office(wb.path)
-        if home is None or names != {home}:
-            tied |= names
+        home = folder_office(wb.path)
+        if home is not None and isinstance(wb.office_id, str) and wb.office_id.strip() == home:
+            continue  # its cover names its folder's office (or, if the cover is unusable, none)
+        content = checks.content_identity(wb)
+        cover = content[1] if content else None
+        if home is None or (cover is not None and cover != home):
+            tied |= {home, cover} - {None}
     return tied
 
 
@@ -160,47 +164,47 @@ def build_parts(dataset, results: Results, matrix: dict, sheets: list[Sheet], li
     if offices is None:
         for office in dataset.reference.offices:
             part(office)
+    homes = {wb.path: folder_office(wb.path) for wb in dataset.workbooks}  # 32,000 paths: parsed once
     other_files: dict[str, str | None] = {}
     for wb in dataset.workbooks:
-        home = part(folder_office(wb.path))
-        if home is not None:
-            home.files[wb.path] = wb.sha256
-        elif folder_office(wb.path) is None:
+        home = homes[wb.path]
+        if home is None:
             other_files[wb.path] = wb.sha256
+        elif (p := part(home)) is not None:
+            p.files[wb.path] = wb.sha256
     for office in entangled_offices(dataset.workbooks):
         if (p := part(office)) is not None:
             p.entangled = True
     other_lines = []
     for path, line in lines:  # kept as UTF-8, like the other texts a rerun only copies
-        home = part(folder_office(path))
-        if home is not None:
-            home.file_lines.append((path, line.encode()))
-        elif folder_office(path) is None:
+        home = homes[path] if path in homes else folder_office(path)
+        if home is None:
             other_lines.append((path, line.encode()))
+        elif (p := part(home)) is not None:
+            p.file_lines.append((path, line.encode()))
     skip = set(discovered)
     other_findings = []
     for f in dataset.findings:
         if f in skip:
             continue
-        home = part(owner(f))
-        if home is not None:
-            home.findings.append(f)
-        elif owner(f) is None:
+        home = (homes[f.file] if f.file in homes else folder_office(f.file)) if f.file else (f.office_id or None)
+        if home is None:
             other_findings.append(f)
+        elif (p := part(home)) is not None:
+            p.findings.append(f)
     for f in results.findings:
         if (home := part(f.office_id)) is not None:
             home.kpi_findings.setdefault(f.period, []).append(f)
     for (period, office, _), _wb in dataset.submissions.items():
         if (home := part(office)) is not None:
             home.accepted_periods.add(period)
-    for wb in dataset.workbooks:
-        place = checks.slot(wb)
-        if place and (home := part(place[1])) is not None:
-            home.seen_periods.add(place[0])
     for period, row in matrix.items():
         for office, states in row.items():
             if (home := part(office)) is not None:
                 home.matrix[period] = states
+                # the board's places are the workbooks' slots: a period it has a file in
+                if any(state != MISSING for state in states.values()):
+                    home.seen_periods.add(period)
     for card, prefix in zip(results.scorecards, prefixes, strict=True):
         if (home := part(card.office_id)) is not None:
             home.cards.append(card)  # the snapshot keeps what ranks, honours and charts need
@@ -304,6 +308,14 @@ def _write(path: Path, key: str, token: str, payload: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def forget_snapshot(cache, data_dir: Path) -> None:
+    """Remove the data folder's snapshot and its delta (never raises)."""
+    path = snapshot_path(cache, data_dir)
+    for file in (path, _delta_path(path)):
+        with contextlib.suppress(OSError):
+            file.unlink()
 
 
 def load_snapshot(path: Path, key: str) -> Snapshot | None:
@@ -499,15 +511,16 @@ def _rescore(office: str, data_dir: Path, reference_path: Path | None, items: li
                              offices={office})
     if entangled_offices(dataset.workbooks):
         return f"{office} 的文件与其他业务所有关联(封面上的所编号与文件夹不符)"
+    # a file in a period the last run did not have changes every office's rows on the board
+    seen = {place[0] for wb in dataset.workbooks if (place := checks.slot(wb))}
+    old = snap.offices.get(office)
+    if not seen <= set(snap.periods) or (old and not old.seen_periods <= set(snap.periods)):
+        return "考核期间有变化"
     results = assess(dataset, policy, periods=snap.periods, offices={office})
     matrix = submission_matrix(dataset, periods=snap.matrix_periods, offices={office})
     parts, *_ = build_parts(dataset, results, matrix, [], file_lines(dataset), row_prefixes(results.scorecards),
                             [], offices={office})
-    office_part = parts.get(office, OfficePart())
-    old = snap.offices.get(office)
-    if not office_part.seen_periods <= set(snap.periods) or (old and not old.seen_periods <= set(snap.periods)):
-        return "考核期间有变化"
-    return dataset, office_part, results, matrix
+    return dataset, parts.get(office, OfficePart()), results, matrix
 
 
 def _assemble(snap: Snapshot, fresh: dict[str, tuple], discovered: list[Finding], policy, out: Path,
@@ -635,5 +648,5 @@ def _before(snap: Snapshot, title: str, period: str) -> tuple[Piece, list] | Non
     return old[0], rows
 
 
-__all__ = ["MAX_OFFICES", "OfficePart", "RerunDataset", "Snapshot", "done", "load_snapshot", "rerun",
+__all__ = ["MAX_OFFICES", "OfficePart", "RerunDataset", "Snapshot", "done", "forget_snapshot", "load_snapshot", "rerun",
            "save_snapshot", "snapshot_key", "snapshot_of", "snapshot_path", "trusted_stamps"]

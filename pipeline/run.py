@@ -20,7 +20,16 @@ from .model import STATUS_LABELS, Results
 from .policy import Policy, PolicyError, load_policy
 from .report import start_hr_report, write_scorecards_csv
 from .report.scorecards import row_prefixes
-from .rerun import done, rerun, save_snapshot, snapshot_key, snapshot_of, snapshot_path, trusted_stamps
+from .rerun import (
+    done,
+    forget_snapshot,
+    rerun,
+    save_snapshot,
+    snapshot_key,
+    snapshot_of,
+    snapshot_path,
+    trusted_stamps,
+)
 
 EXIT_OK, EXIT_DATA_ERRORS, EXIT_USAGE = 0, 1, 2
 OUTPUTS = ("validation.json", "scorecards.csv", "hr-report.xlsx")
@@ -63,7 +72,7 @@ def run_pipeline(data_dir: str | Path, out_dir: str | Path, policy: Policy | str
         try:
             out.mkdir(parents=True, exist_ok=True)
             if reuse and hasattr(cache, "root"):
-                reused = rerun(absolute, reference_path, items, discovered, policy, cache, out)
+                reused = _rerun(absolute, reference_path, items, discovered, policy, cache, out)
                 if not isinstance(reused, str):
                     results, writer = reused
                     writer.join()
@@ -97,6 +106,18 @@ def run_pipeline(data_dir: str | Path, out_dir: str | Path, policy: Policy | str
         if hasattr(cache, "root"):
             save_snapshot(snapshot_path(cache, absolute), done(snap)).join()
     return results, EXIT_DATA_ERRORS if dataset.error_count() else EXIT_OK
+
+
+def _rerun(data: Path, reference_path, items, discovered, policy, cache, out: Path):
+    """rerun.rerun; a snapshot it cannot use (a bug, or a file changed under it) means a full run,
+    never a failed one: the snapshot is removed and the full run writes every output again."""
+    try:
+        return rerun(data, reference_path, items, discovered, policy, cache, out)
+    except OSError:
+        raise  # the output folder: reported as such by the caller
+    except Exception:
+        forget_snapshot(cache, data)
+        return "上次运行的快照无法使用"
 
 
 @contextlib.contextmanager

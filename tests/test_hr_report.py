@@ -419,3 +419,38 @@ def test_text_cells_escape_as_xlsxwriter_inline_strings():
     assert text_cell(" x") == '<c t="inlineStr"><is><t xml:space="preserve"> x</t></is></c>'
     assert text_cell("控制\x01_x0041_") == '<c t="inlineStr"><is><t>控制_x0001__x005F_x0041_</t></is></c>'
     assert text_cell("<r>富文本?</r>") == '<c t="inlineStr"><is><t>&lt;r&gt;富文本?&lt;/r&gt;</t></is></c>'
+
+
+def test_plain_text_takes_the_short_way_to_the_same_cell():
+    """text_cell skips escaping for text with nothing to escape; it must write what escaping would."""
+    import random
+    import re
+
+    from xlsxwriter.xmlwriter import XMLwriter
+
+    from pipeline.report import sheet_xml
+
+    def escaped(text: str) -> str:
+        text = XMLwriter._escape_control_characters(sheet_xml._excel_text(text))
+        space = ' xml:space="preserve"' if re.search(r"^\s|\s$", text) else ""
+        return f'<c t="inlineStr"><is><t{space}>{XMLwriter._escape_data(None, text)}</t></is></c>'
+
+    rng = random.Random(7)
+    alphabet = "ab_x0F&<> \t\n\u3000中\x01\ufffe😀"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 12))) for _ in range(5000)]
+    texts += [LONG_TEXT, EXACT_TEXT, "submissions/2026Q1/BJ01/clients.xlsx", "a" * 64, "_x0041_", "a_x00fF_b"]
+    assert [text_cell(t) for t in texts] == [escaped(t) for t in texts]
+
+
+def test_csv_fields_are_quoted_as_the_csv_module_quotes_them():
+    import random
+
+    from pipeline.report.scorecards import csv_field
+
+    rng = random.Random(3)
+    alphabet = 'a,"\r\n 中=\t'
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 8))) for _ in range(5000)]
+    for text in texts:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\r\n").writerow(["x", text, "y"])
+        assert buffer.getvalue() == f"x,{csv_field(text)},y\r\n", repr(text)

@@ -258,3 +258,25 @@ def test_the_run_command_says_what_it_reused(company, data_dir, tmp_path, monkey
     assert "复用" not in out and "完整运行" not in out
     for name in OUTPUTS:
         assert (tmp_path / "b" / name).read_bytes() == (tmp_path / "c" / name).read_bytes()
+
+
+def test_a_snapshot_that_cannot_be_used_means_a_full_run_not_a_failure(runs, data_dir, monkeypatch):
+    def broken(*args, **kwargs):
+        raise KeyError("an office the snapshot does not have")
+
+    monkeypatch.setattr(rerun, "_assemble", broken)
+    change_sales(data_dir)
+    results, _ = runs.run()  # the outputs still equal a full run's
+    assert rescored(results) is None and results.note == "完整运行:上次运行的快照无法使用。"
+    monkeypatch.undo()
+    assert rescored(runs.run()[0]) == []  # the full run left a new snapshot
+
+
+def test_an_unwritable_output_folder_is_still_a_usage_error(runs, tmp_path):
+    from pipeline.run import RunError
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(RunError, match="无法写入输出目录"):
+        run_pipeline(runs.data_dir, blocker / "out", workers=1, cache=WorkbookCache(runs.root / "cache"),
+                     reuse=True)

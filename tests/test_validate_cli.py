@@ -205,3 +205,23 @@ def test_links_and_devices_are_reported_not_followed(data_dir, tmp_path):
     assert [(f.code, f.severity, f.file, f.office_id, f.period) for f in found] == [
         ("file-misplaced", "error", f"submissions/2026Q1/BJ01/{name}", "BJ01", "2026Q1")
         for name in ("clients.xlsx", "loop", "projects.xlsx")]
+
+
+def test_file_lines_are_the_encoders_text():
+    """validation.json's `files` are written out by hand for speed; they must be what json writes."""
+    import json
+
+    from pipeline.validation import _entry_text
+
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+    for entry in [
+        {"file": 'submissions/2026Q1/BJ01/客户 "2".xlsx', "template_id": None, "template_version": "1.0",
+         "office_id": "BJ01\n", "period": None, "sha256": "ab" * 32, "accepted": False, "status": "errors",
+         "counts": {"error": 2, "warning": 0, "info": 1}},
+        {"file": "reference.xlsx", "template_id": "reference", "template_version": None, "office_id": None,
+         "period": "2026Q1", "sha256": None, "accepted": True, "status": "ok",
+         "counts": {"error": 0, "warning": 0, "info": 0}},
+        {"file": "a\u2028\x01\\b", "template_id": 7, "template_version": 1.5, "office_id": "😀", "period": "",
+         "sha256": "", "accepted": True, "status": "warnings", "counts": {"error": 0, "warning": 3, "info": 0}},
+    ]:
+        assert _entry_text(entry) == encode(entry)

@@ -130,6 +130,7 @@ class Group:
     count: int
     rows: list | None = None
     plain: bool = False
+    nested: bool = False  # rows as source_group makes them
     raw: str | bytes | None = None  # rendered, not yet deflated
     piece: Piece | None = None
     reuse: tuple[Piece, list] | None = None  # a piece made before, and the rows it was made of
@@ -309,6 +310,9 @@ def _render(sheet: Sheet, cells: Cells) -> None:
     for group in sheet.groups:
         if group.piece is not None or group.raw is not None:
             continue
+        if group.nested:
+            group.raw, group.rows = _render_nested(group.rows, cells), None
+            continue
         if group.plain:
             getters = [col.get for col in sheet.cols]
             values = group.rows if all(g is None for g in getters) else \
@@ -395,28 +399,42 @@ def _honour_columns(policy) -> list[_Col]:
 
 
 def source_group(office_id: str, cards: Sequence[Scorecard], names: dict[str, str]) -> Group:
-    """The 指标来源 rows of one office (its cards in period order), as values in `_source_columns`
-    order: a group of its own, which a rerun reuses while the office's files stay the same.
+    """The 指标来源 rows of one office (its cards in period order): a group of its own, which a
+    rerun reuses while the office's files stay the same.
 
+    A row is (period, office, name) + the KPI's figures + one source, in `_source_columns` order.
+    They are kept nested — a card's cells, then each KPI's, then its sources — so that the
+    shared cells are rendered once (~90,000 rows at 1,000 offices, ~1.3 a KPI, ~9 a card).
     A year's KPI pools its quarters, whose rows already name every cell: it gets one row with
     its own numerator and denominator and a pointer to them (repeating them would triple the sheet).
-    Plain tuples rather than a getter per cell: at 1,000 offices this sheet has ~90,000 rows.
     """
-    rows = []
+    nested, count = [], 0
     no_source = (None,) * 5
     for card in cards:
-        office = (card.period, card.office_id, card.office_name)
+        kpis = []
         for key, kpi in card.kpis.items():
             figures = (names[key], kpi.value, kpi.numerator, kpi.denominator, kpi.reason)
             if card.cycle == "annual":
-                rows.append((*office, *figures, f"{card.period}Q1–Q4 四个季度合计,各项来源见各季度的行", *no_source))
-                continue
-            if not kpi.sources:
-                rows.append((*office, *figures, "", *no_source))
-            for src in kpi.sources:
-                rows.append((*office, *figures, src.what, src.file, src.sheet, src.cells, src.template_version,
-                             src.sha256))
-    return Group(office_id, len(rows), rows, plain=True)
+                sources = [(f"{card.period}Q1–Q4 四个季度合计,各项来源见各季度的行", *no_source)]
+            elif not kpi.sources:
+                sources = [("", *no_source)]
+            else:
+                sources = [(src.what, src.file, src.sheet, src.cells, src.template_version, src.sha256)
+                           for src in kpi.sources]
+            kpis.append((figures, sources))
+            count += len(sources)
+        nested.append(((card.period, card.office_id, card.office_name), kpis))
+    return Group(office_id, count, nested, nested=True)
+
+
+def _render_nested(rows: list, cells: Cells) -> str:
+    out = []
+    for office, kpis in rows:
+        head = cells.cells(office)
+        for figures, sources in kpis:
+            shared = head + cells.cells(figures, 3)
+            out.extend(row(shared + cells.cells(source, 8)) for source in sources)
+    return "".join(out)
 
 
 def cards_by_office(cards: Sequence[Scorecard]) -> dict[str, list[Scorecard]]:

@@ -42,17 +42,19 @@ def row_prefixes(cards: list[Scorecard]) -> list[str]:
     """Each card's CSV line up to its rank: every field but the last, each followed by a comma.
 
     A rerun keeps these and adds the ranks, which depend on other offices (pipeline/rerun.py).
-    The csv module quotes a field by its own text only, so prefix + rank is the whole row.
+    The csv module quotes a field by its own text only, so prefix + rank is the whole row; the
+    fields are quoted here as its writer would (a test compares the two).
     """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    prefixes = []
-    for card in cards:
-        writer.writerow(scorecard_row(card)[:-1])
-        prefixes.append(buffer.getvalue()[:-2] + ",")
-        buffer.seek(0)
-        buffer.truncate()
-    return prefixes
+    return ["".join(f"{csv_field(field)}," for field in scorecard_row(card)[:-1]) for card in cards]
+
+
+def csv_field(text: str) -> str:
+    """A field as csv.writer (QUOTE_MINIMAL, `\r\n`) writes it among others."""
+    if '"' in text:
+        return '"' + text.replace('"', '""') + '"'
+    if "," in text or "\n" in text or "\r" in text:
+        return f'"{text}"'
+    return text
 
 
 def render_rows(prefixes: list[str], ranks: list[int | None]) -> str:

@@ -99,8 +99,15 @@ def row_bytes(cells: bytes) -> bytes:
     return b"<row>" + cells + b"</row>"
 
 
+# Text xlsxwriter writes as it is: nothing to escape (control characters, `_xHHHH_`-like text,
+# U+FFFE/U+FFFF, XML's &<>), no edge whitespace to preserve; most paths, hashes and names.
+_PLAIN = re.compile(r"[\x00-\x1f_&<>\ufffe\uffff]|^\s|\s$")
+
+
 def text_cell(text: str, style: str = "") -> str:
     """An inline-string cell, as xlsxwriter's constant_memory mode writes one (without `r`)."""
+    if len(text) <= XLS_STRMAX // 2 and _PLAIN.search(text) is None:
+        return f'<c{style} t="inlineStr"><is><t>{text}</t></is></c>'
     text = _escape_control(_excel_text(text))
     space = ' xml:space="preserve"' if _PRESERVE.search(text) else ""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
