@@ -115,13 +115,6 @@ def folder_office(rel: str) -> str | None:
     return folder[1] if folder else None
 
 
-def owner(f: Finding) -> str | None:
-    """The office a finding belongs to: its file's folder's, or for a finding on no file its own."""
-    if f.file:
-        return folder_office(f.file)
-    return f.office_id or None
-
-
 def entangled_offices(workbooks: Iterable) -> set[str]:
     """Offices a workbook ties to another office (its cover names another) or to no folder.
 
@@ -182,6 +175,8 @@ def build_parts(dataset, results: Results, matrix: dict, sheets: list[Sheet], li
             other_lines.append((path, line.encode()))
         elif (p := part(home)) is not None:
             p.file_lines.append((path, line.encode()))
+    # A finding belongs to its file's folder's office, or, on no file, to the office it names;
+    # the reference's and strays' to none. Discovery's are made again by every run.
     skip = set(discovered)
     other_findings = []
     for f in dataset.findings:
@@ -393,9 +388,9 @@ class RerunDataset:
 
 
 def rerun(data_dir: Path, reference_path: Path | None, items: list[tuple[str, str]], discovered: list[Finding],
-          policy, cache, out: Path) -> tuple[Results, Any] | str:
+          policy, cache, out: Path) -> tuple[Results, threading.Thread | None] | str:
     """The outputs of a full run, from the snapshot and the changed offices: (results without
-    KPIs, a waiter for the snapshot being written); or, when a full run is needed instead, why
+    KPIs, the thread writing the snapshot, if any); or, when a full run is needed instead, why
     (Chinese, for the run's summary)."""
     key = snapshot_key(policy)
     path = snapshot_path(cache, data_dir)
@@ -524,7 +519,7 @@ def _rescore(office: str, data_dir: Path, reference_path: Path | None, items: li
 
 
 def _assemble(snap: Snapshot, fresh: dict[str, tuple], discovered: list[Finding], policy, out: Path,
-              path: Path, files: list[str]) -> tuple[Results, Any]:
+              path: Path, files: list[str]) -> tuple[Results, threading.Thread | None]:
     parts = dict(snap.offices)
     for office, (_, office_part, _, _) in fresh.items():
         parts[office] = office_part
@@ -565,7 +560,7 @@ def _assemble(snap: Snapshot, fresh: dict[str, tuple], discovered: list[Finding]
         office_part.rows, office_part.sources = new.rows, new.sources
     snap.groups = _groups(sheets)
     snap.offices = parts
-    writer = save_snapshot(path, snap, fresh) if fresh else _Done()
+    writer = save_snapshot(path, snap, fresh) if fresh else None  # nothing changed: nothing to write
     names = "、".join(sorted(fresh))
     note = f"复用上次运行的结果,只重新检查了 {names}。" if fresh else "复用上次运行的结果:没有文件改动。"
     result = Results(policy=policy, dataset=RerunDataset(snap.data_dir, findings, files, sorted(fresh)),
@@ -576,7 +571,7 @@ def _assemble(snap: Snapshot, fresh: dict[str, tuple], discovered: list[Finding]
 def _sheets(snap: Snapshot, parts: dict[str, OfficePart], fresh: dict[str, tuple], cards: list[Scorecard],
             findings: list[Finding], kpi_findings: list[Finding], matrix: dict, policy, dataset) -> list[Sheet]:
     """The table sheets: groups reused where neither their rows nor their tails changed."""
-    sheets = table_sheets(policy, dataset) if dataset is not None else table_sheets(policy, _NoReference())
+    sheets = table_sheets(policy, dataset.reference.offices if dataset is not None else {})
     full_cards = {(c.period, c.office_id): c for (_, _, results, _) in fresh.values() for c in results.scorecards}
     touched = set(fresh)
     names = {key: kpi.name for key, kpi in policy.kpis.items()}
@@ -597,20 +592,6 @@ def _sheets(snap: Snapshot, parts: dict[str, OfficePart], fresh: dict[str, tuple
             rows = [*findings, *kpi_findings]
             sheet.groups = [Group("findings", len(rows), rows, plain=True)]
     return sheets
-
-
-class _Done:
-    """No snapshot to write: nothing changed."""
-
-    def join(self) -> None:
-        pass
-
-
-class _NoReference:
-    """Stands in for a dataset when no office changed: the bonus column's getter is never called."""
-
-    class reference:  # noqa: N801
-        offices: dict = {}
 
 
 def _card_sheet_groups(sheet: Sheet, chosen: list[Scorecard], snap: Snapshot, parts, full_cards,

@@ -75,7 +75,8 @@ def run_pipeline(data_dir: str | Path, out_dir: str | Path, policy: Policy | str
                 reused = _rerun(absolute, reference_path, items, discovered, policy, cache, out)
                 if not isinstance(reused, str):
                     results, writer = reused
-                    writer.join()
+                    if writer is not None:
+                        writer.join()
                     return results, EXIT_DATA_ERRORS if results.dataset.error_count() else EXIT_OK
                 note = f"完整运行:{reused}。"
         except OSError as exc:

@@ -233,7 +233,7 @@ def start_hr_report(results: Results, dataset: Dataset | None, path: str | Path,
     the rows' groups (deflated once waited for), which a rerun reuses."""
     dataset = dataset or results.dataset
     matrix = matrix if matrix is not None else submission_matrix(dataset)
-    sheets = table_sheets(results.policy, dataset)
+    sheets = table_sheets(results.policy, dataset.reference.offices)
     by_title = {s.title: s for s in sheets}
     quarters = [c for c in results.scorecards if c.cycle == "quarterly"]
     years = [c for c in results.scorecards if c.cycle == "annual"]
@@ -252,12 +252,12 @@ def start_hr_report(results: Results, dataset: Dataset | None, path: str | Path,
     return start_package(results.policy, results.scorecards, sheets, path, generated)
 
 
-def table_sheets(policy, dataset: Dataset) -> list[Sheet]:
-    """The table sheets in workbook order, without rows."""
+def table_sheets(policy, offices: dict) -> list[Sheet]:
+    """The table sheets in workbook order, without rows (`offices`: the reference's, for bonus bases)."""
     return [
         Sheet("季度考核", _card_columns(policy, "quarterly"), "等级"),
         Sheet("年度考核", _card_columns(policy, "annual") + [_Col("荣誉", lambda c: "、".join(c.honours), 30)], "等级"),
-        Sheet("奖金", _bonus_columns(dataset), "等级"),
+        Sheet("奖金", _bonus_columns(offices), "等级"),
         Sheet("荣誉与激励", _honour_columns(policy), "等级"),
         Sheet("提交情况", _submission_columns(), colour_cols=range(3, 3 + len(OFFICE_FORMS))),
         Sheet("指标来源", _source_columns()),
@@ -371,9 +371,9 @@ def _card_columns(policy, cycle: str) -> list[_Col]:
     ]
 
 
-def _bonus_columns(dataset: Dataset) -> list[_Col]:
+def _bonus_columns(offices: dict) -> list[_Col]:
     def base(card: Scorecard):
-        office = dataset.reference.offices.get(card.office_id)
+        office = offices.get(card.office_id)
         return office.bonus_base if office else None
 
     return _identity() + [
