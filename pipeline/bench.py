@@ -172,7 +172,7 @@ def run_bench(offices: int = 1000, root: str | Path = ".bench", out: str | Path 
              workers=1, cache_dir=str(work / "cache1"), namespace=pinned)
     _measure(report, "coldN", f"冷启动(空缓存),{cores} 进程", "data", say, data_dir=data,
              out_dir=str(work / "outN"), workers=cores, cache_dir=str(work / "cacheN"), namespace=pinned)
-    _measure(report, "warm", "无改动重跑(缓存全部命中)", "data", say, data_dir=data, out_dir=str(work / "outW"),
+    _measure(report, "warm", "无改动重跑(复用上次运行)", "data", say, data_dir=data, out_dir=str(work / "outW"),
              workers=cores, cache_dir=str(work / "cacheN"), namespace=pinned)
     changed = synth.submission_path(company.data_dir, 0, company.periods[-1], synth.CLIENTS)
     original = changed.read_bytes()
@@ -371,7 +371,7 @@ def _note(m: Measure) -> str:
     if "misses" in e:
         parts.append(f"解析 {e['misses']:,} 个,缓存命中 {e['hits']:,} 个")
     if "scored" in e:
-        parts.append(f"评分 {e['scored']:,} 个所-期间")
+        parts.append(f"已评分 {e['scored']:,} 个所-期间")
     if "same_as_single" in e:
         parts.append("输出与单进程逐字节一致" if e["same_as_single"] else "输出与单进程不一致")
     if e.get("exit"):
