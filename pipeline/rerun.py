@@ -290,14 +290,14 @@ def _read(path: Path, key: str) -> tuple[str, bytes] | None:
         return None
 
 
-def _write(path: Path, key: str, token: str, payload: bytes) -> None:
+def _write(path: Path, key: str, token: str, chunks: Iterable[bytes]) -> None:
     """Atomically (temporary file, then rename); raises OSError."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".snapshot-")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(f"{key} {token}\n".encode("ascii"))
-            f.write(payload)
+            f.writelines(chunks)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

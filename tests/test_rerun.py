@@ -195,7 +195,13 @@ def test_the_snapshot_holds_only_built_in_values(runs):
 
     base = next((runs.root / "cache" / "runs").glob("*.bin")).read_bytes()
     head, payload = base.split(b"\n", 1)
-    assert isinstance(marshal.loads(payload), tuple)
+    chunks, at = [], 0
+    while at < len(payload):  # length-prefixed marshal chunks: the head, then one per office
+        size = int.from_bytes(payload[at:at + 4], "little")
+        chunks.append(marshal.loads(payload[at + 4:at + 4 + size]))
+        at += 4 + size
+    assert at == len(payload) and all(isinstance(c, tuple) for c in chunks)
+    assert sorted(office for office, _ in chunks[1:]) == ["BJ001", "GZ001", "SH001"]
     assert b"cpipeline" not in payload and b"\x80\x04" not in payload[:2]
 
 
