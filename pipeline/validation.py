@@ -307,21 +307,32 @@ def file_entries(dataset: Dataset) -> list[dict[str, Any]]:
 
 
 def file_lines(dataset: Dataset) -> list[tuple[str, Encoded]]:
-    """(path, encoded entry) of every workbook: what a rerun keeps of the report's `files`.
-
-    Each entry is `_compact(entry)` written out by hand (32,000 of them at 1,000 offices; the
-    encoder's per-dict work was most of the time); a test compares the two.
-    """
-    return [(entry["file"], Encoded(_entry_text(entry))) for entry in file_entries(dataset)]
-
-
-_KEYS = ("file", "template_id", "template_version", "office_id", "period", "sha256", "accepted", "status")
-
-
-def _entry_text(entry: dict[str, Any]) -> str:
-    parts = [f'"{key}": {_scalar(entry[key])}' for key in _KEYS]
-    counts = ", ".join(f'"{k}": {v}' for k, v in entry["counts"].items())
-    return "{" + ", ".join(parts) + ', "counts": {' + counts + "}}"
+    """(path, encoded entry) of every workbook: what `file_entries` gives, as `dump_report` would
+    encode it, written out by hand (32,000 of them at 1,000 offices: the encoder's per-dict work
+    was most of the time; a test compares the two). A rerun keeps these lines."""
+    by_file: dict[str, list[Finding]] = {}
+    for f in dataset.findings:
+        by_file.setdefault(f.file, []).append(f)
+    accepted = {id(wb) for wb in dataset.submissions.values()}
+    quiet = ", ".join(f'"{k}": 0' for k in SEVERITIES)  # most files have no finding
+    lines = []
+    for wb in dataset.workbooks:
+        found = by_file.get(wb.path)
+        if found:
+            counts = _counts(found)
+            status = "errors" if counts[ERROR] else "warnings" if counts[WARNING] else "ok"
+            tally = ", ".join(f'"{k}": {v}' for k, v in counts.items())
+        else:
+            status, tally = "ok", quiet
+        ok = id(wb) in accepted or (wb.path == checks.REFERENCE_FILE and wb.form_id == REFERENCE.id)
+        lines.append((wb.path, Encoded(
+            f'{{"file": {_scalar(wb.path)}, "template_id": {_scalar(wb.form_id)}, '
+            f'"template_version": {_scalar(wb.version)}, '
+            f'"office_id": {_scalar(wb.office_id if isinstance(wb.office_id, str) else None)}, '
+            f'"period": {_scalar(wb.period if isinstance(wb.period, str) else None)}, '
+            f'"sha256": {_scalar(wb.sha256)}, "accepted": {"true" if ok else "false"}, "status": "{status}", '
+            f'"counts": {{{tally}}}}}')))
+    return lines
 
 
 def _scalar(value: Any) -> str:

@@ -207,21 +207,18 @@ def test_links_and_devices_are_reported_not_followed(data_dir, tmp_path):
         for name in ("clients.xlsx", "loop", "projects.xlsx")]
 
 
-def test_file_lines_are_the_encoders_text():
+def test_file_lines_are_the_encoders_text(company, data_dir, make_workbook):
     """validation.json's `files` are written out by hand for speed; they must be what json writes."""
     import json
 
-    from pipeline.validation import _entry_text
+    from pipeline.validation import file_entries, file_lines, validate_dir
 
+    # odd values too: quotes and a newline in a name, an unreadable file, a stray copy
+    make_workbook("clients", 'submissions/2026Q1/BJ001/客户 "2"\n.xlsx')
+    (data_dir / "submissions/2026Q1/BJ001/坏.xlsx").write_bytes(b"\x00\x01")
+    dataset = validate_dir(data_dir, workers=1)
     encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
-    for entry in [
-        {"file": 'submissions/2026Q1/BJ01/客户 "2".xlsx', "template_id": None, "template_version": "1.0",
-         "office_id": "BJ01\n", "period": None, "sha256": "ab" * 32, "accepted": False, "status": "errors",
-         "counts": {"error": 2, "warning": 0, "info": 1}},
-        {"file": "reference.xlsx", "template_id": "reference", "template_version": None, "office_id": None,
-         "period": "2026Q1", "sha256": None, "accepted": True, "status": "ok",
-         "counts": {"error": 0, "warning": 0, "info": 0}},
-        {"file": "a\u2028\x01\\b", "template_id": 7, "template_version": 1.5, "office_id": "😀", "period": "",
-         "sha256": "", "accepted": True, "status": "warnings", "counts": {"error": 0, "warning": 3, "info": 0}},
-    ]:
-        assert _entry_text(entry) == encode(entry)
+    entries = file_entries(dataset)
+    assert [(path, str(line)) for path, line in file_lines(dataset)] == [(e["file"], encode(e)) for e in entries]
+    assert {e["status"] for e in entries} == {"ok", "warnings", "errors"}
+    assert any(e["template_id"] is None for e in entries) and any(e["accepted"] for e in entries)
