@@ -302,8 +302,13 @@ class WorkbookCache:
         self._files_changed = True
         self._remembered.add(name)
 
-    def save(self) -> None:
-        """Fold entries into the pack when enough are loose, and save the stat index (never raises)."""
+    def save(self, partial: bool = False) -> None:
+        """Fold entries into the pack when enough are loose, and save the stat index (never raises).
+
+        `partial`: this run read only some of the data folder (a rerun, pipeline/rerun.py). Its
+        new entries are written as loose files and the pack is left alone: folding keeps only
+        the entries a run used, which would drop every other office's.
+        """
         if self._files is not None and self._files_changed:
             racy = time.time_ns() - int(RACY_SECONDS * 1e9)
             # Only files changed just now (a rerun's usual case)? They would not be kept, and
@@ -313,6 +318,11 @@ class WorkbookCache:
                 self._save(self.root / "files.bin", _FILES_MAGIC, keep)
             self._files_changed = False
             self._remembered.clear()
+        if partial:
+            for key, blob in self._new.items():
+                self._write_loose(key, blob)
+            self._new = {}
+            return
         pack = self._load_pack()
         unused = len(pack.keys() - self._used)
         if len(self._loose) + len(self._new) + unused <= max(self.PACK_AFTER, len(self._used) // 20):

@@ -21,6 +21,7 @@ from .policy import Policy, PolicyError, load_policy
 from .report import start_hr_report, write_scorecards_csv
 from .report.scorecards import row_prefixes
 from .rerun import (
+    Preload,
     done,
     forget_snapshot,
     rerun,
@@ -67,12 +68,13 @@ def run_pipeline(data_dir: str | Path, out_dir: str | Path, policy: Policy | str
     out = Path(out_dir)
     with gc_paused(), _waiting_for(cache):
         absolute = data.absolute()  # absolute file paths: the cache's stat index keys
+        preload = Preload(cache, absolute, policy) if reuse and hasattr(cache, "root") else None
         reference_path, items, discovered = discover(absolute)
         note = ""
         try:
             out.mkdir(parents=True, exist_ok=True)
             if reuse and hasattr(cache, "root"):
-                reused = _rerun(absolute, reference_path, items, discovered, policy, cache, out)
+                reused = _rerun(absolute, reference_path, items, discovered, policy, cache, out, preload)
                 if not isinstance(reused, str):
                     results, writer = reused
                     if writer is not None:
@@ -109,11 +111,11 @@ def run_pipeline(data_dir: str | Path, out_dir: str | Path, policy: Policy | str
     return results, EXIT_DATA_ERRORS if dataset.error_count() else EXIT_OK
 
 
-def _rerun(data: Path, reference_path, items, discovered, policy, cache, out: Path):
+def _rerun(data: Path, reference_path, items, discovered, policy, cache, out: Path, preload=None):
     """rerun.rerun; a snapshot it cannot use (a bug, or a file changed under it) means a full run,
     never a failed one: the snapshot is removed and the full run writes every output again."""
     try:
-        return rerun(data, reference_path, items, discovered, policy, cache, out)
+        return rerun(data, reference_path, items, discovered, policy, cache, out, preload)
     except OSError:
         raise  # the output folder: reported as such by the caller
     except Exception:

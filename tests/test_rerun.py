@@ -286,3 +286,15 @@ def test_an_unwritable_output_folder_is_still_a_usage_error(runs, tmp_path):
     with pytest.raises(RunError, match="无法写入输出目录"):
         run_pipeline(runs.data_dir, blocker / "out", workers=1, cache=WorkbookCache(runs.root / "cache"),
                      reuse=True)
+
+
+def test_a_rerun_leaves_every_cached_workbook_for_the_next_full_run(runs, data_dir, parses, monkeypatch):
+    """A rerun reads one office: the cache's pack must keep every other office's entries."""
+    monkeypatch.setattr(WorkbookCache, "PACK_AFTER", 0)  # fold at every chance
+    run_pipeline(data_dir, runs.root / "packed", workers=1, cache=WorkbookCache(runs.root / "cache"))
+    change_sales(data_dir)
+    assert rescored(runs.run()[0]) == ["BJ001"]  # the changed file is parsed and its entry written
+    parses.clear()
+    store = WorkbookCache(runs.root / "cache")
+    run_pipeline(data_dir, runs.root / "full", workers=1, cache=store)  # reuse off: reads every file
+    assert parses == [] and store.stats.hits == 49
