@@ -8,7 +8,7 @@ Written with xlsxwriter rather than openpyxl: the provenance sheet alone has ~25
 and quarter, and openpyxl's cell serialiser made a 1000-office report take about a minute.
 xlsxwriter's own per-cell path still took ~12 s at 1,000 offices (1.6 million cells), so the
 table sheets' rows are rendered straight to sheet XML (`sheet_xml`), in groups (a period's rows,
-or an office-period's provenance) that are deflated separately and spliced into the zip
+or an office's provenance) that are deflated separately and spliced into the zip
 (`xlsx_zip`). Rows carry no position and text is inline, so a rerun after one changed workbook
 re-renders only the groups that changed (pipeline/rerun.py). Everything else (columns, freeze,
 filters, print setup, conditional formats, the chart sheet, styles) is xlsxwriter's. Tests
@@ -118,7 +118,7 @@ class _Book(xlsxwriter.Workbook):
 
 @dataclass
 class Group:
-    """Rows of one table sheet that are deflated together: a period's, or an office-period's.
+    """Rows of one table sheet that are deflated together: a period's, or an office's provenance.
 
     `rows` are either plain values per row (`plain`: sources, findings; nothing is kept once
     rendered) or (office_id, cells before the tail, tail values) for the card and submission

@@ -1,6 +1,6 @@
 """The zip of an .xlsx, with sheet bodies spliced from separately deflated pieces.
 
-A table sheet's rows are deflated in pieces (a period's rows, or an office-period's), each by
+A table sheet's rows are deflated in pieces (a period's rows, or an office's), each by
 its own compressor and ended with a sync flush, so that the pieces can be laid end to end inside
 one deflate stream. A rerun after one changed workbook then deflates only the pieces that
 changed and reuses the others' bytes (see pipeline/rerun.py). The member's CRC-32 is combined
