@@ -204,17 +204,24 @@ def build_parts(dataset, results: Results, matrix: dict, sheets: list[Sheet], li
         if (home := part(card.office_id)) is not None:
             home.cards.append(card)  # the snapshot keeps what ranks, honours and charts need
             home.csv[card.period] = prefix.encode()
+    _take_rows(sheets, parts.get)
+    return parts, other_findings, other_files, other_lines
+
+
+def _take_rows(sheets: list[Sheet], part_of) -> None:
+    """Give each office's part (`part_of(office)`, None to skip) its rows of the HR sheets: the
+    card and submission rows as rendered, and its 指标来源 group (whose piece may still be being
+    deflated: `_deflated` swaps it for the piece once the workbook is written)."""
     for sheet in sheets:
         if sheet.title == SOURCES_SHEET:
             for group in sheet.groups:
-                if (home := part(group.key)) is not None:
-                    home.sources = group  # its piece may still be being deflated
+                if (home := part_of(group.key)) is not None:
+                    home.sources = group
         elif sheet.title in CARD_SHEETS or sheet.title == MATRIX_SHEET:
             for group in sheet.groups:
                 for office, prefix, tail in group.rows:
-                    if (home := part(office)) is not None:
+                    if (home := part_of(office)) is not None:
                         home.rows.setdefault(sheet.title, {})[group.key] = (prefix, tail)
-    return parts, other_findings, other_files, other_lines
 
 
 def _groups(sheets: list[Sheet]) -> dict[str, dict[str, tuple[Piece, tuple]]]:
@@ -237,7 +244,6 @@ def snapshot_of(dataset, results: Results, matrix: dict, sheets: list[Sheet], li
                     other_lines=other_lines, periods=list(dataset.periods),
                     target_periods={p for (_, p) in dataset.reference.targets}, matrix_periods=sorted(matrix),
                     offices=parts, groups={})
-    snap.sheets = sheets
     return snap
 
 
@@ -248,10 +254,10 @@ def _deflated(parts: Iterable[OfficePart]) -> None:
             part.sources = (part.sources.piece, part.sources.count)
 
 
-def done(snap: Snapshot) -> Snapshot:
-    """`snapshot_of`'s snapshot, completed with the pieces of the written hr-report."""
+def done(snap: Snapshot, sheets: list[Sheet]) -> Snapshot:
+    """`snapshot_of`'s snapshot, completed with the pieces of the written hr-report's `sheets`."""
     _deflated(snap.offices.values())
-    snap.groups = _groups(snap.__dict__.pop("sheets"))
+    snap.groups = _groups(sheets)
     return snap
 
 
@@ -562,8 +568,8 @@ def _assemble(snap: Snapshot, fresh: dict[str, tuple], discovered: list[Finding]
         for period, states in parts[office].matrix.items():
             matrix[period][office] = states
     # any fresh office's dataset holds the reference (bonus bases, names); without one, none changed
-    dataset = next(iter(fresh.values()))[0] if fresh else None
-    sheets = _sheets(snap, parts, fresh, cards, findings, kpi_findings, matrix, policy, dataset)
+    offices = next(iter(fresh.values()))[0].reference.offices if fresh else {}
+    sheets = _sheets(snap, parts, fresh, cards, findings, kpi_findings, matrix, policy, offices)
     hr = start_package(policy, cards, sheets, out / "hr-report.xlsx")
     try:
         lines = sorted([*snap.other_lines, *(line for p in parts.values() for line in p.file_lines)])
@@ -573,13 +579,9 @@ def _assemble(snap: Snapshot, fresh: dict[str, tuple], discovered: list[Finding]
             csv_utf8([parts[c.office_id].csv[c.period] for c in cards], [c.rank for c in cards]))
     finally:
         hr.wait()
-    for office, (dataset, office_part, results, office_matrix) in fresh.items():
-        mine = [s for s in sheets if s.title in CARD_SHEETS or s.title in (MATRIX_SHEET, SOURCES_SHEET)]
-        rebuilt, *_ = build_parts(dataset, results, office_matrix, mine, [], row_prefixes(results.scorecards), [],
-                                  offices={office})
-        new = rebuilt.get(office, OfficePart())
-        _deflated([new])
-        office_part.rows, office_part.sources = new.rows, new.sources
+    fresh_parts = {office: done[1] for office, done in fresh.items()}
+    _take_rows(sheets, fresh_parts.get)
+    _deflated(fresh_parts.values())
     snap.groups = _groups(sheets)
     snap.offices = parts
     writer = save_snapshot(path, snap, fresh) if fresh else None  # nothing changed: nothing to write
@@ -591,9 +593,9 @@ def _assemble(snap: Snapshot, fresh: dict[str, tuple], discovered: list[Finding]
 
 
 def _sheets(snap: Snapshot, parts: dict[str, OfficePart], fresh: dict[str, tuple], cards: list[Scorecard],
-            findings: list[Finding], kpi_findings: list[Finding], matrix: dict, policy, dataset) -> list[Sheet]:
+            findings: list[Finding], kpi_findings: list[Finding], matrix: dict, policy, offices: dict) -> list[Sheet]:
     """The table sheets: groups reused where neither their rows nor their tails changed."""
-    sheets = table_sheets(policy, dataset.reference.offices if dataset is not None else {})
+    sheets = table_sheets(policy, offices)
     full_cards = {(c.period, c.office_id): c for (_, _, results, _) in fresh.values() for c in results.scorecards}
     touched = set(fresh)
     names = {key: kpi.name for key, kpi in policy.kpis.items()}
@@ -604,7 +606,7 @@ def _sheets(snap: Snapshot, parts: dict[str, OfficePart], fresh: dict[str, tuple
                       and (kind != "honours" or c.status == "scored")]
             sheet.groups = _card_sheet_groups(sheet, chosen, snap, parts, full_cards, touched)
         elif sheet.title == MATRIX_SHEET:
-            sheet.groups = _matrix_sheet_groups(sheet, matrix, snap, parts, touched, dataset)
+            sheet.groups = _matrix_sheet_groups(sheet, matrix, snap, parts, touched, offices)
         elif sheet.title == SOURCES_SHEET:
             mine = cards_by_office([c for (_, _, results, _) in fresh.values() for c in results.scorecards])
             sheet.groups = [source_group(o, mine.get(o, []), names) if o in touched
@@ -630,10 +632,10 @@ def _card_sheet_groups(sheet: Sheet, chosen: list[Scorecard], snap: Snapshot, pa
             for period, rows in by_period.items()]
 
 
-def _matrix_sheet_groups(sheet: Sheet, matrix: dict, snap: Snapshot, parts, touched, dataset) -> list[Group]:
+def _matrix_sheet_groups(sheet: Sheet, matrix: dict, snap: Snapshot, parts, touched, offices: dict) -> list[Group]:
     groups = []
     for period in sorted(matrix):
-        rows = [(o, submission_values(period, o, matrix[period][o], dataset) if o in touched
+        rows = [(o, submission_values(period, o, matrix[period][o], offices) if o in touched
                  else parts[o].rows[sheet.title][period][0], ()) for o in sorted(matrix[period])]
         groups.append(Group(period, len(rows), rows, reuse=_before(snap, sheet.title, period)))
     return groups

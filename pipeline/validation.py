@@ -281,50 +281,44 @@ _compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 _encode_string = json.encoder.encode_basestring  # what that encoder writes for a str
 
 
-def file_entries(dataset: Dataset) -> list[dict[str, Any]]:
-    """The report's `files`: an entry per workbook, in path order."""
+def _file_facts(dataset: Dataset):
+    """(workbook, accepted, status, counts or None when it has no finding) per workbook, in path order."""
     by_file: dict[str, list[Finding]] = {}
     for f in dataset.findings:
         by_file.setdefault(f.file, []).append(f)
     accepted = {id(wb) for wb in dataset.submissions.values()}
-    entries = []
-    none = _counts([])  # most files have no finding
     for wb in dataset.workbooks:
         found = by_file.get(wb.path)
-        counts = _counts(found) if found else dict(none)
-        entries.append({
-            "file": wb.path,
-            "template_id": wb.form_id,
-            "template_version": wb.version,
-            "office_id": wb.office_id if isinstance(wb.office_id, str) else None,
-            "period": wb.period if isinstance(wb.period, str) else None,
-            "sha256": wb.sha256,
-            "accepted": id(wb) in accepted or (wb.path == checks.REFERENCE_FILE and wb.form_id == REFERENCE.id),
-            "status": "errors" if counts[ERROR] else "warnings" if counts[WARNING] else "ok",
-            "counts": counts,
-        })
-    return entries
+        counts = _counts(found) if found else None  # most files have no finding
+        status = "ok" if counts is None else "errors" if counts[ERROR] else "warnings" if counts[WARNING] else "ok"
+        ok = id(wb) in accepted or (wb.path == checks.REFERENCE_FILE and wb.form_id == REFERENCE.id)
+        yield wb, ok, status, counts
+
+
+def file_entries(dataset: Dataset) -> list[dict[str, Any]]:
+    """The report's `files`: an entry per workbook, in path order."""
+    none = _counts([])
+    return [{
+        "file": wb.path,
+        "template_id": wb.form_id,
+        "template_version": wb.version,
+        "office_id": wb.office_id if isinstance(wb.office_id, str) else None,
+        "period": wb.period if isinstance(wb.period, str) else None,
+        "sha256": wb.sha256,
+        "accepted": ok,
+        "status": status,
+        "counts": dict(none) if counts is None else counts,
+    } for wb, ok, status, counts in _file_facts(dataset)]
 
 
 def file_lines(dataset: Dataset) -> list[tuple[str, Encoded]]:
     """(path, encoded entry) of every workbook: what `file_entries` gives, as `dump_report` would
     encode it, written out by hand (32,000 of them at 1,000 offices: the encoder's per-dict work
     was most of the time; a test compares the two). A rerun keeps these lines."""
-    by_file: dict[str, list[Finding]] = {}
-    for f in dataset.findings:
-        by_file.setdefault(f.file, []).append(f)
-    accepted = {id(wb) for wb in dataset.submissions.values()}
-    quiet = ", ".join(f'"{k}": 0' for k in SEVERITIES)  # most files have no finding
+    quiet = ", ".join(f'"{k}": 0' for k in SEVERITIES)
     lines = []
-    for wb in dataset.workbooks:
-        found = by_file.get(wb.path)
-        if found:
-            counts = _counts(found)
-            status = "errors" if counts[ERROR] else "warnings" if counts[WARNING] else "ok"
-            tally = ", ".join(f'"{k}": {v}' for k, v in counts.items())
-        else:
-            status, tally = "ok", quiet
-        ok = id(wb) in accepted or (wb.path == checks.REFERENCE_FILE and wb.form_id == REFERENCE.id)
+    for wb, ok, status, counts in _file_facts(dataset):
+        tally = quiet if counts is None else ", ".join(f'"{k}": {v}' for k, v in counts.items())
         lines.append((wb.path, Encoded(
             f'{{"file": {_scalar(wb.path)}, "template_id": {_scalar(wb.form_id)}, '
             f'"template_version": {_scalar(wb.version)}, '

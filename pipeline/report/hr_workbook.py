@@ -136,12 +136,6 @@ class Group:
     reuse: tuple[Piece, list] | None = None  # a piece made before, and the rows it was made of
 
 
-def render_group(group: Group, cells: Cells, tail_from: int) -> None:
-    """`raw` from `rows`: the cells before the tail as kept, the tail rendered now."""
-    group.raw = b"".join(row_bytes(prefix + cells.cells(tail, tail_from).encode()) for _, prefix, tail in group.rows)
-    group.piece = None
-
-
 @dataclass
 class Sheet:
     """A table sheet: its columns, where the tail starts, and its rows in groups."""
@@ -290,8 +284,8 @@ def start_package(policy, cards: Sequence[Scorecard], sheets: list[Sheet], path:
     freeze, filters, print setup, conditional formats, the chart sheet, styles), then a thread
     deflates what is not yet deflated and writes the zip.
 
-    Rows given as values (`Group.rows` items whose cells are a list, or findings/source rows
-    with `count` 0) are rendered here, once the formats are numbered.
+    Groups not yet rendered (values, or card rows whose cells are still a list) are rendered
+    here, once the formats are numbered.
     """
     book = _Book(io.BytesIO(), BOOK_OPTIONS)
     book.set_properties({"title": "业务所长考核结果(人力资源部)", "author": "业务所长考核", "created": generated})
@@ -323,8 +317,9 @@ def _render(sheet: Sheet, cells: Cells) -> None:
                       for office, prefix, tail in group.rows]
         if group.reuse is not None and group.reuse[1] == group.rows:
             group.piece = group.reuse[0]  # the same rows as before: the same bytes
-        else:
-            render_group(group, cells, sheet.tail_from)
+        else:  # the cells before the tail as kept, the tail rendered now
+            group.raw = b"".join(row_bytes(prefix + cells.cells(tail, sheet.tail_from).encode())
+                                 for _, prefix, tail in group.rows)
         group.reuse = None
 
 
@@ -446,7 +441,7 @@ def cards_by_office(cards: Sequence[Scorecard]) -> dict[str, list[Scorecard]]:
 
 
 def _source_columns() -> list[_Col]:
-    """The columns of `_source_rows`' tuples (no getters: the rows are the values)."""
+    """The columns of `source_group`'s rows (no getters: the rows are the values)."""
     return [
         _Col("期间", None, 9),
         _Col("所编号", None, 9),
@@ -550,9 +545,10 @@ def _submission_columns() -> list[_Col]:
     ]
 
 
-def submission_values(period: str, office_id: str, states: dict[str, str], dataset: Dataset) -> list:
-    """The 提交情况 row of one office-period from its matrix entry (form_id -> state)."""
-    office = dataset.reference.offices.get(office_id)
+def submission_values(period: str, office_id: str, states: dict[str, str], offices: dict) -> list:
+    """The 提交情况 row of one office-period from its matrix entry (form_id -> state); `offices`:
+    the reference's, for the name."""
+    office = offices.get(office_id)
     labels = [SUBMISSION_LABELS.get(states.get(f.id, "missing"), "未提交") for f in OFFICE_FORMS]
     absent = "、".join(f.title for f, s in zip(OFFICE_FORMS, labels) if s == "未提交")
     return [period, office_id, office.name if office else "", *labels, absent]
@@ -561,7 +557,8 @@ def submission_values(period: str, office_id: str, states: dict[str, str], datas
 def _matrix_groups(sheet: Sheet, dataset: Dataset, matrix: dict) -> list[Group]:
     groups = []
     for period in sorted(matrix):
-        rows = [(office_id, submission_values(period, office_id, matrix[period][office_id], dataset), ())
+        rows = [(office_id, submission_values(period, office_id, matrix[period][office_id], dataset.reference.offices),
+                 ())
                 for office_id in sorted(matrix[period])]
         groups.append(Group(period, len(rows), rows))
     return groups

@@ -82,8 +82,4 @@ def write_scorecards_csv(results: Results, path: str | Path, prefixes: list[str]
     `prefixes`: the cards' `row_prefixes`, when the caller has made them.
     """
     prefixes = row_prefixes(results.scorecards) if prefixes is None else prefixes
-    write_csv_text(render_rows(prefixes, [c.rank for c in results.scorecards]), path)
-
-
-def write_csv_text(text: str, path: str | Path) -> None:
-    Path(path).write_bytes(text.encode("utf-8-sig"))
+    Path(path).write_bytes(render_rows(prefixes, [c.rank for c in results.scorecards]).encode("utf-8-sig"))
