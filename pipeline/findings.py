@@ -146,6 +146,11 @@ CATALOGUE: dict[str, Code] = _codes(
 )
 
 
+# A file with one of these could not be read at all: it has no identity, no rows, and never an
+# annotated copy.
+UNREADABLE = frozenset(code for code in CATALOGUE if code.startswith("file-") and code != "file-misplaced")
+
+
 @dataclass(frozen=True)
 class Finding:
     """One observation about the data: where it is, what is wrong, and what was seen."""

@@ -5,20 +5,9 @@ from .cover import COVER, COVER_SHEET, INSTRUCTIONS_SHEET, META_SHEET
 from .projects import PROJECTS
 from .recruitment import PASSING_RATINGS, RATINGS, RECRUITMENT
 from .reference import QUARTERS, REFERENCE
-from .spec import (
-    Choice,
-    Date,
-    Field,
-    Form,
-    Integer,
-    NotAbove,
-    NotBefore,
-    Number,
-    RequiredWhen,
-    Sheet,
-    Text,
-)
+from .spec import Field, Form, NotAbove, NotBefore, RequiredWhen, Rule, Sheet
 from .training import TRAINING
+from .types import Choice, Date, FieldType, Integer, Number, Reading, Text
 
 # The four forms each office submits every quarter, in the order they are shown.
 OFFICE_FORMS: tuple[Form, ...] = (RECRUITMENT, TRAINING, CLIENTS, PROJECTS)
@@ -35,5 +24,5 @@ __all__ = [
     "ALL_FORMS", "CLIENTS", "COVER", "COVER_SHEET", "FORMS", "INSTRUCTIONS_SHEET", "META_SHEET",
     "OFFICE_FORMS", "PASSING_RATINGS", "PROJECTS", "QUARTERS", "RATINGS", "RECRUITMENT",
     "REFERENCE", "TRAINING", "Choice", "Date", "Field", "Form", "Integer", "NotAbove", "NotBefore",
-    "Number", "RequiredWhen", "Sheet", "Text", "get_form",
+    "Number", "Reading", "RequiredWhen", "Rule", "Sheet", "Text", "FieldType", "get_form",
 ]

@@ -1,7 +1,8 @@
 """客户开发与维护: clients, sales, visits, satisfaction and complaints."""
 
 from .cover import COVER
-from .spec import Choice, Field, Form, Integer, NotAbove, Number, Sheet, Text
+from .spec import Field, Form, NotAbove, Sheet
+from .types import Choice, Integer, Number, Text
 
 CLIENTS = Form(
     id="clients",

@@ -1,6 +1,7 @@
 """The 封面 (cover) sheet shared by every office form: labels in column A, values in column B."""
 
-from .spec import Date, Field, Text
+from .spec import Field
+from .types import Date, Text
 
 COVER_SHEET = "封面"
 INSTRUCTIONS_SHEET = "填写说明"

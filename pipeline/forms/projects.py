@@ -1,7 +1,8 @@
 """项目管理: the office's projects, their schedule, budget and acceptance."""
 
 from .cover import COVER
-from .spec import Choice, Date, Field, Form, Integer, NotBefore, Number, Sheet, Text
+from .spec import Field, Form, NotBefore, Sheet
+from .types import Choice, Date, Integer, Number, Text
 
 PROJECTS = Form(
     id="projects",

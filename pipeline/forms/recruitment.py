@@ -1,7 +1,8 @@
 """招聘与团队: the hiring plan and the team roster (the roster feeds attrition and pass rate)."""
 
 from .cover import COVER
-from .spec import Choice, Date, Field, Form, Integer, NotAbove, NotBefore, Sheet, Text
+from .spec import Field, Form, NotAbove, NotBefore, Sheet
+from .types import Choice, Date, Integer, Text
 
 RATINGS = ("优秀", "良好", "合格", "待改进", "不合格", "未考核")
 PASSING_RATINGS = ("优秀", "良好", "合格")  # 制度 四·团队绩效达标率:合格及以上

@@ -1,6 +1,7 @@
 """HR's reference workbook: the offices and their quarterly targets. It has no cover sheet."""
 
-from .spec import Choice, Field, Form, Integer, Number, Sheet, Text
+from .spec import Field, Form, Sheet
+from .types import Choice, Integer, Number, Text
 
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
 

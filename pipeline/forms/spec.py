@@ -1,4 +1,4 @@
-"""The vocabulary of form specs: field types, fields, sheets, cross-field rules and forms.
+"""The vocabulary of form specs: fields, sheets, cross-field rules and forms (field types: types.py).
 
 A form spec is the single source of truth for an Excel form (template): generating the blank
 workbook, reading and validating a filled one, and the handbook's field reference all derive
@@ -13,85 +13,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
-# ---------------------------------------------------------------------------------------------
-# Field types
-
-
-@dataclass(frozen=True)
-class Text:
-    """Free text; `max_length` bounds what a cell may hold."""
-
-    max_length: int = 500
-    kind: str = "text"
-
-    def describe(self) -> str:
-        return "文本"
-
-
-@dataclass(frozen=True)
-class Integer:
-    """A whole number, optionally bounded (inclusive)."""
-
-    min: int | None = None
-    max: int | None = None
-    kind: str = "integer"
-
-    def describe(self) -> str:
-        return "整数" + _range_text(self.min, self.max, False)
-
-
-@dataclass(frozen=True)
-class Number:
-    """A decimal number, optionally bounded; `min_exclusive` makes the lower bound strict."""
-
-    min: float | None = None
-    max: float | None = None
-    min_exclusive: bool = False
-    kind: str = "number"
-
-    def describe(self) -> str:
-        return "数字" + _range_text(self.min, self.max, self.min_exclusive)
-
-
-@dataclass(frozen=True)
-class Date:
-    """A calendar date (date cell, Excel serial or text such as 2026-03-05)."""
-
-    kind: str = "date"
-
-    def describe(self) -> str:
-        return "日期(如 2026-03-05)"
-
-
-@dataclass(frozen=True)
-class Choice:
-    """One value from a fixed list (an Excel dropdown)."""
-
-    choices: tuple[str, ...] = ()
-    kind: str = "choice"
-
-    def describe(self) -> str:
-        return "选项:" + "、".join(self.choices)
-
-
-FieldType = Text | Integer | Number | Date | Choice
-
-
-def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else str(x)
-
-
-def _range_text(lo: float | None, hi: float | None, lo_exclusive: bool) -> str:
-    if lo is not None and hi is not None:
-        return f",{_fmt(lo)}–{_fmt(hi)}"
-    if lo is not None:
-        return f",{'大于' if lo_exclusive else '不小于'} {_fmt(lo)}"
-    if hi is not None:
-        return f",不大于 {_fmt(hi)}"
-    return ""
-
+from .types import FieldType
+from .values import column_letter
 
 # ---------------------------------------------------------------------------------------------
 # Fields, rules, sheets, forms
@@ -189,7 +112,7 @@ class Sheet:
         """The A1 column letter of a field in a well-formed sheet."""
         for index, f in enumerate(self.fields, start=1):
             if f.key == key:
-                return get_column_letter(index)
+                return column_letter(index)
         raise KeyError(key)
 
     @property

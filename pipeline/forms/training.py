@@ -1,7 +1,8 @@
 """培训计划: the team's training plan (feeds the training-plan completion rate)."""
 
 from .cover import COVER
-from .spec import Choice, Date, Field, Form, Integer, Number, RequiredWhen, Sheet, Text
+from .spec import Field, Form, RequiredWhen, Sheet
+from .types import Choice, Date, Integer, Number, Text
 
 TRAINING = Form(
     id="training",

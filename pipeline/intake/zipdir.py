@@ -87,6 +87,8 @@ def directory(data: bytes, max_members: int) -> list[Entry] | None:
             name = raw.decode("utf-8" if flags & 0x800 or raw.isascii() else "cp437")
         except UnicodeDecodeError:
             return None
+        if name_len > 0xFFFF // 3 and len(name.encode()) > 0xFFFF:
+            return None  # restored() writes names in UTF-8, where a cp437 name may not fit a header
         entries.append(Entry(name, flags, method, crc, csize, usize, offset))
     return entries if pos == stop else None
 

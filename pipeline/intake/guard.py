@@ -17,7 +17,9 @@ below. Zip headers can lie about sizes, so no size is taken from them:
   (zip64, a comment or data before the zip, odd extra fields, other compression methods), is
   inflated by streaming with a cap on the *real* inflated size, every member, as zipfile reads it;
 - no DOCTYPE/ENTITY in the prolog of any part, and a cheap scan of each worksheet the reader
-  reads for value cells beyond the grid we are willing to materialise (`check_sheet_extent`).
+  reads for value cells beyond the grid we are willing to materialise (`check_sheet_extent`) —
+  of every part calamine might read for it, found as calamine finds parts (`_resolve_sheets`);
+  two part names that differ only in case are refused, as calamine could read either.
 
 What was inflated is not thrown away: `Package.for_calamine` is the same zip with those parts
 STORED (same members, order, bytes and CRCs), so calamine does not inflate them a second time.
@@ -29,16 +31,16 @@ reader turns them into findings at the workbook boundary.
 from __future__ import annotations
 
 import io
+import lzma
 import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from posixpath import join, normpath
+from posixpath import normpath
 
-from openpyxl.utils import column_index_from_string
-
+from ..forms.values import column_index
 from .zipdir import DEFLATED, LOCAL, STORED, ZIP_MAGIC, Entry, directory, restored
 
 # --- resource bounds (also stated in docs/guide/reading.md) ----------------------------------
@@ -97,6 +99,8 @@ class Package:
     sheets: dict[str, str]  # sheet name -> part name, in workbook order
     parts: dict[str, bytes] = field(default_factory=dict)  # worksheets, workbook, custom props
     date1904: bool = False
+    # sheet name -> every part calamine might read for it (see _resolve_sheets), all in `parts`
+    sheet_parts: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # The same zip with the parts already inflated here STORED, so calamine does not inflate them a
     # second time (same names, order, CRCs and content); None when the file took the general path.
     for_calamine: bytes | None = None
@@ -104,6 +108,10 @@ class Package:
     def sheet_xml(self, name: str) -> bytes | None:
         part = self.sheets.get(name)
         return None if part is None else self.parts.get(part)
+
+    def sheet_xmls(self, name: str) -> list[bytes]:
+        """The XML of every part calamine might read for sheet `name`."""
+        return [self.parts[part] for part in self.sheet_parts.get(name, ())]
 
 
 def _mib(n: int) -> str:
@@ -130,6 +138,7 @@ def open_package(data: bytes) -> Package:
     entries = directory(data, MAX_MEMBERS)
     if entries is None or not _bounded(entries):
         return _open_streaming(data)
+    _check_names([e.filename for e in entries])
     if any(e.filename == "xl/vbaProject.bin" for e in entries):
         raise Rejected("file-macro")
     parts: dict[str, bytes] = {}
@@ -164,8 +173,58 @@ def open_package(data: bytes) -> Package:
         elif name.endswith("sharedStrings.xml"):
             _check_shared_strings(blob)
     package = _package(data, parts)
+
+    def inflate(name: str) -> bytes:
+        index = next(i for i, e in enumerate(entries) if e.filename == name)
+        if entries[index].compress_type == DEFLATED:
+            return _inflate(data, None, entries[index], MAX_MEMBER_BYTES)
+        return _whole(data, entries[index], *spans[index])
+
+    _resolve_sheets(package, [e.filename for e in entries], inflate)
     package.for_calamine = restored(data, entries, spans, inflated)
     return package
+
+
+def _fold(name: str) -> str:
+    """A part name as calamine's zip lookup compares it: ignoring case, with '\\' read as '/'."""
+    return name.replace("\\", "/").lower()
+
+
+def _check_names(names: list[str]) -> None:
+    """Part names are unique ignoring case (OPC). calamine's lookup ignores case and takes the last
+    match, so a second part of the same name could be the one it reads instead of the one checked."""
+    if len({_fold(name) for name in names}) != len(names):
+        raise Rejected("file-not-xlsx", reason="包含重复的内部文件名")
+
+
+def _resolve_sheets(package: Package, names: list[str], inflate: Callable[[str], bytes]) -> None:
+    """Find every part calamine might read for each sheet, and keep its XML for check_sheet_extent.
+
+    calamine resolves a sheet's target as xl/ + target (a leading '/' dropped instead) and takes
+    the name as written, '.' and '..' included; older versions keep a target that starts with xl/
+    as it is; its zip lookup ignores case and reads '\\' as '/'. A hand-made file could use any of
+    these to make calamine read a part the checks never saw, so each of them is checked.
+    """
+    last: dict[str, str] | None = None
+    for sheet, part in list(package.sheets.items()):
+        if part in package.parts and _plain(part):
+            package.sheet_parts[sheet] = (part,)  # as spreadsheet programs write it: that one part
+            continue
+        if last is None:
+            last = {_fold(name): name for name in names}  # one each: _check_names refused equal names
+        candidates = (part, normpath(part), part[3:] if part.startswith("xl/xl/") else part)
+        found = tuple(dict.fromkeys(last[f] for f in map(_fold, candidates) if f in last))
+        for name in found:
+            if name not in package.parts:  # outside xl/worksheets/: not kept on the way
+                package.parts[name] = inflate(name)
+        package.sheets[sheet] = last.get(_fold(part), part)
+        package.sheet_parts[sheet] = found
+
+
+def _plain(part: str) -> bool:
+    """A part name every reading of a target agrees on: no '.', '..' or empty segment, no xl/xl/."""
+    return not part.startswith(("xl/xl/", ".", "/")) and "/." not in part and "//" not in part \
+        and not part.endswith("/")
 
 
 def _bounded(entries: list[Entry]) -> bool:
@@ -261,16 +320,19 @@ def _open_streaming(data: bytes) -> Package:
         raise Rejected("file-not-xlsx", reason="zip 结构无效") from exc
     except (OSError, ValueError, EOFError) as exc:
         raise Rejected("file-truncated", reason="zip 目录损坏") from exc
+    except NotImplementedError as exc:  # a "version needed to extract" zipfile does not support
+        raise Rejected("file-unreadable", reason="zip 格式版本不受支持") from exc
     infos = archive.infolist()
     if len(infos) > MAX_MEMBERS:
         raise Rejected("file-too-large", reason=f"包含 {len(infos)} 个内部文件,超过 {MAX_MEMBERS} 个")
+    _check_names([i.filename for i in infos])
     names = {i.filename for i in infos}
     if "xl/vbaProject.bin" in names:
         raise Rejected("file-macro")
     parts: dict[str, bytes] = {}
     total = 0
     for info in infos:
-        if info.is_dir():
+        if info.filename.endswith("/"):  # a folder (ZipInfo.is_dir fails on an empty name)
             continue
         blob = _inflate(data, archive, info, MAX_TOTAL_BYTES - total)
         total += len(blob)
@@ -278,7 +340,10 @@ def _open_streaming(data: bytes) -> Package:
             parts[info.filename] = blob
         elif info.filename.endswith("sharedStrings.xml"):
             _check_shared_strings(blob)
-    return _package(data, parts)
+    package = _package(data, parts)
+    _resolve_sheets(package, [i.filename for i in infos],
+                      lambda name: _inflate(data, archive, archive.getinfo(name), MAX_MEMBER_BYTES))
+    return package
 
 
 def _keep(name: str) -> bool:
@@ -305,7 +370,7 @@ def _inflate(data: bytes, archive: zipfile.ZipFile | None, info: zipfile.ZipInfo
                     _append(out, chunk, cap, info.filename)
     except NotImplementedError as exc:
         raise Rejected("file-unreadable", reason=f"内部文件 {info.filename} 的压缩方式不受支持") from exc
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, struct.error) as exc:
+    except (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError, ValueError, struct.error) as exc:
         raise _broken(info.filename) from exc
     return bytes(out)
 
@@ -440,13 +505,10 @@ def _relationships(blob: bytes) -> dict[bytes, bytes]:
 
 
 def _part_name(written: bytes) -> str:
-    """The zip member a workbook relationship points at (relative to xl/ unless absolute)."""
+    """The zip member a workbook relationship points at, as calamine resolves it: relative to xl/
+    unless it starts with '/', and as written ('.' and '..' are names to calamine, not steps)."""
     target = _unescape(written.decode("utf-8", "replace"))
-    if target.startswith("/"):
-        return target.lstrip("/")
-    if not target or "./" in target or "//" in target or target.endswith((".", "/")):
-        return normpath(join("xl", target))
-    return "xl/" + target  # what normpath gives when there is no '.', '..' or empty segment
+    return target[1:] if target.startswith("/") else "xl/" + target
 
 
 def _unescape(text: str) -> str:
@@ -462,7 +524,7 @@ def check_sheet_extent(xml: bytes, sheet: str) -> None:
     if _SUSPECT.search(xml) is None:  # no 2-3 letter column and no 6+ digit row anywhere
         return
     for m in _FAR_COLUMN.finditer(xml):
-        if column_index_from_string(m.group(1).decode()) > MAX_COLUMNS:
+        if column_index(m.group(1).decode()) > MAX_COLUMNS:
             _too_far(m, sheet)
     for m in _FAR_ROW.finditer(xml):
         if int(m.group(2)) > MAX_ROWS:

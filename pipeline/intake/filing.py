@@ -10,25 +10,22 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .checks import REFERENCE_FILE, SUBMISSIONS, content_identity, valid_period
-from .findings import ERROR
-from .forms import COVER_SHEET, REFERENCE, get_form
-from .model import Workbook
-from .validation import VERSIONS_DIR, WORKBOOK_SUFFIXES, printable, printable_name
+from ..findings import ERROR, UNREADABLE
+from ..forms import COVER_SHEET, REFERENCE, get_form
+from ..periods import valid_period
+from .discover import printable, printable_name
+from .facts import WorkbookFacts
+from .layout import REFERENCE_FILE, SUBMISSIONS, VERSIONS_DIR, WORKBOOK_SUFFIXES, content_identity
+from .read import read_workbook
 
 REPORT_NAME = "_intake-report.txt"
-EXIT_OK, EXIT_SOME_STAYED, EXIT_USAGE = 0, 1, 2
 FILED, SAME, REPLACED, STAYED = "filed", "same", "replaced", "stayed"
 # File-level problems that mean the content cannot be trusted to say where the file belongs.
-REFUSED_CODES = frozenset({
-    "file-unreadable", "file-not-xlsx", "file-truncated", "file-encrypted", "file-xls", "file-macro",
-    "file-empty", "file-strict-ooxml", "file-too-large", "file-xml-unsafe", "file-timeout", "template-unknown",
-})
+REFUSED_CODES = UNREADABLE | {"template-unknown"}
 
 
 @dataclass(frozen=True)
@@ -65,7 +62,7 @@ def received_files(inbox: Path) -> list[Path]:
     return sorted(files, key=lambda p: (p.lstat().st_mtime_ns, p.relative_to(inbox).as_posix()))
 
 
-def destination(wb: Workbook) -> tuple[str | None, str]:
+def destination(wb: WorkbookFacts) -> tuple[str | None, str]:
     """Where a read workbook belongs (relative to DATA_DIR), or None and the Chinese reason why not."""
     refused = [f for f in wb.findings if f.code in REFUSED_CODES and f.severity == ERROR]
     if refused:
@@ -103,8 +100,6 @@ def _version_name(existing: Path) -> Path:
 
 def file_one(path: Path, inbox: Path, data_dir: Path) -> Outcome:
     """Read one received file and move it to its place in DATA_DIR (or leave it, saying why)."""
-    from .read import read_workbook  # the reader is heavy; import only when there is work
-
     source = path.relative_to(inbox).as_posix()
     if not printable(source):
         return Outcome(printable_name(source), STAYED, note="文件名含有无法识别的字符,请重命名")
@@ -130,7 +125,7 @@ def file_one(path: Path, inbox: Path, data_dir: Path) -> Outcome:
     return Outcome(source, FILED, dest=rel)
 
 
-def intake(inbox: Path, data_dir: Path) -> list[Outcome]:
+def file_inbox(inbox: Path, data_dir: Path) -> list[Outcome]:
     """File every received workbook of the inbox into DATA_DIR; returns what happened to each."""
     return [file_one(path, inbox, data_dir) for path in received_files(inbox)]
 
@@ -140,28 +135,3 @@ def report_text(outcomes: list[Outcome]) -> str:
     lines = [o.line() for o in outcomes]
     lines.append(f"共 {len(outcomes)} 个文件:归档 {len(outcomes) - stayed} 个,留在收件目录 {stayed} 个。")
     return "\n".join(lines) + "\n"
-
-
-def intake_command(args) -> int:
-    """`python -m pipeline intake INBOX --data DATA_DIR`: exit 0 when all were filed, 1 when some stayed."""
-    inbox, data_dir = Path(args.inbox), Path(args.data)
-    if not inbox.is_dir():
-        print(f"错误:收件目录“{inbox}”不存在或不是文件夹。", file=sys.stderr)
-        return EXIT_USAGE
-    if data_dir.exists() and not data_dir.is_dir():
-        print(f"错误:数据目录“{data_dir}”不是文件夹。", file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        outcomes = intake(inbox, data_dir)
-    except OSError as exc:
-        print(f"错误:无法移动文件:{exc.strerror or exc}({exc.filename or ''})", file=sys.stderr)
-        return EXIT_USAGE
-    text = report_text(outcomes)
-    print(text, end="")
-    report = inbox / REPORT_NAME
-    try:
-        report.write_text(text, encoding="utf-8")
-    except OSError:
-        print(f"(无法写入 {report})", file=sys.stderr)
-    return EXIT_SOME_STAYED if any(o.action == STAYED for o in outcomes) else EXIT_OK

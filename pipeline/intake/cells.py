@@ -19,7 +19,7 @@ from typing import Any
 
 from python_calamine import CalamineWorkbook
 
-from .guard import Package, check_sheet_extent
+from .guard import Package, Rejected, check_sheet_extent
 
 _REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?\bt="e"[^>]*)>(.*?)</(?:\w+:)?c>', re.S)
@@ -72,8 +72,11 @@ class Book:
 
     def read(self, name: str) -> RawSheet:
         """All values of sheet `name` from A1, with error cells and value-less formulas marked."""
-        xml = self.package.sheet_xml(name) or b""
-        check_sheet_extent(xml, name)
+        xml = self.package.sheet_xml(name)
+        if xml is None:  # no part the guard could check: calamine must not read one unchecked
+            raise Rejected("file-unreadable", reason="工作表的内容缺失")
+        for candidate in self.package.sheet_xmls(name) or [xml]:  # whichever part calamine reads
+            check_sheet_extent(candidate, name)
         rows = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
         sheet = RawSheet(name, rows)
         if _ANY_ERROR.search(xml):

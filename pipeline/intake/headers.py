@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
-from .forms import Sheet
-from .normalise import clean_text, is_blank, show
-from .sheet_plan import sheet_plan
+from ..forms import Sheet
+from ..forms.values import column_letter, is_blank, show, trim
 
 
 def map_header(sheet: Sheet, header: list[Any]) -> tuple[dict[str, int] | None, list[tuple[str, dict]]]:
@@ -20,12 +17,11 @@ def map_header(sheet: Sheet, header: list[Any]) -> tuple[dict[str, int] | None, 
     half the labels are found: the header is broken beyond mapping and the rows are skipped.
     Header findings name column letters (`column`), since the label is what is in question.
     """
-    seen = [clean_text(v) if isinstance(v, str) else ("" if is_blank(v) else show(v)) for v in header]
+    seen = [trim(v) if isinstance(v, str) else ("" if is_blank(v) else show(v)) for v in header]
     while seen and not seen[-1]:
         seen.pop()
-    plan = sheet_plan(sheet)
-    if seen == plan.labels:  # the template's own header, as almost every file has it
-        return dict(plan.exact_columns), []
+    if tuple(seen) == sheet.labels:  # the template's own header, as almost every file has it
+        return {f.key: i for i, f in enumerate(sheet.fields)}, []
     labels = {f.label: i for i, f in enumerate(sheet.fields)}
     columns: dict[str, int] = {}
     used: set[int] = set()
@@ -43,7 +39,7 @@ def map_header(sheet: Sheet, header: list[Any]) -> tuple[dict[str, int] | None, 
     for i, f in enumerate(sheet.fields):
         if f.key in columns:
             continue
-        letter = get_column_letter(i + 1)
+        letter = column_letter(i + 1)
         if i < len(seen) and i not in used and seen[i] not in labels:
             columns[f.key] = i
             used.add(i)
@@ -55,12 +51,12 @@ def map_header(sheet: Sheet, header: list[Any]) -> tuple[dict[str, int] | None, 
     keep = _longest_increasing([labels[sheet.field(k).label] for k in order])
     for pos, key in enumerate(order):
         if pos not in keep:
-            expected, actual = sheet.column_letter(key), get_column_letter(columns[key] + 1)
+            expected, actual = sheet.column_letter(key), column_letter(columns[key] + 1)
             problems.append(("header-reordered", {"cell": f"{actual}1", "column": expected, "expected": sheet.label(key),
                                                   "seen": actual, "value": sheet.label(key)}))
     for c, text in enumerate(seen):
         if text and c not in used:
-            letter = get_column_letter(c + 1)
+            letter = column_letter(c + 1)
             problems.append(("header-extra", {"cell": f"{letter}1", "column": letter, "seen": text, "value": text}))
     return columns, problems
 

@@ -1,0 +1,191 @@
+"""What reading one workbook establishes: `WorkbookFacts`, the only thing that leaves the reader.
+
+Reading 32,000 workbooks yields about 1.4 million rows, yet every later use of them is small: a
+few sums and counts per form (each with the cells it came from), the client ids, the texts the
+privacy gate must know. So the reader reduces an office workbook to those facts where it reads
+it, and only the reference workbook, which the engine builds offices and targets from, keeps its
+typed rows. Facts are plain data: `to_plain`/`from_plain` turn them into and out of the
+builtins `marshal` stores (the executor's cache and its workers use them; nothing else does).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from ..findings import ERROR, Finding
+
+FACTS_FORMAT = 2  # bump when the plain layout below changes
+
+
+@dataclass(frozen=True)
+class Row:
+    """One data row: its Excel row number and typed values keyed by field key.
+
+    A value is None when the cell is blank *or* was invalid (a finding says which).
+    """
+
+    number: int
+    values: dict[str, Any]
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values.get(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = self.values.get(key)
+        return default if value is None else value
+
+
+@dataclass(frozen=True)
+class Table:
+    """A data sheet's non-blank rows, column by column: `numbers` are the Excel row numbers."""
+
+    numbers: tuple[int, ...] = ()
+    columns: dict[str, list[Any]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def column(self, key: str) -> list[Any]:
+        """The values of one field, None where blank or invalid (and for a column not in the sheet)."""
+        values = self.columns.get(key)
+        return values if values is not None else [None] * len(self.numbers)
+
+    def rows(self) -> list[Row]:
+        keys = list(self.columns)
+        return [Row(number, dict(zip(keys, line))) for number, line in
+                zip(self.numbers, zip(*self.columns.values()) if keys else [()] * len(self.numbers))]
+
+
+EMPTY_TABLE = Table()
+
+
+@dataclass(frozen=True)
+class Source:
+    """Provenance of a figure: which file, sheet and cells, in which template version."""
+
+    file: str
+    sheet: str
+    cells: str  # e.g. "G2:G41" or "F12"
+    template_version: str = ""
+    sha256: str = ""
+    what: str = ""  # Chinese: which figure this is, e.g. "本期销售额之和"
+
+
+@dataclass(frozen=True)
+class PrivateColumn:
+    """The distinct values of one private (PII or salary) column of a workbook."""
+
+    column: str  # e.g. "团队名册 › 姓名"
+    salary: bool
+    values: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class WorkbookFacts:
+    """One file read: identity, findings, and what the engine and the privacy gate need of its rows.
+
+    - `office_id`, `period`: the cover's values as read (`period` canonical, or None if malformed);
+    - `quarter`: the quarter the form's figures were counted for (the folder's when valid, else the
+      cover's; '' when neither says);
+    - `figures`: the form's part of its office-quarter's KPI inputs (sums and counts, see
+      aggregates.py), and `sources`: (what, Source) for each of them;
+    - `client_ids` (clients) and `project_clients` ((row, 客户编号) of projects): the cross-file check;
+    - `private`: the distinct values of each PII and salary column, `public`: the other free texts;
+    - `tables`: typed rows by sheet key, kept only for the reference workbook.
+    """
+
+    path: str  # relative to DATA_DIR, '/'-separated
+    sha256: str = ""
+    form_id: str | None = None
+    version: str | None = None
+    office_id: str | None = None
+    period: str | None = None
+    cover: dict[str, Any] = field(default_factory=dict)
+    findings: tuple[Finding, ...] = ()
+    quarter: str = ""
+    figures: dict[str, Any] = field(default_factory=dict)
+    sources: tuple[tuple[str, Source], ...] = ()
+    client_ids: frozenset[str] = frozenset()
+    project_clients: tuple[tuple[int, str], ...] = ()
+    private: tuple[PrivateColumn, ...] = ()
+    public: tuple[str, ...] = ()
+    tables: dict[str, Table] = field(default_factory=dict)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity == ERROR for f in self.findings)
+
+
+# ---------------------------------------------------------------------------------------------
+# Plain form: builtins only (str, int, float, bool, None, tuple, list, dict), as marshal stores
+
+
+_FINDING_FIELDS = ("code", "severity", "message", "file", "sheet", "cell", "row", "column", "value", "office_id",
+                   "period")
+_DATE = "date"
+
+
+def to_plain(facts: WorkbookFacts) -> tuple:
+    """The facts as builtins only."""
+    return (
+        FACTS_FORMAT, facts.path, facts.sha256, facts.form_id, facts.version, facts.office_id, facts.period,
+        {k: _plain_value(v) for k, v in facts.cover.items()},
+        tuple(tuple(getattr(f, n) for n in _FINDING_FIELDS) for f in facts.findings),
+        facts.quarter,
+        {k: (tuple(sorted(v)) if isinstance(v, frozenset) else v) for k, v in facts.figures.items()},
+        tuple((what, (s.file, s.sheet, s.cells, s.template_version, s.sha256, s.what)) for what, s in facts.sources),
+        tuple(sorted(facts.client_ids)),
+        facts.project_clients,
+        tuple((p.column, p.salary, tuple(_plain_value(v) for v in p.values)) for p in facts.private),
+        facts.public,
+        {key: (t.numbers, {k: _plain_column(v) for k, v in t.columns.items()}) for key, t in facts.tables.items()},
+    )
+
+
+def from_plain(plain: tuple) -> WorkbookFacts:
+    """The facts `to_plain` gave; ValueError when the layout is not this version's."""
+    if not plain or plain[0] != FACTS_FORMAT:
+        raise ValueError("facts format")
+    (_, path, sha256, form_id, version, office_id, period, cover, findings, quarter, figures, sources, client_ids,
+     project_clients, private, public, tables) = plain
+    return WorkbookFacts(
+        path=path, sha256=sha256, form_id=form_id, version=version, office_id=office_id, period=period,
+        cover={k: _value_from_plain(v) for k, v in cover.items()}, findings=tuple(Finding(*f) for f in findings),
+        quarter=quarter,
+        figures={k: (frozenset(v) if k == "leavers" else v) for k, v in figures.items()},
+        sources=tuple((what, Source(*s)) for what, s in sources), client_ids=frozenset(client_ids),
+        project_clients=tuple(tuple(p) for p in project_clients),
+        private=tuple(PrivateColumn(c, s, tuple(map(_value_from_plain, v))) for c, s, v in private),
+        public=tuple(public),
+        tables={key: Table(tuple(numbers), {k: _column_from_plain(v) for k, v in columns.items()})
+                for key, (numbers, columns) in tables.items()},
+    )
+
+
+def _plain_value(value: Any) -> Any:
+    # a tagged tuple, not the ISO text: a date must come back a date (a cover's 填报日期), and no
+    # cell value is ever a tuple
+    return (_DATE, value.toordinal()) if isinstance(value, date) else value
+
+
+def _value_from_plain(value: Any) -> Any:
+    return date.fromordinal(value[1]) if isinstance(value, tuple) else value
+
+
+def _plain_column(values: list[Any]) -> tuple:
+    if any(isinstance(v, date) for v in values):
+        return (_DATE, [None if v is None else v.toordinal() for v in values])
+    return ("", list(values))
+
+
+def _column_from_plain(plain: tuple) -> list[Any]:
+    kind, values = plain
+    if kind == _DATE:
+        return [None if v is None else date.fromordinal(v) for v in values]
+    return list(values)
+
+
+__all__ = ["EMPTY_TABLE", "FACTS_FORMAT", "PrivateColumn", "Row", "Source", "Table", "WorkbookFacts",
+           "from_plain", "to_plain"]
