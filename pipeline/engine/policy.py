@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-DEFAULT_POLICY_PATH = Path(__file__).with_name("policy.yaml")
+DEFAULT_POLICY_PATH = Path(__file__).parents[1] / "policy.yaml"
 CYCLES = ("quarterly", "annual")
 CYCLE_LABELS = {"quarterly": "季度考核", "annual": "年度考核"}
 KPI_KEYS = ("attainment", "growth", "market_share", "attrition", "pass_rate", "training_rate", "satisfaction")

@@ -8,71 +8,52 @@ Statuses (model.STATUSES):
 - year: `scored` only when all four quarters are scored (SPEC §5: pooled over the quarters);
   `missing` when the office submitted nothing that year; otherwise `incomplete`.
 Only scored cards carry KPIs. KPI N/A warnings (`kpi-not-available`, weighted KPIs of scored
-cards only) go to `Results.findings`; `Dataset.findings` is left as validation made it.
+cards only) go to `Results.findings`; `Dataset.findings` is left as checking made it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .findings import Finding, finding
-from .forms import OFFICE_FORMS
+from ..findings import Finding, finding
+from ..forms import CLIENTS, OFFICE_FORMS
+from ..periods import Period, is_year, period_sort_key, quarters_of
 from .kpi import Figures, informational, kpi_results, pool, quarter_figures
-from .model import INCOMPLETE, INVALID, MISSING, SCORED, STATUS_LABELS, Dataset, Period, Results, Scorecard
+from .model import ANNUAL, INCOMPLETE, INVALID, MISSING, QUARTERLY, SCORED, STATUS_LABELS, Dataset, Results, Scorecard
 from .policy import Policy
 from .scoring import assign_ranks, award_honours, bonus_amount, bonus_coefficient, score_kpis
-from .validation import office_period_errors
+from .submissions import office_period_errors
 
-QUARTERLY, ANNUAL = "quarterly", "annual"
 FORM_IDS = tuple(f.id for f in OFFICE_FORMS)
 FORM_TITLES = {f.id: f.title for f in OFFICE_FORMS}
 
 
-def period_sort_key(period: str) -> tuple:
-    """2025Q1 … 2025Q4, 2025, 2026Q1 …: a year after its quarters."""
-    return (period[:4], len(period) == 4, period)
-
-
-def assess(dataset: Dataset, policy: Policy, errors: set[tuple[str, str]] | None = None,
-           periods: list[str] | None = None, offices: set[str] | None = None) -> Results:
-    """Score every office in every period; `errors` defaults to validation's office-period errors.
-
-    A rerun scores one office this way (pipeline/rerun.py): `periods` are then the whole data
-    folder's and `offices` the ones to score; its ranks and honours are made over every office.
-    """
-    errors = office_period_errors(dataset) if errors is None else errors
-    ref = dataset.reference
-    quarters = sorted(p for p in (dataset.periods if periods is None else periods) if _is_quarter(p))
-    chosen = sorted(ref.offices if offices is None else set(offices) & set(ref.offices))
+def assess(dataset: Dataset, policy: Policy) -> Results:
+    """Score every office of the reference in every period."""
+    errors = office_period_errors(dataset)
+    quarters = [p for p in dataset.periods if not is_year(p)]
+    offices = sorted(dataset.reference.offices)
     cards: list[Scorecard] = []
-    kpi_findings: list[Finding] = []
     figures: dict[tuple[str, str], Figures] = {}
     for period in quarters:
-        for office_id in chosen:
+        for office_id in offices:
             card, fig = _quarter_card(dataset, policy, office_id, period, errors)
             if fig is not None:
                 figures[(office_id, period)] = fig
             cards.append(card)
     quarter_status = {(c.office_id, c.period): c.status for c in cards}
     for year in sorted({p[:4] for p in quarters}):
-        for office_id in chosen:
+        for office_id in offices:
             cards.append(_year_card(dataset, policy, office_id, int(year), quarter_status, figures))
-    for period in {c.period for c in cards}:
-        assign_ranks(c for c in cards if c.period == period)
-    award_honours([c for c in cards if c.cycle == ANNUAL], policy)
+    by_period: dict[str, list[Scorecard]] = {}
     for card in cards:
-        if card.status == SCORED:
-            kpi_findings.extend(_na_findings(card, policy))
+        by_period.setdefault(card.period, []).append(card)
+    for period_cards in by_period.values():
+        assign_ranks(period_cards)
+    award_honours([c for c in cards if c.cycle == ANNUAL], policy)
+    kpi_findings = [f for card in cards if card.status == SCORED for f in _na_findings(card, policy)]
     cards.sort(key=lambda c: (period_sort_key(c.period), c.office_id))
     return Results(policy=policy, dataset=dataset, scorecards=cards, findings=kpi_findings)
-
-
-def _is_quarter(period: str) -> bool:
-    try:
-        Period.parse(period)
-    except ValueError:
-        return False
-    return True
 
 
 def _blank_card(dataset: Dataset, office_id: str, period: str, cycle: str) -> Scorecard:
@@ -84,7 +65,7 @@ def _blank_card(dataset: Dataset, office_id: str, period: str, cycle: str) -> Sc
 def _quarter_card(dataset: Dataset, policy: Policy, office_id: str, period: str,
                   errors: set[tuple[str, str]]) -> tuple[Scorecard, Figures | None]:
     card = _blank_card(dataset, office_id, period, QUARTERLY)
-    workbooks = {form: wb for form in FORM_IDS if (wb := dataset.submissions.get((period, office_id, form)))}
+    workbooks = {form: facts for form in FORM_IDS if (facts := dataset.submissions.get((period, office_id, form)))}
     target = dataset.reference.targets.get((office_id, period))
     if (office_id, period) in errors:
         card.status, card.status_reason = INVALID, "本期提交的数据有错误,请查看校验问题并更正后重新提交"
@@ -96,14 +77,15 @@ def _quarter_card(dataset: Dataset, policy: Policy, office_id: str, period: str,
         absent = "、".join(f"《{FORM_TITLES[f]}》" for f in FORM_IDS if f not in workbooks)
         card.status, card.status_reason = INCOMPLETE, f"未提交{absent},本期不评分"
         return card, None
-    if target is None:  # validation reports this as an error; guard against a dataset built without it
+    if target is None:  # checking reports this as an error; guard against a data set built without it
         card.status, card.status_reason = INVALID, "《季度目标》中没有本所本期的销售目标"
         return card, None
-    prior_period = str(Period.parse(period).previous_year)
+    quarter = Period.parse(period)
+    prior_period = str(quarter.previous_year)
     prior_clients = None
     if (office_id, prior_period) not in errors:
-        prior_clients = dataset.submissions.get((prior_period, office_id, "clients"))
-    fig = quarter_figures(Period.parse(period), workbooks, target, dataset.reference.workbook, prior_clients)
+        prior_clients = dataset.submissions.get((prior_period, office_id, CLIENTS.id))
+    fig = quarter_figures(quarter, workbooks, target, dataset.reference.facts, prior_clients)
     _score(card, fig, policy, QUARTERLY)
     if card.status == SCORED:
         base = dataset.reference.offices[office_id].bonus_base
@@ -115,7 +97,7 @@ def _quarter_card(dataset: Dataset, policy: Policy, office_id: str, period: str,
 def _year_card(dataset: Dataset, policy: Policy, office_id: str, year: int,
                quarter_status: dict[tuple[str, str], str], figures: dict[tuple[str, str], Figures]) -> Scorecard:
     card = _blank_card(dataset, office_id, str(year), ANNUAL)
-    periods = [f"{year}Q{q}" for q in range(1, 5)]
+    periods = quarters_of(year)
     statuses = {p: quarter_status.get((office_id, p), MISSING) for p in periods}
     if all(s == MISSING for s in statuses.values()):
         card.status, card.status_reason = MISSING, "本年度未提交任何表格"
@@ -147,3 +129,6 @@ def _na_findings(card: Scorecard, policy: Policy) -> Iterable[Finding]:
             yield finding("kpi-not-available", office_id=card.office_id, period=card.period,
                           office=f"{card.office_name}({card.office_id})", kpi=policy.kpis[key].name,
                           reason=result.reason)
+
+
+__all__ = ["FORM_IDS", "FORM_TITLES", "assess"]

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from .model import SCORED, KpiResult, Scorecard, kpi_result
+from .model import SCORED, KpiResult, Scorecard
 from .policy import Policy
 
 TIE = 1e-9  # scores closer than this are equal: float noise must not split a tie
@@ -18,26 +18,13 @@ TIE = 1e-9  # scores closer than this are equal: float noise must not split a ti
 
 def interpolate(points: Sequence[tuple[float, float]], value: float) -> float:
     """Piecewise-linear score of `value` between (value, score) points, clamped at both ends."""
-    xs = _xs(points)
-    if value <= xs[0]:
+    if value <= points[0][0]:
         return points[0][1]
-    if value >= xs[-1]:
+    if value >= points[-1][0]:
         return points[-1][1]
-    i = bisect.bisect_right(xs, value)
+    i = bisect.bisect_right(points, value, key=lambda p: p[0])
     (x0, y0), (x1, y1) = points[i - 1], points[i]
     return y0 + (y1 - y0) * (value - x0) / (x1 - x0)
-
-
-_XS: dict[int, tuple[tuple, list[float]]] = {}  # id(points) -> (points, their values): 70,000 calls
-
-
-def _xs(points: Sequence[tuple[float, float]]) -> list[float]:
-    if type(points) is not tuple:  # only an immutable tuple can be remembered by identity
-        return [p[0] for p in points]
-    known = _XS.get(id(points))
-    if known is None or known[0] is not points:
-        known = _XS[id(points)] = (points, [p[0] for p in points])
-    return known[1]
 
 
 @dataclass(frozen=True)
@@ -58,10 +45,9 @@ def weighted(pairs: Iterable[tuple[float, float]]) -> float | None:
 
 def score_kpis(kpis: dict[str, KpiResult], policy: Policy, cycle: str) -> Total:
     """Score each KPI from its points; total and block scores share N/A weights out proportionally."""
-    # (result, score, weight) per KPI first; each KpiResult is then made once, with its share
     scores: list[tuple[str, KpiResult, float | None, float]] = []
     for key, spec in policy.kpis.items():
-        result = kpis.get(key) or kpi_result(key, None, reason="未计算")
+        result = kpis.get(key) or KpiResult(key, None, reason="未计算")
         score = None if result.value is None else interpolate(spec.points[cycle], result.value)
         scores.append((key, result, score, spec.weight[cycle]))
     weight_sum = sum(w for _, _, s, w in scores if s is not None and w > 0)
@@ -69,20 +55,14 @@ def score_kpis(kpis: dict[str, KpiResult], policy: Policy, cycle: str) -> Total:
     for key, result, score, weight in scores:
         if score is not None and weight > 0:
             effective = weight * 100 / weight_sum
-            scored[key] = _scored(result, score, weight, effective, effective * score / 100)
+            scored[key] = replace(result, score=score, weight=weight, effective_weight=effective,
+                                  contribution=effective * score / 100)
         else:
-            scored[key] = _scored(result, score, weight, 0.0, None)
+            scored[key] = replace(result, score=score, weight=weight, effective_weight=0.0, contribution=None)
     counted = [(policy.kpis[k].block, w, s) for k, _, s, w in scores if s is not None and w > 0]
     total = weighted((w, s) for _, w, s in counted)
     blocks = {block: weighted((w, s) for b, w, s in counted if b == block) for block in policy.blocks}
     return Total(scored, total, blocks)
-
-
-def _scored(r: KpiResult, score: float | None, weight: float, effective: float,
-            contribution: float | None) -> KpiResult:
-    # what dataclasses.replace does, without its per-call introspection (7 calls per scorecard)
-    return kpi_result(r.key, r.value, r.numerator, r.denominator, r.reason, score, weight, effective,
-                     contribution, r.sources)
 
 
 def bonus_coefficient(score: float, grade: str, policy: Policy) -> float:

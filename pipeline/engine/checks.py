@@ -1,0 +1,187 @@
+"""Rules across workbooks: identity and folders, duplicates, reference, cross-file, completeness.
+
+Every function here is pure: it takes workbooks' facts (and the Reference) and returns Findings.
+The single-workbook rules (file format, headers, cells, in-sheet cross-field rules) belong to the
+reader; nothing here repeats them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+
+from ..findings import WARNING, Finding, finding
+from ..forms import CLIENTS, COVER, COVER_SHEET, OFFICE_FORMS, PROJECTS, REFERENCE, get_form
+from ..intake.facts import WorkbookFacts
+from ..intake.layout import OFFICE_FORM_IDS, REFERENCE_FILE, content_identity, folder_identity
+from ..periods import valid_period
+from .model import Reference
+
+Slot = tuple[str, str, str]  # (period, office_id, form_id)
+# The cover has a header-less layout: labels in column A, values in column B, one row per field
+# in COVER order starting at this row (as the template writer lays it out).
+COVER_FIRST_ROW = 1
+
+
+def cover_cell(key: str) -> str:
+    """The A1 address of a cover value (column B) for a cover field key."""
+    for index, f in enumerate(COVER):
+        if f.key == key:
+            return f"B{COVER_FIRST_ROW + index}"
+    raise KeyError(key)
+
+
+def slot(facts: WorkbookFacts) -> Slot | None:
+    """The (period, office_id, form_id) place a workbook occupies on the submission board.
+
+    The folder wins over the content: a file is where it was put, and an identity-mismatch error
+    already says that its cover disagrees.
+    """
+    content = content_identity(facts)
+    folder = folder_identity(facts.path)
+    form_id = facts.form_id if facts.form_id in OFFICE_FORM_IDS else None
+    if form_id is None:
+        stem = facts.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        form_id = stem if stem in OFFICE_FORM_IDS else None
+    if folder and valid_period(folder[0]) and form_id:
+        return valid_period(folder[0]), folder[1], form_id
+    return content
+
+
+def _title(form_id: str) -> str:
+    return get_form(form_id).title
+
+
+# ---------------------------------------------------------------------------------------------
+# Identity and folders
+
+
+def folder_checks(facts: WorkbookFacts) -> Iterator[Finding]:
+    """Where a workbook lies vs what it says: misplaced files and identity mismatches."""
+    if facts.form_id is None:
+        return
+    rel = facts.path
+    name = rel.rsplit("/", 1)[-1]
+    if facts.form_id == REFERENCE.id:
+        if rel != REFERENCE_FILE:
+            yield finding("file-misplaced", file=rel,
+                          reason="这是人力资源部基础数据,应放在数据目录根下并命名为 reference.xlsx")
+        return
+    if rel == REFERENCE_FILE:
+        yield finding("file-misplaced", file=rel,
+                      reason=f"reference.xlsx 的内容是“{_title(facts.form_id)}”模板,不是人力资源部基础数据")
+        return
+    folder = folder_identity(rel)
+    if folder is None:
+        yield finding("file-misplaced", file=rel,
+                      reason="应位于 submissions/期间/所编号/ 文件夹中,如 submissions/2026Q1/BJ01/")
+        return
+    if name != f"{facts.form_id}.xlsx":
+        yield finding("file-misplaced", severity=WARNING, file=rel,
+                      reason=f"内容是“{_title(facts.form_id)}”模板,文件名应为 {facts.form_id}.xlsx,实际为 {name}")
+    folder_period, folder_office = folder
+    pairs = (("period", "期间", facts.period, folder_period), ("office_id", "所编号", facts.office_id, folder_office))
+    for key, label, seen, expected in pairs:
+        if not isinstance(seen, str) or not seen.strip():
+            continue  # blank or malformed cover values are the reader's findings
+        if key == "period" and valid_period(seen) is None:
+            continue
+        if seen.strip().upper() != expected.strip().upper():
+            yield finding("identity-mismatch", file=rel, sheet=COVER_SHEET, cell=cover_cell(key), column=label,
+                          value=seen, label=label, seen=seen, expected=f"{folder_period}/{folder_office}")
+
+
+def office_checks(workbooks: Iterable[WorkbookFacts], reference: Reference) -> Iterator[Finding]:
+    """`office-unknown`: a cover 所编号 that is not in HR's list of offices."""
+    if not reference.offices:
+        return  # without a usable reference there is nothing to check against (reference-missing says so)
+    for facts in workbooks:
+        identity = content_identity(facts)
+        if identity and identity[1] not in reference.offices:
+            yield finding("office-unknown", file=facts.path, sheet=COVER_SHEET, cell=cover_cell("office_id"),
+                          column="所编号", value=identity[1], seen=identity[1])
+
+
+def duplicates(workbooks: Iterable[WorkbookFacts]) -> tuple[dict[Slot, WorkbookFacts], list[Finding]]:
+    """Accepted submissions by (period, office, form), and a finding per file of every duplicate.
+
+    Two workbooks claiming the same slot are both excluded: the pipeline never picks one.
+    """
+    by_identity: dict[Slot, list[WorkbookFacts]] = defaultdict(list)
+    for facts in workbooks:
+        identity = content_identity(facts)
+        if identity:
+            by_identity[identity].append(facts)
+    accepted: dict[Slot, WorkbookFacts] = {}
+    found: list[Finding] = []
+    for identity, group in by_identity.items():
+        if len(group) == 1:
+            accepted[identity] = group[0]
+            continue
+        paths = sorted(f.path for f in group)
+        for path in paths:
+            others = "、".join(p for p in paths if p != path)
+            found.append(finding("submission-duplicate", file=path, office_id=identity[1], period=identity[0],
+                                 form=_title(identity[2]), other=others))
+    return accepted, found
+
+
+# ---------------------------------------------------------------------------------------------
+# Reference and cross-file rules
+
+
+def reference_checks(accepted: dict[Slot, WorkbookFacts], reference: Reference) -> Iterator[Finding]:
+    """`reference-no-target`: submissions for an office-period without a target row (error)."""
+    if not reference.offices:
+        return
+    for period, office in sorted({(period, office) for (period, office, _form) in accepted}):
+        if office in reference.offices and (office, period) not in reference.target_rows:
+            yield finding("reference-no-target", office_id=office, period=period, office=office)
+
+
+def project_client_checks(accepted: dict[Slot, WorkbookFacts]) -> Iterator[Finding]:
+    """`project-client-unknown`: a project's 客户编号 not in the same office-period's clients (warning)."""
+    sheet = PROJECTS.sheet("projects")
+    col = sheet.column_letter("client_id")
+    for (period, office, form_id), facts in accepted.items():
+        if form_id != PROJECTS.id:
+            continue
+        clients = accepted.get((period, office, CLIENTS.id))
+        if clients is None:
+            continue  # the missing clients form is reported by completeness
+        for number, client in facts.project_clients:
+            if client.strip() not in clients.client_ids:
+                yield finding("project-client-unknown", file=facts.path, sheet=sheet.name, cell=f"{col}{number}",
+                              row=number, column="客户编号", value=client, seen=client, office_id=office,
+                              period=period)
+
+
+# ---------------------------------------------------------------------------------------------
+# Completeness
+
+
+def completeness(workbooks: Iterable[WorkbookFacts], reference: Reference, periods: Iterable[str]) -> Iterator[Finding]:
+    """`submission-missing`: each reference office × period × office form with no file at all."""
+    occupied = {s for facts in workbooks if (s := slot(facts))}
+    for period in sorted(set(periods)):
+        for office in sorted(reference.offices):
+            for form in OFFICE_FORMS:
+                if (period, office, form.id) not in occupied:
+                    yield finding("submission-missing", office_id=office, period=period, office=office,
+                                  form=form.title)
+
+
+def error_pairs(facts: WorkbookFacts) -> set[tuple[str, str]]:
+    """The (office_id, period) pairs a workbook with errors makes invalid: its content's and its folder's."""
+    pairs = set()
+    content = content_identity(facts)
+    if content:
+        pairs.add((content[1], content[0]))
+    folder = folder_identity(facts.path)
+    if folder and valid_period(folder[0]):
+        pairs.add((folder[1], valid_period(folder[0])))
+    return pairs
+
+
+__all__ = ["COVER_FIRST_ROW", "Slot", "completeness", "cover_cell", "duplicates", "error_pairs", "folder_checks",
+           "office_checks", "project_client_checks", "reference_checks", "slot"]

@@ -1,0 +1,136 @@
+"""The engine's records: HR's reference data, the checked data set, and the results of scoring it.
+
+    facts (intake) -> Dataset (dataset.py: reference, accepted submissions, every finding)
+                   -> Results (assess.py: a Scorecard per office and period)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..findings import ERROR, Finding
+from ..intake.facts import Source, WorkbookFacts
+from ..periods import period_sort_key
+
+SCORED = "scored"
+INVALID = "invalid"
+INCOMPLETE = "incomplete"
+MISSING = "missing"
+STATUSES = (SCORED, INVALID, INCOMPLETE, MISSING)
+STATUS_LABELS = {SCORED: "已评分", INVALID: "数据有误", INCOMPLETE: "数据不全", MISSING: "未提交"}
+QUARTERLY, ANNUAL = "quarterly", "annual"
+
+
+@dataclass(frozen=True)
+class Office:
+    office_id: str
+    name: str
+    head: str = ""
+    region: str = ""
+    bonus_base: float | None = None  # salary data: HR's workbooks only
+
+
+@dataclass(frozen=True)
+class Target:
+    office_id: str
+    period: str
+    sales_target: float
+    prior_sales: float | None = None
+    market_size: float | None = None
+    row: int = 0  # row in 季度目标, for provenance
+
+
+@dataclass
+class Reference:
+    """HR's reference data: offices by id and targets by (office_id, period)."""
+
+    offices: dict[str, Office] = field(default_factory=dict)
+    targets: dict[tuple[str, str], Target] = field(default_factory=dict)
+    facts: WorkbookFacts | None = None  # the reference workbook itself (provenance of the targets)
+    target_rows: set[tuple[str, str]] = field(default_factory=set)  # (office, period) with a row at all
+
+
+@dataclass
+class Dataset:
+    """Everything checking DATA_DIR established: what was read, what was accepted, what is wrong."""
+
+    data_dir: str  # the folder's name, as reports show it
+    reference: Reference
+    # (period, office_id, form_id) -> the one accepted workbook (duplicates excluded)
+    submissions: dict[tuple[str, str, str], WorkbookFacts] = field(default_factory=dict)
+    workbooks: list[WorkbookFacts] = field(default_factory=list)  # every file read, sorted by path
+    findings: list[Finding] = field(default_factory=list)  # every finding, sorted
+
+    @property
+    def periods(self) -> list[str]:
+        """Every quarter that has a target or a submission, sorted."""
+        seen = {p for (_, p) in self.reference.targets} | {p for (p, _, _) in self.submissions}
+        return sorted(seen)
+
+    def error_count(self) -> int:
+        return sum(1 for f in self.findings if f.severity == ERROR)
+
+
+@dataclass(frozen=True)
+class KpiResult:
+    """One KPI of one office-period: its value, how it was scored, and where it came from."""
+
+    key: str
+    value: float | None  # None = N/A
+    numerator: float | None = None
+    denominator: float | None = None
+    reason: str = ""  # why N/A, in Chinese
+    score: float | None = None  # KPI score from the points
+    weight: float = 0.0  # nominal weight in this cycle
+    effective_weight: float = 0.0  # after N/A weights are shared out (sums to 100 over scored KPIs)
+    contribution: float | None = None  # effective_weight * score / 100; contributions sum to the total
+    sources: tuple[Source, ...] = ()
+
+
+@dataclass
+class Scorecard:
+    """One office in one period (a quarter `2026Q1` or a year `2026`)."""
+
+    period: str
+    cycle: str  # QUARTERLY | ANNUAL
+    office_id: str
+    office_name: str = ""
+    head: str = ""
+    region: str = ""
+    status: str = MISSING
+    status_reason: str = ""  # Chinese, for statuses other than scored
+    sales: float | None = None
+    sales_target: float | None = None
+    kpis: dict[str, KpiResult] = field(default_factory=dict)
+    informational: dict[str, float | None] = field(default_factory=dict)
+    block_scores: dict[str, float | None] = field(default_factory=dict)
+    score: float | None = None  # unrounded
+    grade: str | None = None
+    rank: int | None = None
+    bonus_coefficient: float | None = None  # quarterly only
+    bonus_amount: float | None = None  # salary data: HR's workbooks only, never the site
+    honours: tuple[str, ...] = ()  # names of incentives earned (annual only)
+
+
+@dataclass
+class Results:
+    """Everything a run computed: the data set it used and a scorecard per office and period."""
+
+    policy: Any  # engine.policy.Policy
+    dataset: Dataset
+    scorecards: list[Scorecard] = field(default_factory=list)  # sorted by (period order, office_id)
+    # findings of the assessment itself (kpi-not-available warnings); validation's stay in dataset
+    findings: list[Finding] = field(default_factory=list)
+
+    def for_period(self, period: str) -> list[Scorecard]:
+        return [s for s in self.scorecards if s.period == period]
+
+    @property
+    def periods(self) -> list[str]:
+        """Quarters and years, each year after its quarters: 2025Q1 … 2025Q4, 2025, 2026Q1 …"""
+        return sorted({s.period for s in self.scorecards}, key=period_sort_key)
+
+
+__all__ = ["ANNUAL", "INCOMPLETE", "INVALID", "MISSING", "QUARTERLY", "SCORED", "STATUSES", "STATUS_LABELS",
+           "Dataset", "KpiResult", "Office", "Reference", "Results", "Scorecard", "Source", "Target"]
