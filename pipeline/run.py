@@ -1,189 +1,236 @@
-"""The `run` command: validate DATA_DIR, assess, write validation.json, scorecards.csv, hr-report.xlsx.
+"""The data stage: discover -> read (executor) -> check -> score -> write the outputs.
 
-Exit codes: 0 no errors (warnings allowed), 1 errors in the data (their office-periods are
-`invalid`; everything valid is still scored and written), 2 usage or environment problem.
+    facts   = collect(DATA_DIR)             every file's WorkbookFacts: from the cache, or read
+                                            by the crash-isolated pool (pipeline.runtime)
+    dataset = engine.assemble(facts)        cross-workbook checks, every finding
+    results = engine.assess(dataset)        scorecards, ranks, bonuses, honours
+    outputs                                 validation.json, scorecards.csv, a workbook per period
+
+This module is the only one that knows about the executor: the intake, the engine and the
+outputs never learn whether facts came from a worker, the cache or this process. Every output is
+written to a temporary file and renamed into place; a period's workbook is written again only
+when what it would contain changed (runtime.memo).
 """
 
 from __future__ import annotations
 
-import contextlib
-import sys
-from collections import Counter
+import hashlib
+import marshal
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from .assess import assess
-from .cache import gc_paused
-from .checks import REFERENCE_FILE
-from .findings import ERROR, WARNING
-from .model import STATUS_LABELS, Results
-from .policy import Policy, PolicyError, load_policy
-from .report import start_hr_report, write_scorecards_csv
-from .report.scorecards import row_prefixes
-from .rerun import (
-    Preload,
-    done,
-    forget_snapshot,
-    rerun,
-    save_snapshot,
-    snapshot_key,
-    snapshot_of,
-    snapshot_path,
-    trusted_stamps,
-)
+from .atomic import Batch
+from .engine.assess import assess
+from .engine.dataset import assemble
+from .engine.model import Dataset, Results
+from .engine.policy import Policy, PolicyError, load_policy
+from .engine.submissions import submission_matrix
+from .findings import Finding
+from .intake.discover import discover
+from .intake.facts import WorkbookFacts, from_plain, to_plain
+from .intake.layout import REFERENCE_FILE
+from .intake.read import file_level, read_facts, reader_identity
+from .outputs import period_workbook
+from .outputs.report_json import report_text
+from .outputs.scorecards_csv import render_csv
+from .runtime import pool
+from .runtime.cache import ContentCache, Stamp, default_cache_dir, stamp
+from .runtime.memo import OutputMemo
 
-EXIT_OK, EXIT_DATA_ERRORS, EXIT_USAGE = 0, 1, 2
-OUTPUTS = ("validation.json", "scorecards.csv", "hr-report.xlsx")
-SHOWN_ERRORS = 10  # the terminal summary lists this many errors; the files have them all
+Progress = Callable[[int, int], None]
+VALIDATION_JSON, SCORECARDS_CSV = "validation.json", "scorecards.csv"
 
 
-class RunError(Exception):
-    """A usage or environment problem (exit 2); the message is Chinese."""
+class UsageError(Exception):
+    """A usage or environment problem (the commands exit 2); the message is Chinese."""
 
 
-def run_pipeline(data_dir: str | Path, out_dir: str | Path, policy: Policy | str | Path | None = None,
-                 workers: int = 0, cache: Any = None, progress: bool = False,
-                 reuse: bool = False) -> tuple[Results, int]:
-    """Validate, assess and write the three outputs; returns (results, 0 or 1).
+@dataclass
+class Collected:
+    """What listing and reading DATA_DIR gave: every file's facts and discovery's findings."""
 
-    `progress`: a reading bar on stderr (on a terminal, or off one for a long run; see ProgressBar).
-    `reuse`: when only a few offices' files changed since the last run with this cache, check and
-    score only those (pipeline/rerun.py). The results then carry no KPIs, and their dataset only
-    the findings and file names: enough for the summary, not for the site.
+    facts: list[WorkbookFacts]
+    found: list[Finding]
+    reference_present: bool
+    parsed: int = 0  # files read now (the others came from the cache)
 
-    Raises PolicyError for an unusable policy config and RunError for a missing data folder or an
-    unwritable output folder — both exit 2 in the command.
-    """
-    from .validation import discover, file_lines, submission_matrix, validate_items, write_json
 
+@dataclass
+class RunOutcome:
+    results: Results
+    written: list[Path] = field(default_factory=list)  # outputs written by this run
+    unchanged: list[Path] = field(default_factory=list)  # period workbooks already up to date
+    parsed: int = 0
+
+
+def open_cache(enabled: bool = True, root: str | Path | None = None) -> ContentCache | None:
+    """The facts cache (`.cache/` unless PIPELINE_CACHE_DIR says otherwise), or None."""
+    if not enabled:
+        return None
+    return ContentCache(Path(root) if root else default_cache_dir(), reader_identity())
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+def _read_encoded(item: tuple[str, str]) -> tuple[Stamp | None, bytes]:
+    """In a worker: one file's facts, encoded as the cache keeps them, with the file's stamp
+    taken before reading (a file changed meanwhile is hashed again next time)."""
+    path, rel = item
+    try:
+        before = stamp(path)
+    except OSError:
+        before = None
+    return before, marshal.dumps(to_plain(read_facts(path, rel)))
+
+
+def _failed(item: tuple[str, str], failure: pool.Failure) -> tuple[None, bytes]:
+    """The facts of a file its worker died on or overran its time with."""
+    rel = item[1]
+    if failure.timed_out:
+        seconds = failure.seconds
+        facts = file_level(rel, "file-timeout", seconds=str(int(seconds)) if seconds.is_integer() else f"{seconds:g}")
+    elif failure.out_of_memory:
+        facts = file_level(rel, "file-too-large", reason=f"解析时所需内存超过限制(进程信号 {-failure.exitcode})")
+    else:
+        facts = file_level(rel, "file-unreadable", reason=f"解析程序异常退出(退出码 {failure.exitcode})")
+    return None, marshal.dumps(to_plain(facts))
+
+
+def _cache_key(sha256: str, rel: str) -> str:
+    return f"{sha256}\0{rel}"  # facts name their file: the same bytes elsewhere are other facts
+
+
+def collect(data_dir: str | Path, *, workers: int = 0, cache: ContentCache | None = None,
+            progress: Progress | None = None) -> Collected:
+    """List DATA_DIR and read every workbook (cached facts for unchanged files)."""
+    data = Path(data_dir).absolute()
+    reference, items, found = discover(data)
+    if reference is not None:
+        items = [(str(reference), REFERENCE_FILE), *items]
+    total = len(items)
+    facts: list[WorkbookFacts | None] = [None] * total
+    pending: list[int] = []
+    cold = cache is None or cache.is_empty()
+    done = 0
+    for index, (path, rel) in enumerate(items):
+        blob = None
+        if not cold:
+            try:
+                blob = cache.get(_cache_key(cache.sha256(path), rel))
+            except OSError:
+                blob = None  # unreadable now: the reader says why
+        if blob is None:
+            pending.append(index)
+            continue
+        facts[index] = from_plain(marshal.loads(blob))
+        done += 1
+        if progress:
+            progress(done, total)
+
+    def arrived(_: int, __: object) -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(done, total)
+
+    encoded = pool.map_isolated(_read_encoded, [items[i] for i in pending], _failed, workers, done=arrived)
+    for index, (before, blob) in zip(pending, encoded):
+        read = from_plain(marshal.loads(blob))
+        facts[index] = read
+        if cache is not None and read.sha256 and not any(f.code == "file-timeout" for f in read.findings):
+            cache.put(_cache_key(read.sha256, read.path), blob)
+            if before is not None:
+                cache.remember(items[index][0], before, read.sha256)
+    if cache is not None:
+        cache.save()
+    return Collected(facts=facts, found=found, reference_present=reference is not None, parsed=len(pending))
+
+
+def check(data_dir: str | Path, *, workers: int = 0, cache: ContentCache | None = None,
+          progress: Progress | None = None) -> tuple[Dataset, int]:
+    """Read and check DATA_DIR: (the Dataset, how many files were parsed rather than cached)."""
+    data = _data_folder(data_dir)
+    collected = collect(data, workers=workers, cache=cache, progress=progress)
+    dataset = assemble(data.resolve().name or data.name, collected.facts, collected.found,
+                       collected.reference_present)
+    return dataset, collected.parsed
+
+
+def _data_folder(data_dir: str | Path) -> Path:
     data = Path(data_dir)
     if not data.is_dir():
-        raise RunError(f"数据目录不存在:{data}")
+        raise UsageError(f"数据目录不存在:{data.absolute()}")
+    return data
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole data stage
+
+
+def run(data_dir: str | Path, out_dir: str | Path, policy: Policy | str | Path | None = None, *, workers: int = 0,
+        cache: ContentCache | None = None, progress: Progress | None = None) -> RunOutcome:
+    """Check, score and write every output into `out_dir`.
+
+    UsageError for a missing data folder, an unusable policy or an unwritable output folder.
+    """
     if not isinstance(policy, Policy):
-        policy = load_policy(policy)
-    # Hundreds of thousands of small records and no reference cycles: the cyclic collector's
-    # passes over the growing heap would cost a third of the run (see cache.gc_paused).
-    if cache is not None and hasattr(cache, "wait"):
-        cache.write_behind = True  # the cache files are written while the outputs are made
+        try:
+            policy = load_policy(policy)
+        except PolicyError as exc:
+            raise UsageError(f"政策配置有误:{exc}") from None
+    dataset, parsed = check(data_dir, workers=workers, cache=cache, progress=progress)
+    results = assess(dataset, policy)
     out = Path(out_dir)
-    with gc_paused(), _waiting_for(cache):
-        absolute = data.absolute()  # absolute file paths: the cache's stat index keys
-        snapshots = hasattr(cache, "root")  # a workbook cache on disk: runs leave a snapshot there
-        preload = Preload(cache, absolute, policy) if reuse and snapshots else None
-        reference_path, items, discovered = discover(absolute)
-        note = ""
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-            if preload is not None:
-                reused = _rerun(absolute, reference_path, items, discovered, policy, cache, out, preload)
-                if not isinstance(reused, str):
-                    results, writer = reused
-                    if writer is not None:
-                        writer.join()
-                    return results, EXIT_DATA_ERRORS if results.dataset.error_count() else EXIT_OK
-                note = f"完整运行:{reused}。"
-        except OSError as exc:
-            raise RunError(f"无法写入输出目录 {out}:{exc.strerror or exc}") from None
-        dataset = validate_items(absolute, reference_path, items, discovered, workers=workers, progress=progress,
-                                 cache=cache)
-        results = assess(dataset, policy)
-        results.note = note
-        try:
-            matrix = submission_matrix(dataset)  # both the JSON report and the HR workbook show it
-            # the HR workbook first: its zip is deflated by a thread while the other two are written
-            hr_report = start_hr_report(results, dataset, out / "hr-report.xlsx", matrix=matrix)
-            try:
-                with _switching_often():
-                    lines = file_lines(dataset)
-                    write_json(dataset, out / "validation.json", results.findings, matrix, files=lines)
-                    prefixes = row_prefixes(results.scorecards)
-                    write_scorecards_csv(results, out / "scorecards.csv", prefixes)
-                    if snapshots:  # what the next rerun reuses, made while the zip is
-                        listed = [(str(reference_path), REFERENCE_FILE)] if reference_path else []
-                        snap = snapshot_of(dataset, results, matrix, hr_report.sheets, lines, prefixes,
-                                           discovered, snapshot_key(policy),
-                                           trusted_stamps(cache, listed + items))
-            finally:
-                hr_report.wait()
-        except OSError as exc:
-            raise RunError(f"无法写入输出目录 {out}:{exc.strerror or exc}") from None
-        if snapshots:
-            save_snapshot(snapshot_path(cache, absolute), done(snap, hr_report.sheets)).join()
-    return results, EXIT_DATA_ERRORS if dataset.error_count() else EXIT_OK
-
-
-def _rerun(data: Path, reference_path, items, discovered, policy, cache, out: Path, preload=None):
-    """rerun.rerun; a snapshot it cannot use (a bug, or a file changed under it) means a full run,
-    never a failed one: the snapshot is removed and the full run writes every output again."""
     try:
-        return rerun(data, reference_path, items, discovered, policy, cache, out, preload)
-    except OSError:
-        raise  # the output folder: reported as such by the caller
-    except Exception:
-        forget_snapshot(cache, data)
-        return "上次运行的快照无法使用"
+        out.mkdir(parents=True, exist_ok=True)
+        outcome = write_outputs(results, out, cache, workers)
+    except OSError as exc:
+        raise UsageError(f"无法写入输出目录 {out.absolute()}:{exc.strerror or exc}") from None
+    outcome.parsed = parsed
+    return outcome
 
 
-@contextlib.contextmanager
-def _switching_often(seconds: float = 0.00005):
-    """A shorter GIL switch interval: a thread between two zlib calls gets the GIL back within
-    50 µs instead of 5 ms (the HR workbook's zip otherwise finished well after the JSON)."""
-    saved = sys.getswitchinterval()
-    sys.setswitchinterval(min(saved, seconds))
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(saved)
+def write_outputs(results: Results, out: Path, cache: ContentCache | None = None, workers: int = 0) -> RunOutcome:
+    """validation.json, scorecards.csv and each period's workbook whose content changed.
+
+    All are written to temporary files first and renamed into place together: a failure while
+    writing (a full disk) leaves the previous outputs whole.
+    """
+    outcome = RunOutcome(results)
+    matrix = submission_matrix(results.dataset)
+    memo = OutputMemo(cache.root / "outputs" if cache is not None else None, out)
+    contents = {period: period_workbook.content(results, period, matrix) for period in results.periods}
+    stale: list[tuple[str, Path, str]] = []
+    for period, made in contents.items():
+        path = out / period_workbook.file_name(period)
+        digest = period_workbook.content_digest(made)
+        if memo.fresh(path, digest):
+            outcome.unchanged.append(path)
+        else:
+            stale.append((period, path, digest))
+    # laid out in forked processes that inherit the contents (about a second each at 1,000 offices)
+    moment = period_workbook.made_at()
+    rendered = dict(pool.map_forked(_render_period, (contents, moment), [p for p, _, _ in stale],
+                                    min(workers if workers > 0 else pool.cpus(), len(stale))))
+    with Batch() as batch:
+        batch.write_text(out / VALIDATION_JSON, report_text(results.dataset, matrix, results.findings))
+        batch.write_bytes(out / SCORECARDS_CSV, render_csv(results))
+        for period, path, _ in stale:
+            batch.write_bytes(path, rendered[period])
+    outcome.written = [out / VALIDATION_JSON, out / SCORECARDS_CSV, *(path for _, path, _ in stale)]
+    for period, path, digest in stale:
+        memo.record(path, digest, hashlib.sha256(rendered[period]).hexdigest())
+    memo.save()
+    return outcome
 
 
-@contextlib.contextmanager
-def _waiting_for(cache: Any):
-    try:
-        yield
-    finally:
-        if cache is not None and hasattr(cache, "wait"):
-            cache.wait()
+def _render_period(state: tuple[dict, object], period: str) -> tuple[str, bytes]:
+    contents, moment = state
+    return period, period_workbook.render(contents[period], moment)
 
 
-def summary(results: Results) -> str:
-    """A short Chinese summary of a run for the terminal."""
-    dataset = results.dataset
-    errors = dataset.error_count()
-    warnings = sum(1 for f in dataset.findings if f.severity == WARNING) + len(results.findings)
-    lines = [f"共读取 {len(dataset.workbooks)} 个工作簿:错误 {errors} 个,警告 {warnings} 个。"]
-    if results.note:
-        lines.append(results.note)
-    for period in results.periods:
-        counts = Counter(c.status for c in results.for_period(period))
-        parts = "、".join(f"{STATUS_LABELS[s]} {n}" for s, n in sorted(counts.items()))
-        label = f"{period}年度" if len(period) == 4 else period
-        lines.append(f"  {label}:{parts}")
-    if errors:
-        shown = [f for f in dataset.findings if f.severity == ERROR][:SHOWN_ERRORS]
-        lines.append(f"错误(前 {len(shown)} 个):" if errors > len(shown) else "错误:")
-        lines.extend(f"  - {f.display()}" for f in shown)
-        lines.append("有错误的所-期间标为“数据有误”,未评分;全部问题见 validation.json 或 hr-report.xlsx 的“校验问题”。")
-    return "\n".join(lines)
-
-
-def run_command(args) -> int:
-    """`python -m pipeline run DATA_DIR --out OUT_DIR [--policy FILE] [--workers N]`."""
-    try:
-        from .cache import open_cache  # the incremental cache (.cache/), unless --no-cache
-
-        results, code = run_pipeline(args.data_dir, args.out, getattr(args, "policy", None),
-                                     workers=getattr(args, "workers", 0) or 0,
-                                     cache=open_cache(enabled=not getattr(args, "no_cache", False)),
-                                     progress=True, reuse=True)
-    except PolicyError as exc:
-        print(f"政策配置有误:{exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except RunError as exc:
-        print(str(exc), file=sys.stderr)
-        return EXIT_USAGE
-    print(summary(results))
-    print(f"已写出:{', '.join(str(Path(args.out) / name) for name in OUTPUTS)}")
-    return code
-
-
-__all__ = ["RunError", "run_command", "run_pipeline", "summary"]
+__all__ = ["SCORECARDS_CSV", "VALIDATION_JSON", "Collected", "RunOutcome", "UsageError", "check", "collect",
+           "open_cache", "run", "write_outputs"]

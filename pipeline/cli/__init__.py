@@ -1,27 +1,26 @@
 """The command line: `python -m pipeline templates|demo|validate|intake|run|build|bench`.
 
-Each subcommand's work lives in its own module; this file only parses arguments and maps
-failures to exit codes (0 ok, 1 errors in the data, 2 usage or environment problem).
+This package parses arguments, calls the stages (pipeline.run, pipeline.build) and turns their
+outcome into Chinese summaries and exit codes (cli/exits.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-EXIT_OK, EXIT_DATA_ERRORS, EXIT_USAGE = 0, 1, 2
+from . import commands
+from .exits import EXIT_INTERRUPTED, EXIT_USAGE
 
-# subcommand -> "module:function"; each function takes the parsed Namespace and returns an exit code
-COMMANDS = {
-    "templates": "pipeline.excel.blank:templates_command",
-    "demo": "pipeline.demo:demo_command",
-    "validate": "pipeline.validation:validate_command",
-    "intake": "pipeline.intake:intake_command",
-    "run": "pipeline.run:run_command",
-    "build": "pipeline.build:build_command",
-    "bench": "pipeline.bench:bench_command",
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "templates": commands.templates,
+    "demo": commands.demo,
+    "validate": commands.validate,
+    "intake": commands.intake,
+    "run": commands.run,
+    "build": commands.build,
+    "bench": commands.bench,
 }
 
 
@@ -29,6 +28,14 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse's own exit code is 2 too; say it in Chinese
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"参数错误:{message}\n")
+
+
+def _workers(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=int, default=0, help="并行进程数(默认按 CPU 核数)")
+
+
+def _no_cache(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-cache", action="store_true", help="不使用缓存 .cache/(每个工作簿都重新读取)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,28 +56,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("data_dir", help="数据目录(含 reference.xlsx 与 submissions/)")
     p.add_argument("--json", dest="json_path", help="把校验结果写成 JSON 文件")
     p.add_argument("--annotate", help="为有问题的工作簿写出标注副本的目录")
-    p.add_argument("--workers", type=int, default=0, help="并行进程数(默认按 CPU 核数)")
-    p.add_argument("--no-cache", action="store_true", help="不使用增量缓存 .cache/(每个工作簿都重新读取)")
+    _workers(p)
+    _no_cache(p)
 
     p = sub.add_parser("intake", help="把收到的文件按模板、所编号和期间归档到数据目录")
     p.add_argument("inbox", help="收件目录")
     p.add_argument("--data", required=True, help="数据目录")
 
-    p = sub.add_parser("run", help="校验并计算考核结果,写出 validation.json、scorecards.csv、hr-report.xlsx")
+    p = sub.add_parser("run", help="校验并计算考核结果,写出 validation.json、scorecards.csv 与各期间的考核结果工作簿")
     p.add_argument("data_dir", help="数据目录")
     p.add_argument("--out", required=True, help="输出目录")
     p.add_argument("--policy", help="政策配置文件(默认 pipeline/policy.yaml)")
-    p.add_argument("--workers", type=int, default=0, help="并行进程数(默认按 CPU 核数)")
-    p.add_argument("--no-cache", action="store_true",
-                   help="不使用增量缓存 .cache/(每个工作簿都重新读取,也不复用上次运行的结果)")
+    _workers(p)
+    _no_cache(p)
 
     p = sub.add_parser("build", help="构建网站到 site/")
     p.add_argument("--data", help="数据目录(默认使用内置示例数据)")
     p.add_argument("--keep-going", action="store_true", help="有错误时仍发布:有误的所-期间标为“数据有误”")
     p.add_argument("--site", default="site", help="网站输出目录(默认 site)")
     p.add_argument("--policy", help="政策配置文件(默认 pipeline/policy.yaml)")
-    p.add_argument("--workers", type=int, default=0, help="并行进程数(默认按 CPU 核数)")
-    p.add_argument("--no-cache", action="store_true", help="不使用增量缓存 .cache/(每个工作簿都重新读取)")
+    _workers(p)
+    _no_cache(p)
 
     p = sub.add_parser("bench", help="在合成的大规模数据上测量性能")
     p.add_argument("--offices", type=int, default=1000, help="业务所数量(默认 1000)")
@@ -81,12 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Parse arguments and run one subcommand; returns the exit code."""
+    """Parse arguments and run one command; returns the exit code."""
     args = build_parser().parse_args(argv)
-    module_name, func_name = COMMANDS[args.command].split(":")
-    func = getattr(importlib.import_module(module_name), func_name)
     try:
-        return int(func(args) or 0)
+        return int(COMMANDS[args.command](args) or 0)
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+
+
+__all__ = ["COMMANDS", "build_parser", "main"]

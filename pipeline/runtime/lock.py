@@ -5,7 +5,9 @@ the second one wait (or, with `wait=0`, fail with a Chinese message). It is an `
 beside the site (`.site.lock` for `site/`): the kernel releases it when the holding process ends
 in any way — exit, exception, SIGTERM or SIGKILL — so a killed build never leaves a stale lock
 behind. The file itself is left in place on purpose: deleting it while another process waits on
-it would let a third process lock a different inode.
+it would let a third process lock a different inode. The lock is re-entrant within a process (the
+command line and `build.build_site` may both hold it): an inner `build_lock` of a site whose lock
+this process already holds does nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ except ImportError:  # pragma: no cover - Windows
 
 POLL_SECONDS = 0.1
 DEFAULT_WAIT_SECONDS = 1800.0
+_HELD: dict[Path, int] = {}  # lock files this process holds -> its pid (a forked child holds none)
 
 
 class BuildLocked(RuntimeError):
@@ -47,7 +50,7 @@ def build_lock(site_dir: Path | str, wait: float | None = DEFAULT_WAIT_SECONDS,
     """
     path = lock_path(site_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if fcntl is None:  # pragma: no cover
+    if fcntl is None or _HELD.get(path) == os.getpid():  # pragma: no cover - Windows
         yield path
         return
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -55,9 +58,11 @@ def build_lock(site_dir: Path | str, wait: float | None = DEFAULT_WAIT_SECONDS,
         _acquire(fd, path, wait, on_wait)
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
+        _HELD[path] = os.getpid()
         try:
             yield path
         finally:
+            del _HELD[path]
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)

@@ -1,0 +1,251 @@
+"""One function per command: check the arguments, call the stage, print a Chinese summary, return the exit code.
+
+Bad input never raises out of here: a usage or environment problem is a Chinese message on
+stderr and exit 2, errors in the data exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .exits import EXIT_DATA_ERRORS, EXIT_OK, EXIT_USAGE
+from .progress import ProgressBar
+from .summaries import run_summary, validation_summary
+
+
+def _error(message: str) -> int:
+    print(f"错误:{message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _print(text: str) -> None:
+    """Print, quietly stopping when the reader of stdout went away (`validate … | head`)."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _workers(args: argparse.Namespace) -> int | None:
+    workers = getattr(args, "workers", 0) or 0
+    return None if workers < 0 else workers
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def templates(args: argparse.Namespace) -> int:
+    """Write the blank templates, or with --check only compare them with the form specs."""
+    from ..forms import ALL_FORMS
+    from ..outputs.form_workbook import check_templates, write_template
+
+    out_dir = Path(args.out)
+    if args.check:
+        problems = check_templates(out_dir)
+        if problems:
+            print(f"模板与表单定义不一致(共 {len(problems)} 处),请运行 `python -m pipeline templates` 重新生成:")
+            for line in problems:
+                print(f"  - {line}")
+            return EXIT_DATA_ERRORS
+        print(f"{out_dir} 中的 {len(ALL_FORMS)} 个模板与表单定义一致。")
+        return EXIT_OK
+    try:
+        for form in ALL_FORMS:
+            path = write_template(form, out_dir)
+            print(f"已生成模板:{path.as_posix()}({form.title},版本 {form.version})")
+    except OSError as exc:
+        return _error(f"无法写入模板目录 {out_dir}:{exc.strerror or exc}")
+    return EXIT_OK
+
+
+def demo(args: argparse.Namespace) -> int:
+    """Fill the templates with a fictional company's data."""
+    from ..synthetic import DemoError, generate
+
+    years = tuple(args.years)
+    if not 1 <= args.offices <= 999:
+        return _error("业务所数量应在 1 到 999 之间。")
+    if any(not 2000 <= y <= 2100 for y in years) or len(set(years)) != len(years):
+        return _error("年份应为 2000–2100 之间互不相同的年份。")
+    print(f"正在生成示例数据:{args.offices} 个业务所,年份 {'、'.join(map(str, sorted(years)))},随机种子 {args.seed} ……")
+    try:
+        summary = generate(Path(args.out), args.offices, years, args.seed)
+    except DemoError as exc:
+        return _error(f"无法生成示例数据:{exc}")
+    except OSError as exc:
+        return _error(f"无法写入 {args.out}:{exc.strerror or exc}")
+    print(f"已写入 {len(summary.files)} 个工作簿到 {Path(args.out).as_posix()}"
+          f"(季度 {summary.periods[0]}–{summary.periods[-1]})。")
+    for path in summary.not_submitted:
+        print(f"  按设计未提交:{path}")
+    return EXIT_OK
+
+
+def _data_problem(data_dir: Path) -> str | None:
+    if not data_dir.exists():
+        return f"数据目录“{data_dir}”不存在。"
+    if not data_dir.is_dir():
+        return f"“{data_dir}”不是文件夹,请给出数据目录(含 reference.xlsx 与 submissions/)。"
+    if not (data_dir / "reference.xlsx").is_file() and not (data_dir / "submissions").is_dir():
+        return f"“{data_dir}”中既没有 reference.xlsx 也没有 submissions/ 文件夹,不是数据目录。"
+    return None
+
+
+def _annotate_problem(data_dir: Path, out: Path) -> str | None:
+    # Copies inside the data would overwrite originals or be read as submissions next time.
+    data, target = data_dir.resolve(), out.resolve()
+    if target == data or target.is_relative_to(data / "submissions"):
+        return f"--annotate 的目录“{out}”不能是数据目录或其中的 submissions 文件夹,请另选一个目录。"
+    if target.exists() and not target.is_dir():
+        return f"--annotate 的路径“{out}”是一个文件,请给出目录。"
+    return None
+
+
+def validate(args: argparse.Namespace) -> int:
+    """Check every workbook of a data folder; print the summary; write the JSON report and marked-up copies."""
+    from ..outputs.annotate import annotate, needs_copy
+    from ..outputs.report_json import write_report
+    from ..run import UsageError, check, open_cache
+
+    data_dir = Path(args.data_dir)
+    json_path = Path(args.json_path) if args.json_path else None
+    problem = _data_problem(data_dir)
+    if problem is None and json_path is not None:
+        if json_path.is_dir():
+            problem = f"--json 的路径“{json_path}”是一个文件夹,请给出文件名。"
+        elif not json_path.parent.is_dir():
+            problem = f"--json 的目录“{json_path.parent}”不存在。"
+    if problem is None and args.annotate:
+        problem = _annotate_problem(data_dir, Path(args.annotate))
+    if problem is None and _workers(args) is None:
+        problem = "--workers 不能为负数。"
+    if problem:
+        return _error(problem)
+    bar = ProgressBar(label="读取工作簿")
+    try:
+        dataset, _ = check(data_dir, workers=args.workers, cache=open_cache(not args.no_cache), progress=bar)
+    except UsageError as exc:
+        return _error(str(exc))
+    finally:
+        bar.close()
+    unannotated: list[str] = []
+    written: list[Path] = []
+    if args.annotate:
+        try:
+            written = annotate(dataset, data_dir, Path(args.annotate))
+        except OSError as exc:
+            return _error(f"无法写入标注副本目录“{args.annotate}”:{exc.strerror or exc}")
+        done = {p.relative_to(Path(args.annotate)).as_posix() for p in written}
+        unannotated = [facts.path for facts in needs_copy(dataset) if facts.path not in done]
+    text = validation_summary(dataset, unannotated)
+    if args.annotate:
+        text += f"\n已在“{args.annotate}”写出 {len(written)} 个标注副本(出错的单元格标红、警告标黄,并附批注)。"
+    _print(text)
+    if json_path is not None:
+        try:
+            write_report(json_path, dataset)
+        except OSError as exc:
+            return _error(f"无法写入 JSON 报告“{json_path}”:{exc.strerror or exc}")
+    return EXIT_DATA_ERRORS if dataset.error_count() else EXIT_OK
+
+
+def intake(args: argparse.Namespace) -> int:
+    """File received workbooks into the data folder by their content; 1 when some stayed in the inbox."""
+    from ..intake.filing import REPORT_NAME, STAYED, file_inbox, report_text
+
+    inbox, data_dir = Path(args.inbox), Path(args.data)
+    if not inbox.is_dir():
+        return _error(f"收件目录“{inbox}”不存在或不是文件夹。")
+    if data_dir.exists() and not data_dir.is_dir():
+        return _error(f"数据目录“{data_dir}”不是文件夹。")
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        outcomes = file_inbox(inbox, data_dir)
+    except OSError as exc:
+        return _error(f"无法移动文件:{exc.strerror or exc}({exc.filename or ''})")
+    text = report_text(outcomes)
+    print(text, end="")
+    report = inbox / REPORT_NAME
+    try:
+        report.write_text(text, encoding="utf-8")
+    except OSError:
+        print(f"(无法写入 {report})", file=sys.stderr)
+    return EXIT_DATA_ERRORS if any(o.action == STAYED for o in outcomes) else EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check and score; write validation.json, scorecards.csv and a workbook per period."""
+    from ..run import UsageError, open_cache
+    from ..run import run as run_stage
+
+    if _workers(args) is None:
+        return _error("--workers 不能为负数。")
+    bar = ProgressBar(label="读取工作簿")
+    try:
+        outcome = run_stage(args.data_dir, args.out, args.policy, workers=args.workers,
+                            cache=open_cache(not args.no_cache), progress=bar)
+    except UsageError as exc:
+        return _error(str(exc))
+    finally:
+        bar.close()
+    print(run_summary(outcome.results))
+    out = Path(args.out)
+    print(f"已写出(输出目录 {out.absolute()}):{'、'.join(p.name for p in outcome.written)}")
+    if outcome.unchanged:
+        print(f"内容未变、未重写:{'、'.join(p.name for p in outcome.unchanged)}")
+    return EXIT_DATA_ERRORS if outcome.results.dataset.error_count() else EXIT_OK
+
+
+def build(args: argparse.Namespace) -> int:
+    """Build the whole site into --site (templates check, run, pages, mkdocs, privacy gate, publish)."""
+    from ..build import SAMPLE_DATA, BuildError, build_site
+    from ..run import open_cache
+
+    bars: list[ProgressBar] = []
+
+    def progress_for(label: str) -> ProgressBar:
+        if bars:
+            bars[-1].close()
+        bars.append(ProgressBar(label=label))
+        return bars[-1]
+
+    if _workers(args) is None:
+        return _error("--workers 不能为负数。")
+    site = Path(args.site)
+    try:
+        build_site(Path(args.data) if args.data else SAMPLE_DATA, site, keep_going=args.keep_going,
+                   policy_path=args.policy, workers=args.workers, cache=open_cache(not args.no_cache),
+                   progress_for=progress_for)
+    except BuildError as exc:
+        print(f"网站构建失败:{exc.message}", file=sys.stderr)
+        print(f"原有网站({site}/)保持不变。", file=sys.stderr)
+        return EXIT_USAGE if exc.usage else EXIT_DATA_ERRORS
+    finally:
+        if bars:
+            bars[-1].close()
+    print(f"网站已构建到 {site}/。")
+    return EXIT_OK
+
+
+def bench(args: argparse.Namespace) -> int:
+    """Measure every stage on a synthetic company and write the results page."""
+    from ..bench import QUICK_OFFICES, run_bench
+
+    offices = QUICK_OFFICES if args.quick else args.offices
+    if offices < 1:
+        return _error("业务所数量至少为 1。")
+    try:
+        report = run_bench(offices=offices, root=args.cache, out=args.out)
+    except OSError as exc:
+        return _error(f"性能测试无法进行:{exc}")
+    failed = [m.label for m in report.measures.values() if m.seconds is None]
+    if failed:
+        print("以下阶段未完成:" + "、".join(failed), file=sys.stderr)
+        return EXIT_DATA_ERRORS
+    return EXIT_OK
+
+
+__all__ = ["bench", "build", "demo", "intake", "run", "templates", "validate"]

@@ -1,0 +1,101 @@
+"""The Chinese summaries the commands print: findings grouped by office and file, statuses by period."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from ..engine.model import STATUS_LABELS, Dataset, Results
+from ..engine.submissions import NOT_SUBMITTED, submission_matrix
+from ..findings import ERROR, INFO, WARNING, Finding
+from ..forms import OFFICE_FORMS
+from ..periods import is_year
+
+INFO_LISTED_MAX = 5  # list info notes one by one only when there are this few
+SHOWN_ERRORS = 10  # `run` lists this many errors; the files have them all
+MARKS = {ERROR: "✗", WARNING: "!", INFO: "·"}
+NO_OFFICE = "(未识别业务所)"
+DATASET_WIDE = "(整体)"
+
+
+def short_place(f: Finding) -> str:
+    """The STYLE form `2026Q1/BJ01/clients.xlsx › 客户 › G7:…` (the submissions/ prefix dropped)."""
+    return f.display().removeprefix("submissions/")
+
+
+def _missing_by_office(dataset: Dataset) -> dict[str, dict[str, list[str]]]:
+    """office -> period -> titles of the forms not submitted, from the submission-missing findings."""
+    flagged = {(f.office_id, f.period) for f in dataset.findings if f.code == "submission-missing"}
+    if not flagged:
+        return {}
+    result: dict[str, dict[str, list[str]]] = defaultdict(dict)
+    for period, offices in submission_matrix(dataset).items():
+        for office, forms in offices.items():
+            if (office, period) in flagged:
+                result[office][period] = [f.title for f in OFFICE_FORMS if forms.get(f.id) == NOT_SUBMITTED]
+    return result
+
+
+def validation_summary(dataset: Dataset, unannotated: list[str] | None = None) -> str:
+    """`validate`'s summary: totals, then findings grouped by office and file."""
+    findings = dataset.findings
+    counts = {s: sum(1 for f in findings if f.severity == s) for s in (ERROR, WARNING, INFO)}
+    lines = [f"校验 {dataset.data_dir}:共读取 {len(dataset.workbooks)} 个文件,"
+             f"错误 {counts[ERROR]} 个,警告 {counts[WARNING]} 个,提示 {counts[INFO]} 条。"]
+    list_info = counts[INFO] <= INFO_LISTED_MAX
+    groups: dict[str, dict[str, list[Finding]]] = defaultdict(lambda: defaultdict(list))
+    missing = _missing_by_office(dataset)
+    for f in findings:
+        if (f.severity == INFO and not list_info) or f.code == "submission-missing":
+            continue
+        groups[f.office_id or NO_OFFICE][f.file or DATASET_WIDE].append(f)
+    for office in sorted(set(groups) | set(missing), key=lambda o: (o == NO_OFFICE, o)):
+        lines.append("")
+        lines.append(f"【{office}】")
+        for file, items in sorted(groups[office].items(), key=lambda kv: (kv[0] == DATASET_WIDE, kv[0])):
+            errors = sum(1 for f in items if f.severity == ERROR)
+            warnings = sum(1 for f in items if f.severity == WARNING)
+            lines.append(f"  {file.removeprefix('submissions/')}  错误 {errors},警告 {warnings}")
+            lines.extend(f"    {MARKS.get(f.severity, '·')} {short_place(f)}" for f in items)
+        if office in missing:
+            # One line per quarter instead of one per form: a new office can miss dozens.
+            lines.append(f"  未提交  警告 {sum(len(forms) for forms in missing[office].values())}")
+            for period, forms in sorted(missing[office].items()):
+                names = "全部四个模板" if len(forms) == len(OFFICE_FORMS) else "、".join(forms)
+                lines.append(f"    {MARKS[WARNING]} {period}:{names}")
+    if counts[INFO] and not list_info:
+        lines.append("")
+        lines.append(f"另有 {counts[INFO]} 条提示(如数值已自动规范化)未逐条列出,详见 JSON 报告。")
+    if unannotated:
+        lines.append("")
+        lines.append("以下文件无法用 Excel 打开,未生成标注副本:")
+        lines += [f"  {path.removeprefix('submissions/')}" for path in unannotated]
+    lines.append("")
+    if counts[ERROR]:
+        lines.append(f"结论:发现 {counts[ERROR]} 个错误,请按上面的位置修改后重新提交。")
+    elif counts[WARNING]:
+        lines.append(f"结论:没有错误;有 {counts[WARNING]} 个警告,请核对。")
+    else:
+        lines.append("结论:全部通过。")
+    return "\n".join(lines)
+
+
+def run_summary(results: Results) -> str:
+    """`run`'s summary: totals, statuses per period, the first errors."""
+    dataset = results.dataset
+    errors = dataset.error_count()
+    warnings = sum(1 for f in dataset.findings if f.severity == WARNING) + len(results.findings)
+    lines = [f"共读取 {len(dataset.workbooks)} 个工作簿:错误 {errors} 个,警告 {warnings} 个。"]
+    for period in results.periods:
+        counts = Counter(c.status for c in results.for_period(period))
+        parts = "、".join(f"{STATUS_LABELS[s]} {n}" for s, n in sorted(counts.items()))
+        label = f"{period}年度" if is_year(period) else period
+        lines.append(f"  {label}:{parts}")
+    if errors:
+        shown = [f for f in dataset.findings if f.severity == ERROR][:SHOWN_ERRORS]
+        lines.append(f"错误(前 {len(shown)} 个):" if errors > len(shown) else "错误:")
+        lines.extend(f"  - {f.display()}" for f in shown)
+        lines.append("有错误的所-期间标为“数据有误”,未评分;全部问题见 validation.json 或各期间考核结果工作簿的“校验问题”。")
+    return "\n".join(lines)
+
+
+__all__ = ["run_summary", "short_place", "validation_summary"]

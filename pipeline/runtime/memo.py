@@ -1,0 +1,58 @@
+"""A memo of the outputs a run need not write again: the digest of what each file was made from.
+
+A period's workbook is a pure function of that period's results. The run works out a digest of
+them (outputs.period_workbook.digest) and the memo remembers, per output file, the digest it was
+written from and the sha256 of the bytes written. The file is written again when the digest
+changed, or when the file on disk is no longer those bytes (removed, edited, replaced). The memo
+lives in the cache folder, one small JSON file per output folder; without it every file is written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from ..atomic import write_text
+from .cache import file_sha256
+
+
+class OutputMemo:
+    def __init__(self, store: Path | None, out_dir: Path) -> None:
+        """`store`: the memo folder (None: no memo, every file is written)."""
+        self.file = None
+        self.entries: dict[str, dict[str, str]] = {}
+        if store is not None:
+            name = hashlib.sha256(os.path.abspath(out_dir).encode("utf-8")).hexdigest()[:20]
+            self.file = Path(store) / f"{name}.json"
+            with contextlib.suppress(OSError, ValueError):
+                entries = json.loads(self.file.read_text(encoding="utf-8"))
+                if isinstance(entries, dict):
+                    self.entries = entries
+        self.changed = False
+
+    def fresh(self, path: Path, digest: str) -> bool:
+        """True when `path` holds exactly the bytes written from `digest`."""
+        entry = self.entries.get(Path(path).name)
+        if self.file is None or not isinstance(entry, dict) or entry.get("digest") != digest:
+            return False
+        try:
+            return file_sha256(path) == entry.get("sha256")
+        except OSError:
+            return False
+
+    def record(self, path: Path, digest: str, sha256: str) -> None:
+        self.entries[Path(path).name] = {"digest": digest, "sha256": sha256}
+        self.changed = True
+
+    def save(self) -> None:
+        if self.file is None or not self.changed:
+            return
+        with contextlib.suppress(OSError):  # losing the memo only means writing the files again
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            write_text(self.file, json.dumps(self.entries, ensure_ascii=False, sort_keys=True, indent=1))
+
+
+__all__ = ["OutputMemo"]
