@@ -1,236 +1,236 @@
-"""The site build: templates check -> validate + run -> pages -> mkdocs --strict -> privacy gate -> publish.
+"""The site build: lock -> templates check -> run -> docs tree -> mkdocs --strict -> privacy gate -> publish.
 
-Everything is built into a temporary folder next to `site/` and swapped in only when every step
-succeeded, so a failing build (bad data, a broken page, a privacy problem) leaves the last good
-site exactly as it was. Generated Markdown goes into a work folder (`.build/docs`), never into
-the committed `docs/`.
+    build_site          holds the site folder's lock (runtime.lock) for the whole build
+      check_templates   the blank templates offered for download must match the form specs
+      run.run           validate and score DATA_DIR into `.build/out`
+      render_and_publish
+        write_docs      the whole docs tree first: committed docs/ copied, markers filled, every
+                        results page rendered (by several forked processes for a large company)
+        write_config    the generated mkdocs config: docs_dir, nav with every period, search words
+        run_mkdocs      `mkdocs build --strict` in a subprocess, into a temporary site folder
+        privacy_gate    every built file scanned for the run's private values
+        publish         the temporary folder swapped into place
+
+MkDocs only ever sees a finished docs tree, and the gate passes only a finished site: nothing
+depends on MkDocs hooks, which Zensical (Material's successor) ignores. For speed the gate starts
+while mkdocs builds on one core: on the other it compiles its needles and scans the pages it finds
+written in the site folder; when mkdocs has finished, it scans every file whose bytes are not the
+ones it scanned (the search index, the pages written last; any page, if need be). Generated
+Markdown goes into a work folder (`.build/docs`), never into the committed `docs/`, and a build
+that fails at any step (bad data, a broken page, a privacy problem) leaves the previously
+published site exactly as it was.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
+import posixpath
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
-from .cache import gc_paused, open_cache
-from .escape import clean_text
-from .forked import cpus
-from .lock import BuildLocked, exclusive_build
-from .pages import DOCS_DIR, PROJECT_ROOT, MarkerError, generate_docs
-from .pages.env import QUARTER_NAMES
-from .pages.feed import HOOK as PAGES_HOOK
-from .pages.feed import FeedError, PageFeed
-from .policy import PolicyError, load_policy
-from .privacy import prepare, scan_with  # the privacy gate: nothing private may be published
-from .privacy.stream import HOOK as PRIVACY_HOOK
-from .privacy.stream import PageStream
-from .validation_summary import ProgressBar
+from . import run
+from .engine.model import Results
+from .forms import ALL_FORMS
+from .outputs import privacy
+from .outputs.form_workbook import check_templates as template_differences
+from .outputs.pages import DOCS_DIR, PROJECT_ROOT, MarkerError, docs_pages, page_tasks
+from .outputs.pages.env import QUARTER_NAMES
+from .outputs.pages.escape import one_line
+from .periods import is_year, period_sort_key
+from .runtime.lock import BuildLocked, exclusive_build
+from .runtime.pool import cpus, map_forked
 
-EXIT_OK, EXIT_DATA_ERRORS, EXIT_USAGE = 0, 1, 2
 MKDOCS_CONFIG = PROJECT_ROOT / "mkdocs.yml"
 TEMPLATES_DIR = PROJECT_ROOT / "input_templates"
 SAMPLE_DATA = PROJECT_ROOT / "sample_data"
 RESULTS_SECTION = "考核结果"
+PARALLEL_FROM = 64  # pages or files: below this, forking costs more than it saves
+POLL_SECONDS = 0.25  # how often the site folder is looked at while mkdocs writes it
+
+Progress = Callable[[int, int], None]
+ProgressFor = Callable[[str], Progress]
+T = TypeVar("T")
 
 
 class BuildError(Exception):
-    """The build cannot go on; `message` is Chinese, `code` the exit code."""
+    """The build cannot go on; `message` is Chinese, `usage` tells a usage/environment problem from a data one."""
 
-    def __init__(self, message: str, code: int = EXIT_DATA_ERRORS):
+    def __init__(self, message: str, usage: bool = False):
         super().__init__(message)
         self.message = message
-        self.code = code
-
-
-def build_command(args: argparse.Namespace) -> int:
-    """`python -m pipeline build`: build the whole site into --site; returns the exit code."""
-    try:
-        # the lock also recovers from killed builds and makes SIGTERM clean up (pipeline/lock.py)
-        with exclusive_build(Path(args.site), on_wait=lambda m: print(m, file=sys.stderr)):
-            build_site(
-                data_dir=Path(args.data) if args.data else SAMPLE_DATA,
-                site_dir=Path(args.site),
-                keep_going=bool(args.keep_going),
-                policy_path=args.policy,
-                workers=int(getattr(args, "workers", 0) or 0),
-                cache=open_cache(enabled=not getattr(args, "no_cache", False)),
-                progress=True,
-            )
-    except BuildLocked as exc:
-        print(str(exc), file=sys.stderr)
-        return EXIT_USAGE
-    except BuildError as exc:
-        print(f"网站构建失败:{exc.message}", file=sys.stderr)
-        print(f"原有网站({args.site}/)保持不变。", file=sys.stderr)
-        return exc.code
-    print(f"网站已构建到 {args.site}/。")
-    return EXIT_OK
+        self.usage = usage
 
 
 def build_site(data_dir: Path, site_dir: Path, *, keep_going: bool = False, policy_path: str | Path | None = None,
-               workers: int = 0, build_date: str | date | None = None, work_dir: Path | None = None,
-               templates_dir: Path = TEMPLATES_DIR, cache: Any = None, progress: bool = False) -> Any:
+               workers: int = 0, cache: Any = None, progress_for: ProgressFor | None = None,
+               build_date: str | date | None = None, work_dir: Path | None = None,
+               templates_dir: Path | None = TEMPLATES_DIR, on_wait: Callable[[str], None] | None = None) -> Results:
     """Run every stage and publish into `site_dir`; returns the Results. BuildError on failure.
 
-    `progress`: bars on stderr for reading the workbooks and for MkDocs writing the pages (drawn
-    on a terminal, or off one for a long run: validation_summary.ProgressBar).
+    `progress_for(label)` makes a (done, total) callback for one stage ("读取工作簿", "生成网站页面").
+    `on_wait(message)` is told when another build holds the site's lock (default: stderr).
     """
-    work_dir = work_dir or site_dir.parent / ".build"
+    data_dir, site_dir = Path(data_dir), Path(site_dir)
+    work_dir = Path(work_dir) if work_dir else site_dir.parent / ".build"
     if not data_dir.is_dir():
-        raise BuildError(f"找不到数据目录 {data_dir}", EXIT_USAGE)
-    check_templates(templates_dir)
+        raise BuildError(f"找不到数据目录：{data_dir}", usage=True)
     try:
-        policy = load_policy(policy_path)
-    except PolicyError as exc:
-        raise BuildError(str(exc), EXIT_USAGE) from None
-    results = produce_results(data_dir, work_dir / "out", policy, workers, cache=cache, progress=progress)
-    errors = results.dataset.error_count()
-    if errors and not keep_going:
-        raise BuildError(
-            f"校验发现 {errors} 个错误,网站未更新。请查看校验报告 {work_dir / 'out' / 'validation.json'}"
-            f"(或运行 invoke validate --data {data_dir} 查看每个问题所在的单元格);"
-            "如需先发布,请加 --keep-going,有错误的业务所将显示为“数据有误”。",
-            EXIT_DATA_ERRORS,
-        )
-    render_and_publish(results, site_dir, work_dir=work_dir, build_date=build_date, templates_dir=templates_dir,
-                       progress=progress)
+        # the lock also recovers from killed builds and makes SIGTERM clean up (runtime/lock.py)
+        with exclusive_build(site_dir, on_wait=on_wait or _tell):
+            check_templates(templates_dir)
+            try:
+                outcome = run.run(data_dir, work_dir / "out", policy_path, workers=workers, cache=cache,
+                                  progress=_progress(progress_for, "读取工作簿"))
+            except run.UsageError as exc:
+                raise BuildError(str(exc), usage=True) from None
+            results = outcome.results
+            errors = results.dataset.error_count()
+            if errors and not keep_going:
+                raise BuildError(
+                    f"校验发现 {errors} 个错误,网站未更新。请查看校验报告 {work_dir / 'out' / run.VALIDATION_JSON}"
+                    f"(或运行 invoke validate --data {data_dir} 查看每个问题所在的单元格);"
+                    "如需先发布,请加 --keep-going,有错误的业务所将显示为“数据有误”。")
+            render_and_publish(results, site_dir, work_dir=work_dir, build_date=build_date,
+                               templates_dir=templates_dir, workers=workers, progress_for=progress_for)
+    except BuildLocked as exc:
+        raise BuildError(str(exc), usage=True) from None
     return results
 
 
-def check_templates(templates_dir: Path) -> None:
-    """The blank templates offered for download must match the form specs."""
-    from .excel.blank import check_templates as differences
+def _tell(message: str) -> None:
+    print(message, file=sys.stderr)
 
-    problems = differences(templates_dir)
+
+def _progress(progress_for: ProgressFor | None, label: str) -> Progress | None:
+    return progress_for(label) if progress_for is not None else None
+
+
+def check_templates(templates_dir: Path | None) -> None:
+    """The blank templates offered for download must match the form specs (None: offer none)."""
+    if templates_dir is None:
+        return
+    problems = template_differences(templates_dir)
     if problems:
         listed = "\n".join(f"  - {p}" for p in problems[:20])
         raise BuildError(f"{templates_dir.name}/ 中的空白模板与表单定义不一致(共 {len(problems)} 处),"
-                         f"请先运行 invoke templates 重新生成:\n{listed}", EXIT_DATA_ERRORS)
+                         f"请先运行 invoke templates 重新生成:\n{listed}")
 
 
-def produce_results(data_dir: Path, out_dir: Path, policy: Any, workers: int, cache: Any = None,
-                    progress: bool = False) -> Any:
-    """Validate and score DATA_DIR into `out_dir` (validation.json, scorecards.csv, hr-report.xlsx)."""
-    from .run import RunError, run_pipeline
-
-    try:
-        results, _code = run_pipeline(data_dir, out_dir, policy=policy, workers=workers, cache=cache,
-                                      progress=progress)
-    except (RunError, PolicyError) as exc:
-        raise BuildError(str(exc), EXIT_USAGE) from None
-    return results
+# ---------------------------------------------------------------------------------------------
+# The site stage
 
 
-def render_and_publish(results: Any, site_dir: Path, *, work_dir: Path, build_date: str | date | None = None,
+def render_and_publish(results: Results, site_dir: Path, *, work_dir: Path, build_date: str | date | None = None,
                        templates_dir: Path | None = TEMPLATES_DIR, docs_dir: Path = DOCS_DIR,
-                       config_path: Path = MKDOCS_CONFIG, progress: bool = False) -> None:
-    """Pages -> mkdocs --strict into a temporary folder -> privacy gate -> swap into `site_dir`."""
-    # A run's results are hundreds of thousands of objects without cycles: the collector's full
-    # passes over them would cost more than the page generation itself (see cache.gc_paused).
-    with gc_paused():
-        _render_and_publish(results, site_dir, work_dir, build_date, templates_dir, docs_dir, config_path, progress)
-
-
-def _render_and_publish(results: Any, site_dir: Path, work_dir: Path, build_date: str | date | None,
-                        templates_dir: Path | None, docs_dir: Path, config_path: Path, progress: bool) -> None:
+                       config_path: Path = MKDOCS_CONFIG, workers: int = 0,
+                       progress_for: ProgressFor | None = None) -> None:
+    """Docs tree -> mkdocs --strict into a temporary folder -> privacy gate -> swap into `site_dir`."""
     build_date = build_date or date.today()
     build_date = build_date.isoformat() if isinstance(build_date, date) else str(build_date)
+    workers = workers if workers > 0 else cpus()
     work_docs = work_dir / "docs"
     work_dir.mkdir(parents=True, exist_ok=True)
-    # The results pages are written by a forked process while mkdocs builds (pages/feed.py).
-    feed = PageFeed(results, work_docs) if PageFeed.available() else None
-    try:
-        generate_docs(results, work_docs, build_date=build_date, docs_dir=docs_dir, templates_dir=templates_dir,
-                      workers=cpus(), results_pages=feed is None)
-    except MarkerError as exc:
-        raise BuildError(str(exc), EXIT_USAGE) from None
+    pages = write_docs(results, work_docs, build_date=build_date, docs_dir=docs_dir, templates_dir=templates_dir,
+                       workers=workers)
     config = write_config(results, work_dir, work_docs, build_date, config_path)
-    site_dir = site_dir.resolve()
+    site_dir = Path(site_dir).absolute()
     site_tmp = site_dir.with_name(f".{site_dir.name}.tmp-{os.getpid()}")
     if site_tmp.exists():
         shutil.rmtree(site_tmp)
-    bar = None
-    if progress:  # every Markdown page is one page mkdocs writes (and the privacy hook announces)
-        pages = sum(1 for _ in work_docs.rglob("*.md")) + (feed.count() if feed is not None else 0)
-        bar = ProgressBar(pages, label="生成网站页面")
     try:
-        if feed is not None:
-            feed.start()  # forks: before any thread of this process starts
-        # The privacy gate works while mkdocs (a child process) builds, on the other core: its
-        # needles are compiled in a thread, and the hook in the generated config announces every
-        # page, which is scanned as soon as it is on disk (privacy/stream.py). Then every file of
-        # the site is checked: pages scanned during the build whose bytes are unchanged are not
-        # scanned twice.
-        with ThreadPoolExecutor(1) as pool:
-            matcher = pool.submit(prepare, results)
-            stream = PageStream(matcher, site_tmp, progress=bar)
-            stream.start()
-            env, fds = stream.env(), (stream.write_fd,)
-            if feed is not None:
-                env, fds = {**env, **feed.env()}, (*fds, feed.read_fd)
-            try:
-                run_mkdocs(config, site_tmp, env=env, pass_fds=fds, started=feed.release if feed else None)
-            except BuildError:
-                _finish_feed(feed)  # a failed page process is the cause to report
-                raise
-            finally:
-                known = stream.finish()
-                if bar is not None:
-                    bar.close()
-            _finish_feed(feed)
-            problems = scan_with(site_tmp, matcher.result(), workers=cpus(), known=known)
-        if problems:
-            listed = "\n".join(f"  - {_leak_text(p)}" for p in list(problems)[:20])
-            raise BuildError(f"隐私检查发现 {len(problems)} 处问题,网站未发布:\n{listed}", EXIT_DATA_ERRORS)
+        # mkdocs works on one core. On the other, the privacy gate compiles its needles and scans
+        # the pages as they appear; once mkdocs is done, it scans whatever it has not seen whole.
+        scan = run_mkdocs(config, site_tmp, meanwhile=lambda: privacy.Scan(site_tmp, privacy.prepare(results)),
+                          on_pages=privacy.Scan.files, progress=_progress(progress_for, "生成网站页面"),
+                          pages=pages)
+        leaks = privacy_gate(scan, workers)
+        if leaks:
+            listed = "\n".join(f"  - {leak.message()}" for leak in leaks[:20])
+            raise BuildError(f"隐私检查发现 {len(leaks)} 处问题,网站未发布:\n{listed}")
         publish(site_tmp, site_dir)
     finally:
-        if feed is not None:
-            feed.stop()
         if site_tmp.exists():
             shutil.rmtree(site_tmp, ignore_errors=True)
 
 
-def _finish_feed(feed: PageFeed | None) -> None:
-    if feed is not None:
-        try:
-            feed.finish()
-        except FeedError as exc:
-            raise BuildError(str(exc), EXIT_USAGE) from None
+def write_docs(results: Results, work_docs: Path, *, build_date: str, docs_dir: Path = DOCS_DIR,
+               templates_dir: Path | None = None, workers: int = 1) -> int:
+    """Fill `work_docs` with the whole site's Markdown; returns how many pages it holds.
+
+    The committed `docs_dir` is copied, its markers filled, the blank templates copied into
+    `downloads/`, and every results page rendered — in `workers` forked processes that write their
+    pages themselves when there are many. BuildError (usage) when a page names an unknown marker.
+    """
+    if work_docs.exists():
+        shutil.rmtree(work_docs)
+    shutil.copytree(docs_dir, work_docs)
+    available = []
+    if templates_dir is not None and templates_dir.is_dir():
+        downloads = work_docs / "downloads"
+        downloads.mkdir(exist_ok=True)
+        for form in ALL_FORMS:
+            source = templates_dir / form.filename
+            if source.is_file():
+                shutil.copy2(source, downloads / form.filename)
+                available.append(form.id)
+    try:
+        pages = docs_pages(results, build_date, docs_dir, available)
+    except MarkerError as exc:
+        raise BuildError(str(exc), usage=True) from None
+    for rel, text in pages.items():
+        _write_page(work_docs / rel, text)
+    tasks = page_tasks(results)
+    for folder in {posixpath.dirname(path) for path, _, _ in tasks}:
+        (work_docs / folder).mkdir(parents=True, exist_ok=True)
+    state = (results, tasks, work_docs)
+    count = min(workers, len(tasks))
+    if count <= 1 or len(tasks) < PARALLEL_FROM:
+        for index in range(len(tasks)):
+            _render_task(state, index)
+    else:
+        # the big pages come first in `tasks`, then the offices in small chunks handed out as
+        # the processes free up, so that all of them finish together
+        map_forked(_render_task, state, range(len(tasks)), count, chunksize=16)
+    return sum(1 for _ in work_docs.rglob("*.md"))
 
 
-def _leak_text(leak: Any) -> str:
-    return leak.message() if callable(getattr(leak, "message", None)) else str(leak)
+def _render_task(state: tuple[Results, list, Path], index: int) -> None:
+    """In a page process (or here): render one results page and write it."""
+    results, tasks, work_docs = state
+    path, render, args = tasks[index]
+    _write_page(work_docs / path, render(results, *args))
 
 
-def write_config(results: Any, work_dir: Path, work_docs: Path, build_date: str, config_path: Path) -> Path:
+def _write_page(target: Path, text: str) -> None:
+    # the work folder is scratch, rebuilt every time: published files are swapped in as a whole
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+
+
+def write_config(results: Results, work_dir: Path, work_docs: Path, build_date: str, config_path: Path) -> Path:
     """The generated mkdocs config: docs_dir -> work folder, nav with every period, jieba words."""
     try:
         config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise BuildError(f"无法读取网站配置 {config_path.name}:{exc}", EXIT_USAGE) from None
+        raise BuildError(f"无法读取网站配置 {config_path.name}:{exc}", usage=True) from None
     config["docs_dir"] = str(work_docs.resolve())
     config["copyright"] = f"{config.get('copyright', '')} · 构建日期 {build_date}".strip(" ·")
     config["nav"] = expand_nav(config.get("nav") or [], results.periods)
-    words = user_words(results)
     dictionary = work_dir / "jieba_user.txt"
-    dictionary.write_text("".join(f"{line}\n" for line in words), encoding="utf-8")
+    dictionary.write_text("".join(f"{line}\n" for line in user_words(results)), encoding="utf-8")
     for i, plugin in enumerate(config.get("plugins") or []):
         if plugin == "search" or (isinstance(plugin, dict) and "search" in plugin):
             options = dict(plugin["search"] or {}) if isinstance(plugin, dict) else {}
             options["jieba_dict_user"] = str(dictionary.resolve())
             config["plugins"][i] = {"search": options}
-    # the hooks for office pages written during the build and for the privacy gate (both inert
-    # in a bare `mkdocs build`: see pages/mkdocs_hook.py and privacy/mkdocs_hook.py)
-    config["hooks"] = [*(config.get("hooks") or []), str(PAGES_HOOK), str(PRIVACY_HOOK)]
     target = work_dir / "mkdocs.yml"
     target.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return target
@@ -239,16 +239,13 @@ def write_config(results: Any, work_dir: Path, work_docs: Path, build_date: str,
 def expand_nav(nav: list, periods: list[str]) -> list:
     """Add one nav entry per period under 考核结果, grouped by year, newest first."""
     years: dict[str, list[str]] = {}
-    for period in periods:
+    for period in sorted(periods, key=period_sort_key):
         years.setdefault(period[:4], []).append(period)
     sections = []
     for year in sorted(years, reverse=True):
-        entries = []
-        for period in sorted(years[year], key=lambda p: (len(p) != 4, p), reverse=False):
-            label = "年度考核" if len(period) == 4 else QUARTER_NAMES.get(period[-1], period)
-            entries.append({label: f"results/{period}.md"})
-        year_first = [e for e in entries if "年度考核" in e] + [e for e in reversed(entries) if "年度考核" not in e]
-        sections.append({f"{year} 年": year_first})
+        annual = [{"年度考核": f"results/{p}.md"} for p in years[year] if is_year(p)]
+        quarters = [{QUARTER_NAMES.get(p[-1], p): f"results/{p}.md"} for p in reversed(years[year]) if not is_year(p)]
+        sections.append({f"{year} 年": annual + quarters})
     out = []
     for item in nav:
         if isinstance(item, dict) and RESULTS_SECTION in item:
@@ -267,42 +264,106 @@ SEARCH_STEMS = ("流失", "完成", "达标", "满意", "占有", "增长", "市
 SEARCH_SPLIT = ("流失率", "完成率", "达标率", "满意度", "占有率", "增长率", "市场占有率")
 
 
-def user_words(results: Any) -> list[str]:
+def user_words(results: Results) -> list[str]:
     """Lines of jieba's user dictionary: office names, ids and regions kept whole; rate words split."""
     words = set()
     for office in results.dataset.reference.offices.values():
         words.update((office.name, office.office_id, office.region))
     for card in results.scorecards:
         words.update((card.office_name, card.office_id))
-    cleaned = {clean_text(w, 40) for w in words if w}
+    cleaned = {one_line(w, 40) for w in words if w}
     whole = sorted(w for w in cleaned if w and not any(ch.isspace() for ch in w))
     return ([f"{w} 100000" for w in whole] + [f"{w} 100000" for w in SEARCH_STEMS]
             + [f"{w} 1" for w in SEARCH_SPLIT])
 
 
-def run_mkdocs(config: Path, site_tmp: Path, env: dict[str, str] | None = None, pass_fds: tuple[int, ...] = (),
-               started: Callable[[], None] | None = None) -> None:
+def run_mkdocs(config: Path, site_tmp: Path, *, meanwhile: Callable[[], T] | None = None,
+               on_pages: Callable[[T, list[str]], None] | None = None, progress: Progress | None = None,
+               pages: int = 0) -> T | None:
     """`mkdocs build --strict` into `site_tmp`; BuildError naming the warnings when it fails.
 
-    `started` is called once mkdocs is running (it has its own copies of `pass_fds` by then).
+    While mkdocs runs: `meanwhile()` is called once (its result is returned), then the folder is
+    looked at every POLL_SECONDS: `on_pages(that result, new pages)` is handed the pages that
+    appeared since (relative paths; a page may still be being written) and `progress(done,
+    pages)` told how many there are.
     """
     cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(config),
            "--site-dir", str(site_tmp)]
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "NO_COLOR": "1", "NO_MKDOCS_2_WARNING": "1", **(env or {})}
-    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
-                          errors="replace", env=env, pass_fds=pass_fds) as proc:
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "NO_COLOR": "1", "NO_MKDOCS_2_WARNING": "1"}
+    # files, not pipes: nobody reads a pipe while the folder is watched, and a full one would stall mkdocs
+    with tempfile.TemporaryFile() as out, subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
+                                                           env=env) as proc:
         try:
-            if started is not None:
-                started()
-            stdout, stderr = proc.communicate()
-        except BaseException:  # SIGTERM (lock.Terminated), Ctrl-C...: stop mkdocs too, as subprocess.run does
+            result = meanwhile() if meanwhile is not None else None
+            if on_pages is None and progress is None:
+                proc.wait()
+            else:
+                _watch(proc, site_tmp, (lambda new: on_pages(result, new)) if on_pages else None, progress, pages)
+        except BaseException:  # SIGTERM (lock.Terminated), Ctrl-C, a failing `meanwhile`: stop mkdocs too
             proc.kill()
             raise
+        out.seek(0)
+        log = out.read().decode("utf-8", errors="replace")
     if proc.returncode:
-        lines = [line for line in (stderr + stdout).splitlines()
+        lines = [line for line in log.splitlines()
                  if line.startswith(("WARNING", "ERROR", "Error", "Aborted")) or "Error" in line]
-        detail = "\n".join(f"  {line}" for line in lines[-20:]) or stderr[-2000:]
-        raise BuildError(f"MkDocs 构建失败(严格模式下任何警告都视为错误):\n{detail}", EXIT_USAGE)
+        detail = "\n".join(f"  {line}" for line in lines[-20:]) or log[-2000:]
+        raise BuildError(f"MkDocs 构建失败(严格模式下任何警告都视为错误):\n{detail}", usage=True)
+    if progress is not None:
+        progress(pages, pages)
+    return result
+
+
+def _watch(proc: subprocess.Popen, site_tmp: Path, on_pages: Callable[[list[str]], None] | None,
+           progress: Progress | None, pages: int) -> None:
+    """Until mkdocs ends: hand new pages to `on_pages`, their count to `progress`."""
+    known: set[str] = set()
+    while True:
+        try:
+            proc.wait(timeout=POLL_SECONDS)
+            return
+        except subprocess.TimeoutExpired:
+            pass
+        written = _pages_in(site_tmp)
+        new = sorted(written - known)
+        known |= written
+        if new and on_pages is not None:
+            on_pages(new)
+        if new and progress is not None:
+            progress(min(len(known), pages), pages)
+
+
+def _pages_in(site: Path) -> set[str]:
+    """The pages written so far ('/'-separated; 404.html is a theme template, not a page)."""
+    found = set()
+    for folder, _, names in os.walk(site):
+        rel = os.path.relpath(folder, site).replace(os.sep, "/")
+        prefix = "" if rel == "." else f"{rel}/"
+        found.update(prefix + name for name in names if name.endswith(".html"))
+    found.discard("404.html")
+    return found
+
+
+def privacy_gate(scan: privacy.Scan, workers: int = 1) -> list[privacy.Leak]:
+    """Complete a scan of a built site: every file not scanned with its final bytes is scanned now.
+
+    One Leak per (page, column), sorted. With `workers` > 1 and many files left, they are dealt out
+    to that many forked processes (each inherits the lines the scan has already seen).
+    """
+    rest = scan.changed(privacy.site_files(scan.root))
+    count = min(workers, len(rest))
+    if count <= 1 or len(rest) < PARALLEL_FROM:
+        leaks = scan.files(rest).leaks
+    else:
+        # biggest first, dealt out in turn: the search index and the period pages land apart
+        ordered = sorted(rest, key=lambda rel: -(scan.root / rel).stat().st_size)
+        shares = [ordered[n::count] for n in range(count)]
+        leaks = scan.leaks.union(*map_forked(_scan_share, scan, shares, count))
+    return privacy.one_per_page_and_column(leaks)
+
+
+def _scan_share(scan: privacy.Scan, files: list[str]) -> set[privacy.Leak]:
+    return scan.files(files).leaks
 
 
 def publish(site_tmp: Path, site_dir: Path) -> None:
@@ -321,3 +382,8 @@ def publish(site_tmp: Path, site_dir: Path) -> None:
         raise
     if had_site:
         shutil.rmtree(old, ignore_errors=True)
+
+
+__all__ = ["MKDOCS_CONFIG", "SAMPLE_DATA", "TEMPLATES_DIR", "BuildError", "build_site", "check_templates",
+           "expand_nav", "privacy_gate", "publish", "render_and_publish", "run_mkdocs", "user_words", "write_config",
+           "write_docs"]

@@ -8,11 +8,12 @@ Rendering returns strings; nothing here touches the disk.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from collections.abc import Sequence
 
-from .escape import xml_text
+from .escape import MAX_LENGTH, xml_text
 
 FONT = "'Noto Sans CJK SC', 'Noto Sans SC', 'Microsoft YaHei', 'PingFang SC', sans-serif"
 SERIES_CLASSES = ("c1", "c2", "c3", "c4", "c5", "c6", "c7")
@@ -48,29 +49,6 @@ def _nice_max(value: float) -> float:
         if step * exp >= value:
             return step * exp
     return 10 * exp
-
-
-def bar_chart(items: Sequence[tuple[str, float | None]], title: str, unit: str = "",
-              max_value: float | None = None, decimals: int = 1) -> str:
-    """Horizontal bars, one per (label, value); None is drawn as “不适用” with no bar."""
-    label_w, bar_w, row_h, top = 150, 330, 26, 10
-    width = label_w + bar_w + 80
-    height = top * 2 + row_h * max(len(items), 1)
-    values = [v for _, v in items if v is not None]
-    vmax = max_value or _nice_max(max(values, default=0))
-    desc = ";".join(f"{label}:{'不适用' if v is None else _fmt(v, decimals) + unit}" for label, v in items)
-    out = _open("bar", title, desc, width, height)
-    for i, (label, value) in enumerate(items):
-        y = top + i * row_h
-        out.append(f'<text class="label" x="{label_w - 8}" y="{y + 17}" text-anchor="end">{xml_text(label, 14)}</text>')
-        if value is None:
-            out.append(f'<text class="muted" x="{label_w + 4}" y="{y + 17}">不适用</text>')
-            continue
-        w = max(0.0, min(value, vmax)) / vmax * bar_w
-        out.append(f'<rect class="bar c1" x="{label_w}" y="{y + 4}" width="{w:.1f}" height="{row_h - 8}" rx="3"/>')
-        out.append(f'<text class="value" x="{label_w + w + 6:.1f}" y="{y + 17}">{xml_text(_fmt(value, decimals) + unit)}</text>')
-    out.append("</svg>")
-    return "".join(out)
 
 
 def distribution_chart(counts: Sequence[tuple[str, int]], title: str, classes: Sequence[str] | None = None) -> str:
@@ -111,12 +89,12 @@ def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[flo
     if hi <= lo:
         hi = lo + 1
     n = max(len(x_labels), 1)
+    # every office page draws three of these: coordinates and labels are worked out once per chart
+    xs = [f"{left + plot_w * (i + 0.5) / n:.1f}" for i in range(len(x_labels))]
+    scale = plot_h / (hi - lo)
 
-    def px(i: int) -> float:
-        return left + (plot_w * (i + 0.5) / n)
-
-    def py(v: float) -> float:
-        return top + plot_h - (min(max(v, lo), hi) - lo) / (hi - lo) * plot_h
+    def py(v: float) -> str:
+        return f"{top + plot_h - (min(max(v, lo), hi) - lo) * scale:.1f}"
 
     desc_parts = []
     for name, vs in series:
@@ -125,38 +103,39 @@ def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[flo
     out = _open("line", title, ";".join(desc_parts), width, height)
     for k in range(5):  # horizontal grid with tick labels
         v = lo + (hi - lo) * k / 4
-        y = py(v)
+        y = top + plot_h - (v - lo) * scale
         out.append(f'<line class="grid" x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}"/>')
         out.append(f'<text class="tick" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{_fmt(v, 0)}</text>')
     step = max(1, math.ceil(n / 8))  # at most ~8 x labels so they stay legible on a phone
     for i, label in enumerate(x_labels):
         if i % step == 0 or i == n - 1:
-            out.append(f'<text class="tick" x="{px(i):.1f}" y="{top + plot_h + 18}" text-anchor="middle">'
-                       f'{xml_text(label, 12)}</text>')
+            out.append(f'<text class="tick" x="{xs[i]}" y="{top + plot_h + 18}" text-anchor="middle">'
+                       f'{_label(label, 12)}</text>')
     for s, (name, vs) in enumerate(series):
         cls = SERIES_CLASSES[s % len(SERIES_CLASSES)]
+        points = [(i, py(v), _fmt(v, decimals)) for i, v in enumerate(vs) if v is not None]
         segment: list[str] = []
-        paths: list[list[str]] = []
-        for i, v in enumerate(vs):
-            if v is None:
-                if segment:
-                    paths.append(segment)
+        last = None
+        for i, y, _ in points:
+            if last is not None and i != last + 1:  # a gap: None in between
+                out.append(f'<polyline class="line {cls}" fill="none" points="{" ".join(segment)}"/>')
                 segment = []
-                continue
-            segment.append(f"{px(i):.1f},{py(v):.1f}")
+            segment.append(f"{xs[i]},{y}")
+            last = i
         if segment:
-            paths.append(segment)
-        for seg in paths:
-            out.append(f'<polyline class="line {cls}" fill="none" points="{" ".join(seg)}"/>')
-        for i, v in enumerate(vs):
-            if v is not None:
-                out.append(f'<circle class="dot {cls}" cx="{px(i):.1f}" cy="{py(v):.1f}" r="3.5">'
-                           f'<title>{xml_text(f"{name} {x_labels[i]}:{_fmt(v, decimals)}{unit}")}</title>'
-                           f'</circle>')
+            out.append(f'<polyline class="line {cls}" fill="none" points="{" ".join(segment)}"/>')
+        for i, y, shown in points:
+            out.append(f'<circle class="dot {cls}" cx="{xs[i]}" cy="{y}" r="3.5">'
+                       f'<title>{_label(f"{name} {x_labels[i]}:{shown}{unit}", MAX_LENGTH)}</title></circle>')
         if len(series) > 1:
             lx = left + (s % 3) * (plot_w / 3)
             ly = height - legend_h + 20 * (s // 3) + 4
             out.append(f'<rect class="bar {cls}" x="{lx:.1f}" y="{ly:.1f}" width="12" height="12" rx="2"/>'
-                       f'<text class="label" x="{lx + 16:.1f}" y="{ly + 11:.1f}">{xml_text(name, 12)}</text>')
+                       f'<text class="label" x="{lx + 16:.1f}" y="{ly + 11:.1f}">{_label(name, 12)}</text>')
     out.append("</svg>")
     return "".join(out)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # names, periods and point labels recur on every office page
+def _label(text: str, max_length: int) -> str:
+    return xml_text(text, max_length)

@@ -31,9 +31,9 @@ _WHITESPACE_RUN = re.compile(r"\s+")
 _SPECIAL = set("&<>\"'`*_{}[]()#|\\!~^=+-.:$%@")
 
 
-def clean_text(value: Any, max_length: int = MAX_LENGTH) -> str:
-    """Plain text fit for one line: invisible/control characters removed, whitespace collapsed,
-    long strings cut to `max_length` characters followed by "…"."""
+def one_line(value: Any, max_length: int = MAX_LENGTH) -> str:
+    """A text collapsed to one safe line: invisible/control characters removed, whitespace
+    collapsed, long strings cut to `max_length` characters followed by "…"."""
     if value is None:
         return ""
     text = str(value)
@@ -49,12 +49,12 @@ def md_text(value: Any, max_length: int = MAX_LENGTH) -> str:
     """Text safe inside Markdown and HTML: every special character as a character reference."""
     if type(value) is str:  # names, ids and labels recur on every page: escape each once
         return _md_text(value, max_length)
-    return _escape_md(clean_text(value, max_length))
+    return _escape_md(one_line(value, max_length))
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def _md_text(value: str, max_length: int) -> str:
-    return _escape_md(clean_text(value, max_length))
+    return _escape_md(one_line(value, max_length))
 
 
 def _escape_md(text: str) -> str:
@@ -68,7 +68,7 @@ def safe(value: Any, max_length: int = MAX_LENGTH) -> Markup:
 
 def xml_text(value: Any, max_length: int = MAX_LENGTH) -> str:
     """Text for SVG/XML content and attributes (charts): cleaned and XML-escaped."""
-    text = clean_text(value, max_length)
+    text = one_line(value, max_length)
     return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace('"', "&quot;").replace("'", "&#39;"))
 
@@ -80,7 +80,7 @@ def slug(value: Any) -> str:
 
 @functools.lru_cache(maxsize=1 << 16)
 def _slug(raw: str) -> str:
-    text = re.sub(r"[^0-9A-Za-z_-]+", "-", clean_text(raw, 80)).strip("-").lower()
+    text = re.sub(r"[^0-9A-Za-z_-]+", "-", one_line(raw, 80)).strip("-").lower()
     if text != raw.lower():  # something was dropped or cut: keep distinct ids distinct
         text = f"{text}-{hashlib.sha1(raw.encode('utf-8')).hexdigest()[:8]}".strip("-")
     return text

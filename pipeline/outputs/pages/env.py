@@ -2,7 +2,7 @@
 
 Autoescape is always on and data is only ever passed as variables, never as template source,
 so a cell holding `{{ 7*7 }}` is shown as typed. Workbook strings go through the `t` filter
-(pipeline.escape.safe): escaped for Markdown and HTML at once.
+(`escape.safe`): escaped for Markdown and HTML at once.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context
 from markupsafe import Markup
 
-from .. import escape
-from ..model import STATUS_LABELS
+from ...engine.model import STATUS_LABELS
+from ...periods import is_year
+from . import escape
 
 NA = "—"
 QUARTER_NAMES = {"1": "第一季度", "2": "第二季度", "3": "第三季度", "4": "第四季度"}
@@ -27,10 +28,6 @@ def period_label(period: str) -> str:
     if len(period) == 6 and period[4] == "Q":
         return f"{period[:4]} 年{QUARTER_NAMES.get(period[5], period[4:])}"
     return f"{period} 年度"
-
-
-def is_year(period: str) -> bool:
-    return len(str(period)) == 4
 
 
 def num(value: float | None, decimals: int = 1) -> str:
@@ -124,7 +121,7 @@ def period_href(ctx: Any, period: str) -> str:
 def environment() -> Environment:
     """The one Jinja environment for every generated page."""
     env = Environment(
-        loader=PackageLoader("pipeline.pages", "templates"),
+        loader=PackageLoader(__package__, "templates"),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -28,27 +28,30 @@ Matching rules (what counts as "the value appears"):
   text); salary figures that occur as numbers in that fixed text (the form's example bonus base
   30000 is printed in every template's 填写说明).
 
-How the build runs it, for speed at 1,000 office pages: the needles are compiled while mkdocs
-builds, each page is scanned as soon as mkdocs has written it (`stream.py`, fed by
-`mkdocs_hook.py`), lines already scanned on another page are left out (a value without whitespace
-cannot span a line break; with such a value, pages are scanned whole), and the final pass
-re-reads every file, trusting a page scanned during the build only while its bytes are unchanged.
+How the build runs it, for speed at 1,000 office pages: while mkdocs builds (on one core), it
+compiles the needles (`prepare`) and scans each page it finds written (a `Scan`); once mkdocs has
+finished, it scans every file the build has not scanned with its final bytes (the search index,
+the sitemap, pages written last), shared out to several processes when there are many. Lines
+already scanned on another page are left out (every page repeats the theme's header, navigation
+and footer; a value without whitespace cannot span a line break, and with such a value pages are
+scanned whole).
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..forked import can_fork, forked_map
-from .files import template_not_blank, texts_of, texts_of_bytes
+from .files import template_not_blank, texts_of, texts_of_page
 from .match import Matcher, fold, redact
 from .values import BONUS_COLUMN, SEP, private_values, product_vocabulary, public_values, published_input_values
 
-__all__ = ["BONUS_COLUMN", "SEP", "Leak", "check_privacy", "fold", "prepare", "private_values", "product_vocabulary",
-           "public_values", "redact", "scan_site", "scan_text", "scan_with", "template_not_blank"]
+__all__ = ["BONUS_COLUMN", "SEP", "Leak", "Matcher", "Scan", "check_privacy", "fold", "one_per_page_and_column",
+           "prepare", "private_values", "product_vocabulary", "public_values", "redact", "scan_site", "site_files",
+           "template_not_blank"]
 
 
 @dataclass(frozen=True)
@@ -69,13 +72,14 @@ class Leak:
         return self.message()
 
 
-def check_privacy(site_dir: Path | str, results: Any, workers: int = 1) -> list[Leak]:
+def check_privacy(site_dir: Path | str, results: Any) -> list[Leak]:
     """Scan a built site for the run's private values; one Leak per (page, column), sorted."""
-    return scan_with(site_dir, prepare(results), workers)
+    scan = Scan(Path(site_dir), prepare(results))
+    return one_per_page_and_column(scan.files(site_files(site_dir)).leaks)
 
 
 def prepare(results: Any) -> Matcher:
-    """The compiled needles and exemptions of a run (the build makes them while mkdocs runs)."""
+    """The compiled needles and exemptions of a run."""
     dataset = getattr(results, "dataset", None)
     values = private_values(dataset, results)
     skip_inside = [*sorted(public_values(dataset)), product_vocabulary(), *sorted(published_input_values(dataset))]
@@ -87,76 +91,70 @@ def scan_site(site_dir: Path | str, values: dict[str, set[str]], skip_inside: li
 
     A text value found inside one of `skip_inside` (published or product text) is not a leak.
     """
-    return scan_with(site_dir, Matcher(values, [fold(s) for s in skip_inside or []]))
+    scan = Scan(Path(site_dir), Matcher(values, [fold(s) for s in skip_inside or []]))
+    return one_per_page_and_column(scan.files(site_files(site_dir)).leaks)
 
 
-def scan_with(site_dir: Path | str, matcher: Matcher, workers: int = 1,
-              known: dict[str, tuple[bytes, set[Leak]]] | None = None) -> list[Leak]:
-    """`scan_site` with a prepared Matcher; `workers` > 1 scans the files in that many processes.
-
-    `known`: pages already scanned as they were built (privacy.stream), by path, with the digest
-    of the bytes scanned. A page is only taken from there when its bytes on disk are those bytes.
-    """
+def site_files(site_dir: Path | str) -> list[str]:
+    """Every file under `site_dir`, as sorted '/'-separated relative paths."""
     root = Path(site_dir)
-    files = sorted(p for p in root.rglob("*") if p.is_file())
-    leaks: set[Leak] = set()
-    if known:
-        rest = []
-        for path in files:
-            rel = path.relative_to(root).as_posix()
-            seen = known.get(rel) if path.suffix.lower() in (".html", ".htm") else None
-            if seen is not None and _digest(path) == seen[0]:
-                leaks |= seen[1]
-            else:
-                rest.append(path)
-        files = rest
-    if workers > 1 and len(files) > 64 and can_fork():
-        # each process a share of the files (and its own set of lines seen); the matcher is inherited
-        shares = [files[n::workers] for n in range(workers)]
-        leaks = leaks.union(*forked_map(_scan_share, (root, matcher), shares, workers))
-    else:
-        leaks |= _scan_files(root, matcher, files)
-    return _one_per_page_and_column(leaks)
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
 
 
-def scan_text(matcher: Matcher, rel: str, data: bytes, seen: set[str] | None = None) -> set[Leak]:
-    """The leaks in one HTML page's bytes, found as `scan_site` finds them in the file.
+class Scan:
+    """A scan of one site's files, done file by file: what it found, the lines it has seen, and
+    the digest of the bytes each HTML page was scanned with.
 
-    `seen`: lines already scanned, shared across calls (see files.texts_of).
+    The lines seen are left out of the files scanned later (see files.texts_of). A page may be
+    scanned while it is being written: `changed` names the files whose bytes on disk are not the
+    ones scanned, and scanning those again completes the scan. Leaks are never forgotten.
     """
-    return _leaks(matcher, texts_of_bytes(rel, data, seen if not matcher.has_spaced else None))
+
+    def __init__(self, root: Path, matcher: Matcher) -> None:
+        self.root = Path(root)
+        self.matcher = matcher
+        self.leaks: set[Leak] = set()
+        self.seen: set[str] | None = None if matcher.has_spaced else set()
+        self.digests: dict[str, bytes] = {}
+
+    def files(self, files: Iterable[str]) -> Scan:
+        """Scan these files (relative paths) as they are on disk now."""
+        for rel in files:
+            self._file(rel)
+        return self
+
+    def changed(self, files: Iterable[str]) -> list[str]:
+        """Those of `files` not scanned with the bytes they hold now."""
+        return [rel for rel in files if (seen := self.digests.get(rel)) is None or _digest(self.root / rel) != seen]
+
+    def _file(self, rel: str) -> None:
+        path = self.root / rel
+        suffix = path.suffix.lower()
+        if suffix in (".html", ".htm"):
+            try:
+                data = path.read_bytes()
+            except OSError:
+                data = b""
+            self.digests[rel] = hashlib.blake2b(data).digest()
+            pieces = texts_of_page(rel, data, self.seen)
+        else:
+            pieces = texts_of(path, rel, self.seen)
+        self.leaks |= {Leak(page=where, column=column, value=redact(value))
+                       for where, text in pieces for column, value in self.matcher.scan(text)}
+        if suffix in (".xlsx", ".xlsm"):
+            for problem in template_not_blank(path):
+                self.leaks.add(Leak(page=rel, column=f"下载模板{SEP}{problem}", value="(非空白)"))
 
 
-def _leaks(matcher: Matcher, pieces: list[tuple[str, str]]) -> set[Leak]:
-    """The Leaks in (where, text) pieces of one file."""
-    return {Leak(page=where, column=column, value=redact(value))
-            for where, text in pieces for column, value in matcher.scan(text)}
-
-
-def _digest(path: Path) -> bytes:
+def _digest(path: Path) -> bytes | None:
     try:
         return hashlib.blake2b(path.read_bytes()).digest()
     except OSError:
-        return b""
+        return None
 
 
-def _scan_share(state: tuple[Path, Matcher], files: list[Path]) -> set[Leak]:
-    return _scan_files(*state, files)
-
-
-def _scan_files(root: Path, matcher: Matcher, files: list[Path]) -> set[Leak]:
-    leaks: set[Leak] = set()
-    seen: set[str] | None = None if matcher.has_spaced else set()  # see files.texts_of
-    for path in files:
-        rel = path.relative_to(root).as_posix()
-        leaks |= _leaks(matcher, texts_of(path, rel, seen))
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
-            for problem in template_not_blank(path):
-                leaks.add(Leak(page=rel, column=f"下载模板{SEP}{problem}", value="(非空白)"))
-    return leaks
-
-
-def _one_per_page_and_column(leaks: set[Leak]) -> list[Leak]:
+def one_per_page_and_column(leaks: set[Leak]) -> list[Leak]:
+    """The leaks to report: the first of each (page, column), sorted by page."""
     best: dict[tuple[str, str], Leak] = {}
     for leak in sorted(leaks, key=Leak.sort_key):
         best.setdefault((leak.page, leak.column), leak)

@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from ..forms import ALL_FORMS, COVER, COVER_SHEET
+from ...forms import ALL_FORMS, COVER, COVER_SHEET
 from .values import SEP
 
 TEXT_SUFFIXES = {".html", ".htm", ".json", ".csv", ".txt", ".xml", ".md", ".svg"}
@@ -47,8 +47,8 @@ def texts_of(path: Path, rel: str, seen: set[str] | None = None) -> list[tuple[s
     return [(rel, _decode(_new_lines(text, seen)))]
 
 
-def texts_of_bytes(rel: str, data: bytes, seen: set[str] | None = None) -> list[tuple[str, str]]:
-    """`texts_of` for an HTML page's bytes handed over before they reach the disk."""
+def texts_of_page(rel: str, data: bytes, seen: set[str] | None = None) -> list[tuple[str, str]]:
+    """`texts_of` for an HTML page's bytes (the caller has read them, to remember what it scanned)."""
     if len(data) > MAX_FILE_BYTES:
         return [(rel, "")]
     return [(rel, _decode(_new_lines(data.decode("utf-8", errors="replace"), seen)))]

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from ..findings import CATALOGUE, SEVERITY_LABELS
-from ..forms import ALL_FORMS
+from markupsafe import Markup
+
+from ...findings import CATALOGUE, SEVERITY_LABELS
+from ...forms import ALL_FORMS
 from .env import render
 
 # Placeholders of message templates, shown to readers as what goes there.
@@ -64,9 +66,7 @@ def render_codes() -> str:
                   fixes={c.code: fix_text(c.fix) for c in CATALOGUE.values()})
 
 
-def _flags(field) -> str:
-    from markupsafe import Markup
-
+def _flags(field) -> Markup:
     tags = []
     if field.pii:
         tags.append('<span class="pii">个人信息</span>')

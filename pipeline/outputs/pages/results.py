@@ -1,26 +1,29 @@
 """Pages of a run's results: rankings per period, a scorecard per office, submissions, findings.
 
-Each function takes the run's `Results` (or its Dataset) and returns Markdown text; the build
-writes them into the work folder. Offices are linked from the rankings and the office index,
-never listed in the navigation, so the site stays navigable with a thousand offices.
+Each function takes the run's `Results` and returns Markdown text; `page_tasks` lists every page
+with the function that renders it, and the build runs them (in several processes for a large
+company) and writes them into the work folder. Offices are linked from the rankings and the
+office index, never listed in the navigation, so the site stays navigable with a thousand offices.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import charts
-from ..escape import clean_text, slug
-from ..findings import CATALOGUE, ERROR, INFO, WARNING
-from ..forked import can_fork, forked_map
-from ..forms import OFFICE_FORMS
-from ..model import INCOMPLETE, INVALID, MISSING, SCORED, STATUSES, Results, Scorecard
-from .env import environment, is_year, period_label, render
+from ...engine.model import ANNUAL, INCOMPLETE, INVALID, MISSING, QUARTERLY, SCORED, STATUSES, Results, Scorecard
+from ...engine.submissions import NOT_SUBMITTED, SUBMITTED, WITH_ERRORS, submission_matrix
+from ...findings import CATALOGUE, ERROR, INFO, WARNING
+from ...forms import OFFICE_FORMS
+from ...periods import is_year
+from . import charts
+from .env import environment, period_label, render
+from .escape import slug
 from .reference import fix_text
 
-SUBMISSION_LABELS = {"submitted": "已提交", "errors": "有错误", "missing": "未提交"}
+SUBMISSION_LABELS = {SUBMITTED: "已提交", WITH_ERRORS: "有错误", NOT_SUBMITTED: "未提交"}
 
 
 def office_page(office_id: str) -> str:
@@ -28,31 +31,53 @@ def office_page(office_id: str) -> str:
     return f"offices/{slug(office_id)}.md"
 
 
+@dataclass
+class _Index:
+    """What every office page looks up, worked out once per Results (1,000 pages stay linear)."""
+
+    scorecards: list[Scorecard]
+    size: int
+    periods: list[str]
+    by_office: dict[str, list[Scorecard]]
+    counts: Counter  # scored offices per period
+
+
+def _index(results: Results) -> _Index:
+    index = getattr(results, "_pages_index", None)
+    if index is None or index.scorecards is not results.scorecards or index.size != len(results.scorecards):
+        by_office: dict[str, list[Scorecard]] = defaultdict(list)
+        for card in results.scorecards:
+            by_office[card.office_id].append(card)
+        index = _Index(results.scorecards, len(results.scorecards), results.periods, dict(by_office),
+                       Counter(c.period for c in results.scorecards if c.status == SCORED))
+        results._pages_index = index  # built before the page processes fork: they inherit it
+    return index
+
+
 def period_order(results: Results) -> list[str]:
     """Results.periods, computed once per Results rather than once per office page."""
-    cached = getattr(results, "_pages_periods", None)
-    if cached is None or cached[0] != len(results.scorecards):
-        cached = (len(results.scorecards), results.periods)
-        results._pages_periods = cached
-    return cached[1]
+    return _index(results).periods
 
 
 def scored(cards: list[Scorecard]) -> list[Scorecard]:
+    """The scored cards in ranking order."""
     return sorted((c for c in cards if c.status == SCORED), key=lambda c: (c.rank or 10**9, -(c.score or 0), c.office_id))
 
 
 def active_blocks(policy: Any, period: str) -> dict[str, str]:
     """Blocks with any weight in the period's cycle (a 0-weight block has no score to show)."""
-    cycle = "annual" if is_year(period) else "quarterly"
+    cycle = ANNUAL if is_year(period) else QUARTERLY
     return {b: name for b, name in policy.blocks.items() if any(k.weight[cycle] for k in policy.kpis_in_block(b))}
 
 
 def grade_counts(results: Results, cards: list[Scorecard]) -> list[tuple[str, int]]:
+    """(grade, how many scored cards have it) in the policy's order."""
     counts = Counter(c.grade for c in cards if c.status == SCORED)
     return [(g.name, counts.get(g.name, 0)) for g in results.policy.grades]
 
 
 def grade_chart(results: Results, period: str, cards: list[Scorecard]) -> str:
+    """The SVG chart of a period's grade distribution."""
     n = len(results.policy.grades)
     return charts.distribution_chart(grade_counts(results, cards), f"{period_label(period)}考核等级分布",
                                      classes=[f"grade-{i + 1}" for i in range(n)])
@@ -63,6 +88,7 @@ def grade_chart(results: Results, period: str, cards: list[Scorecard]) -> str:
 
 
 def render_results_index(results: Results) -> str:
+    """results/index.md: every period, newest first, with its winner."""
     rows = []
     for period in reversed(period_order(results)):
         cards = results.for_period(period)
@@ -73,6 +99,7 @@ def render_results_index(results: Results) -> str:
 
 
 def render_period(results: Results, period: str) -> str:
+    """results/<period>.md: the ranking, the offices not scored and, for a year, the honours."""
     cards = results.for_period(period)
     ranked = scored(cards)
     others = sorted((c for c in cards if c.status != SCORED), key=lambda c: (STATUSES.index(c.status), c.office_id))
@@ -120,25 +147,14 @@ def kpi_rows(results: Results, card: Scorecard) -> list[KpiRow]:
 
 
 def offices(results: Results) -> list[str]:
+    """Every office with a page: HR's offices and any that has a scorecard, sorted."""
     ids = {c.office_id for c in results.scorecards} | set(results.dataset.reference.offices)
     return sorted(ids)
 
 
-def _by_office(results: Results) -> dict[str, list[Scorecard]]:
-    """Scorecards per office, built once per Results (pages for 1,000 offices stay linear)."""
-    cached = getattr(results, "_pages_by_office", None)
-    if cached is None or cached[0] is not results.scorecards or cached[1] != len(results.scorecards):
-        index: dict[str, list[Scorecard]] = defaultdict(list)
-        for card in results.scorecards:
-            index[card.office_id].append(card)
-        cached = (results.scorecards, len(results.scorecards), dict(index))
-        results._pages_by_office = cached
-    return cached[2]
-
-
 def _office_identity(results: Results, office_id: str) -> dict[str, str]:
     ref = results.dataset.reference.offices.get(office_id)
-    cards = _by_office(results).get(office_id, [])
+    cards = _index(results).by_office.get(office_id, [])
     latest = cards[-1] if cards else None
     return {
         "office_id": office_id,
@@ -150,15 +166,12 @@ def _office_identity(results: Results, office_id: str) -> dict[str, str]:
 
 def _ordered_cards(results: Results, office_id: str) -> list[Scorecard]:
     order = {p: i for i, p in enumerate(period_order(results))}
-    return sorted(_by_office(results).get(office_id, []), key=lambda c: order.get(c.period, -1))
+    return sorted(_index(results).by_office.get(office_id, []), key=lambda c: order.get(c.period, -1))
 
 
-def _counts_by_period(results: Results) -> dict[str, int]:
-    return Counter(c.period for c in results.scorecards if c.status == SCORED)
-
-
-def render_office(results: Results, office_id: str, counts: dict[str, int] | None = None) -> str:
-    counts = counts if counts is not None else _counts_by_period(results)
+def render_office(results: Results, office_id: str) -> str:
+    """offices/<id>.md: the latest quarter's and year's scorecards explained, trends, history."""
+    counts = _index(results).counts
     cards = _ordered_cards(results, office_id)
     latest_q = next((c for c in reversed(cards) if c.status == SCORED and not is_year(c.period)), None)
     latest_y = next((c for c in reversed(cards) if c.status == SCORED and is_year(c.period)), None)
@@ -171,7 +184,7 @@ def render_office(results: Results, office_id: str, counts: dict[str, int] | Non
     for block, block_name in results.policy.blocks.items():
         series = []
         for kpi in results.policy.kpis_in_block(block):
-            if all(kpi.weight[c] == 0 for c in ("quarterly",)):
+            if not kpi.weight[QUARTERLY]:
                 continue
             vals = []
             for p in quarters:
@@ -200,6 +213,7 @@ def render_office(results: Results, office_id: str, counts: dict[str, int] | Non
 
 
 def render_offices_index(results: Results) -> str:
+    """offices/index.md: every office with its latest scored result."""
     rows = []
     for office_id in offices(results):
         cards = _ordered_cards(results, office_id)
@@ -212,35 +226,15 @@ def render_offices_index(results: Results) -> str:
 # Submissions and findings
 
 
-def submission_matrix(dataset: Any) -> dict[str, dict[str, dict[str, str]]]:
-    """period -> office -> form_id -> submitted|errors|missing (validation's, when it has one)."""
-    try:
-        from ..validation import submission_matrix as from_validation
-    except ImportError:
-        from_validation = None
-    if from_validation is not None:
-        return from_validation(dataset)
-    matrix: dict[str, dict[str, dict[str, str]]] = {}
-    for period in dataset.periods:
-        offices_in = set(dataset.reference.offices) | {o for (p, o, _) in dataset.submissions if p == period}
-        matrix[period] = {}
-        for office_id in sorted(offices_in):
-            row = {}
-            for form in OFFICE_FORMS:
-                wb = dataset.submissions.get((period, office_id, form.id))
-                row[form.id] = "missing" if wb is None else ("errors" if wb.has_errors else "submitted")
-            matrix[period][office_id] = row
-    return matrix
-
-
 def render_submissions(results: Results) -> str:
+    """submissions.md: which office sent which form in each period."""
     matrix = submission_matrix(results.dataset)
     names = {o: _office_identity(results, o)["name"] for p in matrix for o in matrix[p]}
     periods = []
     for period in sorted(matrix, reverse=True):
         rows = matrix[period]
         tally = Counter(state for row in rows.values() for state in row.values())
-        late = [o for o, row in rows.items() if any(s != "submitted" for s in row.values())]
+        late = [o for o, row in rows.items() if any(s != SUBMITTED for s in row.values())]
         periods.append({"period": period, "rows": rows, "tally": tally, "late": late})
     return render("submissions.md.j2", page="submissions.md", periods=periods, forms=OFFICE_FORMS, names=names,
                   labels=SUBMISSION_LABELS)
@@ -258,7 +252,7 @@ def _office_of(finding: Any) -> str:
 def render_validation(results: Results) -> str:
     """校验报告: errors and warnings grouped by office and file, with places and fixes; no values."""
     # Validation's findings plus the assessment's own (a KPI that could not be computed).
-    findings = sorted([*results.dataset.findings, *getattr(results, "findings", [])], key=lambda f: f.sort_key())
+    findings = sorted([*results.dataset.findings, *results.findings], key=lambda f: f.sort_key())
     shown = [f for f in findings if f.severity in (ERROR, WARNING)]
     groups: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for f in shown:
@@ -287,45 +281,30 @@ def render_home_summary(results: Results, build_date: str) -> str:
             blocks.append({"period": period, "top": scored(cards)[:3], "scored": sum(c.status == SCORED for c in cards),
                            "total": len(cards), "chart": grade_chart(results, period, cards)})
     return render("home_summary.md.j2", page="index.md", blocks=blocks, build_date=build_date,
-                  policy=results.policy, error_count=results.dataset.error_count(),
-                  clean_text=clean_text)
+                  policy=results.policy, error_count=results.dataset.error_count())
 
 
-def page_tasks(results: Results) -> list[tuple[str, Any, tuple]]:
-    """(path, render, args) for every generated results page; render(results, *args) is its Markdown."""
-    counts = _counts_by_period(results)
-    tasks: list[tuple[str, Any, tuple]] = [("results/index.md", render_results_index, ())]
+def page_tasks(results: Results) -> list[tuple[str, Callable[..., str], tuple]]:
+    """(path, render, args) for every results page: render(results, *args) is its Markdown.
+
+    The few big pages come first (the periods, the submission board), then the offices: a build
+    that hands them to several processes in this order sees them finish together.
+    """
+    _index(results)  # worked out and compiled here, before a build's page processes fork
+    for template in _TEMPLATES:
+        environment().get_template(template)
+    tasks: list[tuple[str, Callable[..., str], tuple]] = [("results/index.md", render_results_index, ())]
     tasks += [(f"results/{period}.md", render_period, (period,)) for period in period_order(results)]
-    tasks.append(("offices/index.md", render_offices_index, ()))
-    tasks += [(office_page(o), render_office, (o, counts)) for o in offices(results)]
-    tasks += [("submissions.md", render_submissions, ()), ("validation.md", render_validation, ())]
+    tasks += [("submissions.md", render_submissions, ()), ("validation.md", render_validation, ()),
+              ("offices/index.md", render_offices_index, ())]
+    tasks += [(office_page(o), render_office, (o,)) for o in offices(results)]
     return tasks
 
 
-def render_results_pages(results: Results, workers: int = 1) -> dict[str, str]:
-    """Every generated results page: docs-relative path -> Markdown.
-
-    `workers` > 1 renders the pages in that many forked processes (1,000 office pages, ten period
-    pages and the submission board take seconds); the pages are the same either way. (The site
-    build has them written by `pages/feed.py` while mkdocs runs instead.)
-    """
-    tasks = page_tasks(results)
-    if workers <= 1 or len(tasks) < PARALLEL_FROM or not can_fork():
-        return {path: render_page(results, *args) for path, render_page, args in tasks}
-    _by_office(results)  # indexes built once here are inherited by the children,
-    for template in _TEMPLATES:  # and so are the compiled templates
-        environment().get_template(template)
-    # The few big pages first (the submission board, the periods), then the offices in small
-    # chunks handed out as the processes free up, so that both finish together.
-    order = sorted(range(len(tasks)), key=lambda i: tasks[i][1] is render_office)
-    rendered = dict(forked_map(_render_task, (results, tasks), order, workers, chunksize=16))
-    return {path: rendered[path] for path, _, _ in tasks}
+_TEMPLATES = ("results_index.md.j2", "period.md.j2", "submissions.md.j2", "validation.md.j2",
+              "offices_index.md.j2", "office.md.j2")
 
 
-PARALLEL_FROM = 100  # pages: below this, forking costs more than it saves
-_TEMPLATES = ("results_index.md.j2", "period.md.j2", "offices_index.md.j2", "office.md.j2", "submissions.md.j2",
-              "validation.md.j2")
-def _render_task(state: tuple[Results, list], index: int) -> tuple[str, str]:
-    results, tasks = state
-    path, render_page, args = tasks[index]
-    return path, render_page(results, *args)
+def render_results_pages(results: Results) -> dict[str, str]:
+    """Every results page, rendered here one after another: docs-relative path -> Markdown."""
+    return {path: make(results, *args) for path, make, args in page_tasks(results)}

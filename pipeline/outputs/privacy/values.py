@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
-from itertools import repeat
 from pathlib import Path
 from typing import Any
 
-from ..findings import CATALOGUE
-from ..forms import ALL_FORMS, COVER_SHEET, get_form
-from ..model import Row
+from ...findings import CATALOGUE
+from ...forms import ALL_FORMS, COVER_SHEET, Form, get_form
+from ...intake.facts import WorkbookFacts
 from .match import fold
 
 SEP = " › "
@@ -30,78 +29,21 @@ def private_values(dataset: Any, results: Any = None) -> dict[str, set[str]]:
         if forms:
             found.setdefault(column, set()).update(forms)
 
-    for wb in _workbooks(dataset):
-        form = _form_of(wb)
-        if form is None:
-            continue
-        for f in form.cover:
+    for facts in _workbooks(dataset):
+        form = _form_of(facts)
+        for f in form.cover if form is not None else ():
             if f.private:
-                add(f"{COVER_SHEET}{SEP}{f.label}", _cover_value(wb, f), f.salary)
-        # the rows' distinct values were collected where the workbook was read (summary.py)
-        for column, salary, values in _summary(wb).private:
-            for value in values:
-                add(column, value, salary)
+                add(f"{COVER_SHEET}{SEP}{f.label}", facts.cover.get(f.key), f.salary)
+        # the rows' distinct private values were collected where the workbook was read
+        for column in facts.private:
+            for value in column.values:
+                add(column.column, value, column.salary)
     reference = getattr(dataset, "reference", None)
     for office in (getattr(reference, "offices", None) or {}).values():
-        add(f"业务所{SEP}季度奖金基数", getattr(office, "bonus_base", None), salary=True)
+        add(f"业务所{SEP}季度奖金基数", office.bonus_base, salary=True)
     for card in getattr(results, "scorecards", None) or ():
-        add(BONUS_COLUMN, getattr(card, "bonus_amount", None), salary=True)
+        add(BONUS_COLUMN, card.bonus_amount, salary=True)
     return found
-
-
-def workbook_texts(wb: Any) -> tuple[tuple[tuple[str, bool, tuple[Any, ...]], ...], tuple[str, ...]]:
-    """(private, public) texts of a workbook's rows, each sheet's rows gone through once.
-
-    - private: the distinct values of each private column, as (column description, salary?,
-      values). Their forms are worked out by `private_values`, once per distinct value of the run
-      rather than once per workbook (names and phones repeat every quarter).
-    - public: every distinct text of the other free-text cells (folded by `published_input_values`).
-      Only text fields: numbers and dates are not text once read, and every dropdown choice is
-      already product text (`product_vocabulary`), so they could add nothing.
-    """
-    form = _form_of(wb)
-    if form is None:
-        return (), ()
-    private: list[tuple[str, bool, tuple[Any, ...]]] = []
-    public: set[Any] = set()
-    for sheet in form.sheets:
-        rows = _row_dicts(wb, sheet)
-        if not rows:
-            continue
-        for f in sheet.fields:
-            cells = map(dict.get, rows, repeat(f.key))  # one C-level pass per column
-            if f.private:
-                # the distinct cells first, then the few of them that count
-                values = {_plain(v) for v in set(cells) if v is not None and v.__class__ is not bool}
-                if values:
-                    private.append((f"{sheet.name}{SEP}{f.label}", f.salary, tuple(values)))
-            elif f.type.kind == "text":
-                public.update(cells)
-    return tuple(private), tuple(v for v in public if type(v) is str)
-
-
-def _plain(value: Any) -> Any:
-    """A value marshal can keep (the summary is cached): numbers and text as they are, else text."""
-    return value if value.__class__ in (str, int, float) else str(value)
-
-
-def _row_dicts(wb: Any, sheet: Any) -> list[dict[str, Any]]:
-    """The values dicts of a sheet's rows (Row objects, or plain dicts from a hand-made workbook)."""
-    rows = _rows(wb, sheet)
-    if all(row.__class__ is Row for row in rows):  # as the reader makes them
-        return [row.values for row in rows]
-    out = []
-    for row in rows:
-        values = getattr(row, "values", row)
-        if isinstance(values, dict):
-            out.append(values)
-    return out
-
-
-def _summary(wb: Any) -> Any:
-    from ..summary import summary_of  # summary.py builds on this module
-
-    return summary_of(wb)
 
 
 def public_values(dataset: Any) -> set[str]:
@@ -109,8 +51,7 @@ def public_values(dataset: Any) -> set[str]:
     reference = getattr(dataset, "reference", None)
     out: set[str] = set()
     for office in (getattr(reference, "offices", None) or {}).values():
-        for attr in ("office_id", "name", "head", "region"):
-            value = getattr(office, attr, None)
+        for value in (office.office_id, office.name, office.head, office.region):
             if isinstance(value, str) and fold(value):
                 out.add(fold(value))
     return out
@@ -119,48 +60,33 @@ def public_values(dataset: Any) -> set[str]:
 def published_input_values(dataset: Any) -> set[str]:
     """Folded text of every non-private cell of the run's inputs (these may be shown)."""
     texts: set[str] = set()
-    for wb in _workbooks(dataset):
-        form = _form_of(wb)
-        if form is None:
-            continue
-        texts.update(_summary(wb).public)  # collected where the workbook was read (summary.py)
-        for f in form.cover:
-            value = _cover_value(wb, f)
+    for facts in _workbooks(dataset):
+        texts.update(facts.public)  # the free texts of the rows, collected where the workbook was read
+        form = _form_of(facts)
+        for f in form.cover if form is not None else ():
+            value = facts.cover.get(f.key)
             if not f.private and isinstance(value, str):
                 texts.add(value)
     return {folded for value in texts if (folded := fold(value))}  # each distinct text folded once
 
 
-def _workbooks(dataset: Any) -> list[Any]:
-    seen: dict[int, Any] = {}
-    for wb in list(getattr(dataset, "workbooks", None) or []) + list((getattr(dataset, "submissions", None) or {}).values()):
-        seen[id(wb)] = wb
-    reference_wb = getattr(getattr(dataset, "reference", None), "workbook", None)
-    if reference_wb is not None:
-        seen[id(reference_wb)] = reference_wb
+def _workbooks(dataset: Any) -> list[WorkbookFacts]:
+    """Every file the run read: the data set's workbooks, its accepted submissions and the reference."""
+    seen: dict[int, WorkbookFacts] = {}
+    for facts in [*(getattr(dataset, "workbooks", None) or ()),
+                  *(getattr(dataset, "submissions", None) or {}).values()]:
+        seen[id(facts)] = facts
+    reference = getattr(getattr(dataset, "reference", None), "facts", None)
+    if reference is not None:
+        seen[id(reference)] = reference
     return list(seen.values())
 
 
-def _form_of(wb: Any):
+def _form_of(facts: WorkbookFacts) -> Form | None:
     try:
-        return get_form(wb.form_id) if getattr(wb, "form_id", None) else None
+        return get_form(facts.form_id) if facts.form_id else None
     except KeyError:
         return None
-
-
-def _rows(wb: Any, sheet: Any) -> list[Any]:
-    tables = getattr(wb, "tables", None) or {}
-    return list(tables.get(sheet.key) or tables.get(sheet.name) or [])
-
-
-def _row_value(row: Any, key: str) -> Any:
-    values = getattr(row, "values", row)
-    return values.get(key) if isinstance(values, dict) else None
-
-
-def _cover_value(wb: Any, f: Any) -> Any:
-    cover = getattr(wb, "cover", None) or {}
-    return cover.get(f.key, cover.get(f.label))
 
 
 def _text_forms(value: Any) -> set[str]:
@@ -226,8 +152,9 @@ def product_vocabulary() -> str:
                               *getattr(f.type, "choices", ())]
         for code in CATALOGUE.values():
             parts += [code.title, code.template, code.fix]
-        package = Path(__file__).resolve().parent.parent  # pipeline/
-        sources = [(package, p) for p in ("*.yaml", "pages/**/*.md", "pages/**/*.j2", "pages/**/*.html")]
+        package = Path(__file__).resolve().parents[2]  # pipeline/
+        pages = package / "outputs" / "pages"
+        sources = [(package, "*.yaml"), *((pages, p) for p in ("**/*.md", "**/*.j2", "**/*.html"))]
         # the handbook (the policy text) and guides are fixed Markdown in the project's docs/
         sources.append((package.parent / "docs", "**/*.md"))
         for folder, pattern in sources:

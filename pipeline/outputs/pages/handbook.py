@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..policy import CYCLES
+from ...engine.policy import CYCLES
 from .env import environment, plain
 
 MARKER_RE = re.compile(r"<!--\s*(policy|site):([a-z_]+)\s*-->")

@@ -1,0 +1,98 @@
+"""validation.json (schema in docs/guide/json-report.md): every file, finding and submission, as data.
+
+The layout is one line per top-level key and per file, finding or period, so the report diffs and
+greps well; every item is encoded by the json module. The same data set always gives the same
+bytes (no run time, no absolute path).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from ..atomic import write_text
+from ..engine.model import Dataset
+from ..engine.submissions import Matrix, submission_matrix
+from ..findings import ERROR, SEVERITIES, WARNING, Finding
+from ..forms import REFERENCE
+from ..intake.layout import REFERENCE_FILE
+
+REPORT_VERSION = 1
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+
+
+def counts(findings: list[Finding]) -> dict[str, int]:
+    """Findings by severity, every severity present (error, warning, info)."""
+    tally = Counter(f.severity for f in findings)
+    return {severity: tally.get(severity, 0) for severity in SEVERITIES}
+
+
+def file_entries(dataset: Dataset) -> list[dict[str, Any]]:
+    """The report's `files`: an entry per workbook, in path order."""
+    by_file: dict[str, list[Finding]] = {}
+    for f in dataset.findings:
+        by_file.setdefault(f.file, []).append(f)
+    accepted = {id(facts) for facts in dataset.submissions.values()}
+    entries = []
+    for facts in dataset.workbooks:
+        tally = counts(by_file.get(facts.path, []))
+        status = "errors" if tally[ERROR] else "warnings" if tally[WARNING] else "ok"
+        entries.append({
+            "file": facts.path,
+            "template_id": facts.form_id,
+            "template_version": facts.version,
+            "office_id": facts.office_id if isinstance(facts.office_id, str) else None,
+            "period": facts.period if isinstance(facts.period, str) else None,
+            "sha256": facts.sha256,
+            "accepted": id(facts) in accepted or (facts.path == REFERENCE_FILE and facts.form_id == REFERENCE.id),
+            "status": status,
+            "counts": tally,
+        })
+    return entries
+
+
+def report(dataset: Dataset, matrix: Matrix | None = None, kpi_findings: list[Finding] | None = None) -> dict[str, Any]:
+    """The report as data; keys in a stable order. `kpi_findings`: the assessment's, from `run`."""
+    tally = counts(dataset.findings)
+    data: dict[str, Any] = {
+        "version": REPORT_VERSION,
+        "data_dir": dataset.data_dir,
+        "ok": tally[ERROR] == 0,
+        "counts": tally,
+        "files": file_entries(dataset),
+        "findings": [{**f.to_dict(), "title": f.title} for f in dataset.findings],
+        "completeness": submission_matrix(dataset) if matrix is None else matrix,
+    }
+    if kpi_findings is not None:
+        data["kpi_findings"] = [f.to_dict() for f in kpi_findings]
+    return data
+
+
+def dump(data: dict[str, Any]) -> str:
+    """The report as JSON text: one line per top-level key and per file, finding or period."""
+    lines = []
+    for key, value in data.items():
+        if isinstance(value, list) and value:
+            text = "[\n" + ",\n".join(f"    {_encode(item)}" for item in value) + "\n  ]"
+        elif isinstance(value, dict) and value:
+            text = "{\n" + ",\n".join(f"    {_encode(k)}: {_encode(v)}" for k, v in value.items()) + "\n  }"
+        else:
+            text = _encode(value)
+        lines.append(f"  {_encode(key)}: {text}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+def report_text(dataset: Dataset, matrix: Matrix | None = None, kpi_findings: list[Finding] | None = None) -> str:
+    """The report's text, as written to the file."""
+    return dump(report(dataset, matrix, kpi_findings))
+
+
+def write_report(path: str | Path, dataset: Dataset, matrix: Matrix | None = None,
+                 kpi_findings: list[Finding] | None = None) -> None:
+    """Write the report (UTF-8, Chinese kept readable); OSError when the path is unwritable."""
+    write_text(path, report_text(dataset, matrix, kpi_findings))
+
+
+__all__ = ["REPORT_VERSION", "counts", "dump", "file_entries", "report", "report_text", "write_report"]
