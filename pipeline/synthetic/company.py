@@ -1,32 +1,30 @@
-"""The sample data generator: a fictional company whose office heads fill the real templates.
+"""A fictional company as rows: what its office heads type into the forms, quarter after quarter.
 
-Generation is pure (functions return row dicts); only `generate` writes, through `fill_form`.
-Every random stream is seeded by (seed, office, stream), so the same arguments give the same
-content. Names, companies and phones come from Faker(zh_CN): fictional demo data only.
+Pure: functions return row dicts; `write.py` turns them into workbooks. Every random stream is
+seeded by (seed, office, stream), so the same arguments give the same rows, whichever process
+makes them. Names, companies and phones come from Faker(zh_CN): fictional data only.
 
 The sample is built so that every KPI, grade and N/A case of the scoring appears (see SPECIALS):
 strong offices (优秀 both years, 年终特别奖励, 晋升优先), average ones, weak ones (不合格), a quarter
 with nobody rated, one with no trainings, one with no client surveyed, a blank 市场规模, and an
 office that has not sent its last quarter's projects and training forms.
+
+`Volume` says how much each office writes: `DEMO` (the sample and `demo`) or `BENCH`, the
+benchmark's realistic sizes (roster ~30, training ~20, clients ~100, projects ~15 a quarter).
 """
 
 from __future__ import annotations
 
+import functools
 import random
-import re
-import sys
-import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 from faker import Faker
 
-from .excel.blank import GENERATED_STAMP
-from .excel.fill import fill_form
-from .forms import OFFICE_FORMS, REFERENCE
-from .model import Period
+from ..periods import Period
 
 # ---------------------------------------------------------------------------------------------
 # Generation parameters (all in one place)
@@ -63,9 +61,6 @@ PROFILES = {
 PROFILE_ORDER = ("strong", "good", "weak", "fair", "strong", "good", "fair", "good", "strong", "fair", "weak", "good")
 SEASON = (0.9, 1.0, 1.05, 1.15)
 SURVEY_PROB = 0.75
-CLIENTS_PER_QUARTER = (10, 40)
-TRAININGS_PER_QUARTER = (3, 8)
-PROJECTS_PER_QUARTER = (3, 10)
 POSITIONS = ("客户经理", "高级客户经理", "项目经理", "业务助理", "分析师", "销售代表")
 LEAVE_REASONS = ("个人发展", "家庭原因", "薪酬待遇", "转岗至其他部门", "合同到期", "继续深造")
 INDUSTRIES = ("制造业", "零售", "金融", "医疗", "教育", "物流", "能源", "互联网", "房地产", "政府机构")
@@ -74,6 +69,27 @@ TRAINING_NAMES = ("大客户谈判技巧", "新员工入职培训", "产品知�
 TRAINING_METHODS = ("内部课程", "外部专家讲座", "在线学习", "岗位带教")
 CHANNELS = ("校园招聘", "社会招聘", "内部推荐", "猎头", "其他")
 STAGES = ("启动", "执行", "验收", "总结", "已关闭")
+
+
+@dataclass(frozen=True)
+class Volume:
+    """How much each office writes a quarter (ranges drawn uniformly), and what the data set holds."""
+
+    clients: tuple[int, int] = (10, 40)
+    trainings: tuple[int, int] = (3, 8)
+    projects: tuple[int, int] = (3, 10)
+    team: tuple[int, int] | None = None  # None: the size its profile gives
+    missing_forms: bool = True  # one office has not sent its last quarter's projects and training
+    # Team members and client contacts are drawn from a pool of names that never share a 所长's
+    # name or a part of it, three characters at least (people_apart): with 1,000 published names,
+    # a two-character name turns up by chance where published names and words meet in a page's
+    # text, and the privacy gate (rightly for real data) would refuse the site.
+    distinct_names: bool = False
+
+
+DEMO = Volume()
+BENCH = Volume(clients=(90, 110), trainings=(16, 24), projects=(12, 18), team=(24, 32), missing_forms=False,
+               distinct_names=True)
 
 
 @dataclass(frozen=True)
@@ -119,10 +135,22 @@ class OfficeData:
     covers: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
+@functools.cache
+def _faker() -> Faker:
+    # Building a Faker costs far more than reseeding one; a reseeded instance draws as a new one.
+    return Faker("zh_CN")
+
+
+def seeded_faker(seed: str) -> Faker:
+    """This process's Faker(zh_CN), reseeded: draws the same values as a new one seeded so."""
+    fake = _faker()
+    fake.seed_instance(seed)
+    return fake
+
+
 def office_list(n: int, seed: int) -> list[dict[str, Any]]:
     """The offices: ids BJ01, SH01 … then BJ02 …, Chinese names, Faker heads, regions, bonus bases."""
-    fake = Faker("zh_CN")
-    fake.seed_instance(f"{seed}:offices")
+    fake = seeded_faker(f"{seed}:offices")
     rng = random.Random(f"{seed}:offices")
     offices = []
     for i in range(n):
@@ -142,18 +170,49 @@ def _day(rng: random.Random, lo: date, hi: date) -> date:
     return lo + timedelta(days=rng.randint(0, max(0, (hi - lo).days)))
 
 
+Namer = Callable[[], str]
+PEOPLE_POOL = 3000  # names for team members and contacts when they must stay apart from the heads
+
+
+def people_apart(heads: list[str], seed: int, size: int = PEOPLE_POOL) -> tuple[str, ...]:
+    """Distinct people's names of three characters or more, none inside a 所长's name nor holding one."""
+    head_set = set(heads)
+    parts = {h[i:j] for h in head_set for i in range(len(h)) for j in range(i + 2, len(h) + 1)}
+
+    def apart(name: str) -> bool:
+        if len(name) < 3 or name in parts:
+            return False
+        return not any(name[i:j] in head_set for i in range(len(name)) for j in range(i + 2, len(name) + 1))
+
+    fake = seeded_faker(f"{seed}:people")
+    people: dict[str, None] = {}  # ordered and distinct
+    while len(people) < size:
+        name = fake.name()
+        if apart(name):
+            people[name] = None
+    return tuple(people)
+
+
+def person_namer(fake: Faker, people: tuple[str, ...] | None) -> Namer:
+    """Draws people's names: from `fake` itself, or from the `people` pool with `fake`'s seeded stream."""
+    if people is None:
+        return fake.name
+    return lambda: people[fake.random.randrange(len(people))]
+
+
 def roster_rows(office_id: str, profile: Profile, periods: list[Period], sp: Specials, edge: bool,
-                seed: int, fake: Faker) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
+                seed: int, name: Namer, team: tuple[int, int] | None = None,
+                ) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
     """(hiring plan rows, roster rows) per period, carrying the team from quarter to quarter."""
     rng = _rng(seed, office_id, "team")
-    size = rng.randint(*profile.team)
+    size = rng.randint(*(team or profile.team))
     members: list[dict] = []
     seq = 0
 
     def new_member(join: date) -> dict:
         nonlocal seq
         seq += 1
-        return {"employee_id": f"{office_id}-E{seq:03d}", "name": fake.name(), "position": rng.choice(POSITIONS),
+        return {"employee_id": f"{office_id}-E{seq:03d}", "name": name(), "position": rng.choice(POSITIONS),
                 "join_date": join, "leave_date": None, "leave_reason": None}
 
     members = [new_member(_day(rng, date(2015, 1, 1), periods[0].start - timedelta(days=30))) for _ in range(size)]
@@ -215,12 +274,12 @@ def _hiring_rows(rng: random.Random, n_hires: int) -> list[dict]:
 
 
 def training_rows(profile: Profile, period: Period, *, none: bool, force_cancel: bool,
-                  rng: random.Random) -> list[dict]:
+                  rng: random.Random, count: tuple[int, int] = DEMO.trainings) -> list[dict]:
     """The quarter's training plan; `none` gives an empty plan (training_rate N/A)."""
     if none:
         return []
     rows = []
-    n = rng.randint(*TRAININGS_PER_QUARTER)
+    n = rng.randint(*count)
     for i in range(1, n + 1):
         planned_date = _day(rng, period.start, period.end - timedelta(days=7))
         if force_cancel and i == n:
@@ -241,16 +300,17 @@ def training_rows(profile: Profile, period: Period, *, none: bool, force_cancel:
 
 
 def client_rows(period: Period, wanted_sales: float, profile: Profile, pool: list[dict], must: set[str], *,
-                surveyed: bool, rng: random.Random, fake: Faker) -> list[dict]:
+                surveyed: bool, rng: random.Random, fake: Faker, name: Namer,
+                count: tuple[int, int] = DEMO.clients) -> list[dict]:
     """The quarter's clients, drawn from the office's growing pool; amounts sum to ~wanted_sales."""
-    n = rng.randint(*CLIENTS_PER_QUARTER)
+    n = rng.randint(*count)
     returning = [c for c in pool if c["client_id"] in must]
     others = [c for c in pool if c["client_id"] not in must]
     returning += rng.sample(others, min(len(others), max(0, int(n * 0.7) - len(returning))))
     new = []
     while len(returning) + len(new) < n:
         new.append({"client_id": f"C{len(pool) + len(new) + 1:04d}", "name": fake.company(),
-                    "industry": rng.choice(INDUSTRIES), "contact": fake.name(), "phone": fake.phone_number()})
+                    "industry": rng.choice(INDUSTRIES), "contact": name(), "phone": fake.phone_number()})
     pool.extend(new)
     chosen = sorted(returning, key=lambda c: c["client_id"]) + new
     weights = [rng.lognormvariate(0, 0.8) for _ in chosen]
@@ -269,12 +329,12 @@ def client_rows(period: Period, wanted_sales: float, profile: Profile, pool: lis
 
 
 def project_rows(period: Period, ongoing: list[dict], client_ids: list[str], year_seq: dict[int, int],
-                 rng: random.Random) -> list[dict]:
-    """Projects carried over (advancing a stage or two) plus new ones, 3–10 in all."""
+                 rng: random.Random, count: tuple[int, int] = DEMO.projects) -> list[dict]:
+    """Projects carried over (advancing a stage or two) plus new ones, `count` in all."""
     rows = []
     for p in ongoing:
         p["stage"] = STAGES[min(len(STAGES) - 1, STAGES.index(p["stage"]) + rng.randint(0, 2))]
-    for _ in range(max(0, rng.randint(*PROJECTS_PER_QUARTER) - len(ongoing))):
+    for _ in range(max(0, rng.randint(*count) - len(ongoing))):
         year_seq[period.year] = year_seq.get(period.year, 0) + 1
         start = _day(rng, period.start, period.end - timedelta(days=10))
         budget = round(rng.uniform(20, 300), 1)
@@ -298,16 +358,21 @@ def project_rows(period: Period, ongoing: list[dict], client_ids: list[str], yea
     return rows
 
 
-def office_data(index: int, office: dict[str, Any], periods: list[Period], sp: Specials, seed: int) -> OfficeData:
-    """Everything one office submits over the periods, and its reference targets."""
+def office_data(index: int, office: dict[str, Any], periods: list[Period], sp: Specials, seed: int,
+                volume: Volume = DEMO, people: tuple[str, ...] | None = None) -> OfficeData:
+    """Everything one office submits over the periods, and its reference targets.
+
+    `people`: the names team members and contacts are drawn from (`Volume.distinct_names`, see
+    `people_apart`); None draws them from Faker.
+    """
     oid = office["office_id"]
     name = PROFILE_ORDER[index % len(PROFILE_ORDER)]
     profile = PROFILES[name]
     edge = index == sp.edge_office
-    fake = Faker("zh_CN")
-    fake.seed_instance(f"{seed}:{oid}")
+    fake = seeded_faker(f"{seed}:{oid}")
+    person = person_namer(fake, people if volume.distinct_names else None)
     data = OfficeData(office, name)
-    hiring, roster = roster_rows(oid, profile, periods, sp, edge, seed, fake)
+    hiring, roster = roster_rows(oid, profile, periods, sp, edge, seed, person, volume.team)
     rng = _rng(seed, oid, "business")
     base = rng.randint(*profile.base_sales)
     pool: list[dict] = []
@@ -321,12 +386,13 @@ def office_data(index: int, office: dict[str, Any], periods: list[Period], sp: S
         wanted = last_year * (1 + growth) if last_year else base * SEASON[period.quarter - 1] * rng.uniform(0.95, 1.05)
         must = {p["client_id"] for p in ongoing}
         clients = client_rows(period, wanted, profile, pool, must, surveyed=not (edge and key == sp.no_survey),
-                              rng=rng, fake=fake)
+                              rng=rng, fake=fake, name=person, count=volume.clients)
         sales = round(sum(c["sales"] for c in clients), 2)
         sales_by_period[key] = sales
-        projects = project_rows(period, ongoing, [c["client_id"] for c in clients], year_seq, rng)
+        projects = project_rows(period, ongoing, [c["client_id"] for c in clients], year_seq, rng, volume.projects)
         trainings = training_rows(profile, period, none=edge and key == sp.no_trainings,
-                                  force_cancel=name == "weak" or (edge and key == str(periods[0])), rng=rng)
+                                  force_cancel=name == "weak" or (edge and key == str(periods[0])), rng=rng,
+                                  count=volume.trainings)
         data.targets.append({
             "year": period.year, "quarter": f"Q{period.quarter}", "office_id": oid,
             "sales_target": round(sales / rng.uniform(*profile.attainment), 1),
@@ -337,7 +403,7 @@ def office_data(index: int, office: dict[str, Any], periods: list[Period], sp: S
         forms = {"recruitment": {"hiring": hiring[key], "roster": roster[key]},
                  "training": {"trainings": trainings}, "clients": {"clients": clients},
                  "projects": {"projects": projects}}
-        if index == sp.missing_office and key == sp.missing[0]:
+        if volume.missing_forms and index == sp.missing_office and key == sp.missing[0]:
             forms = {k: v for k, v in forms.items() if k not in sp.missing[1]}
         data.forms[key] = forms
         data.covers[key] = {"office_id": oid, "period": key, "filled_by": office["head"],
@@ -345,105 +411,29 @@ def office_data(index: int, office: dict[str, Any], periods: list[Period], sp: S
     return data
 
 
-def company(offices: int = 12, years: tuple[int, ...] = (2025, 2026), seed: int = 7) -> list[OfficeData]:
+def periods_of(years: tuple[int, ...] | list[int]) -> list[Period]:
+    """Every quarter of the years, in order."""
+    return [Period(y, q) for y in sorted(years) for q in range(1, 5)]
+
+
+def company(offices: int = 12, years: tuple[int, ...] = (2025, 2026), seed: int = 7,
+            volume: Volume = DEMO) -> list[OfficeData]:
     """The whole fictional company as rows (pure: nothing is written)."""
-    periods = [Period(y, q) for y in sorted(years) for q in range(1, 5)]
+    periods = periods_of(years)
     sp = specials_for(offices, periods)
-    return [office_data(i, o, periods, sp, seed) for i, o in enumerate(office_list(offices, seed))]
+    listed = office_list(offices, seed)
+    people = people_for(listed, seed, volume)
+    return [office_data(i, o, periods, sp, seed, volume, people) for i, o in enumerate(listed)]
 
 
-# ---------------------------------------------------------------------------------------------
-# Writing
+def people_for(offices: list[dict[str, Any]], seed: int, volume: Volume) -> tuple[str, ...] | None:
+    """The people's names pool a company of these offices draws from (None: straight from Faker)."""
+    return people_apart([o["head"] for o in offices], seed) if volume.distinct_names else None
 
 
-@dataclass
-class Summary:
-    """What `generate` wrote."""
-
-    out: Path
-    offices: list[str]
-    periods: list[str]
-    files: list[str]  # paths relative to `out`, '/'-separated
-    not_submitted: list[str]  # the deliberately missing files
-    specials: Specials
+__all__ = [
+    "BENCH", "DEMO", "PROFILES", "PROFILE_ORDER", "OfficeData", "Profile", "Specials", "Volume", "company",
+    "office_data", "office_list", "people_apart", "people_for", "periods_of", "seeded_faker", "specials_for",
+]
 
 
-class DemoError(Exception):
-    """The output folder cannot take a demo (message in Chinese)."""
-
-
-def generate(out: Path, offices: int = 12, years: tuple[int, ...] = (2025, 2026), seed: int = 7,
-             template_dir: Path | None = None) -> Summary:
-    """Write reference.xlsx and submissions/<period>/<office>/<form>.xlsx into `out`.
-
-    `out` must be new, empty, or an earlier demo (its reference.xlsx written by this generator):
-    real data is never overwritten. Workbooks of an earlier demo that this one does not write are removed.
-    """
-    out = Path(out)
-    if out.exists() and any(out.iterdir()) and not is_generated(out / "reference.xlsx"):
-        raise DemoError(f"{out.as_posix()} 不是空目录,也不是示例数据目录;为避免覆盖真实数据,请指定新的目录")
-    data = company(offices, tuple(years), seed)
-    periods = sorted(data[0].forms) if data else []
-    written = [fill_form(REFERENCE, out / "reference.xlsx", template_dir=template_dir,
-                         rows={"offices": [d.office for d in data], "targets": [t for d in data for t in d.targets]})]
-    missing = []
-    for d in data:
-        oid = d.office["office_id"]
-        for period in periods:
-            for form in OFFICE_FORMS:
-                dest = out / "submissions" / period / oid / form.filename
-                if form.id not in d.forms[period]:
-                    missing.append(dest.relative_to(out).as_posix())
-                    continue
-                written.append(fill_form(form, dest, cover=d.covers[period], rows=d.forms[period][form.id],
-                                         template_dir=template_dir))
-    _remove_stale(out, set(written))
-    return Summary(out, [d.office["office_id"] for d in data], periods,
-                   sorted(p.relative_to(out).as_posix() for p in written), missing,
-                   specials_for(offices, [Period.parse(p) for p in periods]))
-
-
-def is_generated(path: Path) -> bool:
-    """True for a workbook written by fill_form/save_bytes (its fixed `modified` stamp), not by Excel."""
-    try:
-        with zipfile.ZipFile(path) as z:
-            core = z.read("docProps/core.xml")
-    except (OSError, KeyError, zipfile.BadZipFile):
-        return False
-    # `created` survives a save in Excel; only `modified` tells who wrote the file last.
-    return re.search(rb"<dcterms:modified[^>]*>" + GENERATED_STAMP.encode() + rb"<", core) is not None
-
-
-def _remove_stale(out: Path, written: set[Path]) -> None:
-    """Delete generated workbooks of an earlier demo that this run did not write."""
-    for path in sorted((out / "submissions").glob("*/*/*.xlsx")):
-        if path not in written and is_generated(path):
-            path.unlink()
-    for folder in sorted((out / "submissions").glob("*/*"), reverse=True) + sorted((out / "submissions").glob("*")):
-        if folder.is_dir() and not any(folder.iterdir()):
-            folder.rmdir()
-
-
-def demo_command(args: Any) -> int:
-    """`python -m pipeline demo --out DIR [--offices N] [--years 2025 2026] [--seed S]`."""
-    years = tuple(args.years)
-    if not 1 <= args.offices <= 999:
-        print("参数错误:业务所数量应在 1 到 999 之间", file=sys.stderr)
-        return 2
-    if any(not 2000 <= y <= 2100 for y in years) or len(set(years)) != len(years):
-        print("参数错误:年份应为 2000–2100 之间互不相同的年份", file=sys.stderr)
-        return 2
-    print(f"正在生成示例数据:{args.offices} 个业务所,年份 {'、'.join(map(str, sorted(years)))},随机种子 {args.seed} ……")
-    try:
-        summary = generate(Path(args.out), args.offices, years, args.seed)
-    except DemoError as exc:
-        print(f"无法生成示例数据:{exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"无法写入 {args.out}:{exc.strerror or exc}", file=sys.stderr)
-        return 2
-    print(f"已写入 {len(summary.files)} 个工作簿到 {Path(args.out).as_posix()}"
-          f"(季度 {summary.periods[0]}–{summary.periods[-1]})。")
-    for path in summary.not_submitted:
-        print(f"  按设计未提交:{path}")
-    return 0
