@@ -1,27 +1,33 @@
-"""Hand-built Row / Workbook / Dataset objects for the pure KPI, scoring and assessment tests."""
+"""Hand-built Table / WorkbookFacts / Dataset objects for the pure KPI, scoring and assessment tests.
+
+Facts go through `aggregates.summarise`, so their figures are exactly what reading would give.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from pipeline.model import Dataset, Office, Reference, Row, Target, Workbook
+from pipeline.engine.model import Dataset, Office, Reference, Target
+from pipeline.intake.aggregates import summarise
+from pipeline.intake.facts import Table, WorkbookFacts
 
 SHEETS = {"recruitment": "roster", "training": "trainings", "clients": "clients", "projects": "projects"}
+SHA = "ab" * 32
 
 
-def rows(*dicts: dict[str, Any], first: int = 2) -> list[Row]:
-    """Rows numbered from Excel row `first` (the header is row 1)."""
-    return [Row(first + i, dict(d)) for i, d in enumerate(dicts)]
+def table(*dicts: dict[str, Any], first: int = 2) -> Table:
+    """A Table of rows numbered from Excel row `first` (the header is row 1); absent keys are blank."""
+    keys = list(dict.fromkeys(k for d in dicts for k in d))
+    return Table(tuple(range(first, first + len(dicts))), {k: [d.get(k) for d in dicts] for k in keys})
 
 
 def workbook(form_id: str, office: str, period: str, data: list[dict[str, Any]], sheet: str | None = None,
-             extra: dict[str, list[Row]] | None = None) -> Workbook:
-    """A read Workbook of one form with its main sheet's rows."""
-    tables = {sheet or SHEETS[form_id]: rows(*data)}
-    tables.update(extra or {})
-    return Workbook(path=f"submissions/{period}/{office}/{form_id}.xlsx", sha256="ab" * 32, form_id=form_id,
-                    version="1.0", office_id=office, period=period, tables=tables)
+             extra: dict[str, Table] | None = None) -> WorkbookFacts:
+    """The facts of one read form with its main sheet's rows, summarised as the reader does."""
+    tables = {sheet or SHEETS[form_id]: table(*data), **(extra or {})}
+    return summarise(WorkbookFacts(path=f"submissions/{period}/{office}/{form_id}.xlsx", sha256=SHA,
+                                   form_id=form_id, version="1.0", office_id=office, period=period, tables=tables))
 
 
 def member(eid: str, joined: date | None, left: date | None = None, rating: str | None = "良好") -> dict:
@@ -60,15 +66,16 @@ def office_quarter(office: str, period: str, sales: list[float], members: list[d
 
 def dataset(offices: list[str], targets: dict[tuple[str, str], Target], submissions: dict,
             findings: list | None = None, bases: dict[str, float] | None = None) -> Dataset:
-    """A Dataset as validation would have produced it."""
+    """A Dataset as `engine.dataset.assemble` would have produced it."""
     ref = Reference(
         offices={o: Office(o, f"{o}所", head="所长", region="华北", bonus_base=(bases or {}).get(o, 10000.0))
                  for o in offices},
         targets=targets,
-        workbook=Workbook(path="reference.xlsx", sha256="cd" * 32, form_id="reference", version="1.0"),
+        facts=WorkbookFacts(path="reference.xlsx", sha256="cd" * 32, form_id="reference", version="1.0"),
+        target_rows=set(targets),
     )
     return Dataset(data_dir="data", reference=ref, submissions=submissions,
-                   workbooks=list(submissions.values()), findings=list(findings or []))
+                   workbooks=sorted(submissions.values(), key=lambda f: f.path), findings=list(findings or []))
 
 
 def target(office: str, period: str, sales_target: float = 100.0, prior: float | None = 100.0,

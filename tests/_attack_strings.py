@@ -118,15 +118,14 @@ def write_hostile_dataset(data_dir, office_ids=("BJ01", "SH01", "GZ01"), period=
 
     Identity cells (所编号, 期间) stay valid so the workbooks are filed and scored; the office
     `long_office` gets the 100,000-character string in a text cell, which makes it `invalid`.
-    Text that starts with "=" is written as a text cell (as Excel stores '=…), not a formula.
+    Text that starts with "=" is written as a text cell (as Excel stores '=…), not a formula:
+    the form writer writes every str as text.
     `office_names` overrides the (otherwise cycling) 业务所名称 of the first offices.
     Returns {"offices": [...], "texts": set of every attack text written}.
     """
     from datetime import date
     from pathlib import Path
 
-    from pipeline.excel.blank import save_bytes
-    from pipeline.excel.fill import filled_workbook
     from pipeline.forms import OFFICE_FORMS, REFERENCE
 
     data_dir = Path(data_dir)
@@ -147,8 +146,7 @@ def write_hostile_dataset(data_dir, office_ids=("BJ01", "SH01", "GZ01"), period=
               "region": "|x|", "bonus_base": 2000}]
     targets = [{"year": year, "quarter": quarter, "office_id": o["office_id"], "sales_target": 500,
                 "prior_sales": 300, "market_size": 5000} for o in offices]
-    _save(filled_workbook(REFERENCE, rows={"offices": offices + extra, "targets": targets}),
-          data_dir / "reference.xlsx", written, save_bytes)
+    _save(REFERENCE, data_dir / "reference.xlsx", written, rows={"offices": offices + extra, "targets": targets})
     for o in offices:
         oid = o["office_id"]
         for form in OFFICE_FORMS:
@@ -157,25 +155,18 @@ def write_hostile_dataset(data_dir, office_ids=("BJ01", "SH01", "GZ01"), period=
             data = {s.key: hostile_rows(s, counter, rows, f"{oid}-") for s in form.sheets}
             if oid == long_office and form.id == "clients":
                 data["clients"][0]["industry"] = LONG
-            wb = filled_workbook(form, cover=cover, rows=data)
-            _save(wb, data_dir / "submissions" / period / oid / form.filename, written, save_bytes)
+            _save(form, data_dir / "submissions" / period / oid / form.filename, written, cover=cover, rows=data)
     return {"offices": offices, "texts": written}
 
 
-def _save(wb, dest, written: set[str], save_bytes) -> None:
-    """Turn openpyxl's "=…" formulas back into text cells, record every text, write the file."""
-    for ws in wb.worksheets:
-        if ws.title.startswith("_"):
-            continue
-        for row in ws.iter_rows(min_row=1):
-            for cell in row:
-                if cell.data_type == "f" and isinstance(cell.value, str):
-                    cell.data_type = "s"
-                    cell.quotePrefix = True
-                if isinstance(cell.value, str) and (cell.value in _ALL or cell.value.rsplit("#", 1)[0] in _ALL):
-                    written.add(cell.value)
+def _save(form, dest, written: set[str], cover: dict | None = None, rows: dict | None = None) -> None:
+    """Write one filled workbook and record every attack text it holds."""
+    from pipeline.outputs.form_workbook import form_workbook_bytes
+
+    values = [*(cover or {}).values(), *(v for sheet in (rows or {}).values() for row in sheet for v in row.values())]
+    written.update(v for v in values if isinstance(v, str) and (v in _ALL or v.rsplit("#", 1)[0] in _ALL))
     dest.parent.mkdir(parents=True, exist_ok=True)
-    dest.write_bytes(save_bytes(wb))
+    dest.write_bytes(form_workbook_bytes(form, cover=cover, rows=rows))
 
 
 _ALL = frozenset(ATTACKS)

@@ -7,20 +7,24 @@ that Excel, calamine or openpyxl would meet in the wild.
 
 from __future__ import annotations
 
+import marshal
 import random
 import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable
-from datetime import date
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, time
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from pipeline.excel.fill import fill_form
-from pipeline.forms import get_form
+from openpyxl import load_workbook
+
+from pipeline.forms import Form, get_form
+from pipeline.intake.facts import WorkbookFacts, from_plain
+from pipeline.outputs.form_workbook import DATE_FORMAT, form_workbook_bytes
 
 Edit = Callable[[str, bytes], bytes | None]  # (member name, bytes) -> new bytes, None drops it
 
@@ -32,16 +36,71 @@ def good_cover(office: str = "BJ01", period: str = "2026Q1") -> dict[str, Any]:
     return {"office_id": office, "period": period, "filled_by": "测试填报人", "filled_on": date(2026, 4, 3)}
 
 
+# --- filled workbooks -------------------------------------------------------------------------
+
+
+def form_bytes(form: Form | str, *, cover: dict | None = None, rows: dict | None = None,
+               raw: dict[str, dict[str, Any]] | None = None) -> bytes:
+    """A filled template: cover and rows written by the template writer, then `raw` overrides.
+
+    `raw` = {sheet name: {"G7": value}} may touch any cell, headers included (a missing sheet is
+    created; None clears a cell). It goes through openpyxl, which stores "#DIV/0!" as an Excel
+    error value and "=1+1" as a formula without a cached value, as a file saved by a library has.
+    """
+    form = get_form(form) if isinstance(form, str) else form
+    data = form_workbook_bytes(form, cover=cover, rows=rows)
+    if not raw:
+        return data
+    wb = load_workbook(BytesIO(data))
+    for sheet_name, cells in raw.items():
+        ws = wb[sheet_name] if sheet_name in wb.sheetnames else wb.create_sheet(sheet_name)
+        for address, value in cells.items():
+            cell = ws[address]
+            cell.value = value
+            if isinstance(value, datetime) and value.time() != time(0):
+                cell.number_format = "yyyy-mm-dd hh:mm"
+            elif isinstance(value, date):
+                cell.number_format = DATE_FORMAT
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def fill_form(form: Form | str, dest: Path, *, cover: dict | None = None, rows: dict | None = None,
+              raw: dict | None = None) -> Path:
+    """Write `form_bytes(...)` to `dest` (parent folders created); returns `dest`."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_bytes(form_bytes(form, cover=cover, rows=rows, raw=raw))
+    return dest
+
+
 def filled_bytes(form_id: str = "clients", *, cover: dict | None = None, rows: dict | None = None,
-                 raw: dict | None = None, tmp: Path) -> bytes:
-    """The bytes of a filled template (written by the real fill_form)."""
+                 raw: dict | None = None) -> bytes:
+    """A filled template with a good cover and, for clients, one good row (unless told otherwise)."""
     form = get_form(form_id)
     if cover is None and form.has_cover:
         cover = good_cover()
     if rows is None:
         rows = {"clients": [GOOD_CLIENT]} if form_id == "clients" else {}
-    path = fill_form(form, tmp / f"_src_{form_id}.xlsx", cover=cover, rows=rows, raw=raw)
-    return path.read_bytes()
+    return form_bytes(form, cover=cover, rows=rows, raw=raw)
+
+
+# --- reading through the executor's crash-isolated pool, as a run does -------------------------
+
+
+def read_isolated(items: Sequence[tuple[str | Path, str]], workers: int = 2, **pool_options: Any) -> list[WorkbookFacts]:
+    """Each (path, rel) read as `run.collect` reads it: `read_facts` in a crash-isolated worker,
+    a dead or overrunning worker turned into a file-level finding, facts sent back in plain form."""
+    from pipeline import run
+    from pipeline.runtime import pool
+
+    items = [(str(path), rel) for path, rel in items]
+    encoded = pool.map_isolated(run._read_encoded, items, run._failed, workers, **pool_options)
+    return [from_plain(marshal.loads(blob)) for _, blob in encoded]
+
+
+# --- zip surgery ------------------------------------------------------------------------------
 
 
 def members(data: bytes) -> dict[str, bytes]:
@@ -308,3 +367,34 @@ HOSTILE_BUILDERS: dict[str, Callable[[bytes], bytes]] = {
     "encrypted": lambda d: encrypted_xlsx(),
     "xls": lambda d: legacy_xls(),
 }
+
+
+# --- sheets where calamine finds them but a checker might not ------------------------------------
+
+
+def retarget(data: bytes, target: str, sheet_name: str = "客户", move_to: str | None = None) -> bytes:
+    """The workbook relationship of `sheet_name` pointing at `target` as written; with `move_to`,
+    its part moved to that zip name (calamine resolves the target itself, see guard._resolve_sheets)."""
+    part = sheet_part(data, sheet_name)
+    written = part[len("xl/"):].encode()
+
+    def edit(name: str, blob: bytes) -> bytes | None:
+        if name == "xl/_rels/workbook.xml.rels":
+            return blob.replace(b'Target="' + written + b'"', b'Target="' + target.encode() + b'"')
+        if name == part and move_to is not None:
+            return None
+        return blob
+    return rezip(data, edit, {move_to: members(data)[part]} if move_to else None)
+
+
+def with_member(data: bytes, name: str, blob: bytes) -> bytes:
+    """The workbook with one more zip member (zipfile allows a name twice, or in another case)."""
+    import warnings
+
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "Duplicate name"
+        for member, content in members(data).items():
+            dst.writestr(member, content)
+        dst.writestr(name, blob)
+    return out.getvalue()

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import markdown
 
-from pipeline.findings import finding
-from pipeline.model import (
+from pipeline.engine.model import (
     INCOMPLETE,
     INVALID,
     SCORED,
@@ -27,9 +26,10 @@ from pipeline.model import (
     Scorecard,
     Source,
     Target,
-    Workbook,
 )
-from pipeline.policy import load_policy
+from pipeline.engine.policy import load_policy
+from pipeline.findings import finding
+from pipeline.intake.facts import WorkbookFacts
 
 HOSTILE_NAME = "<script>alert(1)</script>"
 HOSTILE_HEAD = "[x](javascript:alert(1))"
@@ -84,18 +84,18 @@ def sample_results(policy=None) -> Results:
         "X99": Office("X99", HOSTILE_NAME, HOSTILE_HEAD, HOSTILE_REGION, bonus_base=99999),
     }
     targets = {(o, p): Target(o, p, 500.0) for o in offices for p in ("2026Q1", "2026Q2")}
-    wb_error = Workbook(path="submissions/2026Q1/X99/recruitment.xlsx", form_id="recruitment", version="1.0",
-                        office_id="X99", period="2026Q1", tables={"roster": []})
+    path = "submissions/2026Q1/X99/recruitment.xlsx"
     errors = [
-        finding("required-blank", file=wb_error.path, sheet="团队名册", cell="B5", row=5, column="姓名",
+        finding("required-blank", file=path, sheet="团队名册", cell="B5", row=5, column="姓名",
                 office_id="X99", period="2026Q1"),
-        finding("type-date", file=wb_error.path, sheet="团队名册", cell="D7", row=7, column="入职日期",
+        finding("type-date", file=path, sheet="团队名册", cell="D7", row=7, column="入职日期",
                 value=PRIVATE_VALUE, seen="(个人信息,已隐藏)", private=True, office_id="X99", period="2026Q1"),
         finding("value-normalised", file="submissions/2026Q1/A01/clients.xlsx", sheet="客户", cell="G3", row=3,
                 column="本期销售额", seen="1,234", normalised="1234", value="1,234", office_id="A01",
                 period="2026Q1"),
     ]
-    wb_error.findings.extend(errors[:2])
+    wb_error = WorkbookFacts(path=path, form_id="recruitment", version="1.0", office_id="X99", period="2026Q1",
+                             quarter="2026Q1", findings=tuple(errors[:2]))
     dataset = Dataset(data_dir="data", reference=Reference(offices=offices, targets=targets),
                       workbooks=[wb_error], findings=errors)
     for office_id in ("A01", "B02"):
@@ -103,8 +103,8 @@ def sample_results(policy=None) -> Results:
             for period in ("2026Q1", "2026Q2"):
                 if (office_id, form_id, period) == ("B02", "projects", "2026Q2"):
                     continue  # one missing submission for the board
-                wb = Workbook(path=f"submissions/{period}/{office_id}/{form_id}.xlsx", form_id=form_id,
-                              version="1.0", office_id=office_id, period=period, tables={"x": []})
+                wb = WorkbookFacts(path=f"submissions/{period}/{office_id}/{form_id}.xlsx", form_id=form_id,
+                                   version="1.0", office_id=office_id, period=period, quarter=period)
                 dataset.submissions[(period, office_id, form_id)] = wb
                 dataset.workbooks.append(wb)
     dataset.submissions[("2026Q1", "X99", "recruitment")] = wb_error
@@ -176,15 +176,16 @@ def write_small_data(root: Path, periods: tuple[str, ...] = SMALL_PERIODS) -> Pa
     """Reference + four workbooks per office and quarter: every KPI computable, scores differ."""
     from datetime import date
 
-    from pipeline.excel.fill import fill_form
+    from conftest import write_form
+
     from pipeline.forms import REFERENCE, get_form
-    from pipeline.model import Period
+    from pipeline.periods import Period
 
     offices = [{"office_id": o, "office_name": n, "head": h, "region": r, "bonus_base": 30000}
                for o, n, h, r, _, _ in SMALL_OFFICES]
     targets = [{"year": int(p[:4]), "quarter": p[4:], "office_id": o, "sales_target": 400, "prior_sales": 350,
                 "market_size": 4000} for p in periods for o, *_ in SMALL_OFFICES]
-    fill_form(REFERENCE, root / "reference.xlsx", rows={"offices": offices, "targets": targets})
+    write_form(REFERENCE, root / "reference.xlsx", rows={"offices": offices, "targets": targets})
     for p_text in periods:
         period = Period.parse(p_text)
         for office_id, _name, _head, _region, sales, leavers in SMALL_OFFICES:
@@ -194,21 +195,21 @@ def write_small_data(root: Path, periods: tuple[str, ...] = SMALL_PERIODS) -> Pa
                        "join_date": date(2024, 1, 1), "rating": "良好" if i % 4 else "待改进"} for i in range(1, 11)]
             for member in roster[:leavers]:
                 member.update(leave_date=period.end, leave_reason=LEAVE_REASON)
-            fill_form(get_form("recruitment"), folder / "recruitment.xlsx", cover=cover, rows={
+            write_form(get_form("recruitment"), folder / "recruitment.xlsx", cover=cover, rows={
                 "hiring": [{"position": "客户经理", "planned": 2, "hired": 1, "channel": "社会招聘", "status": "进行中"}],
                 "roster": roster})
-            fill_form(get_form("training"), folder / "training.xlsx", cover=cover, rows={"trainings": [
+            write_form(get_form("training"), folder / "training.xlsx", cover=cover, rows={"trainings": [
                 {"training_id": "T1", "name": "产品培训", "method": "内部课程", "planned_date": period.start,
                  "planned_attendees": 10, "actual_date": period.start, "actual_attendees": 9, "hours": 4,
                  "status": "已完成"},
                 {"training_id": "T2", "name": "销售技巧", "method": "在线学习", "planned_date": period.end,
                  "planned_attendees": 10, "hours": 2, "status": "进行中" if leavers else "已完成",
                  **({} if leavers else {"actual_date": period.end, "actual_attendees": 8})}]})
-            fill_form(get_form("clients"), folder / "clients.xlsx", cover=cover, rows={"clients": [
+            write_form(get_form("clients"), folder / "clients.xlsx", cover=cover, rows={"clients": [
                 {"client_id": f"C{i}", "name": f"测试客户{i}", "client_type": "老客户", "industry": "制造",
                  "contact": CONTACT, "phone": PHONE, "sales": sales, "visits": 2, "satisfaction": 4.5 - leavers * 0.5,
                  "complaints": 1, "resolved_complaints": 1} for i in range(1, 4)]})
-            fill_form(get_form("projects"), folder / "projects.xlsx", cover=cover, rows={"projects": [
+            write_form(get_form("projects"), folder / "projects.xlsx", cover=cover, rows={"projects": [
                 {"project_id": "P1", "name": "测试项目", "client_id": "C1", "stage": "执行",
                  "start_date": period.start, "planned_end": period.end, "budget": 50, "cost": 40, "acceptance": "未验收",
                  "risks": 1}]})

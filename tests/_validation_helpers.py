@@ -9,7 +9,10 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from pipeline.model import Row, Workbook
+from _assess_helpers import table
+
+from pipeline.intake.aggregates import summarise
+from pipeline.intake.facts import WorkbookFacts
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,11 +49,11 @@ def good_office(make_workbook, period: str = "2026Q1", office: str = "BJ01", ski
 
 
 def hand_workbook(path: str, form_id: str | None, office: str | None = None, period: str | None = None,
-                  **tables: list[dict]) -> Workbook:
-    """A Workbook record built by hand, for the pure checks."""
-    rows = {key: [Row(number, values) for number, values in enumerate(items, start=2)]
-            for key, items in tables.items()}
-    return Workbook(path=path, form_id=form_id, version="1.0", office_id=office, period=period, tables=rows)
+               **tables: list[dict]) -> WorkbookFacts:
+    """The facts of a workbook built by hand (rows from Excel row 2), summarised as reading would, for the pure checks."""
+    facts = WorkbookFacts(path=path, form_id=form_id, version="1.0", office_id=office, period=period,
+                          tables={key: table(*items) for key, items in tables.items()})
+    return summarise(facts)
 
 
 def sha256(path: Path) -> str:

@@ -7,20 +7,25 @@
 
 `cover=None` fills the cover from the folder names (submissions/<period>/<office>/…) with a
 填报人 and 填报日期; pass `cover={}` for a blank cover or a dict to set exactly what you want.
+`raw={sheet name: {"G7": value}}` then sets any cell as openpyxl would (headers included; a
+missing sheet is created; None clears a cell; "=1+1" becomes a formula without a cached value and
+"#DIV/0!" an error cell). Helper modules write workbooks with `from conftest import write_form`.
 """
 
 from __future__ import annotations
 
 import io
 import re
-from datetime import date
+import zipfile
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 
-from pipeline.excel.fill import fill_form
-from pipeline.forms import REFERENCE, get_form
+from pipeline.forms import REFERENCE, Form, get_form
+from pipeline.outputs.form_workbook import DATE_FORMAT, DATETIME_FORMAT, FIXED_TIME, form_workbook_bytes
 
 _FOLDER = re.compile(r"(?:^|/)submissions/(\d{4}Q[1-4])/([^/]+)/[^/]+$")
 
@@ -55,6 +60,55 @@ def default_cover(rel_path: str) -> dict[str, Any]:
     return {"office_id": office, "period": period, "filled_by": "测试填报人", "filled_on": date(2026, 1, 5)}
 
 
+def write_form(form: Form, dest: Path, cover: dict[str, Any] | None = None,
+               rows: dict[str, list[dict[str, Any]]] | None = None, raw: dict[str, dict[str, Any]] | None = None) -> Path:
+    """Write a filled workbook of `form` to `dest` (parent folders created); returns `dest`.
+
+    `cover` and `rows` as `form_workbook_bytes` takes them; `raw` is applied last (module docstring).
+    """
+    data = form_workbook_bytes(form, cover=cover, rows=rows)
+    if raw:
+        data = _with_raw_cells(data, raw)
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_bytes(data)
+    return dest
+
+
+def _with_raw_cells(data: bytes, raw: dict[str, dict[str, Any]]) -> bytes:
+    wb = load_workbook(io.BytesIO(data))
+    for sheet_name, cells in raw.items():
+        ws = wb[sheet_name] if sheet_name in wb.sheetnames else wb.create_sheet(sheet_name)
+        for address, value in cells.items():
+            cell = ws[address]
+            cell.value = value
+            # a typed date shows as a date (openpyxl's default format adds a time part)
+            if isinstance(value, datetime) and value.time() != time(0):
+                cell.number_format = DATETIME_FORMAT
+            elif isinstance(value, date):
+                cell.number_format = DATE_FORMAT
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return _reproducible(buffer.getvalue())
+
+
+_STAMP = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+
+
+def _reproducible(data: bytes) -> bytes:
+    """openpyxl's output with fixed zip entry times and `modified` date: the same call, the same bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            part = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                part = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + _STAMP + rb"\g<2>",
+                              part)
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6]), part,
+                         compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     """An empty DATA_DIR (tmp_path / "data")."""
@@ -72,7 +126,7 @@ def make_workbook(data_dir: Path):
         form = get_form(form_id)
         if cover is None and form.has_cover:
             cover = default_cover(rel_path)
-        return fill_form(form, data_dir / rel_path, cover=cover, rows=rows, raw=raw)
+        return write_form(form, data_dir / rel_path, cover=cover, rows=rows, raw=raw)
 
     return make
 
@@ -85,31 +139,7 @@ def make_reference(data_dir: Path):
              raw: dict | None = None) -> Path:
         offices = DEFAULT_OFFICES if offices is None else offices
         targets = default_targets(offices) if targets is None else targets
-        return fill_form(REFERENCE, data_dir / "reference.xlsx",
-                         rows={"offices": offices, "targets": targets}, raw=raw)
+        return write_form(REFERENCE, data_dir / "reference.xlsx",
+                          rows={"offices": offices, "targets": targets}, raw=raw)
 
     return make
-
-
-@pytest.fixture
-def company(data_dir: Path, make_workbook):
-    """The small synthetic company of the scale tests (_scale_helpers.small_company)."""
-    from _scale_helpers import small_company
-
-    return small_company(data_dir, make_workbook)
-
-
-@pytest.fixture
-def parses(monkeypatch):
-    """Count real parses: the in-process reader (workers=1) calls read.read_workbook once a file."""
-    from pipeline import read
-
-    calls: list[str] = []
-    original = read.read_workbook
-
-    def counting(path, rel):
-        calls.append(rel)
-        return original(path, rel)
-
-    monkeypatch.setattr(read, "read_workbook", counting)
-    return calls

@@ -8,9 +8,9 @@ import pytest
 from _validation_helpers import GOOD_ROWS, hand_workbook, sha256
 from openpyxl import load_workbook
 
-from pipeline.excel.annotate import FILLS, ISSUES_SHEET, annotate, needs_copy
+from pipeline.engine.model import Dataset, Reference
 from pipeline.findings import ERROR, WARNING, finding
-from pipeline.model import Dataset, Reference
+from pipeline.outputs.annotate import FILLS, ISSUES_SHEET, annotate, needs_copy
 
 CLIENTS = "submissions/2026Q1/BJ01/clients.xlsx"
 PROJECTS = "submissions/2026Q1/BJ01/projects.xlsx"
@@ -123,11 +123,11 @@ def test_unopenable_files_get_no_copy_and_no_traceback(data_dir, tmp_path, conte
 
 
 def test_annotate_a_validated_folder(make_reference, make_workbook, data_dir, tmp_path):
-    from pipeline.validation import validate_dir
+    from pipeline.run import check
 
     make_reference()
     make_workbook("clients", CLIENTS, rows=GOOD_ROWS["clients"], raw={"客户": {"G3": "十二", "I2": 7}})
-    dataset = validate_dir(data_dir, workers=1)
+    dataset, _ = check(data_dir, workers=1)
     written = annotate(dataset, data_dir, tmp_path / "marked")
     assert written == [tmp_path / "marked" / CLIENTS]
     ws = load_workbook(written[0])["客户"]

@@ -1,18 +1,21 @@
-"""assess(): statuses, scoring, ranks, bonuses, annual pooling and KPI findings on hand-built Datasets."""
+"""assess(): statuses, scoring, ranks, bonuses, annual pooling and KPI findings on hand-built Datasets (and once from real files)."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 import yaml
 from _assess_helpers import client as client_row
 from _assess_helpers import dataset, office_quarter, target, workbook
+from _validation_helpers import good_office
 
-from pipeline.assess import assess
+from pipeline.engine.assess import assess
+from pipeline.engine.model import INCOMPLETE, INVALID, MISSING, SCORED, Office
+from pipeline.engine.policy import DEFAULT_POLICY_PATH, load_policy
 from pipeline.findings import finding
-from pipeline.model import INCOMPLETE, INVALID, MISSING, SCORED
-from pipeline.policy import DEFAULT_POLICY_PATH, load_policy
+from pipeline.run import check
 
 POLICY = load_policy()
 
@@ -57,7 +60,13 @@ def test_quarter_statuses_scores_ranks_and_bonus():
 
 
 def test_invalid_office_period_is_not_scored_and_others_still_are():
-    results = assess(_q1_dataset(), POLICY, errors={("SH01", "2026Q1")})
+    # An error the reader found in one of SH01's workbooks makes its office-period invalid.
+    ds = _q1_dataset()
+    key = ("2026Q1", "SH01", "training")
+    bad = finding("required-blank", file=ds.submissions[key].path, sheet="培训计划", cell="A2", column="培训编号")
+    ds.submissions[key] = dataclasses.replace(ds.submissions[key], findings=(bad,))
+    ds.workbooks = sorted(ds.submissions.values(), key=lambda f: f.path)
+    results = assess(ds, POLICY)
     cards = _cards(results)
     assert cards[("2026Q1", "SH01")].status == INVALID
     assert cards[("2026Q1", "SH01")].kpis == {}
@@ -75,7 +84,7 @@ def test_error_findings_of_the_dataset_make_the_office_period_invalid():
 def test_bonus_amount_none_without_a_base_and_zero_for_fail():
     subs = {**office_quarter("BJ01", "2026Q1", [30]), **office_quarter("SH01", "2026Q1", [110])}
     ds = dataset(["BJ01", "SH01"], {(o, "2026Q1"): target(o, "2026Q1") for o in ("BJ01", "SH01")}, subs)
-    ds.reference.offices["SH01"] = ds.reference.offices["SH01"].__class__("SH01", "SH01所", bonus_base=None)
+    ds.reference.offices["SH01"] = Office("SH01", "SH01所", bonus_base=None)
     cards = _cards(assess(ds, POLICY))
     # BJ01: 0.3->30, -0.7->0 (clamped), 0.03->30: (1050 + 0 + 300 + 4000) / 100 = 53.5 -> 不合格
     assert cards[("2026Q1", "BJ01")].score == pytest.approx(53.5)
@@ -143,5 +152,52 @@ def test_a_changed_weight_in_a_copied_config_changes_the_score_exactly(tmp_path:
 
 def test_office_with_no_target_but_full_submission_is_invalid():
     subs = office_quarter("BJ01", "2026Q1", [110])
-    card = _cards(assess(dataset(["BJ01"], {}, subs), POLICY, errors=set()))[("2026Q1", "BJ01")]
+    # assemble reports reference-no-target for this; a Dataset built without that finding must still not score it
+    card = _cards(assess(dataset(["BJ01"], {}, subs), POLICY))[("2026Q1", "BJ01")]
     assert (card.status, card.status_reason) == (INVALID, "《季度目标》中没有本所本期的销售目标")
+
+
+def test_last_years_submission_with_errors_is_no_prior():
+    last_year = workbook("clients", "BJ01", "2025Q1", [client_row("C1", 100)])
+    bad = finding("type-number", file=last_year.path, sheet="客户", cell="G3", column="本期销售额", value="很多",
+                  expected="数字", seen="很多")
+    subs = {**office_quarter("BJ01", "2026Q1", [110]),
+            ("2025Q1", "BJ01", "clients"): dataclasses.replace(last_year, findings=(bad,))}
+    targets = {("BJ01", "2026Q1"): target("BJ01", "2026Q1", prior=None)}
+    card = _cards(assess(dataset(["BJ01"], targets, subs), POLICY))[("2026Q1", "BJ01")]
+    assert (card.kpis["growth"].value, card.kpis["growth"].reason) == (
+        None, "《季度目标》未填上年同期销售额,且没有 2025Q1 的客户表")
+    assert card.status == SCORED  # growth's weight is shared out; the quarter is still scored
+
+
+def test_a_quarter_without_any_scorable_kpi_is_incomplete():
+    # sales target 0, no prior, no market size, nobody on the roster, no trainings: every weighted KPI N/A
+    subs = office_quarter("BJ01", "2026Q1", [110], members=[], trainings=[])
+    subs[("2026Q1", "BJ01", "training")] = workbook("training", "BJ01", "2026Q1", [])
+    targets = {("BJ01", "2026Q1"): target("BJ01", "2026Q1", 0.0, None, None)}
+    results = assess(dataset(["BJ01"], targets, subs), POLICY)
+    card = _cards(results)[("2026Q1", "BJ01")]
+    assert (card.status, card.status_reason, card.score, card.rank) == (
+        INCOMPLETE, "所有计分指标均无法计算,本期不评分", None, None)
+    assert results.findings == []  # N/A warnings are for scored cards only
+
+
+def test_real_workbooks_read_checked_and_scored(make_reference, make_workbook, data_dir):
+    # The whole path from .xlsx files: reading's figures, the reference's targets, assessment.
+    make_reference()  # BJ01 (季度奖金基数 30000) and SH01; target 500, prior 450, market 5000 each quarter
+    good_office(make_workbook, office="BJ01")
+    dataset, _ = check(data_dir, workers=1)
+    results = assess(dataset, POLICY)
+    card = _cards(results)[("2026Q1", "BJ01")]
+    # sales 300 + 250 = 550: attainment 1.1 -> 110; growth 100/450 = 0.22 -> 120 (clamped); share 0.11 -> 104;
+    # attrition 0 -> 100; pass 2/2 -> 100; training 1/1 -> 100:
+    # (35·110 + 15·120 + 10·104 + 15·100 + 15·100 + 10·100) / 100 = 106.9
+    assert (card.status, card.sales, card.sales_target) == (SCORED, 550.0, 500.0)
+    assert card.score == pytest.approx(106.9)
+    assert card.bonus_amount == pytest.approx(1.069 * 30000)
+    assert card.kpis["satisfaction"].value == pytest.approx(85.0)  # (4.5 + 4) / 2 / 5 × 100, weight 0 quarterly
+    assert card.kpis["attainment"].sources[0].file == "submissions/2026Q1/BJ01/clients.xlsx"
+    assert card.kpis["attainment"].sources[0].cells == "G2:G3"
+    assert card.kpis["attainment"].sources[1].file == "reference.xlsx"
+    assert card.informational["new_clients"] == 1
+    assert _cards(results)[("2026Q1", "SH01")].status == MISSING

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from pipeline import bench
-from pipeline.cli import build_parser
+from pipeline.cli import build_parser, main
+from pipeline.forms import CLIENTS
+from pipeline.synthetic import BENCH, ensure_company, submission_bytes
 
 
 @pytest.mark.slow
@@ -14,40 +16,36 @@ def test_the_benchmark_runs_every_stage_and_writes_the_page(tmp_path):
     lines: list[str] = []
     report = bench.run_bench(offices=3, root=tmp_path / "bench", out=out, site_sizes=(2, 3), say=lines.append)
     assert [k for k, m in report.measures.items() if m.seconds is None] == []
-    assert list(report.measures) == ["inflate", "hash", "floor", "cold1", "coldN", "warm", "incremental",
+    assert list(report.measures) == ["inflate", "hash", "floor", "cold1", "coldN", "unchanged", "incremental",
                                      "site2", "bare2", "site3", "bare3", "build"]
     assert report.files == 3 * 8 * 4 + 1
     assert report.measures["coldN"].extra["same_as_single"] is True
-    assert (report.measures["cold1"].extra["misses"], report.measures["cold1"].extra["hits"]) == (97, 0)
-    # the reruns reuse the last run: nothing read when nothing changed; one office checked again
-    # (its 32 files: the changed one parsed, the rest and the reference from the cache)
-    assert (report.measures["warm"].extra["misses"], report.measures["warm"].extra["hits"]) == (0, 0)
-    assert report.measures["warm"].extra["rescored"] == 0
-    assert (report.measures["incremental"].extra["misses"], report.measures["incremental"].extra["hits"]) == (1, 32)
-    assert report.measures["incremental"].extra["rescored"] == 1
-    assert "rescored" not in report.measures["coldN"].extra
-    assert report.measures["cold1"].extra["scored"] == 3 * 8 + 3 * 2  # quarters and years, all valid
+    cold, unchanged, changed = (report.measures[k].extra for k in ("cold1", "unchanged", "incremental"))
+    assert (cold["parsed"], cold["workbooks"], cold["rewritten"]) == (97, 97, 10)
+    # a rerun reads only what changed, and writes again only the workbooks of the periods it touched
+    assert (unchanged["parsed"], unchanged["rewritten"], unchanged["unchanged"]) == (0, 0, 10)
+    assert (changed["parsed"], changed["rewritten"], changed["unchanged"]) == (1, 2, 8)
+    assert cold["scored"] == 3 * 8 + 3 * 2  # quarters and years, all valid
     assert [c["offices"] for c in report.curve] == [2, 3]
     text = out.read_text("utf-8")
     assert text.startswith("# 性能测试")
-    assert "| 冷启动(空缓存),单进程 |" in text and "## 网站规模曲线" in text
+    assert "| 冷启动(空缓存),单进程 |" in text and "## 网站规模曲线" in text and "无改动重跑 ÷" in text
     assert "3 个业务所 × 8 个季度 × 4 个模板,共 97 个工作簿" in text
     # the company is generated once and reused on the next run
     assert any("已生成" in line for line in lines)
     again = bench.run_bench(offices=3, root=tmp_path / "bench", out=None, site=False, say=lines.append)
     assert any("沿用已有数据" in line for line in lines)
-    assert again.measures["cold1"].extra["misses"] == 97
+    assert again.measures["cold1"].extra["parsed"] == 97
 
 
 def test_the_changed_workbook_is_restored_after_the_incremental_stage(tmp_path):
-    from pipeline import synth
-
     report = bench.run_bench(offices=1, root=tmp_path, out=None, site=False, say=lambda _: None)
-    company, generated = synth.ensure_company(tmp_path / "company-1-7", offices=1)
+    company, generated = ensure_company(tmp_path / "company-1-7", offices=1, years=bench.YEARS)
     assert generated is False
-    path = synth.submission_path(company.data_dir, 0, company.periods[-1], synth.CLIENTS)
-    assert path.read_bytes() == synth.office_workbook(synth.CLIENTS, 0, company.periods[-1])
-    assert report.measures["incremental"].extra["misses"] == 1
+    latest = company.periods[-1]
+    path = company.data_dir / "submissions" / latest / company.offices[0] / CLIENTS.filename
+    assert path.read_bytes() == submission_bytes(1, 0, latest, CLIENTS.id, years=bench.YEARS, volume=BENCH)
+    assert report.measures["incremental"].extra["parsed"] == 1
 
 
 @pytest.mark.parametrize(("argv", "offices"), [(["bench"], 1000), (["bench", "--offices", "50"], 50),
@@ -59,21 +57,20 @@ def test_the_command_line_options(argv, offices):
 
 
 def test_zero_offices_is_a_usage_error(capsys):
-    args = build_parser().parse_args(["bench", "--offices", "0"])
-    assert bench.bench_command(args) == 2
+    assert main(["bench", "--offices", "0"]) == 2
     assert "业务所数量至少为 1" in capsys.readouterr().err
 
 
 def test_a_subset_is_rebuilt_when_the_company_was_regenerated(tmp_path):
-    from pipeline import synth
-
-    company, _ = synth.ensure_company(tmp_path / "company", offices=2, years=[2026])
-    sub = bench._subset(company, tmp_path, 1, 7)
-    linked = sub / "submissions/2026Q1/BJ001/clients.xlsx"
-    assert linked.read_bytes() == (company.data_dir / "submissions/2026Q1/BJ001/clients.xlsx").read_bytes()
-    assert sorted(p.name for p in (sub / "submissions/2026Q1").iterdir()) == ["BJ001"]
+    company, _ = ensure_company(tmp_path / "company", offices=2, years=(2026,))
+    first = company.offices[0]
+    sub = bench._subset(company, tmp_path, 1)
+    linked = sub / f"submissions/2026Q1/{first}/clients.xlsx"
+    assert linked.read_bytes() == (company.data_dir / f"submissions/2026Q1/{first}/clients.xlsx").read_bytes()
+    assert sorted(p.name for p in (sub / "submissions/2026Q1").iterdir()) == [first]
     inode = linked.stat().st_ino
-    assert bench._subset(company, tmp_path, 1, 7) == sub and linked.stat().st_ino == inode  # reused
-    company, _ = synth.ensure_company(tmp_path / "company", offices=2, years=[2026], seed=8)
-    bench._subset(company, tmp_path, 1, 8)
-    assert linked.read_bytes() == (company.data_dir / "submissions/2026Q1/BJ001/clients.xlsx").read_bytes()
+    assert bench._subset(company, tmp_path, 1) == sub and linked.stat().st_ino == inode  # reused
+    company, _ = ensure_company(tmp_path / "company", offices=2, years=(2026,), seed=8)
+    bench._subset(company, tmp_path, 1)
+    relinked = sub / f"submissions/2026Q1/{company.offices[0]}/clients.xlsx"
+    assert relinked.read_bytes() == (company.data_dir / f"submissions/2026Q1/{company.offices[0]}/clients.xlsx").read_bytes()

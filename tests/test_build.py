@@ -10,12 +10,15 @@ from html import unescape
 from pathlib import Path
 
 import pytest
+import yaml
 from _site_helpers import CONTACT, LEAVE_REASON, PHONE, sample_results, write_small_data
 from conftest import Terminal
 
+from pipeline import build
 from pipeline.build import BuildError, build_site, expand_nav, render_and_publish
 from pipeline.cli import main
-from pipeline.pages import DOCS_DIR
+from pipeline.outputs.form_workbook import write_templates
+from pipeline.outputs.pages import DOCS_DIR
 
 BUILD_DATE = "2026-07-01"
 
@@ -30,10 +33,18 @@ def data(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def built(data, tmp_path_factory) -> Path:
+def templates(tmp_path_factory) -> Path:
+    """The blank templates as the specs make them (the committed ones are checked by test_templates)."""
+    folder = tmp_path_factory.mktemp("templates")
+    write_templates(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def built(data, templates, tmp_path_factory) -> Path:
     """A site built once from the small data set; tests must not modify it."""
     root = tmp_path_factory.mktemp("built")
-    build_site(data, root / "site", build_date=BUILD_DATE)
+    build_site(data, root / "site", build_date=BUILD_DATE, templates_dir=templates, workers=2)
     return root
 
 
@@ -62,6 +73,47 @@ def test_site_has_every_page(built):
 def test_generated_markdown_never_lands_in_committed_docs(built):
     assert not (DOCS_DIR / "results").exists() and not (DOCS_DIR / "offices").exists()
     assert (built / ".build" / "docs" / "results" / "2026Q1.md").is_file()
+
+
+def test_the_generated_config_has_no_hooks(built):
+    """Zensical (Material's successor) ignores MkDocs hooks: the build must not need any."""
+    config = yaml.safe_load((built / ".build" / "mkdocs.yml").read_text(encoding="utf-8"))
+    assert "hooks" not in config
+    assert config["docs_dir"] == str((built / ".build" / "docs").resolve())
+
+
+def test_the_docs_tree_is_complete_before_mkdocs_runs(built, data, templates, tmp_path, monkeypatch):
+    """Every page exists when mkdocs starts, and the privacy gate scans the finished site after it:
+    a plain `mkdocs build` of the generated tree gives the same pages, and the gate catches a value
+    planted after mkdocs has finished."""
+    real = build.run_mkdocs
+    seen: dict[str, set[str]] = {}
+
+    def checking(config, site_tmp, **kwargs):
+        docs = Path(yaml.safe_load(Path(config).read_text(encoding="utf-8"))["docs_dir"])
+        seen["docs"] = {p.relative_to(docs).as_posix() for p in docs.rglob("*.md")}
+        result = real(config, site_tmp, **kwargs)
+        page = site_tmp / "offices" / "bj01.html"
+        page.write_text(page.read_text(encoding="utf-8").replace("</main>", f"<p>{CONTACT}</p></main>"),
+                        encoding="utf-8")
+        return result
+
+    monkeypatch.setattr(build, "run_mkdocs", checking)
+    site = tmp_path / "site"
+    with pytest.raises(BuildError) as info:
+        build_site(data, site, build_date=BUILD_DATE, templates_dir=templates, work_dir=tmp_path / ".build")
+    assert {"offices/bj01.md", "results/2026Q1.md", "submissions.md", "validation.md", "index.md"} <= seen["docs"]
+    assert seen["docs"] == {p.relative_to(built / ".build" / "docs").as_posix()
+                            for p in (built / ".build" / "docs").rglob("*.md")}
+    assert "隐私检查发现 1 处问题,网站未发布" in info.value.message and not info.value.usage
+    assert "offices/bj01.html 含有“客户 › 联系人”的值" in info.value.message
+    assert not site.exists()
+    # a bare mkdocs build of the same tree and config makes the same pages as the build published
+    bare = tmp_path / "bare"
+    real(built / ".build" / "mkdocs.yml", bare)
+    published = snapshot(built / "site")
+    assert {k: v for k, v in snapshot(bare).items() if k.endswith(".html")} == \
+        {k: v for k, v in published.items() if k.endswith(".html")}
 
 
 def test_ranking_page_matches_scorecards_csv(built):
@@ -133,28 +185,38 @@ def test_expand_nav_groups_periods_by_year_newest_first():
                              {"2025 年": [{"年度考核": "results/2025.md"}, {"第一季度": "results/2025Q1.md"}]}]}]
 
 
-def test_data_error_fails_the_build_and_keeps_the_old_site(built, data, tmp_path, capsys):
+def test_data_error_fails_the_build_and_keeps_the_old_site(built, data, templates, tmp_path):
     site = tmp_path / "site"
     shutil.copytree(built / "site", site)
     before = snapshot(site)
-    code = main(["build", "--data", str(broken_copy(data, tmp_path)), "--site", str(site)])
-    err = capsys.readouterr().err
-    assert code == 1
+    with pytest.raises(BuildError) as info:
+        build_site(broken_copy(data, tmp_path), site, templates_dir=templates)
+    assert not info.value.usage  # exit 1
+    err = info.value.message
     assert "校验发现 1 个错误,网站未更新" in err and "validation.json" in err and "--keep-going" in err
     assert snapshot(site) == before
     assert not list(tmp_path.glob(".site.tmp-*"))
 
 
-def test_keep_going_publishes_invalid_offices(data, tmp_path, capsys):
+def test_keep_going_publishes_invalid_offices(data, templates, tmp_path):
     site = tmp_path / "site"
-    code = main(["build", "--data", str(broken_copy(data, tmp_path)), "--site", str(site), "--keep-going"])
-    assert code == 0, capsys.readouterr().err
+    build_site(broken_copy(data, tmp_path), site, keep_going=True, templates_dir=templates)
     html = (site / "results" / "2026Q2.html").read_text(encoding="utf-8")
     row = re.search(r'<tr data-office="SH01" data-status="invalid">(.*?)</tr>', html, re.S)
     assert row and "数据有误" in row.group(1)
     assert '<tr data-office="BJ01"><td class="rank">1</td>' in html
     report = (site / "validation.html").read_text(encoding="utf-8")
     assert 'data-code="file-not-xlsx"' in report
+
+
+def test_drifted_templates_fail_the_build(data, templates, tmp_path):
+    drifted = tmp_path / "templates"
+    shutil.copytree(templates, drifted)
+    (drifted / "clients.xlsx").unlink()
+    with pytest.raises(BuildError) as info:
+        build_site(data, tmp_path / "site", templates_dir=drifted)
+    assert "空白模板与表单定义不一致" in info.value.message and "clients.xlsx" in info.value.message
+    assert not (tmp_path / "site").exists()
 
 
 def test_broken_docs_page_fails_the_build_and_keeps_the_old_site(tmp_path):
@@ -173,6 +235,17 @@ def test_broken_docs_page_fails_the_build_and_keeps_the_old_site(tmp_path):
     assert not list(tmp_path.glob(".site.tmp-*"))
 
 
+def test_unknown_marker_is_a_usage_error(tmp_path):
+    docs = tmp_path / "docs"
+    shutil.copytree(DOCS_DIR, docs)
+    (docs / "guide" / "index.md").write_text("# 指南\n\n<!-- site:nonsense -->\n", encoding="utf-8")
+    with pytest.raises(BuildError) as info:
+        render_and_publish(sample_results(), tmp_path / "site", work_dir=tmp_path / ".build", build_date=BUILD_DATE,
+                           docs_dir=docs, templates_dir=None)
+    assert "site:nonsense" in info.value.message and info.value.usage
+    assert not (tmp_path / "site").exists()
+
+
 def test_missing_data_folder_is_a_usage_error(tmp_path, capsys):
     code = main(["build", "--data", str(tmp_path / "nowhere"), "--site", str(tmp_path / "site")])
     assert code == 2
@@ -180,10 +253,8 @@ def test_missing_data_folder_is_a_usage_error(tmp_path, capsys):
     assert not (tmp_path / "site").exists()
 
 
-def test_policy_option_changes_the_published_handbook_and_scores(data, tmp_path, capsys):
-    import yaml
-
-    from pipeline.policy import DEFAULT_POLICY_PATH
+def test_policy_option_changes_the_published_handbook_and_scores(data, templates, tmp_path):
+    from pipeline.engine.policy import DEFAULT_POLICY_PATH
 
     raw = yaml.safe_load(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))
     raw["kpis"]["attainment"]["weight"]["quarterly"] = 31
@@ -191,8 +262,7 @@ def test_policy_option_changes_the_published_handbook_and_scores(data, tmp_path,
     policy = tmp_path / "policy.yaml"
     policy.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     site = tmp_path / "site"
-    assert main(["build", "--data", str(data), "--site", str(site), "--policy", str(policy)]) == 0, \
-        capsys.readouterr().err
+    build_site(data, site, policy_path=policy, templates_dir=templates)
     handbook = (site / "handbook" / "assessment.html").read_text(encoding="utf-8")
     assert "<tr><td>业务指标</td><td>销售目标完成率</td><td>31</td><td>30</td></tr>" in handbook
     office = (site / "offices" / "bj01.html").read_text(encoding="utf-8")
@@ -201,47 +271,16 @@ def test_policy_option_changes_the_published_handbook_and_scores(data, tmp_path,
     assert "<td>31</td>" in row  # the scorecard used the same weight
 
 
-def test_the_hook_streams_every_page_as_mkdocs_writes_it(built, tmp_path):
-    """The generated config carries the privacy hook; every page is scanned as mkdocs writes it."""
-    import hashlib
-    from concurrent.futures import Future
-
-    from pipeline.build import run_mkdocs
-    from pipeline.privacy import prepare
-    from pipeline.privacy.stream import HOOK, PageStream
-
-    config = built / ".build" / "mkdocs.yml"
-    assert str(HOOK) in config.read_text(encoding="utf-8")
-    ready: Future = Future()
-    ready.set_result(prepare(sample_results()))
-    counted: list[int] = []
-    stream = PageStream(ready, tmp_path / "site", progress=counted.append)
-    stream.start()
-    try:
-        run_mkdocs(config, tmp_path / "site", env=stream.env(), pass_fds=(stream.write_fd,))
-    finally:
-        known = stream.finish()
-    pages = {p.relative_to(tmp_path / "site").as_posix() for p in (tmp_path / "site").rglob("*.html")}
-    assert set(known) == pages - {"404.html"}  # 404.html is a template, not a page: scanned from disk
-    assert counted == list(range(1, len(known) + 1))  # the progress bar's count, page by page
-    for rel, (digest, leaks) in known.items():
-        assert hashlib.blake2b((tmp_path / "site" / rel).read_bytes()).digest() == digest, rel
-        assert leaks == set()
+def test_a_bad_policy_is_a_usage_error(data, templates, tmp_path):
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("kpis: [", encoding="utf-8")
+    with pytest.raises(BuildError) as info:
+        build_site(data, tmp_path / "site", policy_path=policy, templates_dir=templates)
+    assert info.value.usage and "政策配置" in info.value.message
 
 
-def test_pages_written_while_mkdocs_builds_make_the_same_site(built, data, tmp_path, monkeypatch):
-    """The results pages come from a forked process during the build (pages/feed.py); without it
-    generate_docs writes them first. Both give the same Markdown and the same site, byte for byte."""
-    from pipeline.pages.feed import PageFeed
-
-    monkeypatch.setattr(PageFeed, "available", staticmethod(lambda: False))
-    build_site(data, tmp_path / "site", build_date=BUILD_DATE)
-    assert snapshot(tmp_path / ".build" / "docs") == snapshot(built / ".build" / "docs")
-    assert snapshot(tmp_path / "site") == snapshot(built / "site")
-
-
-def test_a_failing_page_process_fails_the_build_and_keeps_the_old_site(built, tmp_path, monkeypatch, capfd):
-    import pipeline.pages.results as results_pages
+def test_a_failing_page_fails_the_build_and_keeps_the_old_site(built, tmp_path, monkeypatch):
+    import pipeline.outputs.pages.results as results_pages
 
     site = tmp_path / "site"
     shutil.copytree(built / "site", site)
@@ -250,12 +289,11 @@ def test_a_failing_page_process_fails_the_build_and_keeps_the_old_site(built, tm
     def broken(results):
         raise RuntimeError("a bug in the submission board")
 
-    monkeypatch.setattr(results_pages, "render_submissions", broken)  # the forked process inherits it
-    with pytest.raises(BuildError) as info:
+    monkeypatch.setattr(results_pages, "render_submissions", broken)  # the forked processes inherit it
+    monkeypatch.setattr(build, "PARALLEL_FROM", 0)
+    with pytest.raises(RuntimeError, match="a bug in the submission board"):
         render_and_publish(sample_results(), site, work_dir=tmp_path / ".build", build_date=BUILD_DATE,
-                           templates_dir=None)
-    assert "生成考核结果页面的进程出错退出" in info.value.message
-    assert "a bug in the submission board" in capfd.readouterr().err  # the child's traceback
+                           templates_dir=None, workers=2)
     assert snapshot(site) == before
     assert not list(tmp_path.glob(".site.tmp-*"))
 
@@ -267,7 +305,7 @@ def test_an_interrupted_mkdocs_run_kills_mkdocs_instead_of_waiting_for_it(built,
     import subprocess
 
     from pipeline.build import run_mkdocs
-    from pipeline.lock import Terminated
+    from pipeline.runtime.lock import Terminated
 
     started: list[subprocess.Popen] = []
     real_popen = subprocess.Popen
@@ -281,8 +319,21 @@ def test_an_interrupted_mkdocs_run_kills_mkdocs_instead_of_waiting_for_it(built,
 
     monkeypatch.setattr(subprocess, "Popen", recording)
     with pytest.raises(Terminated):
-        run_mkdocs(built / ".build" / "mkdocs.yml", tmp_path / "site", started=sigterm_arrives)
+        run_mkdocs(built / ".build" / "mkdocs.yml", tmp_path / "site", meanwhile=sigterm_arrives)
     assert len(started) == 1 and started[0].returncode == -signal.SIGKILL
+
+
+def test_progress_counts_the_pages_mkdocs_writes(built, tmp_path):
+    """Without hooks, the progress of mkdocs is the number of pages found written in its folder."""
+    from pipeline.build import run_mkdocs
+
+    pages = sum(1 for _ in (built / ".build" / "docs").rglob("*.md"))
+    told: list[tuple[int, int]] = []
+    run_mkdocs(built / ".build" / "mkdocs.yml", tmp_path / "site", progress=lambda d, t: told.append((d, t)),
+               pages=pages)
+    assert told[-1] == (pages, pages)
+    assert [d for d, _ in told] == sorted(d for d, _ in told)  # never backwards
+    assert pages == sum(1 for p in (tmp_path / "site").rglob("*.html") if p.name != "404.html")
 
 
 def test_build_shows_progress_on_a_terminal(data, tmp_path, monkeypatch):
@@ -303,18 +354,35 @@ def test_build_off_a_terminal_stays_quiet_for_a_small_site(data, tmp_path, capsy
     assert "读取工作簿" not in err and "生成网站页面" not in err  # fewer than 50 files and pages
 
 
-def test_mkdocs_waits_for_pages_the_page_process_writes_late(built, data, tmp_path, monkeypatch):
-    """Office pages that take long to render: mkdocs reaches them first and waits; same site."""
-    import time
+def test_the_sample_builds_with_pages_and_gate_and_no_hooks(templates, tmp_path, monkeypatch):
+    """The bundled sample: every results page is written before mkdocs, the gate scans every built
+    file after it, and the config mkdocs ran with names no hook."""
+    from pipeline.build import SAMPLE_DATA
 
-    import pipeline.pages.results as results_pages
+    calls: dict[str, object] = {}
+    real_docs, real_gate = build.write_docs, build.privacy_gate
 
-    render_office = results_pages.render_office
+    def docs_spy(results, work_docs, **kwargs):
+        calls["pages"] = real_docs(results, work_docs, **kwargs)
+        calls["offices"] = sorted(p.stem for p in (work_docs / "offices").glob("*.md"))
+        return calls["pages"]
 
-    def slow(results, office_id, counts=None):
-        time.sleep(1.0)  # far longer than mkdocs needs to reach the office pages
-        return render_office(results, office_id, counts)
+    def gate_spy(scan, workers=1):
+        leaks = real_gate(scan, workers)
+        pages = sorted(p.relative_to(scan.root).as_posix() for p in scan.root.rglob("*.html"))
+        calls["scanned"] = sorted(scan.digests)
+        calls["left"] = scan.changed(pages)
+        return leaks
 
-    monkeypatch.setattr(results_pages, "render_office", slow)  # the forked process inherits it
-    build_site(data, tmp_path / "site", build_date=BUILD_DATE)
-    assert snapshot(tmp_path / "site") == snapshot(built / "site")
+    monkeypatch.setattr(build, "write_docs", docs_spy)
+    monkeypatch.setattr(build, "privacy_gate", gate_spy)
+    monkeypatch.setattr(build, "PARALLEL_FROM", 10**6)  # the whole scan in this process, to look at
+    results = build_site(SAMPLE_DATA, tmp_path / "site", build_date=BUILD_DATE, templates_dir=templates)
+    site = tmp_path / "site"
+    offices = sorted({c.office_id.lower() for c in results.scorecards})
+    assert calls["offices"] == sorted(["index", *offices])
+    # the gate scanned every page with the bytes that were published
+    assert calls["scanned"] == sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+    assert calls["left"] == []
+    assert calls["pages"] == sum(1 for p in site.rglob("*.html") if p.name != "404.html")
+    assert "hooks" not in yaml.safe_load((tmp_path / ".build" / "mkdocs.yml").read_text(encoding="utf-8"))

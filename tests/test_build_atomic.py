@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.lock import BuildLocked, build_lock, lock_path, recover
+from pipeline.runtime.lock import BuildLocked, build_lock, exclusive_build, lock_path, recover
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +44,7 @@ def build(data: Path, site: Path, *extra: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def demo_data(tmp_path_factory) -> Path:
     """A small valid company: 3 offices, the four quarters of 2026."""
-    from pipeline.demo import generate
+    from pipeline.synthetic import generate
 
     out = tmp_path_factory.mktemp("atomic") / "data"
     generate(out, offices=3, years=(2026,), seed=3)
@@ -74,12 +74,13 @@ def _break_one_workbook(data: Path, tmp_path: Path) -> Path:
     """A copy of the data where BJ01's 2026Q1 clients.xlsx has a sales figure that is text."""
     import shutil
 
-    from pipeline.excel.fill import fill_form
+    from conftest import write_form
+
     from pipeline.forms import CLIENTS
 
     copy = tmp_path / "bad-data"
     shutil.copytree(data, copy)
-    fill_form(CLIENTS, copy / "submissions/2026Q1/BJ01/clients.xlsx",
+    write_form(CLIENTS, copy / "submissions/2026Q1/BJ01/clients.xlsx",
               cover={"office_id": "BJ01", "period": "2026Q1", "filled_by": "测试填报人"},
               rows={"clients": [{"client_id": "C1", "name": "甲公司", "sales": "十二"}]})
     return copy
@@ -89,26 +90,46 @@ def _break_one_workbook(data: Path, tmp_path: Path) -> Path:
 # The lock
 
 
+def _holder(site: Path) -> subprocess.Popen:
+    """Another process that holds the site's lock until killed."""
+    code = ("import sys, time; from pipeline.runtime.lock import build_lock\n"
+            f"with build_lock({str(site)!r}, wait=0):\n    print('held', flush=True); time.sleep(60)\n")
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
 def test_lock_is_exclusive_and_says_so_in_chinese(tmp_path):
     site = tmp_path / "site"
-    with build_lock(site, wait=0) as path:
-        assert path == lock_path(site) == tmp_path / ".site.lock"
+    holder = _holder(site)
+    try:
         with pytest.raises(BuildLocked) as info, build_lock(site, wait=0.3):
             pass
-        assert f"(进程 {os.getpid()})" in str(info.value)
+        assert f"(进程 {holder.pid})" in str(info.value)
         assert "正在写入“site”目录" in str(info.value)
-    with build_lock(site, wait=0):  # released on exit of the block
-        pass
+    finally:
+        holder.kill()
+        holder.wait()
+    with build_lock(site, wait=0) as path:  # released when its holder ended
+        assert path == lock_path(site) == tmp_path / ".site.lock"
+
+
+def test_lock_is_reentrant_within_one_process(tmp_path):
+    """The command line and build_site both take the lock of the same site: the inner one is a no-op."""
+    site = tmp_path / "site"
+    with exclusive_build(site, wait=0), exclusive_build(site, wait=0) as path:
+        assert path == lock_path(site)
+        assert f"{os.getpid()}" in path.read_text("ascii")
+    holder = _holder(site)  # and it was released by the outer block
+    holder.kill()
+    holder.wait()
 
 
 def test_lock_dies_with_a_killed_holder(tmp_path):
     """flock belongs to the process: SIGKILL releases it, no stale lock to delete by hand."""
     site = tmp_path / "site"
-    code = ("import sys, time; from pipeline.lock import build_lock\n"
-            f"with build_lock({str(site)!r}, wait=0):\n    print('held', flush=True); time.sleep(60)\n")
-    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    holder = _holder(site)
     try:
-        assert holder.stdout.readline().strip() == "held"
         with pytest.raises(BuildLocked), build_lock(site, wait=0):
             pass
     finally:
@@ -290,10 +311,10 @@ def test_two_builds_at_once_end_in_one_complete_consistent_site(site, demo_data,
 def test_published_demo_site_holds_no_private_value_and_a_planted_one_is_caught(published, demo_data, tmp_path):
     import shutil
 
-    from pipeline.privacy import check_privacy, private_values
-    from pipeline.run import run_pipeline
+    from pipeline.outputs.privacy import check_privacy, private_values
+    from pipeline.run import run
 
-    results, _ = run_pipeline(demo_data, tmp_path / "out", workers=1)
+    results = run(demo_data, tmp_path / "out", workers=1).results
     values = private_values(results.dataset, results)
     assert len(values["团队名册 › 姓名"]) >= 20 and values["客户 › 联系电话"] and values["考核结果 › 季度奖金金额"]
     assert check_privacy(published, results) == []

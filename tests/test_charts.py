@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 import pytest
 from defusedxml.ElementTree import fromstring
 
-from pipeline import charts
+from pipeline.outputs.pages import charts
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -22,7 +22,6 @@ def texts(root: ElementTree.Element) -> list[str]:
 
 
 CHARTS = {
-    "bar": lambda: charts.bar_chart([("北京一所", 92.34), ("上海一所", None), ("广州一所", 130.0)], "考核得分", unit=" 分"),
     "distribution": lambda: charts.distribution_chart([("优秀", 3), ("良好", 4), ("合格", 0), ("不合格", 2)],
                                                       "等级分布", classes=["grade-1", "grade-2", "grade-3", "grade-4"]),
     "line": lambda: charts.line_chart(["2026Q1", "2026Q2", "2026Q3"],
@@ -53,18 +52,6 @@ def test_chart_makes_no_external_reference(kind):
         assert forbidden not in without_namespace
 
 
-def test_bar_chart_labels_values_and_na():
-    root = parse(CHARTS["bar"]())
-    labels = texts(root)
-    assert labels == ["北京一所", "92.3 分", "上海一所", "不适用", "广州一所", "130 分"]
-    assert root.find(f"{SVG}title").text == "考核得分"
-    assert root.find(f"{SVG}desc").text == "北京一所:92.3 分;上海一所:不适用;广州一所:130 分"
-    widths = [float(r.get("width")) for r in root.iter(f"{SVG}rect")]
-    assert widths == [pytest.approx(92.34 / 150 * 330, abs=0.1), pytest.approx(130 / 150 * 330, abs=0.1)]
-    capped = parse(charts.bar_chart([("甲", 200.0)], "封顶", max_value=120))
-    assert float(next(capped.iter(f"{SVG}rect")).get("width")) == 330.0  # clamped to the axis
-
-
 def test_distribution_chart_heights_follow_counts():
     root = parse(CHARTS["distribution"]())
     assert [t for t in texts(root) if not t.isdigit()] == ["优秀", "良好", "合格", "不合格"]
@@ -86,12 +73,17 @@ def test_line_chart_leaves_gaps_for_na_and_has_a_legend():
     assert "销售目标完成率 2026Q1:95.3" in dots and len(dots) == 5
 
 
-def test_hostile_labels_are_escaped_and_ids_are_distinct():
-    svg = charts.bar_chart([("<script>alert(1)</script>", 1.0)], "</title><script>x</script>")
+@pytest.mark.parametrize("draw", [
+    lambda label, title: charts.distribution_chart([(label, 1)], title),
+    lambda label, title: charts.line_chart(["2026Q1"], [(label, [1.0]), ("乙", [2.0])], title),
+], ids=["distribution", "line"])
+def test_hostile_labels_are_escaped_and_ids_are_distinct(draw):
+    svg = draw("<script>alert(1)</script>", "</title><script>x</script>")
     root = parse(svg)
     assert root.find(f"{SVG}script") is None
     assert root.find(f"{SVG}title").text == "</title><script>x</script>"
-    other = charts.bar_chart([("甲", 1.0)], "另一个图")
+    assert any(t.startswith("<script>") for t in texts(root))  # shown as text
+    other = draw("甲", "另一个图")
     assert parse(other).find(f"{SVG}title").get("id") != root.find(f"{SVG}title").get("id")
 
 

@@ -5,14 +5,23 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from _assess_helpers import table
 from _validation_helpers import GOOD_ROWS, good_office, hand_workbook
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from pipeline import checks
+from pipeline.engine import checks
+from pipeline.engine.dataset import assemble, total_order
+from pipeline.engine.model import Office, Reference
+from pipeline.engine.reference import build_reference
+from pipeline.engine.submissions import office_period_errors, submission_matrix
 from pipeline.findings import ERROR, WARNING
-from pipeline.model import Office, Reference
+from pipeline.intake.aggregates import roster_findings
+from pipeline.intake.facts import WorkbookFacts
+from pipeline.run import check
 
 # ---------------------------------------------------------------------------------------------
-# Pure rules over hand-built Workbook records
+# Pure rules over hand-built WorkbookFacts
 
 REF = Reference(offices={"BJ01": Office("BJ01", "北京一所"), "SH01": Office("SH01", "上海一所")})
 
@@ -84,7 +93,7 @@ def _target(office: str, quarter: str = "Q1", sales: float | None = 500) -> dict
 
 def test_build_reference_targets_duplicates_and_unknown_offices():
     wb = _reference([_target("BJ01"), _target("BJ01", sales=600), _target("ZZ09"), _target("SH01", "Q2")])
-    reference, found = checks.build_reference(wb)
+    reference, found = build_reference(wb)
     assert sorted(reference.offices) == ["BJ01", "SH01"]
     assert sorted(reference.targets) == [("BJ01", "2026Q1"), ("SH01", "2026Q2")]
     assert reference.targets[("BJ01", "2026Q1")].sales_target == 500  # the first row is kept
@@ -97,7 +106,7 @@ def test_build_reference_targets_duplicates_and_unknown_offices():
 
 
 def test_reference_no_target_is_an_error_per_office_period():
-    reference, _ = checks.build_reference(_reference([_target("BJ01"), _target("SH01", sales=None)]))
+    reference, _ = build_reference(_reference([_target("BJ01"), _target("SH01", sales=None)]))
     accepted = {(p, o, f): hand_workbook("x", f, o, p) for p, o, f in [
         ("2026Q1", "BJ01", "clients"), ("2026Q2", "BJ01", "clients"), ("2026Q2", "BJ01", "projects"),
         ("2026Q1", "SH01", "clients"),  # has a (bad) target row: the reader reports that row, not us
@@ -133,7 +142,10 @@ def test_project_client_unknown_is_a_warning_at_the_client_cell():
 def test_roster_rows_outside_the_quarter_are_warnings(join, leave, expected):
     wb = hand_workbook("submissions/2026Q1/BJ01/recruitment.xlsx", "recruitment", "BJ01", "2026Q1",
                        roster=[{"employee_id": "E1", "join_date": join, "leave_date": leave}])
-    found = list(checks.roster_checks(wb))
+    found = list(wb.findings)  # summarise adds them to the reader's findings
+    raw = WorkbookFacts(wb.path, form_id="recruitment", office_id="BJ01", period="2026Q1",
+                        tables={"roster": table({"employee_id": "E1", "join_date": join, "leave_date": leave})})
+    assert roster_findings(raw) == found
     assert [(f.code, f.cell, f.value) for f in found] == expected
     assert all((f.severity, f.sheet, f.row, f.office_id, f.period) == (WARNING, "团队名册", 2, "BJ01", "2026Q1")
                for f in found)
@@ -158,13 +170,11 @@ def _codes(dataset, code):
 
 
 def test_a_complete_office_period_has_no_findings(make_reference, make_workbook, data_dir):
-    from pipeline.validation import validate_dir
-
     make_reference(targets=[{"year": 2026, "quarter": "Q1", "office_id": o, "sales_target": 500}
                             for o in ("BJ01", "SH01")])
     good_office(make_workbook, office="BJ01")
     good_office(make_workbook, office="SH01")
-    dataset = validate_dir(data_dir, workers=1)
+    dataset = check(data_dir, workers=1)[0]
     assert [f for f in dataset.findings if f.severity != "info"] == []
     assert sorted(dataset.submissions) == sorted(
         ("2026Q1", o, f) for o in ("BJ01", "SH01") for f in ("recruitment", "training", "clients", "projects"))
@@ -178,23 +188,19 @@ def test_a_complete_office_period_has_no_findings(make_reference, make_workbook,
      "file-misplaced", WARNING, ""),
 ])
 def test_identity_rules_on_real_files(make_reference, make_workbook, data_dir, rel, cover, code, severity, cell):
-    from pipeline.validation import validate_dir
-
     make_reference()
     make_workbook("clients", rel, cover=cover, rows=GOOD_ROWS["clients"])
-    dataset = validate_dir(data_dir, workers=1)
+    dataset = check(data_dir, workers=1)[0]
     hits = _codes(dataset, code)
     assert [(f, s, c) for (f, s, _sheet, c, _o, _p) in hits] == [(rel, severity, cell)]
 
 
 def test_duplicate_submission_on_real_files(make_reference, make_workbook, data_dir):
-    from pipeline.validation import office_period_errors, submission_matrix, validate_dir
-
     make_reference()
     good_office(make_workbook)
     make_workbook("clients", "submissions/2026Q1/BJ01/clients-副本.xlsx", cover={"office_id": "BJ01", "period": "2026Q1"},
                   rows=GOOD_ROWS["clients"])
-    dataset = validate_dir(data_dir, workers=1)
+    dataset = check(data_dir, workers=1)[0]
     assert [h[0] for h in _codes(dataset, "submission-duplicate")] == [
         "submissions/2026Q1/BJ01/clients-副本.xlsx", "submissions/2026Q1/BJ01/clients.xlsx"]
     assert ("2026Q1", "BJ01", "clients") not in dataset.submissions
@@ -204,8 +210,6 @@ def test_duplicate_submission_on_real_files(make_reference, make_workbook, data_
 
 
 def test_reference_and_cross_file_rules_on_real_files(make_reference, make_workbook, data_dir):
-    from pipeline.validation import office_period_errors, validate_dir
-
     make_reference(targets=[{"year": 2026, "quarter": "Q1", "office_id": "BJ01", "sales_target": 500},
                             {"year": 2026, "quarter": "Q1", "office_id": "BJ01", "sales_target": 600},
                             {"year": 2026, "quarter": "Q1", "office_id": "GZ01", "sales_target": 600}])
@@ -216,7 +220,7 @@ def test_reference_and_cross_file_rules_on_real_files(make_reference, make_workb
     make_workbook("recruitment", "submissions/2026Q1/SH01/recruitment.xlsx", rows={"roster": [
         {"employee_id": "E1", "name": "成员甲", "join_date": date(2020, 1, 1), "leave_date": date(2025, 11, 30)},
         {"employee_id": "E2", "name": "成员乙", "join_date": date(2026, 5, 1)}]})
-    dataset = validate_dir(data_dir, workers=1)
+    dataset = check(data_dir, workers=1)[0]
     assert _codes(dataset, "project-client-unknown") == [
         ("submissions/2026Q1/BJ01/projects.xlsx", WARNING, "项目", "C2", "BJ01", "2026Q1")]
     assert _codes(dataset, "reference-duplicate-target") == [("reference.xlsx", ERROR, "季度目标", "", "BJ01", "2026Q1")]
@@ -231,15 +235,13 @@ def test_reference_and_cross_file_rules_on_real_files(make_reference, make_workb
 
 
 def test_missing_reference_and_missing_forms(make_workbook, make_reference, data_dir):
-    from pipeline.validation import submission_matrix, validate_dir
-
     good_office(make_workbook, skip=("training",))
-    dataset = validate_dir(data_dir, workers=1)
+    dataset = check(data_dir, workers=1)[0]
     assert _codes(dataset, "reference-missing") == [("reference.xlsx", ERROR, "", "", "", "")]
     assert _codes(dataset, "submission-missing") == []  # no office list to compare with
 
     make_reference()
-    dataset = validate_dir(data_dir, workers=1)
+    dataset = check(data_dir, workers=1)[0]
     missing = sorted((o, p) for (_f, _s, _sh, _c, o, p) in _codes(dataset, "submission-missing"))
     # BJ01 misses training in Q1; both offices miss every form in Q2–Q4 (targets exist), SH01 in Q1 too
     assert missing.count(("BJ01", "2026Q1")) == 1
@@ -251,14 +253,48 @@ def test_missing_reference_and_missing_forms(make_workbook, make_reference, data
 
 
 def test_a_bad_target_row_makes_its_office_period_invalid(make_reference, make_workbook, data_dir):
-    from pipeline.validation import office_period_errors, validate_dir
-
     make_reference(targets=[{"year": 2026, "quarter": "Q1", "office_id": "BJ01", "sales_target": "很多"},
                             {"year": 2026, "quarter": "Q1", "office_id": "SH01", "sales_target": 500}])
     good_office(make_workbook, office="BJ01")
     good_office(make_workbook, office="SH01")
-    dataset = validate_dir(data_dir, workers=1)
+    dataset = check(data_dir, workers=1)[0]
     errors = [(f.code, f.file, f.cell, f.office_id, f.period) for f in dataset.findings if f.severity == ERROR]
     assert errors == [("type-number", "reference.xlsx", "D2", "BJ01", "2026Q1")]  # and no reference-no-target
     assert office_period_errors(dataset) == {("BJ01", "2026Q1")}
     assert ("BJ01", "2026Q1") not in dataset.reference.targets
+
+
+# ---------------------------------------------------------------------------------------------
+# assemble() on hand-built facts, and properties of the pure rules
+
+
+def test_assemble_excludes_mismatched_and_duplicate_files_and_places_every_finding():
+    ref = _reference([_target("BJ01"), _target("SH01")])
+    moved = hand_workbook("submissions/2026Q1/BJ01/training.xlsx", "training", "SH01", "2026Q1")
+    twins = [hand_workbook(f"submissions/2026Q1/SH01/{name}.xlsx", "clients", "SH01", "2026Q1")
+             for name in ("clients", "clients-副本")]
+    good = hand_workbook("submissions/2026Q1/BJ01/clients.xlsx", "clients", "BJ01", "2026Q1",
+                         clients=[{"client_id": "C1", "sales": 10}])
+    dataset = assemble("data", [ref, moved, *twins, good])
+    assert list(dataset.submissions) == [("2026Q1", "BJ01", "clients")]
+    assert [(f.code, f.file, f.office_id, f.period) for f in dataset.findings if f.severity == ERROR] == [
+        ("identity-mismatch", "submissions/2026Q1/BJ01/training.xlsx", "BJ01", "2026Q1"),  # the folder's office
+        ("submission-duplicate", "submissions/2026Q1/SH01/clients-副本.xlsx", "SH01", "2026Q1"),
+        ("submission-duplicate", "submissions/2026Q1/SH01/clients.xlsx", "SH01", "2026Q1"),
+    ]
+    assert office_period_errors(dataset) == {("BJ01", "2026Q1"), ("SH01", "2026Q1")}
+    assert dataset.findings == sorted(dataset.findings, key=total_order)
+
+
+_slots = st.tuples(st.sampled_from(["2026Q1", "2026Q2"]), st.sampled_from(["BJ01", "SH01"]),
+                   st.sampled_from(["clients", "projects"]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_slots, max_size=8))
+def test_duplicates_accept_exactly_the_slots_claimed_once(claims):
+    facts = [hand_workbook(f"submissions/{p}/{o}/{f}-{i}.xlsx", f, o, p) for i, (p, o, f) in enumerate(claims)]
+    accepted, found = checks.duplicates(facts)
+    assert set(accepted) == {s for s in claims if claims.count(s) == 1}
+    assert sorted(f.file for f in found) == sorted(w.path for w, s in zip(facts, claims) if claims.count(s) > 1)
+    assert all(f.code == "submission-duplicate" and f.severity == ERROR for f in found)

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.pages import DOCS_DIR, render_handbook
-from pipeline.pages.env import plain, point_value
-from pipeline.pages.handbook import MARKER_RE, MarkerError, fill_markers
-from pipeline.policy import DEFAULT_POLICY_PATH, load_policy
+from pipeline.engine.policy import DEFAULT_POLICY_PATH, load_policy
+from pipeline.outputs.pages import DOCS_DIR, render_handbook
+from pipeline.outputs.pages.env import plain, point_value
+from pipeline.outputs.pages.handbook import MARKER_RE, MarkerError, fill_markers
 
 CHAPTERS = {
     "handbook/general.md": "# 第一章 总则",

@@ -3,6 +3,8 @@
 The site is built once per worker (`python -m pipeline build --keep-going`, as CI would), then
 checked by scanning every file and by visiting every page in Debian's chromium: no dialog, no
 script from input, no request leaving 127.0.0.1, the valid offices scored, the bad one `invalid`.
+The hostile files go through the whole run: the crash-isolated pool, the facts' plain form, the
+engine and every output.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from _attack_strings import (
 from _read_helpers import encrypted_xlsx, entity_bomb, far_cell, filled_bytes, good_cover, legacy_xls, zip_bomb
 from _site_helpers import SiteServer
 
-from pipeline.escape import clean_text
+from pipeline.outputs.pages.escape import one_line
 
 HOSTILE_FILES = {  # file name -> (builder, the finding code it must produce)
     "zip-bomb.xlsx": (zip_bomb, "file-too-large"),
@@ -43,7 +45,7 @@ def hostile(tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("hostile")
     data = root / "data"
     written = write_hostile_dataset(data, office_ids=("BJ01", "SH01", "GZ01"), long_office="GZ01")
-    base = filled_bytes("clients", cover=good_cover("GZ01"), tmp=root)
+    base = filled_bytes("clients", cover=good_cover("GZ01"))
     for name, (make, _) in HOSTILE_FILES.items():
         (data / "submissions" / "2026Q1" / "GZ01" / name).write_bytes(make(base))
     site = root / "site"
@@ -84,7 +86,7 @@ def test_every_generated_page_is_inert_and_shows_the_text(hostile):
     # the attack text really reached the pages (as text): the office names are listed
     offices_page = html_text((site / "offices" / "index.html").read_text("utf-8"))
     for office in hostile["offices"]:
-        assert clean_text(office["office_name"])[:40] in offices_page
+        assert one_line(office["office_name"])[:40] in offices_page
     # the 100,000-character value is never written out whole
     assert max(p.stat().st_size for p in pages) < 2_000_000
     assert not any("长" * 1000 in p.read_text("utf-8") for p in pages)
@@ -117,8 +119,9 @@ def test_exports_of_the_build_are_spreadsheet_safe(hostile):
         for row in csv.DictReader(fh):
             for column in ("office_id", "office_name", "status", "grade"):
                 assert not row[column].startswith(FORMULA_PREFIXES), (column, row[column])
-    wb = load_workbook(hostile["out"] / "hr-report.xlsx")
-    for ws in wb.worksheets:
+    books = sorted(hostile["out"].glob("*.xlsx"))  # HR's workbook of each period (the quarter, its year)
+    assert [p.name for p in books] == ["考核结果-2026Q1.xlsx", "考核结果-2026年度.xlsx"]
+    for ws in (ws for path in books for ws in load_workbook(path).worksheets):
         for row in ws.iter_rows():
             for cell in row:
                 if cell.data_type == "f":
@@ -129,14 +132,14 @@ def test_exports_of_the_build_are_spreadsheet_safe(hostile):
 
 
 def test_downloadable_templates_are_blank(hostile):
-    from pipeline.privacy import template_not_blank
+    from pipeline.outputs.privacy import template_not_blank
 
     downloads = sorted((hostile["site"]).rglob("*.xlsx"))
-    # the blank templates are the only workbooks shipped: HR's report (salary data) never is
+    # the blank templates are the only workbooks shipped: HR's workbooks (salary data) never are
     assert {p.name for p in downloads} <= {"recruitment.xlsx", "training.xlsx", "clients.xlsx", "projects.xlsx",
                                             "reference.xlsx"}
     assert {p.name for p in downloads} >= {"recruitment.xlsx", "training.xlsx", "clients.xlsx", "projects.xlsx"}
-    assert not list(hostile["site"].rglob("hr-report*"))
+    assert not list(hostile["site"].rglob("考核结果-*"))
     assert {p.name: template_not_blank(p) for p in downloads} == {p.name: [] for p in downloads}
 
 
@@ -203,13 +206,13 @@ def test_every_page_in_a_real_browser(hostile):
 def test_a_planted_private_value_fails_the_build_naming_column_and_page(tmp_path, data_dir, make_reference,
                                                                        make_workbook):
     """Privacy gate end to end: a roster name planted into a page stops the publish; site untouched."""
-    from pipeline.build import DOCS_DIR, BuildError, produce_results, render_and_publish
-    from pipeline.policy import load_policy
+    from pipeline.build import DOCS_DIR, BuildError, render_and_publish
+    from pipeline.run import run
 
     make_reference()
     make_workbook("recruitment", "submissions/2026Q1/BJ01/recruitment.xlsx", rows={"roster": [
         {"employee_id": "E1", "name": "慕容真名", "join_date": "2024-01-02", "rating": "良好"}]})
-    results = produce_results(data_dir, tmp_path / "out", load_policy(), 1)
+    results = run(data_dir, tmp_path / "out", workers=1).results
     docs = tmp_path / "docs"
     shutil.copytree(DOCS_DIR, docs)
     with (docs / "index.md").open("a", encoding="utf-8") as fh:
@@ -220,7 +223,7 @@ def test_a_planted_private_value_fails_the_build_naming_column_and_page(tmp_path
     with pytest.raises(BuildError) as info:
         render_and_publish(results, site, work_dir=tmp_path / ".build", docs_dir=docs)
     message = info.value.message
-    assert info.value.code == 1
+    assert not info.value.usage  # a data problem: exit code 1
     assert "隐私检查" in message
     assert "index.html 含有“团队名册 › 姓名”的值(慕***)" in message
     assert "search/search_index.json#" in message  # the search index is caught as well

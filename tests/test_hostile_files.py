@@ -1,11 +1,19 @@
 """Hostile and broken files: each becomes one file-level finding, in bounded time and memory,
-and never takes down the run — the good workbook read alongside comes back intact."""
+and never takes down the run — the good workbook read alongside comes back intact.
+
+Files go through the run's executor (`_read_helpers.read_isolated`: the crash-isolated pool and
+the facts' plain form) where isolation is the point, and through `read_workbook` where the
+finding or the rows are.
+"""
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
+import zipfile
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,16 +21,25 @@ from _read_helpers import (
     HOSTILE_BUILDERS,
     edit_sheet,
     far_cell,
+    fill_form,
     filled_bytes,
     formatted_empty_rows,
+    good_cover,
     huge_dimension,
+    members,
+    padding_member,
+    read_isolated,
+    retarget,
     rezip,
     sheet_part,
+    with_member,
+    write_raw_zip,
     zip_bomb,
 )
 
-from pipeline.excel import guard
-from pipeline.excel.pool import read_workbooks
+from pipeline.forms import TRAINING
+from pipeline.intake import guard
+from pipeline.intake.read import read_workbook
 
 EXPECTED = {
     "zip-bomb": ("file-too-large", "单个内部文件 xl/worksheets/sheet3.xml 解压后超过 128 MB"),
@@ -40,21 +57,25 @@ EXPECTED = {
 }
 TIME_BOUND = 20.0  # seconds per file, generous: the machine is shared
 MEMORY_BOUND = 512 * 1024  # KiB of peak RSS for a process that read every hostile file (measured ~180 MB)
+WORKER_CAP = 100 * 1024 * 1024  # a worker's address space above what it inherits, in the isolation tests
 
 
 @pytest.fixture(scope="module")
-def many_rows(tmp_path_factory) -> Path:
+def base() -> bytes:
+    return filled_bytes()
+
+
+@pytest.fixture(scope="module")
+def many_rows(tmp_path_factory, base) -> Path:
     """A clients workbook with 300,000 formatted but empty rows below its one data row."""
-    tmp = tmp_path_factory.mktemp("rows")
-    path = tmp / "rows.xlsx"
-    path.write_bytes(formatted_empty_rows(filled_bytes(tmp=tmp), 300_000))
+    path = tmp_path_factory.mktemp("rows") / "rows.xlsx"
+    path.write_bytes(formatted_empty_rows(base, 300_000))
     return path
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory):
+def files(tmp_path_factory, base):
     tmp = tmp_path_factory.mktemp("hostile")
-    base = filled_bytes(tmp=tmp)
     paths = {}
     for name, build in HOSTILE_BUILDERS.items():
         paths[name] = tmp / f"{name}.xlsx"
@@ -64,20 +85,71 @@ def files(tmp_path_factory):
     return paths, good
 
 
+def _good(facts) -> bool:
+    """The good clients workbook, read whole (a run's facts keep its client ids, not its rows)."""
+    return facts.findings == () and facts.form_id == "clients" and facts.client_ids == frozenset({"C1"})
+
+
 def test_every_hostile_file_is_one_finding_and_the_good_one_survives(files):
     paths, good = files
     items = [(good, "good-1.xlsx")] + [(p, f"hostile/{n}.xlsx") for n, p in paths.items()] + [(good, "good-2.xlsx")]
-    result = read_workbooks(items, workers=2)
+    result = read_isolated(items, workers=2)
     assert [wb.path for wb in result] == [rel for _, rel in items]
-    for wb in (result[0], result[-1]):
-        assert wb.findings == [] and wb.form_id == "clients"
-        assert [r["client_id"] for r in wb.tables["clients"]] == ["C1"]
+    assert _good(result[0]) and _good(result[-1])
     for wb, name in zip(result[1:-1], paths):
         code, reason = EXPECTED[name]
         assert [(f.code, f.severity, f.file, f.cell) for f in wb.findings] == [(code, "error", f"hostile/{name}.xlsx", "")]
         if reason:
             assert reason in wb.findings[0].message
         assert wb.tables == {}
+
+
+FAR = "XFD1048576"
+TOO_FAR = ("file-too-large", f"工作表“客户”的单元格 {FAR} 超出可处理范围")
+SHEET = "xl/worksheets/sheet3.xml"  # 客户 in the template
+
+
+def _far_part(base: bytes) -> bytes:
+    return members(far_cell(base, FAR))[SHEET]
+
+
+# A sheet's XML reaches calamine by another road than the usual xl/worksheets/ name: the guard must
+# check what calamine will read (calamine aborts the process on a far cell). Read in the pool, so
+# that a regression shows as a dead worker ("解析时所需内存超过限制") instead of killing the tests.
+SHEET_ROADS = {
+    "moved-out-of-worksheets": (lambda b: retarget(far_cell(b, FAR), "data/sheet3.xml", move_to="xl/data/sheet3.xml"),
+                                TOO_FAR),
+    "target-in-another-case": (lambda b: retarget(far_cell(b, FAR), "Worksheets/sheet3.xml"), TOO_FAR),
+    "target-with-backslash": (lambda b: retarget(far_cell(b, FAR), "worksheets\\sheet3.xml"), TOO_FAR),
+    "dot-segment-as-a-name": (lambda b: with_member(retarget(b, "worksheets/./sheet3.xml"), "xl/worksheets/./sheet3.xml",
+                                                    _far_part(b)), TOO_FAR),
+    "dot-dot-segment-as-a-name": (lambda b: with_member(retarget(b, "worksheets/../data/s.xml", move_to="xl/data/s.xml"),
+                                                        "xl/worksheets/../data/s.xml", _far_part(b)), TOO_FAR),
+    "same-name-in-another-case": (lambda b: with_member(b, SHEET.replace("worksheets", "Worksheets"), _far_part(b)),
+                                  ("file-not-xlsx", "包含重复的内部文件名")),
+    "same-name-twice": (lambda b: with_member(b, SHEET, _far_part(b)), ("file-not-xlsx", "包含重复的内部文件名")),
+    "target-calamine-cannot-find": (lambda b: retarget(far_cell(b, FAR), "xl/worksheets/sheet3.xml"),
+                                    ("file-unreadable", "工作表的内容缺失")),
+}
+
+
+def test_every_road_to_a_sheet_is_checked(tmp_path, base):
+    items = []
+    for name, (build, _) in SHEET_ROADS.items():
+        path = tmp_path / f"{name}.xlsx"
+        path.write_bytes(build(base))
+        items.append((path, name))
+    for wb, (name, (_, (code, reason))) in zip(read_isolated(items, memory_cap=WORKER_CAP), SHEET_ROADS.items()):
+        assert [f.code for f in wb.findings] == [code], (name, [f.message for f in wb.findings])
+        assert reason in wb.findings[0].message, name
+
+
+@pytest.mark.parametrize("target", ["data/sheet3.xml", "/xl/data/sheet3.xml"])
+def test_a_sheet_outside_worksheets_is_read_normally(tmp_path, base, target):
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(retarget(base, target, move_to="xl/data/sheet3.xml"))
+    wb = read_workbook(path, "x.xlsx")
+    assert wb.findings == () and wb.tables["clients"].column("client_id") == ["C1"]
 
 
 def test_openpyxl_would_mislead_on_encrypted_files(files):
@@ -87,17 +159,17 @@ def test_openpyxl_would_mislead_on_encrypted_files(files):
     paths, _ = files
     with pytest.raises(Exception, match="not a zip file"):
         openpyxl.load_workbook(paths["encrypted"])
-    finding = read_workbooks([(paths["encrypted"], "e.xlsx")], workers=1)[0].findings[0]
+    finding = read_workbook(paths["encrypted"], "e.xlsx").findings[0]
     assert finding.message == "文件已加密或设置了打开密码,无法读取"
 
 
-def test_bounded_time_and_memory(files, tmp_path):
+def test_bounded_time_and_memory(files):
     """Read each hostile file in a fresh process (no pool, so the guard alone is measured)."""
     paths, _ = files
     script = (
         "import json, resource, sys, time\n"
         "from pathlib import Path\n"
-        "from pipeline.read import read_workbook\n"
+        "from pipeline.intake.read import read_workbook\n"
         "out = {}\n"
         "for name, path in json.loads(sys.argv[1]).items():\n"
         "    t = time.perf_counter()\n"
@@ -117,46 +189,41 @@ def test_bounded_time_and_memory(files, tmp_path):
         assert seconds < TIME_BOUND, name
 
 
-def test_zip_bomb_with_honest_headers(tmp_path):
+def test_zip_bomb_with_honest_headers(tmp_path, base):
     path = tmp_path / "b.xlsx"
-    path.write_bytes(zip_bomb(filled_bytes(tmp=tmp_path), megabytes=200, lie=False))
-    wb = read_workbooks([(path, "b.xlsx")], workers=1)[0]
-    assert [f.code for f in wb.findings] == ["file-too-large"]
+    path.write_bytes(zip_bomb(base, megabytes=200, lie=False))
+    assert [f.code for f in read_workbook(path, "b.xlsx").findings] == ["file-too-large"]
 
 
-def test_total_inflated_size_is_bounded(tmp_path):
+def test_total_inflated_size_is_bounded(tmp_path, base):
     """Several parts each under the per-part cap still hit the total cap."""
-    from _read_helpers import members, padding_member, write_raw_zip
-
-    entries = [padding_member(name, blob) for name, blob in members(filled_bytes(tmp=tmp_path)).items()]
+    entries = [padding_member(name, blob) for name, blob in members(base).items()]
     entries += [padding_member(f"xl/media/pad{i}.xml", megabytes=100) for i in range(3)]
     path = tmp_path / "t.xlsx"
     path.write_bytes(write_raw_zip(entries))
-    wb = read_workbooks([(path, "t.xlsx")], workers=1)[0]
-    assert [(f.code, f.message) for f in wb.findings] == [
+    assert [(f.code, f.message) for f in read_workbook(path, "t.xlsx").findings] == [
         ("file-too-large", "文件超出处理限制:解压后总大小超过 256 MB")]
 
 
 @pytest.mark.parametrize("builder", [huge_dimension, lambda d: far_cell(d, value=False)],
                          ids=["dimension-A1:XFD1048576", "formatted-cell-at-XFD1048576"])
-def test_harmless_oddities_are_read_normally(tmp_path, builder):
+def test_harmless_oddities_are_read_normally(tmp_path, base, builder):
     path = tmp_path / "x.xlsx"
-    path.write_bytes(builder(filled_bytes(tmp=tmp_path)))
-    wb = read_workbooks([(path, "x.xlsx")], workers=1)[0]
-    assert wb.findings == []
-    assert [r.number for r in wb.tables["clients"]] == [2]
+    path.write_bytes(builder(base))
+    wb = read_workbook(path, "x.xlsx")
+    assert wb.findings == ()
+    assert wb.tables["clients"].numbers == (2,)
 
 
 def test_formatted_empty_rows_are_ignored(many_rows):
-    wb = read_workbooks([(many_rows, "x.xlsx")], workers=1)[0]
-    assert wb.findings == []
-    assert [r.number for r in wb.tables["clients"]] == [2]
+    wb = read_workbook(many_rows, "x.xlsx")
+    assert wb.findings == ()
+    assert wb.tables["clients"].numbers == (2,)
 
 
-def test_worker_killed_by_memory_cap_is_isolated(tmp_path):
+def test_worker_killed_by_memory_cap_is_isolated(tmp_path, base):
     """A file inside the guard's bounds that still needs more memory than a worker may use:
     calamine aborts the worker (SIGABRT); the pool names the file and reads the others."""
-    base = filled_bytes(tmp=tmp_path)
     heavy = tmp_path / "heavy.xlsx"
     heavy.write_bytes(far_cell(base, f"BL{guard.MAX_ROWS}"))
     good = tmp_path / "good.xlsx"
@@ -164,21 +231,20 @@ def test_worker_killed_by_memory_cap_is_isolated(tmp_path):
     # heavy first: the file queued behind it on the same worker must be re-run by a fresh worker
     names = ["heavy.xlsx", "a.xlsx", "b.xlsx", "heavy-2.xlsx", "c.xlsx", "d.xlsx"]
     items = [(heavy if n.startswith("heavy") else good, n) for n in names]
-    result = read_workbooks(items, workers=2, memory_cap=100 * 1024 * 1024)
+    result = read_isolated(items, workers=2, memory_cap=WORKER_CAP)
     assert [wb.path for wb in result] == names
     for wb in result:
         if wb.path.startswith("heavy"):
             assert [(f.code, f.file) for f in wb.findings] == [("file-too-large", wb.path)]
             assert "解析时所需内存超过限制" in wb.findings[0].message
         else:
-            assert wb.findings == [] and wb.tables["clients"][0]["client_id"] == "C1"
+            assert _good(wb)
 
 
-def test_a_death_deep_in_a_long_queue_names_its_file(tmp_path):
+def test_a_death_deep_in_a_long_queue_names_its_file(tmp_path, base):
     """Enough files that each worker holds a queue (and the parent pauses between collections):
     the file that kills its worker is still the one named, and every file queued behind it on
     that worker is read by the fresh one."""
-    base = filled_bytes(tmp=tmp_path)
     heavy = tmp_path / "heavy.xlsx"
     heavy.write_bytes(far_cell(base, f"BL{guard.MAX_ROWS}"))
     good = tmp_path / "good.xlsx"
@@ -186,25 +252,21 @@ def test_a_death_deep_in_a_long_queue_names_its_file(tmp_path):
     names = [f"f{i:03}.xlsx" for i in range(90)]
     names[47] = "heavy.xlsx"
     items = [(heavy if n == "heavy.xlsx" else good, n) for n in names]
-    result = read_workbooks(items, workers=2, memory_cap=100 * 1024 * 1024)
+    result = read_isolated(items, workers=2, memory_cap=WORKER_CAP)
     assert [wb.path for wb in result] == names
     assert [(f.code, f.file) for f in result[47].findings] == [("file-too-large", "heavy.xlsx")]
-    others = result[:47] + result[48:]
-    assert all(wb.findings == [] and wb.tables["clients"][0]["client_id"] == "C1" for wb in others)
+    assert all(_good(wb) for wb in result[:47] + result[48:])
 
 
-def test_timeout_is_a_finding(tmp_path, many_rows):
+def test_timeout_is_a_finding(tmp_path, base, many_rows):
     good = tmp_path / "good.xlsx"
-    good.write_bytes(filled_bytes(tmp=tmp_path))
-    result = read_workbooks([(many_rows, "slow.xlsx"), (good, "good.xlsx")], workers=2, timeout=0.05)
+    good.write_bytes(base)
+    result = read_isolated([(many_rows, "slow.xlsx"), (good, "good.xlsx")], workers=2, timeout=0.05)
     assert [(f.code, f.message) for f in result[0].findings] == [("file-timeout", "读取文件超时(超过 0.05 秒)")]
-    assert result[1].findings == []
+    assert _good(result[1])
 
 
 def _corrupt_deflate(data: bytes) -> bytes:
-    import io
-    import zipfile
-
     info = zipfile.ZipFile(io.BytesIO(data)).getinfo(sheet_part(data, "客户"))
     out = bytearray(data)
     out[info.header_offset + 30 + len(info.filename.encode()) + 10] ^= 0xFF
@@ -221,21 +283,21 @@ def _corrupt_deflate(data: bytes) -> bytes:
      "文件不是有效的 .xlsx 工作簿:缺少工作簿内容(xl/workbook.xml)"),
     (_corrupt_deflate, "file-truncated", "文件不完整或已损坏(可能上传中断):内部文件 xl/worksheets/sheet3.xml 损坏"),
 ], ids=["half-a-sheet", "half-the-workbook-part", "sheet-part-missing", "not-a-workbook", "corrupt-deflate"])
-def test_broken_structure(tmp_path, build, code, message):
+def test_broken_structure(tmp_path, base, build, code, message):
     path = tmp_path / "x.xlsx"
-    path.write_bytes(build(filled_bytes(tmp=tmp_path)))
-    wb = read_workbooks([(path, "x.xlsx")], workers=1)[0]
+    path.write_bytes(build(base))
+    wb = read_workbook(path, "x.xlsx")
     assert [(f.code, f.message, f.file) for f in wb.findings] == [(code, message, "x.xlsx")]
     assert wb.tables == {}
 
 
 def test_a_folder_is_not_a_workbook(tmp_path):
-    wb = read_workbooks([(tmp_path, "x.xlsx")], workers=1)[0]
+    wb = read_workbook(tmp_path, "x.xlsx")
     assert [(f.code, f.message) for f in wb.findings] == [("file-unreadable", "无法读取文件:不是普通文件")]
 
 
 def test_missing_file_is_unreadable(tmp_path):
-    wb = read_workbooks([(tmp_path / "nope.xlsx", "nope.xlsx")], workers=1)[0]
+    wb = read_workbook(tmp_path / "nope.xlsx", "nope.xlsx")
     assert [f.code for f in wb.findings] == ["file-unreadable"]
     assert wb.findings[0].message.startswith("无法读取文件:无法打开文件")
 
@@ -245,7 +307,7 @@ def test_missing_file_is_unreadable(tmp_path):
     ("xl/styles.xml", b'<?xml version="1.0"?>\n<!-- a comment first -->\n<!DOCTYPE x SYSTEM "http://example.invalid/x.dtd">'),
     ("xl/workbook.xml", '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x>'.encode("utf-16")),
 ], ids=["entity-in-core-props", "external-dtd-in-styles", "utf16-doctype-in-workbook"])
-def test_any_dtd_in_any_part_is_refused(tmp_path, part, prolog):
+def test_any_dtd_in_any_part_is_refused(tmp_path, base, part, prolog):
     def edit(name, blob):
         if name != part:
             return blob
@@ -253,25 +315,18 @@ def test_any_dtd_in_any_part_is_refused(tmp_path, part, prolog):
         return prolog + (body.decode("utf-8").encode("utf-16-le") if prolog.startswith(b"\xff\xfe") else body)
 
     path = tmp_path / "x.xlsx"
-    path.write_bytes(rezip(filled_bytes(tmp=tmp_path), edit))
-    wb = read_workbooks([(path, "x.xlsx")], workers=1)[0]
+    path.write_bytes(rezip(base, edit))
+    wb = read_workbook(path, "x.xlsx")
     assert [(f.code, f.message) for f in wb.findings] == [
         ("file-xml-unsafe", f"文件的内部 XML 含有不允许的结构:内部文件 {part} 含有 DOCTYPE/ENTITY 声明")]
 
 
 def test_date1904_workbook_serials(tmp_path):
     """A workbook in the 1904 date system (old Mac Excel): typed serials convert with its epoch."""
-    from datetime import date
-
-    from _read_helpers import good_cover
-
-    from pipeline.excel.fill import fill_form
-    from pipeline.forms import TRAINING
-
     row = {"training_id": "T1", "name": "课程", "planned_date": 44624, "status": "进行中"}
     path = fill_form(TRAINING, tmp_path / "t.xlsx", cover=good_cover(), rows={"trainings": [row]})
     path.write_bytes(rezip(path.read_bytes(), lambda n, b: b.replace(b"<workbookPr", b'<workbookPr date1904="1"')
                            if n == "xl/workbook.xml" else b))
-    wb = read_workbooks([(path, "t.xlsx")], workers=1)[0]
-    assert wb.tables["trainings"][0]["planned_date"] == date(2026, 3, 5)
+    wb = read_workbook(path, "t.xlsx")
+    assert wb.tables["trainings"].column("planned_date") == [date(2026, 3, 5)]
     assert [(f.code, f.cell) for f in wb.findings if f.sheet == "培训计划"] == [("value-normalised", "D2")]

@@ -5,10 +5,12 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from pipeline.model import INCOMPLETE, SCORED, Scorecard
-from pipeline.policy import load_policy
-from pipeline.scoring import award_honours, excellent_count, excellent_heads, promotion, special_award
+from pipeline.engine.model import INCOMPLETE, SCORED, Scorecard
+from pipeline.engine.policy import load_policy
+from pipeline.engine.scoring import award_honours, excellent_count, excellent_heads, promotion, special_award
 
 POLICY = load_policy()
 SPECIAL, EXCELLENT, PROMOTION, DEVELOPMENT = "年终特别奖励", "优秀业务所长", "晋升优先", "培训与发展激励"
@@ -88,3 +90,26 @@ def test_award_honours_sets_every_rule_in_policy_order():
         ("2026", "C"): (),
         ("2026", "D"): (),
     }
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 500))
+def test_excellent_count_bounds(eligible):
+    count = excellent_count(eligible, POLICY)
+    assert 0 <= count <= eligible
+    assert count == (0 if eligible == 0 else max(1, eligible // 10))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(50, 100), max_size=25))
+def test_excellent_heads_are_the_top_of_the_excellent_with_ties_at_the_cut_off(scores):
+    cards = [card(f"O{i:02}", s) for i, s in enumerate(scores)]
+    named = excellent_heads(cards, POLICY)
+    excellent = {c.office_id: c.score for c in cards if c.grade == "优秀"}
+    assert named <= set(excellent)
+    if not excellent:
+        assert named == set()
+        return
+    count = excellent_count(len(excellent), POLICY)
+    cut = sorted(excellent.values(), reverse=True)[count - 1]  # the score of the last place named
+    assert named == {o for o, score in excellent.items() if score >= cut}  # a tie at the cut-off only adds

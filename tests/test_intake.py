@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from _validation_helpers import GOOD_ROWS, hand_workbook, run_cli, sha256
 
-from pipeline.excel.fill import fill_form
 from pipeline.findings import finding
 from pipeline.forms import get_form
-from pipeline.intake import REPORT_NAME, destination
+from pipeline.intake.filing import REPORT_NAME, destination
+from pipeline.outputs.form_workbook import form_workbook_bytes
 
 # ---------------------------------------------------------------------------------------------
 # Where a read workbook belongs (pure)
@@ -34,7 +35,7 @@ def test_destination(form_id, office, period, expected):
 
 def test_destination_refuses_a_file_the_reader_refused():
     wb = hand_workbook("a.xlsx", "clients", "HZ01", "2026Q1")
-    wb.findings.append(finding("file-macro", file="a.xlsx"))
+    wb = replace(wb, findings=(*wb.findings, finding("file-macro", file="a.xlsx")))
     assert destination(wb) == (None, "文件是启用宏的工作簿(.xlsm),不接受含宏的文件")
 
 
@@ -45,7 +46,9 @@ def test_destination_refuses_a_file_the_reader_refused():
 def _drop(inbox: Path, name: str, form_id: str, office: str = "HZ01", period: str = "2026Q1", **rows) -> Path:
     form = get_form(form_id)
     cover = {"office_id": office, "period": period, "filled_by": "测试填报人"} if form.has_cover else None
-    return fill_form(form, inbox / name, cover=cover, rows=rows or GOOD_ROWS.get(form_id))
+    path = inbox / name
+    path.write_bytes(form_workbook_bytes(form, cover=cover, rows=rows or GOOD_ROWS.get(form_id)))
+    return path
 
 
 @pytest.fixture
@@ -121,7 +124,7 @@ def test_a_different_file_keeps_the_old_one_as_a_dated_version(inbox, data_dir):
     assert sha256(dest) == new_digest
     assert "原有的不同版本已保存为 submissions/2026Q1/HZ01/_versions/clients.2026-11-27T0830.xlsx" in result.stdout
 
-    from pipeline.validation import discover
+    from pipeline.intake.discover import discover
 
     _, items, _ = discover(data_dir)
     assert [rel for _, rel in items] == ["submissions/2026Q1/HZ01/clients.xlsx"]

@@ -15,11 +15,10 @@ from _site_helpers import (
     to_html,
 )
 
-from pipeline import escape
 from pipeline.findings import CATALOGUE
 from pipeline.forms import ALL_FORMS
-from pipeline.pages import render_codes, render_fields, render_results_pages
-from pipeline.pages.results import render_office, render_period
+from pipeline.outputs.pages import escape, render_codes, render_fields, render_results_pages
+from pipeline.outputs.pages.results import render_office, render_period
 
 
 @pytest.fixture(scope="module")
@@ -223,9 +222,12 @@ def test_year_page_lists_honours_and_the_office_page_shows_them():
     assert '<span class="honour-tag">优秀业务所长</span><span class="honour-tag">培训与发展激励</span>' in office
 
 
-def test_office_pages_rendered_in_several_processes_are_the_same(results, pages, monkeypatch):
-    from pipeline.pages import results as results_pages
+def test_office_pages_rendered_in_several_processes_are_the_same(results, pages, tmp_path, monkeypatch):
+    """The build hands the pages to forked processes that write them; the pages are the same."""
+    from pipeline import build
 
-    monkeypatch.setattr(results_pages, "PARALLEL_FROM", 0)
-    assert render_results_pages(results, workers=2) == pages
-    assert list(render_results_pages(results, workers=3)) == list(pages)  # same pages, same order
+    monkeypatch.setattr(build, "PARALLEL_FROM", 0)
+    for workers in (1, 2, 3):
+        docs = tmp_path / f"docs{workers}"
+        build.write_docs(results, docs, build_date="2026-07-01", workers=workers)
+        assert {path: (docs / path).read_text(encoding="utf-8") for path in pages} == pages

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from pipeline.policy import DEFAULT_POLICY_PATH, PolicyError, load_policy, parse_policy
+from pipeline.engine.policy import DEFAULT_POLICY_PATH, KPI_KEYS, PolicyError, load_policy, parse_policy
 
 RAW = yaml.safe_load(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))
 
@@ -110,3 +113,17 @@ def test_excellent_head_rule_text_follows_the_numbers():
     raw = _set("incentives.excellent_head.top_share", 0.25)
     raw["incentives"]["excellent_head"]["min_count"] = 2
     assert "取前 25%(人数向下取整,至少 2 名)" in parse_policy(raw).excellent_head.description
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 60), min_size=len(KPI_KEYS), max_size=len(KPI_KEYS)))
+def test_quarterly_weights_load_exactly_when_they_sum_to_100(weights):
+    raw = copy.deepcopy(RAW)
+    for key, w in zip(KPI_KEYS, weights):
+        raw["kpis"][key]["weight"]["quarterly"] = w
+    if sum(weights) == 100:
+        p = parse_policy(raw)
+        assert [p.kpis[k].weight["quarterly"] for k in KPI_KEYS] == weights
+    else:
+        with pytest.raises(PolicyError, match=re.escape(f"季度考核的权重之和应为 100,实际为 {sum(weights)}(")):
+            parse_policy(raw)

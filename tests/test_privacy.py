@@ -2,36 +2,48 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
-import os
 from pathlib import Path
 
 import pytest
+from conftest import write_form
 
-from pipeline.excel.blank import write_template
-from pipeline.excel.fill import fill_form
-from pipeline.forms import CLIENTS, RECRUITMENT
-from pipeline.model import Dataset, Office, Reference, Results, Row, Scorecard, Workbook
-from pipeline.privacy import Leak, check_privacy, private_values, redact, scan_site
+from pipeline.engine.model import Dataset, Office, Reference, Results, Scorecard
+from pipeline.forms import CLIENTS, RECRUITMENT, get_form
+from pipeline.intake.aggregates import texts
+from pipeline.intake.facts import Table, WorkbookFacts
+from pipeline.outputs.form_workbook import write_template
+from pipeline.outputs.privacy import Leak, check_privacy, private_values, redact, scan_site
 
 HEAD = "欧阳所长"
+
+
+def _facts(path: str, form_id: str, cover: dict, tables: dict[str, list[dict]]) -> WorkbookFacts:
+    """A workbook's facts as the reader records them: the private and public texts of its rows."""
+    as_tables = {key: Table(tuple(range(2, 2 + len(rows))), {k: [r.get(k) for r in rows] for k in rows[0]})
+                 for key, rows in tables.items() if rows}
+    facts = WorkbookFacts(path=path, form_id=form_id, office_id="BJ01", period="2026Q1", cover=cover,
+                          tables=as_tables)
+    private, public = texts(facts, get_form(form_id))
+    return dataclasses.replace(facts, private=private, public=public, tables={})
 
 
 def _results(members=("司马青云",), reasons=("回老家照顾父母",), base=30000.0, bonus=25590.4,
              phone="138-1234-5678", clients=()) -> Results:
     """A small run as the pipeline's stages record it: one office, one roster, one client list."""
     reference = Reference(offices={"BJ01": Office("BJ01", "北京一所", HEAD, "华北", base)})
-    roster = [Row(2 + i, {"employee_id": f"E{i}", "name": n, "leave_reason": r})
+    roster = [{"employee_id": f"E{i}", "name": n, "leave_reason": r}
               for i, (n, r) in enumerate(zip(members, reasons + ("",) * len(members)))]
-    recruitment = Workbook(path="submissions/2026Q1/BJ01/recruitment.xlsx", form_id="recruitment",
-                           office_id="BJ01", period="2026Q1",
-                           cover={"office_id": "BJ01", "period": "2026Q1", "filled_by": "诸葛填报"},
-                           tables={"hiring": [], "roster": roster})
-    client_rows = [Row(2, {"client_id": "C1", "name": "甲公司", "contact": "上官联系", "phone": phone})]
-    client_rows += [Row(3 + i, {"client_id": f"C{i + 2}", "name": name}) for i, name in enumerate(clients)]
-    clients_wb = Workbook(path="submissions/2026Q1/BJ01/clients.xlsx", form_id="clients", office_id="BJ01",
-                          period="2026Q1", cover={"filled_by": "诸葛填报"}, tables={"clients": client_rows})
+    recruitment = _facts("submissions/2026Q1/BJ01/recruitment.xlsx", "recruitment",
+                         {"office_id": "BJ01", "period": "2026Q1", "filled_by": "诸葛填报"},
+                         {"hiring": [], "roster": roster})
+    client_rows = [{"client_id": "C1", "name": "甲公司", "contact": "上官联系", "phone": phone}]
+    client_rows += [{"client_id": f"C{i + 2}", "name": name, "contact": None, "phone": None}
+                    for i, name in enumerate(clients)]
+    clients_wb = _facts("submissions/2026Q1/BJ01/clients.xlsx", "clients", {"filled_by": "诸葛填报"},
+                        {"clients": client_rows})
     dataset = Dataset(data_dir="data", reference=reference, workbooks=[clients_wb, recruitment])
     card = Scorecard("2026Q1", "quarterly", "BJ01", office_name="北京一所", head=HEAD, score=85.3,
                      bonus_coefficient=0.853, bonus_amount=bonus)
@@ -65,13 +77,13 @@ def test_private_values_are_keyed_by_column_and_cover_every_private_field():
 
 def test_private_values_read_from_real_workbooks(data_dir, make_workbook, make_reference):
     """The gate collects values from what the reader really produced, not just hand-made records."""
-    from pipeline.validation import validate_dir
+    from pipeline.run import check
 
     make_reference()
     make_workbook("recruitment", "submissions/2026Q1/BJ01/recruitment.xlsx", rows={"roster": [
         {"employee_id": "E1", "name": "慕容真名", "join_date": "2024-01-02", "leave_date": "2026-02-01",
          "leave_reason": "另谋高就去了", "rating": "良好"}]})
-    values = private_values(validate_dir(data_dir, workers=1), None)
+    values = private_values(check(data_dir, workers=1)[0], None)
     assert values["团队名册 › 姓名"] == {"慕容真名"}
     assert values["团队名册 › 离职原因"] == {"另谋高就去了"}
     assert values["封面 › 填报人"] == {"测试填报人"}
@@ -183,7 +195,7 @@ def test_blank_downloadable_templates_pass_and_filled_ones_fail(tmp_path):
         write_template(form, site / "downloads")
     assert check_privacy(site, _results()) == []
 
-    fill_form(RECRUITMENT, site / "downloads" / "recruitment.xlsx",
+    write_form(RECRUITMENT, site / "downloads" / "recruitment.xlsx",
               cover={"office_id": "BJ01", "period": "2026Q1", "filled_by": "诸葛填报"},
               rows={"roster": [{"employee_id": "E1", "name": "司马青云"}]})
     leaks = check_privacy(site, _results())
@@ -216,88 +228,68 @@ def test_many_values_and_pages_scan_quickly(tmp_path):
 
 
 def test_scanning_in_several_processes_finds_the_same_leaks(tmp_path):
-    from pipeline.privacy import prepare, scan_with
+    from pipeline.build import privacy_gate
+    from pipeline.outputs.privacy import Scan, prepare
 
     pages = {f"offices/o{i:03d}/index.html": f"<p>第 {i} 页</p>" for i in range(120)}
     pages["offices/o007/index.html"] = "<p>司马青云</p>"
     pages["offices/o111/index.html"] = "<p>奖金 25,590 元</p>"
     site = _site(tmp_path, pages)
     matcher = prepare(_results())
-    one = scan_with(site, matcher, workers=1)
+    one = privacy_gate(Scan(site, matcher), workers=1)
     assert [(x.page, x.column) for x in one] == [("offices/o007/index.html", "团队名册 › 姓名"),
                                                  ("offices/o111/index.html", "考核结果 › 季度奖金金额")]
-    assert scan_with(site, matcher, workers=2) == scan_with(site, matcher, workers=3) == one
+    assert privacy_gate(Scan(site, matcher), workers=2) == privacy_gate(Scan(site, matcher), workers=3) == one
+    assert one == check_privacy(site, _results())
 
 
 # ---------------------------------------------------------------------------------------------
-# Pages streamed by the mkdocs hook while the site builds
+# Pages scanned while mkdocs writes them
 
 
-def _stream_pages(site: Path, names: list[str], matcher):
-    """Announce pages through the hook's own code to a PageStream, as mkdocs would while writing them."""
-    import importlib
-    from concurrent.futures import Future
-    from types import SimpleNamespace
-
-    from pipeline.privacy import mkdocs_hook
-    from pipeline.privacy.stream import PageStream
-
-    ready: Future = Future()
-    ready.set_result(matcher)
-    stream = PageStream(ready, site)
-    stream.start()
-    hook = importlib.reload(mkdocs_hook)
-    hook._out = os.fdopen(os.dup(stream.write_fd), "wb", buffering=0)
-    for rel in names:
-        page = SimpleNamespace(file=SimpleNamespace(dest_uri=rel))
-        assert hook.on_post_page("<html/>", page, None) == "<html/>"
-    hook.on_post_build(None)
-    return stream.finish()
-
-
-def test_streamed_pages_are_trusted_only_while_their_bytes_are_unchanged(tmp_path, monkeypatch):
-    from pipeline import privacy
-    from pipeline.privacy import prepare, scan_with
+def test_pages_scanned_early_are_trusted_only_while_their_bytes_are_unchanged(tmp_path, monkeypatch):
+    from pipeline.build import privacy_gate
+    from pipeline.outputs import privacy
+    from pipeline.outputs.privacy import Scan, prepare
 
     pages = {f"offices/o{i}.html": f"<p>第 {i} 页</p>" for i in range(5)}
     pages["offices/o3.html"] = "<p>司马青云</p>"
-    matcher = prepare(_results())
     site = _site(tmp_path, {**pages, "search/search_index.json": json.dumps({"docs": []})})
-    known = _stream_pages(site, [*pages, "offices/never-written.html"], matcher)
-    assert sorted(known) == sorted(pages)
-    assert [(x.page, x.column) for x in known["offices/o3.html"][1]] == [("offices/o3.html", "团队名册 › 姓名")]
+    scan = Scan(site, prepare(_results())).files(sorted(pages))  # as mkdocs wrote them
+    assert sorted(scan.digests) == sorted(pages)
+    assert [(x.page, x.column) for x in scan.leaks] == [("offices/o3.html", "团队名册 › 姓名")]
     read: list[str] = []
-    real = privacy.texts_of
-    monkeypatch.setattr(privacy, "texts_of", lambda path, rel, seen=None: read.append(rel) or real(path, rel, seen))
-    leaks = scan_with(site, matcher, known=known)
-    assert [(x.page, x.column) for x in leaks] == [("offices/o3.html", "团队名册 › 姓名")]
-    assert read == ["search/search_index.json"]  # the streamed pages were not scanned again
-    (site / "offices/o1.html").write_text("<p>上官联系</p>", "utf-8")  # changed after streaming
+    real = privacy.texts_of_page
+    monkeypatch.setattr(privacy, "texts_of_page", lambda rel, data, seen=None: read.append(rel) or real(rel, data, seen))
+    (site / "offices/o1.html").write_text("<p>上官联系</p>", "utf-8")  # changed after it was scanned
     (site / "offices/o3.html").write_text("<p>第 3 页</p>", "utf-8")
-    read.clear()
-    leaks = scan_with(site, matcher, known=known)
-    assert [(x.page, x.column) for x in leaks] == [("offices/o1.html", "客户 › 联系人")]
-    assert sorted(read) == ["offices/o1.html", "offices/o3.html", "search/search_index.json"]
+    (site / "offices/o5.html").write_text("<p>第 5 页</p>", "utf-8")  # never scanned
+    assert scan.changed(privacy.site_files(site)) == ["offices/o1.html", "offices/o3.html", "offices/o5.html",
+                                                      "search/search_index.json"]
+    leaks = privacy_gate(scan)
+    # a leak once seen is never forgotten, even when the page changed since
+    assert [(x.page, x.column) for x in leaks] == [("offices/o1.html", "客户 › 联系人"),
+                                                   ("offices/o3.html", "团队名册 › 姓名")]
+    assert read == ["offices/o1.html", "offices/o3.html", "offices/o5.html"]  # the unchanged pages not again
 
 
-def test_a_stream_whose_needles_failed_leaves_every_page_to_the_disk_scan(tmp_path):
-    from concurrent.futures import Future
+def test_a_page_read_while_it_was_written_is_scanned_whole_at_the_end(tmp_path):
+    """A page caught half-written, its lines remembered as seen: the rest is still scanned."""
+    from pipeline.build import privacy_gate
+    from pipeline.outputs.privacy import Scan, prepare
 
-    from pipeline.privacy.stream import PageStream
-
-    broken: Future = Future()
-    broken.set_exception(RuntimeError("needles"))
-    site = _site(tmp_path, {"a.html": "<p>x</p>"})
-    stream = PageStream(broken, site)
-    stream.start()
-    with os.fdopen(os.dup(stream.write_fd), "wb") as pipe:
-        pipe.write(b"a.html\n" * 20_000)  # more than a pipe holds: the reader must keep draining it
-    assert stream.finish() == {} and stream.failed
+    whole = "<nav>首页</nav>\n<p>第一段</p>\n<p>成员 司马青云</p>\n"
+    site = _site(tmp_path, {"a.html": whole[:25]})
+    scan = Scan(site, prepare(_results())).files(["a.html"])
+    assert scan.leaks == set()
+    (site / "a.html").write_text(whole, "utf-8")
+    assert [(x.page, x.column) for x in privacy_gate(scan)] == [("a.html", "团队名册 › 姓名")]
 
 
 def test_lines_repeated_on_every_page_are_scanned_once_and_leaks_still_found(tmp_path):
-    from pipeline.privacy import prepare, scan_with
-    from pipeline.privacy.files import texts_of
+    from pipeline.build import privacy_gate
+    from pipeline.outputs.privacy import Scan, prepare
+    from pipeline.outputs.privacy.files import texts_of
 
     chrome = "<nav>\n<a href=x>首页</a>\n</nav>\n"
     pages = {f"p{i}.html": f"{chrome}<p>第 {i} 页</p>\n{chrome}" for i in range(80)}
@@ -307,18 +299,19 @@ def test_lines_repeated_on_every_page_are_scanned_once_and_leaks_still_found(tmp
     first = texts_of(site / "p0.html", "p0.html", seen)[0][1]
     again = texts_of(site / "p1.html", "p1.html", seen)[0][1]
     assert "首页" in first and "首页" not in again and "第 1 页" in again
-    leaks = scan_with(site, prepare(_results()), workers=2)
+    leaks = privacy_gate(Scan(site, prepare(_results())), workers=2)
     assert [(x.page, x.column) for x in leaks] == [("p70.html", "考核结果 › 季度奖金金额")]
 
 
 def test_a_value_with_a_space_is_found_across_a_line_break(tmp_path):
-    from pipeline.privacy import prepare, scan_with
+    from pipeline.build import privacy_gate
+    from pipeline.outputs.privacy import Scan, prepare
 
     matcher = prepare(_results(reasons=("回老家 照顾父母",)))
     assert matcher.has_spaced
     pages = {f"p{i}.html": "<nav>首页</nav>\n<p>回老家</p>\n" for i in range(70)}
     pages["p9.html"] = "<nav>首页</nav>\n<p>回老家\n照顾父母</p>\n"
-    leaks = scan_with(_site(tmp_path, pages), matcher, workers=2)
+    leaks = privacy_gate(Scan(_site(tmp_path, pages), matcher), workers=2)
     assert [(x.page, x.column) for x in leaks] == [("p9.html", "团队名册 › 离职原因")]
 
 
@@ -328,7 +321,7 @@ def test_the_fast_number_scan_finds_every_token_that_could_be_a_needle():
     import re
     from decimal import Decimal
 
-    from pipeline.privacy import match
+    from pipeline.outputs.privacy import match
 
     old_blank = re.compile("(?:https?:)?//[^\\s\"'<>()]*|\\b(?:d|points|viewBox|transform)=\"[^\"]*\"")
 

@@ -1,25 +1,29 @@
 """read_workbook: fill a real template, break one thing, and get exactly one precise finding.
 
-All the bad workbooks are read in ONE `read_workbooks` call with two worker processes, together
-with good workbooks; every case asserts its finding (code, sheet, cell, severity) and the good
-workbooks must still come back intact, in order.
+All the bad workbooks are read once (module fixture), together with good workbooks; every case
+asserts its finding (code, sheet, cell, severity) and the good workbooks must come back intact.
 """
 
 from __future__ import annotations
 
+import marshal
+import random
 from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
 import pytest
 import xlsxwriter
-from _read_helpers import GOOD_CLIENT, good_cover, members, rezip
+from _read_helpers import GOOD_CLIENT, fill_form, good_cover, members, read_isolated, rezip
 
-from pipeline.excel.blank import meta_values
-from pipeline.excel.fill import fill_form
-from pipeline.excel.pool import read_workbooks
 from pipeline.forms import CLIENTS, META_SHEET, get_form
-from pipeline.read import read_workbook
+from pipeline.forms.types import FIELD_TYPES, FieldType
+from pipeline.forms.values import column_index
+from pipeline.intake import read
+from pipeline.intake.aggregates import summarise
+from pipeline.intake.facts import Table, from_plain, to_plain
+from pipeline.intake.read import read_facts, read_workbook
+from pipeline.outputs.form_workbook import meta_values
 
 C = GOOD_CLIENT
 MEMBER = {"employee_id": "E1", "name": "测试成员", "join_date": date(2025, 7, 1), "rating": "良好"}
@@ -145,40 +149,42 @@ def build(tmp: Path, case_id: str, spec: dict) -> Path:
 
 
 @pytest.fixture(scope="module")
-def batch(tmp_path_factory):
-    """Every case plus two good workbooks, read in one two-worker call."""
+def built(tmp_path_factory):
+    """Every case's file plus a good workbook, as (path, rel) items: good first and last."""
     tmp = tmp_path_factory.mktemp("read")
     good = fill_form(CLIENTS, tmp / "good.xlsx", cover=good_cover(), rows={"clients": [C]})
     items = [(good, "good-first.xlsx")]
     for case_id, spec, _ in CASES:
         items.append((build(tmp, case_id, spec), f"bad/{case_id}.xlsx"))
     items.append((good, "good-last.xlsx"))
-    workbooks = read_workbooks(items, workers=2)
-    return {wb.path: wb for wb in workbooks}, [wb.path for wb in workbooks], items
+    return items
+
+
+@pytest.fixture(scope="module")
+def batch(built):
+    """Every item read, by its rel path."""
+    return {rel: read_workbook(path, rel) for path, rel in built}
 
 
 def test_at_least_forty_cases():
     assert len(CASES) >= 40
 
 
-def test_order_and_good_files(batch):
-    by_path, order, _ = batch
-    assert order == ["good-first.xlsx"] + [f"bad/{c[0]}.xlsx" for c in CASES] + ["good-last.xlsx"]
+def test_good_files(batch):
     for rel in ("good-first.xlsx", "good-last.xlsx"):
-        wb = by_path[rel]
-        assert wb.findings == []
+        wb = batch[rel]
+        assert wb.findings == ()
         assert (wb.form_id, wb.version, wb.office_id, wb.period) == ("clients", "1.0", "BJ01", "2026Q1")
-        assert [r.number for r in wb.tables["clients"]] == [2]
-        assert wb.tables["clients"][0].values == {**{f.key: None for f in CLIENTS.sheets[0].fields}, **C,
-                                                  "sales": 120.5, "visits": 2, "complaints": 1,
-                                                  "resolved_complaints": 1}
-    assert by_path["good-first.xlsx"].sha256 == by_path["good-last.xlsx"].sha256
+        rows = wb.tables["clients"].rows()
+        assert [r.number for r in rows] == [2]
+        assert rows[0].values == {**{f.key: None for f in CLIENTS.sheets[0].fields}, **C,
+                                  "sales": 120.5, "visits": 2, "complaints": 1, "resolved_complaints": 1}
+    assert batch["good-first.xlsx"].sha256 == batch["good-last.xlsx"].sha256
 
 
 @pytest.mark.parametrize(("case_id", "spec", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_case(batch, case_id, spec, expected):
-    by_path, _, _ = batch
-    wb = by_path[f"bad/{case_id}.xlsx"]
+    wb = batch[f"bad/{case_id}.xlsx"]
     code, sheet, cell, severity = expected
     hits = [f for f in wb.findings if f.code == code]
     assert hits, [(f.code, f.cell, f.message) for f in wb.findings]
@@ -195,42 +201,84 @@ def test_case(batch, case_id, spec, expected):
 
 
 def test_private_values_never_in_findings(batch):
-    by_path, _, _ = batch
     for case_id in ("contact-too-long", "phone-too-long", "reason-too-long", "bonus-base-words"):
-        for f in by_path[f"bad/{case_id}.xlsx"].findings:
+        for f in batch[f"bad/{case_id}.xlsx"].findings:
             assert f.value is None
             assert "联联" not in f.message and "111" not in f.message and "因因" not in f.message
             assert "三万" not in f.message
 
 
 def test_messages_name_place_and_expectation(batch):
-    by_path, _, _ = batch
-    f = next(f for f in by_path["bad/sales-words.xlsx"].findings if f.code == "type-number")
+    f = next(f for f in batch["bad/sales-words.xlsx"].findings if f.code == "type-number")
     assert f.display() == "bad/sales-words.xlsx › 客户 › G2:“本期销售额”应为数字,不小于 0,单位:万元,实际为“十二”" or \
         f.display() == "bad/sales-words.xlsx › 客户 › G2:“本期销售额”应为数字,不小于 0,实际为“十二”"
     assert f.value == "十二" and f.row == 2 and f.column == "本期销售额"
-    dup = next(f for f in by_path["bad/duplicate-client.xlsx"].findings if f.code == "duplicate-id")
+    dup = next(f for f in batch["bad/duplicate-client.xlsx"].findings if f.code == "duplicate-id")
     assert dup.message == "“客户编号”的值“C1”在第 2 行已出现过"
-    old = next(f for f in by_path["bad/template-outdated.xlsx"].findings if f.code == "template-outdated")
+    old = next(f for f in batch["bad/template-outdated.xlsx"].findings if f.code == "template-outdated")
     assert old.message == "模板版本为 0.9,当前版本为 1.0"
-    err = next(f for f in by_path["bad/excel-error.xlsx"].findings if f.code == "excel-error")
+    err = next(f for f in batch["bad/excel-error.xlsx"].findings if f.code == "excel-error")
     assert (err.value, err.message) == ("#DIV/0!", "单元格的值是 Excel 错误值 #DIV/0!")
 
 
+def _in_row_order(findings):
+    """(code, cell) by row, then column; a cell's own findings in the order the reader gave them.
+
+    Within a sheet the reader groups findings by kind (cell values, required, unique, rules); every
+    output sorts them by place (engine.dataset.total_order), as here.
+    """
+    def place(f):
+        letters = "".join(ch for ch in f.cell if ch.isalpha())
+        return f.sheet, f.row or 0, column_index(letters) if letters else 0
+    return [(f.code, f.cell) for f in sorted(findings, key=place)]
+
+
+def _first_row(wb, sheet="clients"):
+    return wb.tables[sheet].rows()[0]
+
+
 def test_invalid_and_normalised_values_in_rows(batch):
-    by_path, _, _ = batch
-    assert by_path["bad/sales-words.xlsx"].tables["clients"][0]["sales"] is None
-    assert by_path["bad/sales-grouped.xlsx"].tables["clients"][0]["sales"] == 1234.0
-    assert by_path["bad/visits-fullwidth.xlsx"].tables["clients"][0]["visits"] == 3
-    note = next(f for f in by_path["bad/sales-grouped.xlsx"].findings if f.code == "value-normalised")
+    assert _first_row(batch["bad/sales-words.xlsx"])["sales"] is None
+    assert _first_row(batch["bad/sales-grouped.xlsx"])["sales"] == 1234.0
+    assert _first_row(batch["bad/visits-fullwidth.xlsx"])["visits"] == 3
+    note = next(f for f in batch["bad/sales-grouped.xlsx"].findings if f.code == "value-normalised")
     assert note.message == "“本期销售额”的“1,234”已按“1234”读取"
     # A dropped column is reported once, and the other columns are still read by their labels.
-    wb = by_path["bad/header-missing.xlsx"]
+    wb = batch["bad/header-missing.xlsx"]
     assert [(f.code, f.column) for f in wb.findings if f.severity != "info"] == [("header-missing", "D")]
-    assert wb.tables["clients"][0]["sales"] == 120.5 and wb.tables["clients"][0]["industry"] is None
-    assert by_path["bad/template-outdated.xlsx"].tables == {}
-    assert by_path["bad/period-q5.xlsx"].period is None
-    assert by_path["bad/header-extra.xlsx"].tables["clients"][0]["client_id"] == "C1"
+    assert _first_row(wb)["sales"] == 120.5 and _first_row(wb)["industry"] is None
+    assert wb.tables["clients"].column("industry") == [None]
+    assert batch["bad/template-outdated.xlsx"].tables == {}
+    assert batch["bad/period-q5.xlsx"].period is None
+    assert _first_row(batch["bad/header-extra.xlsx"])["client_id"] == "C1"
+
+
+def test_facts_survive_their_plain_form(batch):
+    """What a worker sends and the cache keeps comes back equal, cover dates and table dates included."""
+    for rel, wb in batch.items():
+        for facts in (wb, summarise(wb)):
+            again = from_plain(marshal.loads(marshal.dumps(to_plain(facts))))
+            assert again == facts, rel
+            assert [type(v) for v in again.cover.values()] == [type(v) for v in facts.cover.values()], rel
+    assert type(batch["good-first.xlsx"].cover["filled_on"]) is date
+
+
+def test_read_facts_keep_no_rows_of_an_office_form(built, batch):
+    path, rel = built[0]
+    facts = read_facts(path, rel)
+    assert facts == summarise(batch[rel])
+    assert facts.tables == {} and facts.client_ids == frozenset({"C1"}) and facts.figures["sales"] == 120.5
+    reference_rel = "bad/target-zero.xlsx"
+    kept = read_facts(dict((r, p) for p, r in built)[reference_rel], reference_rel)
+    assert set(kept.tables) == {"offices", "targets"}
+
+
+def test_crash_isolated_reading_gives_the_same_facts_whatever_the_workers(built):
+    """The run's executor (pool + plain form) returns each file's facts, in order, as read here."""
+    items = built[:15]
+    expected = [read_facts(path, rel) for path, rel in items]
+    assert read_isolated(items, workers=1) == expected
+    assert read_isolated(items, workers=3) == expected
 
 
 def test_reordered_columns_read_by_label(data_dir):
@@ -239,14 +287,14 @@ def test_reordered_columns_read_by_label(data_dir):
     wb = read_workbook(path, "x.xlsx")
     reordered = [(f.code, f.cell, f.column, f.severity, f.message) for f in wb.findings]
     assert reordered == [("header-reordered", "I1", "H", "error", "列“回访次数”应在第 H 列,实际在第 I 列")]
-    assert wb.tables["clients"][0]["visits"] == 2 and wb.tables["clients"][0]["satisfaction"] == 4.5
+    assert _first_row(wb)["visits"] == 2 and _first_row(wb)["satisfaction"] == 4.5
 
 
 def test_header_broken_beyond_mapping_skips_rows(data_dir):
     junk = {f"{chr(65 + i)}1": f"列{i}" for i in range(11)}
     path = fill_form(CLIENTS, data_dir / "x.xlsx", cover=good_cover(), rows={"clients": [C]}, raw={"客户": junk})
     wb = read_workbook(path, "x.xlsx")
-    assert wb.tables["clients"] == []
+    assert wb.tables["clients"] == Table() and wb.tables["clients"].rows() == []
     assert [f.column for f in wb.findings if f.code == "header-missing"] == [chr(65 + i) for i in range(11)]
 
 
@@ -255,8 +303,8 @@ def test_trailing_and_middle_blank_rows_are_ignored(data_dir):
     raw = {"客户": {"A5000": "C3", "B5000": "远处的客户", "A4000": "  ", "B4000": "\u200b"}}
     path = fill_form(CLIENTS, data_dir / "x.xlsx", cover=good_cover(), rows={"clients": rows}, raw=raw)
     wb = read_workbook(path, "x.xlsx")
-    assert [r.number for r in wb.tables["clients"]] == [2, 5, 5000]
-    assert [r["client_id"] for r in wb.tables["clients"]] == ["C1", "C2", "C3"]
+    assert wb.tables["clients"].numbers == (2, 5, 5000)
+    assert wb.tables["clients"].column("client_id") == ["C1", "C2", "C3"]
 
 
 def test_identity_from_custom_properties_when_meta_sheet_lost(data_dir):
@@ -265,7 +313,7 @@ def test_identity_from_custom_properties_when_meta_sheet_lost(data_dir):
     del wb[META_SHEET]
     wb.save(path)
     got = read_workbook(path, "x.xlsx")
-    assert (got.form_id, got.version, got.findings) == ("clients", "1.0", [])
+    assert (got.form_id, got.version, got.findings) == ("clients", "1.0", ())
 
 
 def _xlsxwriter_clients(path: Path, *, cached: bool) -> Path:
@@ -305,7 +353,7 @@ def test_xlsxwriter_workbook_with_cached_formulas(data_dir):
     assert [f.code for f in wb.findings if f.severity != "info"] == []
     assert (wb.form_id, wb.office_id, wb.period) == ("clients", "SH01", "2026Q2")
     assert wb.cover["filled_on"] == date(2026, 7, 3)
-    rows = wb.tables["clients"]
+    rows = wb.tables["clients"].rows()
     assert [(r["client_id"], r["sales"], r["resolved_complaints"]) for r in rows] == [("C1", 100.0, 1), ("C2", 10.2, None)]
 
 
@@ -313,49 +361,41 @@ def test_xlsxwriter_workbook_formula_without_value(data_dir):
     wb = read_workbook(_xlsxwriter_clients(data_dir / "xw.xlsx", cached=False), "xw.xlsx")
     assert [(f.code, f.sheet, f.cell) for f in wb.findings if f.severity != "info"] == [
         ("formula-no-value", "客户", "K2")]
-    assert wb.tables["clients"][0]["resolved_complaints"] is None
-
-
-def test_same_results_whatever_the_number_of_workers(batch):
-    by_path, order, items = batch
-    assert read_workbooks(items[:15], workers=1) == [by_path[rel] for rel in order[:15]]
-    assert read_workbooks(items[:15], workers=3) == [by_path[rel] for rel in order[:15]]
-
-
-class DictCache:
-    """The cache protocol read_workbooks expects: get(sha256) and put(sha256, workbook)."""
-
-    def __init__(self):
-        self.store, self.gets, self.puts = {}, [], []
-
-    def get(self, sha256):
-        self.gets.append(sha256)
-        return self.store.get(sha256)
-
-    def put(self, sha256, wb):
-        self.puts.append((sha256, wb.path))
-        self.store[sha256] = wb
+    assert _first_row(wb)["resolved_complaints"] is None
 
 
 def test_cache_and_progress(data_dir):
-    good = fill_form(CLIENTS, data_dir / "a.xlsx", cover=good_cover(), rows={"clients": [C]})
-    bad = fill_form(CLIENTS, data_dir / "b.xlsx", cover=good_cover(), rows={"clients": [{**C, "sales": "x"}]})
-    cache, seen = DictCache(), []
-    first = read_workbooks([(good, "a.xlsx"), (bad, "b.xlsx")], workers=2, cache=cache)
-    assert [p for _, p in cache.puts] == ["a.xlsx", "b.xlsx"] or [p for _, p in cache.puts] == ["b.xlsx", "a.xlsx"]
-    again = read_workbooks([(bad, "moved/b.xlsx"), (good, "a.xlsx")], workers=2, cache=cache,
-                           progress=lambda done, total: seen.append((done, total)))
-    assert seen == [(1, 2), (2, 2)]
-    assert len(cache.puts) == 2  # both came from the cache
-    assert again[0].path == "moved/b.xlsx"
-    assert [(f.file, f.code, f.cell) for f in again[0].findings] == [("moved/b.xlsx", "type-number", "G2")]
-    assert again[1] == first[0]
+    """The executor's cache: a second run parses nothing; a file moved elsewhere is read again,
+    since facts name their file (its findings then name the new place)."""
+    from pipeline.intake.read import reader_identity
+    from pipeline.run import collect
+    from pipeline.runtime.cache import ContentCache
+
+    folder = data_dir / "submissions" / "2026Q1" / "BJ01"
+    fill_form(CLIENTS, folder / "a.xlsx", cover=good_cover(), rows={"clients": [C]})
+    bad = fill_form(CLIENTS, folder / "b.xlsx", cover=good_cover(), rows={"clients": [{**C, "sales": "x"}]})
+    cache = ContentCache(data_dir.parent / "cache", reader_identity())
+    first = collect(data_dir, workers=2, cache=cache)
+    assert first.parsed == 2
+    seen = []
+    again = collect(data_dir, workers=2, cache=ContentCache(data_dir.parent / "cache", reader_identity()),
+                    progress=lambda done, total: seen.append((done, total)))
+    assert again.parsed == 0 and seen == [(1, 2), (2, 2)]
+    assert again.facts == first.facts
+    bad.rename(data_dir / "submissions" / "2026Q1" / "BJ01" / "moved.xlsx")
+    moved = collect(data_dir, workers=2, cache=ContentCache(data_dir.parent / "cache", reader_identity()))
+    assert moved.parsed == 1
+    facts = {f.path: f for f in moved.facts}
+    rel = "submissions/2026Q1/BJ01/moved.xlsx"
+    assert [(f.file, f.code, f.cell) for f in facts[rel].findings] == [(rel, "type-number", "G2")]
+    assert facts["submissions/2026Q1/BJ01/a.xlsx"] == first.facts[0]
 
 
-# --- the bulk path: clean columns at once, rows with findings cell by cell ----------------------
+# --- reading a column at once is reading it cell by cell ----------------------------------------
 
 _ODD = ["", " ", "\u3000", " 12 ", "１２", "1,234", "十二", 0.1 + 0.2, 2.5, -1, 6, 1e15, True, "2026/3/5", 46086,
-        datetime(2026, 2, 3, 10, 30), date(2025, 1, 1), " 老客户", "大客户", "已完成", "x" * 40, " C1", "C1"]
+        datetime(2026, 2, 3, 10, 30), date(2025, 1, 1), " 老客户", "大客户", "已完成", "x" * 40, " C1", "C1",
+        1234567890123.0]
 
 
 def _good_value(rng, field, row):
@@ -380,8 +420,6 @@ def _good_value(rng, field, row):
 
 def _odd_workbook(tmp: Path, form_id: str, seed: int, odd_rows: float) -> Path:
     """A filled form whose rows are clean, blank, or (a share `odd_rows`) typed carelessly."""
-    import random
-
     rng = random.Random(seed)
     form = get_form(form_id)
     rows, raw = {}, {}
@@ -401,25 +439,25 @@ def _odd_workbook(tmp: Path, form_id: str, seed: int, odd_rows: float) -> Path:
 
 
 def _snapshot(wb):
-    tables = {k: [(r.number, list(r.values.items()), [type(v) for v in r.values.values()]) for r in rows]
-              for k, rows in wb.tables.items()}
+    tables = {k: [(r.number, list(r.values.items()), [type(v) for v in r.values.values()]) for r in t.rows()]
+              for k, t in wb.tables.items()}
     return wb.form_id, wb.cover, tables, wb.findings
 
 
-def test_bulk_path_reads_exactly_as_cell_by_cell(tmp_path, monkeypatch):
-    """Same rows (values, their types and key order), same findings in the same order, either way."""
-    from pipeline import read
-
+def test_whole_columns_read_exactly_as_cell_by_cell(tmp_path, monkeypatch):
+    """Same rows (values, their types and key order), same findings in the same order, whether each
+    field type vouches for whole columns or every cell is read on its own."""
     paths = [_odd_workbook(tmp_path, form_id, seed, odd_rows) for form_id in ("clients", "projects", "recruitment",
              "training", "reference") for seed, odd_rows in ((1, 0.0), (2, 0.1), (3, 0.3), (4, 0.6))]
-    bulk = [_snapshot(read_workbook(p, p.name)) for p in paths]
-    monkeypatch.setattr(read._Reader, "bulk", False)
-    reference_ = [_snapshot(read_workbook(p, p.name)) for p in paths]
-    assert bulk == reference_
-    codes = {f.code for _, _, _, findings in bulk for f in findings}
+    whole = [_snapshot(read_workbook(p, p.name)) for p in paths]
+    for cls in (FieldType, *FIELD_TYPES):
+        monkeypatch.setattr(cls, "_bulk", lambda self, cells: None)
+    by_cell = [_snapshot(read_workbook(p, p.name)) for p in paths]
+    assert whole == by_cell
+    codes = {f.code for _, _, _, findings in whole for f in findings}
     assert {"value-normalised", "required-blank", "duplicate-id", "type-number", "out-of-range", "choice-invalid",
             "excel-error", "rule-not-before", "rule-not-above"} <= codes
-    assert sum(len(rows) for _, _, tables, _ in bulk for rows in tables.values()) > 100
+    assert sum(len(rows) for _, _, tables, _ in whole for rows in tables.values()) > 100
 
 
 def test_findings_in_row_order_between_clean_rows(data_dir):
@@ -428,41 +466,39 @@ def test_findings_in_row_order_between_clean_rows(data_dir):
             {**C, "client_id": "C6", "name": None}, {**C, "client_id": "C7"}]
     path = fill_form(CLIENTS, data_dir / "x.xlsx", cover=good_cover(), rows={"clients": rows})
     wb = read_workbook(path, "x.xlsx")
-    assert [(f.code, f.cell) for f in wb.findings] == [
+    assert _in_row_order(wb.findings) == [
         ("value-normalised", "B3"), ("out-of-range", "I5"), ("rule-not-above", "K5"), ("required-blank", "B7")]
     table = wb.tables["clients"]
-    assert [r.number for r in table] == [2, 3, 4, 5, 7, 8]
-    assert [r["name"] for r in table] == ["客户甲", "客户乙", "客户甲", "客户甲", None, "客户甲"]
-    assert [r["satisfaction"] for r in table] == [4.5, 4.5, 4.5, None, 4.5, 4.5]
-    assert list(table[0].values) == [f.key for f in CLIENTS.sheets[0].fields]
+    assert table.numbers == (2, 3, 4, 5, 7, 8)
+    assert table.column("name") == ["客户甲", "客户乙", "客户甲", "客户甲", None, "客户甲"]
+    assert table.column("satisfaction") == [4.5, 4.5, 4.5, None, 4.5, 4.5]
+    assert list(table.rows()[0].values) == [f.key for f in CLIENTS.sheets[0].fields]
 
 
 def test_duplicate_of_a_normalised_id(data_dir):
     rows = [C, {**C, "client_id": " C1"}, {**C, "client_id": "C2"}, {**C, "client_id": "C2"}]
     path = fill_form(CLIENTS, data_dir / "x.xlsx", cover=good_cover(), rows={"clients": rows})
     wb = read_workbook(path, "x.xlsx")
-    assert [(f.code, f.cell, f.value) for f in wb.findings] == [
-        ("value-normalised", "A3", " C1"), ("duplicate-id", "A3", "C1"), ("duplicate-id", "A5", "C2")]
+    assert _in_row_order(wb.findings) == [("value-normalised", "A3"), ("duplicate-id", "A3"), ("duplicate-id", "A5")]
+    assert [f.value for f in wb.findings] == [" C1", "C1", "C2"]
     assert [f.message for f in wb.findings if f.code == "duplicate-id"] == [
         "“客户编号”的值“C1”在第 2 行已出现过", "“客户编号”的值“C2”在第 4 行已出现过"]
-    assert [r["client_id"] for r in wb.tables["clients"]] == ["C1", "C1", "C2", "C2"]
+    assert wb.tables["clients"].column("client_id") == ["C1", "C1", "C2", "C2"]
 
 
 def test_error_cell_alone_in_a_row_keeps_the_row(data_dir):
     path = fill_form(CLIENTS, data_dir / "x.xlsx", cover=good_cover(), rows={"clients": [C]},
                      raw={"客户": {"G4": "#DIV/0!", "A6": "  "}})
     wb = read_workbook(path, "x.xlsx")
-    assert [(f.code, f.cell) for f in wb.findings] == [
-        ("required-blank", "A4"), ("required-blank", "B4"), ("excel-error", "G4")]
-    assert [r.number for r in wb.tables["clients"]] == [2, 4]
-    assert wb.tables["clients"][1].values == {f.key: None for f in CLIENTS.sheets[0].fields}
+    assert _in_row_order(wb.findings) == [("required-blank", "A4"), ("required-blank", "B4"), ("excel-error", "G4")]
+    assert wb.tables["clients"].numbers == (2, 4)
+    assert wb.tables["clients"].rows()[1].values == {f.key: None for f in CLIENTS.sheets[0].fields}
 
 
 def test_short_rows_read_as_blank_cells():
-    from pipeline.sheet_plan import transpose
-
-    assert transpose([[1, 2], [3, 4]]) == [(1, 3), (2, 4)]
-    assert transpose([[1, 2], [3]]) == [(1, 3), (2, "")]
+    assert read._transpose([[1, 2], [3, 4]]) == [(1, 3), (2, 4)]
+    assert read._transpose([[1, 2], [3]]) == [(1, 3), (2, "")]
+    assert read._transpose([]) == []
 
 
 @pytest.mark.parametrize(("typed", "period", "codes"), [

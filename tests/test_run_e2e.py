@@ -27,10 +27,10 @@ import yaml
 from conftest import Terminal, default_cover
 from openpyxl import load_workbook
 
-from pipeline.excel.fill import fill_form
+from pipeline.engine.policy import DEFAULT_POLICY_PATH
 from pipeline.forms import REFERENCE, get_form
-from pipeline.policy import DEFAULT_POLICY_PATH
-from pipeline.report import CSV_COLUMNS
+from pipeline.outputs.form_workbook import form_workbook_bytes
+from pipeline.outputs.scorecards_csv import CSV_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 OFFICES = [
@@ -96,10 +96,15 @@ def _sh01(period):
     }
 
 
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
 @pytest.fixture(scope="module")
 def data(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("e2e") / "data"
-    fill_form(REFERENCE, root / "reference.xlsx", rows={"offices": OFFICES, "targets": _targets()})
+    _write(root / "reference.xlsx", form_workbook_bytes(REFERENCE, rows={"offices": OFFICES, "targets": _targets()}))
     plan = {("BJ01", p): _bj01(p) for p in PERIODS}
     plan.update({("SH01", p): _sh01(p) for p in PERIODS})
     gz = _sh01("2025Q1")
@@ -107,7 +112,7 @@ def data(tmp_path_factory) -> Path:
     for (office, period), forms in plan.items():
         for form_id, rows in forms.items():
             rel = f"submissions/{period}/{office}/{form_id}.xlsx"
-            fill_form(get_form(form_id), root / rel, cover=default_cover(rel), rows=rows)
+            _write(root / rel, form_workbook_bytes(get_form(form_id), cover=default_cover(rel), rows=rows))
     return root
 
 
@@ -171,7 +176,8 @@ def test_exit_code_and_summary(outcome):
     assert "Traceback" not in done.stderr
     assert "2025年度" in done.stdout and "数据有误 1" in done.stdout
     assert "  - submissions/2026Q1/SH01/clients.xlsx › 客户 › G2:" in done.stdout
-    assert sorted(p.name for p in out.iterdir()) == ["hr-report.xlsx", "scorecards.csv", "validation.json"]
+    workbooks = [f"考核结果-{p}.xlsx" for p in ("2025Q1", "2025Q2", "2025Q3", "2025Q4", "2025年度", "2026Q1", "2026年度")]
+    assert sorted(p.name for p in out.iterdir()) == sorted(["scorecards.csv", "validation.json", *workbooks])
 
 
 def test_scorecards_csv_matches_the_hand_computed_rows(outcome):
@@ -193,7 +199,7 @@ def test_scorecards_csv_matches_the_hand_computed_rows(outcome):
                 assert float(got[column]) == pytest.approx(value, abs=1e-9), (period, office, column)
 
 
-def test_validation_json_and_hr_report(outcome):
+def test_validation_json_and_period_workbooks(outcome):
     import json
 
     _, out = outcome
@@ -202,20 +208,25 @@ def test_validation_json_and_hr_report(outcome):
     assert [(f["code"], f["file"], f["cell"]) for f in errors] == [
         ("type-number", "submissions/2026Q1/SH01/clients.xlsx", "G2")]
     assert report["kpi_findings"] == []  # every weighted KPI of every scored card had a value
-    wb = load_workbook(out / "hr-report.xlsx")
-    bonus = wb["奖金"]
-    heads = [c.value for c in bonus[1]]
-    first = dict(zip(heads, [c.value for c in bonus[2]]))
-    assert (first["期间"], first["所编号"], first["季度奖金基数(元)"]) == ("2025Q1", "BJ01", 30000)
-    assert first["季度奖金(元)"] == pytest.approx(1.019 * 30000)  # min(101.9, 120) / 100 × 30000
-    honours = {(r[0].value, r[1].value): [c.value for c in r][-4:] for r in wb["荣誉与激励"].iter_rows(min_row=2)}
+    bonus = _rows(load_workbook(out / "考核结果-2025Q1.xlsx")["奖金"])
+    first = next(r for r in bonus if r.get("所编号") == "BJ01")
+    assert (first["期间"], first["季度奖金基数(元)"]) == ("2025Q1", 30000)
+    assert first["季度奖金(元)"] == pytest.approx(30570.0)  # min(101.9, 120) / 100 × 30000, to the fen
+    honours = {(r["期间"], r["所编号"]): [r[n] for n in ("年终特别奖励", "优秀业务所长", "晋升优先", "培训与发展激励")]
+               for r in _rows(load_workbook(out / "考核结果-2025年度.xlsx")["荣誉与激励"]) if r.get("所编号")}
     # BJ01 2025: 优秀, team block (500 + 1000 + 875) / 30 = 79.2 < 90 -> no 年终特别奖励; only 优秀 office
-    assert honours == {("2025", "BJ01"): [None, "是", None, "是"], ("2025", "SH01"): [None, None, None, None]}
-    sources = [[c.value for c in r] for r in wb["指标来源"].iter_rows(min_row=2)]
-    growth_2026 = [r for r in sources if r[0] == "2026Q1" and r[3] == "销售增长率"]
-    assert [(r[9], r[10], r[11]) for r in growth_2026] == [
-        ("submissions/2026Q1/BJ01/clients.xlsx", "客户", "G2:G3"),
-        ("submissions/2025Q1/BJ01/clients.xlsx", "客户", "G2:G3")]
+    assert honours == {(2025, "BJ01"): [None, "是", None, "是"], (2025, "SH01"): [None, None, None, None]}
+    sources = _rows(load_workbook(out / "考核结果-2026Q1.xlsx")["指标来源"])
+    growth_2026 = [r for r in sources if r["指标"] == "销售增长率" and r["所编号"] == "BJ01"]
+    assert [r["数据来源(数据项:文件 › 工作表 › 单元格)"].splitlines() for r in growth_2026] == [[
+        "本期销售额之和:submissions/2026Q1/BJ01/clients.xlsx › 客户 › G2:G3",
+        "上年同期(2025Q1)本期销售额之和:submissions/2025Q1/BJ01/clients.xlsx › 客户 › G2:G3"]]
+
+
+def _rows(ws) -> list[dict]:
+    """A sheet's rows under its header row, as dicts keyed by the one-line header (a total row included)."""
+    lines = [[c.value for c in row] for row in ws.iter_rows()]
+    return [dict(zip([str(h).replace("\n", "") for h in lines[0]], line)) for line in lines[1:]]
 
 
 def test_a_copied_policy_with_another_weight_changes_the_score(data, tmp_path: Path):
@@ -250,10 +261,9 @@ def test_usage_problems_exit_2(data, tmp_path: Path, args, message):
     assert "Traceback" not in done.stderr
 
 
-def test_clean_data_exits_0_and_run_pipeline_returns_the_results(make_workbook, make_reference, data_dir, tmp_path,
-                                                                  capsys):
+def test_clean_data_exits_0_and_run_returns_the_results(make_workbook, make_reference, data_dir, tmp_path, capsys):
     from pipeline.cli import main
-    from pipeline.run import run_pipeline
+    from pipeline.run import run
 
     make_reference(offices=OFFICES[:1], targets=[{"year": 2026, "quarter": "Q1", "office_id": "BJ01",
                                                   "sales_target": 100, "prior_sales": 80, "market_size": 1000}])
@@ -261,16 +271,15 @@ def test_clean_data_exits_0_and_run_pipeline_returns_the_results(make_workbook, 
         make_workbook(form_id, f"submissions/2026Q1/BJ01/{form_id}.xlsx", rows=rows)
     assert main(["run", str(data_dir), "--out", str(tmp_path / "out"), "--workers", "1"]) == 0
     assert "2026Q1:已评分 1" in capsys.readouterr().out
-    interval = sys.getswitchinterval()
-    results, code = run_pipeline(data_dir, tmp_path / "again", workers=1)
-    assert sys.getswitchinterval() == interval  # shortened only while the outputs were written
+    outcome = run(data_dir, tmp_path / "again", workers=1)
+    results, code = outcome.results, 1 if outcome.results.dataset.error_count() else 0
     card = results.for_period("2026Q1")[0]
     # sales 121: 1.21 -> 120, (121-80)/80 = 0.5125 -> 120, 0.121 -> 108.4, team 100:
     # (35·120 + 15·120 + 10·108.4 + 4000) / 100 = 11084 / 100
     assert (code, card.status, card.grade) == (0, "scored", "优秀")
     assert card.score == pytest.approx(110.84)
     assert (tmp_path / "again" / "scorecards.csv").read_bytes() == (tmp_path / "out" / "scorecards.csv").read_bytes()
-    assert (tmp_path / "again" / "hr-report.xlsx").read_bytes() == (tmp_path / "out" / "hr-report.xlsx").read_bytes()
+    assert {p.name for p in (tmp_path / "again").iterdir()} == {p.name for p in (tmp_path / "out").iterdir()}
 
 
 def test_run_draws_a_reading_bar_on_a_terminal(data, tmp_path: Path, monkeypatch, capsys):

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
+import dataclasses
 
-from pipeline.model import KpiResult, Source, kpi_result
-from pipeline.policy import load_policy
-from pipeline.scoring import bonus_amount, bonus_coefficient, interpolate, ranks, score_kpis
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from pipeline.engine.model import KpiResult, Source
+from pipeline.engine.policy import KPI_KEYS, load_policy
+from pipeline.engine.scoring import TIE, bonus_amount, bonus_coefficient, interpolate, ranks, score_kpis
 
 POLICY = load_policy()
 
@@ -88,6 +92,16 @@ def test_block_none_when_every_kpi_na_and_total_none_when_all_na():
     assert score_kpis({}, POLICY, "quarterly").score is None
 
 
+def test_scoring_keeps_each_kpis_provenance_and_the_records_stay_frozen():
+    src = Source(what="销售额", file="a.xlsx", sheet="客户", cells="G2:G9")
+    given_ = KpiResult("growth", 0.1, 11.0, 10.0, sources=(src,))
+    scored = score_kpis({"growth": given_}, POLICY, "quarterly").kpis["growth"]
+    assert scored == KpiResult("growth", 0.1, 11.0, 10.0, "", 100.0, 15.0, 100.0, 100.0, (src,))
+    assert hash(scored) == hash(KpiResult("growth", 0.1, 11.0, 10.0, "", 100.0, 15.0, 100.0, 100.0, (src,)))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        scored.score = 1.0  # type: ignore[misc]
+
+
 @pytest.mark.parametrize(
     ("score", "grade"),
     [(100, "优秀"), (90, "优秀"), (89.99999999, "良好"), (80, "良好"), (79.9999, "合格"), (60, "合格"),
@@ -126,25 +140,112 @@ def test_bonus_amount():
     assert bonus_amount(None, 30000) is None
 
 
-def test_kpi_result_builds_what_the_dataclass_builds():
-    """The fast constructor takes every field, in order, and makes an equal, hashable, frozen record."""
-    import dataclasses
-    import inspect
-
-    fields = [f.name for f in dataclasses.fields(KpiResult)]
-    assert list(inspect.signature(kpi_result).parameters) == fields
-    src = Source(what="销售额", file="a.xlsx", sheet="客户", cells="F2:F9")
-    values = ("growth", 0.1, 11.0, 10.0, "", 80.0, 20.0, 25.0, 20.0, (src,))
-    fast, slow = kpi_result(*values), KpiResult(*values)
-    assert fast == slow and hash(fast) == hash(slow) and repr(fast) == repr(slow)
-    assert kpi_result("growth", None) == KpiResult("growth", None)
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        fast.score = 1.0
+# ---------------------------------------------------------------------------------------------
+# Properties
 
 
-def test_interpolate_remembers_a_policy_s_points_by_identity_only():
-    points = ((0.0, 0.0), (1.0, 100.0))
-    assert interpolate(points, 0.5) == 50.0
-    other = ((0.0, 0.0), (2.0, 100.0))  # equal-looking but another object: its own values
-    assert interpolate(other, 0.5) == 25.0
-    assert interpolate([(0.0, 0.0), (4.0, 100.0)], 1.0) == 25.0  # a list is not remembered
+_x = st.floats(min_value=-10, max_value=10, allow_nan=False, allow_infinity=False)
+_y = st.floats(min_value=-200, max_value=200, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def _points(draw, monotone: bool = False):
+    """2–6 points with strictly increasing values (as the policy loader requires); scores any, or sorted."""
+    xs = sorted(draw(st.sets(st.integers(-40, 40), min_size=2, max_size=6)))
+    ys = draw(st.lists(_y, min_size=len(xs), max_size=len(xs)))
+    if monotone:
+        ys.sort(reverse=draw(st.booleans()))
+    as_list = draw(st.booleans())  # a list of points scores as the policy's tuple does
+    points = [(x / 4, y) for x, y in zip(xs, ys)]
+    return points if as_list else tuple(points)
+
+
+@settings(max_examples=80, deadline=None)
+@given(_points(), _x)
+def test_interpolate_is_clamped_and_stays_between_its_neighbours(points, value):
+    score = interpolate(points, value)
+    (x0, y0), (xn, yn) = points[0], points[-1]
+    if value <= x0:
+        assert score == y0
+    elif value >= xn:
+        assert score == yn
+    else:
+        i = next(i for i in range(1, len(points)) if value <= points[i][0])
+        (a, ya), (b, yb) = points[i - 1], points[i]
+        assert min(ya, yb) - 1e-9 <= score <= max(ya, yb) + 1e-9
+        assert score == pytest.approx(ya + (yb - ya) * (value - a) / (b - a), abs=1e-9)
+    for x, y in points:
+        assert interpolate(points, x) == pytest.approx(y, abs=1e-9)  # every point is hit exactly
+
+
+@settings(max_examples=80, deadline=None)
+@given(_points(monotone=True), _x, _x)
+def test_interpolate_is_monotone_between_points(points, a, b):
+    lo, hi = min(a, b), max(a, b)
+    increasing = points[-1][1] >= points[0][1]
+    s_lo, s_hi = interpolate(points, lo), interpolate(points, hi)
+    if increasing:
+        assert s_lo <= s_hi + 1e-9
+    else:
+        assert s_lo >= s_hi - 1e-9
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(list(KPI_KEYS)), st.sampled_from(["quarterly", "annual"]), _x, _x)
+def test_the_policys_points_are_monotone_in_the_kpis_good_direction(kpi, cycle, a, b):
+    points = POLICY.kpis[kpi].points[cycle]
+    lo, hi = min(a, b), max(a, b)
+    if kpi == "attrition":  # fewer leavers is better
+        assert interpolate(points, lo) >= interpolate(points, hi)
+    else:
+        assert interpolate(points, lo) <= interpolate(points, hi)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.dictionaries(st.text("ABCDEFGH", min_size=1, max_size=2), st.integers(0, 6), max_size=10),
+       st.data())
+def test_ranks_are_competition_ranks(base, data):
+    # Noise far below TIE must not split a tie: draw it per office on top of integer scores.
+    noise = {k: data.draw(st.floats(0, TIE / 1000)) for k in base}
+    got = ranks({k: v + noise[k] for k, v in base.items()})
+    assert set(got) == set(base)
+    for key, score in base.items():
+        assert got[key] == 1 + sum(1 for other in base.values() if other > score)
+    used = sorted(got.values())
+    for rank in set(used):  # the next rank skips as many places as the tie took
+        assert rank == 1 or rank == used.index(rank) + 1
+
+
+@st.composite
+def _kpi_values(draw):
+    return {key: KpiResult(key, draw(st.one_of(st.none(), st.floats(-1, 120, allow_nan=False)))) for key in KPI_KEYS}
+
+
+@settings(max_examples=80, deadline=None)
+@given(_kpi_values(), st.sampled_from(["quarterly", "annual"]))
+def test_effective_weights_share_out_na_and_contributions_sum_to_the_total(kpis, cycle):
+    total = score_kpis(kpis, POLICY, cycle)
+    counted = [r for r in total.kpis.values() if r.contribution is not None]
+    if not counted:
+        assert total.score is None
+        assert all(v is None for v in total.block_scores.values())
+        return
+    assert sum(r.effective_weight for r in total.kpis.values()) == pytest.approx(100)
+    assert sum(r.contribution for r in counted) == pytest.approx(total.score)
+    scores = [r.score for r in counted]
+    assert min(scores) - 1e-9 <= total.score <= max(scores) + 1e-9
+    for r in total.kpis.values():
+        assert (r.contribution is None) == (r.value is None or r.weight == 0)
+        assert r.weight == POLICY.kpis[r.key].weight[cycle]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.floats(-50, 300, allow_nan=False), st.floats(-50, 300, allow_nan=False))
+def test_grades_and_bonus_never_fall_as_the_score_rises(a, b):
+    assume(a != b)
+    lo, hi = min(a, b), max(a, b)
+    order = [g.name for g in POLICY.grades]  # best first
+    assert order.index(POLICY.grade_for(hi)) <= order.index(POLICY.grade_for(lo))
+    c_lo = bonus_coefficient(lo, POLICY.grade_for(lo), POLICY)
+    c_hi = bonus_coefficient(hi, POLICY.grade_for(hi), POLICY)
+    assert 0 <= c_lo <= c_hi <= POLICY.bonus.cap / 100

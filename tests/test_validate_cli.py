@@ -8,8 +8,10 @@ import json
 import pytest
 from _validation_helpers import GOOD_ROWS, ROOT, good_office, run_cli
 
-from pipeline.validation import discover
-from pipeline.validation_summary import ProgressBar
+from pipeline.cli.progress import ProgressBar
+from pipeline.intake.discover import discover
+from pipeline.outputs.report_json import report
+from pipeline.run import check
 
 Q1_TARGETS = [{"year": 2026, "quarter": "Q1", "office_id": o, "sales_target": 500} for o in ("BJ01", "SH01")]
 
@@ -45,7 +47,7 @@ def test_discover_on_an_empty_folder(data_dir):
 ])
 def test_progress_bar_off_a_terminal(total, steps, expected_lines):
     stream = io.StringIO()
-    bar = ProgressBar(total, stream=stream)
+    bar = ProgressBar(stream=stream)
     for done in steps:
         bar(done, total)
     bar.close()
@@ -141,13 +143,11 @@ def test_a_mixed_folder_exits_1_and_names_every_broken_cell(make_reference, make
 
 
 def test_the_report_is_deterministic(make_reference, make_workbook, data_dir):
-    from pipeline.validation import report_json, validate_dir
-
     make_reference()
     good_office(make_workbook, office="BJ01")
     make_workbook("clients", "submissions/2026Q1/SH01/clients.xlsx", raw={"客户": {"A2": "C1", "G2": "abc"}})
-    first = json.dumps(report_json(validate_dir(data_dir, workers=1)), ensure_ascii=False)
-    second = json.dumps(report_json(validate_dir(data_dir, workers=2)), ensure_ascii=False)
+    first = json.dumps(report(check(data_dir, workers=1)[0]), ensure_ascii=False)
+    second = json.dumps(report(check(data_dir, workers=2)[0]), ensure_ascii=False)
     assert first == second
 
 
@@ -161,13 +161,11 @@ def test_the_bundled_sample_validates_clean(tmp_path):
 
 
 def test_every_report_key_is_documented(make_reference, make_workbook, data_dir):
-    from pipeline.validation import report_json, validate_dir
-
     make_reference()
     make_workbook("clients", "submissions/2026Q1/BJ01/clients.xlsx", raw={"客户": {"A2": "C1", "G2": "abc"}})
-    report = report_json(validate_dir(data_dir, workers=1))
+    data = report(check(data_dir, workers=1)[0], kpi_findings=[])
     page = (ROOT / "docs/guide/json-report.md").read_text(encoding="utf-8")
-    keys = set(report) | set(report["files"][0]) | set(report["findings"][0]) | set(report["counts"])
+    keys = set(data) | set(data["files"][0]) | set(data["findings"][0]) | set(data["counts"])
     assert {key for key in keys if f"`{key}`" not in page} == set()
     assert {"submitted", "errors", "missing"} <= {word for word in page.replace("`", " ").split()}
 
@@ -207,18 +205,20 @@ def test_links_and_devices_are_reported_not_followed(data_dir, tmp_path):
         for name in ("clients.xlsx", "loop", "projects.xlsx")]
 
 
-def test_file_lines_are_the_encoders_text(company, data_dir, make_workbook):
-    """validation.json's `files` are written out by hand for speed; they must be what json writes."""
-    import json
+def test_the_validate_command_in_process_prints_the_same_summary(make_reference, make_workbook, data_dir, capsys):
+    from pipeline.cli import main
 
-    from pipeline.validation import file_entries, file_lines, validate_dir
+    make_reference(targets=Q1_TARGETS)
+    good_office(make_workbook, office="BJ01")
+    assert main(["validate", str(data_dir), "--workers", "1", "--no-cache"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("校验 data:共读取 5 个文件,错误 0 个,")
+    assert "【SH01】" in out and "2026Q1:全部四个模板" in out  # SH01 sent nothing
 
-    # odd values too: quotes and a newline in a name, an unreadable file, a stray copy
-    make_workbook("clients", 'submissions/2026Q1/BJ001/客户 "2"\n.xlsx')
-    (data_dir / "submissions/2026Q1/BJ001/坏.xlsx").write_bytes(b"\x00\x01")
-    dataset = validate_dir(data_dir, workers=1)
-    encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
-    entries = file_entries(dataset)
-    assert [(path, str(line)) for path, line in file_lines(dataset)] == [(e["file"], encode(e)) for e in entries]
-    assert {e["status"] for e in entries} == {"ok", "warnings", "errors"}
-    assert any(e["template_id"] is None for e in entries) and any(e["accepted"] for e in entries)
+
+def test_a_negative_worker_count_is_a_usage_error(make_reference, data_dir, capsys):
+    from pipeline.cli import main
+
+    make_reference()
+    assert main(["validate", str(data_dir), "--workers", "-1"]) == 2
+    assert "--workers 不能为负数" in capsys.readouterr().err
