@@ -20,6 +20,12 @@ def _pipeline(c, *args: str) -> None:
         raise Exit(code=result.exited)
 
 
+def _tool(name: str) -> str:
+    """A console script installed beside this Python (the venv's bin/), else the one on PATH."""
+    beside = os.path.join(os.path.dirname(PY), name)
+    return beside if os.path.exists(beside) else name
+
+
 def _quote(text: str) -> str:
     import shlex
 
@@ -57,7 +63,7 @@ def validate(c, data=SAMPLE, json=None, annotate=None):
 
 @task(help={"data": "data folder", "out": "output folder"})
 def run(c, data=SAMPLE, out="out"):
-    """Validate and score; write validation.json, scorecards.csv and hr-report.xlsx."""
+    """Validate and score; write validation.json, scorecards.csv and a workbook per period."""
     _pipeline(c, "run", data, "--out", out)
 
 
@@ -97,6 +103,7 @@ def test(c, args=""):
     """Run the whole test suite (installs Debian's chromium for the browser tests if missing)."""
     _ensure_chromium(c)
     c.run(f"{_quote(PY)} -m ruff check pipeline tests tasks.py", pty=False)
+    c.run(f"{_quote(_tool('lint-imports'))}", pty=False)  # the layers' contract (pyproject.toml)
     result = c.run(f"{_quote(PY)} -m pytest -n auto {args}", warn=True, pty=False)
     if result.exited:
         raise Exit(code=result.exited)
