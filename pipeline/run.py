@@ -153,9 +153,10 @@ def check(data_dir: str | Path, *, workers: int = 0, cache: ContentCache | None 
           progress: Progress | None = None) -> tuple[Dataset, int]:
     """Read and check DATA_DIR: (the Dataset, how many files were parsed rather than cached)."""
     data = _data_folder(data_dir)
-    collected = collect(data, workers=workers, cache=cache, progress=progress)
-    dataset = assemble(data.resolve().name or data.name, collected.facts, collected.found,
-                       collected.reference_present)
+    with pool.collector_paused():
+        collected = collect(data, workers=workers, cache=cache, progress=progress)
+        dataset = assemble(data.resolve().name or data.name, collected.facts, collected.found,
+                           collected.reference_present)
     return dataset, collected.parsed
 
 
@@ -181,14 +182,15 @@ def run(data_dir: str | Path, out_dir: str | Path, policy: Policy | str | Path |
             policy = load_policy(policy)
         except PolicyError as exc:
             raise UsageError(f"政策配置有误:{exc}") from None
-    dataset, parsed = check(data_dir, workers=workers, cache=cache, progress=progress)
-    results = assess(dataset, policy)
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        outcome = write_outputs(results, out, cache, workers)
-    except OSError as exc:
-        raise UsageError(f"无法写入输出目录 {out.absolute()}:{exc.strerror or exc}") from None
+    with pool.collector_paused():
+        dataset, parsed = check(data_dir, workers=workers, cache=cache, progress=progress)
+        results = assess(dataset, policy)
+        out = Path(out_dir)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            outcome = write_outputs(results, out, cache, workers)
+        except OSError as exc:
+            raise UsageError(f"无法写入输出目录 {out.absolute()}:{exc.strerror or exc}") from None
     outcome.parsed = parsed
     return outcome
 

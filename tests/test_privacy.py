@@ -13,7 +13,7 @@ from conftest import write_form
 from pipeline.engine.model import Dataset, Office, Reference, Results, Scorecard
 from pipeline.forms import CLIENTS, RECRUITMENT, get_form
 from pipeline.intake.aggregates import texts
-from pipeline.intake.facts import Table, WorkbookFacts
+from pipeline.intake.facts import Table, WorkbookFacts, encode_texts
 from pipeline.outputs.form_workbook import write_template
 from pipeline.outputs.privacy import Leak, check_privacy, private_values, redact, scan_site
 
@@ -27,7 +27,7 @@ def _facts(path: str, form_id: str, cover: dict, tables: dict[str, list[dict]]) 
     facts = WorkbookFacts(path=path, form_id=form_id, office_id="BJ01", period="2026Q1", cover=cover,
                           tables=as_tables)
     private, public = texts(facts, get_form(form_id))
-    return dataclasses.replace(facts, private=private, public=public, tables={})
+    return dataclasses.replace(facts, texts=encode_texts(private, public), tables={})
 
 
 def _results(members=("司马青云",), reasons=("回老家照顾父母",), base=30000.0, bonus=25590.4,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from .model import SCORED, KpiResult, Scorecard
 from .policy import Policy
@@ -45,24 +45,29 @@ def weighted(pairs: Iterable[tuple[float, float]]) -> float | None:
 
 def score_kpis(kpis: dict[str, KpiResult], policy: Policy, cycle: str) -> Total:
     """Score each KPI from its points; total and block scores share N/A weights out proportionally."""
-    scores: list[tuple[str, KpiResult, float | None, float]] = []
+    scores: list[tuple[str, str, KpiResult, float | None, float]] = []
     for key, spec in policy.kpis.items():
         result = kpis.get(key) or KpiResult(key, None, reason="未计算")
         score = None if result.value is None else interpolate(spec.points[cycle], result.value)
-        scores.append((key, result, score, spec.weight[cycle]))
-    weight_sum = sum(w for _, _, s, w in scores if s is not None and w > 0)
+        scores.append((key, spec.block, result, score, spec.weight[cycle]))
+    counted = [(block, w, s) for _, block, _, s, w in scores if s is not None and w > 0]
+    weight_sum = sum(w for _, w, _ in counted)
     scored: dict[str, KpiResult] = {}
-    for key, result, score, weight in scores:
+    for key, _, result, score, weight in scores:
         if score is not None and weight > 0:
             effective = weight * 100 / weight_sum
-            scored[key] = replace(result, score=score, weight=weight, effective_weight=effective,
-                                  contribution=effective * score / 100)
+            scored[key] = _scored(result, score, weight, effective, effective * score / 100)
         else:
-            scored[key] = replace(result, score=score, weight=weight, effective_weight=0.0, contribution=None)
-    counted = [(policy.kpis[k].block, w, s) for k, _, s, w in scores if s is not None and w > 0]
+            scored[key] = _scored(result, score, weight, 0.0, None)
     total = weighted((w, s) for _, w, s in counted)
-    blocks = {block: weighted((w, s) for b, w, s in counted if b == block) for block in policy.blocks}
+    blocks = {block: weighted([(w, s) for b, w, s in counted if b == block]) for block in policy.blocks}
     return Total(scored, total, blocks)
+
+
+def _scored(r: KpiResult, score: float | None, weight: float, effective: float,
+            contribution: float | None) -> KpiResult:
+    return KpiResult(r.key, r.value, r.numerator, r.denominator, r.reason, score, weight, effective, contribution,
+                     r.sources)
 
 
 def bonus_coefficient(score: float, grade: str, policy: Policy) -> float:

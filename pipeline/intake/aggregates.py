@@ -16,7 +16,7 @@ from typing import Any
 from ..findings import Finding, finding
 from ..forms import CLIENTS, PASSING_RATINGS, PROJECTS, RECRUITMENT, REFERENCE, TRAINING, Form, Sheet, get_form
 from ..periods import Period
-from .facts import PrivateColumn, Source, Table, WorkbookFacts
+from .facts import PrivateColumn, Source, Table, WorkbookFacts, encode_texts
 from .layout import content_identity, counted_quarter
 
 NOT_RATED = "未考核"  # 制度 四·团队绩效达标率:未参加考核的成员不计入分母
@@ -52,8 +52,7 @@ def summarise(facts: WorkbookFacts) -> WorkbookFacts:
         client_ids=frozenset(str(v).strip() for v in clients.column("client_id") if v) if clients else frozenset(),
         project_clients=tuple((n, str(v)) for n, v in zip(projects.numbers, projects.column("client_id"))
                               if v is not None and str(v).strip()) if projects else (),
-        private=private,
-        public=public,
+        texts=encode_texts(private, public),
         tables=facts.tables if form.id == REFERENCE.id else {},
     )
 
@@ -273,7 +272,7 @@ def texts(facts: WorkbookFacts, form: Form) -> tuple[tuple[PrivateColumn, ...], 
             if f.private:
                 values = {_plain(v) for v in set(column) if v is not None and not isinstance(v, bool)}
                 if values:
-                    private.append(PrivateColumn(f"{sheet.name}{SEP}{f.label}", f.salary, tuple(sorted(values, key=_order))))
+                    private.append(PrivateColumn(f"{sheet.name}{SEP}{f.label}", f.salary, _sorted(values)))
             elif f.type.kind == "text":
                 public.update(v for v in column if type(v) is str)
     return tuple(private), tuple(sorted(public))
@@ -284,8 +283,12 @@ def _plain(value: Any) -> Any:
     return value if value.__class__ in (str, int, float) else str(value)
 
 
-def _order(value: Any) -> tuple[str, Any]:
-    return (type(value).__name__, value)
+def _sorted(values: set[Any]) -> tuple[Any, ...]:
+    """A column's values in a stable order (one field's values are all text or all numbers)."""
+    try:
+        return tuple(sorted(values))
+    except TypeError:  # a mix no field type yields: still an order, not a crash
+        return tuple(sorted(values, key=lambda v: (type(v).__name__, str(v))))
 
 
 __all__ = ["NEW_CLIENT", "NOT_RATED", "PARTS", "SEP", "TRAINING_DONE", "as_date", "budget_and_cost", "cells",

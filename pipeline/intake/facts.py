@@ -10,13 +10,15 @@ builtins `marshal` stores (the executor's cache and its workers use them; nothin
 
 from __future__ import annotations
 
+import marshal
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from ..findings import ERROR, Finding
 
-FACTS_FORMAT = 2  # bump when the plain layout below changes
+FACTS_FORMAT = 3  # bump when the plain layout below changes
+EMPTY_TEXTS = marshal.dumps(((), ()))
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,9 @@ class WorkbookFacts:
     - `figures`: the form's part of its office-quarter's KPI inputs (sums and counts, see
       aggregates.py), and `sources`: (what, Source) for each of them;
     - `client_ids` (clients) and `project_clients` ((row, 客户编号) of projects): the cross-file check;
-    - `private`: the distinct values of each PII and salary column, `public`: the other free texts;
+    - `private`: the distinct values of each PII and salary column, `public`: the other free texts.
+      Only the site's privacy gate reads them, so they are kept encoded (`texts`) and decoded when
+      asked for: a run over 32,000 workbooks never pays for building them;
     - `tables`: typed rows by sheet key, kept only for the reference workbook.
     """
 
@@ -109,13 +113,25 @@ class WorkbookFacts:
     sources: tuple[tuple[str, Source], ...] = ()
     client_ids: frozenset[str] = frozenset()
     project_clients: tuple[tuple[int, str], ...] = ()
-    private: tuple[PrivateColumn, ...] = ()
-    public: tuple[str, ...] = ()
+    texts: bytes = EMPTY_TEXTS
     tables: dict[str, Table] = field(default_factory=dict)
 
     @property
     def has_errors(self) -> bool:
         return any(f.severity == ERROR for f in self.findings)
+
+    @property
+    def private(self) -> tuple[PrivateColumn, ...]:
+        return tuple(PrivateColumn(c, s, tuple(v)) for c, s, v in marshal.loads(self.texts)[0])
+
+    @property
+    def public(self) -> tuple[str, ...]:
+        return tuple(marshal.loads(self.texts)[1])
+
+
+def encode_texts(private: tuple[PrivateColumn, ...], public: tuple[str, ...]) -> bytes:
+    """`WorkbookFacts.texts` for these private columns and public texts (values are str, int or float)."""
+    return marshal.dumps((tuple((p.column, p.salary, p.values) for p in private), tuple(public)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -138,8 +154,7 @@ def to_plain(facts: WorkbookFacts) -> tuple:
         tuple((what, (s.file, s.sheet, s.cells, s.template_version, s.sha256, s.what)) for what, s in facts.sources),
         tuple(sorted(facts.client_ids)),
         facts.project_clients,
-        tuple((p.column, p.salary, tuple(_plain_value(v) for v in p.values)) for p in facts.private),
-        facts.public,
+        facts.texts,
         {key: (t.numbers, {k: _plain_column(v) for k, v in t.columns.items()}) for key, t in facts.tables.items()},
     )
 
@@ -149,7 +164,7 @@ def from_plain(plain: tuple) -> WorkbookFacts:
     if not plain or plain[0] != FACTS_FORMAT:
         raise ValueError("facts format")
     (_, path, sha256, form_id, version, office_id, period, cover, findings, quarter, figures, sources, client_ids,
-     project_clients, private, public, tables) = plain
+     project_clients, texts, tables) = plain
     return WorkbookFacts(
         path=path, sha256=sha256, form_id=form_id, version=version, office_id=office_id, period=period,
         cover={k: _value_from_plain(v) for k, v in cover.items()}, findings=tuple(Finding(*f) for f in findings),
@@ -157,8 +172,7 @@ def from_plain(plain: tuple) -> WorkbookFacts:
         figures={k: (frozenset(v) if k == "leavers" else v) for k, v in figures.items()},
         sources=tuple((what, Source(*s)) for what, s in sources), client_ids=frozenset(client_ids),
         project_clients=tuple(tuple(p) for p in project_clients),
-        private=tuple(PrivateColumn(c, s, tuple(map(_value_from_plain, v))) for c, s, v in private),
-        public=tuple(public),
+        texts=texts,
         tables={key: Table(tuple(numbers), {k: _column_from_plain(v) for k, v in columns.items()})
                 for key, (numbers, columns) in tables.items()},
     )
@@ -187,5 +201,5 @@ def _column_from_plain(plain: tuple) -> list[Any]:
     return list(values)
 
 
-__all__ = ["EMPTY_TABLE", "FACTS_FORMAT", "PrivateColumn", "Row", "Source", "Table", "WorkbookFacts",
-           "from_plain", "to_plain"]
+__all__ = ["EMPTY_TABLE", "EMPTY_TEXTS", "FACTS_FORMAT", "PrivateColumn", "Row", "Source", "Table", "WorkbookFacts",
+           "encode_texts", "from_plain", "to_plain"]

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import operator
 import re
 import stat
 import sys
 import unicodedata
 from dataclasses import dataclass, field, replace
+from itertools import compress, repeat
 from pathlib import Path
 from typing import Any
 
@@ -320,18 +322,20 @@ class _SheetReader:
                     if col == c:
                         values[key][i] = None
                         readings[key].pop(i, None)
-        keep = [i for i in range(height) if self._has_content(i, values, readings, specials)]
+        keep = _kept_rows(height, values, readings, specials)
         invalid = {key: {i for i, r in rd.items() if r.error} for key, rd in readings.items()}
         for i, row in specials.items():
             for c in row:
                 for key, col in self.columns.items():
                     if col == c:
                         invalid[key].add(i)
+        if len(keep) < height:  # blank rows are skipped: every rule below sees the kept rows only
+            values = {key: [col[i] for i in keep] for key, col in values.items()}
         self._cell_findings(keep, cells, readings, specials)
         self._required(keep, values, invalid)
         self._unique(keep, values)
         self._rules(keep, values, invalid)
-        return Table(tuple(i + 2 for i in keep), {key: [col[i] for i in keep] for key, col in values.items()})
+        return Table(tuple(i + 2 for i in keep), values)
 
     def _specials(self) -> dict[int, dict[int, tuple[str, dict[str, Any]]]]:
         raw = self.raw
@@ -345,13 +349,6 @@ class _SheetReader:
                 if special is not None:
                     out.setdefault(r - 1, {})[c] = special
         return out
-
-    @staticmethod
-    def _has_content(i: int, values: dict[str, list[Any]], readings: dict[str, dict[int, Reading]],
-                     specials: dict[int, dict]) -> bool:
-        """A row with any value, any unreadable cell or any error cell (else it is blank and skipped)."""
-        return (i in specials or any(col[i] is not None for col in values.values())
-                or any(i in rd for rd in readings.values()))
 
     def _where(self, f: Field, i: int) -> dict[str, Any]:
         return {"sheet": self.sheet.name, "cell": f"{column_letter(self.columns[f.key] + 1)}{i + 2}", "row": i + 2,
@@ -376,20 +373,23 @@ class _SheetReader:
 
     def _required(self, keep: list[int], values: dict[str, list[Any]], invalid: dict[str, set[int]]) -> None:
         for f in self.sheet.fields:
-            if f.required and f.key in values:
-                col, bad = values[f.key], invalid[f.key]
-                for i in keep:
-                    if col[i] is None and i not in bad:
-                        self.wb.add("required-blank", **self._where(f, i))
+            if not f.required or f.key not in values or None not in values[f.key]:
+                continue  # the usual column: every kept row has a value
+            bad = invalid[f.key]
+            for i, value in zip(keep, values[f.key]):
+                if value is None and i not in bad:
+                    self.wb.add("required-blank", **self._where(f, i))
 
     def _unique(self, keep: list[int], values: dict[str, list[Any]]) -> None:
         for f in self.sheet.fields:
             if not f.unique or f.key not in values:
                 continue
             col = values[f.key]
+            filled = len(col) - col.count(None)
+            if len(set(col)) - (None in col) == filled:
+                continue  # no value twice
             first: dict[Any, int] = {}
-            for i in keep:
-                value = col[i]
+            for i, value in zip(keep, col):
                 if value is None:
                     continue
                 seen_at = first.setdefault(value, i + 2)
@@ -403,30 +403,44 @@ class _SheetReader:
             if rule.field not in values:
                 continue
             f = sheet.field(rule.field)
-            where_rule = {"severity": rule.severity}
             col = values[rule.field]
             if isinstance(rule, (NotBefore, NotAbove)):
                 other_col = values.get(rule.other)
                 if other_col is None:
                     continue
+                broken = operator.lt if isinstance(rule, NotBefore) else operator.gt
+                if None not in col and None not in other_col and not any(map(broken, col, other_col)):
+                    continue  # both columns full and no row breaks the rule
                 other = sheet.field(rule.other)
                 code = "rule-not-before" if isinstance(rule, NotBefore) else "rule-not-above"
-                for i in keep:
-                    a, b = col[i], other_col[i]
-                    if a is None or b is None or not (a < b if isinstance(rule, NotBefore) else a > b):
+                for i, a, b in zip(keep, col, other_col):
+                    if a is None or b is None or not broken(a, b):
                         continue
                     self.wb.add(code, private=f.private or other.private, rule=rule.describe(sheet), seen=show(a),
-                                other_column=other.label, other=show(b), value=show(a), **where_rule,
+                                other_column=other.label, other=show(b), value=show(a), severity=rule.severity,
                                 **self._where(f, i))
             elif isinstance(rule, RequiredWhen):
                 when = values.get(rule.when)
-                if when is None:
+                if when is None or rule.value not in when:
                     continue
                 bad = invalid[rule.field]
-                for i in keep:
-                    if when[i] == rule.value and col[i] is None and i not in bad:
-                        self.wb.add("rule-required-when", rule=rule.describe(sheet), **where_rule,
+                for i, w, value in zip(keep, when, col):
+                    if w == rule.value and value is None and i not in bad:
+                        self.wb.add("rule-required-when", rule=rule.describe(sheet), severity=rule.severity,
                                     **self._where(f, i))
+
+
+def _kept_rows(height: int, values: dict[str, list[Any]], readings: dict[str, dict[int, Reading]],
+               specials: dict[int, dict]) -> list[int]:
+    """The data rows (0-based) with any value, any unreadable cell or any error cell: the others
+    are blank and skipped, however many there are."""
+    filled: set[int] = set(specials)
+    for key, col in values.items():
+        if None not in col:
+            return list(range(height))  # a column without a blank: every row has content
+        filled.update(compress(range(height), map(operator.is_not, col, repeat(None))))
+        filled.update(readings[key])
+    return sorted(filled)
 
 
 def _transpose(data: list[list[Any]]) -> list[tuple[Any, ...]]:

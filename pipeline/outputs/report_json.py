@@ -36,8 +36,10 @@ def file_entries(dataset: Dataset) -> list[dict[str, Any]]:
         by_file.setdefault(f.file, []).append(f)
     accepted = {id(facts) for facts in dataset.submissions.values()}
     entries = []
+    none = counts([])
     for facts in dataset.workbooks:
-        tally = counts(by_file.get(facts.path, []))
+        found = by_file.get(facts.path)
+        tally = counts(found) if found else dict(none)  # most files have no finding
         status = "errors" if tally[ERROR] else "warnings" if tally[WARNING] else "ok"
         entries.append({
             "file": facts.path,

@@ -47,6 +47,24 @@ class Failure:
             signal.SIGABRT, signal.SIGKILL, signal.SIGSEGV)
 
 
+@contextlib.contextmanager
+def collector_paused():
+    """The cyclic garbage collector off for the block (restored after).
+
+    A run builds millions of small records without reference cycles; with the collector on, its
+    full passes walk that whole growing heap again and again (about a third of a rerun's time at
+    1,000 offices). The stages create no cycles that matter, and whatever they do is collected
+    once the block ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def cpus() -> int:
     """CPUs this process may run on (a container's share, not the host's count)."""
     try:
@@ -269,4 +287,4 @@ def _call(item: Any) -> Any:
     return function(state, item)
 
 
-__all__ = ["ITEM_TIMEOUT", "MEMORY_CAP", "Failure", "can_fork", "cpus", "map_forked", "map_isolated"]
+__all__ = ["ITEM_TIMEOUT", "MEMORY_CAP", "Failure", "can_fork", "collector_paused", "cpus", "map_forked", "map_isolated"]
