@@ -34,6 +34,7 @@ from .intake.read import file_level, read_facts, reader_identity
 from .outputs import period_workbook
 from .outputs.report_json import report_text
 from .outputs.scorecards_csv import render_csv
+from .periods import is_year
 from .runtime import pool
 from .runtime.cache import ContentCache, Stamp, default_cache_dir, stamp
 from .runtime.memo import OutputMemo
@@ -198,40 +199,46 @@ def run(data_dir: str | Path, out_dir: str | Path, policy: Policy | str | Path |
 def write_outputs(results: Results, out: Path, cache: ContentCache | None = None, workers: int = 0) -> RunOutcome:
     """validation.json, scorecards.csv and each period's workbook whose content changed.
 
-    All are written to temporary files first and renamed into place together: a failure while
-    writing (a full disk) leaves the previous outputs whole.
+    The texts and workbooks are made in forked processes that inherit the results; then all are
+    written to temporary files and renamed into place together, so a failure while writing (a
+    full disk) leaves the previous outputs whole.
     """
     outcome = RunOutcome(results)
     matrix = submission_matrix(results.dataset)
     memo = OutputMemo(cache.root / "outputs" if cache is not None else None, out)
-    contents = {period: period_workbook.content(results, period, matrix) for period in results.periods}
-    stale: list[tuple[str, Path, str]] = []
-    for period, made in contents.items():
-        path = out / period_workbook.file_name(period)
-        digest = period_workbook.content_digest(made)
-        if memo.fresh(path, digest):
-            outcome.unchanged.append(path)
-        else:
-            stale.append((period, path, digest))
-    # laid out in forked processes that inherit the contents (about a second each at 1,000 offices)
-    moment = period_workbook.made_at()
-    rendered = dict(pool.map_forked(_render_period, (contents, moment), [p for p, _, _ in stale],
-                                    min(workers if workers > 0 else pool.cpus(), len(stale))))
+    paths = {period: out / period_workbook.file_name(period) for period in results.periods}
+    known = {period: memo.recorded(path) for period, path in paths.items()}
+    # the years first: the largest workbooks, so that both processes finish together
+    jobs = [("period", p) for p in sorted(results.periods, key=lambda p: not is_year(p))] + [("report",), ("csv",)]
+    state = (results, matrix, known, period_workbook.made_at())
+    made = dict(pool.map_forked(_output, state, jobs, min(workers if workers > 0 else pool.cpus(), len(jobs))))
+    stale = [p for p in results.periods if made[p][1] is not None]
     with Batch() as batch:
-        batch.write_text(out / VALIDATION_JSON, report_text(results.dataset, matrix, results.findings))
-        batch.write_bytes(out / SCORECARDS_CSV, render_csv(results))
-        for period, path, _ in stale:
-            batch.write_bytes(path, rendered[period])
-    outcome.written = [out / VALIDATION_JSON, out / SCORECARDS_CSV, *(path for _, path, _ in stale)]
-    for period, path, digest in stale:
-        memo.record(path, digest, hashlib.sha256(rendered[period]).hexdigest())
+        batch.write_text(out / VALIDATION_JSON, made["report"])
+        batch.write_bytes(out / SCORECARDS_CSV, made["csv"])
+        for period in stale:
+            batch.write_bytes(paths[period], made[period][1])
+    outcome.written = [out / VALIDATION_JSON, out / SCORECARDS_CSV, *(paths[p] for p in stale)]
+    outcome.unchanged = [paths[p] for p in results.periods if p not in stale]
+    for period in stale:
+        digest, data = made[period]
+        memo.record(paths[period], digest, hashlib.sha256(data).hexdigest())
     memo.save()
     return outcome
 
 
-def _render_period(state: tuple[dict, object], period: str) -> tuple[str, bytes]:
-    contents, moment = state
-    return period, period_workbook.render(contents[period], moment)
+def _output(state: tuple, job: tuple) -> tuple[str, object]:
+    """One output made from the results: the report's text, the CSV's bytes, or a period's
+    (digest, workbook bytes or None when the file on disk was made from that digest already)."""
+    results, matrix, known, moment = state
+    if job[0] == "report":
+        return "report", report_text(results.dataset, matrix, results.findings)
+    if job[0] == "csv":
+        return "csv", render_csv(results)
+    period = job[1]
+    content = period_workbook.content(results, period, matrix)
+    digest = period_workbook.content_digest(content)
+    return period, (digest, None if digest == known[period] else period_workbook.render(content, moment))
 
 
 __all__ = ["SCORECARDS_CSV", "VALIDATION_JSON", "Collected", "RunOutcome", "UsageError", "check", "collect",

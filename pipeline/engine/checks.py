@@ -13,11 +13,11 @@ from collections.abc import Iterable, Iterator
 from ..findings import WARNING, Finding, finding
 from ..forms import CLIENTS, COVER, COVER_SHEET, OFFICE_FORMS, PROJECTS, REFERENCE, get_form
 from ..intake.facts import WorkbookFacts
-from ..intake.layout import OFFICE_FORM_IDS, REFERENCE_FILE, content_identity, folder_identity
+from ..intake.layout import REFERENCE_FILE, content_identity, folder_identity
 from ..periods import valid_period
 from .model import Reference
 
-Slot = tuple[str, str, str]  # (period, office_id, form_id)
+Slot = tuple[str, str, str]  # (period, office_id, form_id): a place on the submission board (layout.slot_of)
 # The cover has a header-less layout: labels in column A, values in column B, one row per field
 # in COVER order starting at this row (as the template writer lays it out).
 COVER_FIRST_ROW = 1
@@ -29,23 +29,6 @@ def cover_cell(key: str) -> str:
         if f.key == key:
             return f"B{COVER_FIRST_ROW + index}"
     raise KeyError(key)
-
-
-def slot(facts: WorkbookFacts) -> Slot | None:
-    """The (period, office_id, form_id) place a workbook occupies on the submission board.
-
-    The folder wins over the content: a file is where it was put, and an identity-mismatch error
-    already says that its cover disagrees.
-    """
-    content = content_identity(facts)
-    folder = folder_identity(facts.path)
-    form_id = facts.form_id if facts.form_id in OFFICE_FORM_IDS else None
-    if form_id is None:
-        stem = facts.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-        form_id = stem if stem in OFFICE_FORM_IDS else None
-    if folder and valid_period(folder[0]) and form_id:
-        return valid_period(folder[0]), folder[1], form_id
-    return content
 
 
 def _title(form_id: str) -> str:
@@ -160,9 +143,9 @@ def project_client_checks(accepted: dict[Slot, WorkbookFacts]) -> Iterator[Findi
 # Completeness
 
 
-def completeness(workbooks: Iterable[WorkbookFacts], reference: Reference, periods: Iterable[str]) -> Iterator[Finding]:
-    """`submission-missing`: each reference office × period × office form with no file at all."""
-    occupied = {s for facts in workbooks if (s := slot(facts))}
+def completeness(occupied: set[Slot], reference: Reference, periods: Iterable[str]) -> Iterator[Finding]:
+    """`submission-missing`: each reference office × period × office form with no file at all
+    (`occupied`: the slots the data folder's files take)."""
     for period in sorted(set(periods)):
         for office in sorted(reference.offices):
             for form in OFFICE_FORMS:
@@ -184,4 +167,4 @@ def error_pairs(facts: WorkbookFacts) -> set[tuple[str, str]]:
 
 
 __all__ = ["COVER_FIRST_ROW", "Slot", "completeness", "cover_cell", "duplicates", "error_pairs", "folder_checks",
-           "office_checks", "project_client_checks", "reference_checks", "slot"]
+           "office_checks", "project_client_checks", "reference_checks"]

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from ..findings import Finding, finding
 from ..forms import REFERENCE
 from ..intake.facts import WorkbookFacts
-from ..intake.layout import REFERENCE_FILE, content_identity
+from ..intake.layout import REFERENCE_FILE, content_identity, slot_of
 from . import checks
 from .model import Dataset
 from .reference import build_reference, target_rows_by_number
@@ -43,15 +43,16 @@ def assemble(data_dir: str, workbooks: Iterable[WorkbookFacts], found: Iterable[
     found += checks.reference_checks(accepted, reference)
     found += checks.project_client_checks(accepted)
     periods = {p for (_, p) in reference.targets} | {p for (p, _, _) in accepted}
-    found += checks.completeness(office_wbs, reference, periods)
+    slots = {f.path: slot_of(f) for f in workbooks}
+    found += checks.completeness({slots[f.path] for f in office_wbs} - {None}, reference, periods)
 
     by_path = {f.path: f for f in workbooks}
     targets = target_rows_by_number(ref)
-    located = [_locate(f, by_path[f.file], ref, targets) if f.file in by_path else f for f in found]
+    located = [_locate(f, by_path[f.file], slots[f.file], ref, targets) if f.file in by_path else f for f in found]
     for facts in workbooks:
-        located += [_locate(f, facts, ref, targets) for f in facts.findings]
+        located += [_locate(f, facts, slots[facts.path], ref, targets) for f in facts.findings]
     return Dataset(data_dir=data_dir, reference=reference, submissions=dict(sorted(accepted.items())),
-                   workbooks=workbooks, findings=sorted(set(located), key=total_order))
+                   workbooks=workbooks, findings=sorted(set(located), key=total_order), slots=slots)
 
 
 def total_order(f: Finding) -> tuple:
@@ -59,7 +60,7 @@ def total_order(f: Finding) -> tuple:
     return (*f.sort_key(), f.severity, f.office_id, f.period, f.column, f.value or "")
 
 
-def _locate(f: Finding, facts: WorkbookFacts, ref: WorkbookFacts | None,
+def _locate(f: Finding, facts: WorkbookFacts, slot: tuple[str, str, str] | None, ref: WorkbookFacts | None,
             targets: dict[int, tuple[str, str]]) -> Finding:
     """Give a finding the office and period it concerns, when it does not say."""
     if f.office_id and f.period:
@@ -69,7 +70,7 @@ def _locate(f: Finding, facts: WorkbookFacts, ref: WorkbookFacts | None,
         key = targets.get(f.row or 0) if f.sheet == REFERENCE.sheet("targets").name else None
         return dataclasses.replace(f, office_id=key[0], period=key[1]) if key else f
     # Where the file lies first: the office whose folder holds a broken file is the one to tell.
-    identity = checks.slot(facts) or content_identity(facts)
+    identity = slot or content_identity(facts)
     if identity is None:
         return f
     return dataclasses.replace(f, office_id=f.office_id or identity[1], period=f.period or identity[0])

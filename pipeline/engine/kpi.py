@@ -68,7 +68,7 @@ def quarter_figures(period: Period, workbooks: dict[str, WorkbookFacts], target:
         for name, value in facts.figures.items():
             setattr(f, name, value)
         for what, src in facts.sources:
-            f.add_source(what, src)
+            f.sources.setdefault(what, []).append(src)
     if target is not None:
         _target(f, target, reference)
     if f.prior is None:
@@ -93,9 +93,12 @@ def _target(f: Figures, target: Target, reference: WorkbookFacts | None) -> None
         f.add_source("prior", target_source(reference, target, "prior_sales", "上年同期销售额"))
 
 
+_TARGET_COLUMNS = {key: TARGETS.column_letter(key) for key in ("sales_target", "market_size", "prior_sales")}
+
+
 def target_source(reference: WorkbookFacts | None, target: Target, key: str, what: str) -> Source:
     """The Source of one figure of a 季度目标 row of reference.xlsx."""
-    cell = f"{TARGETS.column_letter(key)}{target.row or ''}"
+    cell = f"{_TARGET_COLUMNS[key]}{target.row or ''}"
     if reference is None:  # a Dataset built without the reference workbook (tests, tools)
         return Source("reference.xlsx", TARGETS.name, cell, "", "", what)
     return Source(reference.path, TARGETS.name, cell, reference.version or "", reference.sha256, what)

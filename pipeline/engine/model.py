@@ -11,6 +11,7 @@ from typing import Any
 
 from ..findings import ERROR, Finding
 from ..intake.facts import Source, WorkbookFacts
+from ..intake.layout import slot_of
 from ..periods import period_sort_key
 
 SCORED = "scored"
@@ -61,6 +62,12 @@ class Dataset:
     submissions: dict[tuple[str, str, str], WorkbookFacts] = field(default_factory=dict)
     workbooks: list[WorkbookFacts] = field(default_factory=list)  # every file read, sorted by path
     findings: list[Finding] = field(default_factory=list)  # every finding, sorted
+    # path -> the (period, office_id, form_id) place it takes on the submission board (layout.slot_of)
+    slots: dict[str, tuple[str, str, str] | None] = field(default_factory=dict)
+
+    def slot(self, facts: WorkbookFacts) -> tuple[str, str, str] | None:
+        known = self.slots.get(facts.path, False)
+        return slot_of(facts) if known is False else known
 
     @property
     def periods(self) -> list[str]:

@@ -26,7 +26,7 @@ def submission_matrix(dataset: Dataset) -> Matrix:
     bad = _file_errors(dataset)
     status: dict[tuple[str, str, str], str] = {}
     for facts in dataset.workbooks:
-        place = checks.slot(facts)
+        place = dataset.slot(facts)
         if place is None:
             continue
         state = WITH_ERRORS if facts.path in bad or facts.has_errors else SUBMITTED

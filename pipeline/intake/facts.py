@@ -13,12 +13,16 @@ from __future__ import annotations
 import marshal
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from ..findings import ERROR, Finding
+from ..forms import OFFICE_FORMS
+from ..periods import valid_period
 
 FACTS_FORMAT = 3  # bump when the plain layout below changes
 EMPTY_TEXTS = marshal.dumps(((), ()))
+OFFICE_FORM_IDS = tuple(f.id for f in OFFICE_FORMS)
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,15 @@ class WorkbookFacts:
     @property
     def has_errors(self) -> bool:
         return any(f.severity == ERROR for f in self.findings)
+
+    @cached_property  # asked by most cross-workbook checks; the facts never change
+    def identity(self) -> tuple[str, str, str] | None:
+        """(period, office_id, form_id) from inside an office workbook, when all three are readable."""
+        period = valid_period(self.period)
+        office = self.office_id.strip() if isinstance(self.office_id, str) else ""
+        if self.form_id not in OFFICE_FORM_IDS or not period or not office:
+            return None
+        return period, office, self.form_id
 
     @property
     def private(self) -> tuple[PrivateColumn, ...]:

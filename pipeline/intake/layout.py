@@ -6,15 +6,13 @@
 
 from __future__ import annotations
 
-from ..forms import OFFICE_FORMS
 from ..periods import valid_period
-from .facts import WorkbookFacts
+from .facts import OFFICE_FORM_IDS, WorkbookFacts
 
 SUBMISSIONS = "submissions"
 REFERENCE_FILE = "reference.xlsx"
 VERSIONS_DIR = "_versions"  # earlier versions kept by `intake` beside the file they were replaced by
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".xltx", ".xltm", ".et", ".ods")
-OFFICE_FORM_IDS = tuple(f.id for f in OFFICE_FORMS)
 
 
 def folder_identity(rel: str) -> tuple[str, str] | None:
@@ -27,11 +25,24 @@ def folder_identity(rel: str) -> tuple[str, str] | None:
 
 def content_identity(facts: WorkbookFacts) -> tuple[str, str, str] | None:
     """(period, office_id, form_id) from inside an office workbook, when all three are readable."""
-    period = valid_period(facts.period)
-    office = facts.office_id.strip() if isinstance(facts.office_id, str) else ""
-    if facts.form_id not in OFFICE_FORM_IDS or not period or not office:
-        return None
-    return period, office, facts.form_id
+    return facts.identity
+
+
+def slot_of(facts: WorkbookFacts) -> tuple[str, str, str] | None:
+    """The (period, office_id, form_id) place a workbook occupies on the submission board.
+
+    The folder wins over the content: a file is where it was put, and an identity-mismatch error
+    already says that its cover disagrees.
+    """
+    content = content_identity(facts)
+    folder = folder_identity(facts.path)
+    form_id = facts.form_id if facts.form_id in OFFICE_FORM_IDS else None
+    if form_id is None:
+        stem = facts.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        form_id = stem if stem in OFFICE_FORM_IDS else None
+    if folder and valid_period(folder[0]) and form_id:
+        return valid_period(folder[0]), folder[1], form_id
+    return content
 
 
 def counted_quarter(rel: str, cover_period: str | None) -> str:
@@ -43,4 +54,4 @@ def counted_quarter(rel: str, cover_period: str | None) -> str:
 
 
 __all__ = ["OFFICE_FORM_IDS", "REFERENCE_FILE", "SUBMISSIONS", "VERSIONS_DIR", "WORKBOOK_SUFFIXES",
-           "content_identity", "counted_quarter", "folder_identity"]
+           "content_identity", "counted_quarter", "folder_identity", "slot_of"]

@@ -33,15 +33,16 @@ class OutputMemo:
                     self.entries = entries
         self.changed = False
 
-    def fresh(self, path: Path, digest: str) -> bool:
-        """True when `path` holds exactly the bytes written from `digest`."""
+    def recorded(self, path: Path) -> str | None:
+        """The digest `path` was written from, when the file still holds exactly those bytes."""
         entry = self.entries.get(Path(path).name)
-        if self.file is None or not isinstance(entry, dict) or entry.get("digest") != digest:
-            return False
+        if self.file is None or not isinstance(entry, dict):
+            return None
         try:
-            return file_sha256(path) == entry.get("sha256")
+            intact = file_sha256(path) == entry.get("sha256")
         except OSError:
-            return False
+            return None
+        return entry.get("digest") if intact else None
 
     def record(self, path: Path, digest: str, sha256: str) -> None:
         self.entries[Path(path).name] = {"digest": digest, "sha256": sha256}
