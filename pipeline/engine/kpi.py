@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from ..forms import CLIENTS, PROJECTS, RECRUITMENT, TRAINING
 from ..intake.facts import Source, WorkbookFacts
@@ -76,7 +76,7 @@ def quarter_figures(period: Period, workbooks: dict[str, WorkbookFacts], target:
             f.prior = prior_clients.figures.get("sales")
             src = next((s for what, s in prior_clients.sources if what == "sales"), None)
             if src is not None:
-                f.add_source("prior", replace(src, what=f"上年同期({period.previous_year})本期销售额之和"))
+                f.add_source("prior", src._replace(what=f"上年同期({period.previous_year})本期销售额之和"))
         if f.prior is None:
             f.prior_reason = f"《季度目标》未填上年同期销售额,且没有 {period.previous_year} 的客户表"
     return f

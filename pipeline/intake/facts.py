@@ -14,13 +14,13 @@ import marshal
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..findings import ERROR, Finding
 from ..forms import OFFICE_FORMS
 from ..periods import valid_period
 
-FACTS_FORMAT = 3  # bump when the plain layout below changes
+FACTS_FORMAT = 4  # bump when the plain layout below changes
 EMPTY_TEXTS = marshal.dumps(((), ()))
 OFFICE_FORM_IDS = tuple(f.id for f in OFFICE_FORMS)
 
@@ -67,8 +67,7 @@ class Table:
 EMPTY_TABLE = Table()
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """Provenance of a figure: which file, sheet and cells, in which template version."""
 
     file: str
@@ -148,7 +147,7 @@ def encode_texts(private: tuple[PrivateColumn, ...], public: tuple[str, ...]) ->
 
 
 # ---------------------------------------------------------------------------------------------
-# Plain form: builtins only (str, int, float, bool, None, tuple, list, dict), as marshal stores
+# Plain form: builtins only (str, int, float, bool, None, bytes, tuple, list, dict, frozenset), as marshal stores
 
 
 _FINDING_FIELDS = ("code", "severity", "message", "file", "sheet", "cell", "row", "column", "value", "office_id",
@@ -163,9 +162,9 @@ def to_plain(facts: WorkbookFacts) -> tuple:
         {k: _plain_value(v) for k, v in facts.cover.items()},
         tuple(tuple(getattr(f, n) for n in _FINDING_FIELDS) for f in facts.findings),
         facts.quarter,
-        {k: (tuple(sorted(v)) if isinstance(v, frozenset) else v) for k, v in facts.figures.items()},
-        tuple((what, (s.file, s.sheet, s.cells, s.template_version, s.sha256, s.what)) for what, s in facts.sources),
-        tuple(sorted(facts.client_ids)),
+        facts.figures,  # leavers: a frozenset, which marshal keeps
+        tuple((what, tuple(s)) for what, s in facts.sources),
+        facts.client_ids,
         facts.project_clients,
         facts.texts,
         {key: (t.numbers, {k: _plain_column(v) for k, v in t.columns.items()}) for key, t in facts.tables.items()},
@@ -182,9 +181,8 @@ def from_plain(plain: tuple) -> WorkbookFacts:
         path=path, sha256=sha256, form_id=form_id, version=version, office_id=office_id, period=period,
         cover={k: _value_from_plain(v) for k, v in cover.items()}, findings=tuple(Finding(*f) for f in findings),
         quarter=quarter,
-        figures={k: (frozenset(v) if k == "leavers" else v) for k, v in figures.items()},
-        sources=tuple((what, Source(*s)) for what, s in sources), client_ids=frozenset(client_ids),
-        project_clients=tuple(tuple(p) for p in project_clients),
+        figures=figures, sources=tuple((what, Source(*s)) for what, s in sources), client_ids=client_ids,
+        project_clients=project_clients,
         texts=texts,
         tables={key: Table(tuple(numbers), {k: _column_from_plain(v) for k, v in columns.items()})
                 for key, (numbers, columns) in tables.items()},
