@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+
 import pytest
 
 from pipeline import bench
@@ -20,6 +24,9 @@ def test_the_benchmark_runs_every_stage_and_writes_the_page(tmp_path):
                                      "site2", "bare2", "site3", "bare3", "build"]
     assert report.files == 3 * 8 * 4 + 1
     assert report.measures["coldN"].extra["same_as_single"] is True
+    # memory is judged on the sampled PSS of the whole process tree, which a live stage always has
+    assert all(report.measures[k].tree_pss_mib > 1 for k in ("cold1", "coldN", "unchanged"))
+    assert bench.target_values(report)["data_memory_mib"] == report.measures["coldN"].tree_pss_mib
     cold, unchanged, changed = (report.measures[k].extra for k in ("cold1", "unchanged", "incremental"))
     assert (cold["parsed"], cold["workbooks"], cold["rewritten"]) == (97, 97, 10)
     # a rerun reads only what changed, and writes again only the workbooks of the periods it touched
@@ -74,3 +81,16 @@ def test_a_subset_is_rebuilt_when_the_company_was_regenerated(tmp_path):
     bench._subset(company, tmp_path, 1)
     relinked = sub / f"submissions/2026Q1/{company.offices[0]}/clients.xlsx"
     assert relinked.read_bytes() == (company.data_dir / f"submissions/2026Q1/{company.offices[0]}/clients.xlsx").read_bytes()
+
+
+def test_the_memory_sampler_sees_a_stage_and_its_children():
+    with subprocess.Popen([sys.executable, "-c", "import subprocess, sys; subprocess.run(['sleep', '3'])"]) as proc:
+        for _ in range(100):  # until the grandchild is there
+            tree = bench._descendants(proc.pid)
+            if len(tree) == 2:
+                break
+            time.sleep(0.05)
+        assert tree[0] == proc.pid and len(tree) == 2
+        # two processes' PSS: more than the interpreter alone would need to be nonzero
+        assert bench._tree_pss_kb(proc.pid) > bench._tree_pss_kb(tree[1]) > 0
+        proc.kill()
