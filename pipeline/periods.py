@@ -21,10 +21,10 @@ class Period:
     @classmethod
     def parse(cls, text: str) -> Period:
         """Parse `2026Q1` (surrounding spaces and a lower-case q forgiven); ValueError when malformed."""
-        period = _parse(text) if isinstance(text, str) else None
-        if period is None:
+        m = PERIOD_RE.match(text.strip().upper()) if isinstance(text, str) else None
+        if m is None:
             raise ValueError(text)
-        return period
+        return cls(int(m.group(1)), int(m.group(2)))
 
     @property
     def start(self) -> date:
@@ -43,16 +43,15 @@ class Period:
         return f"{self.year}Q{self.quarter}"
 
 
-@functools.lru_cache(maxsize=4096)  # a run parses the same few dozen period texts for every file
-def _parse(text: str) -> Period | None:
+@functools.lru_cache(maxsize=4096)  # a run asks about the same few dozen period texts for every file
+def _canonical(text: str) -> str | None:
     m = PERIOD_RE.match(text.strip().upper())
-    return Period(int(m.group(1)), int(m.group(2))) if m else None
+    return str(Period(int(m.group(1)), int(m.group(2)))) if m else None
 
 
 def valid_period(text: object) -> str | None:
     """The canonical quarter text (`2026Q1`), or None when `text` is not a quarter."""
-    period = _parse(text) if isinstance(text, str) else None
-    return None if period is None else str(period)
+    return _canonical(text) if isinstance(text, str) else None
 
 
 def is_year(period: str) -> bool:
