@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from pathlib import Path
 
 from invoke import Exit, task
 
@@ -86,22 +87,33 @@ def serve(c, port=8000, data=None):
     c.run(f"{_quote(PY)} -m http.server {int(port)} --bind 127.0.0.1 --directory site", pty=False)
 
 
-def _ensure_chromium(c) -> None:
-    """The browser tests need Debian's chromium; install it when missing and we are root."""
-    if shutil.which("chromium"):
+# What the tests drive besides Python: (Debian package, how to tell it is there)
+TEST_PACKAGES = (
+    ("chromium", lambda: shutil.which("chromium")),  # the browser tests
+    ("fonts-noto-cjk", lambda: Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc").exists()),
+    ("libreoffice-calc-nogui", lambda: shutil.which("soffice") or shutil.which("libreoffice")),  # print layout
+    ("poppler-utils", lambda: shutil.which("pdftotext")),
+    ("fonts-crosextra-carlito", lambda: Path("/usr/share/fonts/truetype/crosextra/Carlito-Regular.ttf").exists()),
+)
+
+
+def _ensure_test_packages(c) -> None:
+    """Install the Debian packages the tests need when missing and we are root; else say which."""
+    missing = [name for name, present in TEST_PACKAGES if not present()]
+    if not missing:
         return
+    names = " ".join(missing)
     if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
-        print("正在安装浏览器测试所需的 chromium 与中文字体……")
-        c.run("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk",
-              hide="out")
+        print(f"正在安装测试所需的 Debian 软件包:{names} ……")
+        c.run(f"apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {names}", hide="out")
         return
-    raise Exit("浏览器测试需要 chromium:请执行 sudo apt-get install chromium fonts-noto-cjk", code=2)
+    raise Exit(f"测试需要以下 Debian 软件包:请执行 sudo apt-get install {names}", code=2)
 
 
 @task(help={"args": "extra pytest arguments"})
 def test(c, args=""):
-    """Run the whole test suite (installs Debian's chromium for the browser tests if missing)."""
-    _ensure_chromium(c)
+    """Run the whole test suite (installs the Debian packages it needs if missing)."""
+    _ensure_test_packages(c)
     c.run(f"{_quote(PY)} -m ruff check pipeline tests tasks.py", pty=False)
     c.run(f"{_quote(_tool('lint-imports'))}", pty=False)  # the layers' contract (pyproject.toml)
     result = c.run(f"{_quote(PY)} -m pytest -n auto {args}", warn=True, pty=False)
