@@ -154,25 +154,29 @@ def validate(args: argparse.Namespace) -> int:
 
 def intake(args: argparse.Namespace) -> int:
     """File received workbooks into the data folder by their content; 1 when some stayed in the inbox."""
-    from ..intake.filing import REPORT_NAME, STAYED, file_inbox, report_text
+    from ..atomic import write_text
+    from ..intake.filing import REPORT_NAME, STAYED, file_inbox, inbox_problem, report_text
 
     inbox, data_dir = Path(args.inbox), Path(args.data)
     if not inbox.is_dir():
         return _error(f"收件目录“{inbox}”不存在或不是文件夹。")
     if data_dir.exists() and not data_dir.is_dir():
         return _error(f"数据目录“{data_dir}”不是文件夹。")
+    problem = inbox_problem(inbox, data_dir)
+    if problem:
+        return _error(problem)
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
         outcomes = file_inbox(inbox, data_dir)
-    except OSError as exc:
-        return _error(f"无法移动文件:{exc.strerror or exc}({exc.filename or ''})")
+    except (OSError, ValueError) as exc:
+        return _error(f"无法读取收件目录或数据目录：{getattr(exc, 'strerror', None) or exc}")
     text = report_text(outcomes)
-    print(text, end="")
+    _print(text.rstrip("\n"))
     report = inbox / REPORT_NAME
     try:
-        report.write_text(text, encoding="utf-8")
-    except OSError:
-        print(f"(无法写入 {report})", file=sys.stderr)
+        write_text(report, text)  # a link planted in its place is replaced, never followed
+    except OSError as exc:
+        print(f"（无法写入报告 {report}：{exc.strerror or exc}）", file=sys.stderr)
     return EXIT_DATA_ERRORS if any(o.action == STAYED for o in outcomes) else EXIT_OK
 
 
