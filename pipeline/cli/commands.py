@@ -62,14 +62,20 @@ def templates(args: argparse.Namespace) -> int:
 
 
 def demo(args: argparse.Namespace) -> int:
-    """Fill the templates with a fictional company's data."""
-    from ..synthetic import DemoError, generate
+    """Fill the templates with a fictional company's data (into an empty folder unless --force)."""
+    from ..synthetic import DemoError, generate, target_problem
 
     years = tuple(args.years)
     if not 1 <= args.offices <= 999:
         return _error("业务所数量应在 1 到 999 之间。")
     if any(not 2000 <= y <= 2100 for y in years) or len(set(years)) != len(years):
         return _error("年份应为 2000–2100 之间互不相同的年份。")
+    try:
+        problem = target_problem(Path(args.out), args.force)
+    except OSError as exc:
+        problem = f"无法读取目录“{args.out}”：{exc.strerror or exc}"
+    if problem:
+        return _error(problem)
     print(f"正在生成示例数据:{args.offices} 个业务所,年份 {'、'.join(map(str, sorted(years)))},随机种子 {args.seed} ……")
     try:
         summary = generate(Path(args.out), args.offices, years, args.seed)
