@@ -143,6 +143,9 @@ CATALOGUE: dict[str, Code] = _codes(
     # --- KPI computation ----------------------------------------------------------------------
     Code("kpi-not-available", WARNING, "指标无法计算", "{office} {period} 的{kpi}无法计算:{reason}",
          "核对相关数据;该指标的权重将按比例分配给其他指标。", "dataset"),
+    # --- identity cells -----------------------------------------------------------------------
+    Code("text-control", ERROR, "含有控制字符", "“{column}”含有换行符等控制字符，实际为“{seen}”",
+         "删除单元格中的换行符和其他不可见字符，重新填写。", "cell"),
 )
 
 

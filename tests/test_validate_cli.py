@@ -154,7 +154,7 @@ def test_the_report_is_deterministic(make_reference, make_workbook, data_dir):
 def test_the_bundled_sample_validates_clean(tmp_path):
     sample = ROOT / "sample_data"
     if not (sample / "reference.xlsx").is_file():
-        pytest.skip("sample_data/ has not been generated yet (python -m pipeline demo --out sample_data)")
+        pytest.skip("sample_data/ has not been generated yet (python -m pipeline demo --out sample_data --force)")
     result = run_cli("validate", str(sample), "--json", str(tmp_path / "r.json"))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["counts"]["error"] == 0

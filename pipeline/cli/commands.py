@@ -62,14 +62,20 @@ def templates(args: argparse.Namespace) -> int:
 
 
 def demo(args: argparse.Namespace) -> int:
-    """Fill the templates with a fictional company's data."""
-    from ..synthetic import DemoError, generate
+    """Fill the templates with a fictional company's data (into an empty folder unless --force)."""
+    from ..synthetic import DemoError, generate, target_problem
 
     years = tuple(args.years)
     if not 1 <= args.offices <= 999:
         return _error("业务所数量应在 1 到 999 之间。")
     if any(not 2000 <= y <= 2100 for y in years) or len(set(years)) != len(years):
         return _error("年份应为 2000–2100 之间互不相同的年份。")
+    try:
+        problem = target_problem(Path(args.out), args.force)
+    except OSError as exc:
+        problem = f"无法读取目录“{args.out}”：{exc.strerror or exc}"
+    if problem:
+        return _error(problem)
     print(f"正在生成示例数据:{args.offices} 个业务所,年份 {'、'.join(map(str, sorted(years)))},随机种子 {args.seed} ……")
     try:
         summary = generate(Path(args.out), args.offices, years, args.seed)
@@ -154,25 +160,29 @@ def validate(args: argparse.Namespace) -> int:
 
 def intake(args: argparse.Namespace) -> int:
     """File received workbooks into the data folder by their content; 1 when some stayed in the inbox."""
-    from ..intake.filing import REPORT_NAME, STAYED, file_inbox, report_text
+    from ..atomic import write_text
+    from ..intake.filing import REPORT_NAME, STAYED, file_inbox, inbox_problem, report_text
 
     inbox, data_dir = Path(args.inbox), Path(args.data)
     if not inbox.is_dir():
         return _error(f"收件目录“{inbox}”不存在或不是文件夹。")
     if data_dir.exists() and not data_dir.is_dir():
         return _error(f"数据目录“{data_dir}”不是文件夹。")
+    problem = inbox_problem(inbox, data_dir)
+    if problem:
+        return _error(problem)
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
         outcomes = file_inbox(inbox, data_dir)
-    except OSError as exc:
-        return _error(f"无法移动文件:{exc.strerror or exc}({exc.filename or ''})")
+    except (OSError, ValueError) as exc:
+        return _error(f"无法读取收件目录或数据目录：{getattr(exc, 'strerror', None) or exc}")
     text = report_text(outcomes)
-    print(text, end="")
+    _print(text.rstrip("\n"))
     report = inbox / REPORT_NAME
     try:
-        report.write_text(text, encoding="utf-8")
-    except OSError:
-        print(f"(无法写入 {report})", file=sys.stderr)
+        write_text(report, text)  # a link planted in its place is replaced, never followed
+    except OSError as exc:
+        print(f"（无法写入报告 {report}：{exc.strerror or exc}）", file=sys.stderr)
     return EXIT_DATA_ERRORS if any(o.action == STAYED for o in outcomes) else EXIT_OK
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date, datetime
 from typing import Any
 
@@ -11,6 +13,11 @@ SIGNIFICANT_DIGITS = 12
 # Characters people paste around values: NBSP, zero-width and full-width spaces, BOMs, tabs.
 INVISIBLE = "\u00a0\u200b\u200c\u200d\u2060\ufeff\u3000\u2007\u202f"
 EDGE = " \t\r\n\v\f" + INVISIBLE
+# C0 and C1 control characters and DEL: a newline, an ESC or a NUL inside a value.
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+# Characters that act rather than show when printed: controls, format characters (bidi
+# overrides, zero-width marks), line and paragraph separators, lone surrogates.
+_UNSEEN = frozenset(("Cc", "Cf", "Zl", "Zp", "Cs"))
 
 
 def trim(text: str) -> str:
@@ -47,6 +54,19 @@ def show(raw: Any) -> str:
     return str(raw)
 
 
+def visible(text: str, limit: int | None = None) -> str:
+    """`text` safe to print on one line: unseen characters as `\\x1b` or `\\u202e`, and cut to
+    `limit` characters followed by “…” when longer."""
+    if limit is not None and len(text) > limit:
+        text = text[:limit] + "…"
+    if text.isprintable():  # the common case: nothing to escape
+        return text
+    return "".join(_escape(ch) if unicodedata.category(ch) in _UNSEEN else ch for ch in text)
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def column_letter(index: int) -> str:
@@ -66,4 +86,5 @@ def column_index(letters: str) -> int:
     return index
 
 
-__all__ = ["EDGE", "INVISIBLE", "SIGNIFICANT_DIGITS", "column_index", "column_letter", "format_number", "is_blank", "show", "trim"]
+__all__ = ["CONTROL", "EDGE", "INVISIBLE", "SIGNIFICANT_DIGITS", "column_index", "column_letter", "format_number",
+           "is_blank", "show", "trim", "visible"]
