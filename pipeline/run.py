@@ -30,6 +30,7 @@ from .findings import Finding
 from .intake.discover import discover
 from .intake.facts import WorkbookFacts, from_plain, to_plain
 from .intake.layout import REFERENCE_FILE
+from .intake.oserrors import os_reason
 from .intake.read import file_level, read_facts, reader_identity
 from .outputs import period_workbook
 from .outputs.report_json import report_text
@@ -191,7 +192,7 @@ def run(data_dir: str | Path, out_dir: str | Path, policy: Policy | str | Path |
             out.mkdir(parents=True, exist_ok=True)
             outcome = write_outputs(results, out, cache, workers)
         except OSError as exc:
-            raise UsageError(f"无法写入输出目录 {out.absolute()}:{exc.strerror or exc}") from None
+            raise UsageError(f"无法写入输出目录 {out.absolute()}：{os_reason(exc, '写入')}") from None
     outcome.parsed = parsed
     return outcome
 

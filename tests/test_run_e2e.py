@@ -247,7 +247,7 @@ def test_a_copied_policy_with_another_weight_changes_the_score(data, tmp_path: P
     ("args", "message"),
     [
         (["missing-folder", "--out", "x"], "数据目录不存在"),
-        (["{data}", "--out", "{out}", "--policy", "{bad}"], "政策配置有误:bad.yaml:季度考核的权重之和应为 100"),
+        (["{data}", "--out", "{out}", "--policy", "{bad}"], "政策配置有误:bad.yaml：季度考核的权重之和应为 100"),
     ],
 )
 def test_usage_problems_exit_2(data, tmp_path: Path, args, message):

@@ -35,6 +35,7 @@ from .aggregates import summarise
 from .cells import Book, RawSheet
 from .facts import FACTS_FORMAT, Table, WorkbookFacts
 from .headers import map_header
+from .oserrors import os_reason
 
 _CUSTOM_PROP = re.compile(
     rb'<(?:\w+:)?property\b[^>]*\bname="([^"]+)"[^>]*>\s*<(?:\w+:)?\w+>([^<]*)</', re.S)
@@ -78,7 +79,7 @@ def read_workbook(path: str | Path, rel: str) -> WorkbookFacts:
     except MemoryError:
         state.rejected("file-too-large", reason="读取时所需内存超过限制")
     except OSError as exc:
-        state.rejected("file-unreadable", reason=f"无法打开文件({exc.strerror or type(exc).__name__})")
+        state.rejected("file-unreadable", reason=f"无法打开文件（{os_reason(exc)}）")
     except Exception as exc:  # a parser's own error on a file the guard let through
         state.rejected("file-unreadable", reason=_parser_reason(exc))
     return state.facts()

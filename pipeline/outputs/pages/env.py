@@ -7,7 +7,9 @@ so a cell holding `{{ 7*7 }}` is shown as typed. Workbook strings go through the
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -107,9 +109,33 @@ def url(ctx: Any, target: str) -> str:
     return relative_url(ctx["page"], target)
 
 
+def office_page(office_id: str) -> str:
+    """Path of an office's page inside the docs folder; every link to it is made from this too.
+
+    Injective, so that two offices never share a page: an ordinary id (upper-case ASCII letters,
+    digits, `_` and `-`) keeps the name it always had, lower-cased (BJ01 -> offices/bj01.md), so
+    links stay stable; any other id (bj01, Bj01, 北京01, a cut long id) gets its slug, a dot and a
+    hash of the exact id (offices/bj01.1b2c3d4e5f60.md). Ordinary names never contain a dot, so
+    the two kinds cannot meet.
+    """
+    return _office_page(str(office_id))
+
+
+@lru_cache(maxsize=1 << 16)
+def _office_page(office_id: str) -> str:
+    if office_id and office_id.isascii() and office_id == office_id.upper() and escape.slug(office_id) == office_id.lower():
+        return f"offices/{office_id.lower()}.md"
+    readable = _UNSAFE.sub("-", office_id.lower()).strip("-")[:40].strip("-") or "office"
+    digest = hashlib.sha256(office_id.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return f"offices/{readable}.{digest}.md"
+
+
+_UNSAFE = re.compile(r"[^0-9a-z_-]+")
+
+
 @pass_context
 def office_href(ctx: Any, office_id: str) -> str:
-    return relative_url(ctx["page"], f"offices/{escape.slug(office_id)}.md")
+    return relative_url(ctx["page"], office_page(office_id))
 
 
 @pass_context

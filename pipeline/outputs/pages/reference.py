@@ -24,7 +24,7 @@ _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 # Sections of the codes page, by the first part of the code.
 GROUPS = (
-    ("文件", ("file-",)),
+    ("文件", ("file-", "folder-")),
     ("模板与工作表", ("template-", "sheet-", "header-")),
     ("封面、所编号与期间", ("cover-", "office-", "period-", "identity-", "submission-")),
     ("单元格", ("required-", "type-", "choice-", "out-of-range", "duplicate-", "formula-", "excel-", "value-")),

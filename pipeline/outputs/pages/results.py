@@ -19,16 +19,10 @@ from ...findings import CATALOGUE, ERROR, INFO, WARNING
 from ...forms import OFFICE_FORMS
 from ...periods import is_year
 from . import charts
-from .env import environment, period_label, render
-from .escape import slug
+from .env import environment, office_page, period_label, render
 from .reference import fix_text
 
 SUBMISSION_LABELS = {SUBMITTED: "已提交", WITH_ERRORS: "有错误", NOT_SUBMITTED: "未提交"}
-
-
-def office_page(office_id: str) -> str:
-    """Path of an office's page inside the docs folder."""
-    return f"offices/{slug(office_id)}.md"
 
 
 @dataclass
