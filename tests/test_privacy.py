@@ -471,3 +471,31 @@ def test_a_private_value_typed_elsewhere_never_reaches_validation_json_or_the_te
     assert shown.returncode == 1, shown.stderr
     assert "SH01/clients.xlsx › 客户 › A3:“客户编号”的值“(个人信息,已隐藏)”在第 2 行已出现过" in shown.stdout
     assert NAME not in shown.stdout + shown.stderr and PHONE not in shown.stdout + shown.stderr
+
+
+def test_a_head_and_region_that_spell_a_roster_name_do_not_fail_an_honest_build(tmp_path):
+    """`demo --offices 400` then `build`: the offices table's `<td>王丽</td><td>华北</td>` was indexed
+    for search as 王丽华北, which holds the roster name 王丽华, and the gate failed the build."""
+    from datetime import date
+
+    from _site_helpers import SMALL_OFFICES, write_small_data
+
+    from pipeline.build import build_site
+    from pipeline.forms import REFERENCE
+
+    data = write_small_data(tmp_path / "data", periods=("2026Q1",))
+    offices = [{"office_id": o, "office_name": n, "head": h, "region": r, "bonus_base": 30000}
+               for o, n, h, r, _, _ in SMALL_OFFICES]
+    offices[0].update(head="王丽", region="华北")
+    targets = [{"year": 2026, "quarter": "Q1", "office_id": o["office_id"], "sales_target": 400, "prior_sales": 350,
+                "market_size": 4000} for o in offices]
+    write_form(REFERENCE, data / "reference.xlsx", rows={"offices": offices, "targets": targets})
+    roster = [{"employee_id": f"E{i}", "name": name, "join_date": date(2024, 1, 1), "rating": "良好"}
+              for i, name in enumerate(("王丽华", "测试成员二", "测试成员三"), start=1)]
+    write_form(RECRUITMENT, data / "submissions/2026Q1/SH01/recruitment.xlsx",
+               cover={"office_id": "SH01", "period": "2026Q1", "filled_by": "测试填报人", "filled_on": date(2026, 3, 31)},
+               rows={"hiring": [{"position": "客户经理", "planned": 1, "status": "进行中"}], "roster": roster})
+    build_site(data, tmp_path / "site", build_date="2026-07-01", templates_dir=None, workers=2)
+    index = json.loads((tmp_path / "site" / "search" / "search_index.json").read_text("utf-8"))
+    offices_text = " ".join(fold(d["text"]) for d in index["docs"] if d["location"].startswith("offices/index.html"))
+    assert "王丽 华北" in offices_text and "王丽华" not in offices_text
