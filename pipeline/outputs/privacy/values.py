@@ -9,6 +9,7 @@ from typing import Any
 
 from ...findings import CATALOGUE, HIDDEN
 from ...forms import ALL_FORMS, COVER_SHEET, Form, get_form
+from ...forms.values import printable
 from ...intake.facts import WorkbookFacts
 from .match import fold
 
@@ -108,7 +109,7 @@ def _text_forms(value: Any) -> set[str]:
     text = fold(str(value))
     if not text:
         return set()
-    forms = {text}
+    forms = {text, printable(text)}  # pages and exports show a control character as \x1b
     if _phone_like(text):  # a phone number also shows up without its separators
         digits = re.sub(r"\D", "", text)
         if digits:
