@@ -15,7 +15,7 @@ import string
 import pytest
 from _validation_helpers import FORM_IDS, GOOD_ROWS, run_cli
 from conftest import DEFAULT_OFFICES, default_targets, write_form
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
@@ -130,10 +130,12 @@ def test_the_progress_bar_label_is_printable():
 # ---------------------------------------------------------------------------------------------
 # Properties of the one helper and of everything that uses it
 
+PROPERTY = settings(max_examples=200, deadline=None)
 _ANY_TEXT = st.text(st.characters(codec="utf-8"), max_size=60)
 _CONTROLS = st.text(st.sampled_from("\x00\x07\x08\t\n\r\x1b\x7f\x85\x9b\u202e\u2066a北"), max_size=30)
 
 
+@PROPERTY
 @given(st.one_of(_ANY_TEXT, _CONTROLS), st.sampled_from(["", "\n", "\t\n"]))
 def test_printable_leaves_no_control_character_but_those_kept(text, keep):
     shown = printable(text, keep)
@@ -143,6 +145,7 @@ def test_printable_leaves_no_control_character_but_those_kept(text, keep):
         assert shown == text  # ordinary text, byte for byte
 
 
+@PROPERTY
 @given(st.one_of(_ANY_TEXT, _CONTROLS))
 def test_printable_is_reversible_for_text_without_backslashes(text):
     """Every control character becomes its own escape: nothing is lost, only shown."""
@@ -152,6 +155,7 @@ def test_printable_is_reversible_for_text_without_backslashes(text):
         assert undone == text
 
 
+@PROPERTY
 @given(st.one_of(_ANY_TEXT, _CONTROLS))
 def test_exports_and_pages_never_carry_a_control_character(text):
     assert not RAW.search(spreadsheet_safe(text))

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from conftest import write_form
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.engine.model import Dataset, Office, Reference, Results, Scorecard
 from pipeline.findings import HIDDEN, Finding, finding
@@ -16,7 +18,18 @@ from pipeline.forms import CLIENTS, RECRUITMENT, get_form
 from pipeline.intake.aggregates import private_columns
 from pipeline.intake.facts import Table, WorkbookFacts, encode_texts
 from pipeline.outputs.form_workbook import write_template
-from pipeline.outputs.privacy import Leak, check_privacy, fold, private_values, redact, scan_site, withhold_private
+from pipeline.outputs.privacy import (
+    Leak,
+    Matcher,
+    check_privacy,
+    exemptions,
+    fold,
+    mask,
+    private_values,
+    redact,
+    scan_site,
+    withhold_private,
+)
 
 HEAD = "欧阳所长"
 
@@ -499,3 +512,14 @@ def test_a_head_and_region_that_spell_a_roster_name_do_not_fail_an_honest_build(
     index = json.loads((tmp_path / "site" / "search" / "search_index.json").read_text("utf-8"))
     offices_text = " ".join(fold(d["text"]) for d in index["docs"] if d["location"].startswith("offices/index.html"))
     assert "王丽 华北" in offices_text and "王丽华" not in offices_text
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(st.sampled_from("司马青云回老家 上\u200b官联系13845678-甲公司"), max_size=14))
+def test_masking_compiles_only_values_that_can_occur_and_misses_none(typed):
+    """withhold_private leaves out the values whose characters a finding lacks: the same result
+    as matching against every private value of the run."""
+    run = {"members": ("司马青云", "回老家 照顾", "上\u200b官"), "phone": "138-1234-5678", "base": 41000.0}
+    dataset = dataclasses.replace(_results(**run).dataset, findings=[_quoting(typed)])
+    everything = Matcher(private_values(dataset), exemptions(dataset))
+    assert withhold_private(dataset).findings == [mask(_quoting(typed), everything)]
