@@ -7,7 +7,8 @@ templates and fixes also render the handbook's 常见错误 page.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from collections.abc import Iterable
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 ERROR = "error"
@@ -15,6 +16,7 @@ WARNING = "warning"
 INFO = "info"
 SEVERITIES = (ERROR, WARNING, INFO)
 SEVERITY_LABELS = {ERROR: "错误", WARNING: "警告", INFO: "提示"}
+HIDDEN = "(个人信息,已隐藏)"  # shown in a finding's message instead of a private value
 
 
 @dataclass(frozen=True)
@@ -221,8 +223,21 @@ def finding(code: str, *, severity: str | None = None, private: bool = False, **
         where["value"] = None
         for key in ("seen", "normalised", "other"):
             if key in params:
-                params[key] = "(个人信息,已隐藏)"
+                params[key] = HIDDEN
     elif "value" in where and where["value"] is not None:
         where["value"] = str(where["value"])
     message = entry.template.format(**params)
     return Finding(code=code, severity=severity or entry.severity, message=message, **where)
+
+
+def withheld(f: Finding, texts: Iterable[str], value: bool = True) -> Finding:
+    """`f` with each of `texts` (private values it quotes) shown as HIDDEN in its message, and
+    its value withheld when `value` — as `finding(private=True)` does for a private column.
+
+    For a cell value that is not in a private column but is a private value elsewhere in the run
+    (a roster name typed into the rating column); the caller knows which texts those are.
+    """
+    message = f.message
+    for text in sorted({t for t in texts if t}, key=len, reverse=True):  # longest first: no partial leftovers
+        message = message.replace(text, HIDDEN)
+    return replace(f, message=message, value=None if value else f.value)

@@ -2,7 +2,8 @@
 
     facts   = collect(DATA_DIR)             every file's WorkbookFacts: from the cache, or read
                                             by the crash-isolated pool (pipeline.runtime)
-    dataset = engine.assemble(facts)        cross-workbook checks, every finding
+    dataset = engine.assemble(facts)        cross-workbook checks, every finding (the private
+                                            values findings quote hidden: outputs.privacy)
     results = engine.assess(dataset)        scorecards, ranks, bonuses, honours
     outputs                                 validation.json, scorecards.csv, a workbook per period
 
@@ -33,6 +34,7 @@ from .intake.layout import REFERENCE_FILE
 from .intake.oserrors import os_reason
 from .intake.read import file_level, read_facts, reader_identity
 from .outputs import period_workbook
+from .outputs.privacy import withhold_private
 from .outputs.report_json import report_text
 from .outputs.scorecards_csv import render_csv
 from .periods import is_year
@@ -159,6 +161,8 @@ def check(data_dir: str | Path, *, workers: int = 0, cache: ContentCache | None 
         collected = collect(data, workers=workers, cache=cache, progress=progress)
         dataset = assemble(data.resolve().name or data.name, collected.facts, collected.found,
                            collected.reference_present)
+        # before anything shows a finding: a private value typed into an ordinary cell is hidden
+        dataset = withhold_private(dataset)
     return dataset, collected.parsed
 
 

@@ -122,7 +122,7 @@ def test_ranking_page_matches_scorecards_csv(built):
     html = (built / "site" / "results" / "2026Q1.html").read_text(encoding="utf-8")
     assert len(rows) == 3
     for r in rows:
-        m = re.search(rf'<tr data-office="{r["office_id"]}"><td class="rank">(\d+)</td>.*?<td class="score">([\d.]+)</td>'
+        m = re.search(rf'<tr data-office="{r["office_id"]}"><td class="rank">(\d+)</td>.*?<td class="score">([\d.]+)</td> '
                       rf'<td><span class="grade [\w-]+">(\S+?)</span>', html, re.S)
         assert m, r["office_id"]
         assert m.group(1) == r["rank"]
@@ -264,7 +264,7 @@ def test_policy_option_changes_the_published_handbook_and_scores(data, templates
     site = tmp_path / "site"
     build_site(data, site, policy_path=policy, templates_dir=templates)
     handbook = (site / "handbook" / "assessment.html").read_text(encoding="utf-8")
-    assert "<tr><td>业务指标</td><td>销售目标完成率</td><td>31</td><td>30</td></tr>" in handbook
+    assert "<tr><td>业务指标</td> <td>销售目标完成率</td> <td>31</td> <td>30</td> </tr>" in handbook
     office = (site / "offices" / "bj01.html").read_text(encoding="utf-8")
     row = re.search(r'<table data-table="kpi-table" data-search-exclude data-period="2026Q2">.*?<tr data-kpi="销售目标完成率">(.*?)</tr>',
                     office, re.S).group(1)

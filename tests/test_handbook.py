@@ -87,21 +87,21 @@ def test_every_kpi_formula_point_and_weight_is_in_the_handbook(handbook, policy)
     text = handbook["handbook/assessment.md"]
     kpis, points, weights = table(text, "kpis"), table(text, "points"), table(text, "weights")
     for kpi in policy.kpis.values():
-        assert f"<td>{policy.blocks[kpi.block]}</td><td><strong>{kpi.name}</strong></td><td>{kpi.formula}</td>" in kpis
+        assert f"<td>{policy.blocks[kpi.block]}</td> <td><strong>{kpi.name}</strong></td> <td>{kpi.formula}</td>" in kpis
         for cycle in ("quarterly", "annual"):
             shown = ";".join(f"{point_value(v, kpi.unit)} → {plain(s)} 分" for v, s in kpi.points[cycle])
             assert shown in points
-        assert (f"<td>{kpi.name}</td><td>{plain(kpi.weight['quarterly'])}</td>"
-                f"<td>{plain(kpi.weight['annual'])}</td></tr>") in weights
-    assert "<strong>100</strong></td><td><strong>100</strong>" in weights
+        assert (f"<td>{kpi.name}</td> <td>{plain(kpi.weight['quarterly'])}</td>"
+                f" <td>{plain(kpi.weight['annual'])}</td> </tr>") in weights
+    assert "<strong>100</strong></td> <td><strong>100</strong>" in weights
     for name in policy.informational.values():
         assert f"<strong>{name}</strong>" in text
 
 
 @pytest.mark.parametrize(("kpi", "expected"), [
-    ("attrition", "<td>团队成员流失率</td><td>3% → 100 分;15% → 0 分</td><td>10% → 100 分;40% → 0 分</td>"),
-    ("growth", "<td>销售增长率</td><td>−40% → 0 分;0% → 80 分;10% → 100 分;20% → 120 分</td>"),
-    ("satisfaction", "<td>客户满意度</td><td>60 分 → 0 分;90 分 → 100 分;100 分 → 110 分</td>"),
+    ("attrition", "<td>团队成员流失率</td> <td>3% → 100 分;15% → 0 分</td> <td>10% → 100 分;40% → 0 分</td>"),
+    ("growth", "<td>销售增长率</td> <td>−40% → 0 分;0% → 80 分;10% → 100 分;20% → 120 分</td>"),
+    ("satisfaction", "<td>客户满意度</td> <td>60 分 → 0 分;90 分 → 100 分;100 分 → 110 分</td>"),
 ])
 def test_points_read_as_people_write_them(handbook, kpi, expected):
     assert expected in table(handbook["handbook/assessment.md"], "points").replace("\n", "")
@@ -110,9 +110,9 @@ def test_points_read_as_people_write_them(handbook, kpi, expected):
 def test_grades_bonus_and_incentives_are_in_the_handbook(handbook, policy):
     text = handbook["handbook/assessment.md"]
     grades = table(text, "grades")
-    assert '<td><span class="grade grade-1">优秀</span></td><td>不低于 90 分</td>' in grades
-    assert '<td><span class="grade grade-2">良好</span></td><td>不低于 80 分且低于 90 分</td>' in grades
-    assert '<td><span class="grade grade-4">不合格</span></td><td>低于 60 分</td>' in grades
+    assert '<td><span class="grade grade-1">优秀</span></td> <td>不低于 90 分</td>' in grades
+    assert '<td><span class="grade grade-2">良好</span></td> <td>不低于 80 分且低于 90 分</td>' in grades
+    assert '<td><span class="grade grade-4">不合格</span></td> <td>低于 60 分</td>' in grades
     assert "min(考核得分, 120) ÷ 100;等级为不合格时系数为 0" in table(text, "bonus")
     incentives = table(text, "incentives")
     assert "年度考核等级为优秀,且业务指标板块得分不低于 100 分,且团队管理指标板块得分不低于 90 分" in incentives
@@ -130,8 +130,8 @@ def test_a_changed_weight_shows_up_in_the_handbook(tmp_path):
 
     text = render_handbook(load_policy(policy_with(tmp_path, edit)))["handbook/assessment.md"]
     weights = table(text, "weights")
-    assert "<td>业务指标</td><td>销售目标完成率</td><td>31</td><td>30</td>" in weights
-    assert "<td>业务指标</td><td>销售增长率</td><td>19</td><td>10</td>" in weights
+    assert "<td>业务指标</td> <td>销售目标完成率</td> <td>31</td> <td>30</td>" in weights
+    assert "<td>业务指标</td> <td>销售增长率</td> <td>19</td> <td>10</td>" in weights
     assert "<td>35</td>" not in weights
     assert "不低于 92 分" in table(text, "grades")
 

@@ -20,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipeline.forms import get_form
-from pipeline.forms.values import visible
+from pipeline.forms.values import printable
 from pipeline.intake.filing import REPORT_NAME, STAYED, destination, file_one, inbox_problem
 from pipeline.intake.read import read_facts, read_workbook
 
@@ -264,7 +264,7 @@ _UNSEEN = {"Cc", "Cf", "Zl", "Zp", "Cs"}
 
 @given(st.text(), st.one_of(st.none(), st.integers(min_value=1, max_value=30)))
 def test_visible_is_one_line_without_unseen_characters(text, limit):
-    shown = visible(text, limit)
+    shown = printable(text, limit=limit)
     assert not any(unicodedata.category(ch) in _UNSEEN for ch in shown)
     if limit is not None and len(text) > limit:
         assert shown.endswith("…")
@@ -277,7 +277,7 @@ def test_an_office_form_is_filed_only_under_a_listed_office_that_names_a_folder(
     offices = frozenset({office, "HZ01"})
     rel, reason = destination(hand_workbook("a.xlsx", "clients", office, "2026Q1"), offices)
     if rel is None:
-        assert reason and "\n" not in visible(reason)
+        assert reason and "\n" not in printable(reason)
         return
     folder = rel.split("/")[2]
     assert folder == office.strip() and folder in offices and rel == f"submissions/2026Q1/{folder}/clients.xlsx"

@@ -50,7 +50,7 @@ def test_field_reference_lists_every_form_sheet_and_field():
             assert f"### 工作表“{sheet.name}”" in text
             table = text.split(f'data-sheet="{form.id}/{sheet.key}"', 1)[1].split("</table>", 1)[0]
             for f in sheet.fields:
-                assert f"<td><code>{sheet.column_letter(f.key)}</code></td><td><strong>{f.label}</strong>" in table
+                assert f"<td><code>{sheet.column_letter(f.key)}</code></td> <td><strong>{f.label}</strong>" in table
                 assert f.describe() in table
             for rule in sheet.rules:
                 assert rule.describe(sheet) in text
@@ -79,7 +79,7 @@ def test_codes_page_lists_every_catalogue_code_with_its_fix():
 def test_ranking_page_has_exact_ranks_scores_grades_and_blocks(pages):
     html = to_html(pages["results/2026Q1.md"])
     # 客户满意度指标 weighs 0 in a quarter: no column for it
-    assert "<th>业务指标</th><th>团队管理指标</th></tr>" in html
+    assert "<th>业务指标</th> <th>团队管理指标</th> </tr>" in html
     assert cells(row(html, "A01")) == ["1", "北京测试一所 A01", "测试所长甲", "92.3", "优秀", "96.0", "88.5"]
     assert cells(row(html, "B02")) == ["2", "上海测试二所 B02", "测试所长乙", "83.9", "良好", "96.0", "88.5"]
     assert html.index('data-office="A01"') < html.index('data-office="B02"')
@@ -104,9 +104,9 @@ def test_scorecard_page_explains_the_score(results):
     html = to_html(render_office(results, "A01"))
     assert '<span class="value" data-field="score">92.3</span>' in html
     kpi = re.search(r'<tr data-kpi="销售目标完成率">(.*?)</tr>', html, re.S).group(1)
-    assert cells(kpi) == ["销售目标完成率业务指标", "95.3%", "95.3", "35", "35.0", "33.35"]
+    assert cells(kpi) == ["销售目标完成率 业务指标", "95.3%", "95.3", "35", "35.0", "33.35"]
     sat = re.search(r'<tr data-kpi="客户满意度">(.*?)</tr>', html, re.S).group(1)
-    assert cells(sat) == ["客户满意度客户满意度指标", "88.0 分", "93.3", "0", "0.0", "—"]
+    assert cells(sat) == ["客户满意度 客户满意度指标", "88.0 分", "93.3", "0", "0.0", "—"]
     assert "<strong>92.31</strong>" in html
     assert "<code>submissions/2026Q2/A01/clients.xlsx</code> › 客户 › <code>G2:G9</code>" in unescape(html)
     assert "季度考核得分趋势" in html and "<svg" in html
@@ -115,7 +115,7 @@ def test_scorecard_page_explains_the_score(results):
 def test_na_kpi_shows_its_reason_and_shared_weight(results):
     html = to_html(render_office(results, "B02"))
     growth = re.search(r'<tr data-kpi="销售增长率">(.*?)</tr>', html, re.S).group(1)
-    assert cells(growth)[:6] == ["销售增长率业务指标", "不适用缺少数据", "—", "15", "0.0", "—"]
+    assert cells(growth)[:6] == ["销售增长率 业务指标", "不适用 缺少数据", "—", "15", "0.0", "—"]
     attain = re.search(r'<tr data-kpi="销售目标完成率">(.*?)</tr>', html, re.S).group(1)
     assert cells(attain)[4] == "41.2"  # 35 of the 85 points still scored
 

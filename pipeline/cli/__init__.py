@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from ..forms.values import printable
 from . import commands
 from .exits import EXIT_INTERRUPTED, EXIT_USAGE
 
@@ -27,7 +28,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse's own exit code is 2 too; say it in Chinese
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"参数错误:{message}\n")
+        self.exit(EXIT_USAGE, f"参数错误:{printable(message)}\n")  # it may quote what was typed
 
 
 def _workers(p: argparse.ArgumentParser) -> None:

@@ -10,23 +10,27 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TextIO
 
+from ..forms.values import printable
 from .exits import EXIT_DATA_ERRORS, EXIT_OK, EXIT_USAGE
 from .progress import ProgressBar
 from .summaries import run_summary, validation_summary
 
 
 def _error(message: str) -> int:
-    print(f"错误:{message}", file=sys.stderr)
+    _print(f"错误:{message}", sys.stderr)
     return EXIT_USAGE
 
 
-def _print(text: str) -> None:
-    """Print, quietly stopping when the reader of stdout went away (`validate … | head`)."""
+def _print(text: str, stream: TextIO | None = None, end: str = "\n") -> None:
+    """Print with control characters shown, never obeyed (a file name or cell holding ESC [2J
+    must not clear the screen); quietly stop when the reader of stdout went away (`… | head`)."""
+    stream = stream or sys.stdout
     try:
-        print(text, flush=True)
+        print(printable(text, keep="\n"), file=stream, end=end, flush=True)
     except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
 
 
 def _workers(args: argparse.Namespace) -> int | None:
@@ -46,16 +50,16 @@ def templates(args: argparse.Namespace) -> int:
     if args.check:
         problems = check_templates(out_dir)
         if problems:
-            print(f"模板与表单定义不一致(共 {len(problems)} 处),请运行 `python -m pipeline templates` 重新生成:")
+            _print(f"模板与表单定义不一致(共 {len(problems)} 处),请运行 `python -m pipeline templates` 重新生成:")
             for line in problems:
-                print(f"  - {line}")
+                _print(f"  - {line}")
             return EXIT_DATA_ERRORS
-        print(f"{out_dir} 中的 {len(ALL_FORMS)} 个模板与表单定义一致。")
+        _print(f"{out_dir} 中的 {len(ALL_FORMS)} 个模板与表单定义一致。")
         return EXIT_OK
     try:
         for form in ALL_FORMS:
             path = write_template(form, out_dir)
-            print(f"已生成模板:{path.as_posix()}({form.title},版本 {form.version})")
+            _print(f"已生成模板:{path.as_posix()}({form.title},版本 {form.version})")
     except OSError as exc:
         return _error(f"无法写入模板目录 {out_dir}:{exc.strerror or exc}")
     return EXIT_OK
@@ -76,17 +80,17 @@ def demo(args: argparse.Namespace) -> int:
         problem = f"无法读取目录“{args.out}”：{exc.strerror or exc}"
     if problem:
         return _error(problem)
-    print(f"正在生成示例数据:{args.offices} 个业务所,年份 {'、'.join(map(str, sorted(years)))},随机种子 {args.seed} ……")
+    _print(f"正在生成示例数据:{args.offices} 个业务所,年份 {'、'.join(map(str, sorted(years)))},随机种子 {args.seed} ……")
     try:
         summary = generate(Path(args.out), args.offices, years, args.seed)
     except DemoError as exc:
         return _error(f"无法生成示例数据:{exc}")
     except OSError as exc:
         return _error(f"无法写入 {args.out}:{exc.strerror or exc}")
-    print(f"已写入 {len(summary.files)} 个工作簿到 {Path(args.out).as_posix()}"
+    _print(f"已写入 {len(summary.files)} 个工作簿到 {Path(args.out).as_posix()}"
           f"(季度 {summary.periods[0]}–{summary.periods[-1]})。")
     for path in summary.not_submitted:
-        print(f"  按设计未提交:{path}")
+        _print(f"  按设计未提交:{path}")
     return EXIT_OK
 
 
@@ -182,7 +186,7 @@ def intake(args: argparse.Namespace) -> int:
     try:
         write_text(report, text)  # a link planted in its place is replaced, never followed
     except OSError as exc:
-        print(f"（无法写入报告 {report}：{exc.strerror or exc}）", file=sys.stderr)
+        _print(f"（无法写入报告 {report}：{exc.strerror or exc}）", sys.stderr)
     return EXIT_DATA_ERRORS if any(o.action == STAYED for o in outcomes) else EXIT_OK
 
 
@@ -201,11 +205,11 @@ def run(args: argparse.Namespace) -> int:
         return _error(str(exc))
     finally:
         bar.close()
-    print(run_summary(outcome.results))
+    _print(run_summary(outcome.results))
     out = Path(args.out)
-    print(f"已写出(输出目录 {out.absolute()}):{'、'.join(p.name for p in outcome.written)}")
+    _print(f"已写出(输出目录 {out.absolute()}):{'、'.join(p.name for p in outcome.written)}")
     if outcome.unchanged:
-        print(f"内容未变、未重写:{'、'.join(p.name for p in outcome.unchanged)}")
+        _print(f"内容未变、未重写:{'、'.join(p.name for p in outcome.unchanged)}")
     return EXIT_DATA_ERRORS if outcome.results.dataset.error_count() else EXIT_OK
 
 
@@ -230,13 +234,13 @@ def build(args: argparse.Namespace) -> int:
                    policy_path=args.policy, workers=args.workers, cache=open_cache(not args.no_cache),
                    progress_for=progress_for)
     except BuildError as exc:
-        print(f"网站构建失败:{exc.message}", file=sys.stderr)
-        print(f"原有网站({site}/)保持不变。", file=sys.stderr)
+        _print(f"网站构建失败:{exc.message}", sys.stderr)
+        _print(f"原有网站({site}/)保持不变。", sys.stderr)
         return EXIT_USAGE if exc.usage else EXIT_DATA_ERRORS
     finally:
         if bars:
             bars[-1].close()
-    print(f"网站已构建到 {site}/。")
+    _print(f"网站已构建到 {site}/。")
     return EXIT_OK
 
 
@@ -253,7 +257,7 @@ def bench(args: argparse.Namespace) -> int:
         return _error(f"性能测试无法进行:{exc}")
     failed = [m.label for m in report.measures.values() if m.seconds is None]
     if failed:
-        print("以下阶段未完成:" + "、".join(failed), file=sys.stderr)
+        _print("以下阶段未完成:" + "、".join(failed), sys.stderr)
         return EXIT_DATA_ERRORS
     return EXIT_OK
 

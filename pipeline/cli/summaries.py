@@ -1,4 +1,9 @@
-"""The Chinese summaries the commands print: findings grouped by office and file, statuses by period."""
+"""The Chinese summaries the commands print: findings grouped by office and file, statuses by period.
+
+Each line is made printable on its own (`forms.values.printable`): a finding quotes what was
+typed, and ESC [2J in a cover cell must show as `\\x1b[2J`, not clear HR's screen; a line break
+typed into a cell shows as `\\x0a` instead of starting a line that looks like ours.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from ..engine.model import STATUS_LABELS, Dataset, Results
 from ..engine.submissions import NOT_SUBMITTED, submission_matrix
 from ..findings import ERROR, INFO, WARNING, Finding
 from ..forms import OFFICE_FORMS
+from ..forms.values import printable
 from ..periods import is_year
 
 INFO_LISTED_MAX = 5  # list info notes one by one only when there are this few
@@ -76,7 +82,7 @@ def validation_summary(dataset: Dataset, unannotated: list[str] | None = None) -
         lines.append(f"结论:没有错误;有 {counts[WARNING]} 个警告,请核对。")
     else:
         lines.append("结论:全部通过。")
-    return "\n".join(lines)
+    return _text(lines)
 
 
 def run_summary(results: Results) -> str:
@@ -95,7 +101,11 @@ def run_summary(results: Results) -> str:
         lines.append(f"错误(前 {len(shown)} 个):" if errors > len(shown) else "错误:")
         lines.extend(f"  - {f.display()}" for f in shown)
         lines.append("有错误的所-期间标为“数据有误”,未评分;全部问题见 validation.json 或各期间考核结果工作簿的“校验问题”。")
-    return "\n".join(lines)
+    return _text(lines)
+
+
+def _text(lines: list[str]) -> str:
+    return "\n".join(printable(line) for line in lines)
 
 
 __all__ = ["run_summary", "short_place", "validation_summary"]

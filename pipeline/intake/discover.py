@@ -39,7 +39,7 @@ def discover(data_dir: Path) -> tuple[Path | None, list[Item], list[Finding]]:
     root = data_dir / SUBMISSIONS
     if root.is_dir():
         for path, rel, kind, suffix in _walk(str(root), SUBMISSIONS):
-            if not printable(rel):
+            if not encodable(rel):
                 found.append(finding("file-misplaced", file=printable_name(rel),
                                      reason="文件名或文件夹名含有无法识别的字符,请重命名后再提交"))
             elif kind == "unreadable":
@@ -70,7 +70,7 @@ def _folder_where(rel: str) -> dict[str, str]:
     return {"period": period, "office_id": parts[2]} if len(parts) == 3 else {"period": period}
 
 
-def printable(text: str) -> bool:
+def encodable(text: str) -> bool:
     """False for a name that is not valid UTF-8 (from a zip made on another system): it cannot be shown."""
     try:
         text.encode("utf-8")
@@ -119,4 +119,4 @@ def _walk(folder: str, rel: str):
             yield path, sub, ("file" if is_file else "other"), _suffix(entry.name)
 
 
-__all__ = ["Item", "discover", "ignored", "printable", "printable_name"]
+__all__ = ["Item", "discover", "encodable", "ignored", "printable_name"]

@@ -23,9 +23,9 @@ from pathlib import Path
 
 from ..findings import ERROR, UNREADABLE, Finding
 from ..forms import COVER, COVER_SHEET, REFERENCE, Field, get_form
-from ..forms.values import CONTROL, visible
+from ..forms.values import CONTROL, printable
 from ..periods import valid_period
-from .discover import ignored, printable, printable_name
+from .discover import encodable, ignored, printable_name
 from .facts import WorkbookFacts
 from .layout import REFERENCE_FILE, SUBMISSIONS, VERSIONS_DIR, WORKBOOK_SUFFIXES
 from .read import read_facts
@@ -56,7 +56,7 @@ class Outcome:
             text = f"已归档：{self.source} → {self.dest}（原有的不同版本已保存为 {self.note}）"
         else:
             text = f"未归档：{self.source}：{self.note}"
-        return visible(text)
+        return printable(text)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -69,7 +69,7 @@ def inbox_problem(inbox: Path, data_dir: Path) -> str | None:
     Intake moves files out of the inbox: an inbox that is the data folder, lies inside it or holds
     it would take (or remove, as "already filed") the very files the data folder keeps.
     """
-    shown_inbox, shown_data = visible(str(inbox)), visible(str(data_dir))
+    shown_inbox, shown_data = printable(str(inbox)), printable(str(data_dir))
     try:
         box, data = inbox.resolve(), data_dir.resolve()
     except (OSError, RuntimeError, ValueError):  # RuntimeError: a loop of links (Python < 3.13)
@@ -108,7 +108,7 @@ def destination(wb: WorkbookFacts, offices: frozenset[str]) -> tuple[str | None,
     if not office or not period:  # the reader names a blank or bad cell; this is only a safety net
         field = _COVER["office_id" if not office else "period"]
         return None, f"{_where(field)}未填写或无效"
-    seen = f"{_where(_COVER['office_id'])}为“{visible(office, SEEN_LIMIT)}”"
+    seen = f"{_where(_COVER['office_id'])}为“{printable(office, limit=SEEN_LIMIT)}”"
     if not offices:
         return None, (f"数据目录中没有 {REFERENCE_FILE} 或其中没有业务所名单，无法核对所编号；"
                       "请先归档人力资源部的基础数据（reference.xlsx）")
@@ -142,7 +142,7 @@ def _explain(f: Finding, field: Field) -> str:
         return f"{where}未填写"
     if f.value is None:
         return f"{where}有误：{f.title}"
-    seen = f"{where}为“{visible(f.value, SEEN_LIMIT)}”"
+    seen = f"{where}为“{printable(f.value, limit=SEEN_LIMIT)}”"
     if f.code == "type-text":
         return f"{seen}，超过 {getattr(field.type, 'max_length', '')} 个字符（共 {len(f.value)} 个字符）"
     if f.code == "text-control":
@@ -205,7 +205,7 @@ def file_inbox(inbox: Path, data_dir: Path) -> list[Outcome]:
 
 def _screen(path: Path, source: str) -> Outcome | None:
     """The outcome of a received file that is not even read, or None."""
-    if not printable(source):
+    if not encodable(source):
         return Outcome(printable_name(source), STAYED, note="文件名含有无法识别的字符，请重命名")
     if path.is_symlink():
         return Outcome(source, STAYED, note="是快捷方式或链接，请放入文件本身")

@@ -28,7 +28,7 @@ from typing import Any
 
 from ..findings import Finding, finding
 from ..forms import COVER_SHEET, FORMS, META_SHEET, Field, Form, NotAbove, NotBefore, Reading, RequiredWhen, Sheet
-from ..forms.values import CONTROL, column_letter, is_blank, show, trim, visible
+from ..forms.values import CONTROL, column_letter, is_blank, printable, show, trim
 from ..periods import PERIOD_RE
 from . import guard
 from .aggregates import summarise
@@ -237,7 +237,7 @@ class _Reader:
             self.wb.add("cover-missing", label=f.label, **where)
         if reading.error is None and f.key == "office_id" and CONTROL.search(reading.value or ""):
             # a newline or a NUL in the id would become part of a folder name and of every message
-            self.wb.add("text-control", seen=visible(reading.value, 40), value=reading.value, **where)
+            self.wb.add("text-control", seen=printable(reading.value, limit=40), value=reading.value, **where)
             return None
         return None if reading.error else reading.value
 
@@ -256,11 +256,11 @@ class _Reader:
             return None
         seen = trim(show(value))
         if CONTROL.search(seen):  # a line break inside is not a space to forgive
-            self.wb.add("text-control", seen=visible(seen, 40), value=seen, **where)
+            self.wb.add("text-control", seen=printable(seen, limit=40), value=seen, **where)
             return None
         compact = re.sub(r"\s+", "", unicodedata.normalize("NFKC", seen)).upper()
         if not PERIOD_RE.match(compact):
-            self.wb.add("period-malformed", seen=visible(seen, 40), value=seen, **where)
+            self.wb.add("period-malformed", seen=printable(seen, limit=40), value=seen, **where)
             return None
         if compact != seen.upper():
             self.wb.add("value-normalised", seen=show(value), normalised=compact, value=show(value), **where)

@@ -7,6 +7,7 @@ only read; the copy goes to a separate folder under the same relative path.
 from __future__ import annotations
 
 import io
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -20,7 +21,9 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from ..atomic import write_bytes
 from ..engine.model import Dataset
 from ..findings import CATALOGUE, ERROR, SEVERITY_LABELS, UNREADABLE, WARNING, Finding
+from ..forms.values import printable
 from ..intake.facts import WorkbookFacts
+from .spreadsheet import CELL_WHITESPACE, spreadsheet_safe
 
 ISSUES_SHEET = "问题清单"
 FILLS = {
@@ -31,6 +34,14 @@ HEADERS = ("严重程度", "工作表", "单元格", "列", "问题", "修改建
 WIDTHS = (10, 14, 10, 16, 70, 50)
 COMMENT_AUTHOR = "业务所长考核校验"
 MARKED = (ERROR, WARNING)
+# Excel reads _x001B_ in a cell's XML as ESC. openpyxl writes text as it is (xlsxwriter escapes
+# such a sequence), so a message quoting the literal text `_x001B_` escapes its underscore.
+_OOXML_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+
+
+def _literal(text: str) -> str:
+    """Our text for an openpyxl cell or comment, shown as written: no escape sequence Excel decodes."""
+    return _OOXML_ESCAPE.sub(r"_x005F_\1", text)
 
 
 def _marked(findings: list[Finding]) -> list[Finding]:
@@ -129,7 +140,8 @@ def _mark_cells(book, findings: list[Finding]) -> None:
             continue
         worst = ERROR if any(f.severity == ERROR for f in items) else WARNING
         cell.fill = FILLS[worst]
-        text = "\n".join(f"【{SEVERITY_LABELS[f.severity]}】{f.message}" for f in items)
+        text = "\n".join(f"【{SEVERITY_LABELS[f.severity]}】{_literal(printable(f.message, CELL_WHITESPACE))}"
+                         for f in items)
         if cell.comment is not None and cell.comment.text:
             text = f"{cell.comment.text}\n{text}"
         comment = Comment(text, COMMENT_AUTHOR)
@@ -149,8 +161,8 @@ def _issues_sheet(book, findings: list[Finding]) -> None:
     order = sorted(findings, key=lambda f: (f.severity != ERROR, f.sheet, f.row or 0, f.cell, f.code))
     for f in order:
         address = _target_cell(f)
-        ws.append((SEVERITY_LABELS[f.severity], f.sheet, f.cell or (f"第 {f.row} 行" if f.row else ""),
-                   f.column, f.message, fix_text(f)))
+        texts = (f.sheet, f.cell or (f"第 {f.row} 行" if f.row else ""), f.column, f.message, fix_text(f))
+        ws.append((SEVERITY_LABELS[f.severity], *(_literal(spreadsheet_safe(t)) for t in texts)))
         row = ws.max_row
         ws.cell(row, 1).fill = FILLS[f.severity]
         for col in (5, 6):

@@ -17,10 +17,18 @@ from ..engine.model import Dataset
 from ..engine.submissions import Matrix, submission_matrix
 from ..findings import ERROR, SEVERITIES, WARNING, Finding
 from ..forms import REFERENCE
+from ..forms.values import CONTROL
 from ..intake.layout import REFERENCE_FILE
 
 REPORT_VERSION = 1
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+_json = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+
+
+def _encode(item: Any) -> str:
+    """JSON text with Chinese kept readable; json escapes C0 controls (\\u001b) but not DEL, C1 or
+    bidi overrides, which are escaped here too: `cat validation.json` never obeys the input."""
+    text = _json(item)
+    return CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text) if CONTROL.search(text) else text
 
 
 def counts(findings: list[Finding]) -> dict[str, int]:

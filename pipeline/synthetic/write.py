@@ -19,7 +19,7 @@ from typing import Any
 
 from ..atomic import write_bytes
 from ..forms import OFFICE_FORMS, REFERENCE, get_form
-from ..forms.values import visible
+from ..forms.values import printable
 from ..outputs.form_workbook import FIXED_TIME, form_workbook_bytes
 from ..periods import Period
 from .company import (
@@ -283,7 +283,7 @@ def target_problem(out: Path, force: bool = False) -> str | None:
     entries = sorted(entry.name for entry in out.iterdir())
     if not entries:
         return None
-    example = "、".join(f"“{visible(name, 40)}”" for name in entries[:3]) + ("等" if len(entries) > 3 else "")
+    example = "、".join(f"“{printable(name, limit=40)}”" for name in entries[:3]) + ("等" if len(entries) > 3 else "")
     return (f"目录“{out}”不是空的（已有 {example}）。生成示例数据会覆盖其中同名的工作簿；"
             "请换一个空目录，或确认可以覆盖后加 --force。")
 
