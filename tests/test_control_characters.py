@@ -65,7 +65,8 @@ def test_the_terminal_shows_escapes_and_never_receives_a_control_character(outpu
     assert shown.returncode == 1, shown.stderr
     assert "Traceback" not in shown.stderr
     assert not RAW.search(shown.stdout + shown.stderr)
-    assert "封面的所编号为“\\x1b[2J\\x1b[31mSH01”" in shown.stdout
+    # the id itself is refused for its control characters, and quoted with them shown
+    assert "“所编号”含有换行符等控制字符，实际为“\\x1b[2J\\x1b[31mSH01”" in shown.stdout
 
 
 def test_scorecards_csv_shows_nul_and_esc_as_escapes(outputs):
