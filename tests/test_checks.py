@@ -45,6 +45,8 @@ REF = Reference(offices={"BJ01": Office("BJ01", "北京一所"), "SH01": Office(
     ("reference.xlsx", "reference", None, None, []),
     ("submissions/2026Q1/BJ01/clients.xlsx", None, None, None, []),  # unreadable: the reader says why
     ("submissions/2026Q1/BJ01/clients.xlsx", "clients", "BJ01", "26年一季度", []),  # malformed: reader's finding
+    ("submissions/2026 Q1/BJ01/clients.xlsx", "clients", "BJ01", "2026Q1", []),  # compared as quarters
+    ("submissions/2026 Q1/BJ01/clients.xlsx", "clients", "BJ01", "2026Q2", [("identity-mismatch", ERROR, "封面", "B2")]),
 ])
 def test_folder_checks(path, form_id, office, period, expected):
     wb = hand_workbook(path, form_id, office, period)

@@ -11,7 +11,7 @@ from _validation_helpers import GOOD_ROWS, hand_workbook, run_cli, sha256
 
 from pipeline.findings import finding
 from pipeline.forms import get_form
-from pipeline.intake.filing import REPORT_NAME, destination
+from pipeline.intake.filing import FILED, REPORT_NAME, destination, file_inbox
 from pipeline.outputs.form_workbook import form_workbook_bytes
 
 # ---------------------------------------------------------------------------------------------
@@ -24,6 +24,7 @@ from pipeline.outputs.form_workbook import form_workbook_bytes
     ("reference", None, None, "reference.xlsx"),
     ("clients", None, "2026Q1", None),
     ("clients", "HZ01", "26年一季度", None),
+    ("clients", "HZ01", "2026年第四季度", "submissions/2026Q4/HZ01/clients.xlsx"),  # periods.valid_period
     ("clients", "../../etc", "2026Q1", None),
     (None, None, None, None),
 ])
@@ -134,3 +135,12 @@ def test_missing_inbox_is_a_usage_error(tmp_path, data_dir):
     result = run_cli("intake", str(tmp_path / "没有"), "--data", str(data_dir))
     assert result.returncode == 2
     assert "收件目录" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("typed", ["2026年第四季度", "2026年4季度", "2026 Q4", "２０２６Q4"])
+def test_a_period_written_as_people_write_it_is_filed_under_the_quarter(inbox, data_dir, typed):
+    dropped = _drop(inbox, "客户表.xlsx", "clients", period=typed)
+    digest = sha256(dropped)
+    (outcome,) = file_inbox(inbox, data_dir)
+    assert (outcome.action, outcome.dest) == (FILED, "submissions/2026Q4/HZ01/clients.xlsx"), outcome.note
+    assert sha256(data_dir / outcome.dest) == digest

@@ -65,10 +65,10 @@ def folder_checks(facts: WorkbookFacts) -> Iterator[Finding]:
     folder_period, folder_office = folder
     pairs = (("period", "期间", facts.period, folder_period), ("office_id", "所编号", facts.office_id, folder_office))
     for key, label, seen, expected in pairs:
+        if key == "period":  # compared as quarters: a folder `2026 Q1` holds 2026Q1's files
+            seen, expected = valid_period(seen), valid_period(expected) or expected
         if not isinstance(seen, str) or not seen.strip():
             continue  # blank or malformed cover values are the reader's findings
-        if key == "period" and valid_period(seen) is None:
-            continue
         if seen.strip().upper() != expected.strip().upper():
             yield finding("identity-mismatch", file=rel, sheet=COVER_SHEET, cell=cover_cell(key), column=label,
                           value=seen, label=label, seen=seen, expected=f"{folder_period}/{folder_office}")

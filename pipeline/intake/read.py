@@ -20,7 +20,6 @@ import operator
 import re
 import stat
 import sys
-import unicodedata
 from dataclasses import dataclass, field, replace
 from itertools import compress, repeat
 from pathlib import Path
@@ -29,7 +28,7 @@ from typing import Any
 from ..findings import Finding, finding
 from ..forms import COVER_SHEET, FORMS, META_SHEET, Field, Form, NotAbove, NotBefore, Reading, RequiredWhen, Sheet
 from ..forms.values import column_letter, is_blank, show, trim
-from ..periods import PERIOD_RE
+from ..periods import PERIOD_RE, valid_period
 from . import guard
 from .aggregates import summarise
 from .cells import Book, RawSheet
@@ -40,7 +39,7 @@ _CUSTOM_PROP = re.compile(
     rb'<(?:\w+:)?property\b[^>]*\bname="([^"]+)"[^>]*>\s*<(?:\w+:)?\w+>([^<]*)</', re.S)
 META_KEYS = ("template_id", "template_version", "structure_hash")
 # Bumped when a change of this package changes what reading a file yields (the cache's key).
-READER_VERSION = "2"
+READER_VERSION = "3"
 
 
 def reader_identity() -> str:
@@ -237,26 +236,27 @@ class _Reader:
         return None if reading.error else reading.value
 
     def _period(self, raw: RawSheet, f: Field, r: int) -> str | None:
-        """期间 as `2026Q1`: spaces and case forgiven, anything else is period-malformed."""
+        """期间 as `2026Q1`, however it was written (periods.valid_period); a spelling other than that
+        (beyond case and surrounding spaces) gets a note saying how it was read."""
         where = {"sheet": COVER_SHEET, "cell": f"B{r + 1}", "row": r + 1, "column": f.label}
         special = _special(raw, r, 1)
         if special is not None:
             self.wb.add(special[0], **special[1], **where)
             return None
         value = raw.value(r, 1)
-        if type(value) is str and value.isascii() and PERIOD_RE.fullmatch(value):
+        if type(value) is str and PERIOD_RE.fullmatch(value):
             return value
         if is_blank(value):
             self.wb.add("cover-missing", label=f.label, **where)
             return None
         seen = trim(show(value))
-        compact = re.sub(r"\s+", "", unicodedata.normalize("NFKC", seen)).upper()
-        if not PERIOD_RE.match(compact):
+        period = valid_period(seen) if isinstance(value, str) else None
+        if period is None:
             self.wb.add("period-malformed", seen=seen, value=seen, **where)
             return None
-        if compact != seen.upper():
-            self.wb.add("value-normalised", seen=show(value), normalised=compact, value=show(value), **where)
-        return compact
+        if period != seen.upper():
+            self.wb.add("value-normalised", seen=seen, normalised=period, value=seen, **where)
+        return period
 
     # --- data sheets -------------------------------------------------------------------------
     def _sheet(self, sheet: Sheet) -> Table:
