@@ -353,6 +353,17 @@ def legacy_xls() -> bytes:
     return cfb(["Workbook"])
 
 
+def legacy_doc() -> bytes:
+    """A Word 97-2003 document's container: OLE2 like .xls, without a Workbook stream."""
+    return cfb(["WordDocument"])
+
+
+def opendocument(kind: str = "spreadsheet") -> bytes:
+    """The smallest OpenDocument file: its STORED `mimetype` member first, as ODF requires."""
+    mimetype = f"application/vnd.oasis.opendocument.{kind}".encode()
+    return write_raw_zip([("mimetype", mimetype, zlib.crc32(mimetype), len(mimetype), 0)])
+
+
 HOSTILE_BUILDERS: dict[str, Callable[[bytes], bytes]] = {
     "zip-bomb": zip_bomb,
     "entity-bomb": entity_bomb,

@@ -22,7 +22,7 @@ import stat
 import sys
 from dataclasses import dataclass, field, replace
 from itertools import compress, repeat
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..findings import Finding, finding
@@ -38,8 +38,10 @@ from .headers import map_header
 _CUSTOM_PROP = re.compile(
     rb'<(?:\w+:)?property\b[^>]*\bname="([^"]+)"[^>]*>\s*<(?:\w+:)?\w+>([^<]*)</', re.S)
 META_KEYS = ("template_id", "template_version", "structure_hash")
+# The formats the guard names (file-xls, file-ods) and the extension that format's files have.
+FORMAT_SUFFIXES = {"file-xls": ".xls", "file-ods": ".ods"}
 # Bumped when a change of this package changes what reading a file yields (the cache's key).
-READER_VERSION = "3"
+READER_VERSION = "4"
 
 
 def reader_identity() -> str:
@@ -112,6 +114,9 @@ class _Workbook:
             params.setdefault("seconds", "")
         if code in ("file-unreadable", "file-not-xlsx", "file-truncated", "file-too-large", "file-xml-unsafe"):
             params.setdefault("reason", "文件结构异常")
+        if code in FORMAT_SUFFIXES:  # say so when the name hides the format (an .xls renamed to .xlsx)
+            suffix = PurePosixPath(self.path).suffix.lower()
+            params.setdefault("detail", f"，但扩展名是 {suffix}" if suffix not in ("", FORMAT_SUFFIXES[code]) else "")
         self.add(code, **params)
 
     def facts(self) -> WorkbookFacts:
