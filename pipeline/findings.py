@@ -113,6 +113,10 @@ CATALOGUE: dict[str, Code] = _codes(
     Code("formula-no-value", ERROR, "公式没有计算结果",
          "单元格是公式但没有保存计算结果(文件可能不是用 Excel/WPS 保存的)",
          "在 Excel 或 WPS 中打开文件、确认公式结果后保存,或直接填写数值。", "cell"),
+    Code("formula-external", WARNING, "公式引用了其他文件",
+         "“{column}”的公式引用了另一个工作簿，读到的是该文件上次保存时的结果；被引用的文件不在提交之列，"
+         "其数值可能已经过时",
+         "把公式换成数值（复制后“选择性粘贴”→“数值”），或把所需的数据直接填在本工作簿中。"),
     Code("excel-error", ERROR, "单元格为错误值", "单元格的值是 Excel 错误值 {seen}",
          "修正公式或直接填写数值。", "cell"),
     Code("value-normalised", INFO, "已自动规范化", "“{column}”的“{seen}”已按“{normalised}”读取",

@@ -41,7 +41,7 @@ META_KEYS = ("template_id", "template_version", "structure_hash")
 # The formats the guard names (file-xls, file-ods) and the extension that format's files have.
 FORMAT_SUFFIXES = {"file-xls": ".xls", "file-ods": ".ods"}
 # Bumped when a change of this package changes what reading a file yields (the cache's key).
-READER_VERSION = "4"
+READER_VERSION = "5"
 
 
 def reader_identity() -> str:
@@ -226,6 +226,9 @@ class _Reader:
             r = by_label.get(f.label, index)
             value = self._period(raw, f, r) if f.key == "period" else self._cover_value(raw, f, r)
             self.wb.cover[f.key] = value
+            if (r, 1) in raw.external:
+                self.wb.add("formula-external", sheet=COVER_SHEET, cell=f"B{r + 1}", row=r + 1, column=f.label,
+                            private=f.private, value=show(raw.value(r, 1)))
 
     def _cover_value(self, raw: RawSheet, f: Field, r: int) -> Any:
         where = {"sheet": COVER_SHEET, "cell": f"B{r + 1}", "row": r + 1, "column": f.label}
@@ -337,6 +340,7 @@ class _SheetReader:
         if len(keep) < height:  # blank rows are skipped: every rule below sees the kept rows only
             values = {key: [col[i] for i in keep] for key, col in values.items()}
         self._cell_findings(keep, cells, readings, specials)
+        self._external(keep, cells)
         self._required(keep, values, invalid)
         self._unique(keep, values)
         self._rules(keep, values, invalid)
@@ -375,6 +379,18 @@ class _SheetReader:
                 if c in row:
                     code, params = row[c]
                     self.wb.add(code, **params, **self._where(f, i))
+
+    def _external(self, keep: list[int], cells: list) -> None:
+        """A warning at every field's cell whose formula reaches into another workbook."""
+        if not self.raw.external:
+            return
+        kept = set(keep)
+        for f in self.sheet.fields:
+            c = self.columns.get(f.key)
+            for r, col in sorted(self.raw.external):
+                if col == c and r - 1 in kept:
+                    self.wb.add("formula-external", private=f.private, value=show(cells[c][r - 1]),
+                                **self._where(f, r - 1))
 
     def _required(self, keep: list[int], values: dict[str, list[Any]], invalid: dict[str, set[int]]) -> None:
         for f in self.sheet.fields:
