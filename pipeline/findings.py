@@ -120,7 +120,7 @@ CATALOGUE: dict[str, Code] = _codes(
     Code("excel-error", ERROR, "单元格为错误值", "单元格的值是 Excel 错误值 {seen}",
          "修正公式或直接填写数值。", "cell"),
     Code("value-normalised", INFO, "已自动规范化", "“{column}”的“{seen}”已按“{normalised}”读取",
-         "无需处理;如读取有误请修改原值。", "cell"),
+         "无需处理；如读取有误请修改原值。下次照读取后的写法填写即可。", "cell"),
     # --- cross-field, cross-file and reference rules ------------------------------------------
     Code("rule-not-before", ERROR, "日期先后不合理", "{rule}:{column}为 {seen},{other_column}为 {other}",
          "核对两个日期。", "cell"),
@@ -154,6 +154,20 @@ CATALOGUE: dict[str, Code] = _codes(
 )
 
 
+# A fix's placeholders in words: a finding keeps its place, not its message's parameters.
+FIX_WORDS = {"current": "最新", "expected": "模板规定的表头", "label": "该项"}
+
+
+class _Words(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def fix_text(code: str, label: str = "") -> str:
+    """The catalogue's fix for `code`, its placeholders in words (`label`: the cover item it names)."""
+    return CATALOGUE[code].fix.format_map(_Words(FIX_WORDS, **({"label": label} if label else {})))
+
+
 # A file with one of these could not be read at all: it has no identity, no rows, and never an
 # annotated copy.
 UNREADABLE = frozenset(code for code in CATALOGUE if code.startswith("file-") and code != "file-misplaced")
@@ -178,6 +192,11 @@ class Finding:
     @property
     def title(self) -> str:
         return CATALOGUE[self.code].title
+
+    @property
+    def fix(self) -> str:
+        """How to fix it, in Chinese (the catalogue's fix for the code)."""
+        return fix_text(self.code, self.column)
 
     @property
     def place(self) -> str:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from _read_helpers import legacy_xls
 from _validation_helpers import GOOD_ROWS, hand_workbook, sha256
 from openpyxl import load_workbook
 
 from pipeline.engine.model import Dataset, Reference
 from pipeline.findings import ERROR, WARNING, finding
-from pipeline.outputs.annotate import FILLS, ISSUES_SHEET, annotate, needs_copy
+from pipeline.outputs.annotate import FILLS, ISSUES_SHEET, Annotated, annotate, needs_copy
 
 CLIENTS = "submissions/2026Q1/BJ01/clients.xlsx"
 PROJECTS = "submissions/2026Q1/BJ01/projects.xlsx"
@@ -49,7 +50,7 @@ def annotated(make_workbook, data_dir, tmp_path):
                      {**GOOD_ROWS["projects"]["projects"][0], "client_id": "C7"}]})]
     before = [sha256(p) for p in originals]
     out = tmp_path / "marked"
-    written = annotate(_dataset(data_dir, _findings()), data_dir, out)
+    written = annotate(_dataset(data_dir, _findings()), data_dir, out).written
     return originals, before, out, written
 
 
@@ -103,23 +104,26 @@ def test_workbooks_without_marked_findings_get_no_copy(make_workbook, data_dir, 
     only_info = [f for f in _findings() if f.code == "value-normalised"]
     dataset = _dataset(data_dir, only_info, paths=(CLIENTS,))
     assert needs_copy(dataset) == []
-    assert annotate(dataset, data_dir, tmp_path / "marked") == []
+    assert annotate(dataset, data_dir, tmp_path / "marked") == Annotated()
     assert not (tmp_path / "marked").exists()
 
 
-@pytest.mark.parametrize(("content", "code"), [
-    (b"this is not a workbook", "file-not-xlsx"),
-    (b"PK\x03\x04 truncated", "file-truncated"),
-    (b"this is not a workbook either", None),  # no refusal code: openpyxl itself fails, still no copy
+@pytest.mark.parametrize(("content", "code", "why"), [
+    (b"this is not a workbook", "file-not-xlsx", "文件无法读取（不是 xlsx 文件）"),
+    (b"PK\x03\x04 truncated", "file-truncated", "文件无法读取（文件不完整）"),
+    (legacy_xls(), "file-xls", "文件无法读取（旧版 Excel 97-2003 格式）"),
+    (b"this is not a workbook either", None, "文件的内部结构无法解析"),  # openpyxl itself fails
 ])
-def test_unopenable_files_get_no_copy_and_no_traceback(data_dir, tmp_path, content, code):
+def test_unopenable_files_get_no_copy_and_no_traceback(data_dir, tmp_path, content, code, why):
     path = data_dir / CLIENTS
     path.parent.mkdir(parents=True)
     path.write_bytes(content)
-    findings = [finding(code, file=CLIENTS, reason="测试")] if code else [
+    findings = [finding(code, file=CLIENTS, reason="测试", detail="")] if code else [
         finding("template-unknown", file=CLIENTS, reason="测试")]
-    assert annotate(_dataset(data_dir, findings, paths=(CLIENTS,)), data_dir, tmp_path / "marked") == []
+    done = annotate(_dataset(data_dir, findings, paths=(CLIENTS,)), data_dir, tmp_path / "marked")
+    assert done == Annotated(skipped={CLIENTS: why})
     assert path.read_bytes() == content
+    assert not (tmp_path / "marked").exists()
 
 
 def test_annotate_a_validated_folder(make_reference, make_workbook, data_dir, tmp_path):
@@ -128,7 +132,7 @@ def test_annotate_a_validated_folder(make_reference, make_workbook, data_dir, tm
     make_reference()
     make_workbook("clients", CLIENTS, rows=GOOD_ROWS["clients"], raw={"客户": {"G3": "十二", "I2": 7}})
     dataset, _ = check(data_dir, workers=1)
-    written = annotate(dataset, data_dir, tmp_path / "marked")
+    written = annotate(dataset, data_dir, tmp_path / "marked").written
     assert written == [tmp_path / "marked" / CLIENTS]
     ws = load_workbook(written[0])["客户"]
     assert ws["G3"].fill.start_color.rgb == FILLS[ERROR].start_color.rgb
@@ -144,7 +148,8 @@ def test_a_finding_inside_a_merged_range_marks_its_top_left_cell(make_workbook, 
     book["客户"].merge_cells("B2:C2")
     book.save(path)
     f = finding("required-blank", file=CLIENTS, sheet="客户", cell="C2", row=2, column="客户类型")
-    (copy,) = annotate(_dataset(data_dir, [f], paths=(CLIENTS,)), data_dir, tmp_path / "marked")
+    (copy,) = annotate(_dataset(data_dir, [f], paths=(CLIENTS,)), data_dir, tmp_path / "marked").written
     ws = load_workbook(copy)["客户"]
     assert ws["B2"].fill.start_color.rgb == FILLS[ERROR].start_color.rgb
     assert ws["B2"].comment.text == "【错误】“客户类型”为必填项,不能为空"
+

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -19,7 +20,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from ..atomic import write_bytes
 from ..engine.model import Dataset
-from ..findings import CATALOGUE, ERROR, SEVERITY_LABELS, UNREADABLE, WARNING, Finding
+from ..findings import ERROR, SEVERITY_LABELS, UNREADABLE, WARNING, Finding
 from ..intake.facts import WorkbookFacts
 
 ISSUES_SHEET = "问题清单"
@@ -33,32 +34,41 @@ COMMENT_AUTHOR = "业务所长考核校验"
 MARKED = (ERROR, WARNING)
 
 
-def _marked(findings: list[Finding]) -> list[Finding]:
-    return [f for f in findings if f.severity in MARKED]
+@dataclass(frozen=True)
+class Annotated:
+    """What `annotate` did: the copies written, and the workbooks it could not mark up, with why."""
+
+    written: list[Path] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # path relative to DATA_DIR -> Chinese reason
 
 
 def needs_copy(dataset: Dataset) -> list[WorkbookFacts]:
     """Workbooks that deserve an annotated copy: those with errors or warnings (info is skipped)."""
-    files = {f.file for f in _marked(dataset.findings)}
+    files = {f.file for f in dataset.findings if f.severity in MARKED}
     return [wb for wb in dataset.workbooks if wb.path in files]
 
 
-def annotate(dataset: Dataset, data_dir: Path, out_dir: Path) -> list[Path]:
-    """Write a marked-up copy of every workbook with findings under out_dir; return the paths written."""
+def annotate(dataset: Dataset, data_dir: Path, out_dir: Path) -> Annotated:
+    """Write a marked-up copy of every workbook with errors or warnings under out_dir."""
     by_file: dict[str, list[Finding]] = defaultdict(list)
-    for f in _marked(dataset.findings):
-        by_file[f.file].append(f)
-    written: list[Path] = []
+    for f in dataset.findings:
+        if f.severity in MARKED:
+            by_file[f.file].append(f)
+    done = Annotated()
     for wb in needs_copy(dataset):
         findings = by_file[wb.path]
-        if any(f.code in UNREADABLE for f in findings):  # never handed to openpyxl
+        unreadable = next((f for f in findings if f.code in UNREADABLE), None)
+        if unreadable is not None:  # never handed to openpyxl
+            done.skipped[wb.path] = f"文件无法读取（{unreadable.title}）"
             continue
         source, dest = Path(data_dir) / wb.path, Path(out_dir) / wb.path
-        if dest.resolve() == source.resolve():
-            continue  # never write over the original, whatever out_dir was given
-        if annotate_file(source, dest, findings):
-            written.append(dest)
-    return written
+        if dest.resolve() == source.resolve():  # never write over the original, whatever out_dir was given
+            done.skipped[wb.path] = "标注副本会覆盖原文件"
+        elif annotate_file(source, dest, findings):
+            done.written.append(dest)
+        else:
+            done.skipped[wb.path] = "文件的内部结构无法解析"
+    return done
 
 
 def annotate_file(source: Path, dest: Path, findings: list[Finding]) -> bool:
@@ -74,18 +84,6 @@ def annotate_file(source: Path, dest: Path, findings: list[Finding]) -> bool:
     book.save(buffer)
     write_bytes(dest, buffer.getvalue())
     return True
-
-
-class _Blanks(dict):
-    """Fallback words for a fix template whose parameters the finding no longer carries."""
-
-    def __missing__(self, key: str) -> str:
-        return {"current": "最新", "expected": "模板中的原样"}.get(key, "")
-
-
-def fix_text(f: Finding) -> str:
-    """The catalogue's fix for a finding, its placeholders filled as far as the record allows."""
-    return CATALOGUE[f.code].fix.format_map(_Blanks(label=f.column or "该项", column=f.column))
 
 
 def _target_cell(f: Finding) -> str:
@@ -150,7 +148,7 @@ def _issues_sheet(book, findings: list[Finding]) -> None:
     for f in order:
         address = _target_cell(f)
         ws.append((SEVERITY_LABELS[f.severity], f.sheet, f.cell or (f"第 {f.row} 行" if f.row else ""),
-                   f.column, f.message, fix_text(f)))
+                   f.column, f.message, f.fix))
         row = ws.max_row
         ws.cell(row, 1).fill = FILLS[f.severity]
         for col in (5, 6):
