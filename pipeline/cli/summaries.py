@@ -107,8 +107,8 @@ def validation_summary(dataset: Dataset, unannotated: dict[str, str] | None = No
 def annotation_summary(annotated: Annotated, out_dir: str) -> str:
     """`validate --annotate`'s last line: how many copies were written where, or why none was."""
     if annotated.written:
-        text = (f"已在“{out_dir}”写出 {len(annotated.written)} 个标注副本（出错的单元格标红、警告标黄，"
-                f"并附批注）。")
+        text = (f"已在“{out_dir}”写出 {len(annotated.written)} 个标注副本（出错的单元格标红、警告标黄、"
+                f"按其他写法读取的值标蓝，并附批注）。")
         return text + (f"另有 {len(annotated.skipped)} 个文件无法标注，见上。" if annotated.skipped else "")
     if annotated.skipped:
         return f"没有写出标注副本：需要标注的 {len(annotated.skipped)} 个文件都无法标注，见上。"

@@ -1,7 +1,9 @@
 """Marked-up copies of workbooks with findings: bad cells filled and commented, a 问题清单 sheet first.
 
-The office head opens their own workbook and sees exactly which cells to fix. The original file is
-only read; the copy goes to a separate folder under the same relative path.
+The office head opens their own workbook and sees exactly which cells to fix, and which values were
+read other than as typed (`1,234.5`, full-width digits, `2026年3月5日`: a light fill and a comment
+saying how), so next quarter they are typed the usual way. The original file is only read; the copy
+goes to a separate folder under the same relative path.
 """
 
 from __future__ import annotations
@@ -20,18 +22,21 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from ..atomic import write_bytes
 from ..engine.model import Dataset
-from ..findings import ERROR, SEVERITY_LABELS, UNREADABLE, WARNING, Finding
+from ..findings import ERROR, INFO, SEVERITY_LABELS, UNREADABLE, WARNING, Finding
 from ..intake.facts import WorkbookFacts
 
 ISSUES_SHEET = "问题清单"
 FILLS = {
     ERROR: PatternFill("solid", start_color="FFFFC7CE", end_color="FFFFC7CE"),
     WARNING: PatternFill("solid", start_color="FFFFEB9C", end_color="FFFFEB9C"),
+    INFO: PatternFill("solid", start_color="FFDDEBF7", end_color="FFDDEBF7"),  # light blue: read, not wrong
 }
 HEADERS = ("严重程度", "工作表", "单元格", "列", "问题", "修改建议")
 WIDTHS = (10, 14, 10, 16, 70, 50)
 COMMENT_AUTHOR = "业务所长考核校验"
-MARKED = (ERROR, WARNING)
+MARKED = (ERROR, WARNING)  # what makes a workbook worth a copy
+NOTED = frozenset({"value-normalised"})  # notes shown in a copy made for the others
+SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,7 @@ class Annotated:
 
 
 def needs_copy(dataset: Dataset) -> list[WorkbookFacts]:
-    """Workbooks that deserve an annotated copy: those with errors or warnings (info is skipped)."""
+    """Workbooks that deserve an annotated copy: those with errors or warnings (notes alone do not)."""
     files = {f.file for f in dataset.findings if f.severity in MARKED}
     return [wb for wb in dataset.workbooks if wb.path in files]
 
@@ -52,7 +57,7 @@ def annotate(dataset: Dataset, data_dir: Path, out_dir: Path) -> Annotated:
     """Write a marked-up copy of every workbook with errors or warnings under out_dir."""
     by_file: dict[str, list[Finding]] = defaultdict(list)
     for f in dataset.findings:
-        if f.severity in MARKED:
+        if f.severity in MARKED or f.code in NOTED:
             by_file[f.file].append(f)
     done = Annotated()
     for wb in needs_copy(dataset):
@@ -74,7 +79,8 @@ def annotate(dataset: Dataset, data_dir: Path, out_dir: Path) -> Annotated:
 def annotate_file(source: Path, dest: Path, findings: list[Finding]) -> bool:
     """Copy `source` to `dest` with the findings marked; False when openpyxl cannot open it."""
     try:
-        book = load_workbook(source, keep_vba=False, keep_links=False)
+        # links to other workbooks kept: without them a `[1]Sheet1!A1` formula shows #NAME? in the copy
+        book = load_workbook(source, keep_vba=False, keep_links=True)
     except Exception:  # openpyxl signals odd content with assorted exception types: then no copy
         return False
     _mark_cells(book, findings)
@@ -125,14 +131,22 @@ def _mark_cells(book, findings: list[Finding]) -> None:
         cell = _anchor(book[sheet], address)
         if cell is None:
             continue
-        worst = ERROR if any(f.severity == ERROR for f in items) else WARNING
-        cell.fill = FILLS[worst]
+        items.sort(key=lambda f: SEVERITY_ORDER[f.severity])
+        cell.fill = FILLS[items[0].severity]  # the worst: an error outranks how a value was read
         text = "\n".join(f"【{SEVERITY_LABELS[f.severity]}】{f.message}" for f in items)
         if cell.comment is not None and cell.comment.text:
             text = f"{cell.comment.text}\n{text}"
         comment = Comment(text, COMMENT_AUTHOR)
         comment.width, comment.height = 320, 40 + 30 * len(items)
         cell.comment = comment
+
+
+def link_location(sheet: str, address: str) -> str:
+    """An internal link's target, `'客户'!$C$2`: absolute, since LibreOffice (7.4) leaves a relative
+    `'客户'!C2` or `R2` unconverted (they read as R1C1 references) and the link does nothing."""
+    column, row = coordinate_from_string(address)
+    quoted = sheet.replace("'", "''")  # a quote inside a quoted sheet name is doubled
+    return f"'{quoted}'!${column}${row}"
 
 
 def _issues_sheet(book, findings: list[Finding]) -> None:
@@ -144,7 +158,7 @@ def _issues_sheet(book, findings: list[Finding]) -> None:
         ws.cell(1, col).font = Font(bold=True)
         ws.column_dimensions[ws.cell(1, col).column_letter].width = width
     ws.freeze_panes = "A2"
-    order = sorted(findings, key=lambda f: (f.severity != ERROR, f.sheet, f.row or 0, f.cell, f.code))
+    order = sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.sheet, f.row or 0, f.cell, f.code))
     for f in order:
         address = _target_cell(f)
         ws.append((SEVERITY_LABELS[f.severity], f.sheet, f.cell or (f"第 {f.row} 行" if f.row else ""),
@@ -155,7 +169,7 @@ def _issues_sheet(book, findings: list[Finding]) -> None:
             ws.cell(row, col).alignment = Alignment(wrap_text=True, vertical="top")
         if f.sheet in book.sheetnames and address and _valid_address(address):
             link = ws.cell(row, 3)
-            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{f.sheet}'!{address}")
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=link_location(f.sheet, address))
             link.font = Font(color="FF0563C1", underline="single")
     # Open on the list, and make sure it is a visible, selected sheet.
     for sheet in book.worksheets:
