@@ -79,7 +79,7 @@ def test_office_unknown_only_against_a_usable_reference():
 def test_an_office_id_in_another_case_is_read_as_the_reference_id(typed, offices, read_as):
     reference = Reference(offices={o: Office(o, o) for o in offices})
     wb = hand_workbook(f"submissions/2026Q1/{typed}/clients.xlsx", "clients", typed, "2026Q1")
-    spelt = checks.office_spelling(wb, reference)
+    spelt = checks.spell_office(wb, reference)
     assert (spelt.office_id, spelt.identity) == (read_as, ("2026Q1", read_as, "clients"))
     notes = [f for f in spelt.findings if f.code == "value-normalised"]
     if read_as == typed:

@@ -75,7 +75,7 @@ def folder_checks(facts: WorkbookFacts) -> Iterator[Finding]:
                           value=seen, label=label, seen=seen, expected=f"{folder_period}/{folder_office}")
 
 
-def office_spelling(facts: WorkbookFacts, reference: Reference) -> WorkbookFacts:
+def spell_office(facts: WorkbookFacts, reference: Reference) -> WorkbookFacts:
     """The facts with a cover 所编号 that matches a reference id but for case read as that id, and
     a note saying so (`bj01` is BJ01, as `2026 Q1` is 2026Q1); the facts as they were otherwise."""
     typed = facts.office_id
@@ -186,4 +186,4 @@ def error_pairs(facts: WorkbookFacts, reference: Reference) -> set[tuple[str, st
 
 
 __all__ = ["COVER_FIRST_ROW", "Slot", "completeness", "cover_cell", "duplicates", "error_pairs", "folder_checks",
-           "office_checks", "office_spelling", "project_client_checks", "reference_checks"]
+           "office_checks", "project_client_checks", "reference_checks", "spell_office"]

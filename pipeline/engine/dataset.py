@@ -32,7 +32,7 @@ def assemble(data_dir: str, workbooks: Iterable[WorkbookFacts], found: Iterable[
     ref = next((f for f in workbooks if f.path == REFERENCE_FILE), None)
     reference, ref_findings = build_reference(ref)
     found += ref_findings
-    workbooks = [checks.office_spelling(f, reference) for f in workbooks]
+    workbooks = [checks.spell_office(f, reference) for f in workbooks]
     office_wbs = [f for f in workbooks if f.path != REFERENCE_FILE]
     for facts in workbooks:
         found += checks.folder_checks(facts)

@@ -110,12 +110,18 @@ class Book:
         self._book.close()
 
 
+def _cell_start(xml: bytes, at: int) -> int:
+    """Where the cell enclosing position `at` starts: the nearest `<c ` before it (skipping `<col`,
+    `<cfRule`, ...); -1 when there is none."""
+    start = xml.rfind(b"<c", 0, at)
+    while start >= 0 and not _CELL_START.match(xml, start):
+        start = xml.rfind(b"<c", 0, start)
+    return start
+
+
 def _formulas_without_value(xml: bytes, sheet: RawSheet) -> None:
     for m in _FORMULA.finditer(xml):
-        start = xml.rfind(b"<c", 0, m.start())
-        # the enclosing cell: the nearest `<c ` before the formula (skip `<col`, `<cfRule`, ...)
-        while start >= 0 and not _CELL_START.match(xml, start):
-            start = xml.rfind(b"<c", 0, start)
+        start = _cell_start(xml, m.start())
         end = xml.find(b"</c>", m.end())
         if start < 0 or end < 0:
             continue
@@ -162,9 +168,7 @@ def _external_formulas(xml: bytes, sheet: RawSheet, names: frozenset[str]) -> No
         else:
             external = si is not None and si.group(1) in shared
         if external:
-            start = xml.rfind(b"<c", 0, m.start())
-            while start >= 0 and not _CELL_START.match(xml, start):
-                start = xml.rfind(b"<c", 0, start)
+            start = _cell_start(xml, m.start())
             ref = _REF.search(xml, start, xml.find(b">", start) + 1) if start >= 0 else None
             if ref is not None:
                 sheet.external.add(position(*ref.groups()))
