@@ -144,3 +144,20 @@ def test_a_period_written_as_people_write_it_is_filed_under_the_quarter(inbox, d
     (outcome,) = file_inbox(inbox, data_dir)
     assert (outcome.action, outcome.dest) == (FILED, "submissions/2026Q4/HZ01/clients.xlsx"), outcome.note
     assert sha256(data_dir / outcome.dest) == digest
+
+
+def test_an_office_id_in_another_case_is_filed_as_typed_and_read_as_the_reference_id(inbox, data_dir, make_reference):
+    """Filing knows no reference: `bj01` keeps its folder; the engine reads it as BJ01 with a note."""
+    from pipeline.engine.submissions import submission_matrix
+    from pipeline.run import check
+
+    make_reference()
+    _drop(inbox, "北京一所客户表.xlsx", "clients", office="bj01", period="2026年第一季度")
+    (outcome,) = file_inbox(inbox, data_dir)
+    assert (outcome.action, outcome.dest) == (FILED, "submissions/2026Q1/bj01/clients.xlsx")
+    dataset = check(data_dir, workers=1)[0]
+    assert [f for f in dataset.findings if f.code in ("office-unknown", "identity-mismatch")] == []
+    notes = {(f.cell, f.value, f.office_id) for f in dataset.findings if f.code == "value-normalised"}
+    assert notes == {("B1", "bj01", "BJ01"), ("B2", "2026年第一季度", "BJ01")}
+    assert ("2026Q1", "BJ01", "clients") in dataset.submissions
+    assert submission_matrix(dataset)["2026Q1"]["BJ01"]["clients"] == "submitted"
