@@ -46,8 +46,9 @@ CATALOGUE: dict[str, Code] = _codes(
          "重新保存并重新提交完整的文件。", "file"),
     Code("file-encrypted", ERROR, "文件已加密", "文件已加密或设置了打开密码,无法读取",
          "在 Excel 中取消“用密码进行加密”后重新保存提交。", "file"),
-    Code("file-xls", ERROR, "旧版 .xls 格式", "文件实际是旧版 Excel 97-2003(.xls)格式,只是改了扩展名",
-         "在 Excel 中“另存为”→“Excel 工作簿(*.xlsx)”后提交。", "file"),
+    Code("file-xls", ERROR, "旧版 Excel 97-2003 格式",
+         "文件是旧版 Excel 97-2003 格式（.xls）{detail}，请在 Excel 或 WPS 中另存为 .xlsx",
+         "在 Excel 或 WPS 中打开文件，“另存为”→“Excel 工作簿（*.xlsx）”后重新提交。", "file"),
     Code("file-macro", ERROR, "含宏的工作簿", "文件是启用宏的工作簿(.xlsm),不接受含宏的文件",
          "在 Excel 中“另存为”→“Excel 工作簿(*.xlsx)”(不含宏)后提交。", "file"),
     Code("file-empty", ERROR, "空文件", "文件为空(0 字节)或不含任何工作表",
@@ -58,6 +59,9 @@ CATALOGUE: dict[str, Code] = _codes(
          "文件中可能有大量空白格式或异常内容。请把数据复制到新下载的模板中再提交。", "file"),
     Code("file-xml-unsafe", ERROR, "文件包含不安全内容", "文件的内部 XML 含有不允许的结构:{reason}",
          "请把数据复制到新下载的模板中再提交。", "file"),
+    Code("file-ods", ERROR, "OpenDocument 电子表格",
+         "文件是 OpenDocument 电子表格（.ods）{detail}，请在 Excel 或 WPS 中另存为 .xlsx",
+         "在 Excel 或 WPS 中打开文件，“另存为”→“Excel 工作簿（*.xlsx）”后重新提交。", "file"),
     Code("file-timeout", ERROR, "读取超时", "读取文件超时(超过 {seconds} 秒)",
          "文件可能异常庞大。请把数据复制到新下载的模板中再提交。", "file"),
     # --- template identity --------------------------------------------------------------------
@@ -111,10 +115,14 @@ CATALOGUE: dict[str, Code] = _codes(
     Code("formula-no-value", ERROR, "公式没有计算结果",
          "单元格是公式但没有保存计算结果(文件可能不是用 Excel/WPS 保存的)",
          "在 Excel 或 WPS 中打开文件、确认公式结果后保存,或直接填写数值。", "cell"),
+    Code("formula-external", WARNING, "公式引用了其他文件",
+         "“{column}”的公式引用了另一个工作簿，读到的是该文件上次保存时的结果；被引用的文件不在提交之列，"
+         "其数值可能已经过时",
+         "把公式换成数值（复制后“选择性粘贴”→“数值”），或把所需的数据直接填在本工作簿中。"),
     Code("excel-error", ERROR, "单元格为错误值", "单元格的值是 Excel 错误值 {seen}",
          "修正公式或直接填写数值。", "cell"),
     Code("value-normalised", INFO, "已自动规范化", "“{column}”的“{seen}”已按“{normalised}”读取",
-         "无需处理;如读取有误请修改原值。", "cell"),
+         "无需处理；如读取有误请修改原值。下次照读取后的写法填写即可。", "cell"),
     # --- cross-field, cross-file and reference rules ------------------------------------------
     Code("rule-not-before", ERROR, "日期先后不合理", "{rule}:{column}为 {seen},{other_column}为 {other}",
          "核对两个日期。", "cell"),
@@ -158,6 +166,20 @@ CATALOGUE: dict[str, Code] = _codes(
 )
 
 
+# A fix's placeholders in words: a finding keeps its place, not its message's parameters.
+FIX_WORDS = {"current": "最新", "expected": "模板规定的表头", "label": "该项"}
+
+
+class _Words(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def fix_text(code: str, label: str = "") -> str:
+    """The catalogue's fix for `code`, its placeholders in words (`label`: the cover item it names)."""
+    return CATALOGUE[code].fix.format_map(_Words(FIX_WORDS, **({"label": label} if label else {})))
+
+
 # A file with one of these could not be read at all: it has no identity, no rows, and never an
 # annotated copy.
 UNREADABLE = frozenset(code for code in CATALOGUE if code.startswith("file-") and code != "file-misplaced")
@@ -182,6 +204,11 @@ class Finding:
     @property
     def title(self) -> str:
         return CATALOGUE[self.code].title
+
+    @property
+    def fix(self) -> str:
+        """How to fix it, in Chinese (the catalogue's fix for the code)."""
+        return fix_text(self.code, self.column)
 
     @property
     def place(self) -> str:

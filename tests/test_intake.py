@@ -11,7 +11,7 @@ from _validation_helpers import GOOD_ROWS, hand_workbook, run_cli, sha256
 
 from pipeline.findings import finding
 from pipeline.forms import get_form
-from pipeline.intake.filing import REPORT_NAME, destination
+from pipeline.intake.filing import FILED, REPORT_NAME, destination, file_inbox
 from pipeline.outputs.form_workbook import form_workbook_bytes
 
 # ---------------------------------------------------------------------------------------------
@@ -28,6 +28,7 @@ OFFICES = frozenset({"HZ01", "SH01", "../../etc", ".hid", "_versions"})
     ("clients", None, "2026Q1", None),
     ("clients", "HZ01", "26年一季度", None),
     ("clients", "BJ01", "2026Q1", None),  # not an office of the reference
+    ("clients", "HZ01", "2026年第四季度", "submissions/2026Q4/HZ01/clients.xlsx"),  # periods.valid_period
     # in the reference, but not a folder `validate` reads
     ("clients", "../../etc", "2026Q1", None),
     ("clients", ".hid", "2026Q1", None),
@@ -154,3 +155,29 @@ def test_missing_inbox_is_a_usage_error(tmp_path, data_dir):
     result = run_cli("intake", str(tmp_path / "没有"), "--data", str(data_dir))
     assert result.returncode == 2
     assert "收件目录" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("typed", ["2026年第四季度", "2026年4季度", "2026 Q4", "２０２６Q4"])
+def test_a_period_written_as_people_write_it_is_filed_under_the_quarter(inbox, data_dir, typed):
+    dropped = _drop(inbox, "客户表.xlsx", "clients", period=typed)
+    digest = sha256(dropped)
+    (outcome,) = file_inbox(inbox, data_dir)
+    assert (outcome.action, outcome.dest) == (FILED, "submissions/2026Q4/HZ01/clients.xlsx"), outcome.note
+    assert sha256(data_dir / outcome.dest) == digest
+
+
+def test_an_office_id_in_another_case_is_filed_as_typed_and_read_as_the_reference_id(inbox, data_dir, make_reference):
+    """Filing knows no reference: `bj01` keeps its folder; the engine reads it as BJ01 with a note."""
+    from pipeline.engine.submissions import submission_matrix
+    from pipeline.run import check
+
+    make_reference()
+    _drop(inbox, "北京一所客户表.xlsx", "clients", office="bj01", period="2026年第一季度")
+    (outcome,) = file_inbox(inbox, data_dir)
+    assert (outcome.action, outcome.dest) == (FILED, "submissions/2026Q1/bj01/clients.xlsx")
+    dataset = check(data_dir, workers=1)[0]
+    assert [f for f in dataset.findings if f.code in ("office-unknown", "identity-mismatch")] == []
+    notes = {(f.cell, f.value, f.office_id) for f in dataset.findings if f.code == "value-normalised"}
+    assert notes == {("B1", "bj01", "BJ01"), ("B2", "2026年第一季度", "BJ01")}
+    assert ("2026Q1", "BJ01", "clients") in dataset.submissions
+    assert submission_matrix(dataset)["2026Q1"]["BJ01"]["clients"] == "submitted"

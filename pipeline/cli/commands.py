@@ -15,7 +15,7 @@ from typing import TextIO
 from ..forms.values import printable
 from .exits import EXIT_DATA_ERRORS, EXIT_OK, EXIT_USAGE
 from .progress import ProgressBar
-from .summaries import run_summary, validation_summary
+from .summaries import annotation_summary, run_summary, validation_summary
 
 
 def _error(message: str) -> int:
@@ -116,7 +116,7 @@ def _annotate_problem(data_dir: Path, out: Path) -> str | None:
 
 def validate(args: argparse.Namespace) -> int:
     """Check every workbook of a data folder; print the summary; write the JSON report and marked-up copies."""
-    from ..outputs.annotate import annotate, needs_copy
+    from ..outputs.annotate import annotate
     from ..outputs.report_json import write_report
     from ..run import UsageError, check, open_cache
 
@@ -141,18 +141,15 @@ def validate(args: argparse.Namespace) -> int:
         return _error(str(exc))
     finally:
         bar.close()
-    unannotated: list[str] = []
-    written: list[Path] = []
+    annotated = None
     if args.annotate:
         try:
-            written = annotate(dataset, data_dir, Path(args.annotate))
+            annotated = annotate(dataset, data_dir, Path(args.annotate))
         except OSError as exc:
             return _error(f"无法写入标注副本目录“{args.annotate}”:{exc.strerror or exc}")
-        done = {p.relative_to(Path(args.annotate)).as_posix() for p in written}
-        unannotated = [facts.path for facts in needs_copy(dataset) if facts.path not in done]
-    text = validation_summary(dataset, unannotated)
-    if args.annotate:
-        text += f"\n已在“{args.annotate}”写出 {len(written)} 个标注副本(出错的单元格标红、警告标黄,并附批注)。"
+    text = validation_summary(dataset, annotated.skipped if annotated else None)
+    if annotated is not None:
+        text += "\n" + annotation_summary(annotated, args.annotate)
     _print(text)
     if json_path is not None:
         try:

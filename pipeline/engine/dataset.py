@@ -15,7 +15,7 @@ from ..forms import REFERENCE
 from ..intake.facts import WorkbookFacts
 from ..intake.layout import REFERENCE_FILE, content_identity, slot_of
 from . import checks
-from .model import Dataset
+from .model import Dataset, Reference
 from .reference import build_reference, target_rows_by_number
 
 
@@ -32,6 +32,7 @@ def assemble(data_dir: str, workbooks: Iterable[WorkbookFacts], found: Iterable[
     ref = next((f for f in workbooks if f.path == REFERENCE_FILE), None)
     reference, ref_findings = build_reference(ref)
     found += ref_findings
+    workbooks = [checks.spell_office(f, reference) for f in workbooks]
     office_wbs = [f for f in workbooks if f.path != REFERENCE_FILE]
     for facts in workbooks:
         found += checks.folder_checks(facts)
@@ -43,7 +44,7 @@ def assemble(data_dir: str, workbooks: Iterable[WorkbookFacts], found: Iterable[
     found += checks.reference_checks(accepted, reference)
     found += checks.project_client_checks(accepted)
     periods = {p for (_, p) in reference.targets} | {p for (p, _, _) in accepted}
-    slots = {f.path: slot_of(f) for f in workbooks}
+    slots = {f.path: _spelt(slot_of(f), reference) for f in workbooks}
     found += checks.completeness({slots[f.path] for f in office_wbs} - {None}, reference, periods)
 
     by_path = {f.path: f for f in workbooks}
@@ -53,6 +54,11 @@ def assemble(data_dir: str, workbooks: Iterable[WorkbookFacts], found: Iterable[
         located += [_locate(f, facts, slots[facts.path], ref, targets) for f in facts.findings]
     return Dataset(data_dir=data_dir, reference=reference, submissions=dict(sorted(accepted.items())),
                    workbooks=workbooks, findings=sorted(set(located), key=total_order), slots=slots)
+
+
+def _spelt(slot: tuple[str, str, str] | None, reference: Reference) -> tuple[str, str, str] | None:
+    """A slot whose office (a folder `bj01`) is named as the reference names it."""
+    return None if slot is None else (slot[0], reference.office_spelling(slot[1]), slot[2])
 
 
 def total_order(f: Finding) -> tuple:

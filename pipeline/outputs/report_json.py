@@ -72,7 +72,7 @@ def report(dataset: Dataset, matrix: Matrix | None = None, kpi_findings: list[Fi
         "ok": tally[ERROR] == 0,
         "counts": tally,
         "files": file_entries(dataset),
-        "findings": [{**f.to_dict(), "title": f.title} for f in dataset.findings],
+        "findings": [{**f.to_dict(), "title": f.title, "fix": f.fix} for f in dataset.findings],
         "completeness": submission_matrix(dataset) if matrix is None else matrix,
     }
     if kpi_findings is not None:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from markupsafe import Markup
 
-from ...findings import CATALOGUE, SEVERITY_LABELS
+from ...findings import CATALOGUE, SEVERITY_LABELS, fix_text
 from ...forms import ALL_FORMS
 from .env import render
 
@@ -18,8 +18,6 @@ PLACEHOLDERS = {
     "period": "期间", "kpi": "指标", "choices": "可选值", "first_row": "行号", "max_length": "字数上限",
     "length": "字数", "seconds": "秒数", "rule": "规则", "other_column": "另一列", "normalised": "读取值",
 }
-# In fixes a placeholder reads better as plain words than as a slot to fill.
-FIX_WORDS = {"current": "最新", "label": "该项", "expected": "模板规定的表头", "column": "该列"}
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 # Sections of the codes page, by the first part of the code.
@@ -37,11 +35,6 @@ GROUPS = (
 def code_shape(template: str) -> str:
     """A message template with its placeholders as 〈名称〉, e.g. “〈列名〉”为必填项."""
     return _PLACEHOLDER.sub(lambda m: f"〈{PLACEHOLDERS.get(m.group(1), m.group(1))}〉", template)
-
-
-def fix_text(fix: str) -> str:
-    """A fix with placeholders turned into words (the page explains every finding of the code)."""
-    return _PLACEHOLDER.sub(lambda m: FIX_WORDS.get(m.group(1), PLACEHOLDERS.get(m.group(1), "")), fix)
 
 
 def grouped_codes() -> list[tuple[str, list]]:
@@ -63,7 +56,7 @@ def render_codes() -> str:
     """guide/codes.md: every finding code with what it says and how to fix it."""
     return render("codes.md.j2", page="guide/codes.md", groups=grouped_codes(), severity_labels=SEVERITY_LABELS,
                   shapes={c.code: code_shape(c.template) for c in CATALOGUE.values()},
-                  fixes={c.code: fix_text(c.fix) for c in CATALOGUE.values()})
+                  fixes={code: fix_text(code) for code in CATALOGUE})
 
 
 def _flags(field) -> Markup:

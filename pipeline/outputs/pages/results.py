@@ -15,12 +15,11 @@ from typing import Any
 
 from ...engine.model import ANNUAL, INCOMPLETE, INVALID, MISSING, QUARTERLY, SCORED, STATUSES, Results, Scorecard
 from ...engine.submissions import NOT_SUBMITTED, SUBMITTED, WITH_ERRORS, submission_matrix
-from ...findings import CATALOGUE, ERROR, INFO, WARNING
+from ...findings import CATALOGUE, ERROR, INFO, WARNING, fix_text
 from ...forms import OFFICE_FORMS
 from ...periods import is_year
 from . import charts
 from .env import environment, office_page, period_label, render
-from .reference import fix_text
 
 SUBMISSION_LABELS = {SUBMITTED: "已提交", WITH_ERRORS: "有错误", NOT_SUBMITTED: "未提交"}
 
@@ -253,7 +252,7 @@ def render_validation(results: Results) -> str:
         groups[_office_of(f)][f.file].append(f)
     names = {o: _office_identity(results, o)["name"] for o in groups if o}
     ordered = sorted(groups.items(), key=lambda kv: (kv[0] != "", kv[0]))
-    fixes = {code: fix_text(c.fix) for code, c in CATALOGUE.items()}
+    fixes = {code: fix_text(code) for code in CATALOGUE}
     tally = Counter(f.severity for f in findings)
     return render("validation.md.j2", page="validation.md", groups=ordered, names=names, fixes=fixes, tally=tally,
                   ERROR=ERROR, WARNING=WARNING, INFO=INFO,
