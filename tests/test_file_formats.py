@@ -95,4 +95,4 @@ def test_intake_leaves_them_in_the_inbox_saying_what_to_do(tmp_path, data_dir, n
     (inbox / name).write_bytes(build())
     (outcome,) = file_inbox(inbox, data_dir)
     assert (outcome.action, outcome.note) == (STAYED, message)
-    assert outcome.line() == f"未归档:{name}:{message}"
+    assert outcome.line() == f"未归档：{name}：{message}"

@@ -158,7 +158,7 @@ def test_missing_inbox_is_a_usage_error(tmp_path, data_dir):
 
 
 @pytest.mark.parametrize("typed", ["2026年第四季度", "2026年4季度", "2026 Q4", "２０２６Q4"])
-def test_a_period_written_as_people_write_it_is_filed_under_the_quarter(inbox, data_dir, typed):
+def test_a_period_written_as_people_write_it_is_filed_under_the_quarter(inbox, data_dir, reference, typed):
     dropped = _drop(inbox, "客户表.xlsx", "clients", period=typed)
     digest = sha256(dropped)
     (outcome,) = file_inbox(inbox, data_dir)
@@ -166,15 +166,15 @@ def test_a_period_written_as_people_write_it_is_filed_under_the_quarter(inbox, d
     assert sha256(data_dir / outcome.dest) == digest
 
 
-def test_an_office_id_in_another_case_is_filed_as_typed_and_read_as_the_reference_id(inbox, data_dir, make_reference):
-    """Filing knows no reference: `bj01` keeps its folder; the engine reads it as BJ01 with a note."""
+def test_an_office_id_in_another_case_is_filed_and_read_as_the_reference_id(inbox, data_dir, make_reference):
+    """`bj01` is filed under BJ01's folder, and the engine reads the cover as BJ01 with a note."""
     from pipeline.engine.submissions import submission_matrix
     from pipeline.run import check
 
     make_reference()
     _drop(inbox, "北京一所客户表.xlsx", "clients", office="bj01", period="2026年第一季度")
     (outcome,) = file_inbox(inbox, data_dir)
-    assert (outcome.action, outcome.dest) == (FILED, "submissions/2026Q1/bj01/clients.xlsx")
+    assert (outcome.action, outcome.dest) == (FILED, "submissions/2026Q1/BJ01/clients.xlsx"), outcome.note
     dataset = check(data_dir, workers=1)[0]
     assert [f for f in dataset.findings if f.code in ("office-unknown", "identity-mismatch")] == []
     notes = {(f.cell, f.value, f.office_id) for f in dataset.findings if f.code == "value-normalised"}

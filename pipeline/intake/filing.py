@@ -90,7 +90,8 @@ def destination(wb: WorkbookFacts, offices: frozenset[str]) -> tuple[str | None,
     """Where a read workbook belongs (relative to DATA_DIR), or None and the Chinese reason why not.
 
     `offices` are the ids of the data folder's reference.xlsx: an office form goes only to one of
-    them, and only for a period of the `2026Q1` pattern.
+    them (an id typed in another case to the one it matches), and only for a period that reads as
+    a quarter.
     """
     refused = [f for f in wb.findings if f.code in REFUSED_CODES and f.severity == ERROR]
     if refused:
@@ -112,8 +113,11 @@ def destination(wb: WorkbookFacts, offices: frozenset[str]) -> tuple[str | None,
     if not offices:
         return None, (f"数据目录中没有 {REFERENCE_FILE} 或其中没有业务所名单，无法核对所编号；"
                       "请先归档人力资源部的基础数据（reference.xlsx）")
-    if office not in offices:
-        return None, f"{seen}，不在 {REFERENCE_FILE} 的业务所名单中"
+    if office not in offices:  # `bj01` for BJ01, as validation reads it, when only one id fits
+        same = [o for o in offices if o.casefold() == office.casefold()]
+        if len(same) != 1:
+            return None, f"{seen}，不在 {REFERENCE_FILE} 的业务所名单中"
+        office = same[0]
     if not _folder_name(office):
         return None, f"{seen}，不能用作文件夹名"
     return f"{SUBMISSIONS}/{period}/{office}/{get_form(wb.form_id).filename}", ""
