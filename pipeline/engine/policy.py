@@ -33,6 +33,8 @@ class Kpi:
     description: str
     points: dict[str, tuple[tuple[float, float], ...]]  # cycle -> ((value, score), ...)
     weight: dict[str, float]  # cycle -> weight
+    policy_text: str = ""  # the policy's own words for this indicator, verbatim (the handbook quotes them)
+    interpretation: str = ""  # how these rules read those words, where the policy leaves a choice
 
 
 @dataclass(frozen=True)
@@ -65,8 +67,10 @@ class ExcellentHead:
     def description(self) -> str:
         """The rule in Chinese for the handbook, rendered from the numbers so it cannot disagree."""
         share = _num(round(self.top_share * 100, 6))
-        return (f"年度等级为{self.grade}的业务所中,按年度得分从高到低取前 {share}%(人数向下取整,"
-                f"至少 {self.min_count} 名),得分并列者一并授予。")
+        fewer = f"（等级为{self.grade}的业务所少于 {self.min_count} 个时全部授予）" if self.min_count > 1 else ""
+        return (f"名额为年度考核等级为{self.grade}的业务所数的 {share}%，向下取整，至少 {self.min_count} 名{fewer}；"
+                f"在等级为{self.grade}的业务所中按年度得分从高到低授予，名额边界上得分相同的业务所一并授予，"
+                f"因此获得者可能多于名额，所占比例也可能超过 {share}%。")
 
 
 @dataclass(frozen=True)
@@ -214,7 +218,8 @@ def _parse_kpi(r: _Reader, key: str, raw: Any, blocks: dict[str, str]) -> Kpi:
     r.check(unit in ("percent", "score"), f"{where}.unit 应为 percent 或 score")
     return Kpi(key=key, name=r.text(raw, "name", where), block=block, unit=unit,
                formula=str(raw.get("formula", "")), description=str(raw.get("description", "")),
-               points=points, weight=weight)
+               points=points, weight=weight, policy_text=str(raw.get("policy_text", "")),
+               interpretation=str(raw.get("interpretation", "")))
 
 
 def _parse_grades(r: _Reader, raw: Any) -> list[Grade]:
