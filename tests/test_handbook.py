@@ -1,4 +1,4 @@
-"""The 制度手册: the policy text quoted word for word, the tables rendered from the policy config.
+"""The 制度手册: the policy text quoted word for word, the company's rules (实施细则) beside it, marked.
 
 The pages are checked as readers get them: rendered from the committed Markdown, the policy text
 and the config, then turned into HTML with the site's Markdown extensions.
@@ -15,9 +15,10 @@ import yaml
 from _site_helpers import to_html
 
 from pipeline.engine.policy import DEFAULT_POLICY_PATH, load_policy
+from pipeline.engine.scoring import bonus_coefficient
 from pipeline.outputs.pages import DOCS_DIR, render_handbook
 from pipeline.outputs.pages.env import plain, point_value
-from pipeline.outputs.pages.handbook import MARKER_RE, MarkerError, fill_markers
+from pipeline.outputs.pages.handbook import MARKER_RE, MarkerError, bonus_floor, fill_markers
 from pipeline.outputs.pages.policy_text import POLICY_TEXT_PATH
 
 CHAPTERS = {
@@ -141,24 +142,52 @@ def test_the_policy_text_stopping_mid_sentence_is_noted(html):
 
 
 # ---------------------------------------------------------------------------------------------
-# The rules' tables
+# 实施细则: every block marked, and its quotations of the policy exact
 
 
-def test_no_marker_is_left_unfilled(handbook):
-    for page, text in handbook.items():
-        assert not MARKER_RE.search(text), page
+def test_every_rules_block_is_headed_and_holds_every_rendered_rule(handbook, html):
+    for page, text in html.items():
+        for section in RULES_RE.findall(text):
+            assert re.match(r'\s*<h3 id="rules-[a-z]+">实施细则：\S+</h3>', section), page
+        outside = RULES_RE.sub("", text)
+        assert "data-policy" not in outside, page  # every config-rendered rule stands in a 实施细则 block
+        assert not re.search(r"<h\d[^>]*>实施细则", outside), page
     raw = (DOCS_DIR / "handbook" / "assessment.md").read_text(encoding="utf-8")
     for name in ("kpis", "points", "weights", "grades", "bonus", "incentives", "informational"):
         assert f"<!-- policy:{name} -->" in raw
+    for page, text in handbook.items():
+        assert not MARKER_RE.search(text), page
+
+
+def test_words_quoted_from_the_policy_in_the_rules_are_exact(html, policy):
+    quotes = [unescape(q) for page in html.values() for q in re.findall(r'<span class="policy-quote">“(.*?)”</span>', page)]
+    assert len(quotes) >= 15
+    for quote in quotes:
+        assert quote in SOURCE_TEXT, quote
+    for kpi in policy.kpis.values():  # the policy names every indicator the rules score
+        assert kpi.policy_text and kpi.policy_text in quotes
+
+
+@pytest.mark.parametrize(("kpi", "reading"), [
+    ("attrition", ("离职人数占总人数的比例", "实施细则除以期初与期末人数的平均值")),
+    ("attainment", ("年度销售额目标完成情况", "年度考核的销售目标取四个季度销售目标之和")),
+    ("satisfaction", ("通过客户满意度调查", "采用 1–5 分的评分", "再 ÷ 5 × 100 换算为百分制")),
+])
+def test_interpretations_stand_beside_their_rule(handbook, kpi, reading, policy):
+    rows = table(handbook["handbook/assessment.md"], "kpis").split("<tr>")
+    row = next(r for r in rows if f"<strong>{policy.kpis[kpi].name}</strong>" in r)
+    for phrase in reading:
+        assert phrase in row
 
 
 def test_every_kpi_formula_point_and_weight_is_in_the_handbook(handbook, policy):
     text = handbook["handbook/assessment.md"]
     kpis, points, weights = table(text, "kpis"), table(text, "points"), table(text, "weights")
     for kpi in policy.kpis.values():
-        assert f"<td>{policy.blocks[kpi.block]}</td><td><strong>{kpi.name}</strong></td><td>{kpi.formula}</td>" in kpis
+        assert (f'<td><strong>{kpi.name}</strong><br><span class="muted">{policy.blocks[kpi.block]}</span></td>'
+                f"<td>{kpi.formula}</td><td>{kpi.description}</td>") in kpis
         for cycle in ("quarterly", "annual"):
-            shown = ";".join(f"{point_value(v, kpi.unit)} → {plain(s)} 分" for v, s in kpi.points[cycle])
+            shown = "；".join(f"{point_value(v, kpi.unit)} → {plain(s)} 分" for v, s in kpi.points[cycle])
             assert shown in points
         assert (f"<td>{kpi.name}</td><td>{plain(kpi.weight['quarterly'])}</td>"
                 f"<td>{plain(kpi.weight['annual'])}</td></tr>") in weights
@@ -168,9 +197,9 @@ def test_every_kpi_formula_point_and_weight_is_in_the_handbook(handbook, policy)
 
 
 @pytest.mark.parametrize(("kpi", "expected"), [
-    ("attrition", "<td>团队成员流失率</td><td>3% → 100 分;15% → 0 分</td><td>10% → 100 分;40% → 0 分</td>"),
-    ("growth", "<td>销售增长率</td><td>−40% → 0 分;0% → 80 分;10% → 100 分;20% → 120 分</td>"),
-    ("satisfaction", "<td>客户满意度</td><td>60 分 → 0 分;90 分 → 100 分;100 分 → 110 分</td>"),
+    ("attrition", "<td>团队成员流失率</td><td>3% → 100 分；15% → 0 分</td><td>10% → 100 分；40% → 0 分</td>"),
+    ("growth", "<td>销售增长率</td><td>−40% → 0 分；0% → 80 分；10% → 100 分；20% → 120 分</td>"),
+    ("satisfaction", "<td>客户满意度</td><td>60 分 → 0 分；90 分 → 100 分；100 分 → 110 分</td>"),
 ])
 def test_points_read_as_people_write_them(handbook, kpi, expected):
     assert expected in table(handbook["handbook/assessment.md"], "points").replace("\n", "")
@@ -182,13 +211,43 @@ def test_grades_bonus_and_incentives_are_in_the_handbook(handbook, policy):
     assert '<td><span class="grade grade-1">优秀</span></td><td>不低于 90 分</td>' in grades
     assert '<td><span class="grade grade-2">良好</span></td><td>不低于 80 分且低于 90 分</td>' in grades
     assert '<td><span class="grade grade-4">不合格</span></td><td>低于 60 分</td>' in grades
-    assert "min(考核得分, 120) ÷ 100;等级为不合格时系数为 0" in table(text, "bonus")
+    bonus = table(text, "bonus")
+    assert "考核得分 ÷ 100，得分高于 120 分的按 120 分计（系数最高为 1.2）；等级为不合格（低于 60 分）时系数为 0。" in bonus
     incentives = table(text, "incentives")
-    assert "年度考核等级为优秀,且业务指标板块得分不低于 100 分,且团队管理指标板块得分不低于 90 分" in incentives
-    assert "年度排名前 10%(至少 1 名)" in incentives
+    assert "年度考核等级为优秀，且业务指标板块得分不低于 100 分，且团队管理指标板块得分不低于 90 分" in incentives
     assert "连续 2 年年度考核等级为优秀" in incentives
     for rule in (policy.special_award, policy.excellent_head, policy.promotion, policy.development):
         assert f"<strong>{rule.name}</strong>" in incentives
+
+
+def test_the_excellent_head_quota_is_written_out(handbook, policy):
+    incentives = table(handbook["handbook/assessment.md"], "incentives")
+    assert policy.excellent_head.description in incentives
+    for phrase in ("名额为年度考核等级为优秀的业务所数的 10%，向下取整，至少 1 名",
+                   "名额边界上得分相同的业务所一并授予", "所占比例也可能超过 10%"):
+        assert phrase in incentives
+
+
+def test_the_bonus_sentence_says_what_the_engine_does(handbook, policy):
+    """The policy's “按一定比例” becomes ÷ 100 with a cap, and nothing at all for 不合格: a step at 60."""
+    floor = bonus_floor(policy)
+    assert floor == 60
+    assert f"得分为 {plain(floor)} 分时系数为 {plain(floor / 100)}，低于 {plain(floor)} 分即为 0" in \
+        table(handbook["handbook/assessment.md"], "bonus")
+    just_below = floor - 0.01
+    assert bonus_coefficient(just_below, policy.grade_for(just_below), policy) == 0
+    assert bonus_coefficient(floor, policy.grade_for(floor), policy) == floor / 100
+    assert bonus_coefficient(130, policy.grade_for(130), policy) == policy.bonus.cap / 100
+
+
+@pytest.mark.parametrize(("zero_grades", "floor"), [
+    ([], None), (["不合格"], 60), (["合格", "不合格"], 80), (["良好"], None),
+])
+def test_bonus_floor_is_a_single_step_at_the_bottom(tmp_path, zero_grades, floor):
+    policy = load_policy(policy_with(tmp_path, lambda raw: raw["bonus"].update(zero_grades=zero_grades)))
+    assert bonus_floor(policy) == floor
+    assert ("低于" in table(render_handbook(policy)["handbook/assessment.md"], "bonus").split("与制度原文的对应")[1]) \
+        == (floor is not None)
 
 
 def test_a_changed_weight_shows_up_in_the_handbook(tmp_path):

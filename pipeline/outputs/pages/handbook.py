@@ -5,6 +5,8 @@ marker comment with it:
 - `<!-- source:article_N -->` — section N of the policy text, quoted word for word (policy_text.py);
 - `<!-- policy:NAME -->` — a 实施细则 table or sentence rendered from the Policy the engine scores
   with (policy.yaml), so the published rules can never disagree with the scores.
+The pages put the policy blocks only inside `<section class="policy-rules">` headed 实施细则, so a
+reader (and a search hit) can always tell the policy's words from the company's rules.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ def policy_blocks(policy: Any) -> dict[str, str]:
     """marker name -> rendered text for every `<!-- policy:NAME -->` marker."""
     module = environment().get_template("policy.html.j2").make_module({
         "totals": {c: sum(k.weight[c] for k in policy.kpis.values()) for c in CYCLES},
+        "bonus_floor": bonus_floor(policy),
     })
     blocks = {name: str(getattr(module, name)(policy)) for name in POLICY_MARKERS}
     blocks["version"] = md_text(policy.version)  # named in running text: which rules a page shows
@@ -38,6 +41,20 @@ def policy_blocks(policy: Any) -> dict[str, str]:
 def handbook_blocks(policy: Any) -> dict[str, str]:
     """Every marker of the handbook pages: the policy text's sections and the rules from `policy`."""
     return {**source_blocks(), **policy_blocks(policy)}
+
+
+def bonus_floor(policy: Any) -> float | None:
+    """The lowest score that earns a bonus, when the grades without one are the lowest grades.
+
+    Below it the coefficient drops to 0 at once instead of shrinking in proportion: the handbook
+    says so beside the policy's “按一定比例发放”. None when there is no such single step.
+    """
+    zero = set(policy.bonus.zero_grades)
+    names = [g.name for g in policy.grades]
+    paying = len(names) - len(zero)
+    if not zero or not 0 < paying < len(names) or set(names[paying:]) != zero:
+        return None
+    return policy.grades[paying - 1].min
 
 
 def fill_markers(text: str, blocks: dict[str, str], source: str = "") -> str:
