@@ -170,6 +170,24 @@ def test_search_index_finds_chinese_words(built):
     assert office == ["offices/bj01.html"]
 
 
+def test_search_hits_say_whether_they_are_the_policy_or_the_rules(built):
+    index = json.loads((built / "site" / "search" / "search_index.json").read_text(encoding="utf-8"))
+    entries = [(d["location"], d["title"].replace("\u200b", ""), d["text"].replace("\u200b", ""))
+               for d in index["docs"] if d["location"].startswith("handbook/")]
+    rules = [(title, text) for location, title, text in entries if "#rules-" in location]
+    assert len(rules) >= 9 and all(title.startswith("实施细则：") for title, _ in rules)
+    assert any("团队成员流失率" in text and "期初与期末人数的平均值" in text for _, text in rules)
+    articles = [(title, text) for location, title, text in entries if "#article-" in location]
+    assert len(articles) == 12
+    for title, text in articles:  # an article's hit holds the policy's words and nothing of the rules
+        assert re.match(r"第\S+条 ", title) and text.startswith("<p>制度原文</p>"), title
+        assert "实施细则" not in text and "÷" not in text, title
+    page = (built / "site" / "handbook" / "assessment.html").read_text(encoding="utf-8")
+    assert "stylesheets/handbook.css" in page
+    assert page.count('<section class="policy-rules">') == sum(
+        1 for location, _, _ in entries if location.startswith("handbook/assessment.html#rules-"))
+
+
 def test_nav_lists_periods_not_offices(built):
     # The handbook page links nowhere but through the navigation.
     nav = (built / "site" / "handbook" / "general.html").read_text(encoding="utf-8")
@@ -264,7 +282,8 @@ def test_policy_option_changes_the_published_handbook_and_scores(data, templates
     site = tmp_path / "site"
     build_site(data, site, policy_path=policy, templates_dir=templates)
     handbook = (site / "handbook" / "assessment.html").read_text(encoding="utf-8")
-    assert "<tr><td>业务指标</td> <td>销售目标完成率</td> <td>31</td> <td>30</td> </tr>" in handbook
+    # the rules' tables stand in a Markdown block (md_in_html), which lays their tags out one a line
+    assert "<tr><td>业务指标</td><td>销售目标完成率</td><td>31</td><td>30</td></tr>" in re.sub(r">\s+<", "><", handbook)
     office = (site / "offices" / "bj01.html").read_text(encoding="utf-8")
     row = re.search(r'<table data-table="kpi-table" data-search-exclude data-period="2026Q2">.*?<tr data-kpi="销售目标完成率">(.*?)</tr>',
                     office, re.S).group(1)

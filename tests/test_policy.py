@@ -113,10 +113,21 @@ def test_a_copied_config_with_changed_weights_loads(tmp_path: Path):
 
 def test_excellent_head_rule_text_follows_the_numbers():
     assert load_policy().excellent_head.description == (
-        "年度等级为优秀的业务所中,按年度得分从高到低取前 10%(人数向下取整,至少 1 名),得分并列者一并授予。")
+        "名额为年度考核等级为优秀的业务所数的 10%，向下取整，至少 1 名；在等级为优秀的业务所中按年度得分从高到低授予，"
+        "名额边界上得分相同的业务所一并授予，因此获得者可能多于名额，所占比例也可能超过 10%。")
     raw = _set("incentives.excellent_head.top_share", 0.25)
     raw["incentives"]["excellent_head"]["min_count"] = 2
-    assert "取前 25%(人数向下取整,至少 2 名)" in parse_policy(raw).excellent_head.description
+    assert ("业务所数的 25%，向下取整，至少 2 名（等级为优秀的业务所少于 2 个时全部授予）"
+            in parse_policy(raw).excellent_head.description)
+
+
+def test_a_kpis_policy_words_and_their_reading_are_optional_text():
+    p = load_policy()
+    assert p.kpis["attrition"].policy_text == "统计团队成员在一定时期内的离职人数占总人数的比例"
+    assert "期初与期末人数的平均值" in p.kpis["attrition"].interpretation
+    raw = copy.deepcopy(RAW)
+    del raw["kpis"]["growth"]["policy_text"], raw["kpis"]["growth"]["interpretation"]
+    assert (parse_policy(raw).kpis["growth"].policy_text, parse_policy(raw).kpis["growth"].interpretation) == ("", "")
 
 
 @settings(max_examples=60, deadline=None)

@@ -20,7 +20,7 @@ CYCLES = ("quarterly", "annual")
 CYCLE_LABELS = {"quarterly": "季度考核", "annual": "年度考核"}
 KPI_KEYS = ("attainment", "growth", "market_share", "attrition", "pass_rate", "training_rate", "satisfaction")
 TOP_KEYS = ("version", "meeting_minutes", "blocks", "kpis", "informational", "grades", "bonus", "incentives")
-KPI_FIELDS = ("name", "block", "unit", "formula", "description", "points", "weight")
+KPI_FIELDS = ("name", "block", "unit", "formula", "description", "points", "weight", "policy_text", "interpretation")
 # Bounds of every number: generous for any real policy, tight enough that no value can make a
 # score, a rank or a bonus absurd (scores and the cap are never negative: no negative bonus).
 MAX_SCORE = 1000
@@ -44,6 +44,8 @@ class Kpi:
     description: str
     points: dict[str, tuple[tuple[float, float], ...]]  # cycle -> ((value, score), ...)
     weight: dict[str, float]  # cycle -> weight
+    policy_text: str = ""  # the policy's own words for this indicator, verbatim (the handbook quotes them)
+    interpretation: str = ""  # how these rules read those words, where the policy leaves a choice
 
 
 @dataclass(frozen=True)
@@ -76,8 +78,10 @@ class ExcellentHead:
     def description(self) -> str:
         """The rule in Chinese for the handbook, rendered from the numbers so it cannot disagree."""
         share = _num(round(self.top_share * 100, 6))
-        return (f"年度等级为{self.grade}的业务所中,按年度得分从高到低取前 {share}%(人数向下取整,"
-                f"至少 {self.min_count} 名),得分并列者一并授予。")
+        fewer = f"（等级为{self.grade}的业务所少于 {self.min_count} 个时全部授予）" if self.min_count > 1 else ""
+        return (f"名额为年度考核等级为{self.grade}的业务所数的 {share}%，向下取整，至少 {self.min_count} 名{fewer}；"
+                f"在等级为{self.grade}的业务所中按年度得分从高到低授予，名额边界上得分相同的业务所一并授予，"
+                f"因此获得者可能多于名额，所占比例也可能超过 {share}%。")
 
 
 @dataclass(frozen=True)
@@ -213,7 +217,9 @@ def _parse_kpi(r: _Reader, key: str, raw: Any, blocks: dict[str, str]) -> Kpi:
     return Kpi(key=key, name=r.text(raw, "name", where, MAX_NAME), block=block, unit=unit,
                formula=r.text(raw, "formula", where, MAX_TEXT, required=False),
                description=r.text(raw, "description", where, MAX_TEXT, required=False),
-               points=points, weight=weight)
+               points=points, weight=weight,
+               policy_text=r.text(raw, "policy_text", where, MAX_TEXT, required=False),
+               interpretation=r.text(raw, "interpretation", where, MAX_TEXT, required=False))
 
 
 def _parse_points(r: _Reader, where: str, raw: Any) -> tuple[tuple[float, float], ...]:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .handbook import MARKER_RE, MarkerError, fill_markers, policy_blocks
+from .handbook import MARKER_RE, MarkerError, fill_markers, handbook_blocks, policy_blocks
 from .reference import render_codes, render_downloads, render_fields
 from .results import office_page, page_tasks, render_home_summary, render_results_pages
 
@@ -20,14 +20,14 @@ PROJECT_ROOT = Path(__file__).resolve().parents[3]
 DOCS_DIR = PROJECT_ROOT / "docs"
 
 __all__ = [
-    "DOCS_DIR", "MARKER_RE", "PROJECT_ROOT", "MarkerError", "docs_pages", "fill_markers", "office_page", "page_tasks",
-    "policy_blocks", "render_codes", "render_fields", "render_handbook", "render_results_pages",
+    "DOCS_DIR", "MARKER_RE", "PROJECT_ROOT", "MarkerError", "docs_pages", "fill_markers", "handbook_blocks", "office_page",
+    "page_tasks", "policy_blocks", "render_codes", "render_fields", "render_handbook", "render_results_pages",
 ]
 
 
 def render_handbook(policy: Any, docs_dir: Path = DOCS_DIR) -> dict[str, str]:
-    """The handbook pages (`handbook/*.md`) with their policy tables filled in from `policy`."""
-    blocks = policy_blocks(policy)
+    """The handbook pages (`handbook/*.md`): the policy text quoted, the rules filled in from `policy`."""
+    blocks = handbook_blocks(policy)
     pages = {}
     for path in sorted((docs_dir / "handbook").glob("*.md")):
         rel = path.relative_to(docs_dir).as_posix()
@@ -43,7 +43,7 @@ def docs_pages(results: Any, build_date: str, docs_dir: Path = DOCS_DIR,
     committed page names a marker nobody renders.
     """
     pages = {"guide/fields.md": render_fields(), "guide/codes.md": render_codes()}
-    blocks = policy_blocks(results.policy)
+    blocks = handbook_blocks(results.policy)
     blocks["site:summary"] = render_home_summary(results, build_date)
     blocks["site:downloads"] = render_downloads(downloads)
     # Only committed pages carry markers; generated pages hold data and are never re-interpreted.

@@ -167,8 +167,9 @@ def product_vocabulary() -> str:
         parts.append(HIDDEN)
         package = Path(__file__).resolve().parents[2]  # pipeline/
         pages = package / "outputs" / "pages"
-        sources = [(package, "*.yaml"), *((pages, p) for p in ("**/*.md", "**/*.j2", "**/*.html"))]
-        # the handbook (the policy text) and guides are fixed Markdown in the project's docs/
+        # the policy config and the policy text the handbook quotes (pipeline/policy-text.zh.md)
+        sources = [(package, "*.yaml"), (package, "*.md"), *((pages, p) for p in ("**/*.md", "**/*.j2", "**/*.html"))]
+        # the handbook's own text (its notes and rules) and the guides: fixed Markdown in docs/
         sources.append((package.parent / "docs", "**/*.md"))
         for folder, pattern in sources:
             for path in sorted(folder.glob(pattern)):
