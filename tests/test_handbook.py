@@ -260,7 +260,7 @@ def test_a_changed_weight_shows_up_in_the_handbook(tmp_path):
     text = render_handbook(load_policy(policy_with(tmp_path, edit)))["handbook/assessment.md"]
     weights = table(text, "weights")
     assert "<td>业务指标</td><td>销售目标完成率</td><td>31</td><td>30</td>" in weights
-    assert "<td>业务指标</td> <td>销售增长率</td> <td>19</td> <td>10</td>" in weights
+    assert "<td>业务指标</td><td>销售增长率</td><td>19</td><td>10</td>" in weights
     assert "<td>35</td>" not in weights
     assert "不低于 92 分" in table(text, "grades")
 
