@@ -117,14 +117,15 @@ def cells(table: ElementTree.Element) -> list[list[str]]:
 
 def test_the_data_behind_each_chart_is_a_table_for_screen_readers():
     dist = charts.distribution_chart([("优秀", 3), ("良好", 0)], "2026 年第一季度考核等级分布", headers=("等级", "业务所数"))
-    table = fromstring(dist.table)
-    assert table.get("class") == "visually-hidden"
+    box = fromstring(dist.table)
+    assert box.tag == "div" and box.get("class") == "visually-hidden"
+    table = box.find("table")
     assert table.find("caption").text == "2026 年第一季度考核等级分布（图表数据）"
     assert [th.get("scope") for th in table.iter("th")] == ["col", "col", "row", "row"]
     assert cells(table) == [["等级", "业务所数"], ["优秀", "3"], ["良好", "0"]]
 
     line = charts.line_chart(["2026Q1", "2026Q2"], [("甲", [95.25, None]), ("乙", [1234.5, 60.0])], "趋势", unit="%")
-    assert cells(fromstring(line.table)) == [["期间", "甲", "乙"], ["2026Q1", "95.2%", "1,234.5%"], ["2026Q2", "不适用", "60%"]]
+    assert cells(fromstring(line.table).find("table")) == [["期间", "甲", "乙"], ["2026Q1", "95.2%", "1,234.5%"], ["2026Q2", "不适用", "60%"]]
 
 
 def test_a_chart_in_a_template_gives_its_svg_then_its_table():

@@ -98,14 +98,14 @@ def test_offices_not_scored_are_shown_with_their_status(pages):
 def test_grade_distribution_chart_counts_grades(results):
     text = render_period(results, "2026Q1")
     assert "<desc" in text and "优秀 1 个，良好 1 个，合格 0 个，不合格 0 个（共 2 个）" in text
-    data = re.search(r'<table class="visually-hidden" data-table="chart-data">.*?</table>', to_html(text)).group(0)
+    data = re.search(r'<div class="visually-hidden"><table class="chart-data">.*?</table></div>', to_html(text)).group(0)
     assert '<th scope="row">优秀</th><td>1</td>' in data and '<th scope="col">业务所数</th>' in data
 
 
 def test_office_trends_are_described_and_tabled(results):
     html = to_html(render_office(results, "A01"))
     figures = re.findall(r"<figure[^>]*>.*?</figure>", html, re.S)
-    assert figures and all('role="img"' in f and "<desc" in f and 'data-table="chart-data"' in f for f in figures)
+    assert figures and all('role="img"' in f and "<desc" in f and '<table class="chart-data">' in f for f in figures)
     assert "季度考核得分：首期 2026Q1 为 92.3，末期 2026Q2 为 92.3" in figures[0]
 
 

@@ -66,7 +66,9 @@ def series_table(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[f
 
 
 def _table(caption: str, headers: Sequence[str], rows: str) -> str:
-    # one line: it sits inside the chart's <figure>, a raw HTML block that a blank line would end
+    # One line: it sits inside the chart's <figure>, a raw HTML block that a blank line would end.
+    # The box that hides it is a <div>: a table is never narrower than its content, so hidden
+    # itself it would still widen a phone's page. The class keeps Material from wrapping it.
     head = "".join(f'<th scope="col">{md_text(h)}</th>' for h in headers)
-    return (f'<table class="visually-hidden" data-table="chart-data"><caption>{md_text(caption)}（图表数据）</caption>'
-            f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+    return (f'<div class="visually-hidden"><table class="chart-data"><caption>{md_text(caption)}（图表数据）</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>")
