@@ -218,13 +218,7 @@ def test_year_page_shows_honours(page, built_site):
 
 
 def test_phone_width_scorecard(browser, server):
-    guard = Guard()
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
-                                  has_touch=True, locale="zh-CN")
-    context.route("**/*", guard.route)
-    pg = context.new_page()
-    pg.on("console", lambda m: guard.errors.append(m.text) if m.type == "error" else None)
-    try:
+    with browsing(browser, server, **PHONE, device_scale_factor=2) as pg:
         pg.goto(server.url + "offices/bj01.html")
         width = pg.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"page is {width}px wide on a 390px screen"
@@ -234,9 +228,6 @@ def test_phone_width_scorecard(browser, server):
         pg.goto(server.url + "results/2026Q1.html")
         pg.screenshot(path=str(ARTIFACTS / "phone-ranking.png"), full_page=True)
         assert pg.evaluate("document.documentElement.scrollWidth") <= 390
-    finally:
-        context.close()
-    guard.check()
     assert (ARTIFACTS / "phone-scorecard.png").stat().st_size > 10_000
 
 
