@@ -2,8 +2,9 @@
 
 Rendering returns text; the build (pipeline.build) writes it. The site's docs tree is a copy of
 the committed `docs/` overlaid with `docs_pages` (the guide pages generated from the specs and
-every committed page whose marker comments are filled: policy tables, home summary, downloads)
-and the results pages of `page_tasks`. The committed `docs/` folder is never written to.
+every committed page whose marker comments are filled: policy tables, home summary, downloads;
+or whose pipe tables are made accessible, tables.py) and the results pages of `page_tasks`. The
+committed `docs/` folder is never written to.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from .handbook import MARKER_RE, MarkerError, fill_markers, handbook_blocks, policy_blocks
 from .reference import render_codes, render_downloads, render_fields
 from .results import office_page, page_tasks, render_home_summary, render_results_pages
+from .tables import has_tables, scope_tables
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 DOCS_DIR = PROJECT_ROOT / "docs"
@@ -31,8 +33,13 @@ def render_handbook(policy: Any, docs_dir: Path = DOCS_DIR) -> dict[str, str]:
     pages = {}
     for path in sorted((docs_dir / "handbook").glob("*.md")):
         rel = path.relative_to(docs_dir).as_posix()
-        pages[rel] = fill_markers(path.read_text(encoding="utf-8"), blocks, rel)
+        pages[rel] = fill_markers(_committed(path.read_text(encoding="utf-8")), blocks, rel)
     return pages
+
+
+def _committed(text: str) -> str:
+    """A committed page's own pipe tables made accessible, before any marker brings in data."""
+    return scope_tables(text) if has_tables(text) else text
 
 
 def docs_pages(results: Any, build_date: str, docs_dir: Path = DOCS_DIR,
@@ -50,6 +57,6 @@ def docs_pages(results: Any, build_date: str, docs_dir: Path = DOCS_DIR,
     for source in sorted(docs_dir.rglob("*.md")):
         rel = source.relative_to(docs_dir).as_posix()
         text = source.read_text(encoding="utf-8")
-        if rel not in pages and MARKER_RE.search(text):
-            pages[rel] = fill_markers(text, blocks, rel)
+        if rel not in pages and (MARKER_RE.search(text) or has_tables(text)):
+            pages[rel] = fill_markers(_committed(text), blocks, rel)
     return pages

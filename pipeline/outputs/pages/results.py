@@ -69,11 +69,11 @@ def grade_counts(results: Results, cards: list[Scorecard]) -> list[tuple[str, in
     return [(g.name, counts.get(g.name, 0)) for g in results.policy.grades]
 
 
-def grade_chart(results: Results, period: str, cards: list[Scorecard]) -> str:
-    """The SVG chart of a period's grade distribution."""
+def grade_chart(results: Results, period: str, cards: list[Scorecard]) -> charts.Chart:
+    """The SVG chart of a period's grade distribution, with its data table."""
     n = len(results.policy.grades)
     return charts.distribution_chart(grade_counts(results, cards), f"{period_label(period)}考核等级分布",
-                                     classes=[f"grade-{i + 1}" for i in range(n)])
+                                     classes=[f"grade-{i + 1}" for i in range(n)], headers=("等级", "业务所数"))
 
 
 # ---------------------------------------------------------------------------------------------
