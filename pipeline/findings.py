@@ -163,6 +163,13 @@ CATALOGUE: dict[str, Code] = _codes(
     Code("reference-office-case", ERROR, "所编号仅大小写不同",
          "所编号“{seen}”与第 {first_row} 行的“{office}”仅大小写不同，本行未采用",
          "所编号不区分大小写，每个业务所的编号须各不相同：同一业务所请删除重复的行，不同业务所请改用其他编号。", "cell"),
+    # --- closed periods -----------------------------------------------------------------------
+    Code("closed-period-changed", ERROR, "已关闭期间的文件有改动",
+         "{closed} 已于 {closed_at} 关闭，此文件{change}；公布的仍是关闭时冻结的结果",
+         "把文件恢复为关闭时的版本；确需更正时，由人力资源部先用 reopen 命令重新打开该期间，再重新校验、关闭。", "file"),
+    Code("closed-record-invalid", ERROR, "关闭记录无法使用",
+         "关闭记录无法使用：{reason}；该期间按未关闭处理，重新计算",
+         "不要手工修改 closed/ 文件夹中的文件：从备份恢复该文件，或由人力资源部重新运行 close 命令关闭该期间。", "file"),
 )
 
 

@@ -15,7 +15,9 @@ when what it would contain changed (runtime.memo).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import marshal
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,9 +25,11 @@ from pathlib import Path
 
 from .atomic import Batch
 from .engine.assess import assess
-from .engine.dataset import assemble
+from .engine.dataset import assemble, total_order
 from .engine.model import Dataset, Results
-from .engine.policy import Policy, PolicyError, load_policy
+from .engine.closed import CLOSED_FOLDER, BadRecord, changed_inputs, parse_record, unusable, valid_closable
+from .engine.policy import Policy, PolicyError
+from .engine.policy_history import PolicyHistory, load_history, single
 from .engine.submissions import submission_matrix
 from .findings import Finding
 from .intake.discover import discover
@@ -161,9 +165,65 @@ def check(data_dir: str | Path, *, workers: int = 0, cache: ContentCache | None 
         collected = collect(data, workers=workers, cache=cache, progress=progress)
         dataset = assemble(data.resolve().name or data.name, collected.facts, collected.found,
                            collected.reference_present)
+        dataset = with_closed(dataset, data)
         # before anything shows a finding: a private value typed into an ordinary cell is hidden
         dataset = withhold_private(dataset)
     return dataset, collected.parsed
+
+
+MAX_CLOSED_BYTES = 64 * 1024 * 1024
+
+
+def read_closed(data: Path) -> tuple[dict[str, object], list[Finding]]:
+    """Every record of DATA_DIR/closed/ verified (engine.closed); a finding for each unusable one."""
+    folder = data / CLOSED_FOLDER
+    records: dict[str, object] = {}
+    found: list[Finding] = []
+    try:
+        paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    except OSError:
+        paths = []
+    for path in paths:
+        period = path.stem
+        if not valid_closable(period):
+            found.append(unusable(period, "文件名应为期间（如 2026Q1.json 或 2026.json）"))
+            continue
+        try:
+            if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_CLOSED_BYTES:
+                raise BadRecord("不是普通文件或文件过大")
+            plain = json.loads(path.read_text(encoding="utf-8"))
+            records[period] = parse_record(period, plain)
+        except OSError as exc:
+            found.append(unusable(period, os_reason(exc)))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+            found.append(unusable(period, "不是有效的 JSON 文本"))
+        except BadRecord as exc:
+            found.append(unusable(period, str(exc)))
+    return records, found
+
+
+def with_closed(dataset: Dataset, data: Path) -> Dataset:
+    """The dataset with the closed records and a finding for each workbook of a closed period that changed."""
+    records, found = read_closed(data)
+    for record in records.values():
+        if record.closed:
+            found += changed_inputs(record, dataset.workbooks)
+    if not records and not found:
+        return dataset
+    return dataclasses.replace(dataset, closed=records,
+                               findings=sorted([*dataset.findings, *found], key=total_order))
+
+
+def load_policies(policy: Policy | PolicyHistory | str | Path | None) -> PolicyHistory:
+    """The policy versions in force: a Policy as given, else a file and the `policies/` beside it."""
+    if isinstance(policy, PolicyHistory):
+        return policy
+    if isinstance(policy, Policy):
+        return single(policy)
+    try:
+        return load_history(policy)
+    except PolicyError as exc:
+        raise UsageError(f"政策配置有误:{exc}") from None
 
 
 def _data_folder(data_dir: str | Path) -> Path:
@@ -177,17 +237,13 @@ def _data_folder(data_dir: str | Path) -> Path:
 # The whole data stage
 
 
-def run(data_dir: str | Path, out_dir: str | Path, policy: Policy | str | Path | None = None, *, workers: int = 0,
+def run(data_dir: str | Path, out_dir: str | Path, policy: Policy | PolicyHistory | str | Path | None = None, *, workers: int = 0,
         cache: ContentCache | None = None, progress: Progress | None = None) -> RunOutcome:
     """Check, score and write every output into `out_dir`.
 
     UsageError for a missing data folder, an unusable policy or an unwritable output folder.
     """
-    if not isinstance(policy, Policy):
-        try:
-            policy = load_policy(policy)
-        except PolicyError as exc:
-            raise UsageError(f"政策配置有误:{exc}") from None
+    policy = load_policies(policy)
     with pool.collector_paused():
         dataset, parsed = check(data_dir, workers=workers, cache=cache, progress=progress)
         results = assess(dataset, policy)
@@ -247,4 +303,4 @@ def _output(state: tuple, job: tuple) -> tuple[str, object]:
 
 
 __all__ = ["SCORECARDS_CSV", "VALIDATION_JSON", "Collected", "RunOutcome", "UsageError", "check", "collect",
-           "open_cache", "run", "write_outputs"]
+           "load_policies", "open_cache", "read_closed", "run", "with_closed", "write_outputs"]

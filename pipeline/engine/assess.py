@@ -21,6 +21,7 @@ from ..periods import Period, is_year, period_sort_key, quarters_of
 from .kpi import Figures, informational, kpi_results, pool, quarter_figures
 from .model import ANNUAL, INCOMPLETE, INVALID, MISSING, QUARTERLY, SCORED, STATUS_LABELS, Dataset, Results, Scorecard
 from .policy import Policy
+from .policy_history import PolicyHistory, single
 from .scoring import assign_ranks, award_honours, bonus_amount, bonus_coefficient, score_kpis
 from .submissions import office_period_errors
 
@@ -28,32 +29,55 @@ FORM_IDS = tuple(f.id for f in OFFICE_FORMS)
 FORM_TITLES = {f.id: f.title for f in OFFICE_FORMS}
 
 
-def assess(dataset: Dataset, policy: Policy) -> Results:
-    """Score every office of the reference in every period."""
+def assess(dataset: Dataset, policy: Policy | PolicyHistory) -> Results:
+    """Score every office of the reference in every open period; closed periods as they were frozen.
+
+    `policy`: one Policy for every period, or the versions (each open period under the one in force).
+    A closed period's cards come verbatim from its record (dataset.closed); its quarters' frozen
+    figures feed the open periods that need them (a year's pooled KPIs, next year's growth).
+    """
+    history = policy if isinstance(policy, PolicyHistory) else single(policy)
+    frozen = {p: r for p, r in dataset.closed.items() if r.closed}
     errors = office_period_errors(dataset)
-    quarters = [p for p in dataset.periods if not is_year(p)]
+    quarters = sorted({p for p in dataset.periods if not is_year(p)} | {p for p in frozen if not is_year(p)})
     offices = sorted(dataset.reference.offices)
     cards: list[Scorecard] = []
     figures: dict[tuple[str, str], Figures] = {}
+    for record in frozen.values():
+        figures.update(record.figures)
+    opened: set[str] = set()
     for period in quarters:
+        if period in frozen:
+            cards += frozen[period].cards
+            continue
+        opened.add(period)
         for office_id in offices:
-            card, fig = _quarter_card(dataset, policy, office_id, period, errors)
+            card, fig = _quarter_card(dataset, history.for_period(period), office_id, period, errors, figures)
             if fig is not None:
                 figures[(office_id, period)] = fig
             cards.append(card)
     quarter_status = {(c.office_id, c.period): c.status for c in cards}
     for year in sorted({p[:4] for p in quarters}):
+        if year in frozen:
+            cards += frozen[year].cards
+            continue
+        opened.add(year)
         for office_id in offices:
-            cards.append(_year_card(dataset, policy, office_id, int(year), quarter_status, figures))
+            cards.append(_year_card(dataset, history.for_period(year), office_id, int(year), quarter_status, figures))
     by_period: dict[str, list[Scorecard]] = {}
     for card in cards:
         by_period.setdefault(card.period, []).append(card)
-    for period_cards in by_period.values():
-        assign_ranks(period_cards)
-    award_honours([c for c in cards if c.cycle == ANNUAL], policy)
-    kpi_findings = [f for card in cards if card.status == SCORED for f in _na_findings(card, policy)]
+    for period in opened:
+        assign_ranks(by_period[period])
+    annual = [c for c in cards if c.cycle == ANNUAL]
+    for year in sorted(p for p in opened if is_year(p)):
+        # 晋升优先 looks back at earlier years, closed ones included, as they were frozen
+        award_honours(annual, history.for_period(year), only=year)
+    kpi_findings = [f for card in cards if card.status == SCORED and card.period in opened
+                    for f in _na_findings(card, history.for_period(card.period))]
     cards.sort(key=lambda c: (period_sort_key(c.period), c.office_id))
-    return Results(policy=policy, dataset=dataset, scorecards=cards, findings=kpi_findings)
+    return Results(policy=history.current, dataset=dataset, scorecards=cards, findings=kpi_findings,
+                   policies=history, figures=figures)
 
 
 def _blank_card(dataset: Dataset, office_id: str, period: str, cycle: str) -> Scorecard:
@@ -62,8 +86,8 @@ def _blank_card(dataset: Dataset, office_id: str, period: str, cycle: str) -> Sc
                      head=office.head, region=office.region)
 
 
-def _quarter_card(dataset: Dataset, policy: Policy, office_id: str, period: str,
-                  errors: set[tuple[str, str]]) -> tuple[Scorecard, Figures | None]:
+def _quarter_card(dataset: Dataset, policy: Policy, office_id: str, period: str, errors: set[tuple[str, str]],
+                  figures: dict[tuple[str, str], Figures]) -> tuple[Scorecard, Figures | None]:
     card = _blank_card(dataset, office_id, period, QUARTERLY)
     workbooks = {form: facts for form in FORM_IDS if (facts := dataset.submissions.get((period, office_id, form)))}
     target = dataset.reference.targets.get((office_id, period))
@@ -83,9 +107,11 @@ def _quarter_card(dataset: Dataset, policy: Policy, office_id: str, period: str,
     quarter = Period.parse(period)
     prior_period = str(quarter.previous_year)
     prior_clients = None
-    if (office_id, prior_period) not in errors:
+    prior_frozen = figures.get((office_id, prior_period)) if prior_period in dataset.closed and \
+        dataset.closed[prior_period].closed else None
+    if prior_frozen is None and (office_id, prior_period) not in errors:
         prior_clients = dataset.submissions.get((prior_period, office_id, CLIENTS.id))
-    fig = quarter_figures(quarter, workbooks, target, dataset.reference.facts, prior_clients)
+    fig = quarter_figures(quarter, workbooks, target, dataset.reference.facts, prior_clients, prior_frozen)
     _score(card, fig, policy, QUARTERLY)
     if card.status == SCORED:
         base = dataset.reference.offices[office_id].bonus_base

@@ -73,6 +73,8 @@ class Dataset:
     findings: list[Finding] = field(default_factory=list)  # every finding, sorted
     # path -> the (period, office_id, form_id) place it takes on the submission board (layout.slot_of)
     slots: dict[str, tuple[str, str, str] | None] = field(default_factory=dict)
+    # period -> its record in closed/ (engine.closed.ClosedRecord), closed or reopened, checksum verified
+    closed: dict[str, Any] = field(default_factory=dict)
 
     def slot(self, facts: WorkbookFacts) -> tuple[str, str, str] | None:
         known = self.slots.get(facts.path, False)
@@ -138,9 +140,20 @@ class Results:
     scorecards: list[Scorecard] = field(default_factory=list)  # sorted by (period order, office_id)
     # findings of the assessment itself (kpi-not-available warnings); validation's stay in dataset
     findings: list[Finding] = field(default_factory=list)
+    policies: Any = None  # engine.policy_history.PolicyHistory: the version in force for each period
+    figures: dict[tuple[str, str], Any] = field(default_factory=dict)  # (office, quarter) -> kpi.Figures
 
     def for_period(self, period: str) -> list[Scorecard]:
         return [s for s in self.scorecards if s.period == period]
+
+    def policy_for(self, period: str) -> Any:
+        """The policy version a period was scored under (the current one without a history)."""
+        return self.policies.for_period(period) if self.policies is not None else self.policy
+
+    @property
+    def closed(self) -> dict[str, Any]:
+        """period -> ClosedRecord of every period published from its frozen record."""
+        return {p: r for p, r in self.dataset.closed.items() if r.closed}
 
     @property
     def periods(self) -> list[str]:

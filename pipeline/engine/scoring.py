@@ -154,14 +154,16 @@ def development(card: Scorecard, policy: Policy) -> bool:
     return card.status == SCORED and card.grade == policy.development.grade
 
 
-def award_honours(annual: Sequence[Scorecard], policy: Policy) -> None:
-    """Set `honours` on every annual card, in the policy's order of incentives."""
+def award_honours(annual: Sequence[Scorecard], policy: Policy, only: str | None = None) -> None:
+    """Set `honours` on every annual card (of year `only` when given), in the policy's order of incentives."""
     by_year: dict[str, list[Scorecard]] = {}
     grades: dict[str, dict[int, str | None]] = {}
     for card in annual:
         by_year.setdefault(card.period, []).append(card)
         grades.setdefault(card.office_id, {})[int(card.period)] = card.grade if card.status == SCORED else None
     for year, cards in by_year.items():
+        if only is not None and year != only:
+            continue
         excellent = excellent_heads(cards, policy)
         for card in cards:
             earned = []
