@@ -94,6 +94,30 @@ def build(c, data=None, keep_going=False):
     _pipeline(c, *args)
 
 
+@task(help={"period": "quarter (2026Q1) or year (2026)", "data": "data folder", "by": "who closes it (required)"})
+def close(c, period, data=SAMPLE, by=""):
+    """Close a period: freeze its results into DATA/closed/PERIOD.json."""
+    _pipeline(c, "close", period, data, "--by", by)
+
+
+@task(help={"period": "a closed period", "data": "data folder", "by": "who reopens it", "reason": "why (required)"})
+def reopen(c, period, data=SAMPLE, by="", reason=""):
+    """Reopen a closed period (its history is kept in DATA/closed/PERIOD.json)."""
+    _pipeline(c, "reopen", period, data, "--by", by, "--reason", reason)
+
+
+@task(help={"policy": "draft policy file (required)", "data": "data folder", "period": "only this period",
+            "out": "comparison workbook (default: 试算对比-<draft>.xlsx here)"})
+def whatif(c, policy, data=SAMPLE, period=None, out=None):
+    """Compare every open office-period under the policy in force and under a draft."""
+    args = ["whatif", data, "--policy", policy]
+    if period:
+        args += ["--period", period]
+    if out:
+        args += ["--out", out]
+    _pipeline(c, *args)
+
+
 @task(help={"port": "port on localhost", "data": "data folder (default: the bundled sample)"})
 def serve(c, port=8000, data=None):
     """Build the site, then preview it on http://127.0.0.1:PORT/."""

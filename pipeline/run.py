@@ -25,9 +25,9 @@ from pathlib import Path
 
 from .atomic import Batch
 from .engine.assess import assess
+from .engine.closed import CLOSED_FOLDER, BadRecord, changed_inputs, parse_record, unusable, valid_closable
 from .engine.dataset import assemble, total_order
 from .engine.model import Dataset, Results
-from .engine.closed import CLOSED_FOLDER, BadRecord, changed_inputs, parse_record, unusable, valid_closable
 from .engine.policy import Policy, PolicyError
 from .engine.policy_history import PolicyHistory, load_history, single
 from .engine.submissions import submission_matrix
