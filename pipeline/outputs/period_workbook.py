@@ -148,7 +148,7 @@ def content(results: Results, period: str, matrix: dict) -> Content:
     year = is_year(period)
     quarters = quarters_of(period) if year else [period]
     findings = _findings(results, {period, *quarters})
-    policy = results.policy
+    policy = results.policy_for(period)
     if year:
         scored = sorted((c for c in cards if c.status == SCORED), key=lambda c: (c.rank or 0, c.office_id))
         tables = (_cards_table("年度考核", cards, policy, ANNUAL), _honours_table(scored, policy))
@@ -362,7 +362,8 @@ def _notes(results: Results, period: str, cards: Sequence[Scorecard], findings: 
 
     Rows are (kind, cells, fill of the first cell), kind one of title, text, heading, row.
     """
-    policy = results.policy
+    policy = results.policy_for(period)
+    closed = results.closed.get(period)
     if is_year(period):
         span = f"{period}年度({period}Q1 至 {period}Q4 四个季度合并)"
     else:
@@ -375,7 +376,9 @@ def _notes(results: Results, period: str, cards: Sequence[Scorecard], findings: 
         ("row", ("考核期间", span), None),
         ("row", ("生成时间", GENERATED), None),
         ("row", ("数据目录", results.dataset.data_dir), None),
-        ("row", ("考核政策版本", policy.version), None),
+        ("row", ("考核政策版本", closed.policy_version if closed else policy.version), None),
+        ("row", ("关闭状态", f"已于 {closed.closed_at} 由 {closed.closed_by} 关闭，结果已冻结（不随此后的政策、"
+                            "基础数据或程序修改而改变）" if closed else "未关闭（每次运行按现有数据重新计算）"), None),
         ("heading", ("业务所数量", "业务所数", "含义"), None),
     ]
     counts = Counter(c.status for c in cards)

@@ -35,6 +35,8 @@ def policy_blocks(policy: Any) -> dict[str, str]:
     })
     blocks = {name: str(getattr(module, name)(policy)) for name in POLICY_MARKERS}
     blocks["version"] = md_text(policy.version)  # named in running text: which rules a page shows
+    start = getattr(policy, "effective_from", "")
+    blocks["effective_from"] = f"自 {md_text(start)} 起适用" if start else "最初版本"
     return {f"policy:{k}": v for k, v in blocks.items()}
 
 

@@ -97,14 +97,15 @@ def render_period(results: Results, period: str) -> str:
     ranked = scored(cards)
     others = sorted((c for c in cards if c.status != SCORED), key=lambda c: (STATUSES.index(c.status), c.office_id))
     honours = []
+    policy = results.policy_for(period)
     if is_year(period):
-        p = results.policy
+        p = policy
         for name in (p.excellent_head.name, p.special_award.name, p.promotion.name, p.development.name):
             honours.append((name, [c for c in ranked if name in c.honours]))
     scores = [c.score for c in ranked if c.score is not None]
-    return render("period.md.j2", page=f"results/{period}.md", period=period, policy=results.policy, ranked=ranked, others=others,
+    return render("period.md.j2", page=f"results/{period}.md", period=period, policy=policy, ranked=ranked, others=others,
                   honours=honours, chart=grade_chart(results, period, cards),
-                  blocks=active_blocks(results.policy, period),
+                  blocks=active_blocks(policy, period), closed=results.closed.get(period),
                   average=sum(scores) / len(scores) if scores else None,
                   status_counts=Counter(c.status for c in cards))
 
