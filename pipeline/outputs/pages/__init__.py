@@ -15,9 +15,9 @@ from typing import Any
 
 from .handbook import MARKER_RE, MarkerError, fill_markers, handbook_blocks, policy_blocks
 from .reference import render_codes, render_downloads, render_fields
+from .results import office_page, page_tasks, render_home_summary, render_results_pages
 from .revisions import PAGE as REVISIONS_PAGE
 from .revisions import render_revisions
-from .results import office_page, page_tasks, render_home_summary, render_results_pages
 from .tables import has_tables, scope_tables
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
