@@ -91,6 +91,26 @@ def demo(args: argparse.Namespace) -> int:
           f"(季度 {summary.periods[0]}–{summary.periods[-1]})。")
     for path in summary.not_submitted:
         _print(f"  按设计未提交:{path}")
+    return _demo_close(Path(args.out), f"{min(years)}Q1")
+
+
+DEMO_CLOSER = "人力资源部（示例）"
+
+
+def _demo_close(out: Path, period: str) -> int:
+    """Close the sample's first quarter as HR would (a fixed date and name: the same record every time)."""
+    from ..closing import CloseRefused, close_period
+    from ..run import UsageError
+
+    if (out / "closed" / f"{period}.json").exists():
+        _print(f"已有 {period} 的关闭记录 closed/{period}.json，保留不动。")
+        return EXIT_OK
+    try:
+        close_period(out, period, DEMO_CLOSER, at=f"{period[:4]}-04-15T10:00:00+08:00")
+    except (UsageError, CloseRefused) as exc:
+        _print(f"（示例数据的 {period} 有错误，未关闭：{exc}）")
+        return EXIT_OK
+    _print(f"已关闭 {period}（示例：结果冻结在 closed/{period}.json）。")
     return EXIT_OK
 
 
