@@ -22,7 +22,7 @@ def render_revisions(history: Any) -> str:
         version = versions[index]
         start = f"自 {md_text(version.effective_from)} 起适用" if version.effective_from else "最初版本"
         if index + 1 < len(versions):
-            start += f"，至 {md_text(versions[index + 1].effective_from)} 起被版本 {md_text(versions[index + 1].version)} 取代"
+            start += f"，{md_text(versions[index + 1].effective_from)} 起由版本 {md_text(versions[index + 1].version)} 取代"
         current = "（现行）" if index == len(versions) - 1 else ""
         lines += [f"## 版本 {md_text(version.version)}{current}", "", f"{start}。", ""]
         if index == 0:
