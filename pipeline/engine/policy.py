@@ -7,7 +7,8 @@ never disagree with the scores.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,20 @@ class Development:
 
 
 @dataclass(frozen=True)
+class Plausibility:
+    """Bounds past which a figure cannot be right (the plausibility stage, engine/plausibility.py)."""
+
+    attainment_min: float = 0.05  # below it, with sales at all: a target typed in 元, or sales in 亿元
+    attainment_max: float = 3.0  # above it: sales typed in 元 instead of 万元 (×10,000)
+    market_share_max: float = 1.0  # an office cannot sell more than its whole market
+    change_factor: float = 10.0  # a sum more than this many times, or under 1/this, of an earlier quarter
+    attrition_max: float = 1.0  # more leavers in a quarter than its average team
+
+
+DEFAULT_PLAUSIBILITY = Plausibility()
+
+
+@dataclass(frozen=True)
 class Policy:
     version: str
     digest: str  # sha256 of the file's bytes: part of every cache key
@@ -96,6 +111,7 @@ class Policy:
     excellent_head: ExcellentHead
     promotion: Promotion
     development: Development
+    plausibility: Plausibility = DEFAULT_PLAUSIBILITY
 
     def kpis_in_block(self, block: str) -> list[Kpi]:
         return [k for k in self.kpis.values() if k.block == block]
@@ -183,7 +199,29 @@ def parse_policy(raw: Any, digest: str = "", source: str = "policy.yaml") -> Pol
         excellent_head=excellent,
         promotion=promotion,
         development=development,
+        plausibility=parse_plausibility(raw.get("plausibility"), source),
     )
+
+
+def parse_plausibility(raw: Any, source: str = "policy.yaml") -> Plausibility:
+    """The `plausibility:` section (every key optional: a missing one keeps its default)."""
+    if raw is None:
+        return DEFAULT_PLAUSIBILITY
+    r = _Reader(source)
+    r.check(isinstance(raw, dict), "plausibility 应为键值对")
+    known = {f.name for f in fields(Plausibility)}
+    unknown = sorted(str(k) for k in raw if k not in known)
+    r.check(not unknown, f"plausibility 中有未知的项 {'、'.join(unknown)}；可用的项为 {'、'.join(sorted(known))}")
+    values = {}
+    for key, value in raw.items():
+        r.check(_is_number(value) and math.isfinite(value) and value > 0,
+                f"plausibility.{key} 应为大于 0 的数字，实际为 {value!r}")
+        values[key] = float(value)
+    rules = Plausibility(**values)
+    r.check(rules.attainment_min < rules.attainment_max,
+            "plausibility.attainment_min 应小于 plausibility.attainment_max")
+    r.check(rules.change_factor > 1, "plausibility.change_factor 应大于 1")
+    return rules
 
 
 def _parse_kpi(r: _Reader, key: str, raw: Any, blocks: dict[str, str]) -> Kpi:

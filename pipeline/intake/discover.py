@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..findings import WARNING, Finding, finding
 from ..periods import valid_period
-from .layout import REFERENCE_FILE, SUBMISSIONS, WORKBOOK_SUFFIXES, folder_identity
+from .layout import ACCEPTED_FILE, REFERENCE_FILE, SUBMISSIONS, WORKBOOK_SUFFIXES, folder_identity
 
 Item = tuple[str, str]  # (the file's path, its '/'-separated path relative to DATA_DIR)
 
@@ -19,7 +19,8 @@ def ignored(name: str) -> bool:
 
 
 def discover(data_dir: Path) -> tuple[Path | None, list[Item], list[Finding]]:
-    """The reference path, every submission file as (path, rel) sorted by rel, and findings for strays."""
+    """The reference path, every other file to read as (path, rel) sorted by rel — HR's optional
+    accepted.xlsx and the submissions — and findings for strays."""
     data_dir = Path(data_dir)
     reference = data_dir / REFERENCE_FILE
     found: list[Finding] = []
@@ -29,7 +30,9 @@ def discover(data_dir: Path) -> tuple[Path | None, list[Item], list[Finding]]:
     except OSError:
         entries = []
     for path in entries:
-        if path.is_file() and not ignored(path.name) and path.name != REFERENCE_FILE \
+        if path.name == ACCEPTED_FILE and path.is_file():
+            items.append((str(path), ACCEPTED_FILE))
+        elif path.is_file() and not ignored(path.name) and path.name != REFERENCE_FILE \
                 and path.suffix.lower() in WORKBOOK_SUFFIXES:
             found.append(finding("file-misplaced", severity=WARNING, file=path.name,
                                  reason="工作簿不在 submissions 文件夹中,未读取"))

@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..findings import ERROR, UNREADABLE
-from ..forms import COVER_SHEET, REFERENCE, get_form
+from ..forms import ACCEPTED, COVER_SHEET, REFERENCE, get_form
 from ..periods import valid_period
 from .discover import printable, printable_name
 from .facts import WorkbookFacts
-from .layout import REFERENCE_FILE, SUBMISSIONS, VERSIONS_DIR, WORKBOOK_SUFFIXES, content_identity
+from .layout import ACCEPTED_FILE, REFERENCE_FILE, SUBMISSIONS, VERSIONS_DIR, WORKBOOK_SUFFIXES, content_identity
 from .read import read_workbook
 
 REPORT_NAME = "_intake-report.txt"
@@ -71,6 +71,8 @@ def destination(wb: WorkbookFacts) -> tuple[str | None, str]:
         return None, "无法识别模板"
     if wb.form_id == REFERENCE.id:
         return REFERENCE_FILE, ""
+    if wb.form_id == ACCEPTED.id:
+        return ACCEPTED_FILE, ""
     identity = content_identity(wb)
     if identity is None:
         office = wb.office_id if isinstance(wb.office_id, str) and wb.office_id.strip() else None
