@@ -12,7 +12,8 @@ from ..periods import is_year
 
 INFO_LISTED_MAX = 5  # list info notes one by one only when there are this few
 SHOWN_ERRORS = 10  # `run` lists this many errors; the files have them all
-MARKS = {ERROR: "✗", WARNING: "!", INFO: "·"}
+ACCEPTED = "accepted"  # a finding HR accepted (accepted.xlsx), counted apart from its severity
+MARKS = {ERROR: "✗", WARNING: "!", INFO: "·", ACCEPTED: "✓"}
 NO_OFFICE = "(未识别业务所)"
 DATASET_WIDE = "(整体)"
 
@@ -20,6 +21,19 @@ DATASET_WIDE = "(整体)"
 def short_place(f: Finding) -> str:
     """The STYLE form `2026Q1/BJ01/clients.xlsx › 客户 › G7:…` (the submissions/ prefix dropped)."""
     return f.display().removeprefix("submissions/")
+
+
+def _counts(findings: list[Finding]) -> Counter:
+    """Findings by severity; those HR accepted under ACCEPTED instead."""
+    return Counter(f.severity if f.acceptance is None else ACCEPTED for f in findings)
+
+
+def _mark(f: Finding) -> str:
+    return MARKS[ACCEPTED] if f.acceptance is not None else MARKS.get(f.severity, "·")
+
+
+def _accepted(f: Finding) -> str:
+    return "" if f.acceptance is None else f"（已确认：{f.acceptance}）"
 
 
 def _missing_by_office(dataset: Dataset) -> dict[str, dict[str, list[str]]]:
@@ -38,9 +52,11 @@ def _missing_by_office(dataset: Dataset) -> dict[str, dict[str, list[str]]]:
 def validation_summary(dataset: Dataset, unannotated: list[str] | None = None) -> str:
     """`validate`'s summary: totals, then findings grouped by office and file."""
     findings = dataset.findings
-    counts = {s: sum(1 for f in findings if f.severity == s) for s in (ERROR, WARNING, INFO)}
+    counts = _counts(findings)
     lines = [f"校验 {dataset.data_dir}:共读取 {len(dataset.workbooks)} 个文件,"
              f"错误 {counts[ERROR]} 个,警告 {counts[WARNING]} 个,提示 {counts[INFO]} 条。"]
+    if counts[ACCEPTED]:
+        lines.append(f"另有 {counts[ACCEPTED]} 个问题已由人力资源部确认（accepted.xlsx），不影响评分，下面标为 {MARKS[ACCEPTED]}。")
     list_info = counts[INFO] <= INFO_LISTED_MAX
     groups: dict[str, dict[str, list[Finding]]] = defaultdict(lambda: defaultdict(list))
     missing = _missing_by_office(dataset)
@@ -52,10 +68,10 @@ def validation_summary(dataset: Dataset, unannotated: list[str] | None = None) -
         lines.append("")
         lines.append(f"【{office}】")
         for file, items in sorted(groups[office].items(), key=lambda kv: (kv[0] == DATASET_WIDE, kv[0])):
-            errors = sum(1 for f in items if f.severity == ERROR)
-            warnings = sum(1 for f in items if f.severity == WARNING)
-            lines.append(f"  {file.removeprefix('submissions/')}  错误 {errors},警告 {warnings}")
-            lines.extend(f"    {MARKS.get(f.severity, '·')} {short_place(f)}" for f in items)
+            tally = _counts(items)
+            lines.append(f"  {file.removeprefix('submissions/')}  错误 {tally[ERROR]},警告 {tally[WARNING]}"
+                         + (f"，已确认 {tally[ACCEPTED]}" if tally[ACCEPTED] else ""))
+            lines.extend(f"    {_mark(f)} {short_place(f)}{_accepted(f)}" for f in items)
         if office in missing:
             # One line per quarter instead of one per form: a new office can miss dozens.
             lines.append(f"  未提交  警告 {sum(len(forms) for forms in missing[office].values())}")
@@ -83,15 +99,17 @@ def run_summary(results: Results) -> str:
     """`run`'s summary: totals, statuses per period, the first errors."""
     dataset = results.dataset
     errors = dataset.error_count()
-    warnings = sum(1 for f in dataset.findings if f.severity == WARNING) + len(results.findings)
-    lines = [f"共读取 {len(dataset.workbooks)} 个工作簿:错误 {errors} 个,警告 {warnings} 个。"]
+    tally = _counts(dataset.findings)
+    warnings = tally[WARNING] + len(results.findings)
+    lines = [f"共读取 {len(dataset.workbooks)} 个工作簿:错误 {errors} 个,警告 {warnings} 个。"
+             + (f"另有 {tally[ACCEPTED]} 个问题已由人力资源部确认，不影响评分。" if tally[ACCEPTED] else "")]
     for period in results.periods:
         counts = Counter(c.status for c in results.for_period(period))
         parts = "、".join(f"{STATUS_LABELS[s]} {n}" for s, n in sorted(counts.items()))
         label = f"{period}年度" if is_year(period) else period
         lines.append(f"  {label}:{parts}")
     if errors:
-        shown = [f for f in dataset.findings if f.severity == ERROR][:SHOWN_ERRORS]
+        shown = [f for f in dataset.findings if f.blocking][:SHOWN_ERRORS]
         lines.append(f"错误(前 {len(shown)} 个):" if errors > len(shown) else "错误:")
         lines.extend(f"  - {f.display()}" for f in shown)
         lines.append("有错误的所-期间标为“数据有误”,未评分;全部问题见 validation.json 或各期间考核结果工作簿的“校验问题”。")

@@ -34,7 +34,8 @@ MARKED = (ERROR, WARNING)
 
 
 def _marked(findings: list[Finding]) -> list[Finding]:
-    return [f for f in findings if f.severity in MARKED]
+    # a finding HR accepted (accepted.xlsx) asks nothing more of the office head
+    return [f for f in findings if f.severity in MARKED and f.acceptance is None]
 
 
 def needs_copy(dataset: Dataset) -> list[WorkbookFacts]:

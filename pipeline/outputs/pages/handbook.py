@@ -14,7 +14,8 @@ from ...engine.policy import CYCLES
 from .env import environment, plain
 
 MARKER_RE = re.compile(r"<!--\s*(policy|site):([a-z_]+)\s*-->")
-POLICY_MARKERS = ("kpis", "points", "weights", "grades", "bonus", "incentives", "informational", "meeting_minutes")
+POLICY_MARKERS = ("kpis", "points", "weights", "grades", "bonus", "incentives", "informational", "plausibility",
+                  "meeting_minutes")
 
 
 class MarkerError(ValueError):
