@@ -91,7 +91,7 @@ def unmatched(rows: list[Acceptance], findings: Iterable[Finding], path: str) ->
         else:
             reason = "本次校验没有发现这个问题（可能已经更正）"
         shown = " › ".join(part for part in (office, period, file, cell, code) if part)
-        out.append(finding("accepted-unmatched", file=path, sheet=SHEET.name, row=row.number, office_id=office,
+        out.append(finding("accepted-unmatched", file=path, sheet=SHEET.name, row=row.row, office_id=office,
                            period=period, key=shown, reason=reason))
     return out
 

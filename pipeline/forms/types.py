@@ -31,6 +31,9 @@ EARLIEST, LATEST = date(1950, 1, 1), date(2100, 12, 31)
 # Excel's 1900 system counts a 29 February 1900 that never was (serial 60, Lotus's bug).
 _LEAP_BUG_SERIAL = 60
 _LEAP_BUG = "1900 年不是闰年，1900-02-29 这一天并不存在（Excel 把序号 60 显示为这一天）"
+# A date cell of serial 59 or 60 both read as 1900-02-28: Excel may have shown the day that never was.
+_LEAP_BUG_READ = date(1900, 2, 28)
+_LEAP_BUG_CELL = "Excel 中可能显示为并不存在的 1900-02-29（序号 60）"
 _EPOCH_1900 = date(1899, 12, 30)  # serial 0 in the 1900 system (Excel's 1900-02-29 bug absorbed)
 _EPOCH_1904 = date(1904, 1, 1)
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
@@ -205,8 +208,10 @@ class Date(FieldType):
 
     def check(self, value: Any) -> tuple[str, dict[str, Any]] | None:
         if value < EARLIEST:
-            return "plausible-date", {"reason": f"早于 {EARLIEST.isoformat()}，不是合理的日期"
-                                                "（可能把数字或序号填进了日期格式的单元格）"}
+            reason = f"早于 {EARLIEST.isoformat()}，不是合理的日期（可能把数字或序号填进了日期格式的单元格）"
+            if value == _LEAP_BUG_READ:
+                reason += f"；{_LEAP_BUG_CELL}"
+            return "plausible-date", {"reason": reason}
         if value > LATEST:
             return "plausible-date", {"reason": f"晚于 {LATEST.isoformat()}，不是合理的日期"}
         return None
