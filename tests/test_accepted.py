@@ -180,6 +180,17 @@ def test_accepted_findings_are_shown_as_accepted_on_the_pages_and_in_the_hr_work
     assert row["已确认（原因）"] == f"已确认：{REASON}" and row["级别"] == "错误"
 
 
+def test_an_annotated_copy_leaves_accepted_findings_out(make_reference, make_workbook, data_dir):
+    from pipeline.outputs.annotate import needs_copy
+
+    make_reference(targets=Q1_TARGETS)
+    good_office(make_workbook, skip=("clients",))
+    make_workbook("clients", CLIENTS_FILE, rows=GOOD_ROWS["clients"], raw={"客户": {"G2": 1e15}})
+    assert CLIENTS_FILE in {w.path for w in needs_copy(check(data_dir, workers=1)[0])}
+    make_workbook("accepted", "accepted.xlsx", rows={"accepted": [acceptance("plausible-ceiling", cell="G2")]})
+    assert CLIENTS_FILE not in {w.path for w in needs_copy(check(data_dir, workers=1)[0])}  # nothing left to fix
+
+
 def test_validate_marks_accepted_findings_and_exits_0(make_reference, make_workbook, data_dir):
     implausible_office(make_reference, make_workbook)
     before = run_cli("validate", str(data_dir), "--no-cache")
