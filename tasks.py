@@ -39,16 +39,31 @@ def templates(c, check=False):
     _pipeline(c, "templates", "--out", "input_templates", *(["--check"] if check else []))
 
 
-@task(help={"out": "data folder to write", "offices": "number of offices", "seed": "random seed"})
-def demo(c, out=SAMPLE, offices=12, seed=7):
-    """Fill the templates with a realistic sample data set (default: the bundled sample)."""
-    _pipeline(c, "demo", "--out", out, "--offices", str(offices), "--seed", str(seed))
+def _folder(value: str, option: str, example: str) -> str:
+    """A folder a task writes into: required (never the bundled sample by default), said in full."""
+    if not value:
+        raise Exit(f"错误：请用 {option} 指定目录，例如 {example}。", code=2)
+    return os.path.abspath(value)
 
 
-@task(help={"inbox": "folder of received files", "data": "data folder to file them into"})
-def intake(c, inbox, data=SAMPLE):
+_DEMO_HELP = {"out": "data folder to write (required; empty unless --force)", "offices": "number of offices",
+              "seed": "random seed", "force": "write into a folder that is not empty (the sample: --out sample_data --force)"}
+
+
+@task(help=_DEMO_HELP)
+def demo(c, out="", offices=12, seed=7, force=False):
+    """Fill the templates with a realistic sample data set into --out (an empty folder unless --force)."""
+    folder = _folder(out, "--out", f"invoke demo --out 示例数据（重新生成内置示例：invoke demo --out {SAMPLE} --force）")
+    print(f"示例数据目录：{folder}")
+    _pipeline(c, "demo", "--out", folder, "--offices", str(offices), "--seed", str(seed), *(["--force"] if force else []))
+
+
+@task(help={"inbox": "folder of received files", "data": "data folder to file them into (required)"})
+def intake(c, inbox, data=""):
     """File received workbooks into DATA/submissions/<period>/<office>/ by their content."""
-    _pipeline(c, "intake", inbox, "--data", data)
+    folder = _folder(data, "--data", "invoke intake --inbox 收件目录 --data 数据目录")
+    print(f"收件目录：{os.path.abspath(inbox)}\n数据目录：{folder}")
+    _pipeline(c, "intake", inbox, "--data", folder)
 
 
 @task(help={"data": "data folder", "json": "write the JSON report here", "annotate": "folder for marked-up copies"})

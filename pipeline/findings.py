@@ -7,7 +7,8 @@ templates and fixes also render the handbook's 常见错误 page.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from collections.abc import Iterable
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 ERROR = "error"
@@ -15,6 +16,7 @@ WARNING = "warning"
 INFO = "info"
 SEVERITIES = (ERROR, WARNING, INFO)
 SEVERITY_LABELS = {ERROR: "错误", WARNING: "警告", INFO: "提示"}
+HIDDEN = "(个人信息,已隐藏)"  # shown in a finding's message instead of a private value
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,9 @@ CATALOGUE: dict[str, Code] = _codes(
          "重新保存并重新提交完整的文件。", "file"),
     Code("file-encrypted", ERROR, "文件已加密", "文件已加密或设置了打开密码,无法读取",
          "在 Excel 中取消“用密码进行加密”后重新保存提交。", "file"),
-    Code("file-xls", ERROR, "旧版 .xls 格式", "文件实际是旧版 Excel 97-2003(.xls)格式,只是改了扩展名",
-         "在 Excel 中“另存为”→“Excel 工作簿(*.xlsx)”后提交。", "file"),
+    Code("file-xls", ERROR, "旧版 Excel 97-2003 格式",
+         "文件是旧版 Excel 97-2003 格式（.xls）{detail}，请在 Excel 或 WPS 中另存为 .xlsx",
+         "在 Excel 或 WPS 中打开文件，“另存为”→“Excel 工作簿（*.xlsx）”后重新提交。", "file"),
     Code("file-macro", ERROR, "含宏的工作簿", "文件是启用宏的工作簿(.xlsm),不接受含宏的文件",
          "在 Excel 中“另存为”→“Excel 工作簿(*.xlsx)”(不含宏)后提交。", "file"),
     Code("file-empty", ERROR, "空文件", "文件为空(0 字节)或不含任何工作表",
@@ -56,6 +59,9 @@ CATALOGUE: dict[str, Code] = _codes(
          "文件中可能有大量空白格式或异常内容。请把数据复制到新下载的模板中再提交。", "file"),
     Code("file-xml-unsafe", ERROR, "文件包含不安全内容", "文件的内部 XML 含有不允许的结构:{reason}",
          "请把数据复制到新下载的模板中再提交。", "file"),
+    Code("file-ods", ERROR, "OpenDocument 电子表格",
+         "文件是 OpenDocument 电子表格（.ods）{detail}，请在 Excel 或 WPS 中另存为 .xlsx",
+         "在 Excel 或 WPS 中打开文件，“另存为”→“Excel 工作簿（*.xlsx）”后重新提交。", "file"),
     Code("file-timeout", ERROR, "读取超时", "读取文件超时(超过 {seconds} 秒)",
          "文件可能异常庞大。请把数据复制到新下载的模板中再提交。", "file"),
     # --- template identity --------------------------------------------------------------------
@@ -109,10 +115,14 @@ CATALOGUE: dict[str, Code] = _codes(
     Code("formula-no-value", ERROR, "公式没有计算结果",
          "单元格是公式但没有保存计算结果(文件可能不是用 Excel/WPS 保存的)",
          "在 Excel 或 WPS 中打开文件、确认公式结果后保存,或直接填写数值。", "cell"),
+    Code("formula-external", WARNING, "公式引用了其他文件",
+         "“{column}”的公式引用了另一个工作簿，读到的是该文件上次保存时的结果；被引用的文件不在提交之列，"
+         "其数值可能已经过时",
+         "把公式换成数值（复制后“选择性粘贴”→“数值”），或把所需的数据直接填在本工作簿中。"),
     Code("excel-error", ERROR, "单元格为错误值", "单元格的值是 Excel 错误值 {seen}",
          "修正公式或直接填写数值。", "cell"),
     Code("value-normalised", INFO, "已自动规范化", "“{column}”的“{seen}”已按“{normalised}”读取",
-         "无需处理;如读取有误请修改原值。", "cell"),
+         "无需处理；如读取有误请修改原值。下次照读取后的写法填写即可。", "cell"),
     # --- cross-field, cross-file and reference rules ------------------------------------------
     Code("rule-not-before", ERROR, "日期先后不合理", "{rule}:{column}为 {seen},{other_column}为 {other}",
          "核对两个日期。", "cell"),
@@ -143,6 +153,16 @@ CATALOGUE: dict[str, Code] = _codes(
     # --- KPI computation ----------------------------------------------------------------------
     Code("kpi-not-available", WARNING, "指标无法计算", "{office} {period} 的{kpi}无法计算:{reason}",
          "核对相关数据;该指标的权重将按比例分配给其他指标。", "dataset"),
+    # --- identity cells -----------------------------------------------------------------------
+    Code("text-control", ERROR, "含有控制字符", "“{column}”含有换行符等控制字符，实际为“{seen}”",
+         "删除单元格中的换行符和其他不可见字符，重新填写。", "cell"),
+    # --- folders and the reference ------------------------------------------------------------
+    Code("folder-unreadable", ERROR, "文件夹无法读取", "无法读取文件夹中的文件：{reason}",
+         "让运行考核程序的账户能读取该文件夹（检查文件夹的权限或网络共享），然后重新校验；"
+         "在此之前，该文件夹中的模板都视为未提交。", "file"),
+    Code("reference-office-case", ERROR, "所编号仅大小写不同",
+         "所编号“{seen}”与第 {first_row} 行的“{office}”仅大小写不同，本行未采用",
+         "所编号不区分大小写，每个业务所的编号须各不相同：同一业务所请删除重复的行，不同业务所请改用其他编号。", "cell"),
     # --- plausibility: a number that cannot be right never reaches a bonus ----------------------
     Code("plausible-ceiling", ERROR, "数值超出合理上限", "“{column}”为 {seen}{unit}，超过合理上限 {ceiling}{unit}{hint}",
          "核对数值和单位：金额以万元填写，按元填写的数额应除以 10,000。", "cell"),
@@ -171,6 +191,20 @@ CATALOGUE: dict[str, Code] = _codes(
          "已确认的问题（{key}）没有出现在本次校验中：{reason}",
          "问题已更正的，删除 accepted.xlsx 中的这一行；否则核对所编号、期间、文件、单元格和代码是否与校验报告一致。", "row"),
 )
+
+
+# A fix's placeholders in words: a finding keeps its place, not its message's parameters.
+FIX_WORDS = {"current": "最新", "expected": "模板规定的表头", "label": "该项"}
+
+
+class _Words(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def fix_text(code: str, label: str = "") -> str:
+    """The catalogue's fix for `code`, its placeholders in words (`label`: the cover item it names)."""
+    return CATALOGUE[code].fix.format_map(_Words(FIX_WORDS, **({"label": label} if label else {})))
 
 
 # A file with one of these could not be read at all: it has no identity, no rows, and never an
@@ -205,6 +239,10 @@ class Finding:
         """An error HR has not accepted: its office-period is not scored and the run exits 1."""
         return self.severity == ERROR and self.acceptance is None
 
+    @property
+    def fix(self) -> str:
+        """How to fix it, in Chinese (the catalogue's fix for the code)."""
+        return fix_text(self.code, self.column)
 
     @property
     def place(self) -> str:
@@ -246,8 +284,21 @@ def finding(code: str, *, severity: str | None = None, private: bool = False, **
         where["value"] = None
         for key in ("seen", "normalised", "other"):
             if key in params:
-                params[key] = "(个人信息,已隐藏)"
+                params[key] = HIDDEN
     elif "value" in where and where["value"] is not None:
         where["value"] = str(where["value"])
     message = entry.template.format(**params)
     return Finding(code=code, severity=severity or entry.severity, message=message, **where)
+
+
+def withheld(f: Finding, texts: Iterable[str], value: bool = True) -> Finding:
+    """`f` with each of `texts` (private values it quotes) shown as HIDDEN in its message, and
+    its value withheld when `value` — as `finding(private=True)` does for a private column.
+
+    For a cell value that is not in a private column but is a private value elsewhere in the run
+    (a roster name typed into the rating column); the caller knows which texts those are.
+    """
+    message = f.message
+    for text in sorted({t for t in texts if t}, key=len, reverse=True):  # longest first: no partial leftovers
+        message = message.replace(text, HIDDEN)
+    return replace(f, message=message, value=None if value else f.value)

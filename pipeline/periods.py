@@ -1,14 +1,26 @@
-"""Periods: quarters written `2026Q1` … `2026Q4`, and years written `2026` (SPEC §1)."""
+"""Periods: quarters written `2026Q1` … `2026Q4`, and years written `2026` (SPEC §1).
+
+A quarter is read the ways people write it (`2026年第四季度`, `2026年4季度`, `2026 Q4`, full-width
+`２０２６Q4`); everything that reads a period — the cover, folder names, intake — goes through
+`valid_period`, so no two places disagree about what a period is.
+"""
 
 from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-PERIOD_RE = re.compile(r"^(\d{4})Q([1-4])$")
+PERIOD_RE = re.compile(r"^([0-9]{4})Q([1-4])$")  # the canonical spelling
 QUARTERS_PER_YEAR = 4
+# How people write a quarter once full-width characters are folded (NFKC), spaces dropped and
+# letters upper-cased: 2026Q4, 2026-Q4, 2026年Q4, 2026年第四季度, 2026年4季度, 2026第4季.
+# `2026-4` or `20264` stay malformed: without Q or 季 the number could be a month.
+_SPELLING = re.compile(r"([0-9]{4})(?:年|[-/._])?(?:Q([1-4])|第?([1-4一二三四])季度?)")
+_CHINESE_DIGITS = {"一": "1", "二": "2", "三": "3", "四": "4"}
+_SPACES = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]+")  # NFKC leaves zero-width characters
 
 
 @dataclass(frozen=True)
@@ -20,11 +32,11 @@ class Period:
 
     @classmethod
     def parse(cls, text: str) -> Period:
-        """Parse `2026Q1` (surrounding spaces and a lower-case q forgiven); ValueError when malformed."""
-        m = PERIOD_RE.match(text.strip().upper()) if isinstance(text, str) else None
-        if m is None:
+        """Parse a quarter however it is written (`valid_period`); ValueError when malformed."""
+        canonical = valid_period(text)
+        if canonical is None:
             raise ValueError(text)
-        return cls(int(m.group(1)), int(m.group(2)))
+        return cls(int(canonical[:4]), int(canonical[5]))
 
     @property
     def start(self) -> date:
@@ -50,12 +62,18 @@ class Period:
 
 @functools.lru_cache(maxsize=4096)  # a run asks about the same few dozen period texts for every file
 def _canonical(text: str) -> str | None:
-    m = PERIOD_RE.match(text.strip().upper())
-    return str(Period(int(m.group(1)), int(m.group(2)))) if m else None
+    if PERIOD_RE.match(text):
+        return text
+    m = _SPELLING.fullmatch(_SPACES.sub("", unicodedata.normalize("NFKC", text)).upper())
+    if m is None:
+        return None
+    year, q, chinese = m.groups()
+    return f"{year}Q{q or _CHINESE_DIGITS.get(chinese, chinese)}"
 
 
 def valid_period(text: object) -> str | None:
-    """The canonical quarter text (`2026Q1`), or None when `text` is not a quarter."""
+    """The canonical quarter text (`2026Q1`) of a quarter however written, or None when `text` is
+    not one."""
     return _canonical(text) if isinstance(text, str) else None
 
 

@@ -3,7 +3,9 @@
     facts   = collect(DATA_DIR)             every file's WorkbookFacts: from the cache, or read
                                             by the crash-isolated pool (pipeline.runtime)
     dataset = engine.assemble(facts)        cross-workbook checks, every finding
-    dataset = engine.screen(dataset)        plausibility; HR's accepted findings (accepted.xlsx)
+    dataset = engine.screen(dataset)        plausibility; HR's accepted findings (accepted.xlsx);
+                                            then the private values findings quote hidden
+                                            (outputs.privacy)
     results = engine.assess(dataset)        scorecards, ranks, bonuses, honours
     outputs                                 validation.json, scorecards.csv, a workbook per period
 
@@ -31,8 +33,10 @@ from .findings import Finding
 from .intake.discover import discover
 from .intake.facts import WorkbookFacts, from_plain, to_plain
 from .intake.layout import REFERENCE_FILE
+from .intake.oserrors import os_reason
 from .intake.read import file_level, read_facts, reader_identity
 from .outputs import period_workbook
+from .outputs.privacy import withhold_private
 from .outputs.report_json import report_text
 from .outputs.scorecards_csv import render_csv
 from .periods import is_year
@@ -164,6 +168,9 @@ def check(data_dir: str | Path, *, workers: int = 0, cache: ContentCache | None 
         dataset = assemble(data.resolve().name or data.name, collected.facts, collected.found,
                            collected.reference_present)
         dataset = screen(dataset, rules)
+        # before anything shows a finding (the plausibility stage's too): a private value typed
+        # into an ordinary cell, or into HR's reason for an acceptance, is hidden
+        dataset = withhold_private(dataset)
     return dataset, collected.parsed
 
 
@@ -201,7 +208,7 @@ def run(data_dir: str | Path, out_dir: str | Path, policy: Policy | str | Path |
             out.mkdir(parents=True, exist_ok=True)
             outcome = write_outputs(results, out, cache, workers)
         except OSError as exc:
-            raise UsageError(f"无法写入输出目录 {out.absolute()}:{exc.strerror or exc}") from None
+            raise UsageError(f"无法写入输出目录 {out.absolute()}：{os_reason(exc, '写入')}") from None
     outcome.parsed = parsed
     return outcome
 

@@ -353,6 +353,63 @@ def legacy_xls() -> bytes:
     return cfb(["Workbook"])
 
 
+_EXTERNAL_LINK = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                  b'<externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+                  b'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+                  b'<externalBook r:id="rId1"><sheetNames><sheetName val="Sheet1"/></sheetNames><sheetDataSet>'
+                  b'<sheetData sheetId="0"><row r="1"><cell r="A1"><v>1234</v></cell></row></sheetData>'
+                  b'</sheetDataSet></externalBook></externalLink>')
+_EXTERNAL_LINK_RELS = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                       b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                       b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                       b'relationships/externalLinkPath" Target="file:///D:/%E9%94%80%E5%94%AE/%E6%B1%87%E6%80%BB.xlsx"'
+                       b' TargetMode="External"/></Relationships>')
+
+
+def external_reference(data: bytes, cells: dict[str, bytes], sheet_name: str = "客户",
+                       defined_names: dict[str, str] | None = None) -> bytes:
+    """The workbook as Excel saves a link to another file (汇总.xlsx): an externalLink part with its
+    relationship, `<externalReferences>` in the workbook, and `cells` (ref -> formula text) holding
+    formulas such as `[1]Sheet1!A1` with the cached value 1234; `defined_names` name -> formula."""
+    part = sheet_part(data, sheet_name)
+    names = "".join(f'<definedName name="{n}">{f}</definedName>' for n, f in (defined_names or {}).items())
+
+    def edit(name: str, blob: bytes) -> bytes:
+        if name == part:
+            for ref, formula in cells.items():
+                blob = set_cell_xml(blob, ref, b'<c r="' + ref.encode() + b'"><f>' + formula + b"</f><v>1234</v></c>")
+        elif name == "xl/workbook.xml":
+            blob = blob.replace(b"</sheets>", b'</sheets><externalReferences><externalReference r:id="rIdExt1"/>'
+                                b"</externalReferences>", 1)
+            if b"</definedNames>" in blob:
+                blob = blob.replace(b"</definedNames>", names.encode() + b"</definedNames>", 1)
+            elif names:
+                blob = blob.replace(b"</externalReferences>", b"</externalReferences><definedNames>"
+                                    + names.encode() + b"</definedNames>", 1)
+        elif name == "xl/_rels/workbook.xml.rels":
+            blob = blob.replace(b"</Relationships>", b'<Relationship Id="rIdExt1" Type="http://schemas.openxmlformats.org/'
+                                b'officeDocument/2006/relationships/externalLink" '
+                                b'Target="externalLinks/externalLink1.xml"/></Relationships>')
+        elif name == "[Content_Types].xml":
+            blob = blob.replace(b"</Types>", b'<Override PartName="/xl/externalLinks/externalLink1.xml" ContentType='
+                                b'"application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml"/>'
+                                b"</Types>")
+        return blob
+    return rezip(data, edit, {"xl/externalLinks/externalLink1.xml": _EXTERNAL_LINK,
+                              "xl/externalLinks/_rels/externalLink1.xml.rels": _EXTERNAL_LINK_RELS})
+
+
+def legacy_doc() -> bytes:
+    """A Word 97-2003 document's container: OLE2 like .xls, without a Workbook stream."""
+    return cfb(["WordDocument"])
+
+
+def opendocument(kind: str = "spreadsheet") -> bytes:
+    """The smallest OpenDocument file: its STORED `mimetype` member first, as ODF requires."""
+    mimetype = f"application/vnd.oasis.opendocument.{kind}".encode()
+    return write_raw_zip([("mimetype", mimetype, zlib.crc32(mimetype), len(mimetype), 0)])
+
+
 HOSTILE_BUILDERS: dict[str, Callable[[bytes], bytes]] = {
     "zip-bomb": zip_bomb,
     "entity-bomb": entity_bomb,

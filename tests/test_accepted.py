@@ -23,7 +23,7 @@ from openpyxl import load_workbook
 from pipeline.engine.assess import assess
 from pipeline.engine.model import INVALID, SCORED
 from pipeline.engine.policy import load_policy
-from pipeline.findings import ERROR, WARNING
+from pipeline.findings import ERROR, HIDDEN, WARNING
 from pipeline.forms import ACCEPTED
 from pipeline.intake.discover import discover
 from pipeline.outputs import period_workbook
@@ -144,6 +144,18 @@ def test_the_confirmer_is_personal_data(make_reference, make_workbook, data_dir)
     facts = next(w for w in dataset.workbooks if w.path == "accepted.xlsx")
     assert [p.values for p in facts.private] == [("测试确认人",)]
     assert "测试确认人" not in json.dumps(report(dataset), ensure_ascii=False)
+
+
+
+def test_a_reason_that_names_a_person_is_masked_like_a_finding(make_reference, make_workbook, data_dir):
+    """HR's reason is shown wherever its finding is: a private value in it is hidden as in a message."""
+    implausible_office(make_reference, make_workbook)
+    make_workbook("accepted", "accepted.xlsx", rows={"accepted": [acceptance(reason="测试确认人已与所长核实，属实")]})
+    dataset, _ = check(data_dir, workers=1)
+    (f,) = [f for f in dataset.findings if f.code == "plausible-attainment"]
+    assert (f.acceptance, f.blocking) == (f"{HIDDEN}已与所长核实，属实", False)
+    assert "测试确认人" not in json.dumps(report(dataset), ensure_ascii=False)
+    assert "测试确认人" not in render_validation(assess(dataset, load_policy()))
 
 
 @pytest.mark.parametrize(("form_id", "path", "reason"), [

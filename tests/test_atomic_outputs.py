@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from _validation_helpers import good_office, run_cli
 
 from pipeline.atomic import TMP_PREFIX, write_bytes
 from pipeline.engine.policy import DEFAULT_POLICY_PATH
@@ -83,3 +84,28 @@ def test_a_full_disk_during_run_leaves_the_previous_outputs_whole(tmp_path):
         after = {p.name: p.read_bytes() for p in out.iterdir()}
         assert after == before
         assert not [p for p in out.iterdir() if p.name.startswith(TMP_PREFIX)]
+
+
+def test_a_full_disk_keeps_the_previous_outputs_and_the_command_says_so(tmp_path, data_dir, make_reference,
+                                                                       make_workbook):
+    """Hardening #2, exactly as the issue asks: a 400 KiB tmpfs, a first run's outputs on it, the disk
+    filled, `python -m pipeline run` again: the previous set byte for byte, exit 2, a Chinese message."""
+    make_reference()
+    for office in ("BJ01", "SH01"):
+        good_office(make_workbook, "2026Q1", office)
+    with _tmpfs(tmp_path / "disk", "400k") as disk:
+        out = disk / "out"
+        first = run_cli("run", str(data_dir), "--out", str(out), "--no-cache")
+        assert first.returncode == 0, first.stderr
+        before = {p.name: p.read_bytes() for p in out.iterdir()}
+        assert {"validation.json", "scorecards.csv", "考核结果-2026Q1.xlsx"} <= set(before)
+        policy = tmp_path / "policy.yaml"
+        policy.write_text(DEFAULT_POLICY_PATH.read_text(encoding="utf-8").replace("cap: 120", "cap: 110"),
+                          encoding="utf-8")
+        free = shutil.disk_usage(disk).free
+        (disk / "filler").write_bytes(b"\0" * max(free - 8 * 1024, 0))  # leave 8 KiB
+        again = run_cli("run", str(data_dir), "--out", str(out), "--policy", str(policy), "--no-cache")
+        assert again.returncode == 2, again.stdout + again.stderr
+        assert "Traceback" not in again.stderr
+        assert f"无法写入输出目录 {out}：磁盘空间不足" in again.stderr
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == before

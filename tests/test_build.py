@@ -122,7 +122,7 @@ def test_ranking_page_matches_scorecards_csv(built):
     html = (built / "site" / "results" / "2026Q1.html").read_text(encoding="utf-8")
     assert len(rows) == 3
     for r in rows:
-        m = re.search(rf'<tr data-office="{r["office_id"]}"><td class="rank">(\d+)</td>.*?<td class="score">([\d.]+)</td>'
+        m = re.search(rf'<tr data-office="{r["office_id"]}"><td class="rank">(\d+)</td>.*?<td class="score">([\d.]+)</td> '
                       rf'<td><span class="grade [\w-]+">(\S+?)</span>', html, re.S)
         assert m, r["office_id"]
         assert m.group(1) == r["rank"]
@@ -168,6 +168,24 @@ def test_search_index_finds_chinese_words(built):
     assert not [p for p in pages if p.startswith("offices/")]  # KPI tables are kept out of the index
     office = [d["location"] for d in index["docs"] if d["title"] == "北京测试一所"]
     assert office == ["offices/bj01.html"]
+
+
+def test_search_hits_say_whether_they_are_the_policy_or_the_rules(built):
+    index = json.loads((built / "site" / "search" / "search_index.json").read_text(encoding="utf-8"))
+    entries = [(d["location"], d["title"].replace("\u200b", ""), d["text"].replace("\u200b", ""))
+               for d in index["docs"] if d["location"].startswith("handbook/")]
+    rules = [(title, text) for location, title, text in entries if "#rules-" in location]
+    assert len(rules) >= 9 and all(title.startswith("实施细则：") for title, _ in rules)
+    assert any("团队成员流失率" in text and "期初与期末人数的平均值" in text for _, text in rules)
+    articles = [(title, text) for location, title, text in entries if "#article-" in location]
+    assert len(articles) == 12
+    for title, text in articles:  # an article's hit holds the policy's words and nothing of the rules
+        assert re.match(r"第\S+条 ", title) and text.startswith("<p>制度原文</p>"), title
+        assert "实施细则" not in text and "÷" not in text, title
+    page = (built / "site" / "handbook" / "assessment.html").read_text(encoding="utf-8")
+    assert "stylesheets/handbook.css" in page
+    assert page.count('<section class="policy-rules">') == sum(
+        1 for location, _, _ in entries if location.startswith("handbook/assessment.html#rules-"))
 
 
 def test_nav_lists_periods_not_offices(built):
@@ -264,9 +282,10 @@ def test_policy_option_changes_the_published_handbook_and_scores(data, templates
     site = tmp_path / "site"
     build_site(data, site, policy_path=policy, templates_dir=templates)
     handbook = (site / "handbook" / "assessment.html").read_text(encoding="utf-8")
-    assert "<tr><td>业务指标</td><td>销售目标完成率</td><td>31</td><td>30</td></tr>" in handbook
+    # the rules' tables stand in a Markdown block (md_in_html), which lays their tags out one a line
+    assert "<tr><td>业务指标</td><td>销售目标完成率</td><td>31</td><td>30</td></tr>" in re.sub(r">\s+<", "><", handbook)
     office = (site / "offices" / "bj01.html").read_text(encoding="utf-8")
-    row = re.search(r'<table data-table="kpi-table" data-search-exclude data-period="2026Q2">.*?<tr data-kpi="销售目标完成率">(.*?)</tr>',
+    row = re.search(r'<table data-table="kpi-table" data-search-exclude data-period="2026Q2"[^>]*>.*?<tr data-kpi="销售目标完成率">(.*?)</tr>',
                     office, re.S).group(1)
     assert "<td>31</td>" in row  # the scorecard used the same weight
 

@@ -1,4 +1,5 @@
-"""SVG charts: valid XML, accessible, Chinese labels, scalable, and nothing fetched from outside."""
+"""SVG charts: valid XML, accessible (a description of the figures, the data as a table), Chinese labels,
+scalable, and nothing fetched from outside."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import re
 from xml.etree import ElementTree
 
 import pytest
+from _site_helpers import to_html
 from defusedxml.ElementTree import fromstring
+from markupsafe import Markup
 
 from pipeline.outputs.pages import charts
 
@@ -23,10 +26,11 @@ def texts(root: ElementTree.Element) -> list[str]:
 
 CHARTS = {
     "distribution": lambda: charts.distribution_chart([("优秀", 3), ("良好", 4), ("合格", 0), ("不合格", 2)],
-                                                      "等级分布", classes=["grade-1", "grade-2", "grade-3", "grade-4"]),
+                                                      "等级分布", classes=["grade-1", "grade-2", "grade-3", "grade-4"],
+                                                      headers=("等级", "业务所数")).svg,
     "line": lambda: charts.line_chart(["2026Q1", "2026Q2", "2026Q3"],
                                       [("销售目标完成率", [95.3, None, 101.0]), ("团队成员流失率", [80.0, 70.0, 60.0])],
-                                      "指标得分趋势", y_max=120),
+                                      "指标得分趋势", y_max=120).svg,
 }
 
 
@@ -78,17 +82,53 @@ def test_line_chart_leaves_gaps_for_na_and_has_a_legend():
     lambda label, title: charts.line_chart(["2026Q1"], [(label, [1.0]), ("乙", [2.0])], title),
 ], ids=["distribution", "line"])
 def test_hostile_labels_are_escaped_and_ids_are_distinct(draw):
-    svg = draw("<script>alert(1)</script>", "</title><script>x</script>")
-    root = parse(svg)
+    chart = draw("<script>alert(1)</script>", "</title><script>x</script>")
+    root = parse(chart.svg)
     assert root.find(f"{SVG}script") is None
     assert root.find(f"{SVG}title").text == "</title><script>x</script>"
     assert any(t.startswith("<script>") for t in texts(root))  # shown as text
-    other = draw("甲", "另一个图")
+    table = to_html(f"<figure>{chart.table}</figure>")
+    assert "<script" not in table and "&#60;script&#62;alert&#40;1&#41;&#60;/script&#62;" in table
+    other = draw("甲", "另一个图").svg
     assert parse(other).find(f"{SVG}title").get("id") != root.find(f"{SVG}title").get("id")
 
 
 def test_many_periods_keep_x_labels_legible():
     periods = [f"{y}Q{q}" for y in range(2020, 2027) for q in range(1, 5)]
-    root = parse(charts.line_chart(periods, [("得分", [80.0] * len(periods))], "得分"))
+    root = parse(charts.line_chart(periods, [("得分", [80.0] * len(periods))], "得分").svg)
     shown = [t for t in texts(root) if re.fullmatch(r"\d{4}Q\d", t)]
     assert 2 <= len(shown) <= 10 and shown[-1] == "2026Q4"
+
+
+def test_descriptions_give_the_figures_that_matter():
+    dist = parse(CHARTS["distribution"]()).find(f"{SVG}desc").text
+    assert dist == "优秀 3 个，良好 4 个，合格 0 个，不合格 2 个（共 9 个）"
+    line = parse(CHARTS["line"]()).find(f"{SVG}desc").text
+    assert line == ("销售目标完成率：首期 2026Q1 为 95.3，末期 2026Q3 为 101，最高 2026Q3 为 101，最低 2026Q1 为 95.3，"
+                    "1 期不适用；团队成员流失率：首期 2026Q1 为 80，末期 2026Q3 为 60，最高 2026Q1 为 80，"
+                    "最低 2026Q3 为 60")
+    empty = charts.line_chart(["2026Q1"], [("得分", [None])], "得分")
+    assert parse(empty.svg).find(f"{SVG}desc").text == "得分：无数据"
+
+
+def cells(table: ElementTree.Element) -> list[list[str]]:
+    return [[c.text or "" for c in row] for row in table.iter("tr")]
+
+
+def test_the_data_behind_each_chart_is_a_table_for_screen_readers():
+    dist = charts.distribution_chart([("优秀", 3), ("良好", 0)], "2026 年第一季度考核等级分布", headers=("等级", "业务所数"))
+    box = fromstring(dist.table)
+    assert box.tag == "div" and box.get("class") == "visually-hidden"
+    table = box.find("table")
+    assert table.find("caption").text == "2026 年第一季度考核等级分布（图表数据）"
+    assert [th.get("scope") for th in table.iter("th")] == ["col", "col", "row", "row"]
+    assert cells(table) == [["等级", "业务所数"], ["优秀", "3"], ["良好", "0"]]
+
+    line = charts.line_chart(["2026Q1", "2026Q2"], [("甲", [95.25, None]), ("乙", [1234.5, 60.0])], "趋势", unit="%")
+    assert cells(fromstring(line.table).find("table")) == [["期间", "甲", "乙"], ["2026Q1", "95.2%", "1,234.5%"], ["2026Q2", "不适用", "60%"]]
+
+
+def test_a_chart_in_a_template_gives_its_svg_then_its_table():
+    chart = charts.line_chart(["2026Q1"], [("得分", [80.0])], "得分趋势")
+    assert Markup(chart) == chart.svg + chart.table
+    assert "\n" not in chart.table  # stays inside the figure's raw HTML block

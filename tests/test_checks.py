@@ -45,6 +45,8 @@ REF = Reference(offices={"BJ01": Office("BJ01", "北京一所"), "SH01": Office(
     ("reference.xlsx", "reference", None, None, []),
     ("submissions/2026Q1/BJ01/clients.xlsx", None, None, None, []),  # unreadable: the reader says why
     ("submissions/2026Q1/BJ01/clients.xlsx", "clients", "BJ01", "26年一季度", []),  # malformed: reader's finding
+    ("submissions/2026 Q1/BJ01/clients.xlsx", "clients", "BJ01", "2026Q1", []),  # compared as quarters
+    ("submissions/2026 Q1/BJ01/clients.xlsx", "clients", "BJ01", "2026Q2", [("identity-mismatch", ERROR, "封面", "B2")]),
 ])
 def test_folder_checks(path, form_id, office, period, expected):
     wb = hand_workbook(path, form_id, office, period)
@@ -65,6 +67,53 @@ def test_office_unknown_only_against_a_usable_reference():
     (f,) = checks.office_checks([wb], REF)
     assert (f.code, f.severity, f.sheet, f.cell, f.value) == ("office-unknown", ERROR, "封面", "B1", "XX99")
     assert list(checks.office_checks([wb], Reference())) == []
+
+
+@pytest.mark.parametrize(("typed", "offices", "read_as"), [
+    ("bj01", ("BJ01", "SH01"), "BJ01"),
+    ("Bj01", ("BJ01", "SH01"), "BJ01"),
+    ("BJ01", ("BJ01", "SH01"), "BJ01"),  # already the reference's id: no note
+    ("XX99", ("BJ01", "SH01"), "XX99"),  # no id matches: office-unknown says so
+    ("Bj01", ("BJ01", "bj01"), "Bj01"),  # two ids match but for case: none is picked
+])
+def test_an_office_id_in_another_case_is_read_as_the_reference_id(typed, offices, read_as):
+    reference = Reference(offices={o: Office(o, o) for o in offices})
+    wb = hand_workbook(f"submissions/2026Q1/{typed}/clients.xlsx", "clients", typed, "2026Q1")
+    spelt = checks.spell_office(wb, reference)
+    assert (spelt.office_id, spelt.identity) == (read_as, ("2026Q1", read_as, "clients"))
+    notes = [f for f in spelt.findings if f.code == "value-normalised"]
+    if read_as == typed:
+        assert spelt is wb and notes == []
+        return
+    (note,) = notes
+    assert (note.severity, note.sheet, note.cell, note.column, note.value) == ("info", "封面", "B1", "所编号", typed)
+    assert note.message == f"“所编号”的“{typed}”已按“{read_as}”读取"
+    assert (note.office_id, note.period) == (read_as, "2026Q1")
+    assert list(checks.office_checks([spelt], reference)) == []
+    assert list(checks.folder_checks(spelt)) == []  # the folder bj01 is BJ01's too
+
+
+def test_an_office_in_another_case_is_that_office_on_real_files(make_reference, make_workbook, data_dir):
+    make_reference(targets=[{"year": 2026, "quarter": "Q1", "office_id": o, "sales_target": 500}
+                            for o in ("BJ01", "SH01")])
+    good_office(make_workbook, office="bj01")  # folder and cover both say bj01
+    good_office(make_workbook, office="SH01")
+    dataset = check(data_dir, workers=1)[0]
+    assert [f for f in dataset.findings if f.severity != "info"] == []
+    notes = [f for f in dataset.findings if f.code == "value-normalised"]
+    assert {(f.cell, f.office_id, f.value) for f in notes} == {("B1", "BJ01", "bj01")} and len(notes) == 4
+    assert sorted(o for (_, o, _) in dataset.submissions) == ["BJ01"] * 4 + ["SH01"] * 4
+    assert set(submission_matrix(dataset)["2026Q1"]) == {"BJ01", "SH01"}
+    assert {f.office_id for f in dataset.findings} == {"BJ01"}
+
+
+def test_a_folder_in_another_case_marks_that_office_invalid(make_reference, make_workbook, data_dir):
+    make_reference()
+    make_workbook("clients", "submissions/2026Q1/bj01/clients.xlsx", cover={"office_id": "BJ01", "period": "2026Q1"},
+                  rows=GOOD_ROWS["clients"], raw={"客户": {"G2": "十二"}})
+    dataset = check(data_dir, workers=1)[0]
+    assert office_period_errors(dataset) == {("BJ01", "2026Q1")}
+    assert dataset.slots["submissions/2026Q1/bj01/clients.xlsx"] == ("2026Q1", "BJ01", "clients")
 
 
 def test_duplicates_exclude_both_and_name_each_other():

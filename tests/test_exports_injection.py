@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import csv
+import io
+from datetime import date
 
 import pytest
 from _attack_strings import FORMULA_PREFIXES, write_hostile_dataset
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
+from pipeline.engine.model import Results, Scorecard
+from pipeline.forms.values import printable
 from pipeline.outputs.pages.escape import one_line
+from pipeline.outputs.scorecards_csv import render_csv
+from pipeline.outputs.spreadsheet import spreadsheet_safe
 from pipeline.run import run
 
 FORMULA_NAMES = ("=HYPERLINK(\"http://evil.example\",\"点击\")", "+1+cmd|' /C calc'!A0", "-2+3",
@@ -88,3 +96,63 @@ def test_hr_workbooks_keep_numbers_as_numbers(hostile_run):
                if c.data_type == "n" and isinstance(c.value, int | float)]
     scored = [c.score for c in results.scorecards if c.score is not None]
     assert any(abs(n - s) < 1e-9 for n in numbers for s in scored)
+
+
+# ---------------------------------------------------------------------------------------------
+# Properties of the neutralising itself, for any text at all
+
+PROPERTY = settings(max_examples=100, deadline=None)
+_PIECES = st.sampled_from(["=", "+", "-", "@", "\t", "\r", "\n", "'", "\"", ",", "\x00", "\x1b", "\x9b", "\u202e",
+                           "=1+1", "HYPERLINK(", "cmd|", "_x001B_", "北京", " ", "a", "1"])
+TEXT = st.one_of(st.text(max_size=60), st.lists(_PIECES, max_size=20).map("".join))
+
+
+@PROPERTY
+@given(TEXT)
+def test_safe_text_never_starts_like_a_formula_and_changes_only_what_it_must(text):
+    safe = spreadsheet_safe(text)
+    assert not safe.startswith(FORMULA_PREFIXES)
+    shown = printable(text, keep="\t\n")
+    assert safe in (shown, "'" + shown)
+    if not text.startswith(FORMULA_PREFIXES) and shown == text:
+        assert safe == text  # clean data goes out byte for byte
+
+
+@pytest.mark.parametrize("value", [None, -2.5, 0, 3, date(2026, 1, 5)])
+def test_non_text_passes_through(value):
+    assert spreadsheet_safe(value) == value
+
+
+@PROPERTY
+@given(TEXT)
+def test_a_csv_office_name_reads_back_as_inert_text(text):
+    """scorecards.csv's row for any office name: read back, the field is the safe text, one line."""
+    card = Scorecard("2026Q1", "quarterly", "BJ01", office_name=text, status="missing")
+    data = render_csv(Results(policy=None, dataset=None, scorecards=[card])).decode("utf-8-sig")
+    header, row = list(csv.reader(io.StringIO(data, newline="")))
+    assert row[header.index("office_name")] == spreadsheet_safe(text)
+    assert not row[header.index("office_name")].startswith(FORMULA_PREFIXES)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(TEXT, min_size=1, max_size=20))
+def test_xlsx_cells_of_safe_text_are_text_never_formulas(texts):
+    """Written as the period workbooks write text, each cell reads back (as Excel would decode it)
+    as exactly the safe text: a string, no formula, no control character but tab and line feed."""
+    import xlsxwriter
+    from python_calamine import CalamineWorkbook
+
+    from pipeline.outputs.period_workbook import BOOK_OPTIONS
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, BOOK_OPTIONS)
+    sheet = book.add_worksheet("t")
+    for r, text in enumerate(texts):
+        sheet.write_string(r, 0, spreadsheet_safe(text))
+    book.close()
+    data = buffer.getvalue()
+    formulas = [c for c in load_workbook(io.BytesIO(data)).active.iter_rows() for c in c if c.data_type == "f"]
+    assert formulas == []
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name("t").to_python(skip_empty_area=False)
+    shown = [row[0] if row else "" for row in rows] + [""] * (len(texts) - len(rows))
+    assert shown == [spreadsheet_safe(t) for t in texts]

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
+from xml.etree import ElementTree
 
 import pytest
 from _attack_strings import ATTACKS, LONG, html_problems, html_text
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from pipeline.outputs.pages.escape import one_line
+from pipeline.outputs.pages.escape import md_text, one_line, slug, xml_text
 
 # ---------------------------------------------------------------------------------------------
 # What "inert" means in HTML (the checker lives in _attack_strings, shared with the e2e suite)
@@ -93,3 +97,59 @@ def test_every_results_page_shows_attack_text_inertly(text):
     if text == LONG:
         assert len(office_html) < 200_000
         assert "…" in visible
+
+
+# ---------------------------------------------------------------------------------------------
+# Properties of the escaping itself, for any text at all
+
+PROPERTY = settings(max_examples=200, deadline=None)
+# what attacks are made of, mixed with any character at all
+_PIECES = st.sampled_from(["<", ">", "&", "\"", "'", "`", "*", "_", "[", "]", "(", ")", "{{", "}}", "{%", "|", "#",
+                           "!!!", "--8<--", ":", "javascript:", "<script>", "&#60;", "&lt;", "\\", "\n", "\t", "\r",
+                           "\x00", "\x1b", "\u202e", "\u200b", "北", " ", "a", "=", "@", "-", "+"])
+TEXT = st.one_of(st.text(max_size=80), st.lists(_PIECES, max_size=30).map("".join))
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+@PROPERTY
+@given(TEXT)
+@example(ATTACKS[0])
+@example("[x](javascript:alert(1)) {{ 7*7 }} !!! note")
+def test_escaped_text_is_one_paragraph_of_literal_text_in_markdown_and_html(text):
+    """md_text never raises; through the site's Markdown it becomes at most one <p> showing exactly
+    the cleaned text: no tag, link, list, heading, table or template expression from input."""
+    escaped = md_text(text, 0)
+    bare = re.sub(r"&#\d+;", "", escaped)  # what is left outside character references
+    assert not set(bare) & set("&<>\"'`*_{}[]()#|\\!~^=+-.:$%@")
+    parser = _Tags()
+    parser.feed(_markdown_to_html(escaped))
+    assert set(parser.tags) <= {"p"}
+    assert " ".join("".join(parser.text).split()) == " ".join(one_line(text, 0).split())
+
+
+@PROPERTY
+@given(TEXT)
+def test_chart_text_is_literal_in_xml(text):
+    """xml_text inside an SVG element or attribute parses back to the cleaned text, never markup."""
+    escaped = xml_text(text, 0)
+    element = ElementTree.fromstring(f'<text title="{escaped}">{escaped}</text>')
+    assert (element.text or "") == one_line(text, 0) == element.get("title")
+    assert len(element) == 0
+
+
+@PROPERTY
+@given(TEXT)
+def test_slugs_are_safe_file_names(text):
+    assert re.fullmatch(r"[0-9a-z_-]*", slug(text))

@@ -11,11 +11,14 @@ from _validation_helpers import GOOD_ROWS, hand_workbook, run_cli, sha256
 
 from pipeline.findings import finding
 from pipeline.forms import get_form
-from pipeline.intake.filing import REPORT_NAME, destination
+from pipeline.intake.filing import FILED, REPORT_NAME, destination, file_inbox
 from pipeline.outputs.form_workbook import form_workbook_bytes
 
 # ---------------------------------------------------------------------------------------------
 # Where a read workbook belongs (pure)
+
+
+OFFICES = frozenset({"HZ01", "SH01", "../../etc", ".hid", "_versions"})
 
 
 @pytest.mark.parametrize(("form_id", "office", "period", "expected"), [
@@ -24,11 +27,16 @@ from pipeline.outputs.form_workbook import form_workbook_bytes
     ("reference", None, None, "reference.xlsx"),
     ("clients", None, "2026Q1", None),
     ("clients", "HZ01", "26年一季度", None),
+    ("clients", "BJ01", "2026Q1", None),  # not an office of the reference
+    ("clients", "HZ01", "2026年第四季度", "submissions/2026Q4/HZ01/clients.xlsx"),  # periods.valid_period
+    # in the reference, but not a folder `validate` reads
     ("clients", "../../etc", "2026Q1", None),
+    ("clients", ".hid", "2026Q1", None),
+    ("clients", "_versions", "2026Q1", None),
     (None, None, None, None),
 ])
 def test_destination(form_id, office, period, expected):
-    rel, reason = destination(hand_workbook("inbox.xlsx", form_id, office, period))
+    rel, reason = destination(hand_workbook("inbox.xlsx", form_id, office, period), OFFICES)
     assert rel == expected
     assert bool(reason) == (expected is None)
 
@@ -36,7 +44,12 @@ def test_destination(form_id, office, period, expected):
 def test_destination_refuses_a_file_the_reader_refused():
     wb = hand_workbook("a.xlsx", "clients", "HZ01", "2026Q1")
     wb = replace(wb, findings=(*wb.findings, finding("file-macro", file="a.xlsx")))
-    assert destination(wb) == (None, "文件是启用宏的工作簿(.xlsm),不接受含宏的文件")
+    assert destination(wb, OFFICES) == (None, "文件是启用宏的工作簿(.xlsm),不接受含宏的文件")
+
+
+def test_destination_needs_the_reference_to_check_the_office():
+    rel, reason = destination(hand_workbook("a.xlsx", "clients", "HZ01", "2026Q1"), frozenset())
+    assert rel is None and "reference.xlsx" in reason
 
 
 # ---------------------------------------------------------------------------------------------
@@ -58,10 +71,18 @@ def inbox(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.fixture
+def reference(make_reference):
+    """reference.xlsx in the data folder, listing HZ01 and SH01."""
+    return make_reference(offices=[{"office_id": o, "office_name": n, "head": "测试所长", "region": "华东",
+                                    "bonus_base": 30000} for o, n in (("HZ01", "杭州一所"), ("SH01", "上海一所"))])
+
+
 def test_messy_names_are_filed_by_content(inbox, data_dir):
     a = _drop(inbox, "杭州一所Q1客户表(最终版)(2).xlsx", "clients")
     b = _drop(inbox, "项目 汇总 v3.xlsx", "projects", office="SH01", period="2026Q2")
-    c = _drop(inbox, "基础数据2026.xlsx", "reference", offices=[{"office_id": "HZ01", "office_name": "杭州一所"}])
+    c = _drop(inbox, "基础数据2026.xlsx", "reference", offices=[{"office_id": "HZ01", "office_name": "杭州一所"},
+                                                              {"office_id": "SH01", "office_name": "上海一所"}])
     hashes = [sha256(p) for p in (a, b, c)]
     result = run_cli("intake", str(inbox), "--data", str(data_dir))
     assert result.returncode == 0, result.stdout + result.stderr
@@ -69,11 +90,11 @@ def test_messy_names_are_filed_by_content(inbox, data_dir):
              data_dir / "reference.xlsx"]
     assert [sha256(p) for p in filed] == hashes
     assert sorted(p.name for p in inbox.iterdir()) == [REPORT_NAME]
-    assert "已归档:杭州一所Q1客户表(最终版)(2).xlsx → submissions/2026Q1/HZ01/clients.xlsx" in result.stdout
+    assert "已归档：杭州一所Q1客户表(最终版)(2).xlsx → submissions/2026Q1/HZ01/clients.xlsx" in result.stdout
     assert "Traceback" not in result.stderr
 
 
-def test_unreadable_files_stay_with_the_reason(inbox, data_dir):
+def test_unreadable_files_stay_with_the_reason(inbox, data_dir, reference):
     (inbox / "坏文件.xlsx").write_bytes(b"not a workbook at all")
     (inbox / "说明.txt").write_text("请查收", encoding="utf-8")
     _drop(inbox, "无期间.xlsx", "training", period="")
@@ -84,14 +105,14 @@ def test_unreadable_files_stay_with_the_reason(inbox, data_dir):
     remaining = sorted(p.name for p in inbox.iterdir())
     assert remaining == sorted([REPORT_NAME, "坏文件.xlsx", "说明.txt", "无期间.xlsx"])
     report = (inbox / REPORT_NAME).read_text(encoding="utf-8")
-    assert "未归档:说明.txt:不是 Excel 工作簿(.xlsx)" in report
-    assert "未归档:无期间.xlsx:“封面”工作表的期间应为“2026Q1”这样的格式,实际为“(空)”" in report
-    assert "未归档:坏文件.xlsx:" in report
-    assert report.strip().endswith("共 4 个文件:归档 1 个,留在收件目录 3 个。")
+    assert "未归档：说明.txt：不是 Excel 工作簿（.xlsx）" in report
+    assert "未归档：无期间.xlsx：“封面”工作表 B2 的期间未填写" in report
+    assert "未归档：坏文件.xlsx：" in report
+    assert report.strip().endswith("共 4 个文件：归档 1 个，留在收件目录 3 个。")
     assert not good.exists() and (data_dir / "submissions/2026Q1/HZ01/training.xlsx").is_file()
 
 
-def test_an_identical_redrop_is_just_removed(inbox, data_dir):
+def test_an_identical_redrop_is_just_removed(inbox, data_dir, reference):
     first = _drop(inbox, "clients.xlsx", "clients")
     digest = sha256(first)
     copy = inbox / "clients (copy).xlsx"
@@ -103,12 +124,12 @@ def test_an_identical_redrop_is_just_removed(inbox, data_dir):
     copy2.write_bytes(dest.read_bytes())
     result = run_cli("intake", str(inbox), "--data", str(data_dir))
     assert result.returncode == 0
-    assert "已存在相同文件:再发一次.xlsx" in result.stdout
+    assert "已存在相同文件：再发一次.xlsx" in result.stdout
     assert not copy2.exists() and sha256(dest) == digest
     assert not (dest.parent / "_versions").exists()
 
 
-def test_a_different_file_keeps_the_old_one_as_a_dated_version(inbox, data_dir):
+def test_a_different_file_keeps_the_old_one_as_a_dated_version(inbox, data_dir, reference):
     old = _drop(inbox, "v1.xlsx", "clients")
     assert run_cli("intake", str(inbox), "--data", str(data_dir)).returncode == 0
     dest = data_dir / "submissions/2026Q1/HZ01/clients.xlsx"
@@ -134,3 +155,29 @@ def test_missing_inbox_is_a_usage_error(tmp_path, data_dir):
     result = run_cli("intake", str(tmp_path / "没有"), "--data", str(data_dir))
     assert result.returncode == 2
     assert "收件目录" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("typed", ["2026年第四季度", "2026年4季度", "2026 Q4", "２０２６Q4"])
+def test_a_period_written_as_people_write_it_is_filed_under_the_quarter(inbox, data_dir, reference, typed):
+    dropped = _drop(inbox, "客户表.xlsx", "clients", period=typed)
+    digest = sha256(dropped)
+    (outcome,) = file_inbox(inbox, data_dir)
+    assert (outcome.action, outcome.dest) == (FILED, "submissions/2026Q4/HZ01/clients.xlsx"), outcome.note
+    assert sha256(data_dir / outcome.dest) == digest
+
+
+def test_an_office_id_in_another_case_is_filed_and_read_as_the_reference_id(inbox, data_dir, make_reference):
+    """`bj01` is filed under BJ01's folder, and the engine reads the cover as BJ01 with a note."""
+    from pipeline.engine.submissions import submission_matrix
+    from pipeline.run import check
+
+    make_reference()
+    _drop(inbox, "北京一所客户表.xlsx", "clients", office="bj01", period="2026年第一季度")
+    (outcome,) = file_inbox(inbox, data_dir)
+    assert (outcome.action, outcome.dest) == (FILED, "submissions/2026Q1/BJ01/clients.xlsx"), outcome.note
+    dataset = check(data_dir, workers=1)[0]
+    assert [f for f in dataset.findings if f.code in ("office-unknown", "identity-mismatch")] == []
+    notes = {(f.cell, f.value, f.office_id) for f in dataset.findings if f.code == "value-normalised"}
+    assert notes == {("B1", "bj01", "BJ01"), ("B2", "2026年第一季度", "BJ01")}
+    assert ("2026Q1", "BJ01", "clients") in dataset.submissions
+    assert submission_matrix(dataset)["2026Q1"]["BJ01"]["clients"] == "submitted"

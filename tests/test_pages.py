@@ -50,7 +50,7 @@ def test_field_reference_lists_every_form_sheet_and_field():
             assert f"### 工作表“{sheet.name}”" in text
             table = text.split(f'data-sheet="{form.id}/{sheet.key}"', 1)[1].split("</table>", 1)[0]
             for f in sheet.fields:
-                assert f"<td><code>{sheet.column_letter(f.key)}</code></td><td><strong>{f.label}</strong>" in table
+                assert f"<td><code>{sheet.column_letter(f.key)}</code></td> <td><strong>{f.label}</strong>" in table
                 assert f.describe() in table
             for rule in sheet.rules:
                 assert rule.describe(sheet) in text
@@ -79,7 +79,7 @@ def test_codes_page_lists_every_catalogue_code_with_its_fix():
 def test_ranking_page_has_exact_ranks_scores_grades_and_blocks(pages):
     html = to_html(pages["results/2026Q1.md"])
     # 客户满意度指标 weighs 0 in a quarter: no column for it
-    assert "<th>业务指标</th><th>团队管理指标</th></tr>" in html
+    assert '<th scope="col">业务指标</th> <th scope="col">团队管理指标</th> </tr>' in html
     assert cells(row(html, "A01")) == ["1", "北京测试一所 A01", "测试所长甲", "92.3", "优秀", "96.0", "88.5"]
     assert cells(row(html, "B02")) == ["2", "上海测试二所 B02", "测试所长乙", "83.9", "良好", "96.0", "88.5"]
     assert html.index('data-office="A01"') < html.index('data-office="B02"')
@@ -97,16 +97,25 @@ def test_offices_not_scored_are_shown_with_their_status(pages):
 
 def test_grade_distribution_chart_counts_grades(results):
     text = render_period(results, "2026Q1")
-    assert "<desc" in text and "优秀:1 个;良好:1 个;合格:0 个;不合格:0 个" in text
+    assert "<desc" in text and "优秀 1 个，良好 1 个，合格 0 个，不合格 0 个（共 2 个）" in text
+    data = re.search(r'<div class="visually-hidden"><table class="chart-data">.*?</table></div>', to_html(text)).group(0)
+    assert '<th scope="row">优秀</th><td>1</td>' in data and '<th scope="col">业务所数</th>' in data
+
+
+def test_office_trends_are_described_and_tabled(results):
+    html = to_html(render_office(results, "A01"))
+    figures = re.findall(r"<figure[^>]*>.*?</figure>", html, re.S)
+    assert figures and all('role="img"' in f and "<desc" in f and '<table class="chart-data">' in f for f in figures)
+    assert "季度考核得分：首期 2026Q1 为 92.3，末期 2026Q2 为 92.3" in figures[0]
 
 
 def test_scorecard_page_explains_the_score(results):
     html = to_html(render_office(results, "A01"))
     assert '<span class="value" data-field="score">92.3</span>' in html
     kpi = re.search(r'<tr data-kpi="销售目标完成率">(.*?)</tr>', html, re.S).group(1)
-    assert cells(kpi) == ["销售目标完成率业务指标", "95.3%", "95.3", "35", "35.0", "33.35"]
+    assert cells(kpi) == ["销售目标完成率 业务指标", "95.3%", "95.3", "35", "35.0", "33.35"]
     sat = re.search(r'<tr data-kpi="客户满意度">(.*?)</tr>', html, re.S).group(1)
-    assert cells(sat) == ["客户满意度客户满意度指标", "88.0 分", "93.3", "0", "0.0", "—"]
+    assert cells(sat) == ["客户满意度 客户满意度指标", "88.0 分", "93.3", "0", "0.0", "—"]
     assert "<strong>92.31</strong>" in html
     assert "<code>submissions/2026Q2/A01/clients.xlsx</code> › 客户 › <code>G2:G9</code>" in unescape(html)
     assert "季度考核得分趋势" in html and "<svg" in html
@@ -115,7 +124,7 @@ def test_scorecard_page_explains_the_score(results):
 def test_na_kpi_shows_its_reason_and_shared_weight(results):
     html = to_html(render_office(results, "B02"))
     growth = re.search(r'<tr data-kpi="销售增长率">(.*?)</tr>', html, re.S).group(1)
-    assert cells(growth)[:6] == ["销售增长率业务指标", "不适用缺少数据", "—", "15", "0.0", "—"]
+    assert cells(growth)[:6] == ["销售增长率 业务指标", "不适用 缺少数据", "—", "15", "0.0", "—"]
     attain = re.search(r'<tr data-kpi="销售目标完成率">(.*?)</tr>', html, re.S).group(1)
     assert cells(attain)[4] == "41.2"  # 35 of the 85 points still scored
 
@@ -217,7 +226,7 @@ def test_year_page_lists_honours_and_the_office_page_shows_them():
     assert [name for name, _ in blocks] == ["优秀业务所长", "年终特别奖励", "晋升优先", "培训与发展激励"]
     assert ["北京测试一所" in body for _, body in blocks] == [True, False, False, True]
     assert "本年度无" in blocks[1][1]
-    assert "<th>客户满意度指标</th>" in html  # the annual cycle weighs customer satisfaction
+    assert '<th scope="col">客户满意度指标</th>' in html  # the annual cycle weighs customer satisfaction
     office = to_html(render_office(results, "A01"))
     assert '<span class="honour-tag">优秀业务所长</span><span class="honour-tag">培训与发展激励</span>' in office
 

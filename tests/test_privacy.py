@@ -9,25 +9,38 @@ from pathlib import Path
 
 import pytest
 from conftest import write_form
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.engine.model import Dataset, Office, Reference, Results, Scorecard
+from pipeline.findings import HIDDEN, Finding, finding
 from pipeline.forms import CLIENTS, RECRUITMENT, get_form
-from pipeline.intake.aggregates import texts
+from pipeline.intake.aggregates import private_columns
 from pipeline.intake.facts import Table, WorkbookFacts, encode_texts
 from pipeline.outputs.form_workbook import write_template
-from pipeline.outputs.privacy import Leak, check_privacy, private_values, redact, scan_site
+from pipeline.outputs.privacy import (
+    Leak,
+    Matcher,
+    check_privacy,
+    exemptions,
+    fold,
+    mask,
+    private_values,
+    redact,
+    scan_site,
+    withhold_private,
+)
 
 HEAD = "欧阳所长"
 
 
 def _facts(path: str, form_id: str, cover: dict, tables: dict[str, list[dict]]) -> WorkbookFacts:
-    """A workbook's facts as the reader records them: the private and public texts of its rows."""
+    """A workbook's facts as the reader records them: the private values of its rows."""
     as_tables = {key: Table(tuple(range(2, 2 + len(rows))), {k: [r.get(k) for r in rows] for k in rows[0]})
                  for key, rows in tables.items() if rows}
     facts = WorkbookFacts(path=path, form_id=form_id, office_id="BJ01", period="2026Q1", cover=cover,
                           tables=as_tables)
-    private, public = texts(facts, get_form(form_id))
-    return dataclasses.replace(facts, texts=encode_texts(private, public), tables={})
+    return dataclasses.replace(facts, texts=encode_texts(private_columns(facts, get_form(form_id))), tables={})
 
 
 def _results(members=("司马青云",), reasons=("回老家照顾父母",), base=30000.0, bonus=25590.4,
@@ -141,15 +154,23 @@ def test_short_and_common_values_are_not_matched(tmp_path):
     assert [x.column for x in check_privacy(site, results)] == ["团队名册 › 姓名"]
 
 
-def test_head_names_office_names_and_published_cells_are_not_leaks(tmp_path):
-    # a team member who shares the 所长's name (or part of it), and one named like a published client
-    results = _results(members=(HEAD, "欧阳所", "甲公司", "青山", "慕容真名"), reasons=("",) * 5,
-                       clients=("青山科技",))
-    site = _site(tmp_path, {"offices/bj01/index.html": f"<p>所长 {HEAD},北京一所,客户 甲公司、青山科技</p>"})
+def test_head_names_and_office_names_are_not_leaks(tmp_path):
+    # a team member who shares the 所长's name (or part of it), or the office's
+    results = _results(members=(HEAD, "欧阳所", "北京", "慕容真名"), reasons=("",) * 4)
+    site = _site(tmp_path, {"offices/bj01/index.html": f"<p>所长 {HEAD},北京一所</p>"})
     assert check_privacy(site, results) == []
     # the exemptions are per value: the other members are still found
     site = _site(tmp_path, {"offices/bj01/index.html": f"<p>所长 {HEAD},成员:慕容真名</p>"})
     assert [x.column for x in check_privacy(site, results)] == ["团队名册 › 姓名"]
+
+
+def test_an_input_cell_holding_the_value_is_no_exemption(tmp_path):
+    """The site never publishes an ordinary input cell (only findings quote cells, and they are
+    masked): a name that is also typed into 任职要求 or a client's name is still a leak."""
+    results = _results(members=("诸葛青云", "青山"), reasons=("",) * 2, clients=("诸葛青云", "青山科技"))
+    site = _site(tmp_path, {"validation.html": "<td>实际为“诸葛青云”</td>", "a.html": "<p>客户 青山科技</p>"})
+    assert [(x.page, x.column) for x in check_privacy(site, results)] == [
+        ("a.html", "团队名册 › 姓名"), ("validation.html", "团队名册 › 姓名")]
 
 
 def test_search_index_entries_are_decoded_and_named_by_location(tmp_path):
@@ -343,3 +364,162 @@ def test_the_fast_number_scan_finds_every_token_that_could_be_a_needle():
     for _ in range(20_000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
         assert [t for _, t in full(text)] == fast(text), text
+
+
+# ---------------------------------------------------------------------------------------------
+# Findings that quote a private value typed into an ordinary cell
+
+
+def _quoting(typed: str, **more) -> Finding:
+    """`choice-invalid` for a 本期绩效结果 cell holding `typed`, as the reader reports it."""
+    return finding("choice-invalid", file="submissions/2026Q1/BJ01/recruitment.xlsx", sheet="团队名册", cell="G3",
+                   row=3, column="本期绩效结果", value=typed, seen=typed, choices="优秀、良好、合格", office_id="BJ01",
+                   period="2026Q1", **more)
+
+
+def _masked(*findings: Finding, **run) -> list[Finding]:
+    dataset = dataclasses.replace(_results(**run).dataset, findings=list(findings))
+    return withhold_private(dataset).findings
+
+
+@pytest.mark.parametrize("typed", [
+    "司马青云",  # a roster name
+    "司马青云的备注",  # inside a longer value: the whole value goes, never half of it
+    "司\u200b马青云",  # spelt with a zero-width space
+    "回老家照顾父母",  # a leave reason
+    "上官联系",  # a client's contact
+    "13812345678",  # a phone number, written without its separators
+    "138-1234-5678",
+    "41,000",  # a bonus base
+])
+def test_a_private_value_typed_into_an_ordinary_cell_is_hidden_in_the_finding(typed):
+    (masked,) = _masked(_quoting(typed), base=41000.0)
+    assert masked.value is None
+    assert masked.message == _quoting(HIDDEN).message == "“本期绩效结果”应为以下之一:优秀、良好、合格;实际为“(个人信息,已隐藏)”"
+    assert masked.display() == masked.display().replace(typed, "")
+
+
+@pytest.mark.parametrize("typed", [HEAD, "北京一所", "华北", "BJ01", "其他", "优", "Anna Li", "12345"])
+def test_published_and_ordinary_values_are_quoted_as_typed(typed):
+    """所长 and office names are published anyway; product text and short values match nothing."""
+    kept = _quoting(typed)
+    assert _masked(kept, members=("司马青云", "其他", "优")) == [kept]
+
+
+def test_a_private_value_in_another_part_of_the_message_is_hidden_and_the_value_kept():
+    broken = finding("rule-not-above", file="submissions/2026Q1/BJ01/clients.xlsx", sheet="客户", cell="K2", row=2,
+                     column="已解决投诉次数", value="5", rule="已解决投诉次数不得大于投诉次数", seen="5",
+                     other_column="投诉次数", other="13812345678")
+    (masked,) = _masked(broken)
+    assert masked.message == "已解决投诉次数不得大于投诉次数:已解决投诉次数为 5,投诉次数为 (个人信息,已隐藏)"
+    assert masked.value == "5"
+
+
+def test_findings_without_private_values_leave_the_dataset_as_it_was():
+    dataset = dataclasses.replace(_results().dataset, findings=[_quoting("优秀人才")])
+    assert withhold_private(dataset) is dataset
+
+
+@pytest.fixture(scope="module")
+def typed_elsewhere(tmp_path_factory):
+    """A real data set where a roster name is typed into the rating column and a 任职要求 cell, and
+    a client's phone number is typed as 客户编号 twice: built, run and validated."""
+    from datetime import date
+
+    from _site_helpers import write_small_data
+    from _validation_helpers import run_cli
+
+    from pipeline.build import build_site
+    from pipeline.outputs.form_workbook import write_templates
+    from pipeline.run import run
+
+    root = tmp_path_factory.mktemp("typed-elsewhere")
+    data = write_small_data(root / "data", periods=("2026Q1",))
+    cover = {"office_id": "BJ01", "period": "2026Q1", "filled_by": "测试填报人", "filled_on": date(2026, 3, 31)}
+    roster = [{"employee_id": f"E{i}", "name": f"测试成员{i}", "join_date": date(2024, 1, 1), "rating": "良好"}
+              for i in range(1, 6)]
+    roster[0]["name"] = NAME
+    roster[1]["rating"] = NAME
+    write_form(RECRUITMENT, data / "submissions/2026Q1/BJ01/recruitment.xlsx", cover=cover, rows={
+        "hiring": [{"position": "客户经理", "planned": 2, "hired": 1, "requirements": NAME, "status": "进行中"}],
+        "roster": roster})
+    clients = [{"client_id": client_id, "name": f"测试客户{i}", "client_type": "老客户", "contact": "测试联系人",
+                "phone": PHONE, "sales": 100, "satisfaction": 4.5}
+               for i, client_id in enumerate((PHONE, PHONE, "C3"), start=1)]
+    write_form(CLIENTS, data / "submissions/2026Q1/SH01/clients.xlsx", cover=dict(cover, office_id="SH01"),
+               rows={"clients": clients})
+    templates = root / "templates"
+    write_templates(templates)
+    build_site(data, root / "site", keep_going=True, build_date="2026-07-01", templates_dir=templates, workers=2)
+    run(data, root / "out", workers=1)
+    shown = run_cli("validate", str(data), "--no-cache")
+    return root, shown
+
+
+NAME, PHONE = "诸葛青云", "13812345678"
+
+
+def test_a_private_value_typed_elsewhere_never_reaches_the_site(typed_elsewhere):
+    root, _ = typed_elsewhere
+    site = root / "site"
+    for path in sorted(p for p in site.rglob("*") if p.suffix in (".html", ".json", ".xml", ".txt")):
+        text = path.read_text("utf-8")
+        decoded = json.dumps(json.loads(text), ensure_ascii=False) if path.suffix == ".json" else text
+        assert NAME not in decoded and PHONE not in decoded, path.relative_to(site)
+    page = (site / "validation.html").read_text("utf-8")
+    assert page.count("实际为“&#40;个人信息,已隐藏&#41;”") == 1
+    assert "“客户编号”的值“&#40;个人信息,已隐藏&#41;”在第 2 行已出现过" in page
+    index = json.loads((site / "search" / "search_index.json").read_text("utf-8"))
+    # (the search plugin cuts Chinese into words with zero-width spaces)
+    assert any("“客户编号”的值“(个人信息,已隐藏)”" in fold(doc["text"]) for doc in index["docs"])
+
+
+def test_a_private_value_typed_elsewhere_never_reaches_validation_json_or_the_terminal(typed_elsewhere):
+    root, shown = typed_elsewhere
+    report = json.loads((root / "out" / "validation.json").read_text("utf-8"))
+    quoted = {f["code"]: f for f in report["findings"] if f["code"] in ("choice-invalid", "duplicate-id")}
+    assert quoted["choice-invalid"]["value"] is None and quoted["duplicate-id"]["value"] is None
+    assert quoted["duplicate-id"]["message"] == "“客户编号”的值“(个人信息,已隐藏)”在第 2 行已出现过"
+    assert NAME not in json.dumps(report, ensure_ascii=False) and PHONE not in json.dumps(report)
+    assert shown.returncode == 1, shown.stderr
+    assert "SH01/clients.xlsx › 客户 › A3:“客户编号”的值“(个人信息,已隐藏)”在第 2 行已出现过" in shown.stdout
+    assert NAME not in shown.stdout + shown.stderr and PHONE not in shown.stdout + shown.stderr
+
+
+def test_a_head_and_region_that_spell_a_roster_name_do_not_fail_an_honest_build(tmp_path):
+    """`demo --offices 400` then `build`: the offices table's `<td>王丽</td><td>华北</td>` was indexed
+    for search as 王丽华北, which holds the roster name 王丽华, and the gate failed the build."""
+    from datetime import date
+
+    from _site_helpers import SMALL_OFFICES, write_small_data
+
+    from pipeline.build import build_site
+    from pipeline.forms import REFERENCE
+
+    data = write_small_data(tmp_path / "data", periods=("2026Q1",))
+    offices = [{"office_id": o, "office_name": n, "head": h, "region": r, "bonus_base": 30000}
+               for o, n, h, r, _, _ in SMALL_OFFICES]
+    offices[0].update(head="王丽", region="华北")
+    targets = [{"year": 2026, "quarter": "Q1", "office_id": o["office_id"], "sales_target": 400, "prior_sales": 350,
+                "market_size": 4000} for o in offices]
+    write_form(REFERENCE, data / "reference.xlsx", rows={"offices": offices, "targets": targets})
+    roster = [{"employee_id": f"E{i}", "name": name, "join_date": date(2024, 1, 1), "rating": "良好"}
+              for i, name in enumerate(("王丽华", "测试成员二", "测试成员三"), start=1)]
+    write_form(RECRUITMENT, data / "submissions/2026Q1/SH01/recruitment.xlsx",
+               cover={"office_id": "SH01", "period": "2026Q1", "filled_by": "测试填报人", "filled_on": date(2026, 3, 31)},
+               rows={"hiring": [{"position": "客户经理", "planned": 1, "status": "进行中"}], "roster": roster})
+    build_site(data, tmp_path / "site", build_date="2026-07-01", templates_dir=None, workers=2)
+    index = json.loads((tmp_path / "site" / "search" / "search_index.json").read_text("utf-8"))
+    offices_text = " ".join(fold(d["text"]) for d in index["docs"] if d["location"].startswith("offices/index.html"))
+    assert "王丽 华北" in offices_text and "王丽华" not in offices_text
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(st.sampled_from("司马青云回老家 上\u200b官联系13845678-甲公司"), max_size=14))
+def test_masking_compiles_only_values_that_can_occur_and_misses_none(typed):
+    """withhold_private leaves out the values whose characters a finding lacks: the same result
+    as matching against every private value of the run."""
+    run = {"members": ("司马青云", "回老家 照顾", "上\u200b官"), "phone": "138-1234-5678", "base": 41000.0}
+    dataset = dataclasses.replace(_results(**run).dataset, findings=[_quoting(typed)])
+    everything = Matcher(private_values(dataset), exemptions(dataset))
+    assert withhold_private(dataset).findings == [mask(_quoting(typed), everything)]

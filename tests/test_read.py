@@ -106,7 +106,7 @@ CASES = [
     ("cover-office-blank", {**clients(), "cover": {**good_cover(), "office_id": None}}, ("cover-missing", "封面", "B1", "error")),
     ("cover-period-blank", {**clients(), "cover": {**good_cover(), "period": " "}}, ("cover-missing", "封面", "B2", "error")),
     ("period-q5", {**clients(), "cover": good_cover(period="2026Q5")}, ("period-malformed", "封面", "B2", "error")),
-    ("period-words", {**clients(), "cover": good_cover(period="2026年一季度")}, ("period-malformed", "封面", "B2", "error")),
+    ("period-no-year", {**clients(), "cover": good_cover(period="第一季度")}, ("period-malformed", "封面", "B2", "error")),
     ("filled-on-words", {**clients(), "cover": {**good_cover(), "filled_on": "上周"}}, ("type-date", "封面", "B4", "error")),
     ("template-id-unknown", {**clients(), "raw": {META_SHEET: {"B1": "budget"}}}, ("template-unknown", "", "", "error")),
     ("template-outdated", {**clients(), "raw": {META_SHEET: {"B2": "0.9"}}}, ("template-outdated", "", "", "error")),
@@ -506,10 +506,23 @@ def test_short_rows_read_as_blank_cells():
     ("2026Q1\n", "2026Q1", []),  # a trailing line break is stripped like any whitespace
     (" 2026q1 ", "2026Q1", []),  # spaces and case are forgiven silently
     ("２０２６Q1", "2026Q1", ["value-normalised"]),
+    # the ways people write a quarter: read as the quarter, with a note saying how
+    ("2026年第四季度", "2026Q4", ["value-normalised"]),
+    ("2026年4季度", "2026Q4", ["value-normalised"]),
+    ("2026 Q4", "2026Q4", ["value-normalised"]),
+    ("２０２６Q4", "2026Q4", ["value-normalised"]),
+    ("2026年一季度", "2026Q1", ["value-normalised"]),
+    ("2026-Q2", "2026Q2", ["value-normalised"]),
     ("2026Q5", None, ["period-malformed"]),
+    ("2026-4", None, ["period-malformed"]),  # without Q or 季 the 4 could be a month
+    ("2026年第五季度", None, ["period-malformed"]),
+    ("第四季度", None, ["period-malformed"]),
 ])
 def test_cover_period(data_dir, typed, period, codes):
     path = fill_form(CLIENTS, data_dir / "x.xlsx", cover={**good_cover(), "period": typed}, rows={"clients": [C]})
     wb = read_workbook(path, "x.xlsx")
     assert (wb.period, [f.code for f in wb.findings]) == (period, codes)
     assert all(f.cell == "B2" for f in wb.findings)
+    if codes == ["value-normalised"]:
+        assert wb.findings[0].message == f"“期间”的“{typed.strip()}”已按“{period}”读取"
+        assert wb.findings[0].severity == "info" and wb.identity == (period, "BJ01", "clients")

@@ -176,6 +176,7 @@ def test_exit_code_and_summary(outcome):
     assert "Traceback" not in done.stderr
     assert "2025年度" in done.stdout and "数据有误 1" in done.stdout
     assert "  - submissions/2026Q1/SH01/clients.xlsx › 客户 › G2:" in done.stdout
+    assert "    怎样修改：" in done.stdout  # the catalogue's fix, under the first error of its kind
     workbooks = [f"考核结果-{p}.xlsx" for p in ("2025Q1", "2025Q2", "2025Q3", "2025Q4", "2025年度", "2026Q1", "2026年度")]
     assert sorted(p.name for p in out.iterdir()) == sorted(["scorecards.csv", "validation.json", *workbooks])
 
@@ -247,7 +248,7 @@ def test_a_copied_policy_with_another_weight_changes_the_score(data, tmp_path: P
     ("args", "message"),
     [
         (["missing-folder", "--out", "x"], "数据目录不存在"),
-        (["{data}", "--out", "{out}", "--policy", "{bad}"], "政策配置有误:bad.yaml:季度考核的权重之和应为 100"),
+        (["{data}", "--out", "{out}", "--policy", "{bad}"], "政策配置有误:bad.yaml：季度考核的权重之和应为 100"),
     ],
 )
 def test_usage_problems_exit_2(data, tmp_path: Path, args, message):

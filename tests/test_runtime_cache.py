@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from pipeline.runtime.cache import CACHE_FORMAT, RACY_SECONDS, STALE_SECONDS, ContentCache, file_sha256
+from pipeline.runtime.cache import (
+    CACHE_FORMAT,
+    FILES_FORMAT,
+    RACY_SECONDS,
+    STALE_SECONDS,
+    ContentCache,
+    file_sha256,
+)
+from pipeline.runtime.memo import MEMO_FORMAT, decode, encode
 
 
 @pytest.fixture
@@ -154,3 +166,104 @@ def test_a_damaged_stat_index_is_ignored(root, tmp_path, monkeypatch):
     real = file_sha256
     monkeypatch.setattr("pipeline.runtime.cache.file_sha256", lambda p: hashed.append(str(p)) or real(p))
     assert ContentCache(root, "ns").sha256(file) == real(file) and len(hashed) == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# A damaged cache during a real run: every entry read back from disk is checksummed before it is
+# unmarshalled or parsed, so one changed byte anywhere costs a re-read, never a wrong output
+
+
+def _outputs(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+
+
+@pytest.fixture
+def primed(tmp_path, data_dir, make_reference, make_workbook, monkeypatch):
+    """A run's outputs and the cache it left: facts in the pack, stamps in files.bin, the output memo."""
+    from _validation_helpers import good_office
+
+    from pipeline.run import open_cache, run
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # the period workbooks' 制表时间: same bytes every run
+    monkeypatch.setattr("pipeline.runtime.cache.RACY_SECONDS", -3600.0)  # remember the files just written
+    make_reference()
+    for office in ("BJ01", "SH01"):
+        good_office(make_workbook, "2026Q1", office)
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    first = run(data_dir, out, cache=open_cache(root=cache))
+    pristine = tmp_path / "pristine-cache"
+    shutil.copytree(cache, pristine)
+
+    def again(damage: Callable[[Path], None] | None = None):
+        shutil.rmtree(cache)
+        shutil.copytree(pristine, cache)
+        if damage:
+            damage(cache)
+        return run(data_dir, out, cache=open_cache(root=cache))
+
+    return SimpleNamespace(out=out, outputs=_outputs(out), files=len(first.results.dataset.workbooks), again=again)
+
+
+def _flip(path: Path, at: int) -> None:
+    data = bytearray(path.read_bytes())
+    data[at] ^= 0x41
+    path.write_bytes(bytes(data))
+
+
+def _one(cache: Path, pattern: str) -> Path:
+    (found,) = cache.glob(pattern)
+    return found
+
+
+# positions: the magic, a record's key digest, length and checksum, its blob's first, middle and last byte
+PACK_AT = [0, len(CACHE_FORMAT), len(CACHE_FORMAT) + 16, len(CACHE_FORMAT) + 20, len(CACHE_FORMAT) + 52, "middle", -1]
+
+
+@pytest.mark.parametrize("at", PACK_AT)
+def test_a_changed_byte_in_the_facts_pack_is_read_again_with_identical_outputs(primed, at):
+    undamaged = primed.again()
+    assert undamaged.parsed == 0 and _outputs(primed.out) == primed.outputs
+
+    def damage(cache: Path) -> None:
+        pack = _one(cache, "*/pack")
+        _flip(pack, pack.stat().st_size // 2 if at == "middle" else at)
+
+    outcome = primed.again(damage)
+    assert outcome.parsed >= 1  # the damaged record (or every record, for the magic) read again
+    assert _outputs(primed.out) == primed.outputs
+
+
+@pytest.mark.parametrize("at", [0, len(FILES_FORMAT) + 3, len(FILES_FORMAT) + 32, "middle", -1])
+def test_a_changed_byte_in_the_stat_index_hashes_again_with_identical_outputs(primed, at, monkeypatch):
+    hashed: list[str] = []
+    real = file_sha256
+    monkeypatch.setattr("pipeline.runtime.cache.file_sha256", lambda p: hashed.append(str(p)) or real(p))
+
+    def damage(cache: Path) -> None:
+        index = cache / "files.bin"
+        _flip(index, index.stat().st_size // 2 if at == "middle" else at)
+
+    outcome = primed.again(damage)
+    assert len(hashed) >= primed.files and outcome.parsed == 0  # hashed again, then found in the pack
+    assert _outputs(primed.out) == primed.outputs
+
+
+@pytest.mark.parametrize("at", [0, len(MEMO_FORMAT) + 5, len(MEMO_FORMAT) + 32, "middle", -1])
+def test_a_changed_byte_in_the_output_memo_rewrites_the_workbooks_identically(primed, at):
+    assert primed.again().unchanged  # undamaged: the period workbooks are not written again
+
+    def damage(cache: Path) -> None:
+        memo = _one(cache, "outputs/*.memo")
+        _flip(memo, memo.stat().st_size // 2 if at == "middle" else at)
+
+    outcome = primed.again(damage)
+    assert not outcome.unchanged  # the memo ignored: every workbook written again…
+    assert _outputs(primed.out) == primed.outputs  # …with the same bytes
+
+
+@pytest.mark.parametrize("text", [b"", b"[" * 100_000, b"\xff\xfe", b'{"a": 1}'])
+def test_a_memo_that_is_not_ours_is_empty(text):
+    assert decode(text) == {} and decode(MEMO_FORMAT + b"\0" * 32 + text) == {}
+    signed = MEMO_FORMAT + hashlib.blake2b(text, key=MEMO_FORMAT, digest_size=32).digest() + text
+    assert decode(signed) == ({"a": 1} if text.startswith(b"{") else {})  # junk under a good checksum: no exception
+    assert decode(encode({"x.xlsx": {"digest": "d", "sha256": "s"}})) == {"x.xlsx": {"digest": "d", "sha256": "s"}}

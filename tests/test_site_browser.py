@@ -3,15 +3,19 @@
 The site is built once per session from the bundled sample data (the site `invoke build` makes);
 expected numbers are read from the run's own scorecards.csv. Every request is routed: anything
 not on 127.0.0.1 fails the test (the site must work offline), and console errors fail it too.
+Accessibility: axe-core (tests/_axe.py) on every kind of page, at desktop and phone width, in the
+light and the dark scheme; and the keyboard alone through a scorecard, with a visible focus ring.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import re
 import shutil
 from pathlib import Path
 
+import _axe
 import pytest
 from _site_helpers import SiteServer
 
@@ -73,18 +77,33 @@ class Guard:
         assert self.errors == [], f"console errors: {self.errors}"
 
 
-@pytest.fixture
-def page(browser, server):
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+@contextlib.contextmanager
+def browsing(browser, server, init_script: str | None = None, **options):
+    """A page in a fresh browser context (`options`: viewport, color_scheme …), guarded."""
     guard = Guard()
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    context = browser.new_context(locale="zh-CN", **{**DESKTOP, **options})
+    if init_script:
+        context.add_init_script(script=init_script)
     context.route("**/*", guard.route)
     pg = context.new_page()
     pg.on("console", lambda m: guard.errors.append(m.text) if m.type == "error" else None)
     pg.on("pageerror", lambda e: guard.errors.append(str(e)))
     pg.base = server.url
-    yield pg
-    context.close()
+    try:
+        yield pg
+    finally:
+        context.close()
     guard.check()
+
+
+@pytest.fixture
+def page(browser, server):
+    with browsing(browser, server) as pg:
+        yield pg
 
 
 def scorecards(built_site: Path) -> list[dict]:
@@ -99,6 +118,10 @@ def ranked(built_site: Path, period: str) -> list[dict]:
 
 def latest_quarter(built_site: Path) -> str:
     return max(r["period"] for r in scorecards(built_site) if len(r["period"]) == 6 and r["status"] == "scored")
+
+
+def latest_year(built_site: Path) -> str:
+    return max(r["period"] for r in scorecards(built_site) if len(r["period"]) == 4 and r["status"] == "scored")
 
 
 def search(page, text: str) -> None:
@@ -195,13 +218,7 @@ def test_year_page_shows_honours(page, built_site):
 
 
 def test_phone_width_scorecard(browser, server):
-    guard = Guard()
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
-                                  has_touch=True, locale="zh-CN")
-    context.route("**/*", guard.route)
-    pg = context.new_page()
-    pg.on("console", lambda m: guard.errors.append(m.text) if m.type == "error" else None)
-    try:
+    with browsing(browser, server, **PHONE, device_scale_factor=2) as pg:
         pg.goto(server.url + "offices/bj01.html")
         width = pg.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"page is {width}px wide on a 390px screen"
@@ -211,7 +228,140 @@ def test_phone_width_scorecard(browser, server):
         pg.goto(server.url + "results/2026Q1.html")
         pg.screenshot(path=str(ARTIFACTS / "phone-ranking.png"), full_page=True)
         assert pg.evaluate("document.documentElement.scrollWidth") <= 390
-    finally:
-        context.close()
-    guard.check()
     assert (ARTIFACTS / "phone-scorecard.png").stat().st_size > 10_000
+
+
+# ---------------------------------------------------------------------------------------------
+# Accessibility
+
+
+def page_kinds(built_site: Path) -> dict[str, str]:
+    """One page of every kind the site has (kind -> path). The guide's generated reference pages
+    (字段说明, 校验代码) are made of the same parts as these; test_page_tables checks their tables."""
+    year = latest_year(built_site)
+    return {
+        "首页": "index.html",
+        "制度手册目录": "handbook/index.html",  # a committed pipe table
+        "制度手册第四章": "handbook/assessment.html",  # the policy tables
+        "季度排名": f"results/{latest_quarter(built_site)}.html",
+        "年度排名": f"results/{year}.html",
+        "考核结果一览": "results/index.html",
+        "业务所一览": "offices/index.html",
+        "记分卡": f"offices/{ranked(built_site, year)[0]['office_id'].lower()}.html",  # with honour tags
+        "提交情况": "submissions.html",
+        "校验报告": "validation.html",
+        "模板下载": "guide/templates.html",
+    }
+
+
+SCHEMES = {"light": "default", "dark": "slate"}  # color_scheme -> Material's scheme it must select
+WIDTHS = {1280: DESKTOP, 390: PHONE}
+
+
+def settle(pg) -> None:
+    """Two frames after load: Material has wrapped the tables and scroll-tables.js has marked them."""
+    pg.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_every_kind_of_page_passes_axe(browser, server, built_site, scheme, width):
+    found = {}
+    with browsing(browser, server, _axe.source(), color_scheme=scheme, **WIDTHS[width]) as pg:
+        for kind, path in page_kinds(built_site).items():
+            pg.goto(pg.base + path)
+            settle(pg)
+            assert pg.evaluate("document.body.dataset.mdColorScheme") == SCHEMES[scheme], path
+            if kind == "记分卡":
+                assert pg.locator(".honour-tag").count() > 0, "the scorecard checked must show honour tags"
+            found[path] = _axe.run(pg)
+    _axe.write_report(ARTIFACTS, f"{scheme}-{width}", found)
+    bad = {path: _axe.failing(v) for path, v in found.items() if _axe.failing(v)}
+    assert not bad, "\n".join(_axe.describe(path, v) for path, v in bad.items())
+
+
+# What the focused element is and how its ring looks: the colour of the outline and of what is
+# behind it (backgrounds composited up the tree). Material's palette toggle is a radio of no size
+# whose ring is drawn on the icon beside it.
+FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const again = el.hasAttribute("data-tab-seen");
+  el.setAttribute("data-tab-seen", "");
+  const shown = el.matches(".md-option") ? el.parentElement.querySelector("label:not([hidden])") : el;
+  const style = getComputedStyle(shown);
+  const layers = [];
+  for (let node = shown.parentElement; node; node = node.parentElement) {
+    const bg = getComputedStyle(node).backgroundColor;
+    layers.push(bg);
+    if (!bg.startsWith("rgba") ) break;
+  }
+  return {again, tag: el.tagName.toLowerCase(), palette: el.matches(".md-option"), text: (el.getAttribute("aria-label") || el.textContent).trim().slice(0, 40),
+          control: el.matches("a[href], button, input, select, textarea, summary, [tabindex]"),
+          outline: style.outlineStyle, width: parseFloat(style.outlineWidth), color: style.outlineColor, layers};
+}"""
+
+EXPECTED = """() => {
+  const wanted = [...document.querySelectorAll(
+    ".md-content a[href], .md-content summary, .md-sidebar--secondary a[href], .md-search__input")];
+  const shown = wanted.filter(el => el.getClientRects().length && getComputedStyle(el).visibility !== "hidden");
+  shown.forEach(el => el.setAttribute("data-tab-expected", ""));
+  return shown.length;
+}"""
+
+
+def _rgba(text: str) -> tuple[float, float, float, float]:
+    values = [float(v) for v in re.findall(r"[\d.]+", text)]
+    return (*values[:3], values[3] if len(values) > 3 else 1.0)
+
+
+def _luminance(rgb) -> float:
+    def channel(c):
+        c /= 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(c) for c in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def ring_contrast(color: str, layers: list[str]) -> float:
+    """Contrast of the focus ring against the background behind it (WCAG 1.4.11 asks 3:1)."""
+    behind = (255.0, 255.0, 255.0)
+    for layer in reversed(layers):  # from the outermost (opaque) inwards
+        *rgb, alpha = _rgba(layer)
+        behind = tuple(a * alpha + b * (1 - alpha) for a, b in zip(rgb, behind))
+    hi, lo = sorted((_luminance(_rgba(color)), _luminance(behind)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_keyboard_reaches_everything_on_a_scorecard_with_a_visible_focus_ring(browser, server, built_site, scheme):
+    office = ranked(built_site, latest_quarter(built_site))[0]["office_id"].lower()
+    with browsing(browser, server, color_scheme=scheme) as pg:
+        pg.goto(pg.base + f"offices/{office}.html")
+        settle(pg)
+        expected = pg.evaluate(EXPECTED)
+        stops = []
+        for _ in range(400):
+            pg.keyboard.press("Tab")
+            focused = pg.evaluate(FOCUSED)
+            if focused is None or focused["again"]:
+                break
+            stops.append(focused)
+        assert len(stops) >= expected > 20
+        assert any(stop["palette"] for stop in stops), "the palette toggle is not reachable by keyboard"
+        for stop in stops:
+            assert stop["control"], f"focus landed on something that is no control: {stop}"
+            assert stop["outline"] != "none" and stop["width"] >= 2, f"no visible focus ring: {stop}"
+            assert ring_contrast(stop["color"], stop["layers"]) >= 3, f"focus ring too faint: {stop}"
+        missed = pg.locator("[data-tab-expected]:not([data-tab-seen])")
+        assert missed.count() == 0, f"not reachable by keyboard: {missed.evaluate_all('els => els.map(e => e.outerHTML.slice(0, 120))')}"
+
+        # operable: Enter opens the sources of a KPI table and switches the colour scheme
+        summary = pg.locator("details.sources summary").first
+        summary.focus()
+        pg.keyboard.press("Enter")
+        assert pg.locator("details.sources").first.evaluate("d => d.open")
+        pg.locator(".md-option").first.focus()  # Material's palette toggle: Enter switches the scheme
+        pg.keyboard.press("Enter")
+        other = "default" if SCHEMES[scheme] == "slate" else "slate"
+        assert pg.evaluate("document.body.dataset.mdColorScheme") == other

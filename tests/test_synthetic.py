@@ -388,7 +388,7 @@ def test_a_blank_satisfaction_and_the_missing_forms_in_the_bundled_sample():
 
 @pytest.mark.parametrize(("index", "period"), [(0, "2025Q1"), (5, "2026Q3"), (11, "2026Q4")])
 def test_bundled_sample_is_what_the_generator_writes(index, period):
-    """sample_data/ must be regenerated (`demo --out sample_data`) whenever the generator or the writer changes."""
+    """sample_data/ must be regenerated (`demo --out sample_data --force`) whenever the generator or the writer changes."""
     oid = office_list(12, 7)[index]["office_id"]
     for form in OFFICE_FORMS:
         path = SAMPLE / "submissions" / period / oid / form.filename

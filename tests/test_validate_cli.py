@@ -6,6 +6,7 @@ import io
 import json
 
 import pytest
+from _read_helpers import legacy_xls
 from _validation_helpers import GOOD_ROWS, ROOT, good_office, run_cli
 
 from pipeline.cli.progress import ProgressBar
@@ -130,16 +131,51 @@ def test_a_mixed_folder_exits_1_and_names_every_broken_cell(make_reference, make
         assert f"{file} › {sheet} › {cell}:" in result.stdout
         assert (f"submissions/{file}", sheet, cell, code) in seen
     assert list(data["findings"][0]) == ["code", "severity", "message", "file", "sheet", "cell", "row", "column",
-                                         "value", "office_id", "period", "acceptance", "title"]
+                                         "value", "office_id", "period", "acceptance", "title", "fix"]
     assert data["completeness"]["2026Q1"]["BJ01"]["clients"] == "errors"
     assert data["completeness"]["2026Q1"]["SH01"]["projects"] == "errors"
     assert "【BJ01】" in result.stdout and "【SH01】" in result.stdout
     assert (tmp_path / "marked/submissions/2026Q1/BJ01/clients.xlsx").is_file()
     assert (tmp_path / "marked/submissions/2026Q1/SH01/projects.xlsx").is_file()
     assert not (tmp_path / "marked/submissions/2026Q1/SH01/training.xlsx").exists()
-    assert "未生成标注副本:\n  2026Q1/SH01/training.xlsx" in result.stdout
+    assert "以下文件无法标注，未生成标注副本：\n  2026Q1/SH01/training.xlsx：文件无法读取（不是 xlsx 文件）" in result.stdout
+    assert result.stdout.rstrip().endswith("另有 1 个文件无法标注，见上。")
     assert data["completeness"]["2026Q1"]["SH01"]["training"] == "errors"
     assert [f["status"] for f in data["files"] if f["file"].endswith("SH01/training.xlsx")] == ["errors"]
+
+
+def test_the_summary_says_how_to_fix_each_kind_of_problem_once_per_file(make_reference, make_workbook, data_dir,
+                                                                        tmp_path):
+    make_reference(targets=Q1_TARGETS)
+    good_office(make_workbook, office="BJ01", skip=("clients",))
+    make_workbook("clients", "submissions/2026Q1/BJ01/clients.xlsx", rows=GOOD_ROWS["clients"],
+                  raw={"客户": {"G2": "十二", "G3": "三十"}})
+    result = run_cli("validate", str(data_dir), "--json", str(tmp_path / "r.json"))
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    first = lines.index("    ✗ 2026Q1/BJ01/clients.xlsx › 客户 › G2:“本期销售额”应为数字,不小于 0,实际为“十二”")
+    assert lines[first + 1] == "      怎样修改：填写阿拉伯数字,不要带单位或文字。"
+    assert lines[first + 2].startswith("    ✗ 2026Q1/BJ01/clients.xlsx › 客户 › G3:")  # the same hint is not repeated
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert {f["fix"] for f in report["findings"] if f["code"] == "type-number"} == {"填写阿拉伯数字,不要带单位或文字。"}
+
+
+@pytest.mark.parametrize(("broken", "last_line"), [
+    (True, "没有写出标注副本：需要标注的 1 个文件都无法标注，见上。"),
+    (False, "没有需要标注的文件（没有错误或警告），没有写出标注副本。"),
+])
+def test_annotate_says_when_it_wrote_no_copy(make_reference, make_workbook, data_dir, tmp_path, broken, last_line):
+    make_reference(targets=Q1_TARGETS[:1])
+    good_office(make_workbook, office="BJ01", skip=("clients",) if broken else ())
+    if broken:
+        (data_dir / "submissions/2026Q1/BJ01/clients.xls").write_bytes(legacy_xls())
+    result = run_cli("validate", str(data_dir), "--annotate", str(tmp_path / "marked"))
+    assert result.returncode == (1 if broken else 0), result.stdout + result.stderr
+    assert result.stdout.rstrip().endswith(last_line)
+    assert "写出 0 个" not in result.stdout and not (tmp_path / "marked").exists()
+    if broken:
+        assert "  2026Q1/BJ01/clients.xls：文件无法读取（旧版 Excel 97-2003 格式）" in result.stdout
+        assert "      怎样修改：在 Excel 或 WPS 中打开文件，“另存为”→“Excel 工作簿（*.xlsx）”后重新提交。" in result.stdout
 
 
 def test_the_report_is_deterministic(make_reference, make_workbook, data_dir):
@@ -154,7 +190,7 @@ def test_the_report_is_deterministic(make_reference, make_workbook, data_dir):
 def test_the_bundled_sample_validates_clean(tmp_path):
     sample = ROOT / "sample_data"
     if not (sample / "reference.xlsx").is_file():
-        pytest.skip("sample_data/ has not been generated yet (python -m pipeline demo --out sample_data)")
+        pytest.skip("sample_data/ has not been generated yet (python -m pipeline demo --out sample_data --force)")
     result = run_cli("validate", str(sample), "--json", str(tmp_path / "r.json"))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["counts"]["error"] == 0

@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from ..forms.values import printable
 from . import commands
 from .exits import EXIT_INTERRUPTED, EXIT_USAGE
 
@@ -27,7 +28,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse's own exit code is 2 too; say it in Chinese
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"参数错误:{message}\n")
+        self.exit(EXIT_USAGE, f"参数错误:{printable(message)}\n")  # it may quote what was typed
 
 
 def _workers(p: argparse.ArgumentParser) -> None:
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--offices", type=int, default=12, help="业务所数量(默认 12)")
     p.add_argument("--years", type=int, nargs="+", default=[2025, 2026], help="年份(默认 2025 2026)")
     p.add_argument("--seed", type=int, default=7, help="随机种子(默认 7)")
+    p.add_argument("--force", action="store_true", help="目录不是空的也写入（覆盖其中同名的工作簿）")
 
     p = sub.add_parser("validate", help="校验数据目录中的全部工作簿")
     p.add_argument("data_dir", help="数据目录(含 reference.xlsx 与 submissions/)")

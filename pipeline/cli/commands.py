@@ -10,23 +10,27 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TextIO
 
+from ..forms.values import printable
 from .exits import EXIT_DATA_ERRORS, EXIT_OK, EXIT_USAGE
 from .progress import ProgressBar
-from .summaries import run_summary, validation_summary
+from .summaries import annotation_summary, run_summary, validation_summary
 
 
 def _error(message: str) -> int:
-    print(f"错误:{message}", file=sys.stderr)
+    _print(f"错误:{message}", sys.stderr)
     return EXIT_USAGE
 
 
-def _print(text: str) -> None:
-    """Print, quietly stopping when the reader of stdout went away (`validate … | head`)."""
+def _print(text: str, stream: TextIO | None = None, end: str = "\n") -> None:
+    """Print with control characters shown, never obeyed (a file name or cell holding ESC [2J
+    must not clear the screen); quietly stop when the reader of stdout went away (`… | head`)."""
+    stream = stream or sys.stdout
     try:
-        print(text, flush=True)
+        print(printable(text, keep="\n"), file=stream, end=end, flush=True)
     except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
 
 
 def _workers(args: argparse.Namespace) -> int | None:
@@ -46,41 +50,47 @@ def templates(args: argparse.Namespace) -> int:
     if args.check:
         problems = check_templates(out_dir)
         if problems:
-            print(f"模板与表单定义不一致(共 {len(problems)} 处),请运行 `python -m pipeline templates` 重新生成:")
+            _print(f"模板与表单定义不一致(共 {len(problems)} 处),请运行 `python -m pipeline templates` 重新生成:")
             for line in problems:
-                print(f"  - {line}")
+                _print(f"  - {line}")
             return EXIT_DATA_ERRORS
-        print(f"{out_dir} 中的 {len(ALL_FORMS)} 个模板与表单定义一致。")
+        _print(f"{out_dir} 中的 {len(ALL_FORMS)} 个模板与表单定义一致。")
         return EXIT_OK
     try:
         for form in ALL_FORMS:
             path = write_template(form, out_dir)
-            print(f"已生成模板:{path.as_posix()}({form.title},版本 {form.version})")
+            _print(f"已生成模板:{path.as_posix()}({form.title},版本 {form.version})")
     except OSError as exc:
         return _error(f"无法写入模板目录 {out_dir}:{exc.strerror or exc}")
     return EXIT_OK
 
 
 def demo(args: argparse.Namespace) -> int:
-    """Fill the templates with a fictional company's data."""
-    from ..synthetic import DemoError, generate
+    """Fill the templates with a fictional company's data (into an empty folder unless --force)."""
+    from ..synthetic import DemoError, generate, target_problem
 
     years = tuple(args.years)
     if not 1 <= args.offices <= 999:
         return _error("业务所数量应在 1 到 999 之间。")
     if any(not 2000 <= y <= 2100 for y in years) or len(set(years)) != len(years):
         return _error("年份应为 2000–2100 之间互不相同的年份。")
-    print(f"正在生成示例数据:{args.offices} 个业务所,年份 {'、'.join(map(str, sorted(years)))},随机种子 {args.seed} ……")
+    try:
+        problem = target_problem(Path(args.out), args.force)
+    except OSError as exc:
+        problem = f"无法读取目录“{args.out}”：{exc.strerror or exc}"
+    if problem:
+        return _error(problem)
+    _print(f"正在生成示例数据:{args.offices} 个业务所,年份 {'、'.join(map(str, sorted(years)))},随机种子 {args.seed} ……")
     try:
         summary = generate(Path(args.out), args.offices, years, args.seed)
     except DemoError as exc:
         return _error(f"无法生成示例数据:{exc}")
     except OSError as exc:
         return _error(f"无法写入 {args.out}:{exc.strerror or exc}")
-    print(f"已写入 {len(summary.files)} 个工作簿到 {Path(args.out).as_posix()}"
+    _print(f"已写入 {len(summary.files)} 个工作簿到 {Path(args.out).as_posix()}"
           f"(季度 {summary.periods[0]}–{summary.periods[-1]})。")
     for path in summary.not_submitted:
-        print(f"  按设计未提交:{path}")
+        _print(f"  按设计未提交:{path}")
     return EXIT_OK
 
 
@@ -106,7 +116,7 @@ def _annotate_problem(data_dir: Path, out: Path) -> str | None:
 
 def validate(args: argparse.Namespace) -> int:
     """Check every workbook of a data folder; print the summary; write the JSON report and marked-up copies."""
-    from ..outputs.annotate import annotate, needs_copy
+    from ..outputs.annotate import annotate
     from ..outputs.report_json import write_report
     from ..run import UsageError, check, open_cache
 
@@ -131,18 +141,15 @@ def validate(args: argparse.Namespace) -> int:
         return _error(str(exc))
     finally:
         bar.close()
-    unannotated: list[str] = []
-    written: list[Path] = []
+    annotated = None
     if args.annotate:
         try:
-            written = annotate(dataset, data_dir, Path(args.annotate))
+            annotated = annotate(dataset, data_dir, Path(args.annotate))
         except OSError as exc:
             return _error(f"无法写入标注副本目录“{args.annotate}”:{exc.strerror or exc}")
-        done = {p.relative_to(Path(args.annotate)).as_posix() for p in written}
-        unannotated = [facts.path for facts in needs_copy(dataset) if facts.path not in done]
-    text = validation_summary(dataset, unannotated)
-    if args.annotate:
-        text += f"\n已在“{args.annotate}”写出 {len(written)} 个标注副本(出错的单元格标红、警告标黄,并附批注)。"
+    text = validation_summary(dataset, annotated.skipped if annotated else None)
+    if annotated is not None:
+        text += "\n" + annotation_summary(annotated, args.annotate)
     _print(text)
     if json_path is not None:
         try:
@@ -154,25 +161,29 @@ def validate(args: argparse.Namespace) -> int:
 
 def intake(args: argparse.Namespace) -> int:
     """File received workbooks into the data folder by their content; 1 when some stayed in the inbox."""
-    from ..intake.filing import REPORT_NAME, STAYED, file_inbox, report_text
+    from ..atomic import write_text
+    from ..intake.filing import REPORT_NAME, STAYED, file_inbox, inbox_problem, report_text
 
     inbox, data_dir = Path(args.inbox), Path(args.data)
     if not inbox.is_dir():
         return _error(f"收件目录“{inbox}”不存在或不是文件夹。")
     if data_dir.exists() and not data_dir.is_dir():
         return _error(f"数据目录“{data_dir}”不是文件夹。")
+    problem = inbox_problem(inbox, data_dir)
+    if problem:
+        return _error(problem)
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
         outcomes = file_inbox(inbox, data_dir)
-    except OSError as exc:
-        return _error(f"无法移动文件:{exc.strerror or exc}({exc.filename or ''})")
+    except (OSError, ValueError) as exc:
+        return _error(f"无法读取收件目录或数据目录：{getattr(exc, 'strerror', None) or exc}")
     text = report_text(outcomes)
-    print(text, end="")
+    _print(text.rstrip("\n"))
     report = inbox / REPORT_NAME
     try:
-        report.write_text(text, encoding="utf-8")
-    except OSError:
-        print(f"(无法写入 {report})", file=sys.stderr)
+        write_text(report, text)  # a link planted in its place is replaced, never followed
+    except OSError as exc:
+        _print(f"（无法写入报告 {report}：{exc.strerror or exc}）", sys.stderr)
     return EXIT_DATA_ERRORS if any(o.action == STAYED for o in outcomes) else EXIT_OK
 
 
@@ -191,11 +202,11 @@ def run(args: argparse.Namespace) -> int:
         return _error(str(exc))
     finally:
         bar.close()
-    print(run_summary(outcome.results))
+    _print(run_summary(outcome.results))
     out = Path(args.out)
-    print(f"已写出(输出目录 {out.absolute()}):{'、'.join(p.name for p in outcome.written)}")
+    _print(f"已写出(输出目录 {out.absolute()}):{'、'.join(p.name for p in outcome.written)}")
     if outcome.unchanged:
-        print(f"内容未变、未重写:{'、'.join(p.name for p in outcome.unchanged)}")
+        _print(f"内容未变、未重写:{'、'.join(p.name for p in outcome.unchanged)}")
     return EXIT_DATA_ERRORS if outcome.results.dataset.error_count() else EXIT_OK
 
 
@@ -220,13 +231,13 @@ def build(args: argparse.Namespace) -> int:
                    policy_path=args.policy, workers=args.workers, cache=open_cache(not args.no_cache),
                    progress_for=progress_for)
     except BuildError as exc:
-        print(f"网站构建失败:{exc.message}", file=sys.stderr)
-        print(f"原有网站({site}/)保持不变。", file=sys.stderr)
+        _print(f"网站构建失败:{exc.message}", sys.stderr)
+        _print(f"原有网站({site}/)保持不变。", sys.stderr)
         return EXIT_USAGE if exc.usage else EXIT_DATA_ERRORS
     finally:
         if bars:
             bars[-1].close()
-    print(f"网站已构建到 {site}/。")
+    _print(f"网站已构建到 {site}/。")
     return EXIT_OK
 
 
@@ -243,7 +254,7 @@ def bench(args: argparse.Namespace) -> int:
         return _error(f"性能测试无法进行:{exc}")
     failed = [m.label for m in report.measures.values() if m.seconds is None]
     if failed:
-        print("以下阶段未完成:" + "、".join(failed), file=sys.stderr)
+        _print("以下阶段未完成:" + "、".join(failed), sys.stderr)
         return EXIT_DATA_ERRORS
     return EXIT_OK
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
+from ..forms.values import printable
+
 PROGRESS_MIN_ITEMS = 50  # off a terminal, runs of at most this many items print nothing
 
 
@@ -13,7 +15,7 @@ class ProgressBar:
 
     def __init__(self, total: int = 0, stream: TextIO | None = None, width: int = 30, label: str = "读取工作簿") -> None:
         self.stream = stream or sys.stderr
-        self.total, self.width, self.label = total, width, label
+        self.total, self.width, self.label = total, width, printable(label)  # drawn as it is on every step
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self._last = -1
         self._drawn = False

@@ -1,14 +1,25 @@
-"""The Chinese summaries the commands print: findings grouped by office and file, statuses by period."""
+"""The Chinese summaries the commands print: findings grouped by office and file, statuses by period.
+
+Each line is made printable on its own (`forms.values.printable`): a finding quotes what was
+typed, and ESC [2J in a cover cell must show as `\\x1b[2J`, not clear HR's screen; a line break
+typed into a cell shows as `\\x0a` instead of starting a line that looks like ours.
+"""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ..engine.model import STATUS_LABELS, Dataset, Results
 from ..engine.submissions import NOT_SUBMITTED, submission_matrix
 from ..findings import ERROR, INFO, WARNING, Finding
 from ..forms import OFFICE_FORMS
+from ..forms.values import printable
 from ..periods import is_year
+
+if TYPE_CHECKING:  # the outputs are imported only by the commands that write them
+    from ..outputs.annotate import Annotated
 
 INFO_LISTED_MAX = 5  # list info notes one by one only when there are this few
 SHOWN_ERRORS = 10  # `run` lists this many errors; the files have them all
@@ -16,6 +27,7 @@ ACCEPTED = "accepted"  # a finding HR accepted (accepted.xlsx), counted apart fr
 MARKS = {ERROR: "✗", WARNING: "!", INFO: "·", ACCEPTED: "✓"}
 NO_OFFICE = "(未识别业务所)"
 DATASET_WIDE = "(整体)"
+FIX_LABEL = "怎样修改："
 
 
 def short_place(f: Finding) -> str:
@@ -28,12 +40,28 @@ def _counts(findings: list[Finding]) -> Counter:
     return Counter(f.severity if f.acceptance is None else ACCEPTED for f in findings)
 
 
-def _mark(f: Finding) -> str:
-    return MARKS[ACCEPTED] if f.acceptance is not None else MARKS.get(f.severity, "·")
-
-
 def _accepted(f: Finding) -> str:
     return "" if f.acceptance is None else f"（已确认：{f.acceptance}）"
+
+
+def marked_line(f: Finding) -> str:
+    """`✗ 2026Q1/BJ01/clients.xlsx › 客户 › G7:…` (a mark for the severity, or ✓ and HR's reason
+    for a finding HR accepted, then the short place)."""
+    mark = MARKS[ACCEPTED] if f.acceptance is not None else MARKS.get(f.severity, "·")
+    return f"{mark} {short_place(f)}{_accepted(f)}"
+
+
+def with_fixes(findings: list[Finding], indent: str, line: Callable[[Finding], str] = marked_line) -> list[str]:
+    """One line per finding, and under the first of each code how to fix it (once is enough: a
+    column of 50 bad numbers needs one hint, not 50; a finding HR accepted needs none)."""
+    lines: list[str] = []
+    hinted: set[str] = set()
+    for f in findings:
+        lines.append(f"{indent}{line(f)}")
+        if f.code not in hinted and f.fix and f.acceptance is None:
+            hinted.add(f.code)
+            lines.append(f"{indent}  {FIX_LABEL}{f.fix}")
+    return lines
 
 
 def _missing_by_office(dataset: Dataset) -> dict[str, dict[str, list[str]]]:
@@ -49,8 +77,9 @@ def _missing_by_office(dataset: Dataset) -> dict[str, dict[str, list[str]]]:
     return result
 
 
-def validation_summary(dataset: Dataset, unannotated: list[str] | None = None) -> str:
-    """`validate`'s summary: totals, then findings grouped by office and file."""
+def validation_summary(dataset: Dataset, unannotated: dict[str, str] | None = None) -> str:
+    """`validate`'s summary: totals, then findings grouped by office and file (`unannotated`: the
+    files `--annotate` could not mark up, with why)."""
     findings = dataset.findings
     counts = _counts(findings)
     lines = [f"校验 {dataset.data_dir}:共读取 {len(dataset.workbooks)} 个文件,"
@@ -71,7 +100,7 @@ def validation_summary(dataset: Dataset, unannotated: list[str] | None = None) -
             tally = _counts(items)
             lines.append(f"  {file.removeprefix('submissions/')}  错误 {tally[ERROR]},警告 {tally[WARNING]}"
                          + (f"，已确认 {tally[ACCEPTED]}" if tally[ACCEPTED] else ""))
-            lines.extend(f"    {_mark(f)} {short_place(f)}{_accepted(f)}" for f in items)
+            lines.extend(with_fixes(items, "    "))
         if office in missing:
             # One line per quarter instead of one per form: a new office can miss dozens.
             lines.append(f"  未提交  警告 {sum(len(forms) for forms in missing[office].values())}")
@@ -83,8 +112,8 @@ def validation_summary(dataset: Dataset, unannotated: list[str] | None = None) -
         lines.append(f"另有 {counts[INFO]} 条提示(如数值已自动规范化)未逐条列出,详见 JSON 报告。")
     if unannotated:
         lines.append("")
-        lines.append("以下文件无法用 Excel 打开,未生成标注副本:")
-        lines += [f"  {path.removeprefix('submissions/')}" for path in unannotated]
+        lines.append("以下文件无法标注，未生成标注副本：")
+        lines += [f"  {path.removeprefix('submissions/')}：{why}" for path, why in sorted(unannotated.items())]
     lines.append("")
     if counts[ERROR]:
         lines.append(f"结论:发现 {counts[ERROR]} 个错误,请按上面的位置修改后重新提交。")
@@ -92,7 +121,18 @@ def validation_summary(dataset: Dataset, unannotated: list[str] | None = None) -
         lines.append(f"结论:没有错误;有 {counts[WARNING]} 个警告,请核对。")
     else:
         lines.append("结论:全部通过。")
-    return "\n".join(lines)
+    return _text(lines)
+
+
+def annotation_summary(annotated: Annotated, out_dir: str) -> str:
+    """`validate --annotate`'s last line: how many copies were written where, or why none was."""
+    if annotated.written:
+        text = (f"已在“{out_dir}”写出 {len(annotated.written)} 个标注副本（出错的单元格标红、警告标黄、"
+                f"按其他写法读取的值标蓝，并附批注）。")
+        return text + (f"另有 {len(annotated.skipped)} 个文件无法标注，见上。" if annotated.skipped else "")
+    if annotated.skipped:
+        return f"没有写出标注副本：需要标注的 {len(annotated.skipped)} 个文件都无法标注，见上。"
+    return "没有需要标注的文件（没有错误或警告），没有写出标注副本。"
 
 
 def run_summary(results: Results) -> str:
@@ -111,9 +151,13 @@ def run_summary(results: Results) -> str:
     if errors:
         shown = [f for f in dataset.findings if f.blocking][:SHOWN_ERRORS]
         lines.append(f"错误(前 {len(shown)} 个):" if errors > len(shown) else "错误:")
-        lines.extend(f"  - {f.display()}" for f in shown)
+        lines.extend(with_fixes(shown, "  ", lambda f: f"- {f.display()}"))
         lines.append("有错误的所-期间标为“数据有误”,未评分;全部问题见 validation.json 或各期间考核结果工作簿的“校验问题”。")
-    return "\n".join(lines)
+    return _text(lines)
 
 
-__all__ = ["run_summary", "short_place", "validation_summary"]
+def _text(lines: list[str]) -> str:
+    return "\n".join(printable(line) for line in lines)
+
+
+__all__ = ["annotation_summary", "marked_line", "run_summary", "short_place", "validation_summary", "with_fixes"]

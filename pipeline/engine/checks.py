@@ -7,12 +7,13 @@ reader; nothing here repeats them.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from ..findings import WARNING, Finding, finding
 from ..forms import ACCEPTED, CLIENTS, COVER, COVER_SHEET, OFFICE_FORMS, PROJECTS, REFERENCE, get_form
-from ..intake.facts import WorkbookFacts
+from ..intake.facts import OFFICE_FORM_IDS, WorkbookFacts
 from ..intake.layout import ACCEPTED_FILE, REFERENCE_FILE, content_identity, folder_identity
 from ..periods import valid_period
 from .model import Reference
@@ -73,13 +74,30 @@ def folder_checks(facts: WorkbookFacts) -> Iterator[Finding]:
     folder_period, folder_office = folder
     pairs = (("period", "期间", facts.period, folder_period), ("office_id", "所编号", facts.office_id, folder_office))
     for key, label, seen, expected in pairs:
+        if key == "period":  # compared as quarters: a folder `2026 Q1` holds 2026Q1's files
+            seen, expected = valid_period(seen), valid_period(expected) or expected
         if not isinstance(seen, str) or not seen.strip():
             continue  # blank or malformed cover values are the reader's findings
-        if key == "period" and valid_period(seen) is None:
-            continue
         if seen.strip().upper() != expected.strip().upper():
             yield finding("identity-mismatch", file=rel, sheet=COVER_SHEET, cell=cover_cell(key), column=label,
                           value=seen, label=label, seen=seen, expected=f"{folder_period}/{folder_office}")
+
+
+def spell_office(facts: WorkbookFacts, reference: Reference) -> WorkbookFacts:
+    """The facts with a cover 所编号 that matches a reference id but for case read as that id, and
+    a note saying so (`bj01` is BJ01, as `2026 Q1` is 2026Q1); the facts as they were otherwise."""
+    typed = facts.office_id
+    if facts.form_id not in OFFICE_FORM_IDS or not isinstance(typed, str):
+        return facts
+    known = reference.office_spelling(typed.strip())
+    if known == typed.strip():
+        return facts
+    note = finding("value-normalised", file=facts.path, sheet=COVER_SHEET, cell=cover_cell("office_id"),
+                   column="所编号", value=typed, seen=typed, normalised=known, office_id=known,
+                   period=valid_period(facts.period) or "")
+    moved = tuple(dataclasses.replace(f, office_id=known) if f.office_id == typed else f for f in facts.findings)
+    return dataclasses.replace(facts, office_id=known, cover={**facts.cover, "office_id": known},
+                               findings=(*moved, note))
 
 
 def office_checks(workbooks: Iterable[WorkbookFacts], reference: Reference) -> Iterator[Finding]:
@@ -162,17 +180,18 @@ def completeness(occupied: set[Slot], reference: Reference, periods: Iterable[st
                                   form=form.title)
 
 
-def error_pairs(facts: WorkbookFacts) -> set[tuple[str, str]]:
-    """The (office_id, period) pairs a workbook with errors makes invalid: its content's and its folder's."""
+def error_pairs(facts: WorkbookFacts, reference: Reference) -> set[tuple[str, str]]:
+    """The (office_id, period) pairs a workbook with errors makes invalid: its content's and its
+    folder's (a folder `bj01` is office BJ01's, as its cover would be)."""
     pairs = set()
     content = content_identity(facts)
     if content:
         pairs.add((content[1], content[0]))
     folder = folder_identity(facts.path)
     if folder and valid_period(folder[0]):
-        pairs.add((folder[1], valid_period(folder[0])))
+        pairs.add((reference.office_spelling(folder[1]), valid_period(folder[0])))
     return pairs
 
 
 __all__ = ["COVER_FIRST_ROW", "Slot", "completeness", "cover_cell", "duplicates", "error_pairs", "folder_checks",
-           "office_checks", "project_client_checks", "reference_checks"]
+           "office_checks", "project_client_checks", "reference_checks", "spell_office"]

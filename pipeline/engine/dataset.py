@@ -17,7 +17,7 @@ from ..intake.facts import WorkbookFacts
 from ..intake.layout import ACCEPTED_FILE, REFERENCE_FILE, content_identity, slot_of
 from . import checks, plausibility
 from .acceptance import accept, acceptances, unmatched
-from .model import Dataset
+from .model import Dataset, Reference
 from .policy import Plausibility
 from .reference import build_reference, target_rows_by_number
 from .submissions import office_period_errors
@@ -36,6 +36,7 @@ def assemble(data_dir: str, workbooks: Iterable[WorkbookFacts], found: Iterable[
     ref = next((f for f in workbooks if f.path == REFERENCE_FILE), None)
     reference, ref_findings = build_reference(ref)
     found += ref_findings
+    workbooks = [checks.spell_office(f, reference) for f in workbooks]
     office_wbs = [f for f in workbooks if f.path != REFERENCE_FILE]
     for facts in workbooks:
         found += checks.folder_checks(facts)
@@ -47,7 +48,7 @@ def assemble(data_dir: str, workbooks: Iterable[WorkbookFacts], found: Iterable[
     found += checks.reference_checks(accepted, reference)
     found += checks.project_client_checks(accepted)
     periods = {p for (_, p) in reference.targets} | {p for (p, _, _) in accepted}
-    slots = {f.path: slot_of(f) for f in workbooks}
+    slots = {f.path: _spelt(slot_of(f), reference) for f in workbooks}
     found += checks.completeness({slots[f.path] for f in office_wbs} - {None}, reference, periods)
 
     by_path = {f.path: f for f in workbooks}
@@ -75,6 +76,11 @@ def screen(dataset: Dataset, rules: Plausibility) -> Dataset:
     if accepted_file is not None:
         found += unmatched(rows, found, accepted_file.path)
     return dataclasses.replace(dataset, findings=sorted(set(found), key=total_order))
+
+
+def _spelt(slot: tuple[str, str, str] | None, reference: Reference) -> tuple[str, str, str] | None:
+    """A slot whose office (a folder `bj01`) is named as the reference names it."""
+    return None if slot is None else (slot[0], reference.office_spelling(slot[1]), slot[2])
 
 
 def total_order(f: Finding) -> tuple:

@@ -51,6 +51,15 @@ class Reference:
     facts: WorkbookFacts | None = None  # the reference workbook itself (provenance of the targets)
     target_rows: set[tuple[str, str]] = field(default_factory=set)  # (office, period) with a row at all
 
+    def office_spelling(self, office_id: str) -> str:
+        """The reference's id for an office id written in another case (`bj01` -> `BJ01`); the id as
+        given when it is one already, or matches none or several."""
+        if office_id in self.offices:
+            return office_id
+        folded = office_id.casefold()
+        matches = [known for known in self.offices if known.casefold() == folded]
+        return matches[0] if len(matches) == 1 else office_id
+
 
 @dataclass
 class Dataset:

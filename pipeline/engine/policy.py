@@ -12,12 +12,24 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-import yaml
+from ..intake.oserrors import os_reason
+from .policy_file import Refused, load_yaml, read_bounded, shown, shown_text
 
 DEFAULT_POLICY_PATH = Path(__file__).parents[1] / "policy.yaml"
 CYCLES = ("quarterly", "annual")
 CYCLE_LABELS = {"quarterly": "季度考核", "annual": "年度考核"}
 KPI_KEYS = ("attainment", "growth", "market_share", "attrition", "pass_rate", "training_rate", "satisfaction")
+TOP_KEYS = ("version", "meeting_minutes", "blocks", "kpis", "informational", "grades", "bonus", "incentives",
+            "plausibility")
+KPI_FIELDS = ("name", "block", "unit", "formula", "description", "points", "weight", "policy_text", "interpretation")
+# Bounds of every number: generous for any real policy, tight enough that no value can make a
+# score, a rank or a bonus absurd (scores and the cap are never negative: no negative bonus).
+MAX_SCORE = 1000
+MAX_VALUE = 1e9  # a KPI value on a scoring point (rates are decimals, satisfaction 0–100)
+MAX_POINTS, MAX_GRADES = 50, 20
+MAX_MINUTES, MAX_COUNT, MAX_YEARS = 1440, 10_000, 100
+MAX_NAME, MAX_TEXT = 50, 1000  # characters of a name, of a formula or description
+MAX_RATIO = 1000  # a plausibility bound: a rate (3.0 = 300 %) or a factor
 
 
 class PolicyError(ValueError):
@@ -34,6 +46,8 @@ class Kpi:
     description: str
     points: dict[str, tuple[tuple[float, float], ...]]  # cycle -> ((value, score), ...)
     weight: dict[str, float]  # cycle -> weight
+    policy_text: str = ""  # the policy's own words for this indicator, verbatim (the handbook quotes them)
+    interpretation: str = ""  # how these rules read those words, where the policy leaves a choice
 
 
 @dataclass(frozen=True)
@@ -66,8 +80,10 @@ class ExcellentHead:
     def description(self) -> str:
         """The rule in Chinese for the handbook, rendered from the numbers so it cannot disagree."""
         share = _num(round(self.top_share * 100, 6))
-        return (f"年度等级为{self.grade}的业务所中,按年度得分从高到低取前 {share}%(人数向下取整,"
-                f"至少 {self.min_count} 名),得分并列者一并授予。")
+        fewer = f"（等级为{self.grade}的业务所少于 {self.min_count} 个时全部授予）" if self.min_count > 1 else ""
+        return (f"名额为年度考核等级为{self.grade}的业务所数的 {share}%，向下取整，至少 {self.min_count} 名{fewer}；"
+                f"在等级为{self.grade}的业务所中按年度得分从高到低授予，名额边界上得分相同的业务所一并授予，"
+                f"因此获得者可能多于名额，所占比例也可能超过 {share}%。")
 
 
 @dataclass(frozen=True)
@@ -95,6 +111,7 @@ class Plausibility:
 
 
 DEFAULT_PLAUSIBILITY = Plausibility()
+PLAUSIBILITY_KEYS = tuple(f.name for f in fields(Plausibility))
 
 
 @dataclass(frozen=True)
@@ -128,71 +145,56 @@ def load_policy(path: str | Path | None = None) -> Policy:
     """Read and check a policy config; PolicyError (Chinese) when it is unusable."""
     path = Path(path) if path else DEFAULT_POLICY_PATH
     try:
-        raw_bytes = path.read_bytes()
+        raw_bytes = read_bounded(path)
+        text = raw_bytes.decode("utf-8")
+        raw = load_yaml(text)
     except OSError as exc:
-        raise PolicyError(f"无法读取政策配置文件 {path}:{exc.strerror or exc}") from None
-    try:
-        raw = yaml.safe_load(raw_bytes.decode("utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise PolicyError(f"政策配置文件 {path.name} 不是有效的 YAML:{exc}") from None
+        raise PolicyError(f"无法读取政策配置文件 {path}：{os_reason(exc)}") from None
+    except UnicodeDecodeError:
+        raise PolicyError(f"{path.name}：不是 UTF-8 编码的文本文件") from None
+    except Refused as exc:
+        raise PolicyError(f"{path.name}：{exc}") from None
     return parse_policy(raw, digest=hashlib.sha256(raw_bytes).hexdigest(), source=path.name)
 
 
 def parse_policy(raw: Any, digest: str = "", source: str = "policy.yaml") -> Policy:
-    """Build a Policy from already-parsed YAML data, checking every rule."""
+    """Build a Policy from already-parsed YAML data, checking every value's type and range."""
     r = _Reader(source)
-    if not isinstance(raw, dict):
-        raise PolicyError(f"{source}:顶层应为键值对")
-    blocks = {str(k): str(v) for k, v in r.mapping(raw, "blocks").items()}
+    r.check(isinstance(raw, dict), "顶层应为键值对")
+    r.known(raw, TOP_KEYS, "")
+    blocks = _parse_blocks(r, r.mapping(raw, "blocks"))
     kpis_raw = r.mapping(raw, "kpis")
-    unknown = [k for k in kpis_raw if k not in KPI_KEYS]
-    if unknown:
-        raise PolicyError(f"{source}:kpis 中有未知指标 {', '.join(map(str, unknown))};可用的指标为 {', '.join(KPI_KEYS)}")
+    unknown = [shown_text(str(k), 24) for k in kpis_raw if k not in KPI_KEYS]
+    r.check(not unknown, f"kpis 中有未知指标 {'、'.join(unknown)}；可用的指标为 {'、'.join(KPI_KEYS)}")
     missing = [k for k in KPI_KEYS if k not in kpis_raw]
-    if missing:
-        raise PolicyError(f"{source}:kpis 缺少指标 {', '.join(missing)}(不计分的指标请把权重设为 0)")
+    r.check(not missing, f"kpis 缺少指标 {'、'.join(missing)}（不计分的指标请把权重设为 0）")
     kpis = {key: _parse_kpi(r, key, kpis_raw[key], blocks) for key in kpis_raw}
     for cycle in CYCLES:
         total = sum(k.weight[cycle] for k in kpis.values())
         if abs(total - 100) > 1e-9:
             detail = " + ".join(f"{k.name} {_num(k.weight[cycle])}" for k in kpis.values())
-            raise PolicyError(f"{source}:{CYCLE_LABELS[cycle]}的权重之和应为 100,实际为 {_num(total)}({detail})")
+            r.check(False, f"{CYCLE_LABELS[cycle]}的权重之和应为 100，实际为 {_num(total)}（{detail}）")
 
     grades = tuple(_parse_grades(r, r.get(raw, "grades")))
     grade_names = {g.name for g in grades}
-    bonus_raw = r.mapping(raw, "bonus")
-    bonus = Bonus(cap=r.number(bonus_raw, "cap", "bonus"), zero_grades=tuple(bonus_raw.get("zero_grades") or ()))
-    for g in bonus.zero_grades:
-        r.check(g in grade_names, f"bonus.zero_grades 中的等级“{g}”不在 grades 中")
-
+    bonus = _parse_bonus(r, r.mapping(raw, "bonus"), grade_names)
     inc = r.mapping(raw, "incentives")
-    sa = r.mapping(inc, "special_award", "incentives")
-    special = SpecialAward(r.text(sa, "name", "special_award"), r.text(sa, "grade", "special_award"),
-                           {str(k): float(v) for k, v in (sa.get("min_block_scores") or {}).items()})
-    for b in special.min_block_scores:
-        r.check(b in blocks, f"incentives.special_award.min_block_scores 中的板块“{b}”不在 blocks 中")
-    eh = r.mapping(inc, "excellent_head", "incentives")
-    excellent = ExcellentHead(r.text(eh, "name", "excellent_head"), r.text(eh, "grade", "excellent_head"),
-                              r.number(eh, "top_share", "excellent_head"), int(r.number(eh, "min_count", "excellent_head")))
-    r.check(0 < excellent.top_share <= 1, "incentives.excellent_head.top_share 应在 0 到 1 之间")
-    pr = r.mapping(inc, "promotion", "incentives")
-    promotion = Promotion(r.text(pr, "name", "promotion"), r.text(pr, "grade", "promotion"),
-                          int(r.number(pr, "consecutive_years", "promotion")))
-    r.check(promotion.consecutive_years >= 1, "incentives.promotion.consecutive_years 应不小于 1")
-    dv = r.mapping(inc, "development", "incentives")
-    development = Development(r.text(dv, "name", "development"), r.text(dv, "grade", "development"))
+    r.known(inc, ("special_award", "excellent_head", "promotion", "development"), "incentives")
+    special, excellent, promotion, development = _parse_incentives(r, inc, blocks)
     for rule in (special, excellent, promotion, development):
         r.check(rule.grade in grade_names, f"激励“{rule.name}”要求的等级“{rule.grade}”不在 grades 中")
 
-    minutes = r.number(raw, "meeting_minutes")
-    r.check(minutes > 0 and float(minutes).is_integer(), "meeting_minutes(晨会分钟数)应为正整数")
+    informational = r.optional_mapping(raw, "informational")
+    for key in informational:
+        r.check(isinstance(key, str) and key != "", f"informational 的键应为非空文本，实际为 {shown(key)}")
+        r.text(informational, key, "informational", MAX_NAME)
     return Policy(
-        version=str(raw.get("version", "")),
+        version=_parse_version(r, raw.get("version", "")),
         digest=digest,
-        meeting_minutes=int(minutes),
+        meeting_minutes=r.integer(raw, "meeting_minutes", lo=1, hi=MAX_MINUTES, what="晨会分钟数"),
         blocks=blocks,
         kpis=kpis,
-        informational={str(k): str(v) for k, v in (raw.get("informational") or {}).items()},
+        informational=dict(informational),
         grades=grades,
         bonus=bonus,
         special_award=special,
@@ -203,107 +205,215 @@ def parse_policy(raw: Any, digest: str = "", source: str = "policy.yaml") -> Pol
     )
 
 
+def _parse_version(r: _Reader, value: Any) -> str:
+    ok = (isinstance(value, str) and len(value) <= MAX_NAME) or _is_number(value)
+    r.check(ok, f"version 应为不超过 {MAX_NAME} 个字的文本或数字，实际为 {shown(value)}")
+    return str(value)
+
+
+def _parse_blocks(r: _Reader, raw: dict) -> dict[str, str]:
+    r.check(bool(raw), "blocks 应至少有一个板块")
+    for key in raw:
+        r.check(isinstance(key, str) and key != "", f"blocks 的键应为非空文本，实际为 {shown(key)}")
+    return {key: r.text(raw, key, "blocks", MAX_NAME) for key in raw}
+
+
 def parse_plausibility(raw: Any, source: str = "policy.yaml") -> Plausibility:
-    """The `plausibility:` section (every key optional: a missing one keeps its default)."""
+    """The `plausibility:` section (optional, as is every key: a missing one keeps its default).
+
+    Every bound is a ratio above 0 (a bound of 0 or below would flag every office, or none), the
+    change factor above 1 (a factor of 1 flags any change at all), and the lower bound of
+    attainment below its upper bound.
+    """
     if raw is None:
         return DEFAULT_PLAUSIBILITY
     r = _Reader(source)
-    r.check(isinstance(raw, dict), "plausibility 应为键值对")
-    known = {f.name for f in fields(Plausibility)}
-    unknown = sorted(str(k) for k in raw if k not in known)
-    r.check(not unknown, f"plausibility 中有未知的项 {'、'.join(unknown)}；可用的项为 {'、'.join(sorted(known))}")
-    values = {}
-    for key, value in raw.items():
-        r.check(_is_number(value) and math.isfinite(value) and value > 0,
-                f"plausibility.{key} 应为大于 0 的数字，实际为 {value!r}")
-        values[key] = float(value)
+    r.check(isinstance(raw, dict), f"plausibility 应为键值对，实际为 {shown(raw)}")
+    r.known(raw, PLAUSIBILITY_KEYS, "plausibility")
+    values = {key: r.number(raw, key, "plausibility", lo=1 if key == "change_factor" else 0, hi=MAX_RATIO,
+                            above=True)
+              for key in raw}
     rules = Plausibility(**values)
     r.check(rules.attainment_min < rules.attainment_max,
-            "plausibility.attainment_min 应小于 plausibility.attainment_max")
-    r.check(rules.change_factor > 1, "plausibility.change_factor 应大于 1")
+            f"plausibility.attainment_min 应小于 plausibility.attainment_max，实际为 {_num(rules.attainment_min)} "
+            f"和 {_num(rules.attainment_max)}")
     return rules
 
 
 def _parse_kpi(r: _Reader, key: str, raw: Any, blocks: dict[str, str]) -> Kpi:
     where = f"kpis.{key}"
-    if not isinstance(raw, dict):
-        raise PolicyError(f"{r.source}:{where} 应为键值对")
-    block = r.text(raw, "block", where)
+    r.check(isinstance(raw, dict), f"{where} 应为键值对，实际为 {shown(raw)}")
+    r.known(raw, KPI_FIELDS, where)
+    block = r.text(raw, "block", where, MAX_NAME)
     r.check(block in blocks, f"{where}.block 的板块“{block}”不在 blocks 中")
     points_raw = r.mapping(raw, "points", where)
     weight_raw = r.mapping(raw, "weight", where)
-    points: dict[str, tuple[tuple[float, float], ...]] = {}
-    weight: dict[str, float] = {}
-    for cycle in CYCLES:
-        pts = points_raw.get(cycle)
-        r.check(isinstance(pts, list) and len(pts) >= 2, f"{where}.points.{cycle} 应至少有两个评分点")
-        parsed = []
-        for i, p in enumerate(pts):
-            ok = isinstance(p, list) and len(p) == 2 and all(_is_number(x) for x in p)
-            r.check(ok, f"{where}.points.{cycle} 第 {i + 1} 个评分点应为 [指标值, 得分],实际为 {p!r}")
-            parsed.append((float(p[0]), float(p[1])))
-        for (a, _), (b, _) in zip(parsed, parsed[1:]):
-            r.check(b > a, f"{where}.points.{cycle} 的指标值应从小到大排列,{_num(a)} 之后是 {_num(b)}")
-        points[cycle] = tuple(parsed)
-        w = weight_raw.get(cycle)
-        r.check(_is_number(w) and w >= 0, f"{where}.weight.{cycle} 应为不小于 0 的数字,实际为 {w!r}")
-        weight[cycle] = float(w)
-    unit = str(raw.get("unit", "percent"))
-    r.check(unit in ("percent", "score"), f"{where}.unit 应为 percent 或 score")
-    return Kpi(key=key, name=r.text(raw, "name", where), block=block, unit=unit,
-               formula=str(raw.get("formula", "")), description=str(raw.get("description", "")),
-               points=points, weight=weight)
+    r.known(points_raw, CYCLES, f"{where}.points")
+    r.known(weight_raw, CYCLES, f"{where}.weight")
+    points = {cycle: _parse_points(r, f"{where}.points.{cycle}", r.get(points_raw, cycle, f"{where}.points"))
+              for cycle in CYCLES}
+    weight = {cycle: r.number(weight_raw, cycle, f"{where}.weight", lo=0, hi=100) for cycle in CYCLES}
+    unit = raw.get("unit", "percent")
+    r.check(unit in ("percent", "score"), f"{where}.unit 应为 percent 或 score，实际为 {shown(unit)}")
+    return Kpi(key=key, name=r.text(raw, "name", where, MAX_NAME), block=block, unit=unit,
+               formula=r.text(raw, "formula", where, MAX_TEXT, required=False),
+               description=r.text(raw, "description", where, MAX_TEXT, required=False),
+               points=points, weight=weight,
+               policy_text=r.text(raw, "policy_text", where, MAX_TEXT, required=False),
+               interpretation=r.text(raw, "interpretation", where, MAX_TEXT, required=False))
+
+
+def _parse_points(r: _Reader, where: str, raw: Any) -> tuple[tuple[float, float], ...]:
+    """[[指标值, 得分], ...]: at least two, values increasing, scores within 0–MAX_SCORE (never negative:
+    a negative score would make a negative bonus)."""
+    r.check(isinstance(raw, list) and 2 <= len(raw) <= MAX_POINTS,
+            f"{where} 应为 2 到 {MAX_POINTS} 个评分点的列表，实际为 {shown(raw)}")
+    parsed = []
+    for i, p in enumerate(raw, start=1):
+        ok = isinstance(p, list) and len(p) == 2 and all(_is_number(x) for x in p)
+        r.check(ok, f"{where} 第 {i} 个评分点应为 [指标值, 得分]，实际为 {shown(p)}")
+        r.check(abs(p[0]) <= MAX_VALUE, f"{where} 第 {i} 个评分点的指标值应在 ±{_num(MAX_VALUE)} 之内，实际为 {shown(p[0])}")
+        r.check(0 <= p[1] <= MAX_SCORE, f"{where} 第 {i} 个评分点的得分应在 0 到 {MAX_SCORE} 之间，实际为 {shown(p[1])}")
+        parsed.append((float(p[0]), float(p[1])))
+    for (a, _), (b, _) in zip(parsed, parsed[1:]):
+        r.check(b > a, f"{where} 的指标值应从小到大排列，{_num(a)} 之后是 {_num(b)}")
+    return tuple(parsed)
 
 
 def _parse_grades(r: _Reader, raw: Any) -> list[Grade]:
-    r.check(isinstance(raw, list) and len(raw) >= 2, "grades 应至少有两个等级")
+    r.check(isinstance(raw, list) and 2 <= len(raw) <= MAX_GRADES, f"grades 应为 2 到 {MAX_GRADES} 个等级的列表")
     grades = []
-    for i, g in enumerate(raw):
-        r.check(isinstance(g, dict) and "name" in g, f"grades 第 {i + 1} 项应有 name")
+    for i, g in enumerate(raw, start=1):
+        where = f"grades 第 {i} 项"
+        r.check(isinstance(g, dict) and "name" in g, f"{where}应为有 name 的键值对，实际为 {shown(g)}")
+        r.known(g, ("name", "min"), where)
+        name = r.text(g, "name", where, MAX_NAME)
         lo = g.get("min")
-        r.check(lo is None or _is_number(lo), f"grades 中“{g['name']}”的 min 应为数字")
-        grades.append(Grade(str(g["name"]), None if lo is None else float(lo)))
-    r.check(grades[-1].min is None, "grades 的最后一个等级应不设下限(min: null)")
+        r.check(lo is None or (_is_number(lo) and 0 <= lo <= MAX_SCORE),
+                f"grades 中“{name}”的 min 应为 0 到 {MAX_SCORE} 之间的数字，实际为 {shown(lo)}")
+        grades.append(Grade(name, None if lo is None else float(lo)))
+    names = [g.name for g in grades]
+    r.check(len(set(names)) == len(names), f"grades 中的等级名称应互不相同：{'、'.join(names)}")
+    r.check(grades[-1].min is None, "grades 的最后一个等级应不设下限（min: null）")
     r.check(all(g.min is not None for g in grades[:-1]), "grades 中只有最后一个等级可以不设下限")
     mins = [g.min for g in grades[:-1]]
     r.check(all(a > b for a, b in zip(mins, mins[1:])), "grades 应按 min 从高到低排列")
     return grades
 
 
+def _parse_bonus(r: _Reader, raw: dict, grade_names: set[str]) -> Bonus:
+    """The cap is never below 0 and the points' scores neither, so no coefficient is negative."""
+    r.known(raw, ("cap", "zero_grades"), "bonus")
+    cap = r.number(raw, "cap", "bonus", lo=0, hi=MAX_SCORE)
+    zero = raw.get("zero_grades")
+    zero = [] if zero is None else zero
+    r.check(isinstance(zero, list), f"bonus.zero_grades 应为等级名称的列表，实际为 {shown(zero)}")
+    for i, g in enumerate(zero, start=1):
+        r.check(isinstance(g, str), f"bonus.zero_grades 第 {i} 项应为等级名称，实际为 {shown(g)}")
+        r.check(g in grade_names, f"bonus.zero_grades 中的等级“{shown_text(g, 20)}”不在 grades 中")
+    return Bonus(cap=cap, zero_grades=tuple(zero))
+
+
+def _parse_incentives(r: _Reader, inc: dict, blocks: dict[str, str]
+                      ) -> tuple[SpecialAward, ExcellentHead, Promotion, Development]:
+    def rule(key: str, fields: tuple[str, ...]) -> tuple[dict, str, str, str]:
+        where = f"incentives.{key}"
+        raw = r.mapping(inc, key, "incentives")
+        r.known(raw, ("name", "grade", *fields), where)
+        return raw, where, r.text(raw, "name", where, MAX_NAME), r.text(raw, "grade", where, MAX_NAME)
+
+    sa, where, name, grade = rule("special_award", ("min_block_scores",))
+    bounds = r.optional_mapping(sa, "min_block_scores", where)
+    for b in bounds:
+        r.check(b in blocks, f"{where}.min_block_scores 中的板块“{shown_text(str(b), 24)}”不在 blocks 中")
+    special = SpecialAward(name, grade, {b: r.number(bounds, b, f"{where}.min_block_scores", lo=0, hi=MAX_SCORE)
+                                         for b in bounds})
+    eh, where, name, grade = rule("excellent_head", ("top_share", "min_count"))
+    share = r.number(eh, "top_share", where)
+    r.check(0 < share <= 1, f"{where}.top_share 应在 0 到 1 之间（大于 0），实际为 {shown(share)}")
+    excellent = ExcellentHead(name, grade, share, r.integer(eh, "min_count", where, lo=0, hi=MAX_COUNT))
+    pr, where, name, grade = rule("promotion", ("consecutive_years",))
+    promotion = Promotion(name, grade, r.integer(pr, "consecutive_years", where, lo=1, hi=MAX_YEARS))
+    _, _, name, grade = rule("development", ())
+    return special, excellent, promotion, Development(name, grade)
+
+
 def _is_number(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
+    """A finite int or float (YAML's .nan and .inf, booleans and over-long numbers are not)."""
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
 def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
+def _path(where: str, key: Any) -> str:
+    """`kpis.growth.weight`, `grades 第 2 项的 min`: how a message names a key."""
+    key = shown_text(str(key), 24)
+    if not where:
+        return key
+    return f"{where}的 {key}" if where.endswith("项") else f"{where}.{key}"
+
+
 class _Reader:
-    """Small helpers that turn a missing or mistyped key into a PolicyError naming it."""
+    """Small helpers that turn a missing, unknown or mistyped key into a PolicyError naming it."""
 
     def __init__(self, source: str):
         self.source = source
 
     def check(self, ok: bool, message: str) -> None:
         if not ok:
-            raise PolicyError(f"{self.source}:{message}")
+            raise PolicyError(f"{self.source}：{message}")
 
     def get(self, raw: dict, key: str, where: str = "") -> Any:
-        if key not in raw:
-            raise PolicyError(f"{self.source}:缺少 {where + '.' if where else ''}{key}")
+        self.check(key in raw, f"缺少 {_path(where, key)}")
         return raw[key]
+
+    def known(self, raw: dict, allowed: tuple[str, ...], where: str) -> None:
+        """A misspelt key would otherwise be ignored silently (and its default used)."""
+        unknown = [shown_text(str(k), 24) for k in raw if k not in allowed]
+        self.check(not unknown, f"{where + ' 中' if where else ''}有未知的配置项 {'、'.join(unknown)}；"
+                                f"可用的配置项为 {'、'.join(allowed)}")
 
     def mapping(self, raw: dict, key: str, where: str = "") -> dict:
         value = self.get(raw, key, where)
-        self.check(isinstance(value, dict), f"{where + '.' if where else ''}{key} 应为键值对")
+        self.check(isinstance(value, dict), f"{_path(where, key)} 应为键值对，实际为 {shown(value)}")
         return value
 
-    def text(self, raw: dict, key: str, where: str = "") -> str:
-        value = self.get(raw, key, where)
-        self.check(isinstance(value, str) and value.strip() != "", f"{where}.{key} 应为非空文本")
+    def optional_mapping(self, raw: dict, key: str, where: str = "") -> dict:
+        return self.mapping(raw, key, where) if raw.get(key) is not None else {}
+
+    def text(self, raw: dict, key: str, where: str = "", limit: int = MAX_NAME, required: bool = True) -> str:
+        value = raw.get(key)
+        if value is None and not required:
+            return ""
+        ok = isinstance(value, str) and (value.strip() != "" or not required) and len(value) <= limit
+        self.check(ok, f"{_path(where, key)} 应为{'非空' if required else ''}文本（不超过 {limit} 个字），"
+                       f"实际为 {shown(value)}")
         return value
 
-    def number(self, raw: dict, key: str, where: str = "") -> float:
+    def number(self, raw: dict, key: str, where: str = "", lo: float | None = None, hi: float | None = None,
+               above: bool = False) -> float:
+        """A finite number within lo–hi; with `above`, strictly above lo (a bound of 0 means nothing)."""
         value = self.get(raw, key, where)
-        self.check(_is_number(value), f"{where + '.' if where else ''}{key} 应为数字,实际为 {value!r}")
+        ok = (_is_number(value) and (lo is None or value > lo or (value == lo and not above))
+              and (hi is None or value <= hi))
+        self.check(ok, f"{_path(where, key)} 应为{_range(lo, hi, above)}数字，实际为 {shown(value)}")
         return float(value)
+
+    def integer(self, raw: dict, key: str, where: str = "", lo: int = 0, hi: int = 0, what: str = "") -> int:
+        value = self.get(raw, key, where)
+        ok = _is_number(value) and float(value).is_integer() and lo <= value <= hi
+        label = f"{_path(where, key)}（{what}）" if what else f"{_path(where, key)} "
+        self.check(ok, f"{label}应为{_range(lo, hi)}整数，实际为 {shown(value)}")
+        return int(value)
+
+
+def _range(lo: float | None, hi: float | None, above: bool = False) -> str:
+    if above and lo is not None:
+        return f"大于 {_num(lo)}" + (f"、不超过 {_num(hi)} 的" if hi is not None else " 的")
+    if lo is not None and hi is not None:
+        return f" {_num(lo)} 到 {_num(hi)} 之间的"
+    if lo is not None:
+        return f"不小于 {_num(lo)} 的"
+    return ""

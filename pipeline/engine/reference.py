@@ -8,21 +8,35 @@ from ..intake.facts import Row, WorkbookFacts
 from ..periods import valid_period
 from .model import Office, Reference, Target
 
+OFFICES = REFERENCE.sheet("offices")
 TARGETS = REFERENCE.sheet("targets")
 
 
 def build_reference(facts: WorkbookFacts | None) -> tuple[Reference, list[Finding]]:
-    """The Reference from HR's workbook, with the duplicate-target and unknown-office findings."""
+    """The Reference from HR's workbook, with its findings: ids that differ only in case (the later
+    row is not taken), duplicate targets and targets of unknown offices."""
     reference = Reference(facts=facts)
     found: list[Finding] = []
     if facts is None or facts.form_id != REFERENCE.id:
         return reference, found
+    rejected: set[str] = set()
+    by_folded: dict[str, tuple[str, int]] = {}  # casefolded id -> (the id, its row)
     for row in _rows(facts, "offices"):
         office_id = row["office_id"]
-        if isinstance(office_id, str) and office_id and office_id not in reference.offices:
-            reference.offices[office_id] = Office(
-                office_id=office_id, name=str(row.get("office_name", "")), head=str(row.get("head", "")),
-                region=str(row.get("region", "")), bonus_base=row["bonus_base"])
+        if not isinstance(office_id, str) or not office_id or office_id in reference.offices:
+            continue  # a blank id or an exact duplicate is already the reader's finding
+        first = by_folded.setdefault(office_id.casefold(), (office_id, row.number))
+        if first[0] != office_id:
+            # BJ01 and bj01 would be one folder on Windows and macOS, and look like one office to people
+            rejected.add(office_id)
+            found.append(finding("reference-office-case", file=facts.path, sheet=OFFICES.name,
+                                 cell=f"{OFFICES.column_letter('office_id')}{row.number}", row=row.number,
+                                 column="所编号", value=office_id, seen=office_id, office=first[0],
+                                 first_row=first[1]))
+            continue
+        reference.offices[office_id] = Office(
+            office_id=office_id, name=str(row.get("office_name", "")), head=str(row.get("head", "")),
+            region=str(row.get("region", "")), bonus_base=row["bonus_base"])
     office_col = TARGETS.column_letter("office_id")
     first_row: dict[tuple[str, str], int] = {}
     for row in _rows(facts, "targets"):
@@ -31,6 +45,8 @@ def build_reference(facts: WorkbookFacts | None) -> tuple[Reference, list[Findin
             continue  # a blank or invalid 年度/季度/所编号 is already the reader's finding
         reference.target_rows.add(key)
         office_id, period = key
+        if office_id in rejected:
+            continue  # its row in 业务所 has the finding
         if office_id not in reference.offices:
             found.append(finding("reference-target-unknown-office", file=facts.path, sheet=TARGETS.name,
                                  cell=f"{office_col}{row.number}", row=row.number, column="所编号",
@@ -71,4 +87,4 @@ def _float(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
-__all__ = ["TARGETS", "build_reference", "target_key", "target_rows_by_number"]
+__all__ = ["OFFICES", "TARGETS", "build_reference", "target_key", "target_rows_by_number"]

@@ -49,7 +49,7 @@ def office_period_errors(dataset: Dataset) -> set[tuple[str, str]]:
     bad = _file_errors(dataset)
     for facts in dataset.workbooks:
         if facts.path != REFERENCE_FILE and facts.path in bad:
-            pairs |= checks.error_pairs(facts)
+            pairs |= checks.error_pairs(facts, dataset.reference)
     return pairs
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -11,6 +12,10 @@ SIGNIFICANT_DIGITS = 12
 # Characters people paste around values: NBSP, zero-width and full-width spaces, BOMs, tabs.
 INVISIBLE = "\u00a0\u200b\u200c\u200d\u2060\ufeff\u3000\u2007\u202f"
 EDGE = " \t\r\n\v\f" + INVISIBLE
+# Characters a terminal obeys rather than shows (ESC [2J clears the screen, CR rewrites the line),
+# that an Excel cell cannot hold, or that reverse the text around them: C0, DEL, C1 and the bidi
+# overrides and isolates. Input may hold any of them (a cover cell `_x001B_[2J`).
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def trim(text: str) -> str:
@@ -68,6 +73,20 @@ def show(raw: Any) -> str:
     return str(raw)
 
 
+def printable(text: str, keep: str = "", limit: int | None = None) -> str:
+    """Text with every control character shown as an escape — ESC as `\\x1b`, U+202E as `\\u202e`
+    — except those in `keep` (a cell may keep its line breaks). For everything printed or exported.
+    With `limit`, text longer than that is cut to it and followed by “…” (a value quoted in a message)."""
+    if limit is not None and len(text) > limit:
+        text = text[:limit] + "…"
+    if not CONTROL.search(text):  # nearly always: the text is returned as it is
+        return text
+    return CONTROL.sub(lambda m: m.group() if m.group() in keep else _escaped(m.group()), text)
+
+
+def _escaped(ch: str) -> str:
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def column_letter(index: int) -> str:
@@ -87,5 +106,5 @@ def column_index(letters: str) -> int:
     return index
 
 
-__all__ = ["EDGE", "INVISIBLE", "SIGNIFICANT_DIGITS", "YUAN_PER_WAN", "column_index", "column_letter", "format_amount",
-           "format_number", "is_blank", "show", "trim", "unit_hint"]
+__all__ = ["CONTROL", "EDGE", "INVISIBLE", "SIGNIFICANT_DIGITS", "YUAN_PER_WAN", "column_index", "column_letter",
+           "format_amount", "format_number", "is_blank", "printable", "show", "trim", "unit_hint"]

@@ -57,7 +57,6 @@ def summarise(facts: WorkbookFacts) -> WorkbookFacts:
         else ({}, [])
     clients = facts.tables.get(CLIENT_SHEET.key) if form.id == CLIENTS.id else None
     projects = facts.tables.get(PROJECT_SHEET.key) if form.id == PROJECTS.id else None
-    private, public = texts(facts, form)
     return replace(
         facts,
         findings=(*facts.findings, *roster_findings(facts), *near_period_findings(facts)),
@@ -67,7 +66,7 @@ def summarise(facts: WorkbookFacts) -> WorkbookFacts:
         client_ids=frozenset(str(v).strip() for v in clients.column("client_id") if v) if clients else frozenset(),
         project_clients=tuple((n, str(v)) for n, v in zip(projects.numbers, projects.column("client_id"))
                               if v is not None and str(v).strip()) if projects else (),
-        texts=encode_texts(private, public),
+        texts=encode_texts(private_columns(facts, form)),
         tables=facts.tables if form.id in KEPT_TABLES else {},
     )
 
@@ -242,7 +241,7 @@ PARTS: dict[str, Callable[[WorkbookFacts, Period | None], Part]] = {
 
 
 # ---------------------------------------------------------------------------------------------
-# The roster against its quarter, and the texts the privacy gate needs
+# The roster against its quarter, and the private values the privacy gate needs
 
 
 def roster_findings(facts: WorkbookFacts) -> list[Finding]:
@@ -269,15 +268,10 @@ def roster_findings(facts: WorkbookFacts) -> list[Finding]:
     return out
 
 
-def texts(facts: WorkbookFacts, form: Form) -> tuple[tuple[PrivateColumn, ...], tuple[str, ...]]:
-    """(private, public) texts of a workbook's tables.
-
-    - private: the distinct values of each PII and salary column (the privacy gate works out the
-      forms a value may be shown in once per distinct value of the run, not per workbook);
-    - public: every distinct text of the other free-text cells.
-    """
+def private_columns(facts: WorkbookFacts, form: Form) -> tuple[PrivateColumn, ...]:
+    """The distinct values of each PII and salary column of a workbook's tables (the privacy gate
+    works out the forms a value may be shown in once per distinct value of the run, not per workbook)."""
     private: list[PrivateColumn] = []
-    public: set[str] = set()
     for sheet in form.sheets:
         table = facts.tables.get(sheet.key)
         if not table:
@@ -288,9 +282,7 @@ def texts(facts: WorkbookFacts, form: Form) -> tuple[tuple[PrivateColumn, ...], 
                 values = {_plain(v) for v in set(column) if v is not None and not isinstance(v, bool)}
                 if values:
                     private.append(PrivateColumn(f"{sheet.name}{SEP}{f.label}", f.salary, _sorted(values)))
-            elif f.type.kind == "text":
-                public.update(v for v in column if type(v) is str)
-    return tuple(private), tuple(sorted(public))
+    return tuple(private)
 
 
 def _plain(value: Any) -> Any:
@@ -307,5 +299,5 @@ def _sorted(values: set[Any]) -> tuple[Any, ...]:
 
 
 __all__ = ["NEW_CLIENT", "NOT_RATED", "PARTS", "SEP", "TRAINING_DONE", "as_date", "budget_and_cost", "cells",
-           "headcount", "in_period", "on_time", "open_complaints", "ratings", "roster_findings", "summarise",
-           "texts", "total"]
+           "headcount", "in_period", "on_time", "open_complaints", "private_columns", "ratings", "roster_findings",
+           "summarise", "total"]

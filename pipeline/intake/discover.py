@@ -1,4 +1,4 @@
-"""Listing a data folder: the reference, every submitted file, and a finding for every stray one."""
+"""Listing a data folder: the reference, accepted.xlsx, every submitted file, and a finding for every stray one."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 from ..findings import WARNING, Finding, finding
 from ..periods import valid_period
 from .layout import ACCEPTED_FILE, REFERENCE_FILE, SUBMISSIONS, WORKBOOK_SUFFIXES, folder_identity
+from .oserrors import os_reason
 
 Item = tuple[str, str]  # (the file's path, its '/'-separated path relative to DATA_DIR)
 
@@ -20,15 +21,17 @@ def ignored(name: str) -> bool:
 
 def discover(data_dir: Path) -> tuple[Path | None, list[Item], list[Finding]]:
     """The reference path, every other file to read as (path, rel) sorted by rel — HR's optional
-    accepted.xlsx and the submissions — and findings for strays."""
+    accepted.xlsx and the submissions — and findings for strays and for folders that cannot be
+    listed (their workbooks would otherwise look 未提交)."""
     data_dir = Path(data_dir)
     reference = data_dir / REFERENCE_FILE
     found: list[Finding] = []
     items: list[Item] = []
     try:
         entries = sorted(data_dir.iterdir()) if data_dir.is_dir() else []
-    except OSError:
+    except OSError as exc:
         entries = []
+        found.append(finding("folder-unreadable", file="", reason=f"数据目录{os_reason(exc)}"))
     for path in entries:
         if path.name == ACCEPTED_FILE and path.is_file():
             items.append((str(path), ACCEPTED_FILE))
@@ -39,9 +42,11 @@ def discover(data_dir: Path) -> tuple[Path | None, list[Item], list[Finding]]:
     root = data_dir / SUBMISSIONS
     if root.is_dir():
         for path, rel, kind, suffix in _walk(str(root), SUBMISSIONS):
-            if not printable(rel):
+            if not encodable(rel):
                 found.append(finding("file-misplaced", file=printable_name(rel),
                                      reason="文件名或文件夹名含有无法识别的字符,请重命名后再提交"))
+            elif kind == "unreadable":
+                found.append(finding("folder-unreadable", file=rel, **_folder_where(rel), reason=suffix))
             elif kind != "file":
                 # never follow links out of the data folder, nor read devices or pipes
                 found.append(finding("file-misplaced", file=rel, **_folder_where(rel),
@@ -56,12 +61,19 @@ def discover(data_dir: Path) -> tuple[Path | None, list[Item], list[Finding]]:
 
 
 def _folder_where(rel: str) -> dict[str, str]:
-    folder = folder_identity(rel)
-    period = valid_period(folder[0]) if folder else None
-    return {"office_id": folder[1], "period": period} if folder and period else {}
+    """The office and period a file (submissions/期间/所编号/x) or folder (submissions/期间[/所编号]) belongs to."""
+    parts = rel.split("/")
+    if len(parts) == 4:
+        folder = folder_identity(rel)
+        period = valid_period(folder[0]) if folder else None
+        return {"office_id": folder[1], "period": period} if folder and period else {}
+    period = valid_period(parts[1]) if len(parts) in (2, 3) and parts[0] == SUBMISSIONS else None
+    if period is None:
+        return {}
+    return {"period": period, "office_id": parts[2]} if len(parts) == 3 else {"period": period}
 
 
-def printable(text: str) -> bool:
+def encodable(text: str) -> bool:
     """False for a name that is not valid UTF-8 (from a zip made on another system): it cannot be shown."""
     try:
         text.encode("utf-8")
@@ -84,14 +96,16 @@ def _suffix(name: str) -> str:
 
 
 def _walk(folder: str, rel: str):
-    """(path, rel, "file" | "other", suffix) under folder, skipping ignored names, never following links.
+    """(path, rel, "file" | "other", suffix) under folder, skipping ignored names, never following links;
+    (path, rel, "unreadable", reason) for a folder that cannot be listed.
 
     os.scandir: its entries know their type without another stat (32,000 files, 8,000 folders).
     """
     try:
         with os.scandir(folder) as it:
             entries = sorted(it, key=_name)
-    except OSError:
+    except OSError as exc:  # no read permission, a share gone away: never taken for an empty folder
+        yield folder, rel, "unreadable", os_reason(exc)
         return
     for entry in entries:
         if ignored(entry.name):
@@ -108,4 +122,4 @@ def _walk(folder: str, rel: str):
             yield path, sub, ("file" if is_file else "other"), _suffix(entry.name)
 
 
-__all__ = ["Item", "discover", "ignored", "printable", "printable_name"]
+__all__ = ["Item", "discover", "encodable", "ignored", "printable_name"]

@@ -4,8 +4,9 @@ Reading 32,000 workbooks yields about 1.4 million rows, yet every later use of t
 few sums and counts per form (each with the cells it came from), the client ids, the texts the
 privacy gate must know. So the reader reduces an office workbook to those facts where it reads
 it, and only HR's workbooks keep their typed rows: the reference, which the engine builds offices
-and targets from, and accepted.xlsx, the findings HR accepted. Facts are plain data: `to_plain`/`from_plain` turn them into and out of the
-builtins `marshal` stores (the executor's cache and its workers use them; nothing else does).
+and targets from, and accepted.xlsx, the findings HR accepted. Facts are plain data:
+`to_plain`/`from_plain` turn them into and out of the builtins `marshal` stores (the executor's
+cache and its workers use them; nothing else does).
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from ..findings import ERROR, Finding
 from ..forms import OFFICE_FORMS
 from ..periods import valid_period
 
-FACTS_FORMAT = 4  # bump when the plain layout below changes
-EMPTY_TEXTS = marshal.dumps(((), ()))
+FACTS_FORMAT = 5  # bump when the plain layout below changes
+EMPTY_TEXTS = marshal.dumps(())
 OFFICE_FORM_IDS = tuple(f.id for f in OFFICE_FORMS)
 
 
@@ -97,9 +98,9 @@ class WorkbookFacts:
     - `figures`: the form's part of its office-quarter's KPI inputs (sums and counts, see
       aggregates.py), and `sources`: (what, Source) for each of them;
     - `client_ids` (clients) and `project_clients` ((row, 客户编号) of projects): the cross-file check;
-    - `private`: the distinct values of each PII and salary column, `public`: the other free texts.
-      Only the site's privacy gate reads them, so they are kept encoded (`texts`) and decoded when
-      asked for: a run over 32,000 workbooks never pays for building them;
+    - `private`: the distinct values of each PII and salary column. Only the privacy gate and the
+      masking of findings read them, so they are kept encoded (`texts`) and decoded when asked
+      for: a run over 32,000 workbooks never pays for building them;
     - `tables`: typed rows by sheet key, kept only for HR's workbooks (reference, accepted).
     """
 
@@ -134,16 +135,12 @@ class WorkbookFacts:
 
     @property
     def private(self) -> tuple[PrivateColumn, ...]:
-        return tuple(PrivateColumn(c, s, tuple(v)) for c, s, v in marshal.loads(self.texts)[0])
-
-    @property
-    def public(self) -> tuple[str, ...]:
-        return tuple(marshal.loads(self.texts)[1])
+        return tuple(PrivateColumn(c, s, tuple(v)) for c, s, v in marshal.loads(self.texts))
 
 
-def encode_texts(private: tuple[PrivateColumn, ...], public: tuple[str, ...]) -> bytes:
-    """`WorkbookFacts.texts` for these private columns and public texts (values are str, int or float)."""
-    return marshal.dumps((tuple((p.column, p.salary, p.values) for p in private), tuple(public)))
+def encode_texts(private: tuple[PrivateColumn, ...]) -> bytes:
+    """`WorkbookFacts.texts` for these private columns (values are str, int or float)."""
+    return marshal.dumps(tuple((p.column, p.salary, p.values) for p in private))
 
 
 # ---------------------------------------------------------------------------------------------

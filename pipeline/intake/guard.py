@@ -65,8 +65,14 @@ _CALAMINE_PARTS = frozenset({"xl/styles.xml"})
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 STRICT_NS = b"purl.oclc.org/ooxml"
-# An encrypted OOXML workbook is an OLE2 container with these streams (names are UTF-16LE).
-_ENCRYPTION_STREAMS = ("EncryptionInfo".encode("utf-16-le"), "EncryptedPackage".encode("utf-16-le"))
+# What an OLE2 (Compound File) container holds, by the names of its streams: an encrypted OOXML
+# workbook has these two; an Excel 97-2003 file (and WPS's .et) a `Workbook` stream, Excel 5/95 `Book`.
+_ENCRYPTION_STREAMS = ("EncryptionInfo", "EncryptedPackage")
+_XLS_STREAMS = ("Workbook", "Book")
+_DIRECTORY_ENTRY = 128  # bytes; entries are aligned to it, each starting with its UTF-16LE name
+# An OpenDocument file starts with its STORED `mimetype` member (ODF 1.2 part 3, §3.3), no extra field.
+_ODF_MIMETYPE = re.compile(rb"PK\x03\x04.{22}\x08\x00\x00\x00mimetypeapplication/vnd\.oasis\.opendocument\.([a-z-]+)",
+                           re.S)
 # Entity declarations are what quadratic-blowup and billion-laughs attacks need; no part of a
 # workbook written by Excel, WPS or openpyxl has one, so any DTD is refused outright.
 _DTD_MARKERS = tuple(m.encode(enc) for m in ("<!DOCTYPE", "<!ENTITY") for enc in ("ascii", "utf-16-le", "utf-16-be"))
@@ -119,15 +125,37 @@ def _mib(n: int) -> str:
 
 
 def check_magic(data: bytes) -> None:
-    """Classify what is not a zip at all: empty, OLE2 (encrypted or .xls), anything else."""
+    """Classify what is not an xlsx zip: empty, OLE2 (encrypted, .xls or another Office document),
+    OpenDocument (.ods or another), anything else."""
     if not data:
         raise Rejected("file-empty")
     if data.startswith(OLE2_MAGIC):
-        if any(name in data for name in _ENCRYPTION_STREAMS):
+        if all(_has_stream(data, name) for name in _ENCRYPTION_STREAMS):
             raise Rejected("file-encrypted")
-        raise Rejected("file-xls")
+        if any(_has_stream(data, name) for name in _XLS_STREAMS):
+            raise Rejected("file-xls")
+        raise Rejected("file-not-xlsx", reason="文件是其他旧版 Office 文档（如 Word 97-2003 文档），不是 Excel 工作簿")
     if not data.startswith(b"PK"):
         raise Rejected("file-not-xlsx", reason="文件内容不是 xlsx(zip)格式")
+    odf = _ODF_MIMETYPE.match(data)
+    if odf is not None:
+        if odf.group(1).startswith(b"spreadsheet"):
+            raise Rejected("file-ods")
+        raise Rejected("file-not-xlsx", reason="文件是 OpenDocument 文档（如 .odt），不是电子表格")
+
+
+def _has_stream(data: bytes, name: str) -> bool:
+    """Whether an OLE2 file has a directory entry named `name`: the name in UTF-16LE with its NUL,
+    at an entry's start, its length field (offset 64) saying so. Not merely the text anywhere, which
+    a Word document might contain."""
+    encoded = (name + "\0").encode("utf-16-le")
+    length = struct.pack("<H", len(encoded))
+    at = data.find(encoded, 512)  # the header is not a directory sector
+    while at >= 0:
+        if at % _DIRECTORY_ENTRY == 0 and data[at + 64:at + 66] == length:
+            return True
+        at = data.find(encoded, at + 1)
+    return False
 
 
 def open_package(data: bytes) -> Package:

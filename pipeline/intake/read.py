@@ -20,27 +20,39 @@ import operator
 import re
 import stat
 import sys
-import unicodedata
 from dataclasses import dataclass, field, replace
 from itertools import compress, repeat
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..findings import Finding, finding
 from ..forms import COVER_SHEET, FORMS, META_SHEET, Field, Form, NotAbove, NotBefore, Reading, RequiredWhen, Sheet
-from ..forms.values import YUAN_PER_WAN, column_letter, format_amount, is_blank, show, trim, unit_hint
-from ..periods import PERIOD_RE
+from ..forms.values import (
+    CONTROL,
+    YUAN_PER_WAN,
+    column_letter,
+    format_amount,
+    is_blank,
+    printable,
+    show,
+    trim,
+    unit_hint,
+)
+from ..periods import PERIOD_RE, valid_period
 from . import guard
 from .aggregates import summarise
 from .cells import Book, RawSheet
 from .facts import FACTS_FORMAT, Table, WorkbookFacts
 from .headers import map_header
+from .oserrors import os_reason
 
 _CUSTOM_PROP = re.compile(
     rb'<(?:\w+:)?property\b[^>]*\bname="([^"]+)"[^>]*>\s*<(?:\w+:)?\w+>([^<]*)</', re.S)
 META_KEYS = ("template_id", "template_version", "structure_hash")
+# The formats the guard names (file-xls, file-ods) and the extension that format's files have.
+FORMAT_SUFFIXES = {"file-xls": ".xls", "file-ods": ".ods"}
 # Bumped when a change of this package changes what reading a file yields (the cache's key).
-READER_VERSION = "3"
+READER_VERSION = "6"
 
 
 def reader_identity() -> str:
@@ -78,7 +90,7 @@ def read_workbook(path: str | Path, rel: str) -> WorkbookFacts:
     except MemoryError:
         state.rejected("file-too-large", reason="读取时所需内存超过限制")
     except OSError as exc:
-        state.rejected("file-unreadable", reason=f"无法打开文件({exc.strerror or type(exc).__name__})")
+        state.rejected("file-unreadable", reason=f"无法打开文件（{os_reason(exc)}）")
     except Exception as exc:  # a parser's own error on a file the guard let through
         state.rejected("file-unreadable", reason=_parser_reason(exc))
     return state.facts()
@@ -113,6 +125,9 @@ class _Workbook:
             params.setdefault("seconds", "")
         if code in ("file-unreadable", "file-not-xlsx", "file-truncated", "file-too-large", "file-xml-unsafe"):
             params.setdefault("reason", "文件结构异常")
+        if code in FORMAT_SUFFIXES:  # say so when the name hides the format (an .xls renamed to .xlsx)
+            suffix = PurePosixPath(self.path).suffix.lower()
+            params.setdefault("detail", f"，但扩展名是 {suffix}" if suffix not in ("", FORMAT_SUFFIXES[code]) else "")
         self.add(code, **params)
 
     def facts(self) -> WorkbookFacts:
@@ -222,6 +237,9 @@ class _Reader:
             r = by_label.get(f.label, index)
             value = self._period(raw, f, r) if f.key == "period" else self._cover_value(raw, f, r)
             self.wb.cover[f.key] = value
+            if (r, 1) in raw.external:
+                self.wb.add("formula-external", sheet=COVER_SHEET, cell=f"B{r + 1}", row=r + 1, column=f.label,
+                            private=f.private, value=show(raw.value(r, 1)))
 
     def _cover_value(self, raw: RawSheet, f: Field, r: int) -> Any:
         where = {"sheet": COVER_SHEET, "cell": f"B{r + 1}", "row": r + 1, "column": f.label}
@@ -234,29 +252,37 @@ class _Reader:
             self._report(f, raw.value(r, 1), reading, where)
         if reading.error is None and reading.value is None and f.key == "office_id":
             self.wb.add("cover-missing", label=f.label, **where)
+        if reading.error is None and f.key == "office_id" and CONTROL.search(reading.value or ""):
+            # a newline or a NUL in the id would become part of a folder name and of every message
+            self.wb.add("text-control", seen=printable(reading.value, limit=40), value=reading.value, **where)
+            return None
         return None if reading.error else reading.value
 
     def _period(self, raw: RawSheet, f: Field, r: int) -> str | None:
-        """期间 as `2026Q1`: spaces and case forgiven, anything else is period-malformed."""
+        """期间 as `2026Q1`, however it was written (periods.valid_period); a spelling other than that
+        (beyond case and surrounding spaces) gets a note saying how it was read."""
         where = {"sheet": COVER_SHEET, "cell": f"B{r + 1}", "row": r + 1, "column": f.label}
         special = _special(raw, r, 1)
         if special is not None:
             self.wb.add(special[0], **special[1], **where)
             return None
         value = raw.value(r, 1)
-        if type(value) is str and value.isascii() and PERIOD_RE.fullmatch(value):
+        if type(value) is str and PERIOD_RE.fullmatch(value):
             return value
         if is_blank(value):
             self.wb.add("cover-missing", label=f.label, **where)
             return None
         seen = trim(show(value))
-        compact = re.sub(r"\s+", "", unicodedata.normalize("NFKC", seen)).upper()
-        if not PERIOD_RE.match(compact):
-            self.wb.add("period-malformed", seen=seen, value=seen, **where)
+        if CONTROL.search(seen):  # a line break inside is not a space to forgive
+            self.wb.add("text-control", seen=printable(seen, limit=40), value=seen, **where)
             return None
-        if compact != seen.upper():
-            self.wb.add("value-normalised", seen=show(value), normalised=compact, value=show(value), **where)
-        return compact
+        period = valid_period(seen) if isinstance(value, str) else None
+        if period is None:
+            self.wb.add("period-malformed", seen=printable(seen, limit=40), value=seen, **where)
+            return None
+        if period != seen.upper():
+            self.wb.add("value-normalised", seen=seen, normalised=period, value=seen, **where)
+        return period
 
     # --- data sheets -------------------------------------------------------------------------
     def _sheet(self, sheet: Sheet) -> Table:
@@ -334,6 +360,7 @@ class _SheetReader:
         if len(keep) < height:  # blank rows are skipped: every rule below sees the kept rows only
             values = {key: [col[i] for i in keep] for key, col in values.items()}
         self._cell_findings(keep, cells, readings, specials)
+        self._external(keep, cells)
         self._required(keep, values, invalid)
         self._unique(keep, values)
         self._rules(keep, values, invalid)
@@ -372,6 +399,18 @@ class _SheetReader:
                 if c in row:
                     code, params = row[c]
                     self.wb.add(code, **params, **self._where(f, i))
+
+    def _external(self, keep: list[int], cells: list) -> None:
+        """A warning at every field's cell whose formula reaches into another workbook."""
+        if not self.raw.external:
+            return
+        kept = set(keep)
+        for f in self.sheet.fields:
+            c = self.columns.get(f.key)
+            for r, col in sorted(self.raw.external):
+                if col == c and r - 1 in kept:
+                    self.wb.add("formula-external", private=f.private, value=show(cells[c][r - 1]),
+                                **self._where(f, r - 1))
 
     def _required(self, keep: list[int], values: dict[str, list[Any]], invalid: dict[str, set[int]]) -> None:
         for f in self.sheet.fields:

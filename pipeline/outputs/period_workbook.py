@@ -9,7 +9,8 @@ Made in two steps, so that what is written and what the run's memo compares can 
 
 The time a workbook is made is not content: it goes only into the document's dates and 说明.
 Salary data (bonus bases and amounts) appears here, HR's workbooks, and never on the site. Text
-is written with write_string only, text from the input through spreadsheet_safe first.
+is written with write_string only, text from the input through spreadsheet_safe first (formula-like
+starts neutralised, control characters shown as \\x1b).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from .spreadsheet import spreadsheet_safe
 
 # Part of every digest: bump it whenever the layout changes (columns, labels, formats, colours,
 # print setup), so that the memo writes every period's workbook again.
-LAYOUT_VERSION = "period-workbook/2"
+LAYOUT_VERSION = "period-workbook/3"  # 2: control characters in text shown as \x1b; 3: 已确认 (accepted.xlsx)
 
 # number formats (the keys of Column.style)
 PERCENT, SCORE, MONEY, COEFFICIENT, INTEGER, FIGURE = "0.0%", "0.0", "#,##0.00", "0.0000", "0", "#,##0.00##"

@@ -17,11 +17,19 @@ from ..engine.model import Dataset
 from ..engine.submissions import Matrix, submission_matrix
 from ..findings import ERROR, SEVERITIES, WARNING, Finding
 from ..forms import ACCEPTED, REFERENCE
+from ..forms.values import CONTROL
 from ..intake.layout import ACCEPTED_FILE, REFERENCE_FILE
 
 REPORT_VERSION = 1
 HR_FILES = {REFERENCE_FILE: REFERENCE.id, ACCEPTED_FILE: ACCEPTED.id}  # HR's workbooks, used when in place
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+_json = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+
+
+def _encode(item: Any) -> str:
+    """JSON text with Chinese kept readable; json escapes C0 controls (\\u001b) but not DEL, C1 or
+    bidi overrides, which are escaped here too: `cat validation.json` never obeys the input."""
+    text = _json(item)
+    return CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text) if CONTROL.search(text) else text
 
 
 ACCEPTED_KEY = "accepted"  # the count of findings HR accepted (accepted.xlsx), beside the severities
@@ -69,7 +77,7 @@ def report(dataset: Dataset, matrix: Matrix | None = None, kpi_findings: list[Fi
         "ok": tally[ERROR] == 0,
         "counts": tally,
         "files": file_entries(dataset),
-        "findings": [{**f.to_dict(), "title": f.title} for f in dataset.findings],
+        "findings": [{**f.to_dict(), "title": f.title, "fix": f.fix} for f in dataset.findings],
         "completeness": submission_matrix(dataset) if matrix is None else matrix,
     }
     if kpi_findings is not None:
@@ -102,4 +110,5 @@ def write_report(path: str | Path, dataset: Dataset, matrix: Matrix | None = Non
     write_text(path, report_text(dataset, matrix, kpi_findings))
 
 
-__all__ = ["ACCEPTED_KEY", "COUNT_KEYS", "REPORT_VERSION", "counts", "dump", "file_entries", "report", "report_text", "write_report"]
+__all__ = ["ACCEPTED_KEY", "COUNT_KEYS", "REPORT_VERSION", "counts", "dump", "file_entries", "report", "report_text",
+           "write_report"]

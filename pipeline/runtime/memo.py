@@ -4,7 +4,9 @@ A period's workbook is a pure function of that period's results. The run works o
 them (outputs.period_workbook.digest) and the memo remembers, per output file, the digest it was
 written from and the sha256 of the bytes written. The file is written again when the digest
 changed, or when the file on disk is no longer those bytes (removed, edited, replaced). The memo
-lives in the cache folder, one small JSON file per output folder; without it every file is written.
+lives in the cache folder, one small file per output folder (JSON after a BLAKE2b checksum, like
+every cache record): a damaged or foreign memo is ignored before it is parsed, and then every file
+is written, as without a memo.
 """
 
 from __future__ import annotations
@@ -15,8 +17,32 @@ import json
 import os
 from pathlib import Path
 
-from ..atomic import write_text
+from ..atomic import write_bytes
 from .cache import file_sha256
+
+MEMO_FORMAT = b"OHSM1"
+_SUM = 32
+
+
+def _checksum(body: bytes) -> bytes:
+    return hashlib.blake2b(body, key=MEMO_FORMAT, digest_size=_SUM).digest()
+
+
+def encode(entries: dict) -> bytes:
+    body = json.dumps(entries, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
+    return MEMO_FORMAT + _checksum(body) + body
+
+
+def decode(data: bytes) -> dict[str, dict[str, str]]:
+    """The entries of a memo file, or {} when it is damaged, truncated or not a memo."""
+    head = len(MEMO_FORMAT) + _SUM
+    if not data.startswith(MEMO_FORMAT) or _checksum(data[head:]) != data[len(MEMO_FORMAT):head]:
+        return {}
+    try:
+        entries = json.loads(data[head:].decode("utf-8"))
+    except (ValueError, RecursionError):
+        return {}
+    return entries if isinstance(entries, dict) else {}
 
 
 class OutputMemo:
@@ -26,11 +52,9 @@ class OutputMemo:
         self.entries: dict[str, dict[str, str]] = {}
         if store is not None:
             name = hashlib.sha256(os.path.abspath(out_dir).encode("utf-8")).hexdigest()[:20]
-            self.file = Path(store) / f"{name}.json"
-            with contextlib.suppress(OSError, ValueError):
-                entries = json.loads(self.file.read_text(encoding="utf-8"))
-                if isinstance(entries, dict):
-                    self.entries = entries
+            self.file = Path(store) / f"{name}.memo"
+            with contextlib.suppress(OSError):
+                self.entries = decode(self.file.read_bytes())
         self.changed = False
 
     def recorded(self, path: Path) -> str | None:
@@ -53,7 +77,7 @@ class OutputMemo:
             return
         with contextlib.suppress(OSError):  # losing the memo only means writing the files again
             self.file.parent.mkdir(parents=True, exist_ok=True)
-            write_text(self.file, json.dumps(self.entries, ensure_ascii=False, sort_keys=True, indent=1))
+            write_bytes(self.file, encode(self.entries))
 
 
-__all__ = ["OutputMemo"]
+__all__ = ["MEMO_FORMAT", "OutputMemo", "decode", "encode"]

@@ -15,10 +15,11 @@ from .write import (
     is_generated,
     reference_bytes,
     submission_bytes,
+    target_problem,
 )
 
 __all__ = [
     "BENCH", "COMMENTS", "DEMO", "PARAMS_FILE", "PROFILES", "Company", "DemoError", "OfficeData", "Specials",
     "Summary", "Volume", "company", "ensure_company", "generate", "is_generated", "office_list", "reference_bytes",
-    "specials_for", "submission_bytes",
+    "specials_for", "submission_bytes", "target_problem",
 ]

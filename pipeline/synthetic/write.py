@@ -19,6 +19,7 @@ from typing import Any
 
 from ..atomic import write_bytes
 from ..forms import OFFICE_FORMS, REFERENCE, get_form
+from ..forms.values import printable
 from ..outputs.form_workbook import FIXED_TIME, form_workbook_bytes
 from ..periods import Period
 from .company import (
@@ -262,6 +263,29 @@ def ensure_company(root: str | Path, offices: int = 1000, years: tuple[int, ...]
     write_bytes(root / REFERENCE_ROWS_FILE, json.dumps(summary.reference, ensure_ascii=False).encode("utf-8"))
     write_bytes(marker, json.dumps(params, ensure_ascii=False).encode("utf-8"))
     return Company(summary.out, tuple(summary.offices), tuple(summary.periods), len(summary.files)), True
+
+
+# ---------------------------------------------------------------------------------------------
+# Where `demo` may write
+
+
+def target_problem(out: Path, force: bool = False) -> str | None:
+    """Why `demo` must not write into `out` (Chinese), or None.
+
+    A folder that already holds anything may be someone's data: generating into it would replace
+    every workbook of the same name, edited or not. Only `force` allows it (regenerating the
+    bundled sample: `--out sample_data --force`).
+    """
+    if out.exists() and not out.is_dir():
+        return f"“{out}”是一个文件，请给出要写入示例数据的目录。"
+    if force or not out.exists():
+        return None
+    entries = sorted(entry.name for entry in out.iterdir())
+    if not entries:
+        return None
+    example = "、".join(f"“{printable(name, limit=40)}”" for name in entries[:3]) + ("等" if len(entries) > 3 else "")
+    return (f"目录“{out}”不是空的（已有 {example}）。生成示例数据会覆盖其中同名的工作簿；"
+            "请换一个空目录，或确认可以覆盖后加 --force。")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """SVG charts drawn at build time, so the site needs no JavaScript library and no network.
 
-Every chart is one inline `<svg>` with a `<title>` and `<desc>` (read out by screen readers),
-a viewBox and width 100% so it scales down to a phone, and Chinese labels in a CJK font stack.
-Colours come from CSS classes (docs/stylesheets/extra.css) so the dark palette restyles them.
-Rendering returns strings; nothing here touches the disk.
+Every chart is one inline `<svg role="img">` with a `<title>` and a short `<desc>` of its figures
+(read out by screen readers), a viewBox and width 100% so it scales down to a phone, and Chinese
+labels in a CJK font stack; beside it, the whole data as a table that is read out but not shown
+(chart_text.py). Colours come from CSS classes (docs/stylesheets/extra.css) so the dark palette
+restyles them. Rendering returns strings; nothing here touches the disk.
 """
 
 from __future__ import annotations
@@ -12,21 +13,29 @@ import functools
 import hashlib
 import math
 from collections.abc import Sequence
+from typing import NamedTuple
 
+from . import chart_text
+from .chart_text import fmt as _fmt
 from .escape import MAX_LENGTH, xml_text
 
 FONT = "'Noto Sans CJK SC', 'Noto Sans SC', 'Microsoft YaHei', 'PingFang SC', sans-serif"
 SERIES_CLASSES = ("c1", "c2", "c3", "c4", "c5", "c6", "c7")
 
 
+class Chart(NamedTuple):
+    """A chart: its SVG and the table of its figures. In a page template `{{ chart|safe }}` gives both."""
+
+    svg: str
+    table: str
+
+    def __html__(self) -> str:  # markupsafe's protocol: what `|safe` and autoescape insert
+        return self.svg + self.table
+
+
 def _id(kind: str, title: str, extra: str = "") -> str:
     """A stable id for aria references, distinct per chart on a page."""
     return f"{kind}-" + hashlib.sha1(f"{title}|{extra}".encode()).hexdigest()[:10]
-
-
-def _fmt(value: float, decimals: int = 1) -> str:
-    text = f"{value:,.{decimals}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _open(kind: str, title: str, desc: str, width: int, height: int, extra: str = "") -> list[str]:
@@ -51,16 +60,19 @@ def _nice_max(value: float) -> float:
     return 10 * exp
 
 
-def distribution_chart(counts: Sequence[tuple[str, int]], title: str, classes: Sequence[str] | None = None) -> str:
-    """Vertical columns of counts per category (the grade distribution), labels underneath."""
+def distribution_chart(counts: Sequence[tuple[str, int]], title: str, classes: Sequence[str] | None = None,
+                       headers: tuple[str, str] = ("类别", "数量")) -> Chart:
+    """Vertical columns of counts per category (the grade distribution), labels underneath.
+
+    `headers`: the data table's two column headers (category, count).
+    """
     width, height, left, bottom, top = 420, 200, 20, 32, 22
     n = max(len(counts), 1)
     slot = (width - left - 10) / n
     vmax = max((c for _, c in counts), default=0)
     axis_max = max(vmax, 1)
     plot_h = height - top - bottom
-    desc = ";".join(f"{label}:{count} 个" for label, count in counts)
-    out = _open("dist", title, desc, width, height)
+    out = _open("dist", title, chart_text.describe_counts(counts), width, height)
     out.append(f'<line class="axis" x1="{left}" y1="{height - bottom}" x2="{width - 10}" y2="{height - bottom}"/>')
     for i, (label, count) in enumerate(counts):
         cls = classes[i] if classes and i < len(classes) else SERIES_CLASSES[i % len(SERIES_CLASSES)]
@@ -73,11 +85,11 @@ def distribution_chart(counts: Sequence[tuple[str, int]], title: str, classes: S
         out.append(f'<text class="label" x="{x + w / 2:.1f}" y="{height - bottom + 20}" text-anchor="middle">'
                    f'{xml_text(label, 10)}</text>')
     out.append("</svg>")
-    return "".join(out)
+    return Chart("".join(out), chart_text.counts_table(counts, title, *headers))
 
 
 def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]], title: str,
-               unit: str = "", y_min: float | None = 0, y_max: float | None = None, decimals: int = 1) -> str:
+               unit: str = "", y_min: float | None = 0, y_max: float | None = None, decimals: int = 1) -> Chart:
     """Lines over periods, one per (name, values); None leaves a gap. A legend names each line."""
     width, left, right, top, bottom = 560, 48, 16, 16, 40
     legend_h = 20 * math.ceil(len(series) / 3) if len(series) > 1 else 0
@@ -96,11 +108,7 @@ def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[flo
     def py(v: float) -> str:
         return f"{top + plot_h - (min(max(v, lo), hi) - lo) * scale:.1f}"
 
-    desc_parts = []
-    for name, vs in series:
-        pairs = ",".join(f"{x} {'不适用' if v is None else _fmt(v, decimals) + unit}" for x, v in zip(x_labels, vs))
-        desc_parts.append(f"{name}:{pairs}")
-    out = _open("line", title, ";".join(desc_parts), width, height)
+    out = _open("line", title, chart_text.describe_series(x_labels, series, unit, decimals), width, height)
     for k in range(5):  # horizontal grid with tick labels
         v = lo + (hi - lo) * k / 4
         y = top + plot_h - (v - lo) * scale
@@ -133,7 +141,7 @@ def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[flo
             out.append(f'<rect class="bar {cls}" x="{lx:.1f}" y="{ly:.1f}" width="12" height="12" rx="2"/>'
                        f'<text class="label" x="{lx + 16:.1f}" y="{ly + 11:.1f}">{_label(name, 12)}</text>')
     out.append("</svg>")
-    return "".join(out)
+    return Chart("".join(out), chart_text.series_table(x_labels, series, title, unit, decimals))
 
 
 @functools.lru_cache(maxsize=1 << 16)  # names, periods and point labels recur on every office page

@@ -7,11 +7,14 @@ so a cell holding `{{ 7*7 }}` is shown as typed. Workbook strings go through the
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
+import re
 from functools import lru_cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context
+from jinja2.ext import Extension
 from markupsafe import Markup
 
 from ...engine.model import STATUS_LABELS
@@ -107,14 +110,54 @@ def url(ctx: Any, target: str) -> str:
     return relative_url(ctx["page"], target)
 
 
+def office_page(office_id: str) -> str:
+    """Path of an office's page inside the docs folder; every link to it is made from this too.
+
+    Injective, so that two offices never share a page: an ordinary id (upper-case ASCII letters,
+    digits, `_` and `-`) keeps the name it always had, lower-cased (BJ01 -> offices/bj01.md), so
+    links stay stable; any other id (bj01, Bj01, 北京01, a cut long id) gets its slug, a dot and a
+    hash of the exact id (offices/bj01.1b2c3d4e5f60.md). Ordinary names never contain a dot, so
+    the two kinds cannot meet.
+    """
+    return _office_page(str(office_id))
+
+
+@lru_cache(maxsize=1 << 16)
+def _office_page(office_id: str) -> str:
+    if office_id and office_id.isascii() and office_id == office_id.upper() and escape.slug(office_id) == office_id.lower():
+        return f"offices/{office_id.lower()}.md"
+    readable = _UNSAFE.sub("-", office_id.lower()).strip("-")[:40].strip("-") or "office"
+    digest = hashlib.sha256(office_id.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return f"offices/{readable}.{digest}.md"
+
+
+_UNSAFE = re.compile(r"[^0-9a-z_-]+")
+
+
 @pass_context
 def office_href(ctx: Any, office_id: str) -> str:
-    return relative_url(ctx["page"], f"offices/{escape.slug(office_id)}.md")
+    return relative_url(ctx["page"], office_page(office_id))
 
 
 @pass_context
 def period_href(ctx: Any, period: str) -> str:
     return relative_url(ctx["page"], f"results/{period}.md")  # periods are validated: 2026Q1 or 2026
+
+
+class CellGaps(Extension):
+    """A space after every table cell and line break the page templates write.
+
+    Material's search plugin indexes a table's text without its tags, so `<td>王丽</td><td>华北</td>`
+    became 王丽华北 in search_index.json: another word, here the roster name 王丽华, which the privacy
+    gate rightly refused to publish. Browsers ignore the space; the index keeps the cells apart.
+    It is added to the templates' own markup, never to data (which reaches a page escaped).
+    """
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        return _CELL_END.sub(r"\g<0> ", source)
+
+
+_CELL_END = re.compile(r"</t[dh]>|<br>")
 
 
 @lru_cache(maxsize=1)
@@ -127,6 +170,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=[CellGaps],
     )
     env.filters.update(
         t=escape.safe, slug=escape.slug, num=num, pct=pct, kpi_value=kpi_value, point_value=point_value,

@@ -15,6 +15,8 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ...forms.values import printable
+
 MAX_LENGTH = 200
 ELLIPSIS = "…"
 
@@ -23,8 +25,6 @@ ELLIPSIS = "…"
 _INVISIBLE = re.compile(
     "[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u061c\u180e\u00ad]"
 )
-# C0/C1 control characters other than tab/newline have no place on a page.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _WHITESPACE_RUN = re.compile(r"\s+")
 
 # Every character that means something to Markdown, HTML, Jinja or Material's extensions.
@@ -32,14 +32,14 @@ _SPECIAL = set("&<>\"'`*_{}[]()#|\\!~^=+-.:$%@")
 
 
 def one_line(value: Any, max_length: int = MAX_LENGTH) -> str:
-    """A text collapsed to one safe line: invisible/control characters removed, whitespace
-    collapsed, long strings cut to `max_length` characters followed by "…"."""
+    """A text collapsed to one safe line: invisible characters removed, whitespace collapsed,
+    other control characters shown as `\\x1b` (as everywhere else), long strings cut to
+    `max_length` characters followed by "…"."""
     if value is None:
         return ""
     text = str(value)
     text = _INVISIBLE.sub("", text)
-    text = _CONTROL.sub("", text)
-    text = _WHITESPACE_RUN.sub(" ", text).strip()
+    text = printable(_WHITESPACE_RUN.sub(" ", text).strip())
     if max_length and len(text) > max_length:
         text = text[:max_length] + ELLIPSIS
     return text

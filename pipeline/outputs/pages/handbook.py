@@ -1,8 +1,12 @@
-"""Handbook tables from the policy config, filled into marker comments of the committed pages.
+"""The handbook's pages: the policy text quoted, the company's rules rendered beside it.
 
-Like Material's translations hook, a page says where a table goes (`<!-- policy:weights -->`)
-and the build replaces the marker with the table rendered from the Policy the engine scores
-with, so the handbook can never disagree with the scores.
+Like Material's translations hook, a page says where a block goes and the build replaces the
+marker comment with it:
+- `<!-- source:article_N -->` — section N of the policy text, quoted word for word (policy_text.py);
+- `<!-- policy:NAME -->` — a 实施细则 table or sentence rendered from the Policy the engine scores
+  with (policy.yaml), so the published rules can never disagree with the scores.
+The pages put the policy blocks only inside `<section class="policy-rules">` headed 实施细则, so a
+reader (and a search hit) can always tell the policy's words from the company's rules.
 """
 
 from __future__ import annotations
@@ -11,9 +15,11 @@ import re
 from typing import Any
 
 from ...engine.policy import CYCLES
-from .env import environment, plain
+from .env import environment
+from .escape import md_text
+from .policy_text import source_blocks
 
-MARKER_RE = re.compile(r"<!--\s*(policy|site):([a-z_]+)\s*-->")
+MARKER_RE = re.compile(r"<!--\s*(policy|site|source):([a-z0-9_]+)\s*-->")
 POLICY_MARKERS = ("kpis", "points", "weights", "grades", "bonus", "incentives", "informational", "plausibility",
                   "meeting_minutes")
 
@@ -26,11 +32,30 @@ def policy_blocks(policy: Any) -> dict[str, str]:
     """marker name -> rendered text for every `<!-- policy:NAME -->` marker."""
     module = environment().get_template("policy.html.j2").make_module({
         "totals": {c: sum(k.weight[c] for k in policy.kpis.values()) for c in CYCLES},
+        "bonus_floor": bonus_floor(policy),
     })
-    blocks = {name: str(getattr(module, name)(policy)) for name in POLICY_MARKERS if name != "meeting_minutes"}
-    # 制度 三·日常工作流程:晨会时间控制在 [X] 分钟左右 — X is a config value.
-    blocks["meeting_minutes"] = plain(policy.meeting_minutes)
+    blocks = {name: str(getattr(module, name)(policy)) for name in POLICY_MARKERS}
+    blocks["version"] = md_text(policy.version)  # named in running text: which rules a page shows
     return {f"policy:{k}": v for k, v in blocks.items()}
+
+
+def handbook_blocks(policy: Any) -> dict[str, str]:
+    """Every marker of the handbook pages: the policy text's sections and the rules from `policy`."""
+    return {**source_blocks(), **policy_blocks(policy)}
+
+
+def bonus_floor(policy: Any) -> float | None:
+    """The lowest score that earns a bonus, when the grades without one are the lowest grades.
+
+    Below it the coefficient drops to 0 at once instead of shrinking in proportion: the handbook
+    says so beside the policy's “按一定比例发放”. None when there is no such single step.
+    """
+    zero = set(policy.bonus.zero_grades)
+    names = [g.name for g in policy.grades]
+    paying = len(names) - len(zero)
+    if not zero or not 0 < paying < len(names) or set(names[paying:]) != zero:
+        return None
+    return policy.grades[paying - 1].min
 
 
 def fill_markers(text: str, blocks: dict[str, str], source: str = "") -> str:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from markupsafe import Markup
 
-from ...findings import CATALOGUE, SEVERITY_LABELS
+from ...findings import CATALOGUE, SEVERITY_LABELS, fix_text
 from ...forms import ALL_FORMS
 from .env import render
 
@@ -22,13 +22,11 @@ PLACEHOLDERS = {
     "what": "金额项目", "amount": "金额", "relation": "与以往的比较", "leavers": "离职人数", "at_start": "期初人数",
     "at_end": "期末人数", "previous": "上季度", "count": "人数", "key": "确认记录",
 }
-# In fixes a placeholder reads better as plain words than as a slot to fill.
-FIX_WORDS = {"current": "最新", "label": "该项", "expected": "模板规定的表头", "column": "该列"}
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 # Sections of the codes page, by the first part of the code.
 GROUPS = (
-    ("文件", ("file-",)),
+    ("文件", ("file-", "folder-")),
     ("模板与工作表", ("template-", "sheet-", "header-")),
     ("封面、所编号与期间", ("cover-", "office-", "period-", "identity-", "submission-")),
     ("单元格", ("required-", "type-", "choice-", "out-of-range", "duplicate-", "formula-", "excel-", "value-")),
@@ -43,11 +41,6 @@ GROUPS = (
 def code_shape(template: str) -> str:
     """A message template with its placeholders as 〈名称〉, e.g. “〈列名〉”为必填项."""
     return _PLACEHOLDER.sub(lambda m: f"〈{PLACEHOLDERS.get(m.group(1), m.group(1))}〉", template)
-
-
-def fix_text(fix: str) -> str:
-    """A fix with placeholders turned into words (the page explains every finding of the code)."""
-    return _PLACEHOLDER.sub(lambda m: FIX_WORDS.get(m.group(1), PLACEHOLDERS.get(m.group(1), "")), fix)
 
 
 def grouped_codes() -> list[tuple[str, list]]:
@@ -69,7 +62,7 @@ def render_codes() -> str:
     """guide/codes.md: every finding code with what it says and how to fix it."""
     return render("codes.md.j2", page="guide/codes.md", groups=grouped_codes(), severity_labels=SEVERITY_LABELS,
                   shapes={c.code: code_shape(c.template) for c in CATALOGUE.values()},
-                  fixes={c.code: fix_text(c.fix) for c in CATALOGUE.values()})
+                  fixes={code: fix_text(code) for code in CATALOGUE})
 
 
 def _flags(field) -> Markup:

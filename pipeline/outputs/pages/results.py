@@ -15,20 +15,13 @@ from typing import Any
 
 from ...engine.model import ANNUAL, INCOMPLETE, INVALID, MISSING, QUARTERLY, SCORED, STATUSES, Results, Scorecard
 from ...engine.submissions import NOT_SUBMITTED, SUBMITTED, WITH_ERRORS, submission_matrix
-from ...findings import CATALOGUE, ERROR, INFO, WARNING, Finding
+from ...findings import CATALOGUE, ERROR, INFO, WARNING, Finding, fix_text
 from ...forms import OFFICE_FORMS
 from ...periods import is_year, period_sort_key
 from . import charts
-from .env import environment, period_label, render
-from .escape import slug
-from .reference import fix_text
+from .env import environment, office_page, period_label, render
 
 SUBMISSION_LABELS = {SUBMITTED: "已提交", WITH_ERRORS: "有错误", NOT_SUBMITTED: "未提交"}
-
-
-def office_page(office_id: str) -> str:
-    """Path of an office's page inside the docs folder."""
-    return f"offices/{slug(office_id)}.md"
 
 
 @dataclass
@@ -83,11 +76,11 @@ def grade_counts(results: Results, cards: list[Scorecard]) -> list[tuple[str, in
     return [(g.name, counts.get(g.name, 0)) for g in results.policy.grades]
 
 
-def grade_chart(results: Results, period: str, cards: list[Scorecard]) -> str:
-    """The SVG chart of a period's grade distribution."""
+def grade_chart(results: Results, period: str, cards: list[Scorecard]) -> charts.Chart:
+    """The SVG chart of a period's grade distribution, with its data table."""
     n = len(results.policy.grades)
     return charts.distribution_chart(grade_counts(results, cards), f"{period_label(period)}考核等级分布",
-                                     classes=[f"grade-{i + 1}" for i in range(n)])
+                                     classes=[f"grade-{i + 1}" for i in range(n)], headers=("等级", "业务所数"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -267,7 +260,7 @@ def render_validation(results: Results) -> str:
         groups[_office_of(f)][f.file].append(f)
     names = {o: _office_identity(results, o)["name"] for o in groups if o}
     ordered = sorted(groups.items(), key=lambda kv: (kv[0] != "", kv[0]))
-    fixes = {code: fix_text(c.fix) for code, c in CATALOGUE.items()}
+    fixes = {code: fix_text(code) for code in CATALOGUE}
     tally = Counter(f.severity for f in findings if f.acceptance is None)  # accepted ones are counted apart
     return render("validation.md.j2", page="validation.md", groups=ordered, names=names, fixes=fixes, tally=tally,
                   accepted=sum(f.acceptance is not None for f in findings), ERROR=ERROR, WARNING=WARNING, INFO=INFO,

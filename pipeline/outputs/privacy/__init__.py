@@ -18,15 +18,17 @@ Matching rules (what counts as "the value appears"):
   ranks (at most 3 digits) are published and would collide. A token matches when it equals the
   value in any way it could be shown — 30000, 30,000, 30000.0, 30000.00, 3万, 3.0万 — and a computed
   bonus also matches when rounded or truncated to 0, 1 or 2 decimals.
-- Skipped on purpose, because their presence on the site proves nothing:
-  values that are, or are contained in, a published reference value (所长 names, office names,
-  office ids, regions are published for public recognition: a team member who shares the name of
-  a 所长 is not flagged); values contained in a published (non-private) input cell of the same
-  run (a client named after a person); values contained in the product's own fixed text (form specs,
-  the finding catalogue, the policy config, page templates and the handbook/guide Markdown in
-  docs/ — e.g. a leave reason “其他” is also a dropdown choice, “个人发展” is in the policy
-  text); salary figures that occur as numbers in that fixed text (the form's example bonus base
-  30000 is printed in every template's 填写说明).
+- Skipped on purpose, because their presence on the site proves nothing — and only for text the
+  site publishes whatever the data (`exemptions`): values that are, or are contained in, a
+  published reference value (所长 names, office names, office ids, regions are published for
+  public recognition: a team member who shares the name of a 所长 is not flagged); values
+  contained in the product's own fixed text (form specs, the finding catalogue, the policy config,
+  page templates and the handbook/guide Markdown in docs/ — e.g. a leave reason “其他” is also a
+  dropdown choice, “个人发展” is in the policy text); salary figures that occur as numbers in that
+  fixed text (the form's example bonus base 30000 is printed in every template's 填写说明).
+  An input cell's text is never an exemption: the site shows input cells only inside findings,
+  and `withhold_private` (masking.py) has already hidden every private value a finding quotes,
+  whichever cell it was typed in (a roster name in the rating column).
 
 How the build runs it, for speed at 1,000 office pages: while mkdocs builds (on one core), it
 compiles the needles (`prepare`) and scans each page it finds written (a `Scan`); once mkdocs has
@@ -46,12 +48,13 @@ from pathlib import Path
 from typing import Any
 
 from .files import template_not_blank, texts_of, texts_of_page
+from .masking import mask, withhold_private
 from .match import Matcher, fold, redact
-from .values import BONUS_COLUMN, SEP, private_values, product_vocabulary, public_values, published_input_values
+from .values import BONUS_COLUMN, SEP, exemptions, private_values, product_vocabulary, public_values
 
-__all__ = ["BONUS_COLUMN", "SEP", "Leak", "Matcher", "Scan", "check_privacy", "fold", "one_per_page_and_column",
-           "prepare", "private_values", "product_vocabulary", "public_values", "redact", "scan_site", "site_files",
-           "template_not_blank"]
+__all__ = ["BONUS_COLUMN", "SEP", "Leak", "Matcher", "Scan", "check_privacy", "exemptions", "fold", "mask",
+           "one_per_page_and_column", "prepare", "private_values", "product_vocabulary", "public_values", "redact",
+           "scan_site", "site_files", "template_not_blank", "withhold_private"]
 
 
 @dataclass(frozen=True)
@@ -81,9 +84,7 @@ def check_privacy(site_dir: Path | str, results: Any) -> list[Leak]:
 def prepare(results: Any) -> Matcher:
     """The compiled needles and exemptions of a run."""
     dataset = getattr(results, "dataset", None)
-    values = private_values(dataset, results)
-    skip_inside = [*sorted(public_values(dataset)), product_vocabulary(), *sorted(published_input_values(dataset))]
-    return Matcher(values, [fold(s) for s in skip_inside])
+    return Matcher(private_values(dataset, results), exemptions(dataset))
 
 
 def scan_site(site_dir: Path | str, values: dict[str, set[str]], skip_inside: list[str] | None = None) -> list[Leak]:

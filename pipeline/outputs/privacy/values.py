@@ -7,8 +7,9 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from ...findings import CATALOGUE
+from ...findings import CATALOGUE, HIDDEN
 from ...forms import ALL_FORMS, COVER_SHEET, Form, get_form
+from ...forms.values import printable
 from ...intake.facts import WorkbookFacts
 from .match import fold
 
@@ -17,32 +18,35 @@ BONUS_COLUMN = f"考核结果{SEP}季度奖金金额"
 _PHONE = re.compile(r"^\+?[\d\s\-()]+$")
 
 
-def private_values(dataset: Any, results: Any = None) -> dict[str, set[str]]:
-    """Every PII and salary value of a run's inputs (and computed bonuses), by column description."""
-    found: dict[str, set[str]] = {}
-    worked_out: dict[tuple[bool, Any], set[str]] = {}  # a value repeats across quarters: once each
+def private_values(dataset: Any, results: Any = None, alphabet: set[str] | None = None) -> dict[str, set[str]]:
+    """Every PII and salary value of a run's inputs (and computed bonuses), by column description.
 
-    def add(column: str, value: Any, salary: bool = False) -> None:
-        forms = worked_out.get((salary, value))
-        if forms is None:
-            forms = worked_out[(salary, value)] = _number_forms(value) if salary else _text_forms(value)
-        if forms:
-            found.setdefault(column, set()).update(forms)
-
+    `alphabet`: leave out the text values that cannot occur in text written with these characters
+    (masking a few findings need not work out the forms of a whole company's roster).
+    """
+    # a value repeats across quarters and offices: pooled first (set unions), worked out once
+    pooled: dict[tuple[str, bool], set[Any]] = {}
     for facts in _workbooks(dataset):
         form = _form_of(facts)
         for f in form.cover if form is not None else ():
             if f.private:
-                add(f"{COVER_SHEET}{SEP}{f.label}", facts.cover.get(f.key), f.salary)
+                pooled.setdefault((f"{COVER_SHEET}{SEP}{f.label}", f.salary), set()).add(facts.cover.get(f.key))
         # the rows' distinct private values were collected where the workbook was read
         for column in facts.private:
-            for value in column.values:
-                add(column.column, value, column.salary)
+            pooled.setdefault((column.column, column.salary), set()).update(column.values)
     reference = getattr(dataset, "reference", None)
-    for office in (getattr(reference, "offices", None) or {}).values():
-        add(f"业务所{SEP}季度奖金基数", office.bonus_base, salary=True)
-    for card in getattr(results, "scorecards", None) or ():
-        add(BONUS_COLUMN, card.bonus_amount, salary=True)
+    bases = pooled.setdefault((f"业务所{SEP}季度奖金基数", True), set())
+    bases.update(office.bonus_base for office in (getattr(reference, "offices", None) or {}).values())
+    pooled.setdefault((BONUS_COLUMN, True), set()).update(
+        card.bonus_amount for card in getattr(results, "scorecards", None) or ())
+    found: dict[str, set[str]] = {}
+    for (column, salary), values in sorted(pooled.items(), key=lambda item: item[0]):
+        forms: set[str] = set()
+        for value in values:
+            if alphabet is None or type(value) is not str or not _absent(value, alphabet):
+                forms |= _number_forms(value) if salary else _text_forms(value)
+        if forms:
+            found.setdefault(column, set()).update(forms)
     return found
 
 
@@ -57,17 +61,11 @@ def public_values(dataset: Any) -> set[str]:
     return out
 
 
-def published_input_values(dataset: Any) -> set[str]:
-    """Folded text of every non-private cell of the run's inputs (these may be shown)."""
-    texts: set[str] = set()
-    for facts in _workbooks(dataset):
-        texts.update(facts.public)  # the free texts of the rows, collected where the workbook was read
-        form = _form_of(facts)
-        for f in form.cover if form is not None else ():
-            value = facts.cover.get(f.key)
-            if not f.private and isinstance(value, str):
-                texts.add(value)
-    return {folded for value in texts if (folded := fold(value))}  # each distinct text folded once
+def exemptions(dataset: Any) -> list[str]:
+    """Text the site publishes whatever the data, folded: a private value found inside it proves
+    nothing. The reference's public values and the product's own text — never an input cell's
+    text, which the site shows only inside findings (and those are masked, see masking.py)."""
+    return [*sorted(public_values(dataset)), product_vocabulary()]
 
 
 def _workbooks(dataset: Any) -> list[WorkbookFacts]:
@@ -89,6 +87,20 @@ def _form_of(facts: WorkbookFacts) -> Form | None:
         return None
 
 
+def _absent(value: str, alphabet: set[str]) -> bool:
+    """True when a text value cannot occur in text written with `alphabet`: a character of it is
+    not in the alphabet, folding cannot change it (no whitespace or invisible character), and,
+    if it is a phone number, the same holds for its digits (it may be shown by them alone)."""
+    if alphabet.issuperset(value) or not value.isprintable() or " " in value:
+        return False
+    return not _phone_like(value) or not alphabet.issuperset(ch for ch in value if ch.isdigit())
+
+
+def _phone_like(text: str) -> bool:
+    # most values are names: the first character rules them out before the regex is tried
+    return bool(text) and (text[0].isdigit() or text[0] in "+(") and _PHONE.match(text) is not None
+
+
 def _text_forms(value: Any) -> set[str]:
     if value is None or isinstance(value, bool):
         return set()
@@ -97,8 +109,8 @@ def _text_forms(value: Any) -> set[str]:
     text = fold(str(value))
     if not text:
         return set()
-    forms = {text}
-    if _PHONE.match(text):  # a phone number also shows up without its separators
+    forms = {text, printable(text)}  # pages and exports show a control character as \x1b
+    if _phone_like(text):  # a phone number also shows up without its separators
         digits = re.sub(r"\D", "", text)
         if digits:
             forms.add(digits)
@@ -152,10 +164,12 @@ def product_vocabulary() -> str:
                               *getattr(f.type, "choices", ())]
         for code in CATALOGUE.values():
             parts += [code.title, code.template, code.fix]
+        parts.append(HIDDEN)
         package = Path(__file__).resolve().parents[2]  # pipeline/
         pages = package / "outputs" / "pages"
-        sources = [(package, "*.yaml"), *((pages, p) for p in ("**/*.md", "**/*.j2", "**/*.html"))]
-        # the handbook (the policy text) and guides are fixed Markdown in the project's docs/
+        # the policy config and the policy text the handbook quotes (pipeline/policy-text.zh.md)
+        sources = [(package, "*.yaml"), (package, "*.md"), *((pages, p) for p in ("**/*.md", "**/*.j2", "**/*.html"))]
+        # the handbook's own text (its notes and rules) and the guides: fixed Markdown in docs/
         sources.append((package.parent / "docs", "**/*.md"))
         for folder, pattern in sources:
             for path in sorted(folder.glob(pattern)):

@@ -1,0 +1,118 @@
+"""Hardening of `demo` and the writing tasks: no data folder is overwritten by default.
+
+- `demo --out DIR` replaced every workbook of a folder holding data (edited ones included);
+- `invoke demo` wrote into `sample_data/` and `invoke intake --inbox X` filed into the bundled
+  sample when no folder was given.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from _validation_helpers import GOOD_ROWS, ROOT, run_cli, sha256
+from conftest import write_form
+
+from pipeline.forms import get_form
+
+SMALL = ("--offices", "1", "--years", "2026")
+
+
+def _tree(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): sha256(p) for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _invoke(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """`invoke ARGS` with this repository's tasks.py, run from `cwd`."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run([sys.executable, "-m", "invoke", "-r", str(ROOT), *args], capture_output=True, text=True,
+                          cwd=cwd, env=env, timeout=300)
+
+
+@pytest.fixture
+def edited(tmp_path: Path) -> Path:
+    """A folder made by `demo`, then one workbook edited by HR."""
+    out = tmp_path / "数据"
+    assert run_cli("demo", "--out", str(out), *SMALL).returncode == 0
+    write_form(get_form("clients"), out / "submissions/2026Q1/BJ01/clients.xlsx", rows=GOOD_ROWS["clients"],
+               cover={"office_id": "BJ01", "period": "2026Q1", "filled_by": "人力资源部"})
+    return out
+
+
+def test_demo_refuses_a_folder_that_holds_data(edited):
+    before = _tree(edited)
+    result = run_cli("demo", "--out", str(edited), *SMALL)
+    assert result.returncode == 2
+    assert "不是空的" in result.stderr and "--force" in result.stderr and "Traceback" not in result.stderr
+    assert _tree(edited) == before
+
+
+def test_demo_with_force_writes_into_it(edited):
+    edited_digest = sha256(edited / "submissions/2026Q1/BJ01/clients.xlsx")
+    result = run_cli("demo", "--out", str(edited), *SMALL, "--force")
+    assert result.returncode == 0, result.stderr
+    assert sha256(edited / "submissions/2026Q1/BJ01/clients.xlsx") != edited_digest
+
+
+@pytest.mark.parametrize("content", [None, "备注.txt", ".git"])
+def test_demo_writes_only_into_an_empty_or_new_folder(tmp_path, content):
+    out = tmp_path / "out"
+    out.mkdir()
+    if content:
+        (out / content).write_text("HR 的文件", encoding="utf-8")
+    result = run_cli("demo", "--out", str(out), *SMALL)
+    assert result.returncode == (2 if content else 0), result.stderr
+    if content:
+        assert sorted(p.name for p in out.iterdir()) == [content]
+        assert f"“{content}”" in result.stderr
+
+
+def test_demo_into_a_file_is_a_usage_error(tmp_path):
+    target = tmp_path / "a.xlsx"
+    target.write_bytes(b"x")
+    result = run_cli("demo", "--out", str(target), *SMALL)
+    assert result.returncode == 2 and "是一个文件" in result.stderr and target.read_bytes() == b"x"
+
+
+# ---------------------------------------------------------------------------------------------
+# The invoke tasks never write into a folder nobody named
+
+
+def test_invoke_demo_needs_an_explicit_folder(tmp_path):
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = _invoke("demo", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--out" in result.stderr and "--out sample_data --force" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_invoke_demo_says_where_it_writes_and_keeps_a_folder_with_data(tmp_path):
+    result = _invoke("demo", "--out", "示例", "--offices", "1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"示例数据目录：{tmp_path / '示例'}" in result.stdout
+    before = _tree(tmp_path / "示例")
+    again = _invoke("demo", "--out", "示例", "--offices", "1", cwd=tmp_path)
+    assert again.returncode == 2 and "--force" in again.stderr
+    assert _tree(tmp_path / "示例") == before
+    assert _invoke("demo", "--out", "示例", "--offices", "1", "--force", cwd=tmp_path).returncode == 0
+
+
+def test_invoke_intake_needs_an_explicit_data_folder(tmp_path):
+    inbox = tmp_path / "收件"
+    inbox.mkdir()
+    path = write_form(get_form("clients"), inbox / "a.xlsx", rows=GOOD_ROWS["clients"],
+                      cover={"office_id": "BJ01", "period": "2026Q1"})
+    digest = sha256(path)
+    result = _invoke("intake", "--inbox", str(inbox), cwd=tmp_path)
+    assert result.returncode == 2 and "--data" in result.stderr
+    assert sha256(path) == digest and sorted(p.name for p in inbox.iterdir()) == ["a.xlsx"]
+
+
+def test_invoke_intake_says_both_folders_in_full(tmp_path):
+    (tmp_path / "收件").mkdir()
+    result = _invoke("intake", "--inbox", "收件", "--data", "数据", cwd=tmp_path)
+    assert f"收件目录：{tmp_path / '收件'}" in result.stdout
+    assert f"数据目录：{tmp_path / '数据'}" in result.stdout
