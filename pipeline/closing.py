@@ -20,7 +20,7 @@ from .engine.assess import assess
 from .engine.closed import CLOSED_FOLDER, ClosedRecord, freeze, period_inputs, reopened
 from .engine.policy import Policy
 from .engine.policy_history import PolicyHistory
-from .findings import ERROR, Finding
+from .findings import Finding
 from .forms.values import printable
 from .intake.layout import REFERENCE_FILE
 from .intake.oserrors import os_reason
@@ -94,7 +94,7 @@ def close_period(data_dir: str | Path, period: str, by: str, *,
     """Close `period`: UsageError for a bad request, CloseRefused when its data have errors."""
     period, by, data = canonical_period(period), person(by), _data(data_dir)
     history = load_policies(policy)
-    dataset, _ = check(data, workers=workers, cache=cache)
+    dataset, _ = check(data, workers=workers, cache=cache, rules=history.current.plausibility)
     records: dict[str, ClosedRecord] = dataset.closed
     existing = records.get(period)
     if existing is not None and existing.closed:
@@ -109,8 +109,8 @@ def close_period(data_dir: str | Path, period: str, by: str, *,
     if not cards:
         raise UsageError(f"数据目录中没有 {period} 的考核数据（没有提交，也没有季度目标）。")
     quarters = quarters_of(period) if is_year(period) else [period]
-    errors = [f for f in dataset.findings
-              if f.severity == ERROR and (f.period in quarters or f.file == REFERENCE_FILE)]
+    # an error HR accepted in accepted.xlsx no longer blocks (Finding.blocking)
+    errors = [f for f in dataset.findings if f.blocking and (f.period in quarters or f.file == REFERENCE_FILE)]
     if errors:
         raise CloseRefused(f"{period} 还有 {len(errors)} 个错误，不能关闭；请先更正：", errors[:SHOWN_ERRORS])
     reference = next((w.sha256 for w in dataset.workbooks if w.path == REFERENCE_FILE), "")

@@ -2,8 +2,10 @@
 
     facts   = collect(DATA_DIR)             every file's WorkbookFacts: from the cache, or read
                                             by the crash-isolated pool (pipeline.runtime)
-    dataset = engine.assemble(facts)        cross-workbook checks, every finding (the private
-                                            values findings quote hidden: outputs.privacy)
+    dataset = engine.assemble(facts)        cross-workbook checks, every finding
+    dataset = engine.screen(dataset)        plausibility; HR's accepted findings (accepted.xlsx);
+                                            then the private values findings quote hidden
+                                            (outputs.privacy)
     results = engine.assess(dataset)        scorecards, ranks, bonuses, honours
     outputs                                 validation.json, scorecards.csv, a workbook per period
 
@@ -26,9 +28,9 @@ from pathlib import Path
 from .atomic import Batch
 from .engine.assess import assess
 from .engine.closed import CLOSED_FOLDER, BadRecord, changed_inputs, parse_record, unusable, valid_closable
-from .engine.dataset import assemble, total_order
+from .engine.dataset import assemble, screen, total_order
 from .engine.model import Dataset, Results
-from .engine.policy import Policy, PolicyError
+from .engine.policy import Plausibility, Policy, PolicyError
 from .engine.policy_history import PolicyHistory, load_history, single
 from .engine.submissions import submission_matrix
 from .findings import Finding
@@ -158,15 +160,23 @@ def collect(data_dir: str | Path, *, workers: int = 0, cache: ContentCache | Non
 
 
 def check(data_dir: str | Path, *, workers: int = 0, cache: ContentCache | None = None,
-          progress: Progress | None = None) -> tuple[Dataset, int]:
-    """Read and check DATA_DIR: (the Dataset, how many files were parsed rather than cached)."""
+          progress: Progress | None = None, rules: Plausibility | None = None) -> tuple[Dataset, int]:
+    """Read and check DATA_DIR, plausibility and HR's acceptances included: (the Dataset, how many
+    files were parsed rather than cached). `rules`: the policy's plausibility bounds (default:
+    those of the bundled policy.yaml)."""
     data = _data_folder(data_dir)
+    if rules is None:
+        rules = load_policies(None).current.plausibility
     with pool.collector_paused():
         collected = collect(data, workers=workers, cache=cache, progress=progress)
         dataset = assemble(data.resolve().name or data.name, collected.facts, collected.found,
                            collected.reference_present)
+        dataset = screen(dataset, rules)
+        # a closed period's workbooks are compared with its record after HR's acceptances: a change
+        # to a closed period is never accepted, only undone or reopened
         dataset = with_closed(dataset, data)
-        # before anything shows a finding: a private value typed into an ordinary cell is hidden
+        # before anything shows a finding (the plausibility stage's too): a private value typed
+        # into an ordinary cell, or into HR's reason for an acceptance, is hidden
         dataset = withhold_private(dataset)
     return dataset, collected.parsed
 
@@ -245,7 +255,7 @@ def run(data_dir: str | Path, out_dir: str | Path, policy: Policy | PolicyHistor
     """
     policy = load_policies(policy)
     with pool.collector_paused():
-        dataset, parsed = check(data_dir, workers=workers, cache=cache, progress=progress)
+        dataset, parsed = check(data_dir, workers=workers, cache=cache, progress=progress, rules=policy.current.plausibility)
         results = assess(dataset, policy)
         out = Path(out_dir)
         try:

@@ -41,7 +41,7 @@ def compare(data_dir: str | Path, draft_path: str | Path, period: str | None = N
     data = Path(data_dir)
     if not data.is_dir():
         raise UsageError(f"数据目录“{data}”不存在或不是文件夹。")
-    dataset, _ = check(data, workers=workers, cache=cache)
+    dataset, _ = check(data, workers=workers, cache=cache, rules=history.current.plausibility)
     current = assess(dataset, history)
     drafted = assess(dataset, single(draft))
     if period is not None and period not in current.periods:
