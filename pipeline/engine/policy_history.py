@@ -10,6 +10,7 @@ force can be read, diffed and restored as it stood), and each file is checked by
 A quarter is scored under the latest version whose `effective_from` is not after it; a year under
 the version in force for its fourth quarter (the annual assessment is made when the year is over).
 A version without `effective_from` is in force from the beginning; only the earliest may omit it.
+The plausibility bounds check the data as it is now, so they are always the current version's.
 """
 
 from __future__ import annotations
