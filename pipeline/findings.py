@@ -163,6 +163,22 @@ CATALOGUE: dict[str, Code] = _codes(
     Code("reference-office-case", ERROR, "所编号仅大小写不同",
          "所编号“{seen}”与第 {first_row} 行的“{office}”仅大小写不同，本行未采用",
          "所编号不区分大小写，每个业务所的编号须各不相同：同一业务所请删除重复的行，不同业务所请改用其他编号。", "cell"),
+    # --- heads of office (reference.xlsx › 所长任职) and weightless forms ---------------------------
+    Code("head-unknown-office", ERROR, "任职记录的所编号未知",
+         "《所长任职》中的所编号“{seen}”不在《业务所》表中，本行未采用",
+         "核对所编号，或在《业务所》表中补充该所。", "cell"),
+    Code("head-overlap", ERROR, "所长任职时间重叠",
+         "业务所 {office} 的这一任职（自 {start}）与第 {first_row} 行的任职（{other}）时间重叠，本行未采用",
+         "同一业务所同一天只能有一位所长：把前一任的结束日期改为新所长到任的前一天。", "cell"),
+    Code("head-gap", WARNING, "所长任职有空档",
+         "业务所 {office} 在 {gap_start} 至 {gap_end} 没有在任所长（第 {first_row} 行的任职结束后，本行才开始）",
+         "核对两任所长的结束与起始日期；确实空缺的期间，其考核结果不归属任何所长。", "cell"),
+    Code("cover-filler-not-head", WARNING, "填报人不是在任所长",
+         "封面的填报人与业务所 {office} {period} 在任的所长（见《所长任职》）不一致",
+         "由副所长等代为填报时无需更改，人力资源部知悉即可；否则请核对封面的填报人。", "cell"),
+    Code("submission-missing-weightless", WARNING, "缺少不计分的表格",
+         "业务所 {office} 未提交 {period} 的“{form}”；该表的指标在本期考核中权重均为 0，本期照常评分",
+         "所长尽快补交该表格（其中的数据仍供参考）。", "dataset"),
 )
 
 
