@@ -219,3 +219,29 @@ def test_a_cover_filled_by_the_head_or_the_predecessor_is_fine(data_dir, make_wo
 
 def test_tenure_is_a_plain_record():
     assert dataclasses.replace(CHANGE_AT_BOUNDARY[1], end=date(2026, 12, 31)).covers(date(2026, 12, 31))
+
+
+# ---------------------------------------------------------------------------------------------
+# Privacy: the 工号 is HR's, the name is published
+
+
+def test_head_ids_are_private_and_absent_from_the_sites_pages(tmp_path):
+    from pipeline.outputs.pages import docs_pages, render_results_pages
+    from pipeline.outputs.privacy import check_privacy, private_values
+
+    sample = Path(__file__).resolve().parents[1] / "sample_data"
+    data, _ = check(sample)
+    results = assess(data, POLICY)
+    ids = {t.head_id for tenures in data.reference.tenures.values() for t in tenures}
+    assert len(ids) == 13 and ids <= private_values(data, results)["所长任职 › 工号"]
+    pages = {**render_results_pages(results), **docs_pages(results, "2026-01-01")}
+    assert not [(path, i) for path, text in pages.items() for i in ids if i in text]
+    # the new head's name is published (the 所长 of HZ01's later periods) and is no leak
+    hz = data.reference.tenures["HZ01"][-1]
+    assert hz.head_name in pages["offices/hz01.md"]
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text(f"<p>所长 {hz.head_name}</p>", encoding="utf-8")
+    assert check_privacy(site, results) == []
+    (site / "index.html").write_text(f"<p>工号 {hz.head_id}</p>", encoding="utf-8")
+    assert [leak.column for leak in check_privacy(site, results)] == ["所长任职 › 工号"]
