@@ -2,8 +2,10 @@
 
     facts   = collect(DATA_DIR)             every file's WorkbookFacts: from the cache, or read
                                             by the crash-isolated pool (pipeline.runtime)
-    dataset = engine.assemble(facts)        cross-workbook checks, every finding (the private
-                                            values findings quote hidden: outputs.privacy)
+    dataset = engine.assemble(facts)        cross-workbook checks, every finding
+    dataset = engine.screen(dataset)        plausibility; HR's accepted findings (accepted.xlsx);
+                                            then the private values findings quote hidden
+                                            (outputs.privacy)
     results = engine.assess(dataset)        scorecards, ranks, bonuses, honours
     outputs                                 validation.json, scorecards.csv, a workbook per period
 
@@ -23,9 +25,9 @@ from pathlib import Path
 
 from .atomic import Batch
 from .engine.assess import assess
-from .engine.dataset import assemble
+from .engine.dataset import assemble, screen
 from .engine.model import Dataset, Results
-from .engine.policy import Policy, PolicyError, load_policy
+from .engine.policy import Plausibility, Policy, PolicyError, load_policy
 from .engine.submissions import submission_matrix
 from .findings import Finding
 from .intake.discover import discover
@@ -154,16 +156,29 @@ def collect(data_dir: str | Path, *, workers: int = 0, cache: ContentCache | Non
 
 
 def check(data_dir: str | Path, *, workers: int = 0, cache: ContentCache | None = None,
-          progress: Progress | None = None) -> tuple[Dataset, int]:
-    """Read and check DATA_DIR: (the Dataset, how many files were parsed rather than cached)."""
+          progress: Progress | None = None, rules: Plausibility | None = None) -> tuple[Dataset, int]:
+    """Read and check DATA_DIR, plausibility and HR's acceptances included: (the Dataset, how many
+    files were parsed rather than cached). `rules`: the policy's plausibility bounds (default:
+    those of the bundled policy.yaml)."""
     data = _data_folder(data_dir)
+    if rules is None:
+        rules = _load(None).plausibility
     with pool.collector_paused():
         collected = collect(data, workers=workers, cache=cache, progress=progress)
         dataset = assemble(data.resolve().name or data.name, collected.facts, collected.found,
                            collected.reference_present)
-        # before anything shows a finding: a private value typed into an ordinary cell is hidden
+        dataset = screen(dataset, rules)
+        # before anything shows a finding (the plausibility stage's too): a private value typed
+        # into an ordinary cell, or into HR's reason for an acceptance, is hidden
         dataset = withhold_private(dataset)
     return dataset, collected.parsed
+
+
+def _load(policy: str | Path | None) -> Policy:
+    try:
+        return load_policy(policy)
+    except PolicyError as exc:
+        raise UsageError(f"政策配置有误:{exc}") from None
 
 
 def _data_folder(data_dir: str | Path) -> Path:
@@ -184,12 +199,9 @@ def run(data_dir: str | Path, out_dir: str | Path, policy: Policy | str | Path |
     UsageError for a missing data folder, an unusable policy or an unwritable output folder.
     """
     if not isinstance(policy, Policy):
-        try:
-            policy = load_policy(policy)
-        except PolicyError as exc:
-            raise UsageError(f"政策配置有误:{exc}") from None
+        policy = _load(policy)
     with pool.collector_paused():
-        dataset, parsed = check(data_dir, workers=workers, cache=cache, progress=progress)
+        dataset, parsed = check(data_dir, workers=workers, cache=cache, progress=progress, rules=policy.plausibility)
         results = assess(dataset, policy)
         out = Path(out_dir)
         try:

@@ -160,15 +160,15 @@ DATE_RANGE = ("36526", "73415")  # 2000-01-01 and 2100-12-31 as Excel serials
 
 
 @pytest.mark.parametrize(("form_id", "sheet", "cell", "kind", "operator", "f1", "f2"), [
-    ("clients", "客户", "G2", "decimal", "greaterThanOrEqual", "0", None),  # 本期销售额
-    ("clients", "客户", "H500", "whole", "greaterThanOrEqual", "0", None),  # 回访次数
+    ("clients", "客户", "G2", "decimal", "between", "0", "1000000"),  # 本期销售额, up to its ceiling
+    ("clients", "客户", "H500", "whole", "between", "0", "10000"),  # 回访次数
     ("clients", "客户", "I2", "decimal", "between", "1", "5"),  # 满意度评分
-    ("recruitment", "招聘计划", "B2", "whole", "greaterThanOrEqual", "1", None),  # 计划人数
+    ("recruitment", "招聘计划", "B2", "whole", "between", "1", "10000"),  # 计划人数
     ("recruitment", "团队名册", "D2", "date", "between", *DATE_RANGE),  # 入职日期
-    ("training", "培训计划", "H2", "decimal", "greaterThanOrEqual", "0", None),  # 课时
+    ("training", "培训计划", "H2", "decimal", "between", "0", "1000"),  # 课时
     ("projects", "项目", "F1000", "date", "between", *DATE_RANGE),  # 计划完成日期
     ("reference", "季度目标", "A2", "whole", "between", "2000", "2100"),  # 年度
-    ("reference", "季度目标", "D2", "decimal", "greaterThan", "0", None),  # 销售目标 > 0
+    ("reference", "季度目标", "D2", "decimal", "greaterThan", "0", None),  # 销售目标 > 0 (its ceiling left out)
     ("reference", "业务所", "A2", "textLength", "lessThanOrEqual", "20", None),  # 所编号
 ])
 def test_number_date_and_text_validations(template_dir, form_id, sheet, cell, kind, operator, f1, f2):
@@ -421,6 +421,9 @@ GOOD_ROWS = {
         "targets": [{"year": 2026, "quarter": "Q1", "office_id": "BJ01", "sales_target": 500, "prior_sales": 450.5,
                      "market_size": 5000}],
         "heads": [{"office_id": "BJ01", "head_id": "T0001", "head_name": "测试所长", "start": date(2024, 1, 1)}]},
+    "accepted": {"accepted": [
+        {"office_id": "BJ01", "period": "2026Q1", "file": "submissions/2026Q1/BJ01/clients.xlsx", "cell": "G2",
+         "code": "plausible-ceiling", "reason": "已核实", "confirmed_by": "测试确认人", "confirmed_on": date(2026, 4, 2)}]},
 }
 
 

@@ -135,7 +135,8 @@ def test_the_walk_sees_every_kind_of_rule():
     seen = {pattern(p) for p in VALUES}
     assert {"meeting_minutes", "kpis.*.formula", "kpis.*.interpretation", "kpis.*.points.annual", "grades.[].min",
             "bonus.cap", "bonus.zero_grades", "incentives.excellent_head.top_share",
-            "incentives.special_award.min_block_scores.*", "informational.*"} <= seen
+            "incentives.special_award.min_block_scores.*", "informational.*", "plausibility.attainment_min",
+            "plausibility.change_factor"} <= seen
 
 
 @pytest.mark.parametrize("path", VALUES, ids=[".".join(map(str, p)) for p in VALUES])

@@ -23,7 +23,8 @@ if TYPE_CHECKING:  # the outputs are imported only by the commands that write th
 
 INFO_LISTED_MAX = 5  # list info notes one by one only when there are this few
 SHOWN_ERRORS = 10  # `run` lists this many errors; the files have them all
-MARKS = {ERROR: "✗", WARNING: "!", INFO: "·"}
+ACCEPTED = "accepted"  # a finding HR accepted (accepted.xlsx), counted apart from its severity
+MARKS = {ERROR: "✗", WARNING: "!", INFO: "·", ACCEPTED: "✓"}
 NO_OFFICE = "(未识别业务所)"
 DATASET_WIDE = "(整体)"
 FIX_LABEL = "怎样修改："
@@ -34,19 +35,30 @@ def short_place(f: Finding) -> str:
     return f.display().removeprefix("submissions/")
 
 
+def _counts(findings: list[Finding]) -> Counter:
+    """Findings by severity; those HR accepted under ACCEPTED instead."""
+    return Counter(f.severity if f.acceptance is None else ACCEPTED for f in findings)
+
+
+def _accepted(f: Finding) -> str:
+    return "" if f.acceptance is None else f"（已确认：{f.acceptance}）"
+
+
 def marked_line(f: Finding) -> str:
-    """`✗ 2026Q1/BJ01/clients.xlsx › 客户 › G7:…` (a mark for the severity, then the short place)."""
-    return f"{MARKS.get(f.severity, '·')} {short_place(f)}"
+    """`✗ 2026Q1/BJ01/clients.xlsx › 客户 › G7:…` (a mark for the severity, or ✓ and HR's reason
+    for a finding HR accepted, then the short place)."""
+    mark = MARKS[ACCEPTED] if f.acceptance is not None else MARKS.get(f.severity, "·")
+    return f"{mark} {short_place(f)}{_accepted(f)}"
 
 
 def with_fixes(findings: list[Finding], indent: str, line: Callable[[Finding], str] = marked_line) -> list[str]:
     """One line per finding, and under the first of each code how to fix it (once is enough: a
-    column of 50 bad numbers needs one hint, not 50)."""
+    column of 50 bad numbers needs one hint, not 50; a finding HR accepted needs none)."""
     lines: list[str] = []
     hinted: set[str] = set()
     for f in findings:
         lines.append(f"{indent}{line(f)}")
-        if f.code not in hinted and f.fix:
+        if f.code not in hinted and f.fix and f.acceptance is None:
             hinted.add(f.code)
             lines.append(f"{indent}  {FIX_LABEL}{f.fix}")
     return lines
@@ -69,9 +81,11 @@ def validation_summary(dataset: Dataset, unannotated: dict[str, str] | None = No
     """`validate`'s summary: totals, then findings grouped by office and file (`unannotated`: the
     files `--annotate` could not mark up, with why)."""
     findings = dataset.findings
-    counts = {s: sum(1 for f in findings if f.severity == s) for s in (ERROR, WARNING, INFO)}
+    counts = _counts(findings)
     lines = [f"校验 {dataset.data_dir}:共读取 {len(dataset.workbooks)} 个文件,"
              f"错误 {counts[ERROR]} 个,警告 {counts[WARNING]} 个,提示 {counts[INFO]} 条。"]
+    if counts[ACCEPTED]:
+        lines.append(f"另有 {counts[ACCEPTED]} 个问题已由人力资源部确认（accepted.xlsx），不影响评分，下面标为 {MARKS[ACCEPTED]}。")
     list_info = counts[INFO] <= INFO_LISTED_MAX
     groups: dict[str, dict[str, list[Finding]]] = defaultdict(lambda: defaultdict(list))
     missing = _missing_by_office(dataset)
@@ -83,9 +97,9 @@ def validation_summary(dataset: Dataset, unannotated: dict[str, str] | None = No
         lines.append("")
         lines.append(f"【{office}】")
         for file, items in sorted(groups[office].items(), key=lambda kv: (kv[0] == DATASET_WIDE, kv[0])):
-            errors = sum(1 for f in items if f.severity == ERROR)
-            warnings = sum(1 for f in items if f.severity == WARNING)
-            lines.append(f"  {file.removeprefix('submissions/')}  错误 {errors},警告 {warnings}")
+            tally = _counts(items)
+            lines.append(f"  {file.removeprefix('submissions/')}  错误 {tally[ERROR]},警告 {tally[WARNING]}"
+                         + (f"，已确认 {tally[ACCEPTED]}" if tally[ACCEPTED] else ""))
             lines.extend(with_fixes(items, "    "))
         if office in missing:
             # One line per quarter instead of one per form: a new office can miss dozens.
@@ -125,15 +139,17 @@ def run_summary(results: Results) -> str:
     """`run`'s summary: totals, statuses per period, the first errors."""
     dataset = results.dataset
     errors = dataset.error_count()
-    warnings = sum(1 for f in dataset.findings if f.severity == WARNING) + len(results.findings)
-    lines = [f"共读取 {len(dataset.workbooks)} 个工作簿:错误 {errors} 个,警告 {warnings} 个。"]
+    tally = _counts(dataset.findings)
+    warnings = tally[WARNING] + len(results.findings)
+    lines = [f"共读取 {len(dataset.workbooks)} 个工作簿:错误 {errors} 个,警告 {warnings} 个。"
+             + (f"另有 {tally[ACCEPTED]} 个问题已由人力资源部确认，不影响评分。" if tally[ACCEPTED] else "")]
     for period in results.periods:
         counts = Counter(c.status for c in results.for_period(period))
         parts = "、".join(f"{STATUS_LABELS[s]} {n}" for s, n in sorted(counts.items()))
         label = f"{period}年度" if is_year(period) else period
         lines.append(f"  {label}:{parts}")
     if errors:
-        shown = [f for f in dataset.findings if f.severity == ERROR][:SHOWN_ERRORS]
+        shown = [f for f in dataset.findings if f.blocking][:SHOWN_ERRORS]
         lines.append(f"错误(前 {len(shown)} 个):" if errors > len(shown) else "错误:")
         lines.extend(with_fixes(shown, "  ", lambda f: f"- {f.display()}"))
         lines.append("有错误的所-期间标为“数据有误”,未评分;全部问题见 validation.json 或各期间考核结果工作簿的“校验问题”。")

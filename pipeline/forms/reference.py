@@ -1,7 +1,7 @@
 """HR's reference workbook: the offices, their quarterly targets and who headed each office when.
 It has no cover sheet."""
 
-from .spec import Field, Form, NotBefore, Sheet
+from .spec import BONUS_CEILING, MARKET_CEILING, TARGET_CEILING, Field, Form, NotBefore, Sheet
 from .types import Choice, Date, Integer, Number, Text
 
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
@@ -26,7 +26,7 @@ REFERENCE = Form(
                       help="所长姓名(按制度公开表彰,会在网站上公布)", example="(所长姓名)"),
                 Field("region", "区域", Text(max_length=50),
                       help="所属区域", example="华北"),
-                Field("bonus_base", "季度奖金基数", Number(min=0), unit="元", salary=True,
+                Field("bonus_base", "季度奖金基数", Number(min=0), unit="元", salary=True, ceiling=BONUS_CEILING,
                       help="所长的季度绩效奖金基数(薪酬数据,不会发布)", example=30000),
             ),
         ),
@@ -42,10 +42,10 @@ REFERENCE = Form(
                 Field("office_id", "所编号", Text(max_length=20), required=True,
                       help="业务所编号,须在《业务所》表中", example="BJ01"),
                 Field("sales_target", "销售目标", Number(min=0, min_exclusive=True), required=True,
-                      unit="万元", help="本季度销售目标", example=500),
-                Field("prior_sales", "上年同期销售额", Number(min=0), unit="万元",
+                      unit="万元", ceiling=TARGET_CEILING, help="本季度销售目标", example=500),
+                Field("prior_sales", "上年同期销售额", Number(min=0), unit="万元", ceiling=TARGET_CEILING,
                       help="上年同季度销售额;留空则取上年提交数据", example=450),
-                Field("market_size", "市场规模", Number(min=0, min_exclusive=True), unit="万元",
+                Field("market_size", "市场规模", Number(min=0, min_exclusive=True), unit="万元", ceiling=MARKET_CEILING,
                       help="本所所在市场本季度的总规模;未知则留空", example=5000),
             ),
         ),

@@ -14,7 +14,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .types import FieldType
-from .values import column_letter
+from .values import column_letter, format_amount
+
+# ---------------------------------------------------------------------------------------------
+# Plausibility bounds of single values (Field.ceiling, Field.near_period_days): generous for any
+# real office, so that only a slip (元 typed for 万元, a stray exponent such as 1e15) exceeds them.
+
+AMOUNT_CEILING = 1_000_000  # 万元 on one row: 100 亿元 from one client or one project in a quarter
+TARGET_CEILING = 10_000_000  # 万元: one office's quarterly target or last year's sales, 1,000 亿元
+MARKET_CEILING = 1_000_000_000  # 万元: the market an office serves in a quarter, 10 万亿元
+BONUS_CEILING = 10_000_000  # 元: a head's quarterly bonus base
+PEOPLE_CEILING = 10_000  # people on one row (hired, trained)
+COUNT_CEILING = 10_000  # visits, complaints, risks on one row
+HOURS_CEILING = 1_000  # hours of one training
+NEAR_PERIOD_DAYS = 366  # a plan more than a year from its quarter is probably the wrong year
 
 # ---------------------------------------------------------------------------------------------
 # Fields, rules, sheets, forms
@@ -35,6 +48,9 @@ class Field:
     help: str = ""  # meaning, shown in 填写说明 and the header's input message
     example: Any = None
     width: int | None = None  # column width in Excel character units; derived when None
+    # Plausibility (issue: a number that cannot be right never reaches a bonus):
+    ceiling: float | None = None  # one row's value above this cannot be right: an error at the cell
+    near_period_days: int | None = None  # a date further than this from its quarter: a warning
 
     @property
     def private(self) -> bool:
@@ -46,6 +62,8 @@ class Field:
         text = self.type.describe()
         if self.unit:
             text += f",单位:{self.unit}"
+        if self.ceiling is not None:
+            text += f"；每行不超过 {format_amount(self.ceiling)}"
         return text
 
 

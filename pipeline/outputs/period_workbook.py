@@ -42,7 +42,7 @@ from .spreadsheet import spreadsheet_safe
 
 # Part of every digest: bump it whenever the layout changes (columns, labels, formats, colours,
 # print setup), so that the memo writes every period's workbook again.
-LAYOUT_VERSION = "period-workbook/3"  # 2: control characters in text shown as \x1b; 3: 关注名单, notes
+LAYOUT_VERSION = "period-workbook/4"  # 2: control characters shown as \x1b; 3: 已确认 (accepted.xlsx); 4: 关注名单, notes
 
 # number formats (the keys of Column.style)
 PERCENT, SCORE, MONEY, COEFFICIENT, INTEGER, FIGURE = "0.0%", "0.0", "#,##0.00", "0.0000", "0", "#,##0.00##"
@@ -52,6 +52,7 @@ STATUS_FILLS = {STATUS_LABELS[SCORED]: "#C6EFCE", STATUS_LABELS[INVALID]: "#FFC7
 SUBMISSION_LABELS = {SUBMITTED: "已提交", WITH_ERRORS: "有错误", NOT_SUBMITTED: "未提交"}
 SUBMISSION_FILLS = {"已提交": "#C6EFCE", "有错误": "#FFC7CE", "未提交": "#FFEB9C"}
 SEVERITY_FILLS = {SEVERITY_LABELS[ERROR]: "#FFC7CE", SEVERITY_LABELS[WARNING]: "#FFEB9C"}
+ACCEPTED_MARK, ACCEPTED_FILL = "已确认", "#DDEBF7"  # a finding HR accepted (accepted.xlsx): no longer blocks
 GRADE_COLOURS = ("#C6EFCE", "#DDEBF7", "#FFF2CC", "#FFC7CE")  # best … worst
 RATE_INFO = ("on_time_rate", "budget_variance")  # informational figures that are rates
 FEN = Decimal("0.01")
@@ -346,10 +347,13 @@ def _findings_table(findings: Sequence[Finding]) -> Table:
     """The period's findings, each led by its Chinese title."""
     columns = (Column("问题", 16), Column("代码", 18), Column("级别", 6, fills=tuple(SEVERITY_FILLS.items())),
                IDENTITY[1], IDENTITY[0], Column("文件", 34), Column("工作表", 9), Column("单元格", 9),
-               Column("列", 12), Column("说明", 50), Column("所见值", 14))
+               Column("列", 12), Column("说明", 50), Column("所见值", 14),
+               Column("已确认（原因）", 30, wrap=True))
     rows = tuple((f.title, f.code, SEVERITY_LABELS.get(f.severity, f.severity), f.office_id,
                   _period_cell(f.period) if f.period else None, f.file, f.sheet,
-                  f.cell or (f"第 {f.row} 行" if f.row else ""), f.column, f.message, f.value) for f in findings)
+                  f.cell or (f"第 {f.row} 行" if f.row else ""), f.column, f.message, f.value,
+                  None if f.acceptance is None else f"{ACCEPTED_MARK}：{f.acceptance}")
+                 for f in findings)
     return Table("校验问题", columns, rows, frozen=0)
 
 
@@ -399,10 +403,12 @@ def _notes(results: Results, period: str, cards: Sequence[Scorecard], findings: 
         label = STATUS_LABELS[status]
         notes.append(("row", (label, counts.get(status, 0), STATUS_NOTES[status]), STATUS_FILLS[label]))
     notes.append(("row", ("合计", len(cards), "未评分的业务所及原因见“状态”“说明”两列"), None))
-    severities = Counter(f.severity for f in findings)
+    severities = Counter(f.severity if f.acceptance is None else ACCEPTED_MARK for f in findings)
     notes.append(("heading", ("校验问题", "条数", ""), None))
     notes += [("row", (SEVERITY_LABELS[s], severities.get(s, 0), ""), SEVERITY_FILLS.get(SEVERITY_LABELS[s]))
               for s in (ERROR, WARNING, INFO)]
+    notes.append(("row", (ACCEPTED_MARK, severities.get(ACCEPTED_MARK, 0), "人力资源部与所长核实后确认的问题，不影响评分"),
+                  ACCEPTED_FILL))
     notes.append(("text", ("不属于某一期间的问题(如无法识别的文件、基础数据文件的问题)不在本工作簿中,"
                            "见同一输出目录的 validation.json。",), None))
     notes.append(("heading", ("等级", "总分", ""), None))

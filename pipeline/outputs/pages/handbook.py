@@ -21,8 +21,8 @@ from .escape import md_text
 from .policy_text import source_blocks
 
 MARKER_RE = re.compile(r"<!--\s*(policy|site|source):([a-z0-9_]+)\s*-->")
-POLICY_MARKERS = ("kpis", "points", "weights", "grades", "bonus", "incentives", "informational", "meeting_minutes",
-                  "weightless_forms")
+POLICY_MARKERS = ("kpis", "points", "weights", "grades", "bonus", "incentives", "informational", "plausibility",
+                  "meeting_minutes", "weightless_forms")
 
 
 class MarkerError(ValueError):

@@ -15,9 +15,9 @@ from typing import Any
 
 from ...engine.model import ANNUAL, INCOMPLETE, INVALID, MISSING, QUARTERLY, SCORED, STATUSES, Results, Scorecard
 from ...engine.submissions import NOT_SUBMITTED, SUBMITTED, WITH_ERRORS, submission_matrix
-from ...findings import CATALOGUE, ERROR, INFO, WARNING, fix_text
+from ...findings import CATALOGUE, ERROR, INFO, WARNING, Finding, fix_text
 from ...forms import OFFICE_FORMS
-from ...periods import is_year
+from ...periods import is_year, period_sort_key
 from . import charts
 from .env import environment, office_page, period_label, render
 
@@ -33,6 +33,7 @@ class _Index:
     periods: list[str]
     by_office: dict[str, list[Scorecard]]
     counts: Counter  # scored offices per period
+    accepted: dict[str, list[Finding]]  # office -> the findings HR accepted, by period
 
 
 def _index(results: Results) -> _Index:
@@ -41,8 +42,14 @@ def _index(results: Results) -> _Index:
         by_office: dict[str, list[Scorecard]] = defaultdict(list)
         for card in results.scorecards:
             by_office[card.office_id].append(card)
+        accepted: dict[str, list[Finding]] = defaultdict(list)
+        for f in results.dataset.findings:
+            if f.acceptance is not None and f.office_id:
+                accepted[f.office_id].append(f)
+        for items in accepted.values():
+            items.sort(key=lambda f: (period_sort_key(f.period), f.sort_key()))
         index = _Index(results.scorecards, len(results.scorecards), results.periods, dict(by_office),
-                       Counter(c.period for c in results.scorecards if c.status == SCORED))
+                       Counter(c.period for c in results.scorecards if c.status == SCORED), dict(accepted))
         results._pages_index = index  # built before the page processes fork: they inherit it
     return index
 
@@ -203,7 +210,8 @@ def render_office(results: Results, office_id: str) -> str:
                              "blocks": active_blocks(results.policy, card.period)})
     return render("office.md.j2", page=office_page(office_id), office=_office_identity(results, office_id), policy=results.policy,
                   sections=sections, cards=list(reversed(cards)), trend=trend, kpi_trends=kpi_trends,
-                  yoy=list(reversed(yoy)), counts=counts, has_scores=any(s is not None for s in score_series))
+                  yoy=list(reversed(yoy)), counts=counts, has_scores=any(s is not None for s in score_series),
+                  accepted=_index(results).accepted.get(office_id, []))
 
 
 def render_offices_index(results: Results) -> str:
@@ -254,9 +262,9 @@ def render_validation(results: Results) -> str:
     names = {o: _office_identity(results, o)["name"] for o in groups if o}
     ordered = sorted(groups.items(), key=lambda kv: (kv[0] != "", kv[0]))
     fixes = {code: fix_text(code) for code in CATALOGUE}
-    tally = Counter(f.severity for f in findings)
+    tally = Counter(f.severity for f in findings if f.acceptance is None)  # accepted ones are counted apart
     return render("validation.md.j2", page="validation.md", groups=ordered, names=names, fixes=fixes, tally=tally,
-                  ERROR=ERROR, WARNING=WARNING, INFO=INFO,
+                  accepted=sum(f.acceptance is not None for f in findings), ERROR=ERROR, WARNING=WARNING, INFO=INFO,
                   status_counts=Counter(c.status for c in results.scorecards),
                   INVALID=INVALID, INCOMPLETE=INCOMPLETE, MISSING=MISSING)
 
