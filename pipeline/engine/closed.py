@@ -139,7 +139,9 @@ def _quarters(period: str) -> list[str]:
 def card_to_plain(card: Scorecard) -> dict:
     out = {f.name: getattr(card, f.name) for f in fields(Scorecard)}
     out["kpis"] = {key: _kpi_to_plain(k) for key, k in card.kpis.items()}
-    out["honours"] = list(card.honours)
+    for f in fields(Scorecard):
+        if isinstance(out[f.name], tuple):
+            out[f.name] = list(out[f.name])
     return out
 
 
@@ -193,8 +195,10 @@ def parse_record(period: str, plain: Any) -> ClosedRecord:
 def card_from_plain(plain: dict) -> Scorecard:
     known = {f.name for f in fields(Scorecard)}
     values = {k: v for k, v in plain.items() if k in known}
+    for f in fields(Scorecard):  # JSON has lists where the card has tuples (honours, notes)
+        if f.default == () and f.name in values:
+            values[f.name] = tuple(values[f.name])
     values["kpis"] = {key: _kpi_from_plain(k) for key, k in plain.get("kpis", {}).items()}
-    values["honours"] = tuple(plain.get("honours", ()))
     return Scorecard(**values)
 
 

@@ -20,6 +20,14 @@ from .model import KpiResult, Target
 from .reference import TARGETS
 
 FORMS_WITH_FIGURES = (CLIENTS.id, RECRUITMENT.id, TRAINING.id, PROJECTS.id)
+# The office forms each scored KPI is computed from (HR's reference aside). A form that no KPI
+# weighted in a cycle reads (projects: informational figures only) may be missing from a quarter
+# without stopping that cycle's score (SPEC §8).
+KPI_FORMS: dict[str, tuple[str, ...]] = {
+    "attainment": (CLIENTS.id,), "growth": (CLIENTS.id,), "market_share": (CLIENTS.id,),
+    "attrition": (RECRUITMENT.id,), "pass_rate": (RECRUITMENT.id,), "training_rate": (TRAINING.id,),
+    "satisfaction": (CLIENTS.id,),
+}
 
 
 @dataclass
@@ -206,5 +214,5 @@ def informational(f: Figures) -> dict[str, float | None]:
     }
 
 
-__all__ = ["FORMS_WITH_FIGURES", "Figures", "informational", "kpi_results", "pool", "quarter_figures", "ratio",
+__all__ = ["FORMS_WITH_FIGURES", "KPI_FORMS", "Figures", "informational", "kpi_results", "pool", "quarter_figures", "ratio",
            "target_source"]

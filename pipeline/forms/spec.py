@@ -116,6 +116,9 @@ class Sheet:
     fields: tuple[Field, ...]
     rules: tuple[Rule, ...] = ()
     help: str = ""
+    # A workbook may leave an optional sheet out (made by later template versions; files of the
+    # versions before it stay valid): no finding when it is absent, an empty table when read.
+    optional: bool = False
 
     def field(self, key: str) -> Field:
         for f in self.fields:
@@ -148,7 +151,7 @@ class Form:
     sheets: tuple[Sheet, ...]
     cover: tuple[Field, ...] = ()
     help: str = ""
-    history: tuple[str, ...] = field(default=())  # earlier versions, oldest first
+    history: tuple[str, ...] = field(default=())  # earlier versions still accepted, oldest first
 
     @property
     def filename(self) -> str:
@@ -164,8 +167,14 @@ class Form:
                 return s
         raise KeyError(key_or_name)
 
-    def structure(self) -> dict[str, Any]:
-        """What the structure hash covers: sheet names, header labels and field types."""
+    def accepts(self, version: str | None) -> bool:
+        """Whether a workbook of this template version is read: the current one or an earlier one
+        kept in `history` (which differ only by optional sheets added since)."""
+        return version == self.version or version in self.history
+
+    def structure(self, optional: bool = True) -> dict[str, Any]:
+        """What the structure hash covers: sheet names, header labels and field types (the
+        optional sheets left out when `optional` is false)."""
         return {
             "id": self.id,
             "cover": [f.label for f in self.cover],
@@ -174,12 +183,22 @@ class Form:
                     "name": s.name,
                     "columns": [[f.label, f.type.kind, list(getattr(f.type, "choices", ()))] for f in s.fields],
                 }
-                for s in self.sheets
+                for s in self.sheets if optional or not s.optional
             ],
         }
 
     @functools.cached_property  # the reader compares it for every workbook; a form never changes
     def structure_hash(self) -> str:
         """A short stable hash of the structure, stored in every generated workbook."""
-        blob = json.dumps(self.structure(), ensure_ascii=False, sort_keys=True)
-        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+        return _hash(self.structure())
+
+    @functools.cached_property
+    def structure_hashes(self) -> frozenset[str]:
+        """The hashes a workbook of an accepted version may carry: the current structure's and,
+        for the earlier versions, the structure without the optional sheets."""
+        return frozenset({self.structure_hash, _hash(self.structure(optional=False))})
+
+
+def _hash(structure: dict[str, Any]) -> str:
+    blob = json.dumps(structure, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]

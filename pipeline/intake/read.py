@@ -183,15 +183,16 @@ class _Reader:
                 return
             if form.has_cover:
                 self._cover(form)
-            if self.wb.version != form.version:
+            if not form.accepts(self.wb.version):
                 return  # an outdated layout: its rows would only produce noise
             for sheet in form.sheets:
                 if sheet.name not in self.package.sheets:
-                    self.wb.add("sheet-missing", sheet=sheet.name)
+                    if not sheet.optional:
+                        self.wb.add("sheet-missing", sheet=sheet.name)
                     continue
                 self.wb.tables[sheet.key] = self._sheet(sheet)
             structure = meta.get("structure_hash")
-            if not self.changed_header and structure not in (None, form.structure_hash):
+            if not self.changed_header and structure not in (None, *form.structure_hashes):
                 self.wb.add("template-modified", severity="warning", reason="模板结构校验值与当前版本不一致")
         finally:
             self.book.close()
@@ -208,7 +209,7 @@ class _Reader:
             return None
         self.wb.form_id = form.id
         self.wb.version = meta.get("template_version") or ""
-        if self.wb.version != form.version:
+        if not form.accepts(self.wb.version):
             self.wb.add("template-outdated", seen=self.wb.version or "(未标注)", current=form.version)
         return form
 

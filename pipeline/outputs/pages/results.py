@@ -160,7 +160,8 @@ def _office_identity(results: Results, office_id: str) -> dict[str, str]:
     return {
         "office_id": office_id,
         "name": (ref.name if ref else "") or (latest.office_name if latest else "") or office_id,
-        "head": (ref.head if ref else "") or (latest.head if latest else ""),
+        # the head of the latest period (a change of head shows at once); the 业务所 sheet's otherwise
+        "head": (latest.head if latest else "") or (ref.head if ref else ""),
         "region": (ref.region if ref else "") or (latest.region if latest else ""),
     }
 
