@@ -15,7 +15,7 @@ from typing import TextIO
 from ..forms.values import printable
 from .exits import EXIT_DATA_ERRORS, EXIT_OK, EXIT_USAGE
 from .progress import ProgressBar
-from .summaries import annotation_summary, run_summary, validation_summary
+from .summaries import annotation_summary, invalid_summary, run_summary, validation_summary
 
 
 def _error(message: str) -> int:
@@ -95,12 +95,13 @@ def demo(args: argparse.Namespace) -> int:
 
 
 def _data_problem(data_dir: Path) -> str | None:
+    shown = data_dir.absolute()  # in full: HR sees which folder was meant
     if not data_dir.exists():
-        return f"数据目录“{data_dir}”不存在。"
+        return f"数据目录“{shown}”不存在。"
     if not data_dir.is_dir():
-        return f"“{data_dir}”不是文件夹,请给出数据目录(含 reference.xlsx 与 submissions/)。"
+        return f"“{shown}”不是文件夹，请给出数据目录（含 reference.xlsx 与 submissions/）。"
     if not (data_dir / "reference.xlsx").is_file() and not (data_dir / "submissions").is_dir():
-        return f"“{data_dir}”中既没有 reference.xlsx 也没有 submissions/ 文件夹,不是数据目录。"
+        return f"“{shown}”中既没有 reference.xlsx 也没有 submissions/ 文件夹，不是数据目录。"
     return None
 
 
@@ -147,7 +148,7 @@ def validate(args: argparse.Namespace) -> int:
             annotated = annotate(dataset, data_dir, Path(args.annotate))
         except OSError as exc:
             return _error(f"无法写入标注副本目录“{args.annotate}”:{exc.strerror or exc}")
-    text = validation_summary(dataset, annotated.skipped if annotated else None)
+    text = validation_summary(dataset, annotated.skipped if annotated else None, folder=str(data_dir.absolute()))
     if annotated is not None:
         text += "\n" + annotation_summary(annotated, args.annotate)
     _print(text)
@@ -202,11 +203,11 @@ def run(args: argparse.Namespace) -> int:
         return _error(str(exc))
     finally:
         bar.close()
-    _print(run_summary(outcome.results))
+    _print(run_summary(outcome.results, folder=str(Path(args.data_dir).absolute())))
     out = Path(args.out)
-    _print(f"已写出(输出目录 {out.absolute()}):{'、'.join(p.name for p in outcome.written)}")
+    _print(f"已写出（输出目录 {out.absolute()}）：{'、'.join(p.name for p in outcome.written)}")
     if outcome.unchanged:
-        _print(f"内容未变、未重写:{'、'.join(p.name for p in outcome.unchanged)}")
+        _print(f"内容未变、未重写：{'、'.join(p.name for p in outcome.unchanged)}")
     return EXIT_DATA_ERRORS if outcome.results.dataset.error_count() else EXIT_OK
 
 
@@ -226,18 +227,23 @@ def build(args: argparse.Namespace) -> int:
     if _workers(args) is None:
         return _error("--workers 不能为负数。")
     site = Path(args.site)
+    data_dir = Path(args.data).absolute() if args.data else SAMPLE_DATA
     try:
-        build_site(Path(args.data) if args.data else SAMPLE_DATA, site, keep_going=args.keep_going,
+        results = build_site(data_dir, site, keep_going=args.keep_going,
                    policy_path=args.policy, workers=args.workers, cache=open_cache(not args.no_cache),
                    progress_for=progress_for)
     except BuildError as exc:
-        _print(f"网站构建失败:{exc.message}", sys.stderr)
-        _print(f"原有网站({site}/)保持不变。", sys.stderr)
+        _print(f"网站构建失败：{exc.message}", sys.stderr)
+        _print(f"原有网站（{site.absolute()}/）保持不变。", sys.stderr)
         return EXIT_USAGE if exc.usage else EXIT_DATA_ERRORS
     finally:
         if bars:
             bars[-1].close()
-    _print(f"网站已构建到 {site}/。")
+    _print(run_summary(results, folder=str(data_dir)))
+    published = invalid_summary(results)
+    if published:
+        _print(published)
+    _print(f"网站已构建到 {site.absolute()}/。")
     return EXIT_OK
 
 

@@ -32,9 +32,10 @@ from typing import Any
 import xlsxwriter
 
 from ..atomic import write_bytes
+from ..engine.counts import SCORING_NOTE, count
 from ..engine.model import ANNUAL, INCOMPLETE, INVALID, MISSING, SCORED, STATUS_LABELS, Results, Scorecard
 from ..engine.submissions import NOT_SUBMITTED, SUBMITTED, WITH_ERRORS
-from ..findings import ERROR, INFO, SEVERITY_LABELS, WARNING, Finding
+from ..findings import ERROR, SEVERITY_LABELS, WARNING, Finding
 from ..forms import OFFICE_FORMS
 from ..periods import Period, is_year, period_sort_key, quarters_of
 from .spreadsheet import spreadsheet_safe
@@ -383,10 +384,13 @@ def _notes(results: Results, period: str, cards: Sequence[Scorecard], findings: 
         label = STATUS_LABELS[status]
         notes.append(("row", (label, counts.get(status, 0), STATUS_NOTES[status]), STATUS_FILLS[label]))
     notes.append(("row", ("合计", len(cards), "未评分的业务所及原因见“状态”“说明”两列"), None))
-    severities = Counter(f.severity for f in findings)
+    scoring = set(results.findings)  # the assessment's own, counted apart (engine/counts.py)
+    tally = count([f for f in findings if f not in scoring], [f for f in findings if f in scoring])
     notes.append(("heading", ("校验问题", "条数", ""), None))
-    notes += [("row", (SEVERITY_LABELS[s], severities.get(s, 0), ""), SEVERITY_FILLS.get(SEVERITY_LABELS[s]))
-              for s in (ERROR, WARNING, INFO)]
+    notes += [("row", (SEVERITY_LABELS[s], n, ""), SEVERITY_FILLS.get(SEVERITY_LABELS[s]))
+              for s, n in tally.as_dict().items()]
+    notes.append(("row", (f"评分时的警告（{SCORING_NOTE}）", tally.scoring, "计算指标时才发现，不属于数据校验"),
+                  SEVERITY_FILLS.get(SEVERITY_LABELS[WARNING])))
     notes.append(("text", ("不属于某一期间的问题(如无法识别的文件、基础数据文件的问题)不在本工作簿中,"
                            "见同一输出目录的 validation.json。",), None))
     notes.append(("heading", ("等级", "总分", ""), None))

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import write_text
+from ..engine.counts import count
 from ..engine.model import Dataset
 from ..engine.submissions import Matrix, submission_matrix
 from ..findings import ERROR, SEVERITIES, WARNING, Finding
@@ -65,12 +66,12 @@ def file_entries(dataset: Dataset) -> list[dict[str, Any]]:
 
 def report(dataset: Dataset, matrix: Matrix | None = None, kpi_findings: list[Finding] | None = None) -> dict[str, Any]:
     """The report as data; keys in a stable order. `kpi_findings`: the assessment's, from `run`."""
-    tally = counts(dataset.findings)
+    tally = count(dataset.findings, kpi_findings)  # the counts every summary shows (engine/counts.py)
     data: dict[str, Any] = {
         "version": REPORT_VERSION,
         "data_dir": dataset.data_dir,
-        "ok": tally[ERROR] == 0,
-        "counts": tally,
+        "ok": tally.errors == 0,
+        "counts": tally.as_dict(),
         "files": file_entries(dataset),
         "findings": [{**f.to_dict(), "title": f.title, "fix": f.fix} for f in dataset.findings],
         "completeness": submission_matrix(dataset) if matrix is None else matrix,
