@@ -167,9 +167,9 @@ def intake(args: argparse.Namespace) -> int:
 
     inbox, data_dir = Path(args.inbox), Path(args.data)
     if not inbox.is_dir():
-        return _error(f"收件目录“{inbox}”不存在或不是文件夹。")
+        return _error(f"收件目录“{inbox.absolute()}”不存在或不是文件夹。")
     if data_dir.exists() and not data_dir.is_dir():
-        return _error(f"数据目录“{data_dir}”不是文件夹。")
+        return _error(f"数据目录“{data_dir.absolute()}”不是文件夹。")
     problem = inbox_problem(inbox, data_dir)
     if problem:
         return _error(problem)
