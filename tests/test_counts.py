@@ -6,6 +6,7 @@ import json
 import re
 from html import unescape
 
+import pandas as pd
 import pytest
 
 from pipeline.build import SAMPLE_DATA
@@ -61,6 +62,12 @@ def test_every_place_shows_the_same_counts_on_the_sample(tmp_path, monkeypatch, 
 
     report = json.loads((tmp_path / "out" / "validation.json").read_text(encoding="utf-8"))
     assert (*report["counts"].values(), len(report["kpi_findings"])) == (0, 2, 0, 4)
+
+    # HR's year workbook counts the year and its quarters the same way: SU01's two warnings of 2026Q4,
+    # and scoring's two of 2026 (SH01's 市场占有率 in 2026Q2 and in the year) apart
+    notes = pd.read_excel(tmp_path / "out" / "考核结果-2026年度.xlsx", sheet_name="说明", header=None, engine="calamine")
+    rows = {row[0]: row[1] for row in notes.itertuples(index=False)}
+    assert (rows["错误"], rows["警告"], rows["提示"], rows["评分时的警告（指标无法计算）"]) == (0, 2, 0, 2)
 
     page = unescape(re.sub(r"<[^>]+>", "", (tmp_path / "site" / "validation.html").read_text(encoding="utf-8")))
     assert "最近一次校验共发现 0 个错误、2 个警告；评分时另有 4 个警告（指标无法计算）" in page

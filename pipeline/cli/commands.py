@@ -19,7 +19,7 @@ from .summaries import annotation_summary, invalid_summary, run_summary, validat
 
 
 def _error(message: str) -> int:
-    _print(f"错误:{message}", sys.stderr)
+    _print(f"错误：{message}", sys.stderr)
     return EXIT_USAGE
 
 
@@ -50,7 +50,7 @@ def templates(args: argparse.Namespace) -> int:
     if args.check:
         problems = check_templates(out_dir)
         if problems:
-            _print(f"模板与表单定义不一致(共 {len(problems)} 处),请运行 `python -m pipeline templates` 重新生成:")
+            _print(f"模板与表单定义不一致（共 {len(problems)} 处），请运行 `python -m pipeline templates` 重新生成：")
             for line in problems:
                 _print(f"  - {line}")
             return EXIT_DATA_ERRORS
@@ -59,7 +59,7 @@ def templates(args: argparse.Namespace) -> int:
     try:
         for form in ALL_FORMS:
             path = write_template(form, out_dir)
-            _print(f"已生成模板:{path.as_posix()}({form.title},版本 {form.version})")
+            _print(f"已生成模板：{path.as_posix()}（{form.title}，版本 {form.version}）")
     except OSError as exc:
         return _error(f"无法写入模板目录 {out_dir}:{exc.strerror or exc}")
     return EXIT_OK
@@ -80,17 +80,17 @@ def demo(args: argparse.Namespace) -> int:
         problem = f"无法读取目录“{args.out}”：{exc.strerror or exc}"
     if problem:
         return _error(problem)
-    _print(f"正在生成示例数据:{args.offices} 个业务所,年份 {'、'.join(map(str, sorted(years)))},随机种子 {args.seed} ……")
+    _print(f"正在生成示例数据：{args.offices} 个业务所，年份 {'、'.join(map(str, sorted(years)))}，随机种子 {args.seed}……")
     try:
         summary = generate(Path(args.out), args.offices, years, args.seed)
     except DemoError as exc:
-        return _error(f"无法生成示例数据:{exc}")
+        return _error(f"无法生成示例数据：{exc}")
     except OSError as exc:
         return _error(f"无法写入 {args.out}:{exc.strerror or exc}")
     _print(f"已写入 {len(summary.files)} 个工作簿到 {Path(args.out).as_posix()}"
-          f"(季度 {summary.periods[0]}–{summary.periods[-1]})。")
+          f"（季度 {summary.periods[0]}–{summary.periods[-1]}）。")
     for path in summary.not_submitted:
-        _print(f"  按设计未提交:{path}")
+        _print(f"  按设计未提交：{path}")
     return EXIT_OK
 
 
@@ -109,9 +109,9 @@ def _annotate_problem(data_dir: Path, out: Path) -> str | None:
     # Copies inside the data would overwrite originals or be read as submissions next time.
     data, target = data_dir.resolve(), out.resolve()
     if target == data or target.is_relative_to(data / "submissions"):
-        return f"--annotate 的目录“{out}”不能是数据目录或其中的 submissions 文件夹,请另选一个目录。"
+        return f"--annotate 的目录“{out}”不能是数据目录或其中的 submissions 文件夹，请另选一个目录。"
     if target.exists() and not target.is_dir():
-        return f"--annotate 的路径“{out}”是一个文件,请给出目录。"
+        return f"--annotate 的路径“{out}”是一个文件，请给出目录。"
     return None
 
 
@@ -126,7 +126,7 @@ def validate(args: argparse.Namespace) -> int:
     problem = _data_problem(data_dir)
     if problem is None and json_path is not None:
         if json_path.is_dir():
-            problem = f"--json 的路径“{json_path}”是一个文件夹,请给出文件名。"
+            problem = f"--json 的路径“{json_path}”是一个文件夹，请给出文件名。"
         elif not json_path.parent.is_dir():
             problem = f"--json 的目录“{json_path.parent}”不存在。"
     if problem is None and args.annotate:
@@ -257,10 +257,10 @@ def bench(args: argparse.Namespace) -> int:
     try:
         report = run_bench(offices=offices, root=args.cache, out=args.out)
     except OSError as exc:
-        return _error(f"性能测试无法进行:{exc}")
+        return _error(f"性能测试无法进行：{exc}")
     failed = [m.label for m in report.measures.values() if m.seconds is None]
     if failed:
-        _print("以下阶段未完成:" + "、".join(failed), sys.stderr)
+        _print("以下阶段未完成：" + "、".join(failed), sys.stderr)
         return EXIT_DATA_ERRORS
     return EXIT_OK
 
