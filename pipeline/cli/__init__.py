@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from . import commands
 from .exits import EXIT_INTERRUPTED
@@ -46,7 +47,8 @@ ABOUT = {
 }
 
 
-def _command(sub: argparse._SubParsersAction, name: str) -> argparse.ArgumentParser:
+def _command(sub: Any, name: str) -> argparse.ArgumentParser:
+    """A subcommand's parser: its line in the list of commands, the same as its description, its example."""
     line, example = ABOUT[name]
     return sub.add_parser(name, help=line, description=f"{line}。", epilog=f"示例：{example}")
 
