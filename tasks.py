@@ -118,6 +118,53 @@ def build(c, data=None, keep_going=False):
     _pipeline(c, *args)
 
 
+_CLOSE_HELP = {"period": "期间：季度如 2026Q1，或年份如 2026（须先关闭其四个季度）", "data": "数据目录（必填）",
+               "by": "关闭人姓名（必填）"}
+
+
+@task(positional=["period"], help=_CLOSE_HELP)
+def close(c, period, data="", by=""):
+    """关闭一个期间：冻结其考核结果，写入数据目录的 closed/期间.json。
+
+    示例：invoke close 2026Q1 --data 数据目录 --by 张三
+    """
+    folder = _folder(data, "--data", "invoke close 2026Q1 --data 数据目录 --by 姓名")
+    _pipeline(c, "close", period, folder, "--by", by)
+
+
+_REOPEN_HELP = {"period": "已关闭的期间：季度如 2026Q1，或年份如 2026", "data": "数据目录（必填）",
+                "by": "重新打开人姓名（必填）", "reason": "重新打开的原因（必填）"}
+
+
+@task(positional=["period"], help=_REOPEN_HELP)
+def reopen(c, period, data="", by="", reason=""):
+    """重新打开已关闭的期间（关闭与重新打开的记录保留在 closed/期间.json）。
+
+    示例：invoke reopen 2026Q1 --data 数据目录 --by 张三 --reason 北京一所补交了培训计划
+    """
+    folder = _folder(data, "--data", "invoke reopen 2026Q1 --data 数据目录 --by 姓名 --reason 原因")
+    _pipeline(c, "reopen", period, folder, "--by", by, "--reason", reason)
+
+
+_WHATIF_HELP = {"policy": "政策草案文件（.yaml，必填）", "data": "数据目录（默认内置示例数据 sample_data）",
+                "period": "只试算这个期间（如 2026Q1 或 2026）",
+                "out": "对比工作簿（默认当前文件夹的“试算对比-草案名.xlsx”）"}
+
+
+@task(help=_WHATIF_HELP)
+def whatif(c, policy, data=SAMPLE, period=None, out=None):
+    """试算：按现行政策与政策草案分别计算未关闭的所-期间，对比结果。
+
+    示例：invoke whatif --policy 政策草案.yaml --data 数据目录 --period 2026
+    """
+    args = ["whatif", data, "--policy", policy]
+    if period:
+        args += ["--period", period]
+    if out:
+        args += ["--out", out]
+    _pipeline(c, *args)
+
+
 @task(help={"port": "本机端口（默认 8000）", "data": "数据目录（默认内置示例数据）", "keep_going": _KEEP_GOING})
 def serve(c, port=8000, data=None, keep_going=False):
     """构建网站并在 http://127.0.0.1:端口/ 预览。

@@ -4,7 +4,8 @@
     tables.scorecards           scorecards.csv: an office per period, KPIs, score, grade, rank
     tables.kpis                 every period workbook's 指标来源: KPI values with numerator,
                                 denominator and the cells they came from (KPI provenance)
-    tables.findings             validation.json: checking's findings and scoring's own (`stage`)
+    tables.findings             validation.json: checking's findings and scoring's own (`stage`);
+                                `acceptance`: HR's reason for one it accepted (accepted.xlsx)
     tables.submissions          validation.json's completeness: a row per period, office and form
 
 Only what `run` wrote is read (never the data folder), with the files' own column names kept as
@@ -51,7 +52,8 @@ def load(out_dir: str | Path) -> Tables:
     """Read the outputs `run` wrote into `out_dir`; FileNotFoundError names a missing one."""
     out = Path(out_dir)
     report = json.loads((out / VALIDATION_JSON).read_text(encoding="utf-8"))
-    scorecards = pd.read_csv(out / SCORECARDS_CSV, encoding="utf-8-sig", dtype={"period": str, "office_id": str})
+    scorecards = pd.read_csv(out / SCORECARDS_CSV, encoding="utf-8-sig",
+                             dtype={"period": str, "office_id": str, "head_id": str})
     periods = period_dtype(scorecards["period"])
     scorecards["period"] = scorecards["period"].astype(periods)
     scorecards["status"] = scorecards["status"].astype(pd.CategoricalDtype(STATUSES))
@@ -91,11 +93,12 @@ def _findings(report: dict, periods: pd.CategoricalDtype) -> pd.DataFrame:
     rows = [{**f, "stage": STAGES[0]} for f in report["findings"]]
     rows += [{**f, "stage": STAGES[1]} for f in report.get("kpi_findings", [])]
     frame = pd.DataFrame(rows, columns=["stage", "code", "severity", "message", "file", "sheet", "cell", "row",
-                                        "column", "value", "office_id", "period", "title", "fix"])
+                                        "column", "value", "office_id", "period", "acceptance", "title", "fix"])
     frame["stage"] = frame["stage"].astype(pd.CategoricalDtype(STAGES))
     frame["severity"] = frame["severity"].astype(pd.CategoricalDtype(SEVERITIES))
     frame["period"] = frame["period"].where(frame["period"] != "").astype(periods)  # "" (dataset-wide): missing
     frame["row"] = frame["row"].astype("Int64")
+    frame["acceptance"] = frame["acceptance"].astype("string")  # HR's reason (accepted.xlsx); missing when not accepted
     return frame
 
 

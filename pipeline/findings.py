@@ -163,6 +163,56 @@ CATALOGUE: dict[str, Code] = _codes(
     Code("reference-office-case", ERROR, "所编号仅大小写不同",
          "所编号“{seen}”与第 {first_row} 行的“{office}”仅大小写不同，本行未采用",
          "所编号不区分大小写，每个业务所的编号须各不相同：同一业务所请删除重复的行，不同业务所请改用其他编号。", "cell"),
+    # --- plausibility: a number that cannot be right never reaches a bonus ----------------------
+    Code("plausible-ceiling", ERROR, "数值超出合理上限", "“{column}”为 {seen}{unit}，超过合理上限 {ceiling}{unit}{hint}",
+         "核对数值和单位：金额以万元填写，按元填写的数额应除以 10,000。", "cell"),
+    Code("plausible-date", ERROR, "日期不合理", "“{column}”为 {seen}：{reason}",
+         "核对日期，按 2026-03-05 的格式填写；不要把数字或序号填进日期列。", "cell"),
+    Code("plausible-date-far", WARNING, "日期远离填报期间",
+         "“{column}”为 {seen}，与本期（{period}，{start} 至 {end}）相差一年以上",
+         "核对年份；本期的计划应在本期前后一年之内。", "cell"),
+    Code("plausible-attainment", ERROR, "疑似单位错误",
+         "{office} {period} 的销售目标完成率为 {rate}，超出合理范围（{low} 至 {high}）：{detail}",
+         "本期销售额与销售目标都以万元为单位，按元填写的数额应除以 10,000；"
+         "核实无误的，由人力资源部在 accepted.xlsx 中确认。", "dataset"),
+    Code("plausible-market-share", ERROR, "市场占有率超过 100%",
+         "{office} {period} 的销售额 {sales} 万元超过了市场规模 {market} 万元（市场占有率 {rate}）：{detail}",
+         "核对本期销售额（客户表）与市场规模（《季度目标》）是否都按万元填写。", "dataset"),
+    Code("plausible-change", WARNING, "金额较以往变化异常", "{office} {period} 的{what}为 {amount} 万元，{relation}",
+         "核对数值和单位（万元）；变化属实的，无需处理。", "dataset"),
+    Code("plausible-attrition", WARNING, "流失率超过 100%",
+         "{office} {period} 的团队成员流失率为 {rate}：离职 {leavers} 人，期初 {at_start} 人，期末 {at_end} 人",
+         "核对团队名册的入职日期与离职日期；名册应包括本季度内任何时间在团队中的全部成员。", "dataset"),
+    Code("plausible-roster-empty", WARNING, "团队名册为空",
+         "{office} {period} 的团队名册中没有本季度在职的成员，也没有离职记录；上季度（{previous}）期末有 {count} 人",
+         "补全团队名册：本季度内任何时间在团队中的每位成员一行，离职的成员填写离职日期。", "dataset"),
+    # --- HR's acceptances (accepted.xlsx) ------------------------------------------------------
+    Code("accepted-unmatched", WARNING, "确认记录没有对应的问题",
+         "已确认的问题（{key}）没有出现在本次校验中：{reason}",
+         "问题已更正的，删除 accepted.xlsx 中的这一行；否则核对所编号、期间、文件、单元格和代码是否与校验报告一致。", "row"),
+    # --- heads of office (reference.xlsx › 所长任职) and weightless forms ---------------------------
+    Code("head-unknown-office", ERROR, "任职记录的所编号未知",
+         "《所长任职》中的所编号“{seen}”不在《业务所》表中，本行未采用",
+         "核对所编号，或在《业务所》表中补充该所。", "cell"),
+    Code("head-overlap", ERROR, "所长任职时间重叠",
+         "业务所 {office} 的这一任职（自 {start}）与第 {first_row} 行的任职（{other}）时间重叠，本行未采用",
+         "同一业务所同一天只能有一位所长：把前一任的结束日期改为新所长到任的前一天。", "cell"),
+    Code("head-gap", WARNING, "所长任职有空档",
+         "业务所 {office} 在 {gap_start} 至 {gap_end} 没有在任所长（第 {first_row} 行的任职结束后，本行才开始）",
+         "核对两任所长的结束与起始日期；确实空缺的期间，其考核结果不归属任何所长。", "cell"),
+    Code("cover-filler-not-head", WARNING, "填报人不是在任所长",
+         "封面的填报人与业务所 {office} {period} 在任的所长（见《所长任职》）不一致",
+         "由副所长等代为填报时无需更改，人力资源部知悉即可；否则请核对封面的填报人。", "cell"),
+    Code("submission-missing-weightless", WARNING, "缺少不计分的表格",
+         "业务所 {office} 未提交 {period} 的“{form}”；该表的指标在本期考核中权重均为 0，本期照常评分",
+         "所长尽快补交该表格（其中的数据仍供参考）。", "dataset"),
+    # --- closed periods -----------------------------------------------------------------------
+    Code("closed-period-changed", ERROR, "已关闭期间的文件有改动",
+         "{closed} 已于 {closed_at} 关闭，此文件{change}；公布的仍是关闭时冻结的结果",
+         "把文件恢复为关闭时的版本；确需更正时，由人力资源部先用 reopen 命令重新打开该期间，再重新校验、关闭。", "file"),
+    Code("closed-record-invalid", ERROR, "关闭记录无法使用",
+         "关闭记录无法使用：{reason}；该期间按未关闭处理，重新计算",
+         "不要手工修改 closed/ 文件夹中的文件：从备份恢复该文件，或由人力资源部重新运行 close 命令关闭该期间。", "file"),
 )
 
 
@@ -200,10 +250,17 @@ class Finding:
     value: str | None = None  # what was seen (as text), None when private or not applicable
     office_id: str = ""
     period: str = ""
+    # HR's reason when it accepted the finding in accepted.xlsx (engine.acceptance), else None
+    acceptance: str | None = None
 
     @property
     def title(self) -> str:
         return CATALOGUE[self.code].title
+
+    @property
+    def blocking(self) -> bool:
+        """An error HR has not accepted: its office-period is not scored and the run exits 1."""
+        return self.severity == ERROR and self.acceptance is None
 
     @property
     def fix(self) -> str:

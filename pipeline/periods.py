@@ -51,6 +51,11 @@ class Period:
     def previous_year(self) -> Period:
         return Period(self.year - 1, self.quarter)
 
+    @property
+    def previous(self) -> Period:
+        """The quarter before this one: 2026Q1 -> 2025Q4."""
+        return Period(self.year - 1, QUARTERS_PER_YEAR) if self.quarter == 1 else Period(self.year, self.quarter - 1)
+
     def __str__(self) -> str:
         return f"{self.year}Q{self.quarter}"
 

@@ -74,8 +74,11 @@ def dataset(offices: list[str], targets: dict[tuple[str, str], Target], submissi
         facts=WorkbookFacts(path="reference.xlsx", sha256="cd" * 32, form_id="reference", version="1.0"),
         target_rows=set(targets),
     )
+    # assemble lists every workbook's own findings among the data set's: what is wrong with a file
+    # is what keeps its office-period from being scored
+    own = [f for facts in submissions.values() for f in facts.findings]
     return Dataset(data_dir="data", reference=ref, submissions=submissions,
-                   workbooks=sorted(submissions.values(), key=lambda f: f.path), findings=list(findings or []))
+                   workbooks=sorted(submissions.values(), key=lambda f: f.path), findings=[*(findings or []), *own])
 
 
 def target(office: str, period: str, sales_target: float = 100.0, prior: float | None = 100.0,

@@ -31,7 +31,9 @@ def tables(out):
 
 def test_scorecards(tables):
     cards = tables.scorecards
-    assert cards.shape == (120, 16)
+    assert cards.shape == (120, 18)
+    assert cards.columns[-2:].tolist() == ["head_id", "head_name"]  # the head of each office-period (工号, name)
+    assert cards["head_id"].map(type).eq(str).all()  # 工号 stay text, never numbers
     assert isinstance(cards["period"].dtype, pd.CategoricalDtype) and cards["period"].cat.ordered
     assert cards["period"].cat.categories.tolist() == PERIODS  # each year right after its quarters
     assert cards["grade"].cat.ordered and cards["grade"].cat.categories.tolist() == ["不合格", "合格", "良好", "优秀"]
@@ -68,6 +70,7 @@ def test_findings(tables):
     found = tables.findings
     assert found["stage"].value_counts().to_dict() == {"validation": 2, "scoring": 4}
     assert found["severity"].cat.categories.tolist() == ["error", "warning", "info"]
+    assert str(found["acceptance"].dtype) == "string" and found["acceptance"].isna().all()  # none accepted (accepted.xlsx)
     missing = found[found["code"] == "submission-missing"]
     assert missing[["office_id", "period"]].astype(str).values.tolist() == [["SU01", "2026Q4"]] * 2
     na = found[found["stage"] == "scoring"]

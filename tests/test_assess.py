@@ -66,6 +66,7 @@ def test_invalid_office_period_is_not_scored_and_others_still_are():
     bad = finding("required-blank", file=ds.submissions[key].path, sheet="培训计划", cell="A2", column="培训编号")
     ds.submissions[key] = dataclasses.replace(ds.submissions[key], findings=(bad,))
     ds.workbooks = sorted(ds.submissions.values(), key=lambda f: f.path)
+    ds.findings.append(bad)  # as assemble lists it
     results = assess(ds, POLICY)
     cards = _cards(results)
     assert cards[("2026Q1", "SH01")].status == INVALID

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from html import unescape
 
 import pandas as pd
@@ -12,7 +13,7 @@ import pytest
 from pipeline.build import SAMPLE_DATA
 from pipeline.cli import main
 from pipeline.engine.counts import Counts, count
-from pipeline.findings import finding
+from pipeline.findings import ERROR, finding
 
 TOTALS = re.compile(r"错误 (\d+) 个，警告 (\d+) 个，提示 (\d+) 条")
 SCORING = re.compile(r"评分时另有 (\d+) 个警告（指标无法计算）")
@@ -29,6 +30,8 @@ def _numbers(text: str) -> tuple[int, ...]:
     (Counts(0, 2, 0), "错误 0 个，警告 2 个，提示 0 条（不含评分时才发现的“指标无法计算”警告）"),
     (Counts(0, 2, 0, 4), "错误 0 个，警告 2 个，提示 0 条；评分时另有 4 个警告（指标无法计算）"),
     (Counts(1, 0, 3, 0), "错误 1 个，警告 0 个，提示 3 条"),
+    (Counts(0, 2, 0, 4, accepted=1), "错误 0 个，警告 2 个，提示 0 条，已确认 1 个；评分时另有 4 个警告（指标无法计算）"),
+    (Counts(0, 0, 0, None, accepted=2), "错误 0 个，警告 0 个，提示 0 条，已确认 2 个（不含评分时才发现的“指标无法计算”警告）"),
 ])
 def test_the_one_sentence(counts, text):
     assert counts.text() == text
@@ -40,6 +43,16 @@ def test_count_keeps_scoring_apart():
                  reason="没有上年同期数据")
     assert count([missing]) == Counts(0, 1, 0, None)
     assert count([missing], [na]) == Counts(0, 1, 0, 1)
+
+
+def test_an_accepted_finding_counts_as_accepted_not_under_its_severity():
+    missing = finding("submission-missing", office_id="BJ01", period="2026Q1", office="BJ01", form="客户开发与维护")
+    blocking = replace(missing, severity=ERROR)
+    accepted = replace(blocking, acceptance="已与所长核实")
+    tally = count([blocking, accepted, replace(missing, acceptance="已核实")])
+    assert tally == Counts(1, 0, 0, None, accepted=2)
+    assert tally.as_dict() == {"error": 1, "warning": 0, "info": 0, "accepted": 2}
+    assert "已确认 2 个" in tally.text()
 
 
 @pytest.mark.slow
@@ -61,7 +74,7 @@ def test_every_place_shows_the_same_counts_on_the_sample(tmp_path, monkeypatch, 
     assert "【苏州一所 SU01】" in validated
 
     report = json.loads((tmp_path / "out" / "validation.json").read_text(encoding="utf-8"))
-    assert (*report["counts"].values(), len(report["kpi_findings"])) == (0, 2, 0, 4)
+    assert report["counts"] == {"error": 0, "warning": 2, "info": 0, "accepted": 0} and len(report["kpi_findings"]) == 4
 
     # HR's year workbook counts the year and its quarters the same way: SU01's two warnings of 2026Q4,
     # and scoring's two of 2026 (SH01's 市场占有率 in 2026Q2 and in the year) apart

@@ -62,7 +62,7 @@ def _filled(form, cover=None, rows=None):
     ("training", ["封面", "填写说明", "培训计划", "_meta"]),
     ("clients", ["封面", "填写说明", "客户", "_meta"]),
     ("projects", ["封面", "填写说明", "项目", "_meta"]),
-    ("reference", ["填写说明", "业务所", "季度目标", "_meta"]),
+    ("reference", ["填写说明", "业务所", "季度目标", "所长任职", "_meta"]),
 ])
 def test_sheets_in_order(template_dir, form_id, sheets):
     wb = _open(template_dir, form_id)
@@ -80,6 +80,7 @@ SPEC_LABELS = {
     ("projects", "项目"): "项目编号 项目名称 客户编号 阶段 开始日期 计划完成日期 实际完成日期 预算 实际成本 验收结果 风险数",
     ("reference", "业务所"): "所编号 业务所名称 所长 区域 季度奖金基数",
     ("reference", "季度目标"): "年度 季度 所编号 销售目标 上年同期销售额 市场规模",
+    ("reference", "所长任职"): "所编号 工号 姓名 起始日期 结束日期",
 }
 
 
@@ -159,15 +160,15 @@ DATE_RANGE = ("36526", "73415")  # 2000-01-01 and 2100-12-31 as Excel serials
 
 
 @pytest.mark.parametrize(("form_id", "sheet", "cell", "kind", "operator", "f1", "f2"), [
-    ("clients", "客户", "G2", "decimal", "greaterThanOrEqual", "0", None),  # 本期销售额
-    ("clients", "客户", "H500", "whole", "greaterThanOrEqual", "0", None),  # 回访次数
+    ("clients", "客户", "G2", "decimal", "between", "0", "1000000"),  # 本期销售额, up to its ceiling
+    ("clients", "客户", "H500", "whole", "between", "0", "10000"),  # 回访次数
     ("clients", "客户", "I2", "decimal", "between", "1", "5"),  # 满意度评分
-    ("recruitment", "招聘计划", "B2", "whole", "greaterThanOrEqual", "1", None),  # 计划人数
+    ("recruitment", "招聘计划", "B2", "whole", "between", "1", "10000"),  # 计划人数
     ("recruitment", "团队名册", "D2", "date", "between", *DATE_RANGE),  # 入职日期
-    ("training", "培训计划", "H2", "decimal", "greaterThanOrEqual", "0", None),  # 课时
+    ("training", "培训计划", "H2", "decimal", "between", "0", "1000"),  # 课时
     ("projects", "项目", "F1000", "date", "between", *DATE_RANGE),  # 计划完成日期
     ("reference", "季度目标", "A2", "whole", "between", "2000", "2100"),  # 年度
-    ("reference", "季度目标", "D2", "decimal", "greaterThan", "0", None),  # 销售目标 > 0
+    ("reference", "季度目标", "D2", "decimal", "greaterThan", "0", None),  # 销售目标 > 0 (its ceiling left out)
     ("reference", "业务所", "A2", "textLength", "lessThanOrEqual", "20", None),  # 所编号
 ])
 def test_number_date_and_text_validations(template_dir, form_id, sheet, cell, kind, operator, f1, f2):
@@ -418,7 +419,11 @@ GOOD_ROWS = {
         "offices": [{"office_id": "BJ01", "office_name": "北京一所", "head": "测试所长", "region": "华北",
                      "bonus_base": 30000}],
         "targets": [{"year": 2026, "quarter": "Q1", "office_id": "BJ01", "sales_target": 500, "prior_sales": 450.5,
-                     "market_size": 5000}]},
+                     "market_size": 5000}],
+        "heads": [{"office_id": "BJ01", "head_id": "T0001", "head_name": "测试所长", "start": date(2024, 1, 1)}]},
+    "accepted": {"accepted": [
+        {"office_id": "BJ01", "period": "2026Q1", "file": "submissions/2026Q1/BJ01/clients.xlsx", "cell": "G2",
+         "code": "plausible-ceiling", "reason": "已核实", "confirmed_by": "测试确认人", "confirmed_on": date(2026, 4, 2)}]},
 }
 
 

@@ -154,7 +154,7 @@ def test_every_rules_block_is_headed_and_holds_every_rendered_rule(handbook, htm
         assert "data-policy" not in outside, page  # every config-rendered rule stands in a 实施细则 block
         assert not re.search(r"<h\d[^>]*>实施细则", outside), page
     raw = (DOCS_DIR / "handbook" / "assessment.md").read_text(encoding="utf-8")
-    for name in ("kpis", "points", "weights", "grades", "bonus", "incentives", "informational"):
+    for name in ("kpis", "points", "weights", "grades", "bonus", "incentives", "informational", "plausibility"):
         assert f"<!-- policy:{name} -->" in raw
     for page, text in handbook.items():
         assert not MARKER_RE.search(text), page
@@ -263,6 +263,18 @@ def test_a_changed_weight_shows_up_in_the_handbook(tmp_path):
     assert "<td>业务指标</td><td>销售增长率</td><td>19</td><td>10</td>" in weights
     assert "<td>35</td>" not in weights
     assert "不低于 92 分" in table(text, "grades")
+
+
+def test_the_plausibility_bounds_are_the_configs(handbook, tmp_path):
+    bounds = table(handbook["handbook/assessment.md"], "plausibility")
+    assert "<td>5% 至 300%</td>" in bounds and "<td>不超过 100%</td>" in bounds
+    assert "不超过 10 倍，也不低于 1/10" in bounds
+
+    def edit(raw):
+        raw["plausibility"].update(attainment_max=2.5, change_factor=8)
+
+    changed = table(render_handbook(load_policy(policy_with(tmp_path, edit)))["handbook/assessment.md"], "plausibility")
+    assert "<td>5% 至 250%</td>" in changed and "不超过 8 倍，也不低于 1/8" in changed
 
 
 def test_an_unknown_marker_fails_loudly():

@@ -93,7 +93,7 @@ def test_a_good_data_set_exits_0(make_reference, make_workbook, data_dir, tmp_pa
     data = json.loads(report.read_text(encoding="utf-8"))
     assert list(data) == ["version", "data_dir", "ok", "counts", "files", "findings", "completeness"]
     assert (data["version"], data["data_dir"], data["ok"]) == (1, "data", True)
-    assert list(data["counts"]) == ["error", "warning", "info"] and data["counts"]["error"] == 0
+    assert list(data["counts"]) == ["error", "warning", "info", "accepted"] and data["counts"]["error"] == 0
     assert list(data["files"][0]) == ["file", "template_id", "template_version", "office_id", "period", "sha256",
                                       "accepted", "status", "counts"]
     assert [f["file"] for f in data["files"]] == ["reference.xlsx"] + sorted(
@@ -131,7 +131,7 @@ def test_a_mixed_folder_exits_1_and_names_every_broken_cell(make_reference, make
         assert f"{file} › {sheet} › {cell}:" in result.stdout
         assert (f"submissions/{file}", sheet, cell, code) in seen
     assert list(data["findings"][0]) == ["code", "severity", "message", "file", "sheet", "cell", "row", "column",
-                                         "value", "office_id", "period", "title", "fix"]
+                                         "value", "office_id", "period", "acceptance", "title", "fix"]
     assert data["completeness"]["2026Q1"]["BJ01"]["clients"] == "errors"
     assert data["completeness"]["2026Q1"]["SH01"]["projects"] == "errors"
     assert "【北京一所 BJ01】" in result.stdout and "【上海一所 SH01】" in result.stdout

@@ -24,7 +24,8 @@ if TYPE_CHECKING:  # the outputs are imported only by the commands that write th
 
 INFO_LISTED_MAX = 5  # list info notes one by one only when there are this few
 SHOWN_ERRORS = 10  # `run` lists this many errors; the files have them all
-MARKS = {ERROR: "✗", WARNING: "!", INFO: "·"}
+ACCEPTED = "accepted"  # a finding HR accepted (accepted.xlsx), counted apart from its severity
+MARKS = {ERROR: "✗", WARNING: "!", INFO: "·", ACCEPTED: "✓"}
 NO_OFFICE = "（未识别业务所）"
 DATASET_WIDE = "（整体）"
 FIX_LABEL = "怎样修改："
@@ -35,19 +36,25 @@ def short_place(f: Finding) -> str:
     return f.display().removeprefix("submissions/")
 
 
+def _accepted(f: Finding) -> str:
+    return "" if f.acceptance is None else f"（已确认：{f.acceptance}）"
+
+
 def marked_line(f: Finding) -> str:
-    """`✗ 2026Q1/BJ01/clients.xlsx › 客户 › G7:…` (a mark for the severity, then the short place)."""
-    return f"{MARKS.get(f.severity, '·')} {short_place(f)}"
+    """`✗ 2026Q1/BJ01/clients.xlsx › 客户 › G7:…` (a mark for the severity, or ✓ and HR's reason
+    for a finding HR accepted, then the short place)."""
+    mark = MARKS[ACCEPTED] if f.acceptance is not None else MARKS.get(f.severity, "·")
+    return f"{mark} {short_place(f)}{_accepted(f)}"
 
 
 def with_fixes(findings: list[Finding], indent: str, line: Callable[[Finding], str] = marked_line) -> list[str]:
     """One line per finding, and under the first of each code how to fix it (once is enough: a
-    column of 50 bad numbers needs one hint, not 50)."""
+    column of 50 bad numbers needs one hint, not 50; a finding HR accepted needs none)."""
     lines: list[str] = []
     hinted: set[str] = set()
     for f in findings:
         lines.append(f"{indent}{line(f)}")
-        if f.code not in hinted and f.fix:
+        if f.code not in hinted and f.fix and f.acceptance is None:
             hinted.add(f.code)
             lines.append(f"{indent}  {FIX_LABEL}{f.fix}")
     return lines
@@ -78,6 +85,8 @@ def validation_summary(dataset: Dataset, unannotated: dict[str, str] | None = No
     findings = dataset.findings
     tally = count(findings)
     lines = [f"校验 {folder or dataset.data_dir}：共读取 {len(dataset.workbooks)} 个文件，{tally.text()}。"]
+    if tally.accepted:
+        lines.append(f"已确认的 {tally.accepted} 个问题由人力资源部在 accepted.xlsx 中确认，不影响评分，下面标为 {MARKS[ACCEPTED]}。")
     list_info = tally.infos <= INFO_LISTED_MAX
     groups: dict[str, dict[str, list[Finding]]] = defaultdict(lambda: defaultdict(list))
     missing = _missing_by_office(dataset)
@@ -89,9 +98,9 @@ def validation_summary(dataset: Dataset, unannotated: dict[str, str] | None = No
         lines.append("")
         lines.append(office_heading(dataset, office) if office != NO_OFFICE else f"【{office}】")
         for file, items in sorted(groups[office].items(), key=lambda kv: (kv[0] == DATASET_WIDE, kv[0])):
-            errors = sum(1 for f in items if f.severity == ERROR)
-            warnings = sum(1 for f in items if f.severity == WARNING)
-            lines.append(f"  {file.removeprefix('submissions/')}  错误 {errors}，警告 {warnings}")
+            per_file = count(items)
+            lines.append(f"  {file.removeprefix('submissions/')}  错误 {per_file.errors}，警告 {per_file.warnings}"
+                         + (f"，已确认 {per_file.accepted}" if per_file.accepted else ""))
             lines.extend(with_fixes(items, "    "))
         if office in missing:
             # One line per quarter instead of one per form: a new office can miss dozens.
@@ -132,15 +141,17 @@ def run_summary(results: Results, folder: str | None = None) -> str:
     apart), statuses per period, the first errors."""
     dataset = results.dataset
     tally = count(dataset.findings, results.findings)
-    errors = tally.errors
+    errors = tally.errors  # HR's accepted errors do not block: counted as 已确认, not here
     lines = [f"校验 {folder or dataset.data_dir}：共读取 {len(dataset.workbooks)} 个文件，{tally.text()}。"]
+    if tally.accepted:
+        lines.append(f"已确认的 {tally.accepted} 个问题由人力资源部在 accepted.xlsx 中确认，不影响评分。")
     for period in results.periods:
         counts = Counter(c.status for c in results.for_period(period))
         parts = "、".join(f"{STATUS_LABELS[s]} {n}" for s, n in sorted(counts.items()))
         label = f"{period}年度" if is_year(period) else period
         lines.append(f"  {label}：{parts}")
     if errors:
-        shown = [f for f in dataset.findings if f.severity == ERROR][:SHOWN_ERRORS]
+        shown = [f for f in dataset.findings if f.blocking][:SHOWN_ERRORS]
         lines.append(f"错误（前 {len(shown)} 个）：" if errors > len(shown) else "错误：")
         lines.extend(with_fixes(shown, "  ", lambda f: f"- {f.display()}"))
         lines.append("有错误的所-期间标为“数据有误”，未评分；全部问题见 validation.json 或各期间考核结果工作簿的“校验问题”。")

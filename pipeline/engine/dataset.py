@@ -1,4 +1,5 @@
-"""Workbooks' facts -> `Dataset`: the reference, the accepted submissions and every finding, sorted.
+"""Workbooks' facts -> `Dataset`: the reference, the accepted submissions and every finding, sorted;
+then `screen`: the plausibility stage and HR's accepted findings.
 
 Pure: the files were read (and their own rules checked) by the intake stage; here they meet each
 other and HR's reference. Nothing is dropped silently: a duplicate or a workbook whose cover
@@ -13,10 +14,13 @@ from collections.abc import Iterable
 from ..findings import Finding, finding
 from ..forms import REFERENCE
 from ..intake.facts import WorkbookFacts
-from ..intake.layout import REFERENCE_FILE, content_identity, slot_of
-from . import checks
+from ..intake.layout import ACCEPTED_FILE, REFERENCE_FILE, content_identity, slot_of
+from . import checks, plausibility
+from .acceptance import accept, acceptances, unmatched
 from .model import Dataset, Reference
+from .policy import Plausibility
 from .reference import build_reference, target_rows_by_number
+from .submissions import office_period_errors
 
 
 def assemble(data_dir: str, workbooks: Iterable[WorkbookFacts], found: Iterable[Finding] = (),
@@ -43,6 +47,7 @@ def assemble(data_dir: str, workbooks: Iterable[WorkbookFacts], found: Iterable[
     found += duplicate_findings
     found += checks.reference_checks(accepted, reference)
     found += checks.project_client_checks(accepted)
+    found += checks.filler_checks(accepted, reference)
     periods = {p for (_, p) in reference.targets} | {p for (p, _, _) in accepted}
     slots = {f.path: _spelt(slot_of(f), reference) for f in workbooks}
     found += checks.completeness({slots[f.path] for f in office_wbs} - {None}, reference, periods)
@@ -54,6 +59,24 @@ def assemble(data_dir: str, workbooks: Iterable[WorkbookFacts], found: Iterable[
         located += [_locate(f, facts, slots[facts.path], ref, targets) for f in facts.findings]
     return Dataset(data_dir=data_dir, reference=reference, submissions=dict(sorted(accepted.items())),
                    workbooks=workbooks, findings=sorted(set(located), key=total_order), slots=slots)
+
+
+def screen(dataset: Dataset, rules: Plausibility) -> Dataset:
+    """The plausibility stage and HR's acceptances (accepted.xlsx) applied to an assembled Dataset.
+
+    Runs between assembling and scoring: the plausibility findings join the others, then every
+    finding HR accepted carries its reason and no longer blocks scoring; an acceptance that
+    matches nothing is a warning. The rules against earlier quarters skip quarters that still
+    have errors, so they run once the rest is known.
+    """
+    accepted_file = next((f for f in dataset.workbooks if f.path == ACCEPTED_FILE), None)
+    rows, row_findings = acceptances(accepted_file)
+    found = accept([*dataset.findings, *row_findings, *plausibility.quarter_findings(dataset, rules)], rows)
+    blocked = office_period_errors(dataclasses.replace(dataset, findings=found))
+    found += accept(plausibility.change_findings(dataset, rules, blocked), rows)
+    if accepted_file is not None:
+        found += unmatched(rows, found, accepted_file.path)
+    return dataclasses.replace(dataset, findings=sorted(set(found), key=total_order))
 
 
 def _spelt(slot: tuple[str, str, str] | None, reference: Reference) -> tuple[str, str, str] | None:
@@ -82,4 +105,4 @@ def _locate(f: Finding, facts: WorkbookFacts, slot: tuple[str, str, str] | None,
     return dataclasses.replace(f, office_id=f.office_id or identity[1], period=f.period or identity[0])
 
 
-__all__ = ["assemble", "total_order"]
+__all__ = ["assemble", "screen", "total_order"]

@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from ..intake.oserrors import os_reason
+from ..periods import PERIOD_RE
 from .policy_file import Refused, load_yaml, read_bounded, shown, shown_text
 
 DEFAULT_POLICY_PATH = Path(__file__).parents[1] / "policy.yaml"
 CYCLES = ("quarterly", "annual")
 CYCLE_LABELS = {"quarterly": "季度考核", "annual": "年度考核"}
 KPI_KEYS = ("attainment", "growth", "market_share", "attrition", "pass_rate", "training_rate", "satisfaction")
-TOP_KEYS = ("version", "meeting_minutes", "blocks", "kpis", "informational", "grades", "bonus", "incentives")
+TOP_KEYS = ("version", "effective_from", "meeting_minutes", "blocks", "kpis", "informational", "grades", "bonus",
+            "incentives", "plausibility")
 KPI_FIELDS = ("name", "block", "unit", "formula", "description", "points", "weight", "policy_text", "interpretation")
 # Bounds of every number: generous for any real policy, tight enough that no value can make a
 # score, a rank or a bonus absurd (scores and the cap are never negative: no negative bonus).
@@ -28,6 +30,7 @@ MAX_VALUE = 1e9  # a KPI value on a scoring point (rates are decimals, satisfact
 MAX_POINTS, MAX_GRADES = 50, 20
 MAX_MINUTES, MAX_COUNT, MAX_YEARS = 1440, 10_000, 100
 MAX_NAME, MAX_TEXT = 50, 1000  # characters of a name, of a formula or description
+MAX_RATIO = 1000  # a plausibility bound: a rate (3.0 = 300 %) or a factor
 
 
 class PolicyError(ValueError):
@@ -98,6 +101,21 @@ class Development:
 
 
 @dataclass(frozen=True)
+class Plausibility:
+    """Bounds past which a figure cannot be right (the plausibility stage, engine/plausibility.py)."""
+
+    attainment_min: float = 0.05  # below it, with sales at all: a target typed in 元, or sales in 亿元
+    attainment_max: float = 3.0  # above it: sales typed in 元 instead of 万元 (×10,000)
+    market_share_max: float = 1.0  # an office cannot sell more than its whole market
+    change_factor: float = 10.0  # a sum more than this many times, or under 1/this, of an earlier quarter
+    attrition_max: float = 1.0  # more leavers in a quarter than its average team
+
+
+DEFAULT_PLAUSIBILITY = Plausibility()
+PLAUSIBILITY_KEYS = tuple(f.name for f in fields(Plausibility))
+
+
+@dataclass(frozen=True)
 class Policy:
     version: str
     digest: str  # sha256 of the file's bytes: part of every cache key
@@ -111,6 +129,8 @@ class Policy:
     excellent_head: ExcellentHead
     promotion: Promotion
     development: Development
+    plausibility: Plausibility = DEFAULT_PLAUSIBILITY
+    effective_from: str = ""  # the first quarter it applies to (`2026Q1`); "" = from the beginning
 
     def kpis_in_block(self, block: str) -> list[Kpi]:
         return [k for k in self.kpis.values() if k.block == block]
@@ -172,6 +192,7 @@ def parse_policy(raw: Any, digest: str = "", source: str = "policy.yaml") -> Pol
         r.text(informational, key, "informational", MAX_NAME)
     return Policy(
         version=_parse_version(r, raw.get("version", "")),
+        effective_from=_parse_effective_from(r, raw.get("effective_from")),
         digest=digest,
         meeting_minutes=r.integer(raw, "meeting_minutes", lo=1, hi=MAX_MINUTES, what="晨会分钟数"),
         blocks=blocks,
@@ -183,6 +204,7 @@ def parse_policy(raw: Any, digest: str = "", source: str = "policy.yaml") -> Pol
         excellent_head=excellent,
         promotion=promotion,
         development=development,
+        plausibility=parse_plausibility(raw.get("plausibility"), source),
     )
 
 
@@ -192,11 +214,42 @@ def _parse_version(r: _Reader, value: Any) -> str:
     return str(value)
 
 
+def _parse_effective_from(r: _Reader, value: Any) -> str:
+    """A quarter written `2026Q1` (quoted or not); absent = in force from the beginning."""
+    if value is None:
+        return ""
+    ok = isinstance(value, str) and PERIOD_RE.match(value) is not None
+    r.check(ok, f"effective_from（生效期间）应为 2026Q1 这样的季度，实际为 {shown(value)}")
+    return value
+
+
 def _parse_blocks(r: _Reader, raw: dict) -> dict[str, str]:
     r.check(bool(raw), "blocks 应至少有一个板块")
     for key in raw:
         r.check(isinstance(key, str) and key != "", f"blocks 的键应为非空文本，实际为 {shown(key)}")
     return {key: r.text(raw, key, "blocks", MAX_NAME) for key in raw}
+
+
+def parse_plausibility(raw: Any, source: str = "policy.yaml") -> Plausibility:
+    """The `plausibility:` section (optional, as is every key: a missing one keeps its default).
+
+    Every bound is a ratio above 0 (a bound of 0 or below would flag every office, or none), the
+    change factor above 1 (a factor of 1 flags any change at all), and the lower bound of
+    attainment below its upper bound.
+    """
+    if raw is None:
+        return DEFAULT_PLAUSIBILITY
+    r = _Reader(source)
+    r.check(isinstance(raw, dict), f"plausibility 应为键值对，实际为 {shown(raw)}")
+    r.known(raw, PLAUSIBILITY_KEYS, "plausibility")
+    values = {key: r.number(raw, key, "plausibility", lo=1 if key == "change_factor" else 0, hi=MAX_RATIO,
+                            above=True)
+              for key in raw}
+    rules = Plausibility(**values)
+    r.check(rules.attainment_min < rules.attainment_max,
+            f"plausibility.attainment_min 应小于 plausibility.attainment_max，实际为 {_num(rules.attainment_min)} "
+            f"和 {_num(rules.attainment_max)}")
+    return rules
 
 
 def _parse_kpi(r: _Reader, key: str, raw: Any, blocks: dict[str, str]) -> Kpi:
@@ -351,10 +404,13 @@ class _Reader:
                        f"实际为 {shown(value)}")
         return value
 
-    def number(self, raw: dict, key: str, where: str = "", lo: float | None = None, hi: float | None = None) -> float:
+    def number(self, raw: dict, key: str, where: str = "", lo: float | None = None, hi: float | None = None,
+               above: bool = False) -> float:
+        """A finite number within lo–hi; with `above`, strictly above lo (a bound of 0 means nothing)."""
         value = self.get(raw, key, where)
-        ok = _is_number(value) and (lo is None or value >= lo) and (hi is None or value <= hi)
-        self.check(ok, f"{_path(where, key)} 应为{_range(lo, hi)}数字，实际为 {shown(value)}")
+        ok = (_is_number(value) and (lo is None or value > lo or (value == lo and not above))
+              and (hi is None or value <= hi))
+        self.check(ok, f"{_path(where, key)} 应为{_range(lo, hi, above)}数字，实际为 {shown(value)}")
         return float(value)
 
     def integer(self, raw: dict, key: str, where: str = "", lo: int = 0, hi: int = 0, what: str = "") -> int:
@@ -365,7 +421,9 @@ class _Reader:
         return int(value)
 
 
-def _range(lo: float | None, hi: float | None) -> str:
+def _range(lo: float | None, hi: float | None, above: bool = False) -> str:
+    if above and lo is not None:
+        return f"大于 {_num(lo)}" + (f"、不超过 {_num(hi)} 的" if hi is not None else " 的")
     if lo is not None and hi is not None:
         return f" {_num(lo)} 到 {_num(hi)} 之间的"
     if lo is not None:

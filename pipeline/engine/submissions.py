@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ..findings import ERROR
 from ..forms import OFFICE_FORMS
 from ..intake.layout import REFERENCE_FILE
 from . import checks
@@ -14,7 +13,8 @@ Matrix = dict[str, dict[str, dict[str, str]]]
 
 
 def _file_errors(dataset: Dataset) -> set[str]:
-    return {f.file for f in dataset.findings if f.severity == ERROR and f.file}
+    """Files with an error HR has not accepted."""
+    return {f.file for f in dataset.findings if f.blocking and f.file}
 
 
 def submission_matrix(dataset: Dataset) -> Matrix:
@@ -29,7 +29,7 @@ def submission_matrix(dataset: Dataset) -> Matrix:
         place = dataset.slot(facts)
         if place is None:
             continue
-        state = WITH_ERRORS if facts.path in bad or facts.has_errors else SUBMITTED
+        state = WITH_ERRORS if facts.path in bad else SUBMITTED
         if status.get(place) != WITH_ERRORS:
             status[place] = state
     seen: dict[str, set[str]] = {}  # period -> offices with a file in it
@@ -44,11 +44,11 @@ def submission_matrix(dataset: Dataset) -> Matrix:
 
 
 def office_period_errors(dataset: Dataset) -> set[tuple[str, str]]:
-    """(office_id, period) pairs with any error, in their workbooks or at data-set level."""
-    pairs = {(f.office_id, f.period) for f in dataset.findings if f.severity == ERROR and f.office_id and f.period}
+    """(office_id, period) pairs with an error HR has not accepted, in their workbooks or at data-set level."""
+    pairs = {(f.office_id, f.period) for f in dataset.findings if f.blocking and f.office_id and f.period}
     bad = _file_errors(dataset)
     for facts in dataset.workbooks:
-        if facts.path != REFERENCE_FILE and (facts.path in bad or facts.has_errors):
+        if facts.path != REFERENCE_FILE and facts.path in bad:
             pairs |= checks.error_pairs(facts, dataset.reference)
     return pairs
 

@@ -1,5 +1,6 @@
 """The form specs of the five workbooks, and the registry that looks them up."""
 
+from .accepted import ACCEPTED
 from .clients import CLIENTS
 from .cover import COVER, COVER_SHEET, INSTRUCTIONS_SHEET, META_SHEET
 from .projects import PROJECTS
@@ -11,7 +12,7 @@ from .types import Choice, Date, FieldType, Integer, Number, Reading, Text
 
 # The four forms each office submits every quarter, in the order they are shown.
 OFFICE_FORMS: tuple[Form, ...] = (RECRUITMENT, TRAINING, CLIENTS, PROJECTS)
-ALL_FORMS: tuple[Form, ...] = (*OFFICE_FORMS, REFERENCE)
+ALL_FORMS: tuple[Form, ...] = (*OFFICE_FORMS, REFERENCE, ACCEPTED)
 FORMS: dict[str, Form] = {f.id: f for f in ALL_FORMS}
 
 
@@ -21,7 +22,7 @@ def get_form(form_id: str) -> Form:
 
 
 __all__ = [
-    "ALL_FORMS", "CLIENTS", "COVER", "COVER_SHEET", "FORMS", "INSTRUCTIONS_SHEET", "META_SHEET",
+    "ACCEPTED", "ALL_FORMS", "CLIENTS", "COVER", "COVER_SHEET", "FORMS", "INSTRUCTIONS_SHEET", "META_SHEET",
     "OFFICE_FORMS", "PASSING_RATINGS", "PROJECTS", "QUARTERS", "RATINGS", "RECRUITMENT",
     "REFERENCE", "TRAINING", "Choice", "Date", "Field", "Form", "Integer", "NotAbove", "NotBefore",
     "Number", "Reading", "RequiredWhen", "Rule", "Sheet", "Text", "FieldType", "get_form",

@@ -1,7 +1,7 @@
 """客户开发与维护: clients, sales, visits, satisfaction and complaints."""
 
 from .cover import COVER
-from .spec import Field, Form, NotAbove, Sheet
+from .spec import AMOUNT_CEILING, COUNT_CEILING, Field, Form, NotAbove, Sheet
 from .types import Choice, Integer, Number, Text
 
 CLIENTS = Form(
@@ -28,15 +28,15 @@ CLIENTS = Form(
                       help="客户联系人姓名(个人信息,不会发布)", example="(联系人姓名)"),
                 Field("phone", "联系电话", Text(max_length=30), pii=True,
                       help="联系人电话(个人信息,不会发布)", example="(联系电话)"),
-                Field("sales", "本期销售额", Number(min=0), unit="万元",
+                Field("sales", "本期销售额", Number(min=0), unit="万元", ceiling=AMOUNT_CEILING,
                       help="本季度对该客户的销售额", example=35.5),
-                Field("visits", "回访次数", Integer(min=0), unit="次",
+                Field("visits", "回访次数", Integer(min=0), unit="次", ceiling=COUNT_CEILING,
                       help="本季度回访该客户的次数", example=2),
                 Field("satisfaction", "满意度评分", Number(min=1, max=5), unit="分",
                       help="客户满意度调查得分,1–5 分;未调查则留空", example=4.5),
-                Field("complaints", "投诉次数", Integer(min=0), unit="次",
+                Field("complaints", "投诉次数", Integer(min=0), unit="次", ceiling=COUNT_CEILING,
                       help="本季度收到的投诉次数", example=1),
-                Field("resolved_complaints", "已解决投诉次数", Integer(min=0), unit="次",
+                Field("resolved_complaints", "已解决投诉次数", Integer(min=0), unit="次", ceiling=COUNT_CEILING,
                       help="已解决的投诉次数,不得大于投诉次数", example=1),
             ),
             rules=(NotAbove("resolved_complaints", "complaints"),),

@@ -1,7 +1,7 @@
 """项目管理: the office's projects, their schedule, budget and acceptance."""
 
 from .cover import COVER
-from .spec import Field, Form, NotBefore, Sheet
+from .spec import AMOUNT_CEILING, COUNT_CEILING, Field, Form, NotBefore, Sheet
 from .types import Choice, Date, Integer, Number, Text
 
 PROJECTS = Form(
@@ -30,13 +30,13 @@ PROJECTS = Form(
                       help="计划完成日期,不得早于开始日期", example="2026-06-30"),
                 Field("actual_end", "实际完成日期", Date(),
                       help="实际完成日期;未完成则留空", example=None),
-                Field("budget", "预算", Number(min=0), unit="万元",
+                Field("budget", "预算", Number(min=0), unit="万元", ceiling=AMOUNT_CEILING,
                       help="项目预算", example=80),
-                Field("cost", "实际成本", Number(min=0), unit="万元",
+                Field("cost", "实际成本", Number(min=0), unit="万元", ceiling=AMOUNT_CEILING,
                       help="截至期末的实际成本", example=42.5),
                 Field("acceptance", "验收结果", Choice(("通过", "未通过", "未验收")),
                       help="项目验收结果", example="未验收"),
-                Field("risks", "风险数", Integer(min=0), unit="个",
+                Field("risks", "风险数", Integer(min=0), unit="个", ceiling=COUNT_CEILING,
                       help="当前识别的风险数量", example=1),
             ),
             rules=(NotBefore("planned_end", "start_date"), NotBefore("actual_end", "start_date")),

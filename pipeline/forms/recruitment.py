@@ -1,7 +1,7 @@
 """招聘与团队: the hiring plan and the team roster (the roster feeds attrition and pass rate)."""
 
 from .cover import COVER
-from .spec import Field, Form, NotAbove, NotBefore, Sheet
+from .spec import PEOPLE_CEILING, Field, Form, NotAbove, NotBefore, Sheet
 from .types import Choice, Date, Integer, Text
 
 RATINGS = ("优秀", "良好", "合格", "待改进", "不合格", "未考核")
@@ -21,9 +21,9 @@ RECRUITMENT = Form(
             fields=(
                 Field("position", "岗位", Text(max_length=100), required=True,
                       help="招聘的岗位名称", example="客户经理"),
-                Field("planned", "计划人数", Integer(min=1), required=True, unit="人",
+                Field("planned", "计划人数", Integer(min=1), required=True, unit="人", ceiling=PEOPLE_CEILING,
                       help="计划招聘的人数", example=2),
-                Field("hired", "已录用人数", Integer(min=0), unit="人",
+                Field("hired", "已录用人数", Integer(min=0), unit="人", ceiling=PEOPLE_CEILING,
                       help="截至期末已录用的人数", example=1),
                 Field("channel", "招聘渠道", Choice(("校园招聘", "社会招聘", "内部推荐", "猎头", "其他")),
                       help="主要招聘渠道", example="社会招聘"),

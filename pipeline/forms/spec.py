@@ -14,7 +14,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .types import FieldType
-from .values import column_letter
+from .values import column_letter, format_amount
+
+# ---------------------------------------------------------------------------------------------
+# Plausibility bounds of single values (Field.ceiling, Field.near_period_days): generous for any
+# real office, so that only a slip (元 typed for 万元, a stray exponent such as 1e15) exceeds them.
+
+AMOUNT_CEILING = 1_000_000  # 万元 on one row: 100 亿元 from one client or one project in a quarter
+TARGET_CEILING = 10_000_000  # 万元: one office's quarterly target or last year's sales, 1,000 亿元
+MARKET_CEILING = 1_000_000_000  # 万元: the market an office serves in a quarter, 10 万亿元
+BONUS_CEILING = 10_000_000  # 元: a head's quarterly bonus base
+PEOPLE_CEILING = 10_000  # people on one row (hired, trained)
+COUNT_CEILING = 10_000  # visits, complaints, risks on one row
+HOURS_CEILING = 1_000  # hours of one training
+NEAR_PERIOD_DAYS = 366  # a plan more than a year from its quarter is probably the wrong year
 
 # ---------------------------------------------------------------------------------------------
 # Fields, rules, sheets, forms
@@ -35,6 +48,9 @@ class Field:
     help: str = ""  # meaning, shown in 填写说明 and the header's input message
     example: Any = None
     width: int | None = None  # column width in Excel character units; derived when None
+    # Plausibility (issue: a number that cannot be right never reaches a bonus):
+    ceiling: float | None = None  # one row's value above this cannot be right: an error at the cell
+    near_period_days: int | None = None  # a date further than this from its quarter: a warning
 
     @property
     def private(self) -> bool:
@@ -46,6 +62,8 @@ class Field:
         text = self.type.describe()
         if self.unit:
             text += f",单位:{self.unit}"
+        if self.ceiling is not None:
+            text += f"；每行不超过 {format_amount(self.ceiling)}"
         return text
 
 
@@ -98,6 +116,9 @@ class Sheet:
     fields: tuple[Field, ...]
     rules: tuple[Rule, ...] = ()
     help: str = ""
+    # A workbook may leave an optional sheet out (made by later template versions; files of the
+    # versions before it stay valid): no finding when it is absent, an empty table when read.
+    optional: bool = False
 
     def field(self, key: str) -> Field:
         for f in self.fields:
@@ -130,7 +151,7 @@ class Form:
     sheets: tuple[Sheet, ...]
     cover: tuple[Field, ...] = ()
     help: str = ""
-    history: tuple[str, ...] = field(default=())  # earlier versions, oldest first
+    history: tuple[str, ...] = field(default=())  # earlier versions still accepted, oldest first
 
     @property
     def filename(self) -> str:
@@ -146,8 +167,14 @@ class Form:
                 return s
         raise KeyError(key_or_name)
 
-    def structure(self) -> dict[str, Any]:
-        """What the structure hash covers: sheet names, header labels and field types."""
+    def accepts(self, version: str | None) -> bool:
+        """Whether a workbook of this template version is read: the current one or an earlier one
+        kept in `history` (which differ only by optional sheets added since)."""
+        return version == self.version or version in self.history
+
+    def structure(self, optional: bool = True) -> dict[str, Any]:
+        """What the structure hash covers: sheet names, header labels and field types (the
+        optional sheets left out when `optional` is false)."""
         return {
             "id": self.id,
             "cover": [f.label for f in self.cover],
@@ -156,12 +183,22 @@ class Form:
                     "name": s.name,
                     "columns": [[f.label, f.type.kind, list(getattr(f.type, "choices", ()))] for f in s.fields],
                 }
-                for s in self.sheets
+                for s in self.sheets if optional or not s.optional
             ],
         }
 
     @functools.cached_property  # the reader compares it for every workbook; a form never changes
     def structure_hash(self) -> str:
         """A short stable hash of the structure, stored in every generated workbook."""
-        blob = json.dumps(self.structure(), ensure_ascii=False, sort_keys=True)
-        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+        return _hash(self.structure())
+
+    @functools.cached_property
+    def structure_hashes(self) -> frozenset[str]:
+        """The hashes a workbook of an accepted version may carry: the current structure's and,
+        for the earlier versions, the structure without the optional sheets."""
+        return frozenset({self.structure_hash, _hash(self.structure(optional=False))})
+
+
+def _hash(structure: dict[str, Any]) -> str:
+    blob = json.dumps(structure, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]

@@ -1,7 +1,7 @@
 """培训计划: the team's training plan (feeds the training-plan completion rate)."""
 
 from .cover import COVER
-from .spec import Field, Form, RequiredWhen, Sheet
+from .spec import HOURS_CEILING, NEAR_PERIOD_DAYS, PEOPLE_CEILING, Field, Form, RequiredWhen, Sheet
 from .types import Choice, Date, Integer, Number, Text
 
 TRAINING = Form(
@@ -22,15 +22,15 @@ TRAINING = Form(
                       help="培训的名称或主题", example="大客户谈判技巧"),
                 Field("method", "培训方式", Choice(("内部课程", "外部专家讲座", "在线学习", "岗位带教")),
                       help="培训的组织方式", example="内部课程"),
-                Field("planned_date", "计划日期", Date(), required=True,
+                Field("planned_date", "计划日期", Date(), required=True, near_period_days=NEAR_PERIOD_DAYS,
                       help="计划举办的日期", example="2026-02-15"),
-                Field("planned_attendees", "计划参训人数", Integer(min=0), unit="人",
+                Field("planned_attendees", "计划参训人数", Integer(min=0), unit="人", ceiling=PEOPLE_CEILING,
                       help="计划参加的人数", example=12),
-                Field("actual_date", "实际日期", Date(),
+                Field("actual_date", "实际日期", Date(), near_period_days=NEAR_PERIOD_DAYS,
                       help="实际举办的日期;未举办则留空", example="2026-02-16"),
-                Field("actual_attendees", "实际参训人数", Integer(min=0), unit="人",
+                Field("actual_attendees", "实际参训人数", Integer(min=0), unit="人", ceiling=PEOPLE_CEILING,
                       help="实际参加的人数", example=11),
-                Field("hours", "课时", Number(min=0), unit="小时",
+                Field("hours", "课时", Number(min=0), unit="小时", ceiling=HOURS_CEILING,
                       help="培训时长", example=3),
                 Field("status", "状态", Choice(("已完成", "进行中", "未开始", "已取消")),
                       help="培训进展", example="已完成"),

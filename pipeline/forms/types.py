@@ -25,6 +25,15 @@ from .values import EDGE, SIGNIFICANT_DIGITS, format_number, is_blank, show, tri
 
 # Excel serials accepted for a date: 1950-01-01 .. 2100-12-31. A bare 5 is a typo, not 1900-01-05.
 SERIAL_MIN, SERIAL_MAX = 18_264, 73_415
+# The same window for every date however it was typed: a date cell of 1900-01-01 is no more
+# plausible than the serial 1 (plausibility: 入职日期 in 1900 is a slip, not a veteran).
+EARLIEST, LATEST = date(1950, 1, 1), date(2100, 12, 31)
+# Excel's 1900 system counts a 29 February 1900 that never was (serial 60, Lotus's bug).
+_LEAP_BUG_SERIAL = 60
+_LEAP_BUG = "1900 年不是闰年，1900-02-29 这一天并不存在（Excel 把序号 60 显示为这一天）"
+# A date cell of serial 59 or 60 both read as 1900-02-28: Excel may have shown the day that never was.
+_LEAP_BUG_READ = date(1900, 2, 28)
+_LEAP_BUG_CELL = "Excel 中可能显示为并不存在的 1900-02-29（序号 60）"
 _EPOCH_1900 = date(1899, 12, 30)  # serial 0 in the 1900 system (Excel's 1900-02-29 bug absorbed)
 _EPOCH_1904 = date(1904, 1, 1)
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
@@ -189,17 +198,32 @@ class Date(FieldType):
         if not m:
             return Reading(error="type-date")
         year, month, day = int(m.group(1)), int(m.group(2) or m.group(4)), int(m.group(3) or m.group(5))
+        if (year, month, day) == (1900, 2, 29):
+            return Reading(error="plausible-date", params={"reason": _LEAP_BUG})
         try:
             value = date(year, month, day)
         except ValueError:
             return Reading(error="type-date")
         return Reading(value, note=value.isoformat())
 
+    def check(self, value: Any) -> tuple[str, dict[str, Any]] | None:
+        if value < EARLIEST:
+            reason = f"早于 {EARLIEST.isoformat()}，不是合理的日期（可能把数字或序号填进了日期格式的单元格）"
+            if value == _LEAP_BUG_READ:
+                reason += f"；{_LEAP_BUG_CELL}"
+            return "plausible-date", {"reason": reason}
+        if value > LATEST:
+            return "plausible-date", {"reason": f"晚于 {LATEST.isoformat()}，不是合理的日期"}
+        return None
+
     def _bulk(self, cells: Sequence[Any]) -> list[Any] | None:
         if set(map(type, cells)) - {date, str}:
             return None
-        if any(type(v) is str for v in set(cells) - {""}):
+        distinct = set(cells) - {""}
+        if any(type(v) is str for v in distinct):
             return None
+        if distinct and not (min(distinct) >= EARLIEST and max(distinct) <= LATEST):
+            return None  # read cell by cell: each date out of the window is a finding
         return _blanks_to_none(cells)
 
 
@@ -343,6 +367,8 @@ def _serial(serial: float, date1904: bool) -> Reading:
     if not math.isfinite(serial):
         return Reading(error="type-date")
     days = math.floor(serial)
+    if days == _LEAP_BUG_SERIAL and not date1904:
+        return Reading(error="plausible-date", params={"reason": _LEAP_BUG})
     epoch = _EPOCH_1904 if date1904 else _EPOCH_1900
     offset = 1462 if date1904 else 0  # the bounds are stated in the 1900 system
     if not SERIAL_MIN <= days + offset <= SERIAL_MAX:
@@ -365,5 +391,5 @@ def _range_text(lo: float | None, hi: float | None, lo_exclusive: bool) -> str:
     return ""
 
 
-__all__ = ["BLANK", "FIELD_TYPES", "SERIAL_MAX", "SERIAL_MIN", "Choice", "Date", "FieldType", "Integer", "Number",
+__all__ = ["BLANK", "EARLIEST", "FIELD_TYPES", "LATEST", "SERIAL_MAX", "SERIAL_MIN", "Choice", "Date", "FieldType", "Integer", "Number",
            "Reading", "Text"]

@@ -39,6 +39,27 @@ def format_number(x: float | int) -> str:
     return f"{x:.{SIGNIFICANT_DIGITS}g}" if isinstance(x, float) else str(x)
 
 
+def format_amount(x: float | int) -> str:
+    """An amount grouped by thousands, at most two decimals: 78,130,000 or 3.55; huge ones as format_number."""
+    if abs(x) >= 1e15:
+        return format_number(float(x))
+    text = f"{x:,.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+YUAN_PER_WAN = 10_000  # 万元 columns: the unit slip to catch is an amount typed in 元
+
+
+def unit_hint(amount: float, unit: str, what: str = "本列") -> str:
+    """A clause for a message about an implausibly large amount: what it would be if typed in 元.
+
+    Empty unless the column is in 万元, where typing 元 makes every amount 10,000 times too large.
+    """
+    if unit != "万元":
+        return ""
+    return f"；{what}的单位为万元，如果填的是元，应除以 10,000，即 {format_amount(amount / YUAN_PER_WAN)} 万元"
+
+
 def show(raw: Any) -> str:
     """A raw cell value as a person would recognise it in a message."""
     if isinstance(raw, bool):
@@ -85,5 +106,5 @@ def column_index(letters: str) -> int:
     return index
 
 
-__all__ = ["CONTROL", "EDGE", "INVISIBLE", "SIGNIFICANT_DIGITS", "column_index", "column_letter", "format_number",
-           "is_blank", "printable", "show", "trim"]
+__all__ = ["CONTROL", "EDGE", "INVISIBLE", "SIGNIFICANT_DIGITS", "YUAN_PER_WAN", "column_index", "column_letter",
+           "format_amount", "format_number", "is_blank", "printable", "show", "trim", "unit_hint"]

@@ -14,15 +14,30 @@ from datetime import date, datetime
 from typing import Any
 
 from ..findings import Finding, finding
-from ..forms import CLIENTS, PASSING_RATINGS, PROJECTS, RECRUITMENT, REFERENCE, TRAINING, Form, Sheet, get_form
+from ..forms import (
+    ACCEPTED,
+    CLIENTS,
+    PASSING_RATINGS,
+    PROJECTS,
+    RECRUITMENT,
+    REFERENCE,
+    TRAINING,
+    Form,
+    Sheet,
+    get_form,
+)
 from ..periods import Period
 from .facts import PrivateColumn, Source, Table, WorkbookFacts, encode_texts
 from .layout import content_identity, counted_quarter
+from .plausible import near_period_findings
 
 NOT_RATED = "未考核"  # 制度 四·团队绩效达标率:未参加考核的成员不计入分母
 TRAINING_DONE = "已完成"
 NEW_CLIENT = "新客户"
 SEP = " › "  # between a sheet and a column in a column description
+
+# The engine reads these workbooks' rows: HR's reference and HR's accepted findings.
+KEPT_TABLES = (REFERENCE.id, ACCEPTED.id)
 
 ROSTER = RECRUITMENT.sheet("roster")
 TRAININGS = TRAINING.sheet("trainings")
@@ -44,7 +59,7 @@ def summarise(facts: WorkbookFacts) -> WorkbookFacts:
     projects = facts.tables.get(PROJECT_SHEET.key) if form.id == PROJECTS.id else None
     return replace(
         facts,
-        findings=(*facts.findings, *roster_findings(facts)),
+        findings=(*facts.findings, *roster_findings(facts), *near_period_findings(facts)),
         quarter=quarter,
         figures=figures,
         sources=tuple(sources),
@@ -52,7 +67,7 @@ def summarise(facts: WorkbookFacts) -> WorkbookFacts:
         project_clients=tuple((n, str(v)) for n, v in zip(projects.numbers, projects.column("client_id"))
                               if v is not None and str(v).strip()) if projects else (),
         texts=encode_texts(private_columns(facts, form)),
-        tables=facts.tables if form.id == REFERENCE.id else {},
+        tables=facts.tables if form.id in KEPT_TABLES else {},
     )
 
 

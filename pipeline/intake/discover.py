@@ -1,4 +1,4 @@
-"""Listing a data folder: the reference, every submitted file, and a finding for every stray one."""
+"""Listing a data folder: the reference, accepted.xlsx, every submitted file, and a finding for every stray one."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..findings import WARNING, Finding, finding
 from ..periods import valid_period
-from .layout import REFERENCE_FILE, SUBMISSIONS, WORKBOOK_SUFFIXES, folder_identity
+from .layout import ACCEPTED_FILE, REFERENCE_FILE, SUBMISSIONS, WORKBOOK_SUFFIXES, folder_identity
 from .oserrors import os_reason
 
 Item = tuple[str, str]  # (the file's path, its '/'-separated path relative to DATA_DIR)
@@ -20,8 +20,9 @@ def ignored(name: str) -> bool:
 
 
 def discover(data_dir: Path) -> tuple[Path | None, list[Item], list[Finding]]:
-    """The reference path, every submission file as (path, rel) sorted by rel, and findings for strays
-    and for folders that cannot be listed (their workbooks would otherwise look 未提交)."""
+    """The reference path, every other file to read as (path, rel) sorted by rel — HR's optional
+    accepted.xlsx and the submissions — and findings for strays and for folders that cannot be
+    listed (their workbooks would otherwise look 未提交)."""
     data_dir = Path(data_dir)
     reference = data_dir / REFERENCE_FILE
     found: list[Finding] = []
@@ -32,7 +33,9 @@ def discover(data_dir: Path) -> tuple[Path | None, list[Item], list[Finding]]:
         entries = []
         found.append(finding("folder-unreadable", file="", reason=f"数据目录{os_reason(exc)}"))
     for path in entries:
-        if path.is_file() and not ignored(path.name) and path.name != REFERENCE_FILE \
+        if path.name == ACCEPTED_FILE and path.is_file():
+            items.append((str(path), ACCEPTED_FILE))
+        elif path.is_file() and not ignored(path.name) and path.name != REFERENCE_FILE \
                 and path.suffix.lower() in WORKBOOK_SUFFIXES:
             found.append(finding("file-misplaced", severity=WARNING, file=path.name,
                                  reason="工作簿不在 submissions 文件夹中,未读取"))

@@ -3,9 +3,10 @@
 Reading 32,000 workbooks yields about 1.4 million rows, yet every later use of them is small: a
 few sums and counts per form (each with the cells it came from), the client ids, the texts the
 privacy gate must know. So the reader reduces an office workbook to those facts where it reads
-it, and only the reference workbook, which the engine builds offices and targets from, keeps its
-typed rows. Facts are plain data: `to_plain`/`from_plain` turn them into and out of the
-builtins `marshal` stores (the executor's cache and its workers use them; nothing else does).
+it, and only HR's workbooks keep their typed rows: the reference, which the engine builds offices
+and targets from, and accepted.xlsx, the findings HR accepted. Facts are plain data:
+`to_plain`/`from_plain` turn them into and out of the builtins `marshal` stores (the executor's
+cache and its workers use them; nothing else does).
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ class WorkbookFacts:
     - `private`: the distinct values of each PII and salary column. Only the privacy gate and the
       masking of findings read them, so they are kept encoded (`texts`) and decoded when asked
       for: a run over 32,000 workbooks never pays for building them;
-    - `tables`: typed rows by sheet key, kept only for the reference workbook.
+    - `tables`: typed rows by sheet key, kept only for HR's workbooks (reference, accepted).
     """
 
     path: str  # relative to DATA_DIR, '/'-separated

@@ -27,7 +27,17 @@ from typing import Any
 
 from ..findings import Finding, finding
 from ..forms import COVER_SHEET, FORMS, META_SHEET, Field, Form, NotAbove, NotBefore, Reading, RequiredWhen, Sheet
-from ..forms.values import CONTROL, column_letter, is_blank, printable, show, trim
+from ..forms.values import (
+    CONTROL,
+    YUAN_PER_WAN,
+    column_letter,
+    format_amount,
+    is_blank,
+    printable,
+    show,
+    trim,
+    unit_hint,
+)
 from ..periods import PERIOD_RE, valid_period
 from . import guard
 from .aggregates import summarise
@@ -42,7 +52,7 @@ META_KEYS = ("template_id", "template_version", "structure_hash")
 # The formats the guard names (file-xls, file-ods) and the extension that format's files have.
 FORMAT_SUFFIXES = {"file-xls": ".xls", "file-ods": ".ods"}
 # Bumped when a change of this package changes what reading a file yields (the cache's key).
-READER_VERSION = "5"
+READER_VERSION = "6"
 
 
 def reader_identity() -> str:
@@ -173,15 +183,16 @@ class _Reader:
                 return
             if form.has_cover:
                 self._cover(form)
-            if self.wb.version != form.version:
+            if not form.accepts(self.wb.version):
                 return  # an outdated layout: its rows would only produce noise
             for sheet in form.sheets:
                 if sheet.name not in self.package.sheets:
-                    self.wb.add("sheet-missing", sheet=sheet.name)
+                    if not sheet.optional:
+                        self.wb.add("sheet-missing", sheet=sheet.name)
                     continue
                 self.wb.tables[sheet.key] = self._sheet(sheet)
             structure = meta.get("structure_hash")
-            if not self.changed_header and structure not in (None, form.structure_hash):
+            if not self.changed_header and structure not in (None, *form.structure_hashes):
                 self.wb.add("template-modified", severity="warning", reason="模板结构校验值与当前版本不一致")
         finally:
             self.book.close()
@@ -198,7 +209,7 @@ class _Reader:
             return None
         self.wb.form_id = form.id
         self.wb.version = meta.get("template_version") or ""
-        if self.wb.version != form.version:
+        if not form.accepts(self.wb.version):
             self.wb.add("template-outdated", seen=self.wb.version or "(未标注)", current=form.version)
         return form
 
@@ -332,6 +343,8 @@ class _SheetReader:
                 continue
             column = cells[c] if c < len(cells) else ("",) * height
             values[f.key], readings[f.key] = f.type.read_column(column, self.date1904)
+            if f.ceiling is not None:
+                _above_ceiling(f, values[f.key], readings[f.key])
         for i, row in specials.items():  # an error value or a value-less formula: no value at all
             for c in row:
                 for key, col in self.columns.items():
@@ -457,6 +470,23 @@ class _SheetReader:
                     if w == rule.value and value is None and i not in bad:
                         self.wb.add("rule-required-when", rule=rule.describe(sheet), severity=rule.severity,
                                     **self._where(f, i))
+
+
+def _above_ceiling(f: Field, values: list[Any], readings: dict[int, Reading]) -> None:
+    """A value above the field's plausible ceiling becomes an error, like any invalid cell: it is
+    dropped from the column (1e308 must never reach a sum) and reported at its cell."""
+    if max(filter(None, values), default=0) <= f.ceiling:
+        return  # the usual column, decided by one pass in C
+    for i, value in enumerate(values):
+        if value is None or value <= f.ceiling:
+            continue
+        values[i] = None
+        note = readings[i].note if i in readings else None
+        # the hint shows the value (never for a private field), and only helps when 元 explains it
+        hint = "" if f.private or value / YUAN_PER_WAN > f.ceiling else unit_hint(value, f.unit)
+        readings[i] = Reading(note=note, error="plausible-ceiling", params={
+            "seen": show(value), "ceiling": format_amount(f.ceiling), "unit": f" {f.unit}" if f.unit else "",
+            "hint": hint})
 
 
 def _kept_rows(height: int, values: dict[str, list[Any]], readings: dict[str, dict[int, Reading]],

@@ -45,6 +45,11 @@ SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
 _OOXML_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 
 
+def _marked(f: Finding) -> bool:
+    # a finding HR accepted (accepted.xlsx) asks nothing more of the office head
+    return f.severity in MARKED and f.acceptance is None
+
+
 def _literal(text: str) -> str:
     """Our text for an openpyxl cell or comment, shown as written: no escape sequence Excel decodes."""
     return _OOXML_ESCAPE.sub(r"_x005F_\1", text)
@@ -59,8 +64,9 @@ class Annotated:
 
 
 def needs_copy(dataset: Dataset) -> list[WorkbookFacts]:
-    """Workbooks that deserve an annotated copy: those with errors or warnings (notes alone do not)."""
-    files = {f.file for f in dataset.findings if f.severity in MARKED}
+    """Workbooks that deserve an annotated copy: those with errors or warnings HR has not accepted
+    (notes alone do not)."""
+    files = {f.file for f in dataset.findings if _marked(f)}
     return [wb for wb in dataset.workbooks if wb.path in files]
 
 
@@ -68,7 +74,7 @@ def annotate(dataset: Dataset, data_dir: Path, out_dir: Path) -> Annotated:
     """Write a marked-up copy of every workbook with errors or warnings under out_dir."""
     by_file: dict[str, list[Finding]] = defaultdict(list)
     for f in dataset.findings:
-        if f.severity in MARKED or f.code in NOTED:
+        if _marked(f) or f.code in NOTED:
             by_file[f.file].append(f)
     done = Annotated()
     for wb in needs_copy(dataset):

@@ -328,6 +328,8 @@ def _number_validation(field: Field) -> dict[str, Any]:
     t = field.type
     kind = "integer" if t.kind == "integer" else "decimal"
     lo, hi = t.min, t.max
+    if hi is None and not getattr(t, "min_exclusive", False):  # Excel cannot say "> 0 and ≤ ceiling"
+        hi = field.ceiling  # Excel warns the typist of a slip (元 for 万元) at once
     if lo is not None and hi is not None:
         bounds = {"criteria": "between", "minimum": _num(lo), "maximum": _num(hi)}
     elif lo is not None:

@@ -8,20 +8,20 @@ bytes (no run time, no absolute path).
 from __future__ import annotations
 
 import json
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from ..atomic import write_text
-from ..engine.counts import count
+from ..engine.counts import ACCEPTED_KEY, count
 from ..engine.model import Dataset
 from ..engine.submissions import Matrix, submission_matrix
 from ..findings import ERROR, SEVERITIES, WARNING, Finding
-from ..forms import REFERENCE
+from ..forms import ACCEPTED, REFERENCE
 from ..forms.values import CONTROL
-from ..intake.layout import REFERENCE_FILE
+from ..intake.layout import ACCEPTED_FILE, REFERENCE_FILE
 
 REPORT_VERSION = 1
+HR_FILES = {REFERENCE_FILE: REFERENCE.id, ACCEPTED_FILE: ACCEPTED.id}  # HR's workbooks, used when in place
 _json = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
 
@@ -32,10 +32,13 @@ def _encode(item: Any) -> str:
     return CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text) if CONTROL.search(text) else text
 
 
+COUNT_KEYS = (*SEVERITIES, ACCEPTED_KEY)  # a `counts` object's keys: the severities, then HR's accepted
+
+
 def counts(findings: list[Finding]) -> dict[str, int]:
-    """Findings by severity, every severity present (error, warning, info)."""
-    tally = Counter(f.severity for f in findings)
-    return {severity: tally.get(severity, 0) for severity in SEVERITIES}
+    """Findings by severity (error, warning, info), each present; those HR accepted counted apart
+    (engine/counts.py, the one count)."""
+    return count(findings).as_dict()
 
 
 def file_entries(dataset: Dataset) -> list[dict[str, Any]]:
@@ -57,7 +60,7 @@ def file_entries(dataset: Dataset) -> list[dict[str, Any]]:
             "office_id": facts.office_id if isinstance(facts.office_id, str) else None,
             "period": facts.period if isinstance(facts.period, str) else None,
             "sha256": facts.sha256,
-            "accepted": id(facts) in accepted or (facts.path == REFERENCE_FILE and facts.form_id == REFERENCE.id),
+            "accepted": id(facts) in accepted or HR_FILES.get(facts.path) == facts.form_id,
             "status": status,
             "counts": tally,
         })
@@ -106,4 +109,5 @@ def write_report(path: str | Path, dataset: Dataset, matrix: Matrix | None = Non
     write_text(path, report_text(dataset, matrix, kpi_findings))
 
 
-__all__ = ["REPORT_VERSION", "counts", "dump", "file_entries", "report", "report_text", "write_report"]
+__all__ = ["ACCEPTED_KEY", "COUNT_KEYS", "REPORT_VERSION", "counts", "dump", "file_entries", "report", "report_text",
+           "write_report"]

@@ -17,6 +17,10 @@ PLACEHOLDERS = {
     "current": "最新", "form": "模板", "other": "另一文件", "sheet": "工作表", "office": "所编号",
     "period": "期间", "kpi": "指标", "choices": "可选值", "first_row": "行号", "max_length": "字数上限",
     "length": "字数", "seconds": "秒数", "rule": "规则", "other_column": "另一列", "normalised": "读取值",
+    "unit": "单位", "ceiling": "上限", "hint": "按元填写时的换算", "start": "本期第一天", "end": "本期最后一天",
+    "rate": "比率", "low": "下限", "high": "上限", "detail": "说明", "sales": "销售额", "market": "市场规模",
+    "what": "金额项目", "amount": "金额", "relation": "与以往的比较", "leavers": "离职人数", "at_start": "期初人数",
+    "at_end": "期末人数", "previous": "上季度", "count": "人数", "key": "确认记录",
 }
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -29,6 +33,8 @@ GROUPS = (
     ("关联规则", ("rule-", "roster-", "project-")),
     ("人力资源部基础数据", ("reference-",)),
     ("指标计算", ("kpi-",)),
+    ("数据合理性", ("plausible-",)),
+    ("已确认的问题", ("accepted-",)),
 )
 
 

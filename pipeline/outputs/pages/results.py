@@ -16,9 +16,9 @@ from typing import Any
 from ...engine.counts import SCORING_NOTE, count
 from ...engine.model import ANNUAL, INCOMPLETE, INVALID, MISSING, QUARTERLY, SCORED, STATUSES, Results, Scorecard
 from ...engine.submissions import NOT_SUBMITTED, SUBMITTED, WITH_ERRORS, submission_matrix
-from ...findings import CATALOGUE, ERROR, INFO, WARNING, fix_text
+from ...findings import CATALOGUE, ERROR, INFO, WARNING, Finding, fix_text
 from ...forms import OFFICE_FORMS
-from ...periods import is_year
+from ...periods import is_year, period_sort_key
 from . import charts
 from .env import environment, office_page, period_label, render
 
@@ -34,6 +34,7 @@ class _Index:
     periods: list[str]
     by_office: dict[str, list[Scorecard]]
     counts: Counter  # scored offices per period
+    accepted: dict[str, list[Finding]]  # office -> the findings HR accepted, by period
 
 
 def _index(results: Results) -> _Index:
@@ -42,8 +43,14 @@ def _index(results: Results) -> _Index:
         by_office: dict[str, list[Scorecard]] = defaultdict(list)
         for card in results.scorecards:
             by_office[card.office_id].append(card)
+        accepted: dict[str, list[Finding]] = defaultdict(list)
+        for f in results.dataset.findings:
+            if f.acceptance is not None and f.office_id:
+                accepted[f.office_id].append(f)
+        for items in accepted.values():
+            items.sort(key=lambda f: (period_sort_key(f.period), f.sort_key()))
         index = _Index(results.scorecards, len(results.scorecards), results.periods, dict(by_office),
-                       Counter(c.period for c in results.scorecards if c.status == SCORED))
+                       Counter(c.period for c in results.scorecards if c.status == SCORED), dict(accepted))
         results._pages_index = index  # built before the page processes fork: they inherit it
     return index
 
@@ -98,14 +105,15 @@ def render_period(results: Results, period: str) -> str:
     ranked = scored(cards)
     others = sorted((c for c in cards if c.status != SCORED), key=lambda c: (STATUSES.index(c.status), c.office_id))
     honours = []
+    policy = results.policy_for(period)
     if is_year(period):
-        p = results.policy
+        p = policy
         for name in (p.excellent_head.name, p.special_award.name, p.promotion.name, p.development.name):
             honours.append((name, [c for c in ranked if name in c.honours]))
     scores = [c.score for c in ranked if c.score is not None]
-    return render("period.md.j2", page=f"results/{period}.md", period=period, policy=results.policy, ranked=ranked, others=others,
+    return render("period.md.j2", page=f"results/{period}.md", period=period, policy=policy, ranked=ranked, others=others,
                   honours=honours, chart=grade_chart(results, period, cards),
-                  blocks=active_blocks(results.policy, period),
+                  blocks=active_blocks(policy, period), closed=results.closed.get(period),
                   average=sum(scores) / len(scores) if scores else None,
                   status_counts=Counter(c.status for c in cards))
 
@@ -153,7 +161,8 @@ def _office_identity(results: Results, office_id: str) -> dict[str, str]:
     return {
         "office_id": office_id,
         "name": (ref.name if ref else "") or (latest.office_name if latest else "") or office_id,
-        "head": (ref.head if ref else "") or (latest.head if latest else ""),
+        # the head of the latest period (a change of head shows at once); the 业务所 sheet's otherwise
+        "head": (latest.head if latest else "") or (ref.head if ref else ""),
         "region": (ref.region if ref else "") or (latest.region if latest else ""),
     }
 
@@ -203,7 +212,8 @@ def render_office(results: Results, office_id: str) -> str:
                              "blocks": active_blocks(results.policy, card.period)})
     return render("office.md.j2", page=office_page(office_id), office=_office_identity(results, office_id), policy=results.policy,
                   sections=sections, cards=list(reversed(cards)), trend=trend, kpi_trends=kpi_trends,
-                  yoy=list(reversed(yoy)), counts=counts, has_scores=any(s is not None for s in score_series))
+                  yoy=list(reversed(yoy)), counts=counts, has_scores=any(s is not None for s in score_series),
+                  accepted=_index(results).accepted.get(office_id, []))
 
 
 def render_offices_index(results: Results) -> str:
@@ -254,7 +264,7 @@ def render_validation(results: Results) -> str:
     names = {o: _office_identity(results, o)["name"] for o in groups if o}
     ordered = sorted(groups.items(), key=lambda kv: (kv[0] != "", kv[0]))
     fixes = {code: fix_text(code) for code in CATALOGUE}
-    tally = count(results.dataset.findings, results.findings)  # the counts every summary shows
+    tally = count(results.dataset.findings, results.findings)  # the counts every summary shows, 已确认 apart
     return render("validation.md.j2", page="validation.md", groups=ordered, names=names, fixes=fixes, tally=tally,
                   ERROR=ERROR, WARNING=WARNING, INFO=INFO, SCORING_NOTE=SCORING_NOTE,
                   status_counts=Counter(c.status for c in results.scorecards),

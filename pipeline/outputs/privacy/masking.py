@@ -6,7 +6,8 @@ name in the rating column, a phone number as 客户编号 — and its message wo
 terminal, validation.json, HR's workbooks and the site. So once every workbook has been read, each
 finding's message and value are matched against every private value of the run, by the gate's
 own rules and with the gate's exemptions (text the site publishes anyway), and each match is
-shown as `HIDDEN`, as for a private column.
+shown as `HIDDEN`, as for a private column. HR's reason for accepting a finding (accepted.xlsx),
+shown beside it everywhere, is masked the same way: a reason may name the confirmer or a person.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def withhold_private(dataset: Any) -> Any:
     if not findings:
         return dataset
     # only the values that can occur in these few texts are compiled (a company has 50,000)
-    alphabet = set("".join(fold(text) for f in findings for text in (f.message, f.value or "")))
+    alphabet = set("".join(fold(text) for f in findings for text in (f.message, f.value or "", f.acceptance or "")))
     matcher = Matcher(private_values(dataset, alphabet=alphabet), exemptions(dataset))
     masked = [mask(f, matcher) for f in findings]
     if all(new is old for new, old in zip(masked, findings)):
@@ -36,6 +37,7 @@ def withhold_private(dataset: Any) -> Any:
 
 def mask(f: Finding, matcher: Matcher) -> Finding:
     """`f` with the private values it quotes shown as HIDDEN; `f` itself when it quotes none."""
+    f = _mask_reason(f, matcher)
     in_value = bool(f.value) and bool(matcher.scan(f.value))
     found = [text for _, text in matcher.scan(f.message)]
     if not in_value and not found:
@@ -48,6 +50,16 @@ def mask(f: Finding, matcher: Matcher) -> Finding:
     if matcher.scan(out.message):  # never expected; the message goes rather than the value
         out = replace(out, message=f"{f.title}：{HIDDEN}")
     return out
+
+
+def _mask_reason(f: Finding, matcher: Matcher) -> Finding:
+    """`f` with the private values HR's reason for accepting it quotes shown as HIDDEN."""
+    if not f.acceptance or not matcher.scan(f.acceptance):
+        return f
+    reason = fold(f.acceptance)
+    for text in sorted({text for _, text in matcher.scan(reason)}, key=len, reverse=True):
+        reason = reason.replace(text, HIDDEN)
+    return replace(f, acceptance=HIDDEN if matcher.scan(reason) else reason)
 
 
 __all__ = ["mask", "withhold_private"]
