@@ -81,7 +81,7 @@ def build_site(data_dir: Path, site_dir: Path, *, keep_going: bool = False, poli
     data_dir, site_dir = Path(data_dir), Path(site_dir)
     work_dir = Path(work_dir) if work_dir else site_dir.parent / ".build"
     if not data_dir.is_dir():
-        raise BuildError(f"找不到数据目录：{data_dir}", usage=True)
+        raise BuildError(f"找不到数据目录：{data_dir.absolute()}", usage=True)
     try:
         # the lock also recovers from killed builds and makes SIGTERM clean up (runtime/lock.py)
         with exclusive_build(site_dir, on_wait=on_wait or _tell):
@@ -95,9 +95,11 @@ def build_site(data_dir: Path, site_dir: Path, *, keep_going: bool = False, poli
             errors = results.dataset.error_count()
             if errors and not keep_going:
                 raise BuildError(
-                    f"校验发现 {errors} 个错误,网站未更新。请查看校验报告 {work_dir / 'out' / run.VALIDATION_JSON}"
-                    f"(或运行 invoke validate --data {data_dir} 查看每个问题所在的单元格);"
-                    "如需先发布,请加 --keep-going,有错误的业务所将显示为“数据有误”。")
+                    f"校验发现 {errors} 个错误，网站未更新。请查看校验报告 "
+                    f"{(work_dir / 'out' / run.VALIDATION_JSON).absolute()}"
+                    f"（或运行 invoke validate --data {data_dir.absolute()} 查看每个问题所在的单元格）；"
+                    "如需先发布，请加 --keep-going（invoke build 与 invoke serve 都接受），"
+                    "有错误的业务所将显示为“数据有误”。")
             render_and_publish(results, site_dir, work_dir=work_dir, build_date=build_date,
                                templates_dir=templates_dir, workers=workers, progress_for=progress_for)
     except BuildLocked as exc:

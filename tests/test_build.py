@@ -211,7 +211,7 @@ def test_data_error_fails_the_build_and_keeps_the_old_site(built, data, template
         build_site(broken_copy(data, tmp_path), site, templates_dir=templates)
     assert not info.value.usage  # exit 1
     err = info.value.message
-    assert "校验发现 1 个错误,网站未更新" in err and "validation.json" in err and "--keep-going" in err
+    assert "校验发现 1 个错误，网站未更新" in err and "validation.json" in err and "invoke serve" in err
     assert snapshot(site) == before
     assert not list(tmp_path.glob(".site.tmp-*"))
 
@@ -225,6 +225,16 @@ def test_keep_going_publishes_invalid_offices(data, templates, tmp_path):
     assert '<tr data-office="BJ01"><td class="rank">1</td>' in html
     report = (site / "validation.html").read_text(encoding="utf-8")
     assert 'data-code="file-not-xlsx"' in report
+
+
+def test_keep_going_says_which_office_periods_it_published_as_invalid(data, tmp_path, capsys):
+    site = tmp_path / "site"
+    assert main(["build", "--data", str(broken_copy(data, tmp_path)), "--site", str(site), "--keep-going",
+                 "--no-cache"]) == 0
+    out = capsys.readouterr().out
+    assert f"校验 {(tmp_path / 'bad-data').absolute()}：共读取" in out and "错误 1 个" in out
+    assert "以下 1 个所-期间的数据有误，网站上标为“数据有误”，未评分：\n  2026Q2：上海测试二所（SH01）\n" in out
+    assert out.endswith(f"网站已构建到 {site.absolute()}/。\n")
 
 
 def test_drifted_templates_fail_the_build(data, templates, tmp_path):

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...engine.counts import SCORING_NOTE, count
 from ...engine.model import ANNUAL, INCOMPLETE, INVALID, MISSING, QUARTERLY, SCORED, STATUSES, Results, Scorecard
 from ...engine.submissions import NOT_SUBMITTED, SUBMITTED, WITH_ERRORS, submission_matrix
 from ...findings import CATALOGUE, ERROR, INFO, WARNING, Finding, fix_text
@@ -263,9 +264,9 @@ def render_validation(results: Results) -> str:
     names = {o: _office_identity(results, o)["name"] for o in groups if o}
     ordered = sorted(groups.items(), key=lambda kv: (kv[0] != "", kv[0]))
     fixes = {code: fix_text(code) for code in CATALOGUE}
-    tally = Counter(f.severity for f in findings if f.acceptance is None)  # accepted ones are counted apart
+    tally = count(results.dataset.findings, results.findings)  # the counts every summary shows, 已确认 apart
     return render("validation.md.j2", page="validation.md", groups=ordered, names=names, fixes=fixes, tally=tally,
-                  accepted=sum(f.acceptance is not None for f in findings), ERROR=ERROR, WARNING=WARNING, INFO=INFO,
+                  ERROR=ERROR, WARNING=WARNING, INFO=INFO, SCORING_NOTE=SCORING_NOTE,
                   status_counts=Counter(c.status for c in results.scorecards),
                   INVALID=INVALID, INCOMPLETE=INCOMPLETE, MISSING=MISSING)
 
