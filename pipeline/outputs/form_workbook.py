@@ -69,7 +69,7 @@ GENERAL_NOTES = (
     "数据从各工作表第 2 行开始逐行填写，行数不限；整行留空的行不会被读取。",
     # An input message shows when the cell is selected, not on hover (Excel and WPS alike).
     "选中某列的任一单元格（包括表头）时，会弹出该列的说明和填写要求。",
-    "金额按表头括号中的单位填写，如“本期销售额（万元）”填 35.5 表示 35.5 万元；只填数字，不要带单位。",
+    "数字只填阿拉伯数字，不要带单位{unit}。",
     "日期请填写为日期格式（如 2026-03-05）。编号、工号和电话等列已设为文本格式，以 0 开头的编号会原样保留。",
     "标为个人信息的列只用于统计，不会在网站上发布。",
 )
@@ -210,8 +210,9 @@ class _FormWriter:
     def _cover(self, ws: Any, cover: dict[str, Any]) -> None:
         form, company = self.form, self.company
         top = form.cover_row - 1  # 0-based row of the first field; the title above it
-        ws.merge_range(0, 0, 0, len(COVER_WIDTHS) - 1, f"{form.title} · 填报封面", self.cover_title)
-        ws.set_row(0, 30)
+        if top > 0:  # (an earlier version's layout, Form.as_of, had none)
+            ws.merge_range(0, 0, 0, len(COVER_WIDTHS) - 1, f"{form.title} · 填报封面", self.cover_title)
+            ws.set_row(0, 30)
         hints = COMPANY_HINTS if company is not None else {}
         for index, field in enumerate(form.cover):
             row = top + index
@@ -258,14 +259,17 @@ class _FormWriter:
         return _length_validation(field), message
 
     def _instructions(self, ws: Any) -> None:
-        form, lines = self.form, _Lines(ws, len(INSTRUCTION_WIDTHS), sum(INSTRUCTION_WIDTHS))
+        form, lines = self.form, _Lines(ws, INSTRUCTION_WIDTHS)
         lines.text(f"《{form.title}》填写说明", self.title)
         lines.text(form.help, self.wrap)
         lines.text(f"模板编号：{form.id}    模板版本：{form.version}", self.wrap)
         lines.skip()
         lines.text("填写要求", self.bold)
+        shown = next((f for s in form.sheets for f in s.fields if f.unit_in_header), None)
+        unit = "" if shown is None else (f"；按表头括号中的单位填写，如“{shown.heading}”填 {shown.example} "
+                                         f"表示 {shown.example} {shown.unit}")
         for i, note in enumerate(GENERAL_NOTES, start=1):
-            lines.text(f"{i}. {note}", self.wrap)
+            lines.text(f"{i}. {note.format(unit=unit)}", self.wrap)
         lines.skip()
         lines.text("表头颜色", self.bold)
         for kind, sample, meaning in LEGEND:
@@ -334,26 +338,37 @@ class _FormWriter:
         ws.protect(META_PASSWORD)
 
 
+def _lines(text: str, width: int) -> int:
+    """The lines `text` takes wrapped in a column `width` characters wide (a margin for the font)."""
+    return max(1, math.ceil(display_width(text) * 1.05 / width)) if text else 1
+
+
 class _Lines:
     """Rows written one under the other (the instructions sheet); empty texts leave the cell blank."""
 
-    def __init__(self, ws: Any, columns: int, width: int) -> None:
-        self.ws, self.row, self.columns, self.width = ws, 0, columns, width
+    def __init__(self, ws: Any, widths: tuple[int, ...]) -> None:
+        self.ws, self.row, self.widths = ws, 0, widths
+        self.columns, self.width = len(widths), sum(widths)
 
     def add(self, texts: list[str], cell_format: Any = None) -> None:
+        """A row of the field table; each text wraps inside its column."""
         for col, text in enumerate(texts):
             if text:
                 self.ws.write_string(self.row, col, text, cell_format)
+        self._height(max(_lines(text, self.widths[col]) for col, text in enumerate(texts)))
         self.row += 1
 
     def text(self, text: str, cell_format: Any = None) -> None:
         """A sentence across the whole table's width, wrapped inside it (never cut at a page edge)."""
         self.ws.merge_range(self.row, 0, self.row, self.columns - 1, text, cell_format)
-        # Excel does not fit a merged cell's height to its text: give it the lines it needs
-        lines = math.ceil(display_width(text) * 1.1 / self.width)
+        self._height(_lines(text, self.width))
+        self.row += 1
+
+    def _height(self, lines: int) -> None:
+        # Neither Excel nor LibreOffice fits a row to wrapped text it did not lay out itself
+        # (merged cells never): give the row the lines its text needs.
         if lines > 1:
             self.ws.set_row(self.row, 15 * lines)
-        self.row += 1
 
     def legend(self, sample: str, sample_format: Any, meaning: str, cell_format: Any) -> None:
         """A header colour's sample cell, and what it means beside it."""
