@@ -94,6 +94,35 @@ def build(c, data=None, keep_going=False):
     _pipeline(c, *args)
 
 
+@task(positional=["period"], help={"period": "quarter (2026Q1) or year (2026)", "data": "data folder (required)", "by": "who closes it (required)"})
+def close(c, period, data="", by=""):
+    """Close a period: freeze its results into DATA/closed/PERIOD.json."""
+    folder = _folder(data, "--data", "invoke close 2026Q1 --data 数据目录 --by 姓名")
+    _pipeline(c, "close", period, folder, "--by", by)
+
+
+@task(positional=["period"], help={"period": "a closed period", "data": "data folder (required)", "by": "who reopens it", "reason": "why (required)"})
+def reopen(c, period, data="", by="", reason=""):
+    """Reopen a closed period (its history is kept in DATA/closed/PERIOD.json)."""
+    folder = _folder(data, "--data", "invoke reopen 2026Q1 --data 数据目录 --by 姓名 --reason 原因")
+    _pipeline(c, "reopen", period, folder, "--by", by, "--reason", reason)
+
+
+_WHATIF_HELP = {"policy": "draft policy file (required)", "data": "data folder", "period": "only this period",
+                "out": "comparison workbook (default: 试算对比-<draft>.xlsx here)"}
+
+
+@task(help=_WHATIF_HELP)
+def whatif(c, policy, data=SAMPLE, period=None, out=None):
+    """Compare every open office-period under the policy in force and under a draft."""
+    args = ["whatif", data, "--policy", policy]
+    if period:
+        args += ["--period", period]
+    if out:
+        args += ["--out", out]
+    _pipeline(c, *args)
+
+
 @task(help={"port": "port on localhost", "data": "data folder (default: the bundled sample)"})
 def serve(c, port=8000, data=None):
     """Build the site, then preview it on http://127.0.0.1:PORT/."""

@@ -193,6 +193,29 @@ CATALOGUE: dict[str, Code] = _codes(
     Code("accepted-unmatched", WARNING, "确认记录没有对应的问题",
          "已确认的问题（{key}）没有出现在本次校验中：{reason}",
          "问题已更正的，删除 accepted.xlsx 中的这一行；否则核对所编号、期间、文件、单元格和代码是否与校验报告一致。", "row"),
+    # --- heads of office (reference.xlsx › 所长任职) and weightless forms ---------------------------
+    Code("head-unknown-office", ERROR, "任职记录的所编号未知",
+         "《所长任职》中的所编号“{seen}”不在《业务所》表中，本行未采用",
+         "核对所编号，或在《业务所》表中补充该所。", "cell"),
+    Code("head-overlap", ERROR, "所长任职时间重叠",
+         "业务所 {office} 的这一任职（自 {start}）与第 {first_row} 行的任职（{other}）时间重叠，本行未采用",
+         "同一业务所同一天只能有一位所长：把前一任的结束日期改为新所长到任的前一天。", "cell"),
+    Code("head-gap", WARNING, "所长任职有空档",
+         "业务所 {office} 在 {gap_start} 至 {gap_end} 没有在任所长（第 {first_row} 行的任职结束后，本行才开始）",
+         "核对两任所长的结束与起始日期；确实空缺的期间，其考核结果不归属任何所长。", "cell"),
+    Code("cover-filler-not-head", WARNING, "填报人不是在任所长",
+         "封面的填报人与业务所 {office} {period} 在任的所长（见《所长任职》）不一致",
+         "由副所长等代为填报时无需更改，人力资源部知悉即可；否则请核对封面的填报人。", "cell"),
+    Code("submission-missing-weightless", WARNING, "缺少不计分的表格",
+         "业务所 {office} 未提交 {period} 的“{form}”；该表的指标在本期考核中权重均为 0，本期照常评分",
+         "所长尽快补交该表格（其中的数据仍供参考）。", "dataset"),
+    # --- closed periods -----------------------------------------------------------------------
+    Code("closed-period-changed", ERROR, "已关闭期间的文件有改动",
+         "{closed} 已于 {closed_at} 关闭，此文件{change}；公布的仍是关闭时冻结的结果",
+         "把文件恢复为关闭时的版本；确需更正时，由人力资源部先用 reopen 命令重新打开该期间，再重新校验、关闭。", "file"),
+    Code("closed-record-invalid", ERROR, "关闭记录无法使用",
+         "关闭记录无法使用：{reason}；该期间按未关闭处理，重新计算",
+         "不要手工修改 closed/ 文件夹中的文件：从备份恢复该文件，或由人力资源部重新运行 close 命令关闭该期间。", "file"),
 )
 
 

@@ -17,7 +17,9 @@ when what it would contain changed (runtime.memo).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import marshal
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,9 +28,11 @@ from pathlib import Path
 
 from .atomic import Batch
 from .engine.assess import assess
-from .engine.dataset import assemble, screen
+from .engine.closed import CLOSED_FOLDER, BadRecord, changed_inputs, parse_record, unusable, valid_closable
+from .engine.dataset import assemble, screen, total_order
 from .engine.model import Dataset, Results
-from .engine.policy import Plausibility, Policy, PolicyError, load_policy
+from .engine.policy import Plausibility, Policy, PolicyError
+from .engine.policy_history import PolicyHistory, load_history, single
 from .engine.reference import build_reference
 from .engine.submissions import submission_matrix
 from .findings import Finding
@@ -166,21 +170,72 @@ def check(data_dir: str | Path, *, workers: int = 0, cache: ContentCache | None 
     those of the bundled policy.yaml)."""
     data = _data_folder(data_dir)
     if rules is None:
-        rules = _load(None).plausibility
+        rules = load_policies(None).current.plausibility
     with pool.collector_paused():
         collected = collect(data, workers=workers, cache=cache, progress=progress)
         dataset = assemble(data.resolve().name or data.name, collected.facts, collected.found,
                            collected.reference_present)
         dataset = screen(dataset, rules)
+        # a closed period's workbooks are compared with its record after HR's acceptances: a change
+        # to a closed period is never accepted, only undone or reopened
+        dataset = with_closed(dataset, data)
         # before anything shows a finding (the plausibility stage's too): a private value typed
         # into an ordinary cell, or into HR's reason for an acceptance, is hidden
         dataset = withhold_private(dataset)
     return dataset, collected.parsed
 
 
-def _load(policy: str | Path | None) -> Policy:
+MAX_CLOSED_BYTES = 64 * 1024 * 1024
+
+
+def read_closed(data: Path) -> tuple[dict[str, object], list[Finding]]:
+    """Every record of DATA_DIR/closed/ verified (engine.closed); a finding for each unusable one."""
+    folder = data / CLOSED_FOLDER
+    records: dict[str, object] = {}
+    found: list[Finding] = []
     try:
-        return load_policy(policy)
+        paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    except OSError:
+        paths = []
+    for path in paths:
+        period = path.stem
+        if not valid_closable(period):
+            found.append(unusable(period, "文件名应为期间（如 2026Q1.json 或 2026.json）"))
+            continue
+        try:
+            if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_CLOSED_BYTES:
+                raise BadRecord("不是普通文件或文件过大")
+            plain = json.loads(path.read_text(encoding="utf-8"))
+            records[period] = parse_record(period, plain)
+        except OSError as exc:
+            found.append(unusable(period, os_reason(exc)))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+            found.append(unusable(period, "不是有效的 JSON 文本"))
+        except BadRecord as exc:
+            found.append(unusable(period, str(exc)))
+    return records, found
+
+
+def with_closed(dataset: Dataset, data: Path) -> Dataset:
+    """The dataset with the closed records and a finding for each workbook of a closed period that changed."""
+    records, found = read_closed(data)
+    for record in records.values():
+        if record.closed:
+            found += changed_inputs(record, dataset.workbooks)
+    if not records and not found:
+        return dataset
+    return dataclasses.replace(dataset, closed=records,
+                               findings=sorted([*dataset.findings, *found], key=total_order))
+
+
+def load_policies(policy: Policy | PolicyHistory | str | Path | None) -> PolicyHistory:
+    """The policy versions in force: a Policy as given, else a file and the `policies/` beside it."""
+    if isinstance(policy, PolicyHistory):
+        return policy
+    if isinstance(policy, Policy):
+        return single(policy)
+    try:
+        return load_history(policy)
     except PolicyError as exc:
         raise UsageError(f"政策配置有误:{exc}") from None
 
@@ -196,16 +251,15 @@ def _data_folder(data_dir: str | Path) -> Path:
 # The whole data stage
 
 
-def run(data_dir: str | Path, out_dir: str | Path, policy: Policy | str | Path | None = None, *, workers: int = 0,
+def run(data_dir: str | Path, out_dir: str | Path, policy: Policy | PolicyHistory | str | Path | None = None, *, workers: int = 0,
         cache: ContentCache | None = None, progress: Progress | None = None) -> RunOutcome:
     """Check, score and write every output into `out_dir`.
 
     UsageError for a missing data folder, an unusable policy or an unwritable output folder.
     """
-    if not isinstance(policy, Policy):
-        policy = _load(policy)
+    policy = load_policies(policy)
     with pool.collector_paused():
-        dataset, parsed = check(data_dir, workers=workers, cache=cache, progress=progress, rules=policy.plausibility)
+        dataset, parsed = check(data_dir, workers=workers, cache=cache, progress=progress, rules=policy.current.plausibility)
         results = assess(dataset, policy)
         out = Path(out_dir)
         try:
@@ -290,4 +344,5 @@ def company_templates(data_dir: str | Path, out_dir: str | Path, today: date | N
 
 
 __all__ = ["SCORECARDS_CSV", "VALIDATION_JSON", "Collected", "RunOutcome", "UsageError", "check", "collect",
-           "company", "company_templates", "open_cache", "run", "write_outputs"]
+           "company", "company_templates", "load_policies", "open_cache", "read_closed", "run", "with_closed",
+           "write_outputs"]

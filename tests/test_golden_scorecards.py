@@ -1,4 +1,4 @@
-"""scorecards.csv stays byte-identical to what version 1 produced (SPEC §7 columns).
+"""scorecards.csv stays byte-identical to what version 1 produced (SPEC §7 columns), plus §8's head_id,head_name.
 
 The golden files in tests/golden/ were written by the code as it stood before the Architecture
 rework: one from the bundled sample, one from a demo company (`demo --offices 30 --seed 11`).

@@ -23,7 +23,7 @@ RAW = yaml.safe_load(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))
 NAMED = {"kpis", "blocks", "informational", "min_block_scores"}  # mappings keyed by data, not by schema
 RULES_RE = re.compile(r'<section class="policy-rules" markdown>(.*?)</section>', re.S)
 QUOTE_RE = re.compile(r'<blockquote class="policy-text" markdown>(.*?)</blockquote>', re.S)
-NOT_RULES = {"version"}  # names which rules the pages show, in their notes; not a rule itself
+NOT_RULES = {"version", "effective_from"}  # which rules the pages show and since when, in their notes; not rules
 
 Path_ = tuple[Any, ...]
 
@@ -103,6 +103,7 @@ CHANGES: dict[str, Callable[[dict, Path_], None]] = {
     "bonus.zero_grades": lambda raw, path: raw["bonus"].update(zero_grades=[]),
     "incentives.*.grade": _other_grade,
     "incentives.excellent_head.top_share": lambda raw, path: raw["incentives"]["excellent_head"].update(top_share=0.05),
+    "effective_from": lambda raw, path: raw.update(effective_from="2025Q2"),
 }
 for _name in ("special_award", "excellent_head", "promotion", "development"):
     CHANGES[f"incentives.{_name}.grade"] = _other_grade

@@ -187,6 +187,13 @@ def test_scorecards_csv_matches_the_hand_computed_rows(outcome):
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     assert tuple(rows[0]) == CSV_COLUMNS
+    # SPEC §7's columns, then §8's head_id,head_name at the end
+    assert ",".join(CSV_COLUMNS) == ("period,office_id,office_name,status,sales,sales_target,attainment,growth,"
+                                     "market_share,attrition,pass_rate,training_rate,satisfaction,score,grade,rank,"
+                                     "head_id,head_name")
+    heads = {o["office_id"]: o["head"] for o in OFFICES}
+    # no 所长任职 sheet: no 工号, the 业务所 sheet's 所长 in every period
+    assert {(r[1], r[-2], r[-1]) for r in rows[1:]} == {(o, "", h) for o, h in heads.items()}
     assert [(r[0], r[1]) for r in rows[1:]] == [(e[0], e[1]) for e in EXPECTED]
     for row, expected in zip(rows[1:], EXPECTED):
         period, office, status, *numbers, score, grade, rank = expected

@@ -29,7 +29,7 @@ from pipeline.synthetic import (
     specials_for,
     submission_bytes,
 )
-from pipeline.synthetic.company import people_apart, seeded_faker
+from pipeline.synthetic.company import head_rows, people_apart, periods_of, seeded_faker
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"
@@ -214,7 +214,10 @@ def bench_rows():
 def test_every_row_obeys_the_form_specs(which, request):
     data = request.getfixturevalue(which)
     problems = []
-    ref = {"offices": [d.office for d in data], "targets": [t for d in data for t in d.targets]}
+    offices = [d.office for d in data]
+    periods = periods_of((2025, 2026))
+    ref = {"offices": offices, "targets": [t for d in data for t in d.targets],
+           "heads": head_rows(offices, periods, specials_for(len(offices), periods), 7)}
     for sheet in REFERENCE.sheets:
         problems += _problems(sheet, ref[sheet.key])
     for d in data:
@@ -447,3 +450,22 @@ def test_a_benchmark_company_is_kept_and_reused(tmp_path):
     other, generated = ensure_company(tmp_path, offices=1, years=(2026,), seed=8)
     assert generated and other.offices == ("BJ01",)
     assert not (other.data_dir / "submissions/2026Q1/SH01").exists()  # its own earlier files removed
+
+
+def test_the_sample_changes_one_head_at_a_quarter_boundary():
+    """One office changes head on the first day of 2026Q2: cards before are the old head's, after
+    the new one's; the 业务所 sheet names the current head; covers are filled by the head in office."""
+    dataset, _ = check(SAMPLE)
+    changed = {o: t for o, t in dataset.reference.tenures.items() if len(t) > 1}
+    assert list(changed) == ["HZ01"]
+    old, new = changed["HZ01"]
+    assert (old.end, new.start) == (date(2026, 3, 31), date(2026, 4, 1))
+    assert dataset.reference.offices["HZ01"].head == new.head_name
+    assert not [f for f in dataset.findings if f.code.startswith(("head-", "cover-filler"))]
+    cards = {c.period: c for c in assess(dataset, load_policy()).scorecards if c.office_id == "HZ01"}
+    assert (cards["2026Q1"].head, cards["2026Q2"].head, cards["2026"].head) == (
+        old.head_name, new.head_name, new.head_name)
+    assert cards["2026"].notes and cards["2026Q2"].notes == ()
+    # 优秀 both years, but under two people: the new head has one year of two, not 晋升优先
+    assert (cards["2025"].grade, cards["2026"].grade) == ("优秀", "优秀")
+    assert "晋升优先" not in cards["2026"].honours

@@ -1,4 +1,4 @@
-"""The command line: `python -m pipeline templates|demo|validate|intake|run|build|bench`.
+"""The command line: `python -m pipeline templates|demo|validate|intake|run|build|bench|close|reopen|whatif`.
 
 This package parses arguments, calls the stages (pipeline.run, pipeline.build) and turns their
 outcome into Chinese summaries and exit codes (cli/exits.py).
@@ -22,6 +22,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": commands.run,
     "build": commands.build,
     "bench": commands.bench,
+    "close": commands.close,
+    "reopen": commands.reopen,
+    "whatif": commands.whatif,
 }
 
 
@@ -79,6 +82,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--site", default="site", help="网站输出目录(默认 site)")
     p.add_argument("--policy", help="政策配置文件(默认 pipeline/policy.yaml)")
     _workers(p)
+    _no_cache(p)
+
+    p = sub.add_parser("close", help="关闭一个期间：冻结其考核结果，写入数据目录的 closed/期间.json")
+    p.add_argument("period", help="期间：季度如 2026Q1，或年份如 2026（须先关闭其四个季度）")
+    p.add_argument("data_dir", help="数据目录")
+    p.add_argument("--by", required=True, help="关闭人姓名")
+    p.add_argument("--policy", help="政策配置文件（默认 pipeline/policy.yaml）")
+    _no_cache(p)
+
+    p = sub.add_parser("reopen", help="重新打开已关闭的期间（保留关闭与重新打开的记录）")
+    p.add_argument("period", help="期间：季度如 2026Q1，或年份如 2026")
+    p.add_argument("data_dir", help="数据目录")
+    p.add_argument("--by", required=True, help="重新打开人姓名")
+    p.add_argument("--reason", required=True, help="重新打开的原因")
+
+    p = sub.add_parser("whatif", help="试算：按现行政策与政策草案分别计算未关闭的期间，对比结果")
+    p.add_argument("data_dir", help="数据目录")
+    p.add_argument("--policy", required=True, help="政策草案文件（.yaml）")
+    p.add_argument("--period", help="只试算这个期间（如 2026Q1 或 2026）")
+    p.add_argument("--out", help="对比工作簿（默认当前文件夹的“试算对比-草案名.xlsx”，已有同名文件时另起新名）")
     _no_cache(p)
 
     p = sub.add_parser("bench", help="在合成的大规模数据上测量性能")

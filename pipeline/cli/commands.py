@@ -101,6 +101,26 @@ def demo(args: argparse.Namespace) -> int:
           f"(季度 {summary.periods[0]}–{summary.periods[-1]})。")
     for path in summary.not_submitted:
         _print(f"  按设计未提交:{path}")
+    return _demo_close(Path(args.out), f"{min(years)}Q1")
+
+
+DEMO_CLOSER = "人力资源部（示例）"
+
+
+def _demo_close(out: Path, period: str) -> int:
+    """Close the sample's first quarter as HR would (a fixed date and name: the same record every time)."""
+    from ..closing import CloseRefused, close_period
+    from ..run import UsageError
+
+    if (out / "closed" / f"{period}.json").exists():
+        _print(f"已有 {period} 的关闭记录 closed/{period}.json，保留不动。")
+        return EXIT_OK
+    try:
+        close_period(out, period, DEMO_CLOSER, at=f"{period[:4]}-04-15T10:00:00+08:00")
+    except (UsageError, CloseRefused) as exc:
+        _print(f"（示例数据的 {period} 有错误，未关闭：{exc}）")
+        return EXIT_OK
+    _print(f"已关闭 {period}（示例：结果冻结在 closed/{period}.json）。")
     return EXIT_OK
 
 
@@ -269,4 +289,80 @@ def bench(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-__all__ = ["bench", "build", "demo", "intake", "run", "templates", "validate"]
+def close(args: argparse.Namespace) -> int:
+    """Close a period: 1 when its data have errors, 2 for a bad request."""
+    from ..closing import CloseRefused, close_period
+    from ..run import UsageError, open_cache
+
+    problem = _data_problem(Path(args.data_dir))
+    if problem:
+        return _error(problem)
+    try:
+        closed = close_period(args.data_dir, args.period, args.by, policy=args.policy,
+                              cache=open_cache(not args.no_cache))
+    except UsageError as exc:
+        return _error(str(exc))
+    except CloseRefused as exc:
+        _print(f"未关闭：{exc}", sys.stderr)
+        for f in exc.findings:
+            _print(f"  - {f.display()}", sys.stderr)
+        return EXIT_DATA_ERRORS
+    record = closed.record
+    _print(f"已关闭 {closed.period}：{len(record['cards'])} 个业务所的结果已冻结（已评分 {closed.scored} 个），"
+           f"依据 {len(record['inputs'])} 个工作簿与政策版本 {record['policy']['version']}；"
+           f"记录写入 closed/{closed.path.name}。")
+    return EXIT_OK
+
+
+def reopen(args: argparse.Namespace) -> int:
+    """Reopen a closed period, keeping its history."""
+    from ..closing import reopen_period
+    from ..run import UsageError
+
+    problem = _data_problem(Path(args.data_dir))
+    if problem:
+        return _error(problem)
+    try:
+        path = reopen_period(args.data_dir, args.period, args.by, args.reason)
+    except UsageError as exc:
+        return _error(str(exc))
+    _print(f"已重新打开 {path.stem}：下次运行将按现行数据和政策重新计算；关闭与重新打开的记录保留在 closed/{path.name}。")
+    return EXIT_OK
+
+
+def whatif(args: argparse.Namespace) -> int:
+    """Compare the open periods under the policy in force and under a draft; print and write the workbook."""
+    from ..closing import canonical_period
+    from ..run import UsageError, open_cache
+    from ..whatif import compare, default_out, write_workbook
+
+    problem = _data_problem(Path(args.data_dir))
+    if problem is None and not Path(args.policy).is_file():
+        problem = f"政策草案文件“{args.policy}”不存在。"
+    out = Path(args.out) if args.out else None
+    if problem is None and out is not None and (out.is_dir() or not out.parent.is_dir()):
+        problem = f"--out 的路径“{out}”应为一个已存在文件夹中的文件名。"
+    if problem:
+        return _error(problem)
+    try:
+        period = canonical_period(args.period) if args.period else None
+        result = compare(args.data_dir, args.policy, period, cache=open_cache(not args.no_cache))
+        replaced = out is not None and out.exists()
+        target = out or default_out(args.policy, period)
+        write_workbook(result, target, args.data_dir, args.policy)
+    except UsageError as exc:
+        return _error(str(exc))
+    from ..outputs.whatif import terminal_table
+
+    _print(f"试算：现行政策（版本 {result.current}）与草案 {Path(args.policy).name}（版本 {result.draft}），"
+           f"共 {len(result.frame)} 个未关闭的所-期间，按得分变化从大到小排列：")
+    if result.closed:
+        _print(f"（已关闭的期间 {'、'.join(result.closed)} 结果已冻结，不参与试算。）")
+    _print(terminal_table(result.frame))
+    changed = int((result.frame["得分变化"].abs() > 1e-9).sum())
+    _print(f"得分有变化的：{changed} 个。奖金金额只写入工作簿（薪酬信息，不在屏幕显示）。")
+    _print(f"{'已覆盖原有文件' if replaced else '已写出'}：{target}")
+    return EXIT_OK
+
+
+__all__ = ["bench", "build", "close", "demo", "intake", "reopen", "run", "templates", "validate", "whatif"]

@@ -16,6 +16,7 @@ from ..forms import ACCEPTED, CLIENTS, COVER, COVER_ROW, COVER_SHEET, OFFICE_FOR
 from ..intake.facts import OFFICE_FORM_IDS, WorkbookFacts
 from ..intake.layout import ACCEPTED_FILE, REFERENCE_FILE, content_identity, folder_identity
 from ..periods import valid_period
+from .heads import heads_during
 from .model import Reference
 
 Slot = tuple[str, str, str]  # (period, office_id, form_id): a place on the submission board (layout.slot_of)
@@ -170,6 +171,20 @@ def project_client_checks(accepted: dict[Slot, WorkbookFacts]) -> Iterator[Findi
                               period=period)
 
 
+def filler_checks(accepted: dict[Slot, WorkbookFacts], reference: Reference) -> Iterator[Finding]:
+    """`cover-filler-not-head`: a cover 填报人 who is none of the heads in office during the period
+    (a warning: a deputy may fill in the form, HR should know). Only for offices with 所长任职 rows:
+    the 业务所 sheet's 所长 alone was never meant to be compared with covers."""
+    for (period, office, _form), facts in accepted.items():
+        tenures = reference.tenures.get(office)
+        filler = facts.cover.get("filled_by")
+        if not tenures or not isinstance(filler, str) or not filler.strip():
+            continue
+        if filler.strip() not in {t.head_name for t in heads_during(tenures, period)}:
+            yield finding("cover-filler-not-head", file=facts.path, sheet=COVER_SHEET, cell=cover_cell("filled_by", facts),
+                          column="填报人", private=True, office_id=office, period=period, office=office)
+
+
 # ---------------------------------------------------------------------------------------------
 # Completeness
 
@@ -198,5 +213,5 @@ def error_pairs(facts: WorkbookFacts, reference: Reference) -> set[tuple[str, st
     return pairs
 
 
-__all__ = ["COVER_FIRST_ROW", "Slot", "completeness", "cover_cell", "duplicates", "error_pairs", "folder_checks",
-           "office_checks", "project_client_checks", "reference_checks", "spell_office"]
+__all__ = ["COVER_FIRST_ROW", "Slot", "completeness", "cover_cell", "duplicates", "error_pairs", "filler_checks",
+           "folder_checks", "office_checks", "project_client_checks", "reference_checks", "spell_office"]

@@ -47,6 +47,7 @@ def assemble(data_dir: str, workbooks: Iterable[WorkbookFacts], found: Iterable[
     found += duplicate_findings
     found += checks.reference_checks(accepted, reference)
     found += checks.project_client_checks(accepted)
+    found += checks.filler_checks(accepted, reference)
     periods = {p for (_, p) in reference.targets} | {p for (p, _, _) in accepted}
     slots = {f.path: _spelt(slot_of(f), reference) for f in workbooks}
     found += checks.completeness({slots[f.path] for f in office_wbs} - {None}, reference, periods)

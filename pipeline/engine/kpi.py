@@ -20,6 +20,14 @@ from .model import KpiResult, Target
 from .reference import TARGETS
 
 FORMS_WITH_FIGURES = (CLIENTS.id, RECRUITMENT.id, TRAINING.id, PROJECTS.id)
+# The office forms each scored KPI is computed from (HR's reference aside). A form that no KPI
+# weighted in a cycle reads (projects: informational figures only) may be missing from a quarter
+# without stopping that cycle's score (SPEC §8).
+KPI_FORMS: dict[str, tuple[str, ...]] = {
+    "attainment": (CLIENTS.id,), "growth": (CLIENTS.id,), "market_share": (CLIENTS.id,),
+    "attrition": (RECRUITMENT.id,), "pass_rate": (RECRUITMENT.id,), "training_rate": (TRAINING.id,),
+    "satisfaction": (CLIENTS.id,),
+}
 
 
 @dataclass
@@ -54,11 +62,13 @@ class Figures:
 
 
 def quarter_figures(period: Period, workbooks: dict[str, WorkbookFacts], target: Target | None,
-                    reference: WorkbookFacts | None = None, prior_clients: WorkbookFacts | None = None) -> Figures:
+                    reference: WorkbookFacts | None = None, prior_clients: WorkbookFacts | None = None,
+                    prior_frozen: Figures | None = None) -> Figures:
     """The Figures of one office-quarter from its workbooks (form id -> facts) and target.
 
     `prior_clients` is the same office's clients workbook of the same quarter last year: the
-    fallback for 上年同期销售额 when the reference leaves it blank.
+    fallback for 上年同期销售额 when the reference leaves it blank. `prior_frozen` are that
+    quarter's figures as frozen when it was closed: used instead of the workbook when given.
     """
     f = Figures()
     for form_id in FORMS_WITH_FIGURES:
@@ -72,7 +82,12 @@ def quarter_figures(period: Period, workbooks: dict[str, WorkbookFacts], target:
     if target is not None:
         _target(f, target, reference)
     if f.prior is None:
-        if prior_clients is not None:
+        if prior_frozen is not None and prior_frozen.sales is not None:
+            f.prior = prior_frozen.sales
+            src = next(iter(prior_frozen.sources.get("sales", [])), None)
+            if src is not None:
+                f.add_source("prior", src._replace(what=f"上年同期({period.previous_year})本期销售额之和（已关闭期间的冻结数）"))
+        elif prior_clients is not None:
             f.prior = prior_clients.figures.get("sales")
             src = next((s for what, s in prior_clients.sources if what == "sales"), None)
             if src is not None:
@@ -199,5 +214,5 @@ def informational(f: Figures) -> dict[str, float | None]:
     }
 
 
-__all__ = ["FORMS_WITH_FIGURES", "Figures", "informational", "kpi_results", "pool", "quarter_figures", "ratio",
+__all__ = ["FORMS_WITH_FIGURES", "KPI_FORMS", "Figures", "informational", "kpi_results", "pool", "quarter_figures", "ratio",
            "target_source"]

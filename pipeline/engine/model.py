@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from ..findings import Finding
@@ -42,14 +43,40 @@ class Target:
     row: int = 0  # row in 季度目标, for provenance
 
 
+@dataclass(frozen=True)
+class Tenure:
+    """One row of 所长任职: a person heading an office from `start` to `end` (inclusive; None = still)."""
+
+    office_id: str
+    head_id: str  # 工号: personal data, HR's outputs only
+    head_name: str
+    start: date
+    end: date | None = None
+    row: int = 0
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+
+@dataclass(frozen=True)
+class Head:
+    """Who headed an office in a period: the head on its last day, and any change inside it."""
+
+    head_id: str = ""  # "" when the office has no 所长任职 rows (the 业务所 sheet's 所长 applies)
+    name: str = ""
+    note: str = ""  # Chinese, when the head changed inside the period
+
+
 @dataclass
 class Reference:
-    """HR's reference data: offices by id and targets by (office_id, period)."""
+    """HR's reference data: offices by id, targets by (office_id, period), heads by office."""
 
     offices: dict[str, Office] = field(default_factory=dict)
     targets: dict[tuple[str, str], Target] = field(default_factory=dict)
     facts: WorkbookFacts | None = None  # the reference workbook itself (provenance of the targets)
     target_rows: set[tuple[str, str]] = field(default_factory=set)  # (office, period) with a row at all
+    # office_id -> its accepted 所长任职 rows, by start date (heads.py); offices without rows absent
+    tenures: dict[str, list[Tenure]] = field(default_factory=dict)
 
     def office_spelling(self, office_id: str) -> str:
         """The reference's id for an office id written in another case (`bj01` -> `BJ01`); the id as
@@ -73,6 +100,8 @@ class Dataset:
     findings: list[Finding] = field(default_factory=list)  # every finding, sorted
     # path -> the (period, office_id, form_id) place it takes on the submission board (layout.slot_of)
     slots: dict[str, tuple[str, str, str] | None] = field(default_factory=dict)
+    # period -> its record in closed/ (engine.closed.ClosedRecord), closed or reopened, checksum verified
+    closed: dict[str, Any] = field(default_factory=dict)
 
     def slot(self, facts: WorkbookFacts) -> tuple[str, str, str] | None:
         known = self.slots.get(facts.path, False)
@@ -113,8 +142,10 @@ class Scorecard:
     cycle: str  # QUARTERLY | ANNUAL
     office_id: str
     office_name: str = ""
-    head: str = ""
+    head: str = ""  # the head of this period (heads.head_of)
     region: str = ""
+    head_id: str = ""  # 工号 of that head: personal data, HR's outputs only (never the site)
+    notes: tuple[str, ...] = ()  # Chinese remarks on the card: a change of head, a weightless form missing
     status: str = MISSING
     status_reason: str = ""  # Chinese, for statuses other than scored
     sales: float | None = None
@@ -139,9 +170,20 @@ class Results:
     scorecards: list[Scorecard] = field(default_factory=list)  # sorted by (period order, office_id)
     # findings of the assessment itself (kpi-not-available warnings); validation's stay in dataset
     findings: list[Finding] = field(default_factory=list)
+    policies: Any = None  # engine.policy_history.PolicyHistory: the version in force for each period
+    figures: dict[tuple[str, str], Any] = field(default_factory=dict)  # (office, quarter) -> kpi.Figures
 
     def for_period(self, period: str) -> list[Scorecard]:
         return [s for s in self.scorecards if s.period == period]
+
+    def policy_for(self, period: str) -> Any:
+        """The policy version a period was scored under (the current one without a history)."""
+        return self.policies.for_period(period) if self.policies is not None else self.policy
+
+    @property
+    def closed(self) -> dict[str, Any]:
+        """period -> ClosedRecord of every period published from its frozen record."""
+        return {p: r for p, r in self.dataset.closed.items() if r.closed}
 
     @property
     def periods(self) -> list[str]:
@@ -150,4 +192,5 @@ class Results:
 
 
 __all__ = ["ANNUAL", "INCOMPLETE", "INVALID", "MISSING", "QUARTERLY", "SCORED", "STATUSES", "STATUS_LABELS",
-           "Dataset", "KpiResult", "Office", "Reference", "Results", "Scorecard", "Source", "Target"]
+           "Dataset", "Head", "KpiResult", "Office", "Reference", "Results", "Scorecard", "Source", "Target",
+           "Tenure"]

@@ -13,14 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from ..intake.oserrors import os_reason
+from ..periods import PERIOD_RE
 from .policy_file import Refused, load_yaml, read_bounded, shown, shown_text
 
 DEFAULT_POLICY_PATH = Path(__file__).parents[1] / "policy.yaml"
 CYCLES = ("quarterly", "annual")
 CYCLE_LABELS = {"quarterly": "季度考核", "annual": "年度考核"}
 KPI_KEYS = ("attainment", "growth", "market_share", "attrition", "pass_rate", "training_rate", "satisfaction")
-TOP_KEYS = ("version", "meeting_minutes", "blocks", "kpis", "informational", "grades", "bonus", "incentives",
-            "plausibility")
+TOP_KEYS = ("version", "effective_from", "meeting_minutes", "blocks", "kpis", "informational", "grades", "bonus",
+            "incentives", "plausibility")
 KPI_FIELDS = ("name", "block", "unit", "formula", "description", "points", "weight", "policy_text", "interpretation")
 # Bounds of every number: generous for any real policy, tight enough that no value can make a
 # score, a rank or a bonus absurd (scores and the cap are never negative: no negative bonus).
@@ -129,6 +130,7 @@ class Policy:
     promotion: Promotion
     development: Development
     plausibility: Plausibility = DEFAULT_PLAUSIBILITY
+    effective_from: str = ""  # the first quarter it applies to (`2026Q1`); "" = from the beginning
 
     def kpis_in_block(self, block: str) -> list[Kpi]:
         return [k for k in self.kpis.values() if k.block == block]
@@ -190,6 +192,7 @@ def parse_policy(raw: Any, digest: str = "", source: str = "policy.yaml") -> Pol
         r.text(informational, key, "informational", MAX_NAME)
     return Policy(
         version=_parse_version(r, raw.get("version", "")),
+        effective_from=_parse_effective_from(r, raw.get("effective_from")),
         digest=digest,
         meeting_minutes=r.integer(raw, "meeting_minutes", lo=1, hi=MAX_MINUTES, what="晨会分钟数"),
         blocks=blocks,
@@ -209,6 +212,15 @@ def _parse_version(r: _Reader, value: Any) -> str:
     ok = (isinstance(value, str) and len(value) <= MAX_NAME) or _is_number(value)
     r.check(ok, f"version 应为不超过 {MAX_NAME} 个字的文本或数字，实际为 {shown(value)}")
     return str(value)
+
+
+def _parse_effective_from(r: _Reader, value: Any) -> str:
+    """A quarter written `2026Q1` (quoted or not); absent = in force from the beginning."""
+    if value is None:
+        return ""
+    ok = isinstance(value, str) and PERIOD_RE.match(value) is not None
+    r.check(ok, f"effective_from（生效期间）应为 2026Q1 这样的季度，实际为 {shown(value)}")
+    return value
 
 
 def _parse_blocks(r: _Reader, raw: dict) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""HR's reference workbook -> `Reference` (offices and quarterly targets), with its own rule findings."""
+"""HR's reference workbook -> `Reference` (offices, quarterly targets, heads), with its own rule findings."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from ..findings import Finding, finding
 from ..forms import REFERENCE
 from ..intake.facts import Row, WorkbookFacts
 from ..periods import valid_period
+from .heads import build_tenures
 from .model import Office, Reference, Target
 
 OFFICES = REFERENCE.sheet("offices")
@@ -61,7 +62,8 @@ def build_reference(facts: WorkbookFacts | None) -> tuple[Reference, list[Findin
             reference.targets[key] = Target(office_id=office_id, period=period, sales_target=float(row["sales_target"]),
                                             prior_sales=_float(row["prior_sales"]),
                                             market_size=_float(row["market_size"]), row=row.number)
-    return reference, found
+    reference.tenures, head_findings = build_tenures(_rows(facts, "heads"), reference.offices, facts.path)
+    return reference, found + head_findings
 
 
 def _rows(facts: WorkbookFacts, sheet_key: str) -> list[Row]:

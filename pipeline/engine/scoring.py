@@ -154,14 +154,31 @@ def development(card: Scorecard, policy: Policy) -> bool:
     return card.status == SCORED and card.grade == policy.development.grade
 
 
-def award_honours(annual: Sequence[Scorecard], policy: Policy) -> None:
-    """Set `honours` on every annual card, in the policy's order of incentives."""
+def person(card: Scorecard) -> str:
+    """Whom a card's honours belong to: the head's 工号, or — for an office without 所长任职 rows,
+    whose 业务所 sheet's 所长 heads every period — the office and that name."""
+    return card.head_id or f"{card.office_id}\x1f{card.head}"
+
+
+def award_honours(annual: Sequence[Scorecard], policy: Policy, only: str | None = None) -> None:
+    """Set `honours` on every annual card (of year `only` when given), in the policy's order of incentives.
+
+    Honours belong to people: the card's head is the one in office at year end, and 晋升优先
+    follows the same person (by 工号) through the years, in whichever offices they were graded.
+    """
     by_year: dict[str, list[Scorecard]] = {}
     grades: dict[str, dict[int, str | None]] = {}
     for card in annual:
         by_year.setdefault(card.period, []).append(card)
-        grades.setdefault(card.office_id, {})[int(card.period)] = card.grade if card.status == SCORED else None
+        if card.status == SCORED:
+            held = grades.setdefault(person(card), {})
+            year = int(card.period)
+            # heading two offices at year end: graded 优秀 in either counts
+            if held.get(year) != policy.promotion.grade:
+                held[year] = card.grade
     for year, cards in by_year.items():
+        if only is not None and year != only:
+            continue
         excellent = excellent_heads(cards, policy)
         for card in cards:
             earned = []
@@ -169,7 +186,7 @@ def award_honours(annual: Sequence[Scorecard], policy: Policy) -> None:
                 earned.append(policy.special_award.name)
             if card.office_id in excellent:
                 earned.append(policy.excellent_head.name)
-            if card.status == SCORED and promotion(grades[card.office_id], int(year), policy):
+            if card.status == SCORED and promotion(grades[person(card)], int(year), policy):
                 earned.append(policy.promotion.name)
             if development(card, policy):
                 earned.append(policy.development.name)

@@ -123,6 +123,9 @@ class Sheet:
     fields: tuple[Field, ...]
     rules: tuple[Rule, ...] = ()
     help: str = ""
+    # A workbook may leave an optional sheet out (made by later template versions; files of the
+    # versions before it stay valid): no finding when it is absent, an empty table when read.
+    optional: bool = False
 
     def field(self, key: str) -> Field:
         for f in self.fields:
@@ -156,11 +159,13 @@ COVER_ROW = 2  # the first cover field's row (1-based): the form's title is in r
 @dataclass(frozen=True)
 class Earlier:
     """How the templates of an earlier version differ from the current one: files of that version
-    are still read, laid out as they were (with a note naming the current version)."""
+    are still read, laid out as they were (with a note naming the current version, unless the
+    version lacks nothing but optional sheets added since)."""
 
     version: str
     cover_row: int = COVER_ROW  # the first cover field's row in that version
     bare_headers: tuple[str, ...] = ()  # keys of the fields whose header did not show the unit yet
+    note: bool = True  # a `template-earlier` warning on its files
 
 
 @dataclass(frozen=True)
@@ -212,8 +217,14 @@ class Form:
                 return f"B{self.cover_row + index}"
         raise KeyError(key)
 
-    def structure(self) -> dict[str, Any]:
-        """What the structure hash covers: sheet names, header labels and field types."""
+    def accepts(self, version: str | None) -> bool:
+        """Whether a workbook of this template version is read: the current one or an earlier one
+        kept in `history`."""
+        return version is not None and self.as_of(version) is not None
+
+    def structure(self, optional: bool = True) -> dict[str, Any]:
+        """What the structure hash covers: sheet names, header labels and field types (the
+        optional sheets left out when `optional` is false)."""
         return {
             "id": self.id,
             "cover": [f.label for f in self.cover],
@@ -222,12 +233,22 @@ class Form:
                     "name": s.name,
                     "columns": [[f.heading, f.type.kind, list(getattr(f.type, "choices", ()))] for f in s.fields],
                 }
-                for s in self.sheets
+                for s in self.sheets if optional or not s.optional
             ],
         }
 
     @functools.cached_property  # the reader compares it for every workbook; a form never changes
     def structure_hash(self) -> str:
         """A short stable hash of the structure, stored in every generated workbook."""
-        blob = json.dumps(self.structure(), ensure_ascii=False, sort_keys=True)
-        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+        return _hash(self.structure())
+
+    @functools.cached_property
+    def structure_hashes(self) -> frozenset[str]:
+        """The hashes a workbook of an accepted version may carry: the current structure's and,
+        for the earlier versions, the structure without the optional sheets."""
+        return frozenset({self.structure_hash, _hash(self.structure(optional=False))})
+
+
+def _hash(structure: dict[str, Any]) -> str:
+    blob = json.dumps(structure, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]

@@ -188,11 +188,12 @@ class _Reader:
                 return  # a layout no longer read: its rows would only produce noise
             for sheet in layout.sheets:
                 if sheet.name not in self.package.sheets:
-                    self.wb.add("sheet-missing", sheet=sheet.name)
+                    if not sheet.optional:
+                        self.wb.add("sheet-missing", sheet=sheet.name)
                     continue
                 self.wb.tables[sheet.key] = self._sheet(sheet)
             structure = meta.get("structure_hash")
-            if not self.changed_header and structure not in (None, layout.structure_hash):
+            if not self.changed_header and structure not in (None, *layout.structure_hashes):
                 self.wb.add("template-modified", severity="warning", reason="模板结构校验值与当前版本不一致")
         finally:
             self.book.close()
@@ -209,11 +210,11 @@ class _Reader:
             return None
         self.wb.form_id = form.id
         self.wb.version = meta.get("template_version") or ""
-        if self.wb.version != form.version:
-            if form.as_of(self.wb.version) is None:
-                self.wb.add("template-outdated", seen=self.wb.version or "(未标注)", current=form.version)
-            else:  # an earlier version still read, laid out as it was
-                self.wb.add("template-earlier", seen=self.wb.version, current=form.version)
+        earlier = next((e for e in form.history if e.version == self.wb.version), None)
+        if not form.accepts(self.wb.version):
+            self.wb.add("template-outdated", seen=self.wb.version or "(未标注)", current=form.version)
+        elif earlier is not None and earlier.note:  # an earlier version still read, laid out as it was
+            self.wb.add("template-earlier", seen=self.wb.version, current=form.version)
         return form
 
     def _meta(self) -> dict[str, str]:

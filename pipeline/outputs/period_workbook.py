@@ -34,6 +34,7 @@ import xlsxwriter
 from ..atomic import write_bytes
 from ..engine.model import ANNUAL, INCOMPLETE, INVALID, MISSING, SCORED, STATUS_LABELS, Results, Scorecard
 from ..engine.submissions import NOT_SUBMITTED, SUBMITTED, WITH_ERRORS
+from ..engine.watch import KIND_LABELS, watch_list
 from ..findings import ERROR, INFO, SEVERITY_LABELS, WARNING, Finding
 from ..forms import OFFICE_FORMS
 from ..periods import Period, is_year, period_sort_key, quarters_of
@@ -41,7 +42,7 @@ from .spreadsheet import spreadsheet_safe
 
 # Part of every digest: bump it whenever the layout changes (columns, labels, formats, colours,
 # print setup), so that the memo writes every period's workbook again.
-LAYOUT_VERSION = "period-workbook/3"  # 2: control characters in text shown as \x1b; 3: 已确认 (accepted.xlsx)
+LAYOUT_VERSION = "period-workbook/4"  # 2: control characters shown as \x1b; 3: 已确认 (accepted.xlsx); 4: 关注名单, notes
 
 # number formats (the keys of Column.style)
 PERCENT, SCORE, MONEY, COEFFICIENT, INTEGER, FIGURE = "0.0%", "0.0", "#,##0.00", "0.0000", "0", "#,##0.00##"
@@ -149,7 +150,7 @@ def content(results: Results, period: str, matrix: dict) -> Content:
     year = is_year(period)
     quarters = quarters_of(period) if year else [period]
     findings = _findings(results, {period, *quarters})
-    policy = results.policy
+    policy = results.policy_for(period)
     if year:
         scored = sorted((c for c in cards if c.status == SCORED), key=lambda c: (c.rank or 0, c.office_id))
         tables = (_cards_table("年度考核", cards, policy, ANNUAL), _honours_table(scored, policy))
@@ -157,7 +158,7 @@ def content(results: Results, period: str, matrix: dict) -> Content:
         tables = (_cards_table("季度考核", cards, policy, "quarterly"), _bonus_table(cards, results, policy))
     offices = results.dataset.reference.offices
     board = _year_submissions_table(period, matrix, offices) if year else _submissions_table(period, matrix, offices)
-    tables += (board, _sources_table(cards, policy), _findings_table(findings))
+    tables += (board, _watch_table(results, period, matrix), _sources_table(cards, policy), _findings_table(findings))
     notes = _notes(results, period, cards, findings, tables)
     return Content(period, notes, tables)
 
@@ -204,7 +205,8 @@ def _cards_table(title: str, cards: Sequence[Scorecard], policy, cycle: str) -> 
         columns.append(Column("荣誉", 22, wrap=True))
     rows = []
     for c in cards:
-        row = [*_identity(c), STATUS_LABELS.get(c.status, c.status), c.status_reason, c.sales, c.sales_target]
+        remarks = "；".join(text for text in (c.status_reason, *c.notes) if text) or None
+        row = [*_identity(c), STATUS_LABELS.get(c.status, c.status), remarks, c.sales, c.sales_target]
         row += [c.kpis[k.key].value if k.key in c.kpis else None for k in kpis]
         row += [c.informational.get(key) for key, _ in info]
         row += [c.kpis[k.key].score if k.key in c.kpis else None for k in scored_kpis]
@@ -287,6 +289,18 @@ def _year_submissions_table(year: str, matrix: dict, offices: dict) -> Table:
     return Table("提交情况", columns, tuple(rows))
 
 
+def _watch_table(results: Results, period: str, matrix: dict) -> Table:
+    """关注名单: heads graded lowest in consecutive quarters, offices that keep not submitting (HR only:
+    it names the 工号)."""
+    lowest = results.policy.grades[-1].name
+    entries = watch_list(results.scorecards, matrix, lowest, period)
+    columns = (Column("期间", 8), Column("所编号", 8), Column("业务所名称", 14), Column("所长", 8),
+               Column("所长工号", 10), Column("关注事项", 20), Column("连续季度", 16), Column("详情", 48, wrap=True))
+    rows = tuple((w.quarters[-1], w.office_id, w.office_name, w.head, w.head_id or None, KIND_LABELS[w.kind],
+                  "、".join(w.quarters), w.detail) for w in entries)
+    return Table("关注名单", columns, rows)
+
+
 def _quarter_state(states: dict[str, str] | None) -> tuple | None:
     """已提交, or which forms were missing and which had errors, coloured as the worst of them."""
     if states is None:
@@ -349,6 +363,8 @@ SHEET_NOTES = {
     "奖金": "奖金系数、季度奖金基数与季度奖金;最后一行为合计。",
     "荣誉与激励": "已评分的业务所按排名排列,获得某项荣誉者标“是”;最后一行为各项荣誉的人数。",
     "提交情况": "每个业务所各表格的提交状态:已提交、有错误或未提交。",
+    "关注名单": "连续两个或以上季度考核为最低等级的所长（按工号，跨业务所连续计算），以及连续两个或以上季度"
+                "未交齐表格的业务所（尚无填报截止日期数据，以运行时仍未提交计）。含所长工号，仅供人力资源部使用。",
     "指标来源": "每项指标的数值、分子、分母、计算方法,以及所用数据的文件、工作表和单元格。",
     "校验问题": "本期数据校验发现的问题,按期间、所编号、文件排列。",
 }
@@ -366,7 +382,8 @@ def _notes(results: Results, period: str, cards: Sequence[Scorecard], findings: 
 
     Rows are (kind, cells, fill of the first cell), kind one of title, text, heading, row.
     """
-    policy = results.policy
+    policy = results.policy_for(period)
+    closed = results.closed.get(period)
     if is_year(period):
         span = f"{period}年度({period}Q1 至 {period}Q4 四个季度合并)"
     else:
@@ -379,7 +396,9 @@ def _notes(results: Results, period: str, cards: Sequence[Scorecard], findings: 
         ("row", ("考核期间", span), None),
         ("row", ("生成时间", GENERATED), None),
         ("row", ("数据目录", results.dataset.data_dir), None),
-        ("row", ("考核政策版本", policy.version), None),
+        ("row", ("考核政策版本", closed.policy_version if closed else policy.version), None),
+        ("row", ("关闭状态", f"已于 {closed.closed_at} 由 {closed.closed_by} 关闭，结果已冻结（不随此后的政策、"
+                            "基础数据或程序修改而改变）" if closed else "未关闭（每次运行按现有数据重新计算）"), None),
         ("heading", ("业务所数量", "业务所数", "含义"), None),
     ]
     counts = Counter(c.status for c in cards)

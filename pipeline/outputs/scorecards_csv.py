@@ -1,4 +1,7 @@
-"""scorecards.csv (SPEC §7): one row per office and period, for Excel and other tools.
+"""scorecards.csv (SPEC §7, §8): one row per office and period, for Excel and other tools.
+
+The §7 columns, then `head_id,head_name`: the head of that period (工号 and name). The 工号 is
+personal data: this file is HR's, never the site's.
 
 UTF-8 with a BOM (so Excel detects the encoding), `\r\n` line endings (RFC 4180, what Excel
 writes), rates as unrounded decimals, satisfaction 0–100, N/A as an empty field.
@@ -14,7 +17,8 @@ from ..engine.model import Results, Scorecard
 from .spreadsheet import spreadsheet_safe
 
 CSV_COLUMNS = ("period", "office_id", "office_name", "status", "sales", "sales_target", "attainment", "growth",
-               "market_share", "attrition", "pass_rate", "training_rate", "satisfaction", "score", "grade", "rank")
+               "market_share", "attrition", "pass_rate", "training_rate", "satisfaction", "score", "grade", "rank",
+               "head_id", "head_name")
 KPI_COLUMNS = ("attainment", "growth", "market_share", "attrition", "pass_rate", "training_rate", "satisfaction")
 
 
@@ -34,6 +38,7 @@ def scorecard_row(card: Scorecard) -> list[str]:
         card.period, spreadsheet_safe(card.office_id), spreadsheet_safe(card.office_name), card.status,
         _number(card.sales), _number(card.sales_target), *kpis,
         _number(card.score), card.grade or "", _number(card.rank),
+        spreadsheet_safe(card.head_id), spreadsheet_safe(card.head),
     ]
 
 

@@ -80,6 +80,7 @@ class Volume:
     projects: tuple[int, int] = (3, 10)
     team: tuple[int, int] | None = None  # None: the size its profile gives
     missing_forms: bool = True  # one office has not sent its last quarter's projects and training
+    head_change: bool = True  # 所长任职 rows, and one office changes head at a quarter boundary
     # Team members and client contacts are drawn from a pool of names that never share a 所长's
     # name or a part of it, three characters at least (people_apart): with 1,000 published names,
     # a two-character name turns up by chance where published names and words meet in a page's
@@ -89,7 +90,7 @@ class Volume:
 
 DEMO = Volume()
 BENCH = Volume(clients=(90, 110), trainings=(16, 24), projects=(12, 18), team=(24, 32), missing_forms=False,
-               distinct_names=True)
+               distinct_names=True, head_change=False)
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,8 @@ class Specials:
     leave_last_day: str  # someone leaves on this quarter's last day …
     join_first_day: str  # … and someone joins on the next quarter's first day
     missing: tuple[str, tuple[str, ...]]  # (period, form ids not submitted)
+    head_office: int = 0  # changes head: a strong office, whose new head does not inherit 晋升优先
+    head_change: str = ""  # the first quarter of the new head (Q2 of the last year)
 
 
 def specials_for(n_offices: int, periods: list[Period]) -> Specials:
@@ -115,9 +118,11 @@ def specials_for(n_offices: int, periods: list[Period]) -> Specials:
     missing = max((i for i, p in enumerate(profiles) if p != "strong"), default=n_offices - 1)
     p = [str(x) for x in periods]
     first, last = p[: 4], p[-4:]
+    strong = [i for i, name in enumerate(profiles) if name == "strong"]
     return Specials(edge, missing, nobody_rated=first[1 % len(first)], no_trainings=first[2 % len(first)],
                     no_survey=last[0], no_market_size=last[1 % len(last)], leave_last_day=p[0],
-                    join_first_day=p[1 % len(p)], missing=(p[-1], ("projects", "training")))
+                    join_first_day=p[1 % len(p)], missing=(p[-1], ("projects", "training")),
+                    head_office=strong[1] if len(strong) > 1 else n_offices - 1, head_change=last[1 % len(last)])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -406,9 +411,53 @@ def office_data(index: int, office: dict[str, Any], periods: list[Period], sp: S
         if volume.missing_forms and index == sp.missing_office and key == sp.missing[0]:
             forms = {k: v for k, v in forms.items() if k not in sp.missing[1]}
         data.forms[key] = forms
-        data.covers[key] = {"office_id": oid, "period": key, "filled_by": office["head"],
+        data.covers[key] = {"office_id": oid, "period": key, "filled_by": head_in(index, office, key, sp, seed, volume),
                             "filled_on": period.end + timedelta(days=rng.randint(3, 12))}
     return data
+
+
+# ---------------------------------------------------------------------------------------------
+# Heads of office (reference.xlsx › 所长任职)
+
+
+def successor(office: dict[str, Any], seed: int) -> str:
+    """The fictional new head of the office that changes head (a name none of its heads had)."""
+    fake = seeded_faker(f"{seed}:{office['office_id']}:successor")
+    name = fake.name()
+    while name == office["head"]:
+        name = fake.name()
+    return name
+
+
+def head_in(index: int, office: dict[str, Any], period: str, sp: Specials, seed: int, volume: Volume = DEMO) -> str:
+    """Who heads (and fills in the covers of) office `index` in `period`."""
+    if volume.head_change and index == sp.head_office and period >= sp.head_change:
+        return successor(office, seed)
+    return office["head"]
+
+
+def head_rows(offices: list[dict[str, Any]], periods: list[Period], sp: Specials, seed: int) -> list[dict[str, Any]]:
+    """所长任职: every head since before the first period; one office's changes at a quarter's start."""
+    since = date(periods[0].year - 3, 1, 1)
+    rows = []
+    for i, office in enumerate(offices):
+        row = {"office_id": office["office_id"], "head_id": f"H{1001 + i}", "head_name": office["head"], "start": since}
+        if i == sp.head_office:
+            start = Period.parse(sp.head_change).start
+            rows += [{**row, "end": start - timedelta(days=1)},
+                     {**row, "head_id": f"H{1001 + len(offices)}", "head_name": successor(office, seed), "start": start}]
+        else:
+            rows.append(row)
+    return rows
+
+
+def reference_offices(offices: list[dict[str, Any]], sp: Specials, seed: int, volume: Volume = DEMO
+                      ) -> list[dict[str, Any]]:
+    """The 业务所 rows: the 所长 column names the current head."""
+    if not volume.head_change or not offices:
+        return offices
+    changed = dict(offices[sp.head_office], head=successor(offices[sp.head_office], seed))
+    return [changed if i == sp.head_office else o for i, o in enumerate(offices)]
 
 
 def periods_of(years: tuple[int, ...] | list[int]) -> list[Period]:
@@ -428,12 +477,15 @@ def company(offices: int = 12, years: tuple[int, ...] = (2025, 2026), seed: int 
 
 def people_for(offices: list[dict[str, Any]], seed: int, volume: Volume) -> tuple[str, ...] | None:
     """The people's names pool a company of these offices draws from (None: straight from Faker)."""
-    return people_apart([o["head"] for o in offices], seed) if volume.distinct_names else None
+    if not volume.distinct_names:
+        return None
+    heads = [o["head"] for o in offices] + ([successor(o, seed) for o in offices] if volume.head_change else [])
+    return people_apart(heads, seed)
 
 
 __all__ = [
     "BENCH", "DEMO", "PROFILES", "PROFILE_ORDER", "OfficeData", "Profile", "Specials", "Volume", "company",
-    "office_data", "office_list", "people_apart", "people_for", "periods_of", "seeded_faker", "specials_for",
+    "head_in", "head_rows", "office_data", "office_list", "reference_offices", "successor", "people_apart", "people_for", "periods_of", "seeded_faker", "specials_for",
 ]
 
 

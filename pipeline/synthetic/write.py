@@ -28,10 +28,12 @@ from .company import (
     OfficeData,
     Specials,
     Volume,
+    head_rows,
     office_data,
     office_list,
     people_for,
     periods_of,
+    reference_offices,
     specials_for,
 )
 
@@ -40,7 +42,7 @@ Progress = Callable[[int, int], None]
 # The description every generated workbook carries (File › Info in Excel): it says the data is
 # fictional, and it is how an earlier run's files are told apart from anyone else's.
 COMMENTS = "示例数据：由示例数据生成器写入，内容均为虚构。"
-GENERATOR_VERSION = "4"  # bump when the generated content changes, so cached companies are rebuilt
+GENERATOR_VERSION = "5"  # bump when the generated content changes, so cached companies are rebuilt
 PARAMS_FILE = "company.json"
 REFERENCE_ROWS_FILE = "reference-rows.json"
 _OFFICES_PER_JOB = 4  # a share small enough for a steady progress bar, large enough to be cheap
@@ -106,7 +108,7 @@ def generate(out: Path, offices: int = 12, years: tuple[int, ...] = (2025, 2026)
             if progress:
                 progress(done, total)
     results.sort(key=lambda w: w.index)
-    reference = {"offices": listed, "targets": [t for w in results for t in w.targets]}
+    reference = _reference_rows(listed, [t for w in results for t in w.targets], periods, sp, seed, volume)
     write_bytes(out / REFERENCE.filename, form_workbook_bytes(REFERENCE, rows=reference, comments=COMMENTS))
     if progress:
         progress(total, total)
@@ -209,7 +211,18 @@ def reference_bytes(offices: int, years: tuple[int, ...] = (2025, 2026), seed: i
     sp = specials_for(offices, periods)
     people = people_for(listed, seed, volume)
     targets = [t for i, o in enumerate(listed) for t in office_data(i, o, periods, sp, seed, volume, people).targets]
-    return form_workbook_bytes(REFERENCE, rows={"offices": listed, "targets": targets}, comments=COMMENTS)
+    return form_workbook_bytes(REFERENCE, rows=_reference_rows(listed, targets, periods, sp, seed, volume),
+                               comments=COMMENTS)
+
+
+def _reference_rows(listed: list[dict[str, Any]], targets: list[dict[str, Any]], periods: list, sp: Specials,
+                    seed: int, volume: Volume) -> dict[str, list[dict[str, Any]]]:
+    """The rows of reference.xlsx: offices (所长 = the current head), targets and, unless the volume
+    says not, 所长任职."""
+    rows = {"offices": reference_offices(listed, sp, seed, volume), "targets": targets}
+    if volume.head_change:
+        rows["heads"] = head_rows(listed, periods, sp, seed)
+    return rows
 
 
 # ---------------------------------------------------------------------------------------------
@@ -260,7 +273,7 @@ def ensure_company(root: str | Path, offices: int = 1000, years: tuple[int, ...]
         return Company(root / "data", ids, periods, files), False
     marker.unlink(missing_ok=True)
     summary = generate(root / "data", offices, years, seed, workers, progress, volume)
-    write_bytes(root / REFERENCE_ROWS_FILE, json.dumps(summary.reference, ensure_ascii=False).encode("utf-8"))
+    write_bytes(root / REFERENCE_ROWS_FILE, json.dumps(summary.reference, ensure_ascii=False, default=str).encode("utf-8"))
     write_bytes(marker, json.dumps(params, ensure_ascii=False).encode("utf-8"))
     return Company(summary.out, tuple(summary.offices), tuple(summary.periods), len(summary.files)), True
 

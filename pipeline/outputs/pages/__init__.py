@@ -16,6 +16,8 @@ from typing import Any
 from .handbook import MARKER_RE, MarkerError, fill_markers, handbook_blocks, policy_blocks
 from .reference import render_codes, render_downloads, render_fields
 from .results import office_page, page_tasks, render_home_summary, render_results_pages
+from .revisions import PAGE as REVISIONS_PAGE
+from .revisions import render_revisions
 from .tables import has_tables, scope_tables
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
@@ -24,6 +26,7 @@ DOCS_DIR = PROJECT_ROOT / "docs"
 __all__ = [
     "DOCS_DIR", "MARKER_RE", "PROJECT_ROOT", "MarkerError", "docs_pages", "fill_markers", "handbook_blocks", "office_page",
     "page_tasks", "policy_blocks", "render_codes", "render_fields", "render_handbook", "render_results_pages",
+    "render_revisions",
 ]
 
 
@@ -42,6 +45,12 @@ def _committed(text: str) -> str:
     return scope_tables(text) if has_tables(text) else text
 
 
+def _history(results: Any) -> Any:
+    from ...engine.policy_history import single
+
+    return getattr(results, "policies", None) or single(results.policy)
+
+
 def docs_pages(results: Any, build_date: str, docs_dir: Path = DOCS_DIR,
                downloads: Iterable[str] = ()) -> dict[str, str]:
     """Pages that replace or join the copy of `docs_dir` (path -> Markdown), results pages aside.
@@ -49,7 +58,8 @@ def docs_pages(results: Any, build_date: str, docs_dir: Path = DOCS_DIR,
     `downloads`: ids of the forms whose blank template the site offers. MarkerError when a
     committed page names a marker nobody renders.
     """
-    pages = {"guide/fields.md": render_fields(), "guide/codes.md": render_codes()}
+    pages = {"guide/fields.md": render_fields(), "guide/codes.md": render_codes(),
+             REVISIONS_PAGE: render_revisions(_history(results))}
     blocks = handbook_blocks(results.policy)
     blocks["site:summary"] = render_home_summary(results, build_date)
     blocks["site:downloads"] = render_downloads(downloads)

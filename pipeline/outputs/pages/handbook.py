@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ...engine.assess import FORM_IDS, FORM_TITLES, weighted_forms
 from ...engine.policy import CYCLES
 from .env import environment
 from .escape import md_text
@@ -21,7 +22,7 @@ from .policy_text import source_blocks
 
 MARKER_RE = re.compile(r"<!--\s*(policy|site|source):([a-z0-9_]+)\s*-->")
 POLICY_MARKERS = ("kpis", "points", "weights", "grades", "bonus", "incentives", "informational", "plausibility",
-                  "meeting_minutes")
+                  "meeting_minutes", "weightless_forms")
 
 
 class MarkerError(ValueError):
@@ -33,9 +34,12 @@ def policy_blocks(policy: Any) -> dict[str, str]:
     module = environment().get_template("policy.html.j2").make_module({
         "totals": {c: sum(k.weight[c] for k in policy.kpis.values()) for c in CYCLES},
         "bonus_floor": bonus_floor(policy),
+        "weightless": weightless_forms(policy),
     })
     blocks = {name: str(getattr(module, name)(policy)) for name in POLICY_MARKERS}
     blocks["version"] = md_text(policy.version)  # named in running text: which rules a page shows
+    start = getattr(policy, "effective_from", "")
+    blocks["effective_from"] = f"自 {md_text(start)} 起适用" if start else "最初版本"
     return {f"policy:{k}": v for k, v in blocks.items()}
 
 
@@ -56,6 +60,12 @@ def bonus_floor(policy: Any) -> float | None:
     if not zero or not 0 < paying < len(names) or set(names[paying:]) != zero:
         return None
     return policy.grades[paying - 1].min
+
+
+def weightless_forms(policy: Any) -> dict[str, list[str]]:
+    """cycle -> the titles of the office forms no KPI weighted in that cycle reads (a quarter
+    missing only those is still scored)."""
+    return {cycle: [FORM_TITLES[f] for f in FORM_IDS if f not in weighted_forms(policy, cycle)] for cycle in CYCLES}
 
 
 def fill_markers(text: str, blocks: dict[str, str], source: str = "") -> str:

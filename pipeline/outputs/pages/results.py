@@ -104,14 +104,15 @@ def render_period(results: Results, period: str) -> str:
     ranked = scored(cards)
     others = sorted((c for c in cards if c.status != SCORED), key=lambda c: (STATUSES.index(c.status), c.office_id))
     honours = []
+    policy = results.policy_for(period)
     if is_year(period):
-        p = results.policy
+        p = policy
         for name in (p.excellent_head.name, p.special_award.name, p.promotion.name, p.development.name):
             honours.append((name, [c for c in ranked if name in c.honours]))
     scores = [c.score for c in ranked if c.score is not None]
-    return render("period.md.j2", page=f"results/{period}.md", period=period, policy=results.policy, ranked=ranked, others=others,
+    return render("period.md.j2", page=f"results/{period}.md", period=period, policy=policy, ranked=ranked, others=others,
                   honours=honours, chart=grade_chart(results, period, cards),
-                  blocks=active_blocks(results.policy, period),
+                  blocks=active_blocks(policy, period), closed=results.closed.get(period),
                   average=sum(scores) / len(scores) if scores else None,
                   status_counts=Counter(c.status for c in cards))
 
@@ -159,7 +160,8 @@ def _office_identity(results: Results, office_id: str) -> dict[str, str]:
     return {
         "office_id": office_id,
         "name": (ref.name if ref else "") or (latest.office_name if latest else "") or office_id,
-        "head": (ref.head if ref else "") or (latest.head if latest else ""),
+        # the head of the latest period (a change of head shows at once); the 业务所 sheet's otherwise
+        "head": (latest.head if latest else "") or (ref.head if ref else ""),
         "region": (ref.region if ref else "") or (latest.region if latest else ""),
     }
 

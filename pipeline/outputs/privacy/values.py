@@ -51,13 +51,18 @@ def private_values(dataset: Any, results: Any = None, alphabet: set[str] | None 
 
 
 def public_values(dataset: Any) -> set[str]:
-    """Values published on purpose: office ids, names, 所长 and regions (policy: public recognition)."""
+    """Values published on purpose: office ids, names, 所长 (of the 业务所 sheet and of 所长任职) and
+    regions (policy: public recognition)."""
     reference = getattr(dataset, "reference", None)
     out: set[str] = set()
     for office in (getattr(reference, "offices", None) or {}).values():
         for value in (office.office_id, office.name, office.head, office.region):
             if isinstance(value, str) and fold(value):
                 out.add(fold(value))
+    for tenures in (getattr(reference, "tenures", None) or {}).values():
+        for tenure in tenures:  # heads' names are published as 所长 of their periods; their 工号 is not
+            if fold(tenure.head_name):
+                out.add(fold(tenure.head_name))
     return out
 
 

@@ -1,0 +1,247 @@
+"""Head history: reference.xlsx › 所长任职, the head of each office-period, honours that follow people."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from datetime import date
+from pathlib import Path
+
+import pytest
+from _assess_helpers import dataset, office_quarter, target
+from _validation_helpers import good_office
+from conftest import DEFAULT_OFFICES, default_targets, write_form
+from openpyxl import load_workbook
+
+from pipeline.engine.assess import assess
+from pipeline.engine.heads import build_tenures, head_of
+from pipeline.engine.model import SCORED, Office, Scorecard, Tenure
+from pipeline.engine.policy import load_policy
+from pipeline.engine.scoring import award_honours
+from pipeline.forms import REFERENCE
+from pipeline.intake.read import read_workbook
+from pipeline.outputs.form_workbook import form_workbook_bytes
+from pipeline.run import check
+
+POLICY = load_policy()
+PROMOTION = "晋升优先"
+OFFICE = Office("BJ01", "北京一所", head="测试所长甲")
+
+
+def _tenure(head_id: str, name: str, start: date, end: date | None = None, office: str = "BJ01") -> Tenure:
+    return Tenure(office, head_id, name, start, end)
+
+
+# ---------------------------------------------------------------------------------------------
+# The head of a period
+
+
+def test_without_rows_the_office_sheets_head_applies_to_every_period():
+    for period in ("2025Q1", "2026Q4", "2026"):
+        head = head_of(OFFICE, None, period)
+        assert (head.head_id, head.name, head.note) == ("", "测试所长甲", "")
+
+
+CHANGE_AT_BOUNDARY = [_tenure("T1", "测试所长甲", date(2020, 1, 1), date(2026, 3, 31)),
+                      _tenure("T2", "测试所长乙", date(2026, 4, 1))]
+CHANGE_INSIDE = [_tenure("T1", "测试所长甲", date(2020, 1, 1), date(2026, 5, 15)),
+                 _tenure("T2", "测试所长乙", date(2026, 5, 16))]
+
+
+@pytest.mark.parametrize(
+    ("tenures", "period", "head_id", "name", "noted"),
+    [
+        (CHANGE_AT_BOUNDARY, "2026Q1", "T1", "测试所长甲", False),  # in office on 31 March
+        (CHANGE_AT_BOUNDARY, "2026Q2", "T2", "测试所长乙", False),  # a change at the boundary is no change inside
+        (CHANGE_AT_BOUNDARY, "2026", "T2", "测试所长乙", True),  # the year saw both
+        (CHANGE_INSIDE, "2026Q1", "T1", "测试所长甲", False),
+        (CHANGE_INSIDE, "2026Q2", "T2", "测试所长乙", True),  # the head on 30 June, the change noted
+        (CHANGE_INSIDE, "2026Q3", "T2", "测试所长乙", False),
+        (CHANGE_INSIDE, "2019Q4", "", "", True),  # before the first row: nobody in office
+    ],
+)
+def test_head_of_a_period_is_the_one_in_office_on_its_last_day(tenures, period, head_id, name, noted):
+    head = head_of(OFFICE, tenures, period)
+    assert (head.head_id, head.name, bool(head.note)) == (head_id, name, noted)
+
+
+def test_a_change_inside_the_quarter_is_noted_with_both_heads():
+    note = head_of(OFFICE, CHANGE_INSIDE, "2026Q2").note
+    assert note == ("本期内所长有变动：测试所长甲（2020-01-01 至 2026-05-15）、测试所长乙（2026-05-16 至 今）；"
+                    "本期考核结果归属期末在任的所长")
+
+
+def test_cards_name_the_head_of_their_own_period():
+    subs = {**office_quarter("BJ01", "2026Q1", [110]), **office_quarter("BJ01", "2026Q2", [110])}
+    data = dataset(["BJ01"], {("BJ01", p): target("BJ01", p) for p in ("2026Q1", "2026Q2")}, subs)
+    data.reference.tenures = {"BJ01": CHANGE_INSIDE}
+    cards = {c.period: c for c in assess(data, POLICY).scorecards}
+    assert (cards["2026Q1"].head, cards["2026Q1"].head_id, cards["2026Q1"].notes) == ("测试所长甲", "T1", ())
+    assert (cards["2026Q2"].head, cards["2026Q2"].head_id) == ("测试所长乙", "T2")
+    assert cards["2026Q2"].notes[0].startswith("本期内所长有变动")
+    assert cards["2026"].head == "测试所长乙"
+
+
+# ---------------------------------------------------------------------------------------------
+# Honours belong to people
+
+
+def _annual(office: str, year: str, head_id: str, name: str, score: float = 95.0) -> Scorecard:
+    return Scorecard(period=year, cycle="annual", office_id=office, head=name, head_id=head_id, status=SCORED,
+                     score=score, grade=POLICY.grade_for(score),
+                     block_scores={"business": 100.0, "team": 90.0, "customer": 100.0})
+
+
+def test_a_head_who_moves_office_keeps_promotion_priority():
+    cards = [_annual("BJ01", "2025", "T1", "测试所长甲"), _annual("SH01", "2025", "T2", "测试所长乙", 70.0),
+             _annual("BJ01", "2026", "T3", "测试所长丙", 70.0), _annual("SH01", "2026", "T1", "测试所长甲")]
+    award_honours(cards, POLICY)
+    assert PROMOTION in cards[3].honours  # 优秀 in BJ01 in 2025, in SH01 in 2026: the same 工号
+
+
+def test_a_new_head_does_not_inherit_promotion_priority():
+    cards = [_annual("BJ01", "2025", "T1", "测试所长甲"), _annual("BJ01", "2026", "T2", "测试所长乙")]
+    award_honours(cards, POLICY)
+    assert PROMOTION not in cards[1].honours  # the office was 优秀 twice, but not under the same person
+    assert "培训与发展激励" in cards[1].honours and "年终特别奖励" in cards[1].honours  # the year-end head's
+
+
+def test_without_head_rows_promotion_follows_the_office_as_before():
+    cards = [_annual("BJ01", "2025", "", "测试所长甲"), _annual("BJ01", "2026", "", "测试所长甲")]
+    award_honours(cards, POLICY)
+    assert PROMOTION in cards[1].honours
+
+
+# ---------------------------------------------------------------------------------------------
+# The sheet: written by `templates`, read, validated
+
+
+def _reference(data_dir: Path, heads: list[dict], offices: list[dict] | None = None) -> Path:
+    offices = offices or DEFAULT_OFFICES
+    return write_form(REFERENCE, data_dir / "reference.xlsx",
+                      rows={"offices": offices, "targets": default_targets(offices), "heads": heads})
+
+
+def _head(office: str, head_id: str, name: str, start: date, end: date | None = None) -> dict:
+    return {"office_id": office, "head_id": head_id, "head_name": name, "start": start, "end": end}
+
+
+def test_head_rows_findings_name_their_cells(data_dir):
+    _reference(data_dir, [
+        _head("BJ01", "T1", "测试所长甲", date(2020, 1, 1), date(2026, 3, 31)),  # row 2
+        _head("BJ01", "T2", "测试所长乙", date(2026, 3, 1)),  # row 3: overlaps row 2
+        _head("SH01", "T3", "测试所长丙", date(2020, 1, 1), date(2025, 12, 31)),  # row 4
+        _head("SH01", "T4", "测试所长丁", date(2026, 2, 1)),  # row 5: a gap in January
+        _head("XX09", "T5", "测试所长戊", date(2020, 1, 1)),  # row 6: unknown office
+        _head("GZ01", "T6", "测试所长己", date(2026, 1, 1), date(2025, 1, 1)),  # row 7: end before start
+    ], offices=[*DEFAULT_OFFICES, {"office_id": "GZ01", "office_name": "广州一所", "head": "测试所长己",
+                                   "region": "华南", "bonus_base": 30000}])
+    data, _ = check(data_dir)
+    found = sorted((f.code, f.severity, f.sheet, f.cell) for f in data.findings if f.sheet == "所长任职")
+    assert found == [
+        ("head-gap", "warning", "所长任职", "D5"),
+        ("head-overlap", "error", "所长任职", "D3"),
+        ("head-unknown-office", "error", "所长任职", "A6"),
+        ("rule-not-before", "error", "所长任职", "E7"),
+    ]
+    gap = next(f for f in data.findings if f.code == "head-gap")
+    assert gap.message == "业务所 SH01 在 2026-01-01 至 2026-01-31 没有在任所长（第 4 行的任职结束后，本行才开始）"
+    assert all("T" not in (f.value or "") for f in data.findings if f.column == "工号")  # 工号 is never echoed
+    # the overlapping row is not taken: BJ01 keeps its first head
+    assert [t.head_id for t in data.reference.tenures["BJ01"]] == ["T1"]
+    assert "GZ01" not in data.reference.tenures
+
+
+def test_build_tenures_skips_rows_the_reader_faulted():
+    class _Row(dict):
+        number = 2
+    tenures, found = build_tenures([_Row(office_id="BJ01", head_id=None, head_name="测试所长甲",
+                                         start=date(2020, 1, 1), end=None)], {"BJ01": OFFICE}, "reference.xlsx")
+    assert (tenures, found) == ({}, [])
+
+
+def _old_reference_bytes(version: str = "1.0") -> bytes:
+    """A reference.xlsx as version 1.0 of the template made it: no 所长任职 sheet."""
+    rows = {"offices": DEFAULT_OFFICES, "targets": default_targets()}
+    wb = load_workbook(io.BytesIO(form_workbook_bytes(REFERENCE, rows=rows)))
+    del wb["所长任职"]
+    meta = wb["_meta"]
+    for row in meta.iter_rows():
+        if row[0].value == "template_version":
+            row[1].value = version
+        if row[0].value == "structure_hash":
+            row[1].value = min(REFERENCE.structure_hashes - {REFERENCE.structure_hash})
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_reference_of_version_1_0_without_the_sheet_stays_valid(data_dir, make_workbook):
+    (data_dir / "reference.xlsx").write_bytes(_old_reference_bytes())
+    facts = read_workbook(data_dir / "reference.xlsx", "reference.xlsx")
+    assert (facts.version, [f.code for f in facts.findings]) == ("1.0", [])
+    good_office(make_workbook)
+    data, _ = check(data_dir)
+    assert data.reference.tenures == {}
+    card = next(c for c in assess(data, POLICY).scorecards if (c.period, c.office_id) == ("2026Q1", "BJ01"))
+    assert (card.head, card.head_id) == ("测试所长甲", "")
+
+
+def test_a_version_not_in_the_history_is_still_outdated(tmp_path):
+    (tmp_path / "reference.xlsx").write_bytes(_old_reference_bytes("0.9"))
+    facts = read_workbook(tmp_path / "reference.xlsx", "reference.xlsx")
+    assert [f.code for f in facts.findings] == ["template-outdated"]
+
+
+# ---------------------------------------------------------------------------------------------
+# A cover filled in by someone other than the head
+
+
+def test_a_cover_filled_by_a_deputy_is_a_warning(data_dir, make_workbook):
+    _reference(data_dir, [_head("BJ01", "T1", "测试所长甲", date(2020, 1, 1))])
+    good_office(make_workbook)  # covers say 填报人 测试填报人
+    make_workbook("clients", "submissions/2026Q1/SH01/clients.xlsx")  # SH01 has no rows: not compared
+    data, _ = check(data_dir)
+    found = [f for f in data.findings if f.code == "cover-filler-not-head"]
+    assert sorted((f.file, f.cell, f.severity, f.value) for f in found) == [
+        (f"submissions/2026Q1/BJ01/{form}.xlsx", "B4", "warning", None)
+        for form in ("clients", "projects", "recruitment", "training")]
+    assert "测试填报人" not in found[0].message
+
+
+def test_a_cover_filled_by_the_head_or_the_predecessor_is_fine(data_dir, make_workbook):
+    _reference(data_dir, [_head("BJ01", "T1", "测试填报人", date(2020, 1, 1), date(2026, 2, 1)),
+                          _head("BJ01", "T2", "测试所长乙", date(2026, 2, 2))])
+    good_office(make_workbook)
+    data, _ = check(data_dir)
+    assert [f for f in data.findings if f.code == "cover-filler-not-head"] == []
+
+
+def test_tenure_is_a_plain_record():
+    assert dataclasses.replace(CHANGE_AT_BOUNDARY[1], end=date(2026, 12, 31)).covers(date(2026, 12, 31))
+
+
+# ---------------------------------------------------------------------------------------------
+# Privacy: the 工号 is HR's, the name is published
+
+
+def test_head_ids_are_private_and_absent_from_the_sites_pages(tmp_path):
+    from pipeline.outputs.pages import docs_pages, render_results_pages
+    from pipeline.outputs.privacy import check_privacy, private_values
+
+    sample = Path(__file__).resolve().parents[1] / "sample_data"
+    data, _ = check(sample)
+    results = assess(data, POLICY)
+    ids = {t.head_id for tenures in data.reference.tenures.values() for t in tenures}
+    assert len(ids) == 13 and ids <= private_values(data, results)["所长任职 › 工号"]
+    pages = {**render_results_pages(results), **docs_pages(results, "2026-01-01")}
+    assert not [(path, i) for path, text in pages.items() for i in ids if i in text]
+    # the new head's name is published (the 所长 of HZ01's later periods) and is no leak
+    hz = data.reference.tenures["HZ01"][-1]
+    assert hz.head_name in pages["offices/hz01.md"]
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text(f"<p>所长 {hz.head_name}</p>", encoding="utf-8")
+    assert check_privacy(site, results) == []
+    (site / "index.html").write_text(f"<p>工号 {hz.head_id}</p>", encoding="utf-8")
+    assert [leak.column for leak in check_privacy(site, results)] == ["所长任职 › 工号"]
