@@ -101,7 +101,7 @@ def test_an_office_in_another_case_is_that_office_on_real_files(make_reference, 
     dataset = check(data_dir, workers=1)[0]
     assert [f for f in dataset.findings if f.severity != "info"] == []
     notes = [f for f in dataset.findings if f.code == "value-normalised"]
-    assert {(f.cell, f.office_id, f.value) for f in notes} == {("B1", "BJ01", "bj01")} and len(notes) == 4
+    assert {(f.cell, f.office_id, f.value) for f in notes} == {("B2", "BJ01", "bj01")} and len(notes) == 4
     assert sorted(o for (_, o, _) in dataset.submissions) == ["BJ01"] * 4 + ["SH01"] * 4
     assert set(submission_matrix(dataset)["2026Q1"]) == {"BJ01", "SH01"}
     assert {f.office_id for f in dataset.findings} == {"BJ01"}
@@ -231,9 +231,9 @@ def test_a_complete_office_period_has_no_findings(make_reference, make_workbook,
 
 
 @pytest.mark.parametrize(("rel", "cover", "code", "severity", "cell"), [
-    ("submissions/2026Q1/BJ01/clients.xlsx", {"office_id": "SH01", "period": "2026Q1"}, "identity-mismatch", ERROR, "B1"),
-    ("submissions/2026Q1/BJ01/clients.xlsx", {"office_id": "BJ01", "period": "2026Q2"}, "identity-mismatch", ERROR, "B2"),
-    ("submissions/2026Q1/XX99/clients.xlsx", None, "office-unknown", ERROR, "B1"),
+    ("submissions/2026Q1/BJ01/clients.xlsx", {"office_id": "SH01", "period": "2026Q1"}, "identity-mismatch", ERROR, "B2"),
+    ("submissions/2026Q1/BJ01/clients.xlsx", {"office_id": "BJ01", "period": "2026Q2"}, "identity-mismatch", ERROR, "B3"),
+    ("submissions/2026Q1/XX99/clients.xlsx", None, "office-unknown", ERROR, "B2"),
     ("submissions/2026Q1/BJ01/杭州一所客户表(2).xlsx", {"office_id": "BJ01", "period": "2026Q1"},
      "file-misplaced", WARNING, ""),
 ])

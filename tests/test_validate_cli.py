@@ -107,7 +107,7 @@ def test_a_good_data_set_exits_0(make_reference, make_workbook, data_dir, tmp_pa
 BROKEN = [  # (file under submissions/, sheet, cell, code)
     ("2026Q1/BJ01/clients.xlsx", "客户", "G3", "type-number"),
     ("2026Q1/BJ01/clients.xlsx", "客户", "I2", "out-of-range"),
-    ("2026Q1/SH01/projects.xlsx", "封面", "B1", "identity-mismatch"),
+    ("2026Q1/SH01/projects.xlsx", "封面", "B2", "identity-mismatch"),
 ]
 
 

@@ -57,6 +57,16 @@ def templates(args: argparse.Namespace) -> int:
         _print(f"{out_dir} 中的 {len(ALL_FORMS)} 个模板与表单定义一致。")
         return EXIT_OK
     try:
+        if getattr(args, "data", None):  # the company's templates: its offices and this year's quarters
+            from ..run import UsageError, company_templates
+
+            try:
+                paths = company_templates(args.data, out_dir)
+            except UsageError as exc:
+                return _error(str(exc))
+            for form, path in zip(ALL_FORMS, paths):
+                _print(f"已生成模板：{path.as_posix()}（{form.title}，版本 {form.version}）")
+            return EXIT_OK
         for form in ALL_FORMS:
             path = write_template(form, out_dir)
             _print(f"已生成模板：{path.as_posix()}（{form.title}，版本 {form.version}）")
