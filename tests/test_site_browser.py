@@ -144,7 +144,7 @@ def test_home_page(page, built_site):
     assert summary.locator("h3").inner_text() == period_label(quarter)
     assert summary.locator("ol.podium li").first.inner_text().startswith(ranked(built_site, quarter)[0]["office_name"])
     tabs = page.locator(".md-tabs").inner_text()
-    for tab in ("制度手册", "填报指南", "考核结果", "业务所", "提交情况"):
+    for tab in ("制度手册", "填报指南", "考核结果", "业务所", "提交与校验"):
         assert tab in tabs
 
 
@@ -185,7 +185,7 @@ def test_chart_is_visible_with_chinese_labels(page):
     assert box["width"] > 200 and box["height"] > 80
     labels = chart.locator("text.label").all_text_contents()
     assert labels == ["优秀", "良好", "合格", "不合格"]
-    assert chart.locator("title").first.text_content() == "2026 年第一季度考核等级分布"
+    assert chart.locator("title").first.text_content() == "2026年第一季度考核等级分布"
 
 
 def test_search_finds_the_handbook_for_liushilv(page):

@@ -18,19 +18,11 @@ from jinja2.ext import Extension
 from markupsafe import Markup
 
 from ...engine.model import STATUS_LABELS
-from ...periods import is_year
+from ...periods import QUARTER_NAMES as QUARTER_NAMES  # re-exported: the build names nav entries with it
+from ...periods import is_year, period_label
 from . import escape
 
 NA = "—"
-QUARTER_NAMES = {"1": "第一季度", "2": "第二季度", "3": "第三季度", "4": "第四季度"}
-
-
-def period_label(period: str) -> str:
-    """`2026Q1` -> 2026 年第一季度, `2026` -> 2026 年度."""
-    period = str(period)
-    if len(period) == 6 and period[4] == "Q":
-        return f"{period[:4]} 年{QUARTER_NAMES.get(period[5], period[4:])}"
-    return f"{period} 年度"
 
 
 def num(value: float | None, decimals: int = 1) -> str:
