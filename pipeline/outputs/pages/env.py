@@ -19,8 +19,9 @@ from markupsafe import Markup
 
 from ...engine.model import STATUS_LABELS
 from ...periods import QUARTER_NAMES as QUARTER_NAMES  # re-exported: the build names nav entries with it
-from ...periods import is_year, period_label
+from ...periods import PERIOD_RE, is_year, period_label
 from . import escape
+from .tables import label_cells
 
 NA = "—"
 
@@ -41,7 +42,8 @@ def kpi_value(value: float | None, unit: str) -> str:
     """A KPI value in its unit: rates as %, satisfaction as a 0–100 score."""
     if value is None:
         return "不适用"
-    return pct(value) if unit == "percent" else f"{value:.1f} 分"
+    # satisfaction is a 0–100 survey result: `/ 100` keeps it apart from the KPI's score beside it
+    return pct(value) if unit == "percent" else f"{value:.1f} / 100"
 
 
 def point_value(value: float, unit: str) -> str:
@@ -131,6 +133,22 @@ def office_href(ctx: Any, office_id: str) -> str:
     return relative_url(ctx["page"], office_page(office_id))
 
 
+def is_period(text: Any) -> bool:
+    """True for a canonical quarter (2026Q1) or year (2026): what period_label can name."""
+    text = str(text or "")
+    return bool(PERIOD_RE.match(text)) or (len(text) == 4 and text.isdigit())
+
+
+def findings_anchor(office_id: str) -> str:
+    """The id of an office's section on the validation page (validation.md.j2)."""
+    return "office-" + escape.slug(office_id)
+
+
+@pass_context
+def findings_href(ctx: Any, office_id: str) -> str:
+    return relative_url(ctx["page"], "validation.md#" + findings_anchor(office_id))
+
+
 @pass_context
 def period_href(ctx: Any, period: str) -> str:
     return relative_url(ctx["page"], f"results/{period}.md")  # periods are validated: 2026Q1 or 2026
@@ -168,11 +186,11 @@ def environment() -> Environment:
         t=escape.safe, slug=escape.slug, num=num, pct=pct, kpi_value=kpi_value, point_value=point_value,
         plain=plain, signed=signed, period_label=period_label,
     )
-    env.globals.update(url=url, office_href=office_href, period_href=period_href, badge=badge, status_badge=status_badge, STATUS_LABELS=STATUS_LABELS, NA=NA,
+    env.globals.update(url=url, office_href=office_href, findings_href=findings_href, findings_anchor=findings_anchor, is_period=is_period, period_href=period_href, badge=badge, status_badge=status_badge, STATUS_LABELS=STATUS_LABELS, NA=NA,
                        is_year=is_year)
     return env
 
 
 def render(template: str, **context: Any) -> str:
     """Render one page template to text."""
-    return environment().get_template(template).render(**context)
+    return label_cells(environment().get_template(template).render(**context))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...engine.model import ANNUAL, INCOMPLETE, INVALID, MISSING, QUARTERLY, SCORED, STATUSES, Results, Scorecard
-from ...engine.submissions import NOT_SUBMITTED, SUBMITTED, WITH_ERRORS, submission_matrix
+from ...engine.submissions import NOT_SUBMITTED, SUBMITTED, WITH_ERRORS, office_period_errors, submission_matrix
 from ...findings import CATALOGUE, ERROR, INFO, WARNING, fix_text
 from ...forms import OFFICE_FORMS
 from ...periods import is_year
@@ -33,6 +33,7 @@ class _Index:
     periods: list[str]
     by_office: dict[str, list[Scorecard]]
     counts: Counter  # scored offices per period
+    errors: dict[str, list[str]]  # office -> periods with errors, in time order
 
 
 def _index(results: Results) -> _Index:
@@ -41,8 +42,12 @@ def _index(results: Results) -> _Index:
         by_office: dict[str, list[Scorecard]] = defaultdict(list)
         for card in results.scorecards:
             by_office[card.office_id].append(card)
+        order = {p: i for i, p in enumerate(results.periods)}
+        errors: dict[str, list[str]] = defaultdict(list)
+        for office_id, period in sorted(office_period_errors(results.dataset), key=lambda op: (op[0], order.get(op[1], -1), op[1])):
+            errors[office_id].append(period)
         index = _Index(results.scorecards, len(results.scorecards), results.periods, dict(by_office),
-                       Counter(c.period for c in results.scorecards if c.status == SCORED))
+                       Counter(c.period for c in results.scorecards if c.status == SCORED), dict(errors))
         results._pages_index = index  # built before the page processes fork: they inherit it
     return index
 
@@ -202,7 +207,8 @@ def render_office(results: Results, office_id: str) -> str:
                              "blocks": active_blocks(results.policy, card.period)})
     return render("office.md.j2", page=office_page(office_id), office=_office_identity(results, office_id), policy=results.policy,
                   sections=sections, cards=list(reversed(cards)), trend=trend, kpi_trends=kpi_trends,
-                  yoy=list(reversed(yoy)), counts=counts, has_scores=any(s is not None for s in score_series))
+                  yoy=list(reversed(yoy)), counts=counts, has_scores=any(s is not None for s in score_series),
+                  error_periods=_index(results).errors.get(office_id, []))
 
 
 def render_offices_index(results: Results) -> str:
