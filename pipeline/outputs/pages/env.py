@@ -18,7 +18,6 @@ from jinja2.ext import Extension
 from markupsafe import Markup
 
 from ...engine.model import STATUS_LABELS
-from ...periods import QUARTER_NAMES as QUARTER_NAMES  # re-exported: the build names nav entries with it
 from ...periods import PERIOD_RE, is_year, period_label
 from . import escape
 from .tables import label_cells
