@@ -176,8 +176,7 @@ def render_office(results: Results, office_id: str) -> str:
     quarters = [p for p in period_order(results) if not is_year(p)]
     by_period = {c.period: c for c in cards}
     score_series = [by_period[p].score if p in by_period and by_period[p].status == SCORED else None for p in quarters]
-    trend = charts.line_chart(quarters, [("季度考核得分", score_series)], "季度考核得分趋势", y_min=0,
-                              y_max=max(120.0, *[s for s in score_series if s is not None], 0.0))
+    trend = charts.line_chart(quarters, [("季度考核得分", score_series)], "季度考核得分趋势", auto_range=True)
     kpi_trends = []
     for block, block_name in results.policy.blocks.items():
         series = []
@@ -191,8 +190,8 @@ def render_office(results: Results, office_id: str) -> str:
                 vals.append(r.score if r else None)
             series.append((kpi.name, vals))
         if series and any(v is not None for _, vs in series for v in vs):
-            caption = f"{block_name}:各指标得分趋势(季度)"
-            kpi_trends.append((caption, charts.line_chart(quarters, series, caption, y_min=0, y_max=120)))
+            caption = f"{block_name}：各指标得分趋势（季度）"
+            kpi_trends.append((caption, charts.line_chart(quarters, series, caption, auto_range=True)))
     yoy = []
     for c in cards:
         prev_period = str(int(c.period[:4]) - 1) + c.period[4:]
