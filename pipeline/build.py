@@ -221,22 +221,22 @@ class _PythonTag:
         self.tag, self.node = tag, node
 
 
-class _ConfigLoader(yaml.SafeLoader):
+class ConfigLoader(yaml.SafeLoader):
     """Safe loading that keeps `!!python/…` nodes as they are: only mkdocs builds them, from our own file."""
 
 
-class _ConfigDumper(yaml.SafeDumper):
+class ConfigDumper(yaml.SafeDumper):
     """Safe dumping that writes a kept `!!python/…` node back as it was read."""
 
 
-_ConfigLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: _PythonTag(node.tag, node))
-_ConfigDumper.add_representer(_PythonTag, lambda dumper, value: value.node)
+ConfigLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: _PythonTag(node.tag, node))
+ConfigDumper.add_representer(_PythonTag, lambda dumper, value: value.node)
 
 
 def write_config(results: Results, work_dir: Path, work_docs: Path, build_date: str, config_path: Path) -> Path:
     """The generated mkdocs config: docs_dir -> work folder, nav with every period, jieba words."""
     try:
-        config = yaml.load(config_path.read_text(encoding="utf-8"), Loader=_ConfigLoader)  # noqa: S506 (safe: see _ConfigLoader)
+        config = yaml.load(config_path.read_text(encoding="utf-8"), Loader=ConfigLoader)  # noqa: S506 (safe: see ConfigLoader)
     except (OSError, yaml.YAMLError) as exc:
         raise BuildError(f"无法读取网站配置 {config_path.name}:{exc}", usage=True) from None
     config["docs_dir"] = str(work_docs.resolve())
@@ -250,7 +250,7 @@ def write_config(results: Results, work_dir: Path, work_docs: Path, build_date: 
             options["jieba_dict_user"] = str(dictionary.resolve())
             config["plugins"][i] = {"search": options}
     target = work_dir / "mkdocs.yml"
-    target.write_text(yaml.dump(config, Dumper=_ConfigDumper, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    target.write_text(yaml.dump(config, Dumper=ConfigDumper, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return target
 
 
@@ -402,6 +402,6 @@ def publish(site_tmp: Path, site_dir: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-__all__ = ["MKDOCS_CONFIG", "SAMPLE_DATA", "TEMPLATES_DIR", "BuildError", "build_site", "check_templates",
+__all__ = ["MKDOCS_CONFIG", "SAMPLE_DATA", "TEMPLATES_DIR", "BuildError", "ConfigLoader", "build_site", "check_templates",
            "expand_nav", "privacy_gate", "publish", "render_and_publish", "run_mkdocs", "user_words", "write_config",
            "write_docs"]

@@ -77,7 +77,7 @@ def test_generated_markdown_never_lands_in_committed_docs(built):
 
 def test_the_generated_config_has_no_hooks(built):
     """Zensical (Material's successor) ignores MkDocs hooks: the build must not need any."""
-    config = yaml.load((built / ".build" / "mkdocs.yml").read_text(encoding="utf-8"), Loader=build._ConfigLoader)  # noqa: S506
+    config = yaml.load((built / ".build" / "mkdocs.yml").read_text(encoding="utf-8"), Loader=build.ConfigLoader)  # noqa: S506
     assert "hooks" not in config
     assert config["docs_dir"] == str((built / ".build" / "docs").resolve())
 
@@ -90,7 +90,7 @@ def test_the_docs_tree_is_complete_before_mkdocs_runs(built, data, templates, tm
     seen: dict[str, set[str]] = {}
 
     def checking(config, site_tmp, **kwargs):
-        docs = Path(yaml.safe_load(Path(config).read_text(encoding="utf-8"))["docs_dir"])
+        docs = Path(yaml.load(Path(config).read_text(encoding="utf-8"), Loader=build.ConfigLoader)["docs_dir"])  # noqa: S506
         seen["docs"] = {p.relative_to(docs).as_posix() for p in docs.rglob("*.md")}
         result = real(config, site_tmp, **kwargs)
         page = site_tmp / "offices" / "bj01.html"
@@ -207,7 +207,7 @@ def test_headings_have_ids_made_of_their_words_not_numbers(built):
 
 
 def test_staff_navigation_ends_with_a_developer_section(built):
-    config = yaml.load((built / ".build" / "mkdocs.yml").read_text(encoding="utf-8"), Loader=build._ConfigLoader)  # noqa: S506
+    config = yaml.load((built / ".build" / "mkdocs.yml").read_text(encoding="utf-8"), Loader=build.ConfigLoader)  # noqa: S506
     sections = [next(iter(item)) if isinstance(item, dict) else item for item in config["nav"]]
     assert sections[-1] == "开发者"
     developer = config["nav"][-1]["开发者"]
@@ -310,9 +310,9 @@ def test_policy_option_changes_the_published_handbook_and_scores(data, templates
     # the rules' tables stand in a Markdown block (md_in_html), which lays their tags out one a line
     assert "<tr><td>业务指标</td><td>销售目标完成率</td><td>31</td><td>30</td></tr>" in re.sub(r">\s+<", "><", handbook)
     office = (site / "offices" / "bj01.html").read_text(encoding="utf-8")
-    row = re.search(r'<table data-table="kpi-table" data-search-exclude data-period="2026Q2"[^>]*>.*?<tr data-kpi="销售目标完成率">(.*?)</tr>',
-                    office, re.S).group(1)
-    assert "<td>31</td>" in row  # the scorecard used the same weight
+    row = re.search(r'<table data-table="kpi-table" data-cards data-search-exclude data-period="2026Q2"[^>]*>.*?'
+                    r'<tr data-kpi="销售目标完成率">(.*?)</tr>', office, re.S).group(1)
+    assert '<td data-label="权重">31</td>' in row  # the scorecard used the same weight
 
 
 def test_a_bad_policy_is_a_usage_error(data, templates, tmp_path):
@@ -429,4 +429,4 @@ def test_the_sample_builds_with_pages_and_gate_and_no_hooks(templates, tmp_path,
     assert calls["scanned"] == sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
     assert calls["left"] == []
     assert calls["pages"] == sum(1 for p in site.rglob("*.html") if p.name != "404.html")
-    assert "hooks" not in yaml.safe_load((tmp_path / ".build" / "mkdocs.yml").read_text(encoding="utf-8"))
+    assert "hooks" not in yaml.load((tmp_path / ".build" / "mkdocs.yml").read_text(encoding="utf-8"), Loader=build.ConfigLoader)  # noqa: S506
