@@ -15,7 +15,7 @@ from ..findings import WARNING, Finding, finding
 from ..forms import ACCEPTED, CLIENTS, COVER, COVER_ROW, COVER_SHEET, OFFICE_FORMS, PROJECTS, REFERENCE, get_form
 from ..intake.facts import OFFICE_FORM_IDS, WorkbookFacts
 from ..intake.layout import ACCEPTED_FILE, REFERENCE_FILE, content_identity, folder_identity
-from ..periods import valid_period
+from ..periods import period_label, valid_period
 from .heads import heads_during
 from .model import Reference
 
@@ -151,7 +151,8 @@ def reference_checks(accepted: dict[Slot, WorkbookFacts], reference: Reference) 
         return
     for period, office in sorted({(period, office) for (period, office, _form) in accepted}):
         if office in reference.offices and (office, period) not in reference.target_rows:
-            yield finding("reference-no-target", office_id=office, period=period, office=office)
+            yield finding("reference-no-target", office_id=office, period=period, office=office,
+                          period_name=period_label(period))
 
 
 def project_client_checks(accepted: dict[Slot, WorkbookFacts]) -> Iterator[Finding]:
@@ -197,7 +198,7 @@ def completeness(occupied: set[Slot], reference: Reference, periods: Iterable[st
             for form in OFFICE_FORMS:
                 if (period, office, form.id) not in occupied:
                     yield finding("submission-missing", office_id=office, period=period, office=office,
-                                  form=form.title)
+                                  period_name=period_label(period), form=form.title)
 
 
 def error_pairs(facts: WorkbookFacts, reference: Reference) -> set[tuple[str, str]]:
