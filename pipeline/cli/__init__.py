@@ -1,4 +1,4 @@
-"""The command line: `python -m pipeline templates|demo|validate|intake|run|build|bench|close|reopen|whatif`.
+"""The command line: `python -m pipeline templates|demo|validate|intake|run|build|bench|close|reopen|whatif|reports`.
 
 This package parses arguments, calls the stages (pipeline.run, pipeline.build) and turns their
 outcome into Chinese summaries and exit codes (cli/exits.py).
@@ -25,6 +25,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "close": commands.close,
     "reopen": commands.reopen,
     "whatif": commands.whatif,
+    "reports": commands.reports,
 }
 
 
@@ -101,6 +102,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--policy", required=True, help="政策草案文件（.yaml）")
     p.add_argument("--period", help="只试算这个期间（如 2026Q1 或 2026）")
     p.add_argument("--out", help="对比工作簿（默认当前文件夹的“试算对比-草案名.xlsx”，已有同名文件时另起新名）")
+    _no_cache(p)
+
+    p = sub.add_parser("reports", help="为每个所-期间写出考核确认单（A4 PDF，供所长与人力资源部签字）")
+    p.add_argument("data_dir", help="数据目录")
+    p.add_argument("--out", required=True, help="确认单的输出目录")
+    p.add_argument("--period", help="只写这个期间（如 2026Q4 或 2026）")
+    p.add_argument("--policy", help="政策配置文件（默认 pipeline/policy.yaml）")
+    _workers(p)
     _no_cache(p)
 
     p = sub.add_parser("bench", help="在合成的大规模数据上测量性能")
