@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes.util
 import os
 import shutil
 import sys
@@ -123,6 +124,19 @@ def whatif(c, policy, data=SAMPLE, period=None, out=None):
     _pipeline(c, *args)
 
 
+_REPORTS_HELP = {"out": "folder for the PDFs (required)", "data": "data folder", "period": "only this period"}
+
+
+@task(help=_REPORTS_HELP)
+def reports(c, out="", data=SAMPLE, period=None):
+    """Write one 考核确认单 PDF per office-period (for the head and HR to sign) into --out."""
+    folder = _folder(out, "--out", "invoke reports --out 确认单目录 --data 数据目录 --period 2026Q4")
+    args = ["reports", data, "--out", folder]
+    if period:
+        args += ["--period", period]
+    _pipeline(c, *args)
+
+
 @task(help={"port": "port on localhost", "data": "data folder (default: the bundled sample)"})
 def serve(c, port=8000, data=None):
     """Build the site, then preview it on http://127.0.0.1:PORT/."""
@@ -138,6 +152,9 @@ TEST_PACKAGES = (
     ("libreoffice-calc-nogui", lambda: shutil.which("soffice") or shutil.which("libreoffice")),  # print layout
     ("poppler-utils", lambda: shutil.which("pdftotext")),
     ("fonts-crosextra-carlito", lambda: Path("/usr/share/fonts/truetype/crosextra/Carlito-Regular.ttf").exists()),
+    # WeasyPrint (the 考核确认单 PDFs) loads Pango: its "Debian ≥ 11" install instructions
+    ("libpango-1.0-0", lambda: ctypes.util.find_library("pango-1.0")),
+    ("libpangoft2-1.0-0", lambda: ctypes.util.find_library("pangoft2-1.0")),
 )
 
 
