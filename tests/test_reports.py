@@ -43,7 +43,7 @@ def test_the_figures_and_chinese_text_are_in_the_pdf(made):
     root, _, outcome = made
     for card in outcome.results.for_period(PERIOD):
         text = _text(root / "out" / f"{card.office_name}-{PERIOD}-考核确认单.pdf")
-        for expected in ("业务所长考核确认单", "2026 年第一季度", card.office_name, card.office_id, card.head,
+        for expected in ("业务所长考核确认单", "2026年第一季度", card.office_name, card.office_id, card.head,
                          "已评分", num(card.score, 2), card.grade, f"第 {card.rank} 名（共 3 个业务所）",
                          f"{card.bonus_amount:,.2f} 元", "销售目标完成率", "距下一等级", "所长签字",
                          "人力资源部签字", f"submissions/{PERIOD}/{card.office_id}/clients.xlsx", "reference.xlsx",
