@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...engine.model import ANNUAL, INCOMPLETE, INVALID, MISSING, QUARTERLY, SCORED, STATUSES, Results, Scorecard
+from ...engine.deadlines import ESTIMATED_MARK, INFORMATIONAL_NOTE, LATE, timeliness
 from ...engine.submissions import NOT_SUBMITTED, SUBMITTED, WITH_ERRORS, submission_matrix
 from ...findings import CATALOGUE, ERROR, INFO, WARNING, Finding, fix_text
 from ...forms import OFFICE_FORMS
@@ -232,15 +233,19 @@ def render_offices_index(results: Results) -> str:
 def render_submissions(results: Results) -> str:
     """submissions.md: which office sent which form in each period."""
     matrix = submission_matrix(results.dataset)
+    board = timeliness(results.dataset, matrix)
     names = {o: _office_identity(results, o)["name"] for p in matrix for o in matrix[p]}
     periods = []
     for period in sorted(matrix, reverse=True):
         rows = matrix[period]
         tally = Counter(state for row in rows.values() for state in row.values())
         late = [o for o, row in rows.items() if any(s != SUBMITTED for s in row.values())]
-        periods.append({"period": period, "rows": rows, "tally": tally, "late": late})
+        timing = board.get(period, {})
+        overdue = sum(t.state == LATE for row in timing.values() for t in row.values())
+        periods.append({"period": period, "rows": rows, "tally": tally, "late": late, "timing": timing,
+                        "deadline": results.dataset.reference.deadlines.get(period), "overdue": overdue})
     return render("submissions.md.j2", page="submissions.md", periods=periods, forms=OFFICE_FORMS, names=names,
-                  labels=SUBMISSION_LABELS)
+                  labels=SUBMISSION_LABELS, informational=INFORMATIONAL_NOTE, ESTIMATED_MARK=ESTIMATED_MARK)
 
 
 def _office_of(finding: Any) -> str:
