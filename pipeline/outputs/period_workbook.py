@@ -32,8 +32,8 @@ from typing import Any
 import xlsxwriter
 
 from ..atomic import write_bytes
-from ..engine.model import ANNUAL, INCOMPLETE, INVALID, MISSING, SCORED, STATUS_LABELS, Results, Scorecard
 from ..engine.deadlines import timeliness
+from ..engine.model import ANNUAL, INCOMPLETE, INVALID, MISSING, SCORED, STATUS_LABELS, Results, Scorecard
 from ..engine.submissions import NOT_SUBMITTED, SUBMITTED, WITH_ERRORS
 from ..engine.watch import KIND_LABELS, watch_list
 from ..findings import ERROR, INFO, SEVERITY_LABELS, WARNING, Finding
