@@ -123,6 +123,19 @@ def whatif(c, policy, data=SAMPLE, period=None, out=None):
     _pipeline(c, *args)
 
 
+_REMIND_HELP = {"period": "quarter, e.g. 2026Q4 (required)", "data": "data folder",
+                "out": "folder for the reminders (default: 提醒-<period> here)"}
+
+
+@task(help=_REMIND_HELP)
+def remind(c, period, data=SAMPLE, out=None):
+    """Write a ready-to-send reminder per office that still owes forms for a quarter."""
+    args = ["remind", data, "--period", period]
+    if out:
+        args += ["--out", out]
+    _pipeline(c, *args)
+
+
 @task(help={"port": "port on localhost", "data": "data folder (default: the bundled sample)"})
 def serve(c, port=8000, data=None):
     """Build the site, then preview it on http://127.0.0.1:PORT/."""

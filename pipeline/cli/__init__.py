@@ -1,4 +1,4 @@
-"""The command line: `python -m pipeline templates|demo|validate|intake|run|build|bench|close|reopen|whatif`.
+"""The command line: `python -m pipeline templates|demo|validate|intake|run|build|bench|close|reopen|whatif|remind`.
 
 This package parses arguments, calls the stages (pipeline.run, pipeline.build) and turns their
 outcome into Chinese summaries and exit codes (cli/exits.py).
@@ -25,6 +25,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "close": commands.close,
     "reopen": commands.reopen,
     "whatif": commands.whatif,
+    "remind": commands.remind,
 }
 
 
@@ -101,6 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--policy", required=True, help="政策草案文件（.yaml）")
     p.add_argument("--period", help="只试算这个期间（如 2026Q1 或 2026）")
     p.add_argument("--out", help="对比工作簿（默认当前文件夹的“试算对比-草案名.xlsx”，已有同名文件时另起新名）")
+    _no_cache(p)
+
+    p = sub.add_parser("remind", help="催交提醒：为某季度未交齐或有错误的业务所各写一份提醒文本")
+    p.add_argument("data_dir", help="数据目录")
+    p.add_argument("--period", required=True, help="季度，如 2026Q4")
+    p.add_argument("--out", help="提醒文件的文件夹（默认当前文件夹的“提醒-期间”，已有同名文件夹时另起新名）")
     _no_cache(p)
 
     p = sub.add_parser("bench", help="在合成的大规模数据上测量性能")
