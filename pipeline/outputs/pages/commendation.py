@@ -10,6 +10,7 @@ from __future__ import annotations
 from ...engine.model import ANNUAL, QUARTERLY, SCORED, Results, Scorecard
 from ...engine.policy import PUBLISH_COMMENDATION
 from ...periods import is_year
+from .distribution import grade_chart
 from .env import kpi_value, num, render
 
 
@@ -73,8 +74,6 @@ def render_period_commendation(results: Results, period: str) -> str:
         for name in (policy.excellent_head.name, policy.special_award.name, policy.promotion.name,
                      policy.development.name):
             honours.append((name, [c for c in named if name in c.honours]))
-    from .results import grade_chart  # results.py imports this module: imported here, when rendering
-
     return render("period_commendation.md.j2", page=f"results/{period}.md", period=period, policy=policy,
                   top=policy.grades[0].name, named=[c for c in commended(results, period)
                                                     if c.grade == policy.grades[0].name],

@@ -21,7 +21,8 @@ from ...forms import OFFICE_FORMS
 from ...periods import is_year, period_sort_key
 from . import charts
 from .commendation import commendation_only, commended, render_offices_notice, render_period_commendation
-from .env import environment, office_page, period_label, render
+from .distribution import grade_chart
+from .env import environment, office_page, render
 
 SUBMISSION_LABELS = {SUBMITTED: "已提交", WITH_ERRORS: "有错误", NOT_SUBMITTED: "未提交"}
 
@@ -70,19 +71,6 @@ def active_blocks(policy: Any, period: str) -> dict[str, str]:
     """Blocks with any weight in the period's cycle (a 0-weight block has no score to show)."""
     cycle = ANNUAL if is_year(period) else QUARTERLY
     return {b: name for b, name in policy.blocks.items() if any(k.weight[cycle] for k in policy.kpis_in_block(b))}
-
-
-def grade_counts(results: Results, cards: list[Scorecard]) -> list[tuple[str, int]]:
-    """(grade, how many scored cards have it) in the policy's order."""
-    counts = Counter(c.grade for c in cards if c.status == SCORED)
-    return [(g.name, counts.get(g.name, 0)) for g in results.policy.grades]
-
-
-def grade_chart(results: Results, period: str, cards: list[Scorecard]) -> charts.Chart:
-    """The SVG chart of a period's grade distribution, with its data table."""
-    n = len(results.policy.grades)
-    return charts.distribution_chart(grade_counts(results, cards), f"{period_label(period)}考核等级分布",
-                                     classes=[f"grade-{i + 1}" for i in range(n)], headers=("等级", "业务所数"))
 
 
 # ---------------------------------------------------------------------------------------------
