@@ -74,6 +74,11 @@ def append_log(data_dir: Path, entries: Iterable[tuple[str, str, datetime]]) -> 
         write_text(Path(data_dir) / LOG_NAME, log_text([*read_log(data_dir), *entries]), encoding="utf-8-sig")
 
 
+def write_log(data_dir: Path, rows: Iterable[tuple[str, str, datetime]]) -> None:
+    """Write the whole log anew (the sample's generator: the same log at every run)."""
+    write_text(Path(data_dir) / LOG_NAME, log_text(rows), encoding="utf-8-sig")
+
+
 def first_receipts(rows: Iterable[tuple[str, str, datetime]]) -> dict[str, datetime]:
     """Path -> when a file was first filed there (pure): a form corrected after the deadline was
     still submitted when its first version arrived."""
@@ -102,4 +107,4 @@ def receipts(data_dir: Path, rels: Iterable[str]) -> dict[str, Receipt]:
 
 
 __all__ = ["HEADER", "LOG_NAME", "Receipt", "append_log", "first_receipts", "log_rows", "log_text", "read_log",
-           "receipts"]
+           "receipts", "write_log"]
