@@ -15,7 +15,7 @@ from pipeline.remind import default_out, file_name, reminders
 TWO_MISSING = """\
 北京一所（BJ01）测试所长甲所长：
 
-您好！贵所 2026 年第一季度（2026Q1）的考核表格尚未全部收齐：
+您好！贵所 2026年第一季度（2026Q1）的考核表格尚未全部收齐：
 
 尚未提交的表格：
   - 培训计划

@@ -6,7 +6,7 @@ from .cover import COVER, COVER_SHEET, INSTRUCTIONS_SHEET, META_SHEET
 from .projects import PROJECTS
 from .recruitment import PASSING_RATINGS, RATINGS, RECRUITMENT
 from .reference import QUARTERS, REFERENCE
-from .spec import Field, Form, NotAbove, NotBefore, RequiredWhen, Rule, Sheet
+from .spec import COVER_ROW, Earlier, Field, Form, NotAbove, NotBefore, RequiredWhen, Rule, Sheet
 from .training import TRAINING
 from .types import Choice, Date, FieldType, Integer, Number, Reading, Text
 
@@ -22,7 +22,7 @@ def get_form(form_id: str) -> Form:
 
 
 __all__ = [
-    "ACCEPTED", "ALL_FORMS", "CLIENTS", "COVER", "COVER_SHEET", "FORMS", "INSTRUCTIONS_SHEET", "META_SHEET",
+    "ACCEPTED", "ALL_FORMS", "CLIENTS", "COVER", "COVER_ROW", "COVER_SHEET", "Earlier", "FORMS", "INSTRUCTIONS_SHEET", "META_SHEET",
     "OFFICE_FORMS", "PASSING_RATINGS", "PROJECTS", "QUARTERS", "RATINGS", "RECRUITMENT",
     "REFERENCE", "TRAINING", "Choice", "Date", "Field", "Form", "Integer", "NotAbove", "NotBefore",
     "Number", "Reading", "RequiredWhen", "Rule", "Sheet", "Text", "FieldType", "get_form",

@@ -1,7 +1,7 @@
 """HR's reference workbook: the offices, their quarterly targets, who headed each office when and
 each quarter's filing deadline. It has no cover sheet."""
 
-from .spec import BONUS_CEILING, MARKET_CEILING, TARGET_CEILING, Field, Form, NotBefore, Sheet
+from .spec import BONUS_CEILING, MARKET_CEILING, TARGET_CEILING, Earlier, Field, Form, NotBefore, Sheet
 from .types import Choice, Date, Integer, Number, Text
 
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
@@ -11,7 +11,7 @@ REFERENCE = Form(
     title="人力资源部基础数据",
     version="1.2",
     # 1.1 added the optional sheet 所长任职, 1.2 the optional 填报日程: files of 1.0 and 1.1 stay valid
-    history=("1.0", "1.1"),
+    history=(Earlier("1.0", note=False), Earlier("1.1", note=False)),
     help="由人力资源部维护:业务所名单、各季度目标、所长任职记录与填报日程。",
     sheets=(
         Sheet(

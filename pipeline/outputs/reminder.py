@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..forms.values import printable
-from .pages.env import period_label
+from ..periods import period_label
 
 # where the site offers the blank templates (mkdocs.yml: 填报指南 › 模板下载, guide/templates.md)
 TEMPLATES_PAGE = "guide/templates.html"
