@@ -5,6 +5,7 @@ Everything `invoke --list` and `invoke --help TASK` show (docstrings, help) is C
 
 from __future__ import annotations
 
+import ctypes.util
 import os
 import shutil
 import sys
@@ -126,7 +127,7 @@ _CLOSE_HELP = {"period": "期间：季度如 2026Q1，或年份如 2026（须先
 def close(c, period, data="", by=""):
     """关闭一个期间：冻结其考核结果，写入数据目录的 closed/期间.json。
 
-    示例：invoke close 2026Q1 --data 数据目录 --by 张三
+    示例：invoke close 2026Q1 --data 数据目录 --by 经办人姓名
     """
     folder = _folder(data, "--data", "invoke close 2026Q1 --data 数据目录 --by 姓名")
     _pipeline(c, "close", period, folder, "--by", by)
@@ -140,7 +141,7 @@ _REOPEN_HELP = {"period": "已关闭的期间：季度如 2026Q1，或年份如 
 def reopen(c, period, data="", by="", reason=""):
     """重新打开已关闭的期间（关闭与重新打开的记录保留在 closed/期间.json）。
 
-    示例：invoke reopen 2026Q1 --data 数据目录 --by 张三 --reason 北京一所补交了培训计划
+    示例：invoke reopen 2026Q1 --data 数据目录 --by 经办人姓名 --reason 北京一所补交了培训计划
     """
     folder = _folder(data, "--data", "invoke reopen 2026Q1 --data 数据目录 --by 姓名 --reason 原因")
     _pipeline(c, "reopen", period, folder, "--by", by, "--reason", reason)
@@ -181,6 +182,23 @@ def remind(c, period, data=SAMPLE, out=None):
     _pipeline(c, *args)
 
 
+_REPORTS_HELP = {"out": "确认单的输出目录（必填）", "data": "数据目录（默认内置示例数据）",
+                 "period": "只写这个期间（如 2026Q4 或 2026）"}
+
+
+@task(help=_REPORTS_HELP)
+def reports(c, out="", data=SAMPLE, period=None):
+    """为每个业务所每个期间写出考核确认单（A4 PDF，供所长与人力资源部签字）。
+
+    示例：invoke reports --out 确认单目录 --data 数据目录 --period 2026Q4
+    """
+    folder = _folder(out, "--out", "invoke reports --out 确认单目录 --data 数据目录 --period 2026Q4")
+    args = ["reports", data, "--out", folder]
+    if period:
+        args += ["--period", period]
+    _pipeline(c, *args)
+
+
 @task(help={"port": "本机端口（默认 8000）", "data": "数据目录（默认内置示例数据）", "keep_going": _KEEP_GOING})
 def serve(c, port=8000, data=None, keep_going=False):
     """构建网站并在 http://127.0.0.1:端口/ 预览。
@@ -199,6 +217,9 @@ TEST_PACKAGES = (
     ("libreoffice-calc-nogui", lambda: shutil.which("soffice") or shutil.which("libreoffice")),  # print layout
     ("poppler-utils", lambda: shutil.which("pdftotext")),
     ("fonts-crosextra-carlito", lambda: Path("/usr/share/fonts/truetype/crosextra/Carlito-Regular.ttf").exists()),
+    # WeasyPrint (the 考核确认单 PDFs) loads Pango: its "Debian ≥ 11" install instructions
+    ("libpango-1.0-0", lambda: ctypes.util.find_library("pango-1.0")),
+    ("libpangoft2-1.0-0", lambda: ctypes.util.find_library("pangoft2-1.0")),
 )
 
 

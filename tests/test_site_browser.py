@@ -13,6 +13,7 @@ import contextlib
 import csv
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import _axe
@@ -174,6 +175,25 @@ def test_scorecard_numbers_equal_scorecards_csv(page, built_site):
     for kpi, column in (("销售目标完成率", "attainment"), ("团队成员流失率", "attrition"), ("团队绩效达标率", "pass_rate")):
         cell = table.locator(f'tr[data-kpi="{kpi}"] td').nth(1).inner_text()
         assert cell == (f"{float(row[column]) * 100:.1f}%" if row[column] else "不适用")
+
+
+@pytest.mark.parametrize("rank", [0, -1])  # the best and the worst scorecard of the latest quarter
+def test_a_scorecard_prints_on_two_a4_pages_without_navigation(page, built_site, tmp_path, rank):
+    row = ranked(built_site, latest_quarter(built_site))[rank]
+    page.goto(page.base + f"offices/{row['office_id'].lower()}.html")
+    content = page.locator(".md-content").inner_text()
+    navigation = {t.strip() for t in page.locator(
+        ".md-tabs__link, .md-nav__link, .md-header__topic, .md-footer, .md-search__input").all_inner_texts()}
+    nav_only = {t for t in navigation if t and t not in content}
+    assert {"填报指南", "提交情况"} <= nav_only
+    pdf = tmp_path / "printed.pdf"
+    pdf.write_bytes(page.pdf(format="A4"))  # print media, as the browser's print dialog
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+    assert 1 <= pages <= 2 and "(A4)" in info
+    printed = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert [t for t in nav_only if t in printed] == []
+    assert row["office_name"] in printed and f"{float(row['score']):.1f}" in printed
 
 
 def test_chart_is_visible_with_chinese_labels(page):

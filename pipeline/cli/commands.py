@@ -409,4 +409,38 @@ def remind(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-__all__ = ["bench", "build", "close", "demo", "intake", "remind", "reopen", "run", "templates", "validate", "whatif"]
+
+
+def reports(args: argparse.Namespace) -> int:
+    """Write one 考核确认单 PDF per office-period; never replace a different file already there."""
+    from ..closing import canonical_period
+    from ..reports import BESIDE, UNCHANGED, make_reports
+    from ..run import UsageError, open_cache
+
+    problem = _data_problem(Path(args.data_dir))
+    out = Path(args.out)
+    if problem is None and out.exists() and not out.is_dir():
+        problem = f"--out 的路径“{out}”是一个文件，请给出文件夹。"
+    if problem is None and _workers(args) is None:
+        problem = "--workers 不能为负数。"
+    if problem:
+        return _error(problem)
+    try:
+        period = canonical_period(args.period) if args.period else None
+        outcome = make_reports(args.data_dir, out, period, policy=args.policy, workers=args.workers,
+                               cache=open_cache(not args.no_cache))
+    except UsageError as exc:
+        return _error(str(exc))
+    files = outcome.files
+    unchanged = [w for w in files if w.action == UNCHANGED]
+    beside = [w for w in files if w.action == BESIDE]
+    _print(f"考核确认单（{period or '全部期间'}）：共 {len(files)} 份，新写出 {len(files) - len(unchanged)} 份，"
+           f"内容未变、未重写 {len(unchanged)} 份；输出目录 {out}。")
+    for w in beside:
+        _print(f"  已有内容不同的“{w.kept.name}”（可能已签字），原文件保留，新的确认单写为“{w.path.name}”。")
+    _print("确认单含奖金金额（薪酬信息），仅供所长本人与人力资源部使用，请勿外传。")
+    return EXIT_DATA_ERRORS if outcome.results.dataset.error_count() else EXIT_OK
+
+
+__all__ = ["bench", "build", "close", "demo", "intake", "remind", "reopen", "reports", "run", "templates", "validate",
+           "whatif"]
