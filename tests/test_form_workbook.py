@@ -63,7 +63,7 @@ def _filled(form, cover=None, rows=None):
     ("training", ["封面", "填写说明", "培训计划", "_meta"]),
     ("clients", ["封面", "填写说明", "客户", "_meta"]),
     ("projects", ["封面", "填写说明", "项目", "_meta"]),
-    ("reference", ["填写说明", "业务所", "季度目标", "所长任职", "_meta"]),
+    ("reference", ["填写说明", "业务所", "季度目标", "所长任职", "填报日程", "_meta"]),
 ])
 def test_sheets_in_order(template_dir, form_id, sheets):
     wb = _open(template_dir, form_id)
@@ -83,6 +83,7 @@ SPEC_LABELS = {
     ("reference", "业务所"): "所编号 业务所名称 所长 区域 季度奖金基数",
     ("reference", "季度目标"): "年度 季度 所编号 销售目标 上年同期销售额 市场规模",
     ("reference", "所长任职"): "所编号 工号 姓名 起始日期 结束日期",
+    ("reference", "填报日程"): "期间 截止日期",
 }
 
 
@@ -440,7 +441,8 @@ GOOD_ROWS = {
                      "bonus_base": 30000}],
         "targets": [{"year": 2026, "quarter": "Q1", "office_id": "BJ01", "sales_target": 500, "prior_sales": 450.5,
                      "market_size": 5000}],
-        "heads": [{"office_id": "BJ01", "head_id": "T0001", "head_name": "测试所长", "start": date(2024, 1, 1)}]},
+        "heads": [{"office_id": "BJ01", "head_id": "T0001", "head_name": "测试所长", "start": date(2024, 1, 1)}],
+        "schedule": [{"period": "2026Q1", "deadline": date(2026, 4, 15)}]},
     "accepted": {"accepted": [
         {"office_id": "BJ01", "period": "2026Q1", "file": "submissions/2026Q1/BJ01/clients.xlsx", "cell": "G2",
          "code": "plausible-ceiling", "reason": "已核实", "confirmed_by": "测试确认人", "confirmed_on": date(2026, 4, 2)}]},

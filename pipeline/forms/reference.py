@@ -1,5 +1,5 @@
-"""HR's reference workbook: the offices, their quarterly targets and who headed each office when.
-It has no cover sheet."""
+"""HR's reference workbook: the offices, their quarterly targets, who headed each office when and
+each quarter's filing deadline. It has no cover sheet."""
 
 from .spec import BONUS_CEILING, MARKET_CEILING, TARGET_CEILING, Earlier, Field, Form, NotBefore, Sheet
 from .types import Choice, Date, Integer, Number, Text
@@ -9,9 +9,10 @@ QUARTERS = ("Q1", "Q2", "Q3", "Q4")
 REFERENCE = Form(
     id="reference",
     title="人力资源部基础数据",
-    version="1.1",
-    history=(Earlier("1.0", note=False),),  # 1.1 added the optional sheet 所长任职: files of 1.0 stay valid
-    help="由人力资源部维护:业务所名单、各季度目标与所长任职记录。",
+    version="1.2",
+    # 1.1 added the optional sheet 所长任职, 1.2 the optional 填报日程: files of 1.0 and 1.1 stay valid
+    history=(Earlier("1.0", note=False), Earlier("1.1", note=False)),
+    help="由人力资源部维护:业务所名单、各季度目标、所长任职记录与填报日程。",
     sheets=(
         Sheet(
             key="offices",
@@ -69,6 +70,19 @@ REFERENCE = Form(
                       help="离任日期（当天仍在任）；仍在任则留空", example=None),
             ),
             rules=(NotBefore("end", "start"),),
+        ),
+        Sheet(
+            key="schedule",
+            name="填报日程",
+            optional=True,
+            help="每个季度一行：各业务所提交该季度表格的截止日期。截止日期当天收到的文件为按时；"
+                 "迟交只在提交情况中注明，不影响考核得分。没有日程的季度不判断是否迟交。",
+            fields=(
+                Field("period", "期间", Text(max_length=10), required=True, unique=True,
+                      help="季度，格式为 年份+Q+季度，如 2026Q1", example="2026Q1"),
+                Field("deadline", "截止日期", Date(), required=True,
+                      help="提交该季度表格的最后一天（当天收到仍为按时）", example="2026-04-15"),
+            ),
         ),
     ),
 )
