@@ -76,9 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
                                 metavar="命令")
 
     p = _command(sub, "templates")
-    p.add_argument("--out", default="input_templates", help="输出目录（默认 input_templates）")
+    p.add_argument("--out", help="输出目录（默认 input_templates；与 --data 同用时必填）")
     p.add_argument("--check", action="store_true", help="只检查已有模板是否与表单定义一致")
-    p.add_argument("--data", help="数据目录：按其中 reference.xlsx 的业务所名单生成本公司的模板")
+    p.add_argument("--data", help="数据目录：按其中 reference.xlsx 的业务所名单生成本公司的模板（须同时用 --out 指定目录）")
 
     p = _command(sub, "demo")
     p.add_argument("--out", required=True, help="输出的数据目录")

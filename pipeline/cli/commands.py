@@ -41,12 +41,19 @@ def _workers(args: argparse.Namespace) -> int | None:
 # ---------------------------------------------------------------------------------------------
 
 
+GENERIC_TEMPLATES = "input_templates"
+
+
 def templates(args: argparse.Namespace) -> int:
     """Write the blank templates, or with --check only compare them with the form specs."""
     from ..forms import ALL_FORMS
     from ..outputs.form_workbook import check_templates, write_template
 
-    out_dir = Path(args.out)
+    generic = Path(GENERIC_TEMPLATES)
+    if getattr(args, "data", None) and (not args.out or Path(args.out).resolve() == generic.resolve()):
+        # the company's templates never replace the generic ones the site offers and the build checks
+        return _error(f"生成本公司的模板时，请用 --out 指定另一个输出目录（不能写入 {GENERIC_TEMPLATES}/ 中的通用模板）。")
+    out_dir = Path(args.out or GENERIC_TEMPLATES)
     if args.check:
         problems = check_templates(out_dir)
         if problems:

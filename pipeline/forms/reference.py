@@ -5,13 +5,15 @@ from .spec import BONUS_CEILING, MARKET_CEILING, TARGET_CEILING, Earlier, Field,
 from .types import Choice, Date, Integer, Number, Text
 
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
+BARE_BEFORE_1_3 = ("bonus_base", "sales_target", "prior_sales", "market_size")
 
 REFERENCE = Form(
     id="reference",
     title="人力资源部基础数据",
-    version="1.2",
-    # 1.1 added the optional sheet 所长任职, 1.2 the optional 填报日程: files of 1.0 and 1.1 stay valid
-    history=(Earlier("1.0", note=False), Earlier("1.1", note=False)),
+    version="1.3",
+    # 1.1 added the optional sheet 所长任职, 1.2 the optional 填报日程, 1.3 the units in the amounts'
+    # headers (`销售目标（万元）`): files of the earlier versions stay valid as they were laid out
+    history=tuple(Earlier(v, bare_headers=BARE_BEFORE_1_3, note=False) for v in ("1.0", "1.1", "1.2")),
     help="由人力资源部维护:业务所名单、各季度目标、所长任职记录与填报日程。",
     sheets=(
         Sheet(
@@ -27,7 +29,7 @@ REFERENCE = Form(
                       help="所长姓名(按制度公开表彰,会在网站上公布)", example="(所长姓名)"),
                 Field("region", "区域", Text(max_length=50),
                       help="所属区域", example="华北"),
-                Field("bonus_base", "季度奖金基数", Number(min=0), unit="元", salary=True, ceiling=BONUS_CEILING,
+                Field("bonus_base", "季度奖金基数", Number(min=0), unit="元", unit_in_header=True, salary=True, ceiling=BONUS_CEILING,
                       help="所长的季度绩效奖金基数(薪酬数据,不会发布)", example=30000),
             ),
         ),
@@ -43,10 +45,10 @@ REFERENCE = Form(
                 Field("office_id", "所编号", Text(max_length=20), required=True,
                       help="业务所编号,须在《业务所》表中", example="BJ01"),
                 Field("sales_target", "销售目标", Number(min=0, min_exclusive=True), required=True,
-                      unit="万元", ceiling=TARGET_CEILING, help="本季度销售目标", example=500),
-                Field("prior_sales", "上年同期销售额", Number(min=0), unit="万元", ceiling=TARGET_CEILING,
+                      unit="万元", unit_in_header=True, ceiling=TARGET_CEILING, help="本季度销售目标", example=500),
+                Field("prior_sales", "上年同期销售额", Number(min=0), unit="万元", unit_in_header=True, ceiling=TARGET_CEILING,
                       help="上年同季度销售额;留空则取上年提交数据", example=450),
-                Field("market_size", "市场规模", Number(min=0, min_exclusive=True), unit="万元", ceiling=MARKET_CEILING,
+                Field("market_size", "市场规模", Number(min=0, min_exclusive=True), unit="万元", unit_in_header=True, ceiling=MARKET_CEILING,
                       help="本所所在市场本季度的总规模;未知则留空", example=5000),
             ),
         ),
