@@ -417,7 +417,7 @@ def _note(m: Measure) -> str:
     if "same_as_single" in e:
         parts.append("输出与单进程逐字节一致" if e["same_as_single"] else "输出与单进程不一致")
     if e.get("exit"):
-        parts.append(f"退出码 {e['exit']}")
+        parts.append(f"退出码 {e['exit']}" + (f"({e['reason']})" if e.get("reason") else ""))
     if e.get("privacy"):
         parts.append(f"隐私检查未通过(未发布):{e['privacy']}")
     if "inflated_mb" in e:
@@ -550,10 +550,10 @@ def _stage_build(data_dir: str, work_dir: str, cache_dir: str, workers: int) -> 
     try:
         build_site(Path(data_dir), work / "site", keep_going=True, workers=workers, cache=open_cache(root=cache_dir),
                    work_dir=work / "build")
-        code = 0
+        code, reason = 0, ""
     except BuildError as exc:
-        code = 2 if exc.usage else 1
-    return {"seconds": time.perf_counter() - t, "exit": code}
+        code, reason = (2 if exc.usage else 1), " ".join(str(exc).split())[:200]
+    return {"seconds": time.perf_counter() - t, "exit": code, "reason": reason.replace("|", "/")}
 
 
 STAGES = {"inflate": _stage_inflate, "hash": _stage_hash, "calamine": _stage_calamine, "data": _stage_data,
