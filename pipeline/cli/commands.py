@@ -227,7 +227,7 @@ def run(args: argparse.Namespace) -> int:
     _print(f"已写出(输出目录 {out.absolute()}):{'、'.join(p.name for p in outcome.written)}")
     if outcome.unchanged:
         _print(f"内容未变、未重写:{'、'.join(p.name for p in outcome.unchanged)}")
-    return EXIT_DATA_ERRORS if outcome.results.dataset.error_count() else EXIT_OK
+    return EXIT_DATA_ERRORS if outcome.results.error_count() else EXIT_OK
 
 
 def build(args: argparse.Namespace) -> int:

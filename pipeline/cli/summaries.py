@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from ..engine.adjust import shown
 from ..engine.model import STATUS_LABELS, Dataset, Results
 from ..engine.submissions import NOT_SUBMITTED, submission_matrix
 from ..findings import ERROR, INFO, WARNING, Finding
@@ -136,11 +137,11 @@ def annotation_summary(annotated: Annotated, out_dir: str) -> str:
 
 
 def run_summary(results: Results) -> str:
-    """`run`'s summary: totals, statuses per period, the first errors."""
+    """`run`'s summary: totals, statuses per period, the first errors, adjustments and open appeals."""
     dataset = results.dataset
-    errors = dataset.error_count()
+    errors = results.error_count()
     tally = _counts(dataset.findings)
-    warnings = tally[WARNING] + len(results.findings)
+    warnings = tally[WARNING] + sum(1 for f in results.findings if f.severity == WARNING)
     lines = [f"共读取 {len(dataset.workbooks)} 个工作簿:错误 {errors} 个,警告 {warnings} 个。"
              + (f"另有 {tally[ACCEPTED]} 个问题已由人力资源部确认，不影响评分。" if tally[ACCEPTED] else "")]
     for period in results.periods:
@@ -149,15 +150,33 @@ def run_summary(results: Results) -> str:
         label = f"{period}年度" if is_year(period) else period
         lines.append(f"  {label}:{parts}")
     if errors:
-        shown = [f for f in dataset.findings if f.blocking][:SHOWN_ERRORS]
+        blocking = [f for f in (*dataset.findings, *results.findings) if f.blocking]
+        shown = blocking[:SHOWN_ERRORS]
         lines.append(f"错误(前 {len(shown)} 个):" if errors > len(shown) else "错误:")
         lines.extend(with_fixes(shown, "  ", lambda f: f"- {f.display()}"))
         lines.append("有错误的所-期间标为“数据有误”,未评分;全部问题见 validation.json 或各期间考核结果工作簿的“校验问题”。")
+    lines += review_lines(results)
     return _text(lines)
+
+
+def review_lines(results: Results) -> list[str]:
+    """HR's adjustments after review (with who approved them) and the appeals still 受理中."""
+    lines = []
+    adjusted = [(c, a) for c in results.scorecards for a in c.adjustments]
+    if adjusted:
+        lines.append(f"经复核调整 {len(adjusted)} 项（reviews.xlsx）：")
+        lines += [f"  - {c.office_id} {c.period} {a.item}：{shown(a.original, a.what, a.kpi)} → "
+                  f"{shown(a.adjusted, a.what, a.kpi)}（原因：{a.reason}；批准人：{a.approved_by}，{a.approved_on}）"
+                  for c, a in adjusted]
+    pending = results.open_appeals()
+    if pending:
+        lines.append(f"受理中的申诉 {len(pending)} 项（处理完毕前该期间不能关闭）：")
+        lines += [f"  - {a.office_id} {a.period}（{a.filed_on} 提出，reviews.xlsx › 申诉 第 {a.row} 行）" for a in pending]
+    return lines
 
 
 def _text(lines: list[str]) -> str:
     return "\n".join(printable(line) for line in lines)
 
 
-__all__ = ["annotation_summary", "marked_line", "run_summary", "short_place", "validation_summary", "with_fixes"]
+__all__ = ["annotation_summary", "marked_line", "review_lines", "run_summary", "short_place", "validation_summary", "with_fixes"]
