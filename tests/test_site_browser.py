@@ -236,8 +236,7 @@ def test_phone_width_scorecard(browser, server):
 
 
 def page_kinds(built_site: Path) -> dict[str, str]:
-    """One page of every kind the site has (kind -> path). The guide's generated reference pages
-    (字段说明, 校验代码) are made of the same parts as these; test_page_tables checks their tables."""
+    """One page of every kind the site has (kind -> path), the guide's generated reference pages included."""
     year = latest_year(built_site)
     return {
         "首页": "index.html",
@@ -251,6 +250,9 @@ def page_kinds(built_site: Path) -> dict[str, str]:
         "提交情况": "submissions.html",
         "校验报告": "validation.html",
         "模板下载": "guide/templates.html",
+        "填报指南": "guide/index.html",
+        "字段说明": "guide/fields.html",
+        "校验代码": "guide/codes.html",
     }
 
 

@@ -1,17 +1,19 @@
-// A wide table scrolls sideways on a phone (Material wraps every table in .md-typeset__scrollwrap).
-// Keyboard users can scroll it only if the scrolling box takes focus (WCAG 2.1.1), so a box that
-// overflows gets tabindex and a name; one that fits gets no extra tab stop.
+// A wide table scrolls sideways on a phone (Material wraps every table in .md-typeset__scrollwrap),
+// and so does a long code line (pre > code). Keyboard users can scroll them only if the scrolling
+// box takes focus (WCAG 2.1.1), so a box that overflows gets tabindex and a name; one that fits
+// gets no extra tab stop.
 (function () {
   "use strict";
 
   function label(wrap) {
+    if (wrap.matches("pre > code")) return "代码（可左右滚动）";
     var table = wrap.querySelector("table");
     var name = table && (table.getAttribute("aria-label") || (table.caption && table.caption.textContent));
     return (name || "表格").trim() + "（可左右滚动）";
   }
 
   function mark() {
-    document.querySelectorAll(".md-typeset__scrollwrap").forEach(function (wrap) {
+    document.querySelectorAll(".md-typeset__scrollwrap, .md-typeset pre > code").forEach(function (wrap) {
       var scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
       if (scrolls && !wrap.hasAttribute("tabindex")) {
         wrap.setAttribute("tabindex", "0");
