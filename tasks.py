@@ -1,7 +1,11 @@
-"""invoke tasks: thin wrappers over `python -m pipeline` (run `invoke --list`)."""
+"""invoke tasks: thin wrappers over `python -m pipeline` (run `invoke --list`).
+
+Everything `invoke --list` and `invoke --help TASK` show (docstrings, help) is Chinese.
+"""
 
 from __future__ import annotations
 
+import ctypes.util
 import os
 import shutil
 import sys
@@ -33,9 +37,12 @@ def _quote(text: str) -> str:
     return shlex.quote(str(text))
 
 
-@task(help={"check": "only check that input_templates/ matches the form specs"})
+@task(help={"check": "只检查 input_templates/ 中的模板是否与表单定义一致"})
 def templates(c, check=False):
-    """Write the five blank Excel templates into input_templates/."""
+    """生成五个空白 Excel 模板到 input_templates/。
+
+    示例：invoke templates --check
+    """
     _pipeline(c, "templates", "--out", "input_templates", *(["--check"] if check else []))
 
 
@@ -46,29 +53,38 @@ def _folder(value: str, option: str, example: str) -> str:
     return os.path.abspath(value)
 
 
-_DEMO_HELP = {"out": "data folder to write (required; empty unless --force)", "offices": "number of offices",
-              "seed": "random seed", "force": "write into a folder that is not empty (the sample: --out sample_data --force)"}
+_DEMO_HELP = {"out": "写入的数据目录（必填；须为空，除非加 --force）", "offices": "业务所数量（默认 12）",
+              "seed": "随机种子（默认 7）", "force": "目录不是空的也写入（重新生成内置示例：--out sample_data --force）"}
 
 
 @task(help=_DEMO_HELP)
 def demo(c, out="", offices=12, seed=7, force=False):
-    """Fill the templates with a realistic sample data set into --out (an empty folder unless --force)."""
+    """用模板填写一套示例数据到 --out（须为空目录，除非加 --force）。
+
+    示例：invoke demo --out 示例数据
+    """
     folder = _folder(out, "--out", f"invoke demo --out 示例数据（重新生成内置示例：invoke demo --out {SAMPLE} --force）")
     print(f"示例数据目录：{folder}")
     _pipeline(c, "demo", "--out", folder, "--offices", str(offices), "--seed", str(seed), *(["--force"] if force else []))
 
 
-@task(help={"inbox": "folder of received files", "data": "data folder to file them into (required)"})
+@task(help={"inbox": "收件目录（收到的文件所在的文件夹）", "data": "归档到的数据目录（必填）"})
 def intake(c, inbox, data=""):
-    """File received workbooks into DATA/submissions/<period>/<office>/ by their content."""
+    """把收到的工作簿按内容归档到数据目录的 submissions/<期间>/<所编号>/。
+
+    示例：invoke intake --inbox 收件目录 --data 数据目录
+    """
     folder = _folder(data, "--data", "invoke intake --inbox 收件目录 --data 数据目录")
     print(f"收件目录：{os.path.abspath(inbox)}\n数据目录：{folder}")
     _pipeline(c, "intake", inbox, "--data", folder)
 
 
-@task(help={"data": "data folder", "json": "write the JSON report here", "annotate": "folder for marked-up copies"})
+@task(help={"data": "数据目录（默认内置示例数据 sample_data）", "json": "把校验结果写成此 JSON 文件", "annotate": "标注副本的目录"})
 def validate(c, data=SAMPLE, json=None, annotate=None):
-    """Check every workbook of a data folder and print a Chinese summary."""
+    """校验数据目录中的全部工作簿并输出汇总。
+
+    示例：invoke validate --data 数据目录 --annotate 标注副本
+    """
     args = ["validate", data]
     if json:
         args += ["--json", json]
@@ -77,15 +93,24 @@ def validate(c, data=SAMPLE, json=None, annotate=None):
     _pipeline(c, *args)
 
 
-@task(help={"data": "data folder", "out": "output folder"})
+@task(help={"data": "数据目录（默认内置示例数据 sample_data）", "out": "输出目录（默认 out）"})
 def run(c, data=SAMPLE, out="out"):
-    """Validate and score; write validation.json, scorecards.csv and a workbook per period."""
+    """校验并计算，写出 validation.json、scorecards.csv 与各期间的考核结果工作簿。
+
+    示例：invoke run --data 数据目录 --out 输出目录
+    """
     _pipeline(c, "run", data, "--out", out)
 
 
-@task(help={"data": "data folder (default: the bundled sample)", "keep_going": "publish even with errors"})
+_KEEP_GOING = "有错误时仍发布：有误的所-期间标为“数据有误”"
+
+
+@task(help={"data": "数据目录（默认内置示例数据）", "keep_going": _KEEP_GOING})
 def build(c, data=None, keep_going=False):
-    """Build the whole site into site/ (templates check, validate, run, pages, mkdocs)."""
+    """构建网站到 site/（检查模板、校验、计算、生成页面）。
+
+    示例：invoke build --data 数据目录 --keep-going
+    """
     args = ["build"]
     if data:
         args += ["--data", data]
@@ -94,27 +119,45 @@ def build(c, data=None, keep_going=False):
     _pipeline(c, *args)
 
 
-@task(positional=["period"], help={"period": "quarter (2026Q1) or year (2026)", "data": "data folder (required)", "by": "who closes it (required)"})
+_CLOSE_HELP = {"period": "期间：季度如 2026Q1，或年份如 2026（须先关闭其四个季度）", "data": "数据目录（必填）",
+               "by": "关闭人姓名（必填）"}
+
+
+@task(positional=["period"], help=_CLOSE_HELP)
 def close(c, period, data="", by=""):
-    """Close a period: freeze its results into DATA/closed/PERIOD.json."""
+    """关闭一个期间：冻结其考核结果，写入数据目录的 closed/期间.json。
+
+    示例：invoke close 2026Q1 --data 数据目录 --by 经办人姓名
+    """
     folder = _folder(data, "--data", "invoke close 2026Q1 --data 数据目录 --by 姓名")
     _pipeline(c, "close", period, folder, "--by", by)
 
 
-@task(positional=["period"], help={"period": "a closed period", "data": "data folder (required)", "by": "who reopens it", "reason": "why (required)"})
+_REOPEN_HELP = {"period": "已关闭的期间：季度如 2026Q1，或年份如 2026", "data": "数据目录（必填）",
+                "by": "重新打开人姓名（必填）", "reason": "重新打开的原因（必填）"}
+
+
+@task(positional=["period"], help=_REOPEN_HELP)
 def reopen(c, period, data="", by="", reason=""):
-    """Reopen a closed period (its history is kept in DATA/closed/PERIOD.json)."""
+    """重新打开已关闭的期间（关闭与重新打开的记录保留在 closed/期间.json）。
+
+    示例：invoke reopen 2026Q1 --data 数据目录 --by 经办人姓名 --reason 北京一所补交了培训计划
+    """
     folder = _folder(data, "--data", "invoke reopen 2026Q1 --data 数据目录 --by 姓名 --reason 原因")
     _pipeline(c, "reopen", period, folder, "--by", by, "--reason", reason)
 
 
-_WHATIF_HELP = {"policy": "draft policy file (required)", "data": "data folder", "period": "only this period",
-                "out": "comparison workbook (default: 试算对比-<draft>.xlsx here)"}
+_WHATIF_HELP = {"policy": "政策草案文件（.yaml，必填）", "data": "数据目录（默认内置示例数据 sample_data）",
+                "period": "只试算这个期间（如 2026Q1 或 2026）",
+                "out": "对比工作簿（默认当前文件夹的“试算对比-草案名.xlsx”）"}
 
 
 @task(help=_WHATIF_HELP)
 def whatif(c, policy, data=SAMPLE, period=None, out=None):
-    """Compare every open office-period under the policy in force and under a draft."""
+    """试算：按现行政策与政策草案分别计算未关闭的所-期间，对比结果。
+
+    示例：invoke whatif --policy 政策草案.yaml --data 数据目录 --period 2026
+    """
     args = ["whatif", data, "--policy", policy]
     if period:
         args += ["--period", period]
@@ -123,11 +166,31 @@ def whatif(c, policy, data=SAMPLE, period=None, out=None):
     _pipeline(c, *args)
 
 
-@task(help={"port": "port on localhost", "data": "data folder (default: the bundled sample)"})
-def serve(c, port=8000, data=None):
-    """Build the site, then preview it on http://127.0.0.1:PORT/."""
-    build(c, data=data)
-    print(f"网站预览:http://127.0.0.1:{port}/  (Ctrl+C 结束)")
+_REPORTS_HELP = {"out": "确认单的输出目录（必填）", "data": "数据目录（默认内置示例数据）",
+                 "period": "只写这个期间（如 2026Q4 或 2026）"}
+
+
+@task(help=_REPORTS_HELP)
+def reports(c, out="", data=SAMPLE, period=None):
+    """为每个业务所每个期间写出考核确认单（A4 PDF，供所长与人力资源部签字）。
+
+    示例：invoke reports --out 确认单目录 --data 数据目录 --period 2026Q4
+    """
+    folder = _folder(out, "--out", "invoke reports --out 确认单目录 --data 数据目录 --period 2026Q4")
+    args = ["reports", data, "--out", folder]
+    if period:
+        args += ["--period", period]
+    _pipeline(c, *args)
+
+
+@task(help={"port": "本机端口（默认 8000）", "data": "数据目录（默认内置示例数据）", "keep_going": _KEEP_GOING})
+def serve(c, port=8000, data=None, keep_going=False):
+    """构建网站并在 http://127.0.0.1:端口/ 预览。
+
+    示例：invoke serve --data 数据目录 --keep-going
+    """
+    build(c, data=data, keep_going=keep_going)
+    print(f"网站预览：http://127.0.0.1:{port}/（按 Ctrl+C 结束）")
     c.run(f"{_quote(PY)} -m http.server {int(port)} --bind 127.0.0.1 --directory site", pty=False)
 
 
@@ -138,6 +201,9 @@ TEST_PACKAGES = (
     ("libreoffice-calc-nogui", lambda: shutil.which("soffice") or shutil.which("libreoffice")),  # print layout
     ("poppler-utils", lambda: shutil.which("pdftotext")),
     ("fonts-crosextra-carlito", lambda: Path("/usr/share/fonts/truetype/crosextra/Carlito-Regular.ttf").exists()),
+    # WeasyPrint (the 考核确认单 PDFs) loads Pango: its "Debian ≥ 11" install instructions
+    ("libpango-1.0-0", lambda: ctypes.util.find_library("pango-1.0")),
+    ("libpangoft2-1.0-0", lambda: ctypes.util.find_library("pangoft2-1.0")),
 )
 
 
@@ -148,15 +214,18 @@ def _ensure_test_packages(c) -> None:
         return
     names = " ".join(missing)
     if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
-        print(f"正在安装测试所需的 Debian 软件包:{names} ……")
+        print(f"正在安装测试所需的 Debian 软件包：{names}……")
         c.run(f"apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {names}", hide="out")
         return
-    raise Exit(f"测试需要以下 Debian 软件包:请执行 sudo apt-get install {names}", code=2)
+    raise Exit(f"测试需要以下 Debian 软件包：请执行 sudo apt-get install {names}", code=2)
 
 
-@task(help={"args": "extra pytest arguments"})
+@task(help={"args": "传给 pytest 的其他参数"})
 def test(c, args=""):
-    """Run the whole test suite (installs the Debian packages it needs if missing)."""
+    """运行 ruff、分层检查与全部测试（缺少所需的 Debian 软件包时安装）。
+
+    示例：invoke test --args "-k kpi"
+    """
     _ensure_test_packages(c)
     c.run(f"{_quote(PY)} -m ruff check pipeline tests tasks.py", pty=False)
     c.run(f"{_quote(_tool('lint-imports'))}", pty=False)  # the layers' contract (pyproject.toml)
@@ -165,7 +234,10 @@ def test(c, args=""):
         raise Exit(code=result.exited)
 
 
-@task(help={"offices": "offices in the synthetic company"})
+@task(help={"offices": "合成公司的业务所数量（默认 1000）"})
 def bench(c, offices=1000):
-    """Measure the pipeline on a synthetic company and write docs/performance.md."""
+    """在合成的大规模数据上测量性能，结果写入 docs/performance.md。
+
+    示例：invoke bench --offices 200
+    """
     _pipeline(c, "bench", "--offices", str(offices))

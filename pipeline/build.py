@@ -42,9 +42,8 @@ from .forms import ALL_FORMS
 from .outputs import privacy
 from .outputs.form_workbook import check_templates as template_differences
 from .outputs.pages import DOCS_DIR, PROJECT_ROOT, MarkerError, docs_pages, page_tasks
-from .outputs.pages.env import QUARTER_NAMES
 from .outputs.pages.escape import one_line
-from .periods import is_year, period_sort_key
+from .periods import period_label, period_sort_key
 from .runtime.lock import BuildLocked, exclusive_build
 from .runtime.pool import cpus, map_forked
 
@@ -81,7 +80,7 @@ def build_site(data_dir: Path, site_dir: Path, *, keep_going: bool = False, poli
     data_dir, site_dir = Path(data_dir), Path(site_dir)
     work_dir = Path(work_dir) if work_dir else site_dir.parent / ".build"
     if not data_dir.is_dir():
-        raise BuildError(f"找不到数据目录：{data_dir}", usage=True)
+        raise BuildError(f"找不到数据目录：{data_dir.absolute()}", usage=True)
     try:
         # the lock also recovers from killed builds and makes SIGTERM clean up (runtime/lock.py)
         with exclusive_build(site_dir, on_wait=on_wait or _tell):
@@ -95,9 +94,11 @@ def build_site(data_dir: Path, site_dir: Path, *, keep_going: bool = False, poli
             errors = results.error_count()  # an adjustment after review not applied counts too
             if errors and not keep_going:
                 raise BuildError(
-                    f"校验发现 {errors} 个错误,网站未更新。请查看校验报告 {work_dir / 'out' / run.VALIDATION_JSON}"
-                    f"(或运行 invoke validate --data {data_dir} 查看每个问题所在的单元格);"
-                    "如需先发布,请加 --keep-going,有错误的业务所将显示为“数据有误”。")
+                    f"校验发现 {errors} 个错误，网站未更新。请查看校验报告 "
+                    f"{(work_dir / 'out' / run.VALIDATION_JSON).absolute()}"
+                    f"（或运行 invoke validate --data {data_dir.absolute()} 查看每个问题所在的单元格）；"
+                    "如需先发布，请加 --keep-going（invoke build 与 invoke serve 都接受），"
+                    "有错误的业务所将显示为“数据有误”。")
             render_and_publish(results, site_dir, work_dir=work_dir, build_date=build_date,
                                templates_dir=templates_dir, workers=workers, progress_for=progress_for)
     except BuildLocked as exc:
@@ -215,10 +216,29 @@ def _write_page(target: Path, text: str) -> None:
     target.write_text(text, encoding="utf-8")
 
 
+class _PythonTag:
+    """A `!!python/…` node of mkdocs.yml (the toc's slugify), carried through to mkdocs unbuilt."""
+
+    def __init__(self, tag: str, node: yaml.Node):
+        self.tag, self.node = tag, node
+
+
+class ConfigLoader(yaml.SafeLoader):
+    """Safe loading that keeps `!!python/…` nodes as they are: only mkdocs builds them, from our own file."""
+
+
+class ConfigDumper(yaml.SafeDumper):
+    """Safe dumping that writes a kept `!!python/…` node back as it was read."""
+
+
+ConfigLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: _PythonTag(node.tag, node))
+ConfigDumper.add_representer(_PythonTag, lambda dumper, value: value.node)
+
+
 def write_config(results: Results, work_dir: Path, work_docs: Path, build_date: str, config_path: Path) -> Path:
     """The generated mkdocs config: docs_dir -> work folder, nav with every period, jieba words."""
     try:
-        config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+        config = yaml.load(config_path.read_text(encoding="utf-8"), Loader=ConfigLoader)  # noqa: S506 (safe: see ConfigLoader)
     except (OSError, yaml.YAMLError) as exc:
         raise BuildError(f"无法读取网站配置 {config_path.name}:{exc}", usage=True) from None
     config["docs_dir"] = str(work_docs.resolve())
@@ -232,20 +252,20 @@ def write_config(results: Results, work_dir: Path, work_docs: Path, build_date: 
             options["jieba_dict_user"] = str(dictionary.resolve())
             config["plugins"][i] = {"search": options}
     target = work_dir / "mkdocs.yml"
-    target.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    target.write_text(yaml.dump(config, Dumper=ConfigDumper, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return target
 
 
 def expand_nav(nav: list, periods: list[str]) -> list:
-    """Add one nav entry per period under 考核结果, grouped by year, newest first."""
+    """Add one nav entry per period under 考核结果, grouped by year, in time order.
+
+    Each entry carries its year (`2026年第一季度`): the footer's previous/next links show the
+    title alone. In time order, “next” is always the period after this one (never the year before).
+    """
     years: dict[str, list[str]] = {}
     for period in sorted(periods, key=period_sort_key):
         years.setdefault(period[:4], []).append(period)
-    sections = []
-    for year in sorted(years, reverse=True):
-        annual = [{"年度考核": f"results/{p}.md"} for p in years[year] if is_year(p)]
-        quarters = [{QUARTER_NAMES.get(p[-1], p): f"results/{p}.md"} for p in reversed(years[year]) if not is_year(p)]
-        sections.append({f"{year} 年": annual + quarters})
+    sections = [{f"{year}年": [{period_label(p): f"results/{p}.md"} for p in years[year]]} for year in sorted(years)]
     out = []
     for item in nav:
         if isinstance(item, dict) and RESULTS_SECTION in item:
@@ -384,6 +404,6 @@ def publish(site_tmp: Path, site_dir: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-__all__ = ["MKDOCS_CONFIG", "SAMPLE_DATA", "TEMPLATES_DIR", "BuildError", "build_site", "check_templates",
+__all__ = ["MKDOCS_CONFIG", "SAMPLE_DATA", "TEMPLATES_DIR", "BuildError", "ConfigLoader", "build_site", "check_templates",
            "expand_nav", "privacy_gate", "publish", "render_and_publish", "run_mkdocs", "user_words", "write_config",
            "write_docs"]

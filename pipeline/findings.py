@@ -69,6 +69,9 @@ CATALOGUE: dict[str, Code] = _codes(
          "请从网站下载最新模板填写,不要新建工作簿或删除隐藏的说明信息。", "file"),
     Code("template-outdated", ERROR, "模板版本过旧", "模板版本为 {seen},当前版本为 {current}",
          "从网站下载 {current} 版模板,把数据复制过去后重新提交。", "file"),
+    Code("template-earlier", WARNING, "模板为旧版本",
+         "模板版本为 {seen}，当前版本为 {current}；本次仍按 {seen} 版读取",
+         "下次请从网站下载 {current} 版模板填写（可把本表的数据复制过去）。", "file"),
     Code("template-modified", WARNING, "模板结构被改动", "模板的表头或工作表被手工改动:{reason}",
          "不要改动表头;请使用网站上下载的原始模板。", "file"),
     Code("sheet-missing", ERROR, "缺少工作表", "缺少工作表“{sheet}”",
@@ -139,20 +142,20 @@ CATALOGUE: dict[str, Code] = _codes(
     Code("project-client-unknown", WARNING, "项目的客户不在客户表中",
          "客户编号“{seen}”不在本期客户表中", "核对客户编号,或在客户表中补充该客户。", "cell"),
     Code("reference-no-target", ERROR, "缺少季度目标",
-         "业务所 {office} 有 {period} 的提交,但《季度目标》中没有该季度的目标",
+         "业务所 {office} 有 {period_name}的提交，但《季度目标》中没有该季度的目标",
          "人力资源部在 reference.xlsx 的《季度目标》中补充该行。", "dataset"),
     Code("reference-missing", ERROR, "缺少基础数据", "找不到人力资源部基础数据文件 reference.xlsx",
          "把 reference.xlsx 放在数据目录的根目录下。", "file"),
     Code("reference-duplicate-target", ERROR, "季度目标重复",
-         "业务所 {office} 的 {period} 目标重复出现(第 {first_row} 行已有)",
+         "业务所 {office} 的 {period_name}目标重复出现（第 {first_row} 行已有）",
          "每个业务所每个季度只保留一行目标。", "row"),
     Code("reference-target-unknown-office", ERROR, "目标中的所编号未知",
          "《季度目标》中的所编号“{seen}”不在《业务所》表中", "核对所编号,或在《业务所》表中补充该所。", "cell"),
-    Code("submission-missing", WARNING, "未提交", "业务所 {office} 未提交 {period} 的“{form}”",
-         "所长尽快提交该模板。", "dataset"),
+    Code("submission-missing", WARNING, "未提交", "业务所 {office} 未提交 {period_name}的“{form}”",
+         "请所长尽快提交该模板。", "dataset"),
     # --- KPI computation ----------------------------------------------------------------------
-    Code("kpi-not-available", WARNING, "指标无法计算", "{office} {period} 的{kpi}无法计算:{reason}",
-         "核对相关数据;该指标的权重将按比例分配给其他指标。", "dataset"),
+    Code("kpi-not-available", WARNING, "指标无法计算", "{office} {period_name}的{kpi}无法计算：{reason}",
+         "请核对相关数据；在此之前，该指标的权重按比例分配给其他指标。", "dataset"),
     # --- identity cells -----------------------------------------------------------------------
     Code("text-control", ERROR, "含有控制字符", "“{column}”含有换行符等控制字符，实际为“{seen}”",
          "删除单元格中的换行符和其他不可见字符，重新填写。", "cell"),
@@ -329,6 +332,7 @@ def finding(code: str, *, severity: str | None = None, private: bool = False, **
     params.setdefault("column", where.get("column", ""))
     params.setdefault("sheet", where.get("sheet", ""))  # sheet-missing names its sheet
     params.setdefault("period", where.get("period", ""))  # several templates name the period too
+    params.setdefault("period_name", params["period"])  # in words (2026年度), when the caller gives them
     if private:
         where["value"] = None
         for key in ("seen", "normalised", "other"):

@@ -87,9 +87,20 @@ def quarters_of(year: int | str) -> list[str]:
     return [f"{year}Q{q}" for q in range(1, QUARTERS_PER_YEAR + 1)]
 
 
+QUARTER_NAMES = {"1": "第一季度", "2": "第二季度", "3": "第三季度", "4": "第四季度"}
+
+
+def period_label(period: str) -> str:
+    """`2026Q1` -> 2026年第一季度, `2026` -> 2026年度: how every page and message names a period."""
+    period = str(period)
+    if len(period) == 6 and period[4] == "Q":
+        return f"{period[:4]}年{QUARTER_NAMES.get(period[5], period[4:])}"
+    return f"{period}年度"
+
+
 def period_sort_key(period: str) -> tuple[str, bool, str]:
     """2025Q1 … 2025Q4, 2025, 2026Q1 …: each year right after its quarters."""
     return (period[:4], is_year(period), period)
 
 
-__all__ = ["PERIOD_RE", "Period", "is_year", "period_sort_key", "quarters_of", "valid_period"]
+__all__ = ["PERIOD_RE", "QUARTER_NAMES", "Period", "is_year", "period_label", "period_sort_key", "quarters_of", "valid_period"]

@@ -23,6 +23,7 @@ import json
 import marshal
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from .atomic import Batch
@@ -32,14 +33,17 @@ from .engine.dataset import assemble, screen, total_order
 from .engine.model import Dataset, Results
 from .engine.policy import Plausibility, Policy, PolicyError
 from .engine.policy_history import PolicyHistory, load_history, single
+from .engine.reference import build_reference
 from .engine.submissions import submission_matrix
 from .findings import Finding
+from .forms import ALL_FORMS
 from .intake.discover import discover
 from .intake.facts import WorkbookFacts, from_plain, to_plain
 from .intake.layout import REFERENCE_FILE
 from .intake.oserrors import os_reason
-from .intake.read import file_level, read_facts, reader_identity
+from .intake.read import file_level, read_facts, read_workbook, reader_identity
 from .outputs import period_workbook
+from .outputs.form_workbook import Company, write_template
 from .outputs.privacy import withhold_private
 from .outputs.report_json import report_text, review_entries
 from .outputs.scorecards_csv import render_csv
@@ -312,5 +316,33 @@ def _output(state: tuple, job: tuple) -> tuple[str, object]:
     return period, (digest, None if digest == known[period] else period_workbook.render(content, moment))
 
 
+# ---------------------------------------------------------------------------------------------
+# A company's templates
+
+
+def company(data_dir: str | Path, today: date | None = None) -> Company:
+    """What the company's templates know: the offices of DATA_DIR's reference and the quarters of
+    the current year. UsageError when the folder has no reference with offices yet."""
+    data = _data_folder(data_dir)
+    path = data / REFERENCE_FILE
+    if not path.is_file():
+        raise UsageError(f"数据目录中没有 {REFERENCE_FILE}，无法生成带业务所名单的模板；"
+                         "尚无基础数据时请不带 --data 生成通用模板")
+    reference, _ = build_reference(read_workbook(path, REFERENCE_FILE))
+    if not reference.offices:
+        raise UsageError(f"{REFERENCE_FILE} 的《业务所》表中没有可用的业务所，无法生成带业务所名单的模板")
+    year = (today or date.today()).year
+    offices = tuple(sorted((office.office_id, office.name) for office in reference.offices.values()))
+    return Company(offices=offices, periods=tuple(f"{year}Q{q}" for q in range(1, 5)))
+
+
+def company_templates(data_dir: str | Path, out_dir: str | Path, today: date | None = None) -> list[Path]:
+    """Write every template into `out_dir`, the office forms knowing DATA_DIR's offices and the
+    current year's quarters (the cover's dropdowns)."""
+    known = company(data_dir, today)
+    return [write_template(form, Path(out_dir), known if form.has_cover else None) for form in ALL_FORMS]
+
+
 __all__ = ["SCORECARDS_CSV", "VALIDATION_JSON", "Collected", "RunOutcome", "UsageError", "check", "collect",
-           "load_policies", "open_cache", "read_closed", "run", "with_closed", "write_outputs"]
+           "company", "company_templates", "load_policies", "open_cache", "read_closed", "run", "with_closed",
+           "write_outputs"]

@@ -38,7 +38,7 @@ def _findings():
                 column="已解决投诉次数", rule="已解决投诉次数不得大于投诉次数", seen="3", other_column="投诉次数", other="2"),
         finding("value-normalised", file=CLIENTS, sheet="客户", cell="H2", row=2, column="回访次数",
                 seen="２", normalised="2"),
-        finding("identity-mismatch", file=CLIENTS, sheet="封面", cell="B1", column="所编号", value="SH01",
+        finding("identity-mismatch", file=CLIENTS, sheet="封面", cell="B2", column="所编号", value="SH01",
                 label="所编号", seen="SH01", expected="2026Q1/BJ01"),
         finding("project-client-unknown", file=PROJECTS, sheet="项目", cell="C2", row=2, column="客户编号",
                 value="C7", seen="C7"),
@@ -77,8 +77,8 @@ def test_bad_cells_are_filled_and_commented(annotated):
     assert ws["H2"].fill.start_color.rgb == FILLS[INFO].start_color.rgb  # read other than typed: a note
     assert ws["H2"].comment.text == "【提示】“回访次数”的“２”已按“2”读取"
     assert ws["G2"].comment is None and ws["G2"].fill.start_color.rgb != red
-    assert book["封面"]["B1"].fill.start_color.rgb == red
-    assert "SH01" in book["封面"]["B1"].comment.text
+    assert book["封面"]["B2"].fill.start_color.rgb == red
+    assert "SH01" in book["封面"]["B2"].comment.text
     proj = load_workbook(out / PROJECTS)["项目"]
     assert proj["C2"].fill.start_color.rgb == yellow
     assert proj["C2"].comment.text == "【警告】客户编号“C7”不在本期客户表中"
@@ -96,13 +96,13 @@ def test_issues_sheet_comes_first_with_internal_links(annotated):
         ("错误", "客户", "I2", "满意度评分"),
         ("错误", "客户", "K2", "已解决投诉次数"),
         ("错误", "客户", "G3", "本期销售额"),
-        ("错误", "封面", "B1", "所编号"),
+        ("错误", "封面", "B2", "所编号"),
         ("警告", "客户", "K2", "已解决投诉次数"),
         ("提示", "客户", "H2", "回访次数"),
     ]
     assert rows[3][5] == "填写阿拉伯数字,不要带单位或文字。"
     links = [ws.cell(r, 3).hyperlink.location for r in range(2, ws.max_row + 1)]
-    assert links == ["'客户'!$I$2", "'客户'!$K$2", "'客户'!$G$3", "'封面'!$B$1", "'客户'!$K$2", "'客户'!$H$2"]
+    assert links == ["'客户'!$I$2", "'客户'!$K$2", "'客户'!$G$3", "'封面'!$B$2", "'客户'!$K$2", "'客户'!$H$2"]
 
 
 def test_workbooks_without_marked_findings_get_no_copy(make_workbook, data_dir, tmp_path):

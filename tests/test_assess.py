@@ -127,7 +127,7 @@ def test_kpi_not_available_warnings_only_for_weighted_kpis_of_scored_cards():
     results = assess(_year_dataset(), POLICY)
     assert [(f.code, f.severity, f.office_id, f.period, f.message) for f in results.findings] == [
         ("kpi-not-available", "warning", "BJ01", "2026",
-         "BJ01所(BJ01) 2026 的客户满意度无法计算:本期没有客户接受满意度调查"),
+         "BJ01所（BJ01） 2026年度的客户满意度无法计算：本期没有客户接受满意度调查"),
     ]
 
 

@@ -77,7 +77,7 @@ def test_generated_markdown_never_lands_in_committed_docs(built):
 
 def test_the_generated_config_has_no_hooks(built):
     """Zensical (Material's successor) ignores MkDocs hooks: the build must not need any."""
-    config = yaml.safe_load((built / ".build" / "mkdocs.yml").read_text(encoding="utf-8"))
+    config = yaml.load((built / ".build" / "mkdocs.yml").read_text(encoding="utf-8"), Loader=build.ConfigLoader)  # noqa: S506
     assert "hooks" not in config
     assert config["docs_dir"] == str((built / ".build" / "docs").resolve())
 
@@ -90,7 +90,7 @@ def test_the_docs_tree_is_complete_before_mkdocs_runs(built, data, templates, tm
     seen: dict[str, set[str]] = {}
 
     def checking(config, site_tmp, **kwargs):
-        docs = Path(yaml.safe_load(Path(config).read_text(encoding="utf-8"))["docs_dir"])
+        docs = Path(yaml.load(Path(config).read_text(encoding="utf-8"), Loader=build.ConfigLoader)["docs_dir"])  # noqa: S506
         seen["docs"] = {p.relative_to(docs).as_posix() for p in docs.rglob("*.md")}
         result = real(config, site_tmp, **kwargs)
         page = site_tmp / "offices" / "bj01.html"
@@ -195,12 +195,37 @@ def test_nav_lists_periods_not_offices(built):
     assert "offices/bj01" not in nav
 
 
-def test_expand_nav_groups_periods_by_year_newest_first():
+def test_headings_have_ids_made_of_their_words_not_numbers(built):
+    """Search results and shared links point at `#2026年第一季度`, never at `#_2`."""
+    numbered = {p.relative_to(built / "site").as_posix(): re.findall(r'<h[1-6] id="(_\d*)"', p.read_text(encoding="utf-8"))
+                for p in (built / "site").rglob("*.html")}
+    assert {page: ids for page, ids in numbered.items() if ids} == {}
+    office = (built / "site" / "offices" / "bj01.html").read_text(encoding="utf-8")
+    assert '<h2 id="2026年第' in office and '<h2 id="各期结果"' in office
+    index = json.loads((built / "site" / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert not [d["location"] for d in index["docs"] if re.search(r"#_\d*$", d["location"])]
+
+
+def test_staff_navigation_ends_with_a_developer_section(built):
+    config = yaml.load((built / ".build" / "mkdocs.yml").read_text(encoding="utf-8"), Loader=build.ConfigLoader)  # noqa: S506
+    sections = [next(iter(item)) if isinstance(item, dict) else item for item in config["nav"]]
+    assert sections[-1] == "开发者"
+    developer = config["nav"][-1]["开发者"]
+    assert {next(iter(p.values())) for p in developer} == {"guide/json-report.md", "performance.md"}
+    staff = yaml.safe_dump(config["nav"][:-1], allow_unicode=True)
+    assert "json-report.md" not in staff and "performance.md" not in staff
+    for item in config["nav"]:  # no section holds a page named as the section itself
+        if isinstance(item, dict) and isinstance(next(iter(item.values())), list):
+            name, pages = next(iter(item.items()))
+            assert all(not (isinstance(p, dict) and name in p) for p in pages), name
+
+
+def test_expand_nav_groups_periods_by_year_in_time_order_with_the_year_in_every_title():
     nav = expand_nav([{"考核结果": ["results/index.md"]}], ["2025Q1", "2025", "2026Q1", "2026Q2", "2026"])
     assert nav == [{"考核结果": ["results/index.md",
-                             {"2026 年": [{"年度考核": "results/2026.md"}, {"第二季度": "results/2026Q2.md"},
-                                         {"第一季度": "results/2026Q1.md"}]},
-                             {"2025 年": [{"年度考核": "results/2025.md"}, {"第一季度": "results/2025Q1.md"}]}]}]
+                             {"2025年": [{"2025年第一季度": "results/2025Q1.md"}, {"2025年度": "results/2025.md"}]},
+                             {"2026年": [{"2026年第一季度": "results/2026Q1.md"}, {"2026年第二季度": "results/2026Q2.md"},
+                                        {"2026年度": "results/2026.md"}]}]}]
 
 
 def test_data_error_fails_the_build_and_keeps_the_old_site(built, data, templates, tmp_path):
@@ -211,7 +236,7 @@ def test_data_error_fails_the_build_and_keeps_the_old_site(built, data, template
         build_site(broken_copy(data, tmp_path), site, templates_dir=templates)
     assert not info.value.usage  # exit 1
     err = info.value.message
-    assert "校验发现 1 个错误,网站未更新" in err and "validation.json" in err and "--keep-going" in err
+    assert "校验发现 1 个错误，网站未更新" in err and "validation.json" in err and "invoke serve" in err
     assert snapshot(site) == before
     assert not list(tmp_path.glob(".site.tmp-*"))
 
@@ -225,6 +250,16 @@ def test_keep_going_publishes_invalid_offices(data, templates, tmp_path):
     assert '<tr data-office="BJ01"><td class="rank">1</td>' in html
     report = (site / "validation.html").read_text(encoding="utf-8")
     assert 'data-code="file-not-xlsx"' in report
+
+
+def test_keep_going_says_which_office_periods_it_published_as_invalid(data, tmp_path, capsys):
+    site = tmp_path / "site"
+    assert main(["build", "--data", str(broken_copy(data, tmp_path)), "--site", str(site), "--keep-going",
+                 "--no-cache"]) == 0
+    out = capsys.readouterr().out
+    assert f"校验 {(tmp_path / 'bad-data').absolute()}：共读取" in out and "错误 1 个" in out
+    assert "以下 1 个所-期间的数据有误，网站上标为“数据有误”，未评分：\n  2026Q2：上海测试二所（SH01）\n" in out
+    assert out.endswith(f"网站已构建到 {site.absolute()}/。\n")
 
 
 def test_drifted_templates_fail_the_build(data, templates, tmp_path):
@@ -285,9 +320,9 @@ def test_policy_option_changes_the_published_handbook_and_scores(data, templates
     # the rules' tables stand in a Markdown block (md_in_html), which lays their tags out one a line
     assert "<tr><td>业务指标</td><td>销售目标完成率</td><td>31</td><td>30</td></tr>" in re.sub(r">\s+<", "><", handbook)
     office = (site / "offices" / "bj01.html").read_text(encoding="utf-8")
-    row = re.search(r'<table data-table="kpi-table" data-search-exclude data-period="2026Q2"[^>]*>.*?<tr data-kpi="销售目标完成率">(.*?)</tr>',
-                    office, re.S).group(1)
-    assert "<td>31</td>" in row  # the scorecard used the same weight
+    row = re.search(r'<table data-table="kpi-table" data-cards data-search-exclude data-period="2026Q2"[^>]*>.*?'
+                    r'<tr data-kpi="销售目标完成率">(.*?)</tr>', office, re.S).group(1)
+    assert '<td data-label="权重">31</td>' in row  # the scorecard used the same weight
 
 
 def test_a_bad_policy_is_a_usage_error(data, templates, tmp_path):
@@ -404,4 +439,4 @@ def test_the_sample_builds_with_pages_and_gate_and_no_hooks(templates, tmp_path,
     assert calls["scanned"] == sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
     assert calls["left"] == []
     assert calls["pages"] == sum(1 for p in site.rglob("*.html") if p.name != "404.html")
-    assert "hooks" not in yaml.safe_load((tmp_path / ".build" / "mkdocs.yml").read_text(encoding="utf-8"))
+    assert "hooks" not in yaml.load((tmp_path / ".build" / "mkdocs.yml").read_text(encoding="utf-8"), Loader=build.ConfigLoader)  # noqa: S506

@@ -73,7 +73,7 @@ def test_line_chart_leaves_gaps_for_na_and_has_a_legend():
     assert len(lines[0].split()) == 1 and len(lines[1].split()) == 1 and len(lines[2].split()) == 3
     labels = texts(root)
     assert "销售目标完成率" in labels and "团队成员流失率" in labels and "2026Q2" in labels
-    dots = [c.find(f"{SVG}title").text for c in root.iter(f"{SVG}circle")]
+    dots = [c.find(f"{SVG}title").text for c in root.iter(f"{SVG}path") if c.find(f"{SVG}title") is not None]
     assert "销售目标完成率 2026Q1:95.3" in dots and len(dots) == 5
 
 
@@ -132,3 +132,26 @@ def test_a_chart_in_a_template_gives_its_svg_then_its_table():
     chart = charts.line_chart(["2026Q1"], [("得分", [80.0])], "得分趋势")
     assert Markup(chart) == chart.svg + chart.table
     assert "\n" not in chart.table  # stays inside the figure's raw HTML block
+
+
+def test_scores_close_together_get_an_axis_that_shows_their_movement():
+    lo, hi = charts.axis_range([107.4, 108.2, 110.0, 109.1])
+    assert 100 <= lo < 107.4 and 110 <= hi <= 120 and hi - lo <= 20
+    assert charts.axis_range([0.0, 55.0, 100.0]) == (0.0, 100.0)
+    assert charts.axis_range([2.0, 3.0])[0] == 0.0  # never below zero
+    root = parse(charts.line_chart(["2026Q1", "2026Q2"], [("得分", [107.0, 110.0])], "得分", auto_range=True).svg)
+    ticks = [float(t) for t in texts(root) if re.fullmatch(r"[\d.]+", t)]
+    assert min(ticks) >= 100 and max(ticks) <= 120
+
+
+def test_lines_that_coincide_stay_distinguishable():
+    root = parse(charts.line_chart(["2026Q1", "2026Q2"], [("团队绩效达标率", [100.0, 100.0]),
+                                                         ("培训计划完成率", [100.0, 100.0])], "趋势", y_max=120).svg)
+    first, second = [p for p in root.iter(f"{SVG}polyline")]
+    assert first.get("points") == second.get("points")  # the same place …
+    assert float(first.get("stroke-width")) > float(second.get("stroke-width"))  # … the first shows around the second
+    assert first.get("stroke-dasharray") != second.get("stroke-dasharray")
+    marks = {p.get("class"): p.get("d") for p in root.iter(f"{SVG}path")}
+    assert marks["dot c1"] != marks["dot c2"]
+    legend = [t for t in root.iter(f"{SVG}text") if "legend" in (t.get("class") or "")]
+    assert [t.text for t in legend] == ["团队绩效达标率", "培训计划完成率"]

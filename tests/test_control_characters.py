@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 from pipeline.cli.progress import ProgressBar
-from pipeline.forms import CLIENTS, REFERENCE, get_form
+from pipeline.forms import CLIENTS, COVER_ROW, REFERENCE, get_form
 from pipeline.forms.values import CONTROL, printable
 from pipeline.outputs.pages.escape import md_text, one_line
 from pipeline.outputs.report_json import dump
@@ -55,7 +55,7 @@ def outputs(tmp_path_factory):
 def test_the_cover_really_holds_esc_as_excel_stores_it(outputs):
     root, _, _ = outputs
     book = CalamineWorkbook.from_path(str(root / "data/submissions/2026Q1/SH01/clients.xlsx"))
-    assert book.get_sheet_by_name("封面").to_python()[0][1] == COVER_ID
+    assert book.get_sheet_by_name("封面").to_python()[COVER_ROW - 1][1] == COVER_ID
 
 
 @pytest.mark.parametrize("command", ["validate", "run"])

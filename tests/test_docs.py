@@ -1,5 +1,6 @@
 """The README documents every command, and CI runs exactly the README's commands."""
 
+import inspect
 import re
 from pathlib import Path
 
@@ -30,12 +31,26 @@ def test_every_cli_command_has_a_task():
     assert set(COMMANDS) <= set(_invoke_tasks())
 
 
-def test_every_task_has_a_one_line_docstring():
+def test_every_task_has_a_one_line_summary_and_an_example():
     import tasks
 
     for name in _invoke_tasks():
-        doc = getattr(tasks, name).__doc__ or ""
-        assert doc.strip() and "\n" not in doc.strip(), name
+        doc = (getattr(tasks, name).__doc__ or "").strip()
+        summary, _, rest = doc.partition("\n")  # `invoke --list` shows the first line
+        assert summary.endswith("。") and re.search(r"[\u4e00-\u9fff]", summary), name
+        assert f"示例：invoke {name}" in rest, name
+
+
+@pytest.mark.parametrize("task", _invoke_tasks())
+def test_every_task_option_is_explained_in_chinese(task):
+    import tasks
+
+    body = getattr(tasks, task).body
+    for option in inspect.signature(body).parameters:
+        if option == "c":
+            continue
+        text = getattr(tasks, task).help.get(option, "")
+        assert re.search(r"[\u4e00-\u9fff]", text), f"invoke {task} --{option}"
 
 
 def _readme_commands() -> list[str]:

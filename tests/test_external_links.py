@@ -74,9 +74,9 @@ def test_shared_formulas_and_defined_names_that_reach_out(tmp_path):
 def test_private_and_cover_cells(tmp_path):
     data = external_reference(filled_bytes(rows=TWO_CLIENTS), {"E2": b"[1]Sheet1!A1"})
     data = edit_sheet(data, "封面", lambda xml: set_cell_xml(
-        xml, "B3", '<c r="B3" t="str"><f>[1]Sheet1!B1</f><v>测试填报人</v></c>'.encode()))
+        xml, "B4", '<c r="B4" t="str"><f>[1]Sheet1!B1</f><v>测试填报人</v></c>'.encode()))
     wb = _read(tmp_path, data)
-    assert _external(wb) == [("封面", "B3", "填报人", None), ("客户", "E2", "联系人", None)]
+    assert _external(wb) == [("封面", "B4", "填报人", None), ("客户", "E2", "联系人", None)]
     assert all("张三" not in f.message and "测试填报人" not in f.message for f in wb.findings)
 
 

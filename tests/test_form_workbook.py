@@ -17,6 +17,7 @@ from pipeline.outputs.form_workbook import (
     check_templates,
     display_width,
     form_workbook_bytes,
+    type_text,
     write_template,
     write_templates,
 )
@@ -71,13 +72,14 @@ def test_sheets_in_order(template_dir, form_id, sheets):
     assert wb.active.title == sheets[0]
 
 
-# SPEC §2, sheet by sheet, in column order: the headers the reader matches exactly
+# SPEC §2, sheet by sheet, in column order: the headers the reader matches exactly (since
+# version 1.1 an amount's or a duration's header shows its unit: a unit in sight is typed in)
 SPEC_LABELS = {
     ("recruitment", "招聘计划"): "岗位 计划人数 已录用人数 招聘渠道 任职要求 状态",
     ("recruitment", "团队名册"): "工号 姓名 岗位 入职日期 离职日期 离职原因 本期绩效结果",
-    ("training", "培训计划"): "培训编号 培训名称 培训方式 计划日期 计划参训人数 实际日期 实际参训人数 课时 状态",
-    ("clients", "客户"): "客户编号 客户名称 客户类型 行业 联系人 联系电话 本期销售额 回访次数 满意度评分 投诉次数 已解决投诉次数",
-    ("projects", "项目"): "项目编号 项目名称 客户编号 阶段 开始日期 计划完成日期 实际完成日期 预算 实际成本 验收结果 风险数",
+    ("training", "培训计划"): "培训编号 培训名称 培训方式 计划日期 计划参训人数 实际日期 实际参训人数 课时（小时） 状态",
+    ("clients", "客户"): "客户编号 客户名称 客户类型 行业 联系人 联系电话 本期销售额（万元） 回访次数 满意度评分 投诉次数 已解决投诉次数",
+    ("projects", "项目"): "项目编号 项目名称 客户编号 阶段 开始日期 计划完成日期 实际完成日期 预算（万元） 实际成本（万元） 验收结果 风险数",
     ("reference", "业务所"): "所编号 业务所名称 所长 区域 季度奖金基数",
     ("reference", "季度目标"): "年度 季度 所编号 销售目标 上年同期销售额 市场规模",
     ("reference", "所长任职"): "所编号 工号 姓名 起始日期 结束日期",
@@ -96,17 +98,19 @@ def test_data_sheets_header_freeze_filter_widths_formats(template_dir, form_id):
     wb = _open(template_dir, form_id)
     for sheet in form.sheets:
         ws = wb[sheet.name]
-        assert [c.value for c in ws[1]] == list(sheet.labels)
+        assert [c.value for c in ws[1]] == list(sheet.headings)
         assert ws.max_row == 1  # data area is empty: no pre-formatted blank cells
         assert ws.freeze_panes == "A2"
         assert ws.auto_filter.ref == f"A1:{sheet.column_letter(sheet.fields[-1].key)}1"
         assert all(c.font.b for c in ws[1])
         fills = {c.value: c.fill.fgColor.rgb[-6:] for c in ws[1]}
-        assert fills == {f.label: "FCE4D6" if f.required else "DDEBF7" for f in sheet.fields}
+        assert fills == {f.heading: "FCE4D6" if f.required else "DDEBF7" for f in sheet.fields}
         for index, field in enumerate(sheet.fields, start=1):
             dim = _column(ws, index)
-            assert dim.width >= display_width(field.label) + 2
-            expected_format = {"date": "yyyy-mm-dd", "integer": "0", "number": "0.00"}.get(field.type.kind, "General")
+            assert dim.width >= display_width(field.heading) + 2
+            # text (ids, 工号, phone numbers) as text: a typed 0012 keeps its zeros
+            expected_format = {"date": "yyyy-mm-dd", "integer": "0", "number": "0.00", "text": "@"}.get(
+                field.type.kind, "General")
             assert dim.number_format == expected_format
 
 
@@ -116,10 +120,16 @@ def test_every_sheet_prints_landscape_one_page_wide(template_dir, form_id):
     form = get_form(form_id)
     for ws in wb.worksheets[:-1]:
         assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.page_setup.paperSize == 9  # A4
         assert ws.sheet_properties.pageSetUpPr.fitToPage and (ws.page_setup.fitToWidth or 1) == 1  # 1 is the default
-        assert ws.page_setup.fitToHeight == 0
+        # the cover on one page (labels and hints never split); the others as many pages down as needed
+        assert (ws.page_setup.fitToHeight or 1) == 1 if ws.title == "封面" else ws.page_setup.fitToHeight == 0
+        assert ws.oddHeader.right.text == "&A" and ws.oddHeader.left.text == form.title  # each page names its sheet
     for sheet in form.sheets:
-        assert wb[sheet.name].print_title_rows == "$1:$1"
+        assert wb[sheet.name].print_title_rows == "$1:$1"  # the header row repeated on every page
+        assert wb[sheet.name].freeze_panes == "A2"
+    if form.has_cover:
+        assert wb["封面"].print_area == "'封面'!$A$1:$C$7"
 
 
 def test_cjk_width_units():
@@ -188,16 +198,16 @@ def test_input_message_on_every_header(template_dir, form_id):
         for field in sheet.fields:
             dv = _validation_at(ws, f"{sheet.column_letter(field.key)}1", with_type=False)
             assert dv.showInputMessage
-            assert dv.promptTitle == field.label
+            assert dv.promptTitle == field.heading
             assert dv.prompt.startswith(field.help)
-            assert ("类型:" + field.describe()) in dv.prompt
+            assert "类型：" in dv.prompt and field.type.describe()[:2] in dv.prompt
             assert len(dv.prompt) <= 255
 
 
 def test_private_header_says_not_published(template_dir):
     ws = _open(template_dir, "clients")["客户"]
-    assert "个人信息,不会发布" in _validation_at(ws, "F1", with_type=False).prompt
-    assert "必填;不得重复" in _validation_at(ws, "A1", with_type=False).prompt
+    assert "个人信息，不会发布" in _validation_at(ws, "F1", with_type=False).prompt
+    assert "必填；不得重复" in _validation_at(ws, "A1", with_type=False).prompt
 
 
 @pytest.mark.parametrize("form_id", FORM_IDS)
@@ -227,16 +237,25 @@ def test_calamine_sees_the_same_sheets(template_dir):
 
 @pytest.mark.parametrize("form_id", ["recruitment", "training", "clients", "projects"])
 def test_cover_sheet(template_dir, form_id):
+    form = get_form(form_id)
     ws = _open(template_dir, form_id)["封面"]
-    assert [ws[f"A{r}"].value for r in range(1, 5)] == ["所编号", "期间", "填报人", "填报日期"]
-    assert [ws[f"B{r}"].value for r in range(1, 5)] == [None] * 4
-    assert all(ws[f"C{r}"].value and ws[f"C{r}"].font.color.rgb.endswith("808080") for r in range(1, 5))
-    period = _validation_at(ws, "B2")
-    assert (period.type, period.operator, period.formula1) == ("textLength", "equal", "6")
+    assert ws["A1"].value == f"{form.title} · 填报封面" and ws["A1"].font.b
+    assert "A1:C1" in ws.merged_cells
+    assert [ws[f"A{r}"].value for r in range(2, 6)] == ["所编号", "期间", "填报人", "填报日期"]
+    assert [ws[f"B{r}"].value for r in range(2, 6)] == [None] * 4
+    assert all(ws[f"C{r}"].value and ws[f"C{r}"].font.color.rgb.endswith("808080") for r in range(2, 6))
+    for r in range(2, 6):  # the input cells: boxed and tinted, so it is plain where to type
+        cell = ws[f"B{r}"]
+        assert cell.fill.fgColor.rgb.endswith("FFF2CC")
+        assert {cell.border.left.style, cell.border.right.style, cell.border.top.style, cell.border.bottom.style} == {
+            "medium"}
+    assert ws["B2"].number_format == "@"  # 所编号 as text
+    period = _validation_at(ws, "B3")
+    assert period.type == "custom" and period.errorStyle == "warning"
     assert period.prompt.startswith("如 2026Q1")
-    filled_on = _validation_at(ws, "B4")
+    filled_on = _validation_at(ws, "B5")
     assert filled_on.type == "date"
-    assert ws["B4"].number_format == "yyyy-mm-dd"
+    assert ws["B5"].number_format == "yyyy-mm-dd"
 
 
 @pytest.mark.parametrize("form_id", FORM_IDS)
@@ -250,12 +269,13 @@ def test_instructions_list_every_column(template_dir, form_id):
     for sheet in form.sheets:
         start = column_a.index(f"工作表“{sheet.name}”")
         header = column_a.index("列名", start)
-        assert rows[header][:9] == ["列名", "含义", "类型", "单位", "可选值", "是否必填", "是否唯一", "是否个人信息", "示例"]
+        assert rows[header][:9] == ["列名", "含义", "类型", "单位", "可选值", "必填", "唯一", "个人信息", "示例"]
         for offset, field in enumerate(sheet.fields, start=1):
             row = rows[header + offset]
-            assert row[0] == field.label
+            assert row[0] == field.heading
             assert row[1] == field.help
-            assert row[2] == field.describe()
+            assert row[2] == type_text(field)
+            assert "、" not in row[2]  # the choices are the 可选值 column's, never repeated (and clipped) here
             assert (row[3] or "") == field.unit
             assert (row[4] or "") == "、".join(getattr(field.type, "choices", ()))
             assert row[5] == ("是" if field.required else None)
@@ -269,10 +289,10 @@ def test_instructions_details(template_dir):
     column_a = [r[0] for r in _open(template_dir, "training")["填写说明"].iter_rows(values_only=True)]
     assert "· 状态为“已完成”时必须填写实际日期" in column_a
     assert "工作表“封面”" in column_a
-    assert "模板编号:training    模板版本:1.0" in column_a
+    assert f"模板编号：training    模板版本：{TRAINING.version}" in column_a
     # input messages show when a cell is selected: the note must not promise a hover
-    assert not any("鼠标" in (text or "") for text in column_a)
-    assert any("选中表头单元格" in (text or "") for text in column_a)
+    assert not any("鼠标" in (text or "") or "悬停" in (text or "") for text in column_a)
+    assert any("选中某列的任一单元格（包括表头）时" in (text or "") for text in column_a)
 
 
 # --- regenerating, and the drift check ----------------------------------------------------------
@@ -306,7 +326,7 @@ def test_drift_is_detected(tmp_path):
     wb.save(path)
     problems = check_template(path, TRAINING)
     assert "training.xlsx:工作表“培训计划”!C1 应为 “培训方式”,实际为 “方式”" in problems
-    assert "training.xlsx:工作表“_meta”!B2 应为 “1.0”,实际为 “0.9”" in problems
+    assert f"training.xlsx:工作表“_meta”!B2 应为 “{TRAINING.version}”,实际为 “0.9”" in problems
     assert any(p.startswith("training.xlsx:工作表“培训计划”!I2:I1000 的数据验证 应为 “list|") for p in problems)
     assert len(problems) == 3
 
@@ -339,8 +359,8 @@ def test_cover_and_rows_are_written_with_their_types():
         {"client_id": "0012", "name": "乙公司", "sales": 12.5, "satisfaction": 4, "complaints": True},
     ]})
     cover = wb["封面"]
-    assert [cover[f"B{r}"].value for r in range(1, 4)] == ["BJ01", "2026Q1", "测试填报人"]
-    assert cover["B4"].value == datetime(2026, 4, 3) and cover["B4"].number_format == "yyyy-mm-dd"
+    assert [cover[f"B{r}"].value for r in range(2, 5)] == ["BJ01", "2026Q1", "测试填报人"]
+    assert cover["B5"].value == datetime(2026, 4, 3) and cover["B5"].number_format == "yyyy-mm-dd"
     ws = wb["客户"]
     assert [ws["A2"].value, ws["B2"].value, ws["G2"].value, ws["H2"].value] == ["C1", "甲公司", "1,234", "2"]
     assert ws["G2"].data_type == "s"  # a str stays a str, however much it looks like a number
@@ -472,9 +492,9 @@ def test_make_workbook_fills_the_cover_from_the_folder(make_workbook, make_refer
     path = make_workbook("projects", "submissions/2026Q2/SH01/projects.xlsx")
     assert path == data_dir / "submissions/2026Q2/SH01/projects.xlsx"
     cover = load_workbook(path)["封面"]
-    assert [cover["B1"].value, cover["B2"].value, cover["B3"].value] == ["SH01", "2026Q2", "测试填报人"]
+    assert [cover["B2"].value, cover["B3"].value, cover["B4"].value] == ["SH01", "2026Q2", "测试填报人"]
     blank = make_workbook("projects", "elsewhere/projects.xlsx", cover={})
-    assert load_workbook(blank)["封面"]["B1"].value is None
+    assert load_workbook(blank)["封面"]["B2"].value is None
     ref = load_workbook(make_reference())
     assert [c.value for c in ref["业务所"]["A"]][1:] == ["BJ01", "SH01"]
     assert ref["季度目标"].max_row == 9

@@ -144,14 +144,14 @@ def test_the_report_replaces_a_link_and_leaves_its_target_untouched(data, inbox,
 
 
 def test_a_nul_in_the_office_id_is_reported_and_later_files_are_still_filed(data, inbox):
-    bad = _drop(inbox, "空字符.xlsx", office="BJ01", raw={"封面": {"B1": "BJ_x0000_01"}})
+    bad = _drop(inbox, "空字符.xlsx", office="BJ01", raw={"封面": {"B2": "BJ_x0000_01"}})
     os.utime(bad, (1_700_000_000, 1_700_000_000))  # the oldest: read first
     good = _drop(inbox, "客户表.xlsx", office="HZ01")
     result = run_cli("intake", str(inbox), "--data", str(data))
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr and "null byte" not in result.stderr
     assert _report(inbox) == [
-        "未归档：空字符.xlsx：“封面”工作表 B1 的所编号为“BJ\\x0001”，含有换行符等控制字符",
+        "未归档：空字符.xlsx：“封面”工作表 B2 的所编号为“BJ\\x0001”，含有换行符等控制字符",
         "已归档：客户表.xlsx → submissions/2026Q1/HZ01/clients.xlsx",
         "共 2 个文件：归档 1 个，留在收件目录 1 个。",
     ]
@@ -160,10 +160,10 @@ def test_a_nul_in_the_office_id_is_reported_and_later_files_are_still_filed(data
 
 
 @pytest.mark.parametrize(("cell", "typed", "label", "seen"), [
-    ("B1", "BJ_x0000_01", "所编号", "BJ\\x0001"),
-    ("B1", "BJ_x001B_[31m01", "所编号", "BJ\\x1b[31m01"),
-    ("B1", "BJ\n01", "所编号", "BJ\\x0a01"),
-    ("B2", "2026_x000A_Q1", "期间", "2026\\x0aQ1"),
+    ("B2", "BJ_x0000_01", "所编号", "BJ\\x0001"),
+    ("B2", "BJ_x001B_[31m01", "所编号", "BJ\\x1b[31m01"),
+    ("B2", "BJ\n01", "所编号", "BJ\\x0a01"),
+    ("B3", "2026_x000A_Q1", "期间", "2026\\x0aQ1"),
 ])
 def test_control_characters_in_identity_cells_are_an_error_finding(tmp_path, cell, typed, label, seen):
     path = _drop(tmp_path, "a.xlsx", office="BJ01", raw={"封面": {cell: typed}})
@@ -179,13 +179,13 @@ def test_control_characters_in_identity_cells_are_an_error_finding(tmp_path, cel
 
 
 @pytest.mark.parametrize(("raw", "office", "expected"), [
-    (None, ".hid", "“封面”工作表 B1 的所编号为“.hid”，不在 reference.xlsx 的业务所名单中"),
-    (None, "_versions", "“封面”工作表 B1 的所编号为“_versions”，不在 reference.xlsx 的业务所名单中"),
-    (None, "SZ09", "“封面”工作表 B1 的所编号为“SZ09”，不在 reference.xlsx 的业务所名单中"),
-    ({"封面": {"B1": "A" * 100}}, "", "“封面”工作表 B1 的所编号为“AAAAAAAAAAAAAAAAAAAA…”，超过 20 个字符（共 100 个字符）"),
-    ({"封面": {"B2": "2026Q1/../../.."}}, "HZ01", "“封面”工作表 B2 的期间为“2026Q1/../../..”，应为“2026Q1”这样的格式"),
-    ({"封面": {"B2": "2026Q1_x001B_[2J"}}, "HZ01", "“封面”工作表 B2 的期间为“2026Q1\\x1b[2J”，含有换行符等控制字符"),
-    ({"封面": {"B1": None}}, "", "“封面”工作表 B1 的所编号未填写"),
+    (None, ".hid", "“封面”工作表 B2 的所编号为“.hid”，不在 reference.xlsx 的业务所名单中"),
+    (None, "_versions", "“封面”工作表 B2 的所编号为“_versions”，不在 reference.xlsx 的业务所名单中"),
+    (None, "SZ09", "“封面”工作表 B2 的所编号为“SZ09”，不在 reference.xlsx 的业务所名单中"),
+    ({"封面": {"B2": "A" * 100}}, "", "“封面”工作表 B2 的所编号为“AAAAAAAAAAAAAAAAAAAA…”，超过 20 个字符（共 100 个字符）"),
+    ({"封面": {"B3": "2026Q1/../../.."}}, "HZ01", "“封面”工作表 B3 的期间为“2026Q1/../../..”，应为“2026Q1”这样的格式"),
+    ({"封面": {"B3": "2026Q1_x001B_[2J"}}, "HZ01", "“封面”工作表 B3 的期间为“2026Q1\\x1b[2J”，含有换行符等控制字符"),
+    ({"封面": {"B2": None}}, "", "“封面”工作表 B2 的所编号未填写"),
 ])
 def test_an_id_or_period_that_is_not_a_place_stays_saying_what_was_seen(data, inbox, raw, office, expected):
     before = _tree(data)
@@ -203,8 +203,8 @@ def test_ids_of_the_reference_that_cannot_name_a_folder_are_refused(data_dir, ma
     result = run_cli("intake", str(inbox), "--data", str(data_dir))
     assert result.returncode == 1
     assert sorted(_report(inbox)[:2]) == [
-        "未归档：hid.xlsx：“封面”工作表 B1 的所编号为“.hid”，不能用作文件夹名",
-        "未归档：versions.xlsx：“封面”工作表 B1 的所编号为“_versions”，不能用作文件夹名",
+        "未归档：hid.xlsx：“封面”工作表 B2 的所编号为“.hid”，不能用作文件夹名",
+        "未归档：versions.xlsx：“封面”工作表 B2 的所编号为“_versions”，不能用作文件夹名",
     ]
     assert not (data_dir / "submissions").exists()
 
@@ -242,7 +242,7 @@ def test_newlines_in_names_and_ids_cannot_forge_report_lines(data, inbox):
     assert len(lines) == 3 and result.stdout.splitlines() == lines
     assert not any(line.startswith("已归档") for line in lines)
     assert "未归档：x\\x0a已归档：伪造.xlsx → 数据目录\\x0a.txt：不是 Excel 工作簿（.xlsx）" in lines
-    assert "未归档：换行.xlsx：“封面”工作表 B1 的所编号为“HZ\\x0a01\\x0a已归档：假”，含有换行符等控制字符" in lines
+    assert "未归档：换行.xlsx：“封面”工作表 B2 的所编号为“HZ\\x0a01\\x0a已归档：假”，含有换行符等控制字符" in lines
 
 
 def test_the_reference_in_the_inbox_is_filed_before_the_forms_it_lists(data_dir, inbox):

@@ -204,7 +204,7 @@ def test_a_cover_filled_by_a_deputy_is_a_warning(data_dir, make_workbook):
     data, _ = check(data_dir)
     found = [f for f in data.findings if f.code == "cover-filler-not-head"]
     assert sorted((f.file, f.cell, f.severity, f.value) for f in found) == [
-        (f"submissions/2026Q1/BJ01/{form}.xlsx", "B3", "warning", None)
+        (f"submissions/2026Q1/BJ01/{form}.xlsx", "B4", "warning", None)
         for form in ("clients", "projects", "recruitment", "training")]
     assert "测试填报人" not in found[0].message
 

@@ -34,11 +34,11 @@ def test_the_checker_catches_active_markup():
 def _markdown_to_html(text: str) -> str:
     """Markdown -> HTML with the extensions the site's MkDocs config really uses."""
     import markdown
-    import yaml
+    from mkdocs.utils.yaml import yaml_load
 
     from pipeline.build import MKDOCS_CONFIG
 
-    config = yaml.safe_load(MKDOCS_CONFIG.read_text("utf-8"))
+    config = yaml_load(MKDOCS_CONFIG.read_text("utf-8"))  # as MkDocs reads it: the toc's slugify built
     extensions, configs = [], {}
     for item in config.get("markdown_extensions", []):
         if isinstance(item, dict):

@@ -106,7 +106,7 @@ def test_unreadable_files_stay_with_the_reason(inbox, data_dir, reference):
     assert remaining == sorted([REPORT_NAME, "坏文件.xlsx", "说明.txt", "无期间.xlsx"])
     report = (inbox / REPORT_NAME).read_text(encoding="utf-8")
     assert "未归档：说明.txt：不是 Excel 工作簿（.xlsx）" in report
-    assert "未归档：无期间.xlsx：“封面”工作表 B2 的期间未填写" in report
+    assert "未归档：无期间.xlsx：“封面”工作表 B3 的期间未填写" in report
     assert "未归档：坏文件.xlsx：" in report
     assert report.strip().endswith("共 4 个文件：归档 1 个，留在收件目录 3 个。")
     assert not good.exists() and (data_dir / "submissions/2026Q1/HZ01/training.xlsx").is_file()
@@ -178,6 +178,6 @@ def test_an_office_id_in_another_case_is_filed_and_read_as_the_reference_id(inbo
     dataset = check(data_dir, workers=1)[0]
     assert [f for f in dataset.findings if f.code in ("office-unknown", "identity-mismatch")] == []
     notes = {(f.cell, f.value, f.office_id) for f in dataset.findings if f.code == "value-normalised"}
-    assert notes == {("B1", "bj01", "BJ01"), ("B2", "2026年第一季度", "BJ01")}
+    assert notes == {("B2", "bj01", "BJ01"), ("B3", "2026年第一季度", "BJ01")}
     assert ("2026Q1", "BJ01", "clients") in dataset.submissions
     assert submission_matrix(dataset)["2026Q1"]["BJ01"]["clients"] == "submitted"

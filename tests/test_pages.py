@@ -15,10 +15,10 @@ from _site_helpers import (
     to_html,
 )
 
-from pipeline.findings import CATALOGUE
+from pipeline.findings import CATALOGUE, finding
 from pipeline.forms import ALL_FORMS
 from pipeline.outputs.pages import escape, render_codes, render_fields, render_results_pages
-from pipeline.outputs.pages.results import render_office, render_period
+from pipeline.outputs.pages.results import render_office, render_period, render_validation
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,8 @@ def test_field_reference_lists_every_form_sheet_and_field():
             assert f"### 工作表“{sheet.name}”" in text
             table = text.split(f'data-sheet="{form.id}/{sheet.key}"', 1)[1].split("</table>", 1)[0]
             for f in sheet.fields:
-                assert f"<td><code>{sheet.column_letter(f.key)}</code></td> <td><strong>{f.label}</strong>" in table
+                assert (f'<td data-label="列"><code>{sheet.column_letter(f.key)}</code></td> '
+                        f'<td data-label="表头"><strong>{f.label}</strong>') in table
                 assert f.describe() in table
             for rule in sheet.rules:
                 assert rule.describe(sheet) in text
@@ -61,7 +62,7 @@ def test_field_reference_lists_every_form_sheet_and_field():
 def test_field_reference_never_shows_examples_of_private_fields():
     text = render_fields()
     roster = text.split('data-sheet="recruitment/roster"', 1)[1].split("</table>", 1)[0]
-    name_row = re.search(r"<tr><td><code>B</code></td>.*?</tr>", roster).group(0)
+    name_row = re.search(r'<tr><td data-label="列"><code>B</code></td>.*?</tr>', roster).group(0)
     assert '<span class="pii">个人信息</span>' in name_row
     assert cells(name_row)[-1] == "—"
 
@@ -79,7 +80,7 @@ def test_codes_page_lists_every_catalogue_code_with_its_fix():
 def test_ranking_page_has_exact_ranks_scores_grades_and_blocks(pages):
     html = to_html(pages["results/2026Q1.md"])
     # 客户满意度指标 weighs 0 in a quarter: no column for it
-    assert '<th scope="col">业务指标</th> <th scope="col">团队管理指标</th> </tr>' in html
+    assert '<th scope="col" class="extra">业务指标</th> <th scope="col" class="extra">团队管理指标</th> </tr>' in html
     assert cells(row(html, "A01")) == ["1", "北京测试一所 A01", "测试所长甲", "92.3", "优秀", "96.0", "88.5"]
     assert cells(row(html, "B02")) == ["2", "上海测试二所 B02", "测试所长乙", "83.9", "良好", "96.0", "88.5"]
     assert html.index('data-office="A01"') < html.index('data-office="B02"')
@@ -113,10 +114,13 @@ def test_scorecard_page_explains_the_score(results):
     html = to_html(render_office(results, "A01"))
     assert '<span class="value" data-field="score">92.3</span>' in html
     kpi = re.search(r'<tr data-kpi="销售目标完成率">(.*?)</tr>', html, re.S).group(1)
-    assert cells(kpi) == ["销售目标完成率 业务指标", "95.3%", "95.3", "35", "35.0", "33.35"]
+    # one decimal, as the handbook says; the weight once, as nothing was shared out
+    assert cells(kpi) == ["销售目标完成率 业务指标", "95.3%", "95.3", "35", "33.4"]
     sat = re.search(r'<tr data-kpi="客户满意度">(.*?)</tr>', html, re.S).group(1)
-    assert cells(sat) == ["客户满意度 客户满意度指标", "88.0 分", "93.3", "0", "0.0", "—"]
-    assert "<strong>92.31</strong>" in html
+    # the satisfaction survey's 0–100 value is not shown like the KPI's score beside it
+    assert cells(sat) == ["客户满意度 客户满意度指标", "88.0 / 100", "93.3", "0", "—"]
+    assert '<td data-label="考核得分"><strong>92.3</strong></td>' in html
+    assert "92.31" not in html and "33.35" not in html
     assert "<code>submissions/2026Q2/A01/clients.xlsx</code> › 客户 › <code>G2:G9</code>" in unescape(html)
     assert "季度考核得分趋势" in html and "<svg" in html
 
@@ -124,9 +128,9 @@ def test_scorecard_page_explains_the_score(results):
 def test_na_kpi_shows_its_reason_and_shared_weight(results):
     html = to_html(render_office(results, "B02"))
     growth = re.search(r'<tr data-kpi="销售增长率">(.*?)</tr>', html, re.S).group(1)
-    assert cells(growth)[:6] == ["销售增长率 业务指标", "不适用 缺少数据", "—", "15", "0.0", "—"]
+    assert cells(growth) == ["销售增长率 业务指标", "不适用 缺少数据", "—", "15 实际 0.0", "—"]
     attain = re.search(r'<tr data-kpi="销售目标完成率">(.*?)</tr>', html, re.S).group(1)
-    assert cells(attain)[4] == "41.2"  # 35 of the 85 points still scored
+    assert cells(attain)[3] == "35 实际 41.2"  # 35 of the 85 points still scored
 
 
 def test_submission_board_marks_each_template(pages):
@@ -144,7 +148,7 @@ def test_validation_report_groups_by_office_and_never_prints_values(pages):
     assert "**2** 个错误" in text and "另有 1 处数值已自动规范化" in text
     html = to_html(text)
     assert "<code>submissions/2026Q1/X99/recruitment.xlsx</code>" in unescape(html)
-    assert re.search(r'<tr data-code="type-date"><td>团队名册 › <code>D7</code></td>', html)
+    assert re.search(r'<tr data-code="type-date"><td data-label="位置">团队名册 › <code>D7</code></td>', html)
     assert 'href="guide/codes.html#required-blank"' in html
     assert PRIVATE_VALUE not in text
     assert "1,234" not in text  # even public values are not echoed: the report shows places and fixes
@@ -226,7 +230,7 @@ def test_year_page_lists_honours_and_the_office_page_shows_them():
     assert [name for name, _ in blocks] == ["优秀业务所长", "年终特别奖励", "晋升优先", "培训与发展激励"]
     assert ["北京测试一所" in body for _, body in blocks] == [True, False, False, True]
     assert "本年度无" in blocks[1][1]
-    assert '<th scope="col">客户满意度指标</th>' in html  # the annual cycle weighs customer satisfaction
+    assert '<th scope="col" class="extra">客户满意度指标</th>' in html  # the annual cycle weighs customer satisfaction
     office = to_html(render_office(results, "A01"))
     assert '<span class="honour-tag">优秀业务所长</span><span class="honour-tag">培训与发展激励</span>' in office
 
@@ -240,3 +244,44 @@ def test_office_pages_rendered_in_several_processes_are_the_same(results, pages,
         docs = tmp_path / f"docs{workers}"
         build.write_docs(results, docs, build_date="2026-07-01", workers=workers)
         assert {path: (docs / path).read_text(encoding="utf-8") for path in pages} == pages
+
+
+def test_submission_board_links_errors_to_their_findings_and_names_whom_to_follow_up(pages):
+    html = to_html(pages["submissions.md"])
+    q1 = html.split('data-period="2026Q1"', 1)[1].split("</table>", 1)[0]
+    x99 = re.search(r'<tr data-office="X99">(.*?)</tr>', q1, re.S).group(1)
+    assert '<a class="sub sub-errors" href="validation.html#office-x99"' in x99
+    follow_up = re.search(r"需跟进的业务所（(\d+) 个）：(.*?)</p>", html.split('id="period-2026Q1"', 1)[1], re.S)
+    named = re.findall(r'<a href="offices/[^"]+">', follow_up.group(2))
+    assert int(follow_up.group(1)) == len(named) >= 1
+    assert '<a href="offices/x99.html">' in follow_up.group(2)
+
+
+def test_validation_report_names_offices_one_way_and_every_place(pages, results):
+    text = pages["validation.md"]
+    assert "{ #office-x99 }" in text
+    assert re.search(r"^## .*（X99） \{ #office-x99 \}$", text, re.M)
+    assert "(整体)" not in text and "所-期间" not in text
+    html = to_html(text)
+    places = re.findall(r'<td data-label="位置">(.*?)</td>', html)
+    assert places and all(p.strip() for p in places)
+
+
+def test_office_page_says_at_the_top_which_periods_have_errors(results):
+    text = render_office(results, "X99")
+    top = text.split("\n## ", 1)[0]
+    assert '!!! danger "2026年第一季度的数据有错误"' in top
+    assert 'href="../validation.html#office-x99"' in top
+    assert "数据有错误" not in render_office(results, "A01")
+
+
+def test_a_finding_of_no_file_is_placed_by_its_period():
+    results = sample_results()
+    results.findings.append(finding("kpi-not-available", office_id="A01", period="2026", office="北京测试一所（A01）",
+                                    period_name="2026年度", kpi="客户满意度", reason="本期没有客户接受满意度调查"))
+    html = to_html(render_validation(results))
+    section = html.split('id="office-a01"', 1)[1]
+    assert "与具体文件无关的问题" in section and "(整体)" not in html
+    row = re.search(r'<tr data-code="kpi-not-available">(.*?)</tr>', section, re.S).group(1)
+    assert cells(row)[0] == "2026年度"
+    assert "北京测试一所（A01） 2026年度的客户满意度无法计算" in cells(row)[2]

@@ -183,6 +183,13 @@ def test_search_index_entries_are_decoded_and_named_by_location(tmp_path):
     assert leaks == [Leak(column="团队名册 › 姓名", page="search/search_index.json#offices/bj01/#roster", value="司***")]
 
 
+def test_the_offline_search_index_script_is_scanned_too(tmp_path):
+    index = {"docs": [{"location": "offices/bj01.html#roster", "title": "团队", "text": "成员 司马青云"}]}
+    site = _site(tmp_path, {"search/search_index.js": "var __index = " + json.dumps(index, ensure_ascii=True)})
+    leaks = check_privacy(site, _results())
+    assert [(x.page, x.column) for x in leaks] == [("search/search_index.js#offices/bj01.html#roster", "团队名册 › 姓名")]
+
+
 def test_every_shipped_text_format_is_scanned_but_assets_are_not(tmp_path):
     site = _site(tmp_path, {
         "data/export.csv": "office,contact\nBJ01,上官联系\n",

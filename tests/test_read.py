@@ -103,11 +103,11 @@ CASES = [
     ("bonus-base-words", reference("offices", bonus_base="三万"), ("type-number", "业务所", "E2", "error")),
     ("office-id-duplicate", {"form": "reference", "rows": {"offices": [OFFICE, OFFICE], "targets": [TARGET]}},
      ("duplicate-id", "业务所", "A3", "error")),
-    ("cover-office-blank", {**clients(), "cover": {**good_cover(), "office_id": None}}, ("cover-missing", "封面", "B1", "error")),
-    ("cover-period-blank", {**clients(), "cover": {**good_cover(), "period": " "}}, ("cover-missing", "封面", "B2", "error")),
-    ("period-q5", {**clients(), "cover": good_cover(period="2026Q5")}, ("period-malformed", "封面", "B2", "error")),
-    ("period-no-year", {**clients(), "cover": good_cover(period="第一季度")}, ("period-malformed", "封面", "B2", "error")),
-    ("filled-on-words", {**clients(), "cover": {**good_cover(), "filled_on": "上周"}}, ("type-date", "封面", "B4", "error")),
+    ("cover-office-blank", {**clients(), "cover": {**good_cover(), "office_id": None}}, ("cover-missing", "封面", "B2", "error")),
+    ("cover-period-blank", {**clients(), "cover": {**good_cover(), "period": " "}}, ("cover-missing", "封面", "B3", "error")),
+    ("period-q5", {**clients(), "cover": good_cover(period="2026Q5")}, ("period-malformed", "封面", "B3", "error")),
+    ("period-no-year", {**clients(), "cover": good_cover(period="第一季度")}, ("period-malformed", "封面", "B3", "error")),
+    ("filled-on-words", {**clients(), "cover": {**good_cover(), "filled_on": "上周"}}, ("type-date", "封面", "B5", "error")),
     ("template-id-unknown", {**clients(), "raw": {META_SHEET: {"B1": "budget"}}}, ("template-unknown", "", "", "error")),
     ("template-outdated", {**clients(), "raw": {META_SHEET: {"B2": "0.9"}}}, ("template-outdated", "", "", "error")),
     ("header-renamed", {**clients(), "raw": {"客户": {"G1": "销售额"}}}, ("header-renamed", "客户", "G1", "error")),
@@ -174,7 +174,7 @@ def test_good_files(batch):
     for rel in ("good-first.xlsx", "good-last.xlsx"):
         wb = batch[rel]
         assert wb.findings == ()
-        assert (wb.form_id, wb.version, wb.office_id, wb.period) == ("clients", "1.0", "BJ01", "2026Q1")
+        assert (wb.form_id, wb.version, wb.office_id, wb.period) == ("clients", CLIENTS.version, "BJ01", "2026Q1")
         rows = wb.tables["clients"].rows()
         assert [r.number for r in rows] == [2]
         assert rows[0].values == {**{f.key: None for f in CLIENTS.sheets[0].fields}, **C,
@@ -216,7 +216,7 @@ def test_messages_name_place_and_expectation(batch):
     dup = next(f for f in batch["bad/duplicate-client.xlsx"].findings if f.code == "duplicate-id")
     assert dup.message == "“客户编号”的值“C1”在第 2 行已出现过"
     old = next(f for f in batch["bad/template-outdated.xlsx"].findings if f.code == "template-outdated")
-    assert old.message == "模板版本为 0.9,当前版本为 1.0"
+    assert old.message == f"模板版本为 0.9,当前版本为 {CLIENTS.version}"
     err = next(f for f in batch["bad/excel-error.xlsx"].findings if f.code == "excel-error")
     assert (err.value, err.message) == ("#DIV/0!", "单元格的值是 Excel 错误值 #DIV/0!")
 
@@ -313,7 +313,7 @@ def test_identity_from_custom_properties_when_meta_sheet_lost(data_dir):
     del wb[META_SHEET]
     wb.save(path)
     got = read_workbook(path, "x.xlsx")
-    assert (got.form_id, got.version, got.findings) == ("clients", "1.0", ())
+    assert (got.form_id, got.version, got.findings) == ("clients", CLIENTS.version, ())
 
 
 def _xlsxwriter_clients(path: Path, *, cached: bool) -> Path:
@@ -328,7 +328,7 @@ def _xlsxwriter_clients(path: Path, *, cached: bool) -> Path:
     book.add_worksheet("填写说明").write_string(0, 0, "说明")
     sheet = book.add_worksheet("客户")
     for c, field in enumerate(CLIENTS.sheets[0].fields):
-        sheet.write_string(0, c, field.label)
+        sheet.write_string(0, c, field.heading)
     sheet.write_row(1, 0, ["C1", "客户甲", "新客户", "制造业", "某人", "13800000000"])
     sheet.write_number(1, 6, 100)
     sheet.write_number(1, 7, 1)
@@ -522,7 +522,7 @@ def test_cover_period(data_dir, typed, period, codes):
     path = fill_form(CLIENTS, data_dir / "x.xlsx", cover={**good_cover(), "period": typed}, rows={"clients": [C]})
     wb = read_workbook(path, "x.xlsx")
     assert (wb.period, [f.code for f in wb.findings]) == (period, codes)
-    assert all(f.cell == "B2" for f in wb.findings)
+    assert all(f.cell == "B3" for f in wb.findings)
     if codes == ["value-normalised"]:
         assert wb.findings[0].message == f"“期间”的“{typed.strip()}”已按“{period}”读取"
         assert wb.findings[0].severity == "info" and wb.identity == (period, "BJ01", "clients")

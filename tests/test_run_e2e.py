@@ -278,7 +278,7 @@ def test_clean_data_exits_0_and_run_returns_the_results(make_workbook, make_refe
     for form_id, rows in _bj01("2026Q1").items():
         make_workbook(form_id, f"submissions/2026Q1/BJ01/{form_id}.xlsx", rows=rows)
     assert main(["run", str(data_dir), "--out", str(tmp_path / "out"), "--workers", "1"]) == 0
-    assert "2026Q1:已评分 1" in capsys.readouterr().out
+    assert "2026Q1：已评分 1" in capsys.readouterr().out
     outcome = run(data_dir, tmp_path / "again", workers=1)
     results, code = outcome.results, 1 if outcome.results.dataset.error_count() else 0
     card = results.for_period("2026Q1")[0]

@@ -13,6 +13,7 @@ import contextlib
 import csv
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import _axe
@@ -144,7 +145,7 @@ def test_home_page(page, built_site):
     assert summary.locator("h3").inner_text() == period_label(quarter)
     assert summary.locator("ol.podium li").first.inner_text().startswith(ranked(built_site, quarter)[0]["office_name"])
     tabs = page.locator(".md-tabs").inner_text()
-    for tab in ("制度手册", "填报指南", "考核结果", "业务所", "提交情况"):
+    for tab in ("制度手册", "填报指南", "考核结果", "业务所", "提交与校验"):
         assert tab in tabs
 
 
@@ -176,6 +177,25 @@ def test_scorecard_numbers_equal_scorecards_csv(page, built_site):
         assert cell == (f"{float(row[column]) * 100:.1f}%" if row[column] else "不适用")
 
 
+@pytest.mark.parametrize("rank", [0, -1])  # the best and the worst scorecard of the latest quarter
+def test_a_scorecard_prints_on_two_a4_pages_without_navigation(page, built_site, tmp_path, rank):
+    row = ranked(built_site, latest_quarter(built_site))[rank]
+    page.goto(page.base + f"offices/{row['office_id'].lower()}.html")
+    content = page.locator(".md-content").inner_text()
+    navigation = {t.strip() for t in page.locator(
+        ".md-tabs__link, .md-nav__link, .md-header__topic, .md-footer, .md-search__input").all_inner_texts()}
+    nav_only = {t for t in navigation if t and t not in content}
+    assert {"填报指南", "提交情况"} <= nav_only
+    pdf = tmp_path / "printed.pdf"
+    pdf.write_bytes(page.pdf(format="A4"))  # print media, as the browser's print dialog
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+    assert 1 <= pages <= 2 and "(A4)" in info
+    printed = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert [t for t in nav_only if t in printed] == []
+    assert row["office_name"] in printed and f"{float(row['score']):.1f}" in printed
+
+
 def test_chart_is_visible_with_chinese_labels(page):
     page.goto(page.base + "results/2026Q1.html")
     chart = page.locator("svg.chart-dist").first
@@ -185,7 +205,7 @@ def test_chart_is_visible_with_chinese_labels(page):
     assert box["width"] > 200 and box["height"] > 80
     labels = chart.locator("text.label").all_text_contents()
     assert labels == ["优秀", "良好", "合格", "不合格"]
-    assert chart.locator("title").first.text_content() == "2026 年第一季度考核等级分布"
+    assert chart.locator("title").first.text_content() == "2026年第一季度考核等级分布"
 
 
 def test_search_finds_the_handbook_for_liushilv(page):
@@ -367,3 +387,143 @@ def test_keyboard_reaches_everything_on_a_scorecard_with_a_visible_focus_ring(br
         pg.keyboard.press("Enter")
         other = "default" if SCHEMES[scheme] == "slate" else "slate"
         assert pg.evaluate("document.body.dataset.mdColorScheme") == other
+
+
+# ---------------------------------------------------------------------------------------------
+# Layout: tables fit, charts readable, navigation, search from disk, screenshots
+
+# Every table of the page that is shown: its width against the box it sits in (Material's scroll
+# wrapper, or its parent). A table wider than that box scrolls sideways or pushes the page wide.
+TABLE_WIDTHS = """() => [...document.querySelectorAll(".md-content table")]
+  .filter(t => !t.closest(".visually-hidden") && t.getClientRects().length)
+  .map(t => {
+    const box = t.closest(".md-typeset__scrollwrap") || t.parentElement;
+    return {table: t.getAttribute("data-table") || t.getAttribute("aria-label") || "?",
+            width: t.scrollWidth, room: box.clientWidth};
+  })"""
+
+
+def layout_pages(built_site: Path) -> dict[str, str]:
+    """page_kinds and the guide's generated reference pages, whose tables are the widest."""
+    return {**page_kinds(built_site), "字段说明": "guide/fields.html", "校验代码": "guide/codes.html"}
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_no_table_is_wider_than_its_column(browser, server, built_site, width):
+    too_wide, measured = {}, 0
+    with browsing(browser, server, **WIDTHS[width]) as pg:
+        for kind, path in layout_pages(built_site).items():
+            pg.goto(pg.base + path)
+            settle(pg)
+            tables = pg.evaluate(TABLE_WIDTHS)
+            measured += len(tables)
+            wide = [t for t in tables if t["width"] > t["room"] + 1]
+            if wide:
+                too_wide[kind] = wide
+            assert pg.evaluate("document.documentElement.scrollWidth") <= width, kind
+    assert measured > 20
+    assert too_wide == {}
+
+
+def test_a_phone_shows_the_ranking_without_the_block_columns_and_the_scorecard_as_cards(browser, server, built_site):
+    quarter = latest_quarter(built_site)
+    with browsing(browser, server, **PHONE) as pg:
+        pg.goto(pg.base + f"results/{quarter}.html")
+        headers = pg.locator('table[data-table="ranking"] th').evaluate_all(
+            "ths => ths.filter(th => th.getClientRects().length).map(th => th.textContent.trim())")
+        assert headers == ["名次", "业务所", "得分", "等级"]
+        office = ranked(built_site, quarter)[0]["office_id"].lower()
+        pg.goto(pg.base + f"offices/{office}.html")
+        row = pg.locator(f'table[data-table="kpi-table"][data-period="{quarter}"] tr[data-kpi="销售目标完成率"]')
+        labels = row.locator("td").evaluate_all(
+            "tds => tds.filter(td => td.getClientRects().length).map(td => getComputedStyle(td, '::before').content)")
+        # every column, each value under its name (the first cell is the card's title)
+        assert labels[1:] == ['"指标值"', '"指标得分"', '"权重"', '"贡献分"']
+        box = row.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+
+
+# The size a chart's text is drawn at, in CSS pixels: its font size in the chart's units times the
+# chart's scale on the screen.
+CHART_TEXT = """() => [...document.querySelectorAll("svg.chart text")]
+  .filter(t => t.getClientRects().length && getComputedStyle(t).display !== "none")
+  .map(t => ({text: t.textContent, px: parseFloat(getComputedStyle(t).fontSize) * t.ownerSVGElement.getScreenCTM().a}))"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_chart_text_is_readable_and_captions_are_upright(browser, server, built_site, width):
+    office = ranked(built_site, latest_year(built_site))[0]["office_id"].lower()
+    with browsing(browser, server, **WIDTHS[width]) as pg:
+        for path in ("index.html", f"results/{latest_quarter(built_site)}.html", f"offices/{office}.html"):
+            pg.goto(pg.base + path)
+            settle(pg)
+            texts = pg.evaluate(CHART_TEXT)
+            assert len(texts) > 5, path
+            small = [t for t in texts if t["px"] < 12]
+            assert small == [], f"{path}: chart text under 12 px: {small[:5]}"
+            styles = pg.locator("figure.chart-figure figcaption").evaluate_all(
+                "cs => cs.map(c => getComputedStyle(c).fontStyle)")
+            assert "italic" not in styles, path
+
+
+def test_footer_links_carry_the_year_and_go_forward_in_time(page, built_site):
+    quarters = sorted({r["period"] for r in scorecards(built_site) if len(r["period"]) == 6})
+    first_of_year = next(q for q in quarters if q.endswith("Q1") and q[:4] != quarters[0][:4])
+    page.goto(page.base + f"results/{first_of_year}.html")
+    previous = page.locator(".md-footer__link--prev .md-ellipsis").inner_text().strip()
+    following = page.locator(".md-footer__link--next .md-ellipsis").inner_text().strip()
+    year = int(first_of_year[:4])
+    assert previous == f"{year - 1}年度"
+    assert following == f"{year}年第二季度"
+
+
+def test_search_works_from_disk_without_any_request_outside_the_site(browser, built_site):
+    """README: site/index.html can be opened directly. Material's offline plugin, with its worker
+    shim served from the site itself."""
+    site = (built_site / "site").resolve()
+    outside, errors = [], []
+    context = browser.new_context(locale="zh-CN", **DESKTOP)
+
+    def route(r):
+        if r.request.url.startswith(("file://", "data:", "blob:", "about:")):
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    pg = context.new_page()
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        pg.goto(site.as_uri() + "/index.html")
+        search(pg, "流失率")
+        pg.locator(".md-search-result__item").first.wait_for(timeout=15000)
+        links = [a.get_attribute("href") for a in pg.locator(".md-search-result__link").all()]
+        assert any("handbook/assessment.html" in (h or "") for h in links), links
+        assert all((h or "").startswith("file://") for h in links)
+    finally:
+        context.close()
+    assert outside == [] and errors == []
+
+
+SCREENSHOTS = {"home": "index.html", "ranking": None, "scorecard": None, "submissions": "submissions.html",
+               "validation": "validation.html"}
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_screenshots_of_the_main_pages(browser, server, built_site, width):
+    """artifacts/<desktop|phone>-<page>.png: what the site looks like, for review."""
+    paths = {**SCREENSHOTS, "ranking": f"results/{latest_quarter(built_site)}.html",
+             "scorecard": f"offices/{ranked(built_site, latest_year(built_site))[0]['office_id'].lower()}.html"}
+    name = "desktop" if width == 1280 else "phone"
+    ARTIFACTS.mkdir(exist_ok=True)
+    with browsing(browser, server, **WIDTHS[width]) as pg:
+        for kind, path in paths.items():
+            target = ARTIFACTS / f"{name}-{kind}.png"
+            target.unlink(missing_ok=True)
+            pg.goto(pg.base + path)
+            settle(pg)
+            pg.screenshot(path=str(target), full_page=True)
+            assert target.stat().st_size > 10_000
+            assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -13,7 +13,7 @@ from python_calamine import CalamineWorkbook
 
 from pipeline.engine.assess import assess
 from pipeline.engine.policy import load_policy
-from pipeline.forms import OFFICE_FORMS, REFERENCE, NotAbove, NotBefore, RequiredWhen, get_form
+from pipeline.forms import COVER_ROW, OFFICE_FORMS, REFERENCE, NotAbove, NotBefore, RequiredWhen, get_form
 from pipeline.periods import Period
 from pipeline.run import check
 from pipeline.synthetic import (
@@ -100,7 +100,7 @@ def test_every_workbook_says_what_its_folder_says(small):
             continue
         _, period, office, filename = rel.split("/")
         assert meta["template_id"] == filename.removesuffix(".xlsx")
-        cover = sheets["封面"]
+        cover = sheets["封面"][COVER_ROW - 1:]  # the form's title above the fields
         assert [cover[0][1], cover[1][1]] == [office, period], rel
         assert cover[2][1]  # 填报人
         assert isinstance(cover[3][1], date)

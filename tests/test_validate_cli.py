@@ -89,7 +89,7 @@ def test_a_good_data_set_exits_0(make_reference, make_workbook, data_dir, tmp_pa
     report = tmp_path / "report.json"
     result = run_cli("validate", str(data_dir), "--json", str(report))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "结论:全部通过。" in result.stdout
+    assert "结论：全部通过。" in result.stdout
     data = json.loads(report.read_text(encoding="utf-8"))
     assert list(data) == ["version", "data_dir", "ok", "counts", "files", "findings", "completeness"]
     assert (data["version"], data["data_dir"], data["ok"]) == (1, "data", True)
@@ -107,7 +107,7 @@ def test_a_good_data_set_exits_0(make_reference, make_workbook, data_dir, tmp_pa
 BROKEN = [  # (file under submissions/, sheet, cell, code)
     ("2026Q1/BJ01/clients.xlsx", "客户", "G3", "type-number"),
     ("2026Q1/BJ01/clients.xlsx", "客户", "I2", "out-of-range"),
-    ("2026Q1/SH01/projects.xlsx", "封面", "B1", "identity-mismatch"),
+    ("2026Q1/SH01/projects.xlsx", "封面", "B2", "identity-mismatch"),
 ]
 
 
@@ -134,7 +134,7 @@ def test_a_mixed_folder_exits_1_and_names_every_broken_cell(make_reference, make
                                          "value", "office_id", "period", "acceptance", "title", "fix"]
     assert data["completeness"]["2026Q1"]["BJ01"]["clients"] == "errors"
     assert data["completeness"]["2026Q1"]["SH01"]["projects"] == "errors"
-    assert "【BJ01】" in result.stdout and "【SH01】" in result.stdout
+    assert "【北京一所 BJ01】" in result.stdout and "【上海一所 SH01】" in result.stdout
     assert (tmp_path / "marked/submissions/2026Q1/BJ01/clients.xlsx").is_file()
     assert (tmp_path / "marked/submissions/2026Q1/SH01/projects.xlsx").is_file()
     assert not (tmp_path / "marked/submissions/2026Q1/SH01/training.xlsx").exists()
@@ -248,8 +248,8 @@ def test_the_validate_command_in_process_prints_the_same_summary(make_reference,
     good_office(make_workbook, office="BJ01")
     assert main(["validate", str(data_dir), "--workers", "1", "--no-cache"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("校验 data:共读取 5 个文件,错误 0 个,")
-    assert "【SH01】" in out and "2026Q1:全部四个模板" in out  # SH01 sent nothing
+    assert out.startswith(f"校验 {data_dir.absolute()}：共读取 5 个文件，错误 0 个，警告 4 个，提示 0 条（不含评分时才发现")
+    assert "【上海一所 SH01】" in out and "2026Q1：全部四个模板" in out  # SH01 sent nothing
 
 
 def test_a_negative_worker_count_is_a_usage_error(make_reference, data_dir, capsys):

@@ -15,11 +15,11 @@ from typing import TextIO
 from ..forms.values import printable
 from .exits import EXIT_DATA_ERRORS, EXIT_OK, EXIT_USAGE
 from .progress import ProgressBar
-from .summaries import annotation_summary, run_summary, validation_summary
+from .summaries import annotation_summary, invalid_summary, run_summary, validation_summary
 
 
 def _error(message: str) -> int:
-    _print(f"错误:{message}", sys.stderr)
+    _print(f"错误：{message}", sys.stderr)
     return EXIT_USAGE
 
 
@@ -50,16 +50,26 @@ def templates(args: argparse.Namespace) -> int:
     if args.check:
         problems = check_templates(out_dir)
         if problems:
-            _print(f"模板与表单定义不一致(共 {len(problems)} 处),请运行 `python -m pipeline templates` 重新生成:")
+            _print(f"模板与表单定义不一致（共 {len(problems)} 处），请运行 `python -m pipeline templates` 重新生成：")
             for line in problems:
                 _print(f"  - {line}")
             return EXIT_DATA_ERRORS
         _print(f"{out_dir} 中的 {len(ALL_FORMS)} 个模板与表单定义一致。")
         return EXIT_OK
     try:
+        if getattr(args, "data", None):  # the company's templates: its offices and this year's quarters
+            from ..run import UsageError, company_templates
+
+            try:
+                paths = company_templates(args.data, out_dir)
+            except UsageError as exc:
+                return _error(str(exc))
+            for form, path in zip(ALL_FORMS, paths):
+                _print(f"已生成模板：{path.as_posix()}（{form.title}，版本 {form.version}）")
+            return EXIT_OK
         for form in ALL_FORMS:
             path = write_template(form, out_dir)
-            _print(f"已生成模板:{path.as_posix()}({form.title},版本 {form.version})")
+            _print(f"已生成模板：{path.as_posix()}（{form.title}，版本 {form.version}）")
     except OSError as exc:
         return _error(f"无法写入模板目录 {out_dir}:{exc.strerror or exc}")
     return EXIT_OK
@@ -80,17 +90,17 @@ def demo(args: argparse.Namespace) -> int:
         problem = f"无法读取目录“{args.out}”：{exc.strerror or exc}"
     if problem:
         return _error(problem)
-    _print(f"正在生成示例数据:{args.offices} 个业务所,年份 {'、'.join(map(str, sorted(years)))},随机种子 {args.seed} ……")
+    _print(f"正在生成示例数据：{args.offices} 个业务所，年份 {'、'.join(map(str, sorted(years)))}，随机种子 {args.seed}……")
     try:
         summary = generate(Path(args.out), args.offices, years, args.seed)
     except DemoError as exc:
-        return _error(f"无法生成示例数据:{exc}")
+        return _error(f"无法生成示例数据：{exc}")
     except OSError as exc:
         return _error(f"无法写入 {args.out}:{exc.strerror or exc}")
     _print(f"已写入 {len(summary.files)} 个工作簿到 {Path(args.out).as_posix()}"
-          f"(季度 {summary.periods[0]}–{summary.periods[-1]})。")
+          f"（季度 {summary.periods[0]}–{summary.periods[-1]}）。")
     for path in summary.not_submitted:
-        _print(f"  按设计未提交:{path}")
+        _print(f"  按设计未提交：{path}")
     return _demo_close(Path(args.out), f"{min(years)}Q1")
 
 
@@ -115,12 +125,13 @@ def _demo_close(out: Path, period: str) -> int:
 
 
 def _data_problem(data_dir: Path) -> str | None:
+    shown = data_dir.absolute()  # in full: HR sees which folder was meant
     if not data_dir.exists():
-        return f"数据目录“{data_dir}”不存在。"
+        return f"数据目录“{shown}”不存在。"
     if not data_dir.is_dir():
-        return f"“{data_dir}”不是文件夹,请给出数据目录(含 reference.xlsx 与 submissions/)。"
+        return f"“{shown}”不是文件夹，请给出数据目录（含 reference.xlsx 与 submissions/）。"
     if not (data_dir / "reference.xlsx").is_file() and not (data_dir / "submissions").is_dir():
-        return f"“{data_dir}”中既没有 reference.xlsx 也没有 submissions/ 文件夹,不是数据目录。"
+        return f"“{shown}”中既没有 reference.xlsx 也没有 submissions/ 文件夹，不是数据目录。"
     return None
 
 
@@ -128,9 +139,9 @@ def _annotate_problem(data_dir: Path, out: Path) -> str | None:
     # Copies inside the data would overwrite originals or be read as submissions next time.
     data, target = data_dir.resolve(), out.resolve()
     if target == data or target.is_relative_to(data / "submissions"):
-        return f"--annotate 的目录“{out}”不能是数据目录或其中的 submissions 文件夹,请另选一个目录。"
+        return f"--annotate 的目录“{out}”不能是数据目录或其中的 submissions 文件夹，请另选一个目录。"
     if target.exists() and not target.is_dir():
-        return f"--annotate 的路径“{out}”是一个文件,请给出目录。"
+        return f"--annotate 的路径“{out}”是一个文件，请给出目录。"
     return None
 
 
@@ -145,7 +156,7 @@ def validate(args: argparse.Namespace) -> int:
     problem = _data_problem(data_dir)
     if problem is None and json_path is not None:
         if json_path.is_dir():
-            problem = f"--json 的路径“{json_path}”是一个文件夹,请给出文件名。"
+            problem = f"--json 的路径“{json_path}”是一个文件夹，请给出文件名。"
         elif not json_path.parent.is_dir():
             problem = f"--json 的目录“{json_path.parent}”不存在。"
     if problem is None and args.annotate:
@@ -166,8 +177,8 @@ def validate(args: argparse.Namespace) -> int:
         try:
             annotated = annotate(dataset, data_dir, Path(args.annotate))
         except OSError as exc:
-            return _error(f"无法写入标注副本目录“{args.annotate}”:{exc.strerror or exc}")
-    text = validation_summary(dataset, annotated.skipped if annotated else None)
+            return _error(f"无法写入标注副本目录“{args.annotate}”：{exc.strerror or exc}")
+    text = validation_summary(dataset, annotated.skipped if annotated else None, folder=str(data_dir.absolute()))
     if annotated is not None:
         text += "\n" + annotation_summary(annotated, args.annotate)
     _print(text)
@@ -175,7 +186,7 @@ def validate(args: argparse.Namespace) -> int:
         try:
             write_report(json_path, dataset)
         except OSError as exc:
-            return _error(f"无法写入 JSON 报告“{json_path}”:{exc.strerror or exc}")
+            return _error(f"无法写入 JSON 报告“{json_path}”：{exc.strerror or exc}")
     return EXIT_DATA_ERRORS if dataset.error_count() else EXIT_OK
 
 
@@ -186,9 +197,9 @@ def intake(args: argparse.Namespace) -> int:
 
     inbox, data_dir = Path(args.inbox), Path(args.data)
     if not inbox.is_dir():
-        return _error(f"收件目录“{inbox}”不存在或不是文件夹。")
+        return _error(f"收件目录“{inbox.absolute()}”不存在或不是文件夹。")
     if data_dir.exists() and not data_dir.is_dir():
-        return _error(f"数据目录“{data_dir}”不是文件夹。")
+        return _error(f"数据目录“{data_dir.absolute()}”不是文件夹。")
     problem = inbox_problem(inbox, data_dir)
     if problem:
         return _error(problem)
@@ -222,11 +233,11 @@ def run(args: argparse.Namespace) -> int:
         return _error(str(exc))
     finally:
         bar.close()
-    _print(run_summary(outcome.results))
+    _print(run_summary(outcome.results, folder=str(Path(args.data_dir).absolute())))
     out = Path(args.out)
-    _print(f"已写出(输出目录 {out.absolute()}):{'、'.join(p.name for p in outcome.written)}")
+    _print(f"已写出（输出目录 {out.absolute()}）：{'、'.join(p.name for p in outcome.written)}")
     if outcome.unchanged:
-        _print(f"内容未变、未重写:{'、'.join(p.name for p in outcome.unchanged)}")
+        _print(f"内容未变、未重写：{'、'.join(p.name for p in outcome.unchanged)}")
     return EXIT_DATA_ERRORS if outcome.results.error_count() else EXIT_OK
 
 
@@ -246,18 +257,23 @@ def build(args: argparse.Namespace) -> int:
     if _workers(args) is None:
         return _error("--workers 不能为负数。")
     site = Path(args.site)
+    data_dir = Path(args.data).absolute() if args.data else SAMPLE_DATA
     try:
-        build_site(Path(args.data) if args.data else SAMPLE_DATA, site, keep_going=args.keep_going,
+        results = build_site(data_dir, site, keep_going=args.keep_going,
                    policy_path=args.policy, workers=args.workers, cache=open_cache(not args.no_cache),
                    progress_for=progress_for)
     except BuildError as exc:
-        _print(f"网站构建失败:{exc.message}", sys.stderr)
-        _print(f"原有网站({site}/)保持不变。", sys.stderr)
+        _print(f"网站构建失败：{exc.message}", sys.stderr)
+        _print(f"原有网站（{site.absolute()}/）保持不变。", sys.stderr)
         return EXIT_USAGE if exc.usage else EXIT_DATA_ERRORS
     finally:
         if bars:
             bars[-1].close()
-    _print(f"网站已构建到 {site}/。")
+    _print(run_summary(results, folder=str(data_dir)))
+    published = invalid_summary(results)
+    if published:
+        _print(published)
+    _print(f"网站已构建到 {site.absolute()}/。")
     return EXIT_OK
 
 
@@ -271,10 +287,10 @@ def bench(args: argparse.Namespace) -> int:
     try:
         report = run_bench(offices=offices, root=args.cache, out=args.out)
     except OSError as exc:
-        return _error(f"性能测试无法进行:{exc}")
+        return _error(f"性能测试无法进行：{exc}")
     failed = [m.label for m in report.measures.values() if m.seconds is None]
     if failed:
-        _print("以下阶段未完成:" + "、".join(failed), sys.stderr)
+        _print("以下阶段未完成：" + "、".join(failed), sys.stderr)
         return EXIT_DATA_ERRORS
     return EXIT_OK
 
@@ -355,4 +371,35 @@ def whatif(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-__all__ = ["bench", "build", "close", "demo", "intake", "reopen", "run", "templates", "validate", "whatif"]
+def reports(args: argparse.Namespace) -> int:
+    """Write one 考核确认单 PDF per office-period; never replace a different file already there."""
+    from ..closing import canonical_period
+    from ..reports import BESIDE, UNCHANGED, make_reports
+    from ..run import UsageError, open_cache
+
+    problem = _data_problem(Path(args.data_dir))
+    out = Path(args.out)
+    if problem is None and out.exists() and not out.is_dir():
+        problem = f"--out 的路径“{out}”是一个文件，请给出文件夹。"
+    if problem is None and _workers(args) is None:
+        problem = "--workers 不能为负数。"
+    if problem:
+        return _error(problem)
+    try:
+        period = canonical_period(args.period) if args.period else None
+        outcome = make_reports(args.data_dir, out, period, policy=args.policy, workers=args.workers,
+                               cache=open_cache(not args.no_cache))
+    except UsageError as exc:
+        return _error(str(exc))
+    files = outcome.files
+    unchanged = [w for w in files if w.action == UNCHANGED]
+    beside = [w for w in files if w.action == BESIDE]
+    _print(f"考核确认单（{period or '全部期间'}）：共 {len(files)} 份，新写出 {len(files) - len(unchanged)} 份，"
+           f"内容未变、未重写 {len(unchanged)} 份；输出目录 {out}。")
+    for w in beside:
+        _print(f"  已有内容不同的“{w.kept.name}”（可能已签字），原文件保留，新的确认单写为“{w.path.name}”。")
+    _print("确认单含奖金金额（薪酬信息），仅供所长本人与人力资源部使用，请勿外传。")
+    return EXIT_DATA_ERRORS if outcome.results.error_count() else EXIT_OK
+
+
+__all__ = ["bench", "build", "close", "demo", "intake", "reopen", "reports", "run", "templates", "validate", "whatif"]

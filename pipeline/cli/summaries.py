@@ -12,7 +12,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..engine.adjust import shown
-from ..engine.model import STATUS_LABELS, Dataset, Results
+from ..engine.counts import count
+from ..engine.model import INVALID, STATUS_LABELS, Dataset, Results
 from ..engine.submissions import NOT_SUBMITTED, submission_matrix
 from ..findings import ERROR, INFO, WARNING, Finding
 from ..forms import OFFICE_FORMS
@@ -26,19 +27,14 @@ INFO_LISTED_MAX = 5  # list info notes one by one only when there are this few
 SHOWN_ERRORS = 10  # `run` lists this many errors; the files have them all
 ACCEPTED = "accepted"  # a finding HR accepted (accepted.xlsx), counted apart from its severity
 MARKS = {ERROR: "✗", WARNING: "!", INFO: "·", ACCEPTED: "✓"}
-NO_OFFICE = "(未识别业务所)"
-DATASET_WIDE = "(整体)"
+NO_OFFICE = "（未识别业务所）"
+DATASET_WIDE = "（整体）"
 FIX_LABEL = "怎样修改："
 
 
 def short_place(f: Finding) -> str:
     """The STYLE form `2026Q1/BJ01/clients.xlsx › 客户 › G7:…` (the submissions/ prefix dropped)."""
     return f.display().removeprefix("submissions/")
-
-
-def _counts(findings: list[Finding]) -> Counter:
-    """Findings by severity; those HR accepted under ACCEPTED instead."""
-    return Counter(f.severity if f.acceptance is None else ACCEPTED for f in findings)
 
 
 def _accepted(f: Finding) -> str:
@@ -78,16 +74,21 @@ def _missing_by_office(dataset: Dataset) -> dict[str, dict[str, list[str]]]:
     return result
 
 
-def validation_summary(dataset: Dataset, unannotated: dict[str, str] | None = None) -> str:
+def office_heading(dataset: Dataset, office_id: str) -> str:
+    """`【北京一所 BJ01】`: the name from HR's reference with the id (only the id when it has none)."""
+    office = dataset.reference.offices.get(office_id)
+    return f"【{office.name} {office_id}】" if office and office.name else f"【{office_id}】"
+
+
+def validation_summary(dataset: Dataset, unannotated: dict[str, str] | None = None, folder: str | None = None) -> str:
     """`validate`'s summary: totals, then findings grouped by office and file (`unannotated`: the
-    files `--annotate` could not mark up, with why)."""
+    files `--annotate` could not mark up, with why; `folder`: the data folder as to be shown)."""
     findings = dataset.findings
-    counts = _counts(findings)
-    lines = [f"校验 {dataset.data_dir}:共读取 {len(dataset.workbooks)} 个文件,"
-             f"错误 {counts[ERROR]} 个,警告 {counts[WARNING]} 个,提示 {counts[INFO]} 条。"]
-    if counts[ACCEPTED]:
-        lines.append(f"另有 {counts[ACCEPTED]} 个问题已由人力资源部确认（accepted.xlsx），不影响评分，下面标为 {MARKS[ACCEPTED]}。")
-    list_info = counts[INFO] <= INFO_LISTED_MAX
+    tally = count(findings)
+    lines = [f"校验 {folder or dataset.data_dir}：共读取 {len(dataset.workbooks)} 个文件，{tally.text()}。"]
+    if tally.accepted:
+        lines.append(f"已确认的 {tally.accepted} 个问题由人力资源部在 accepted.xlsx 中确认，不影响评分，下面标为 {MARKS[ACCEPTED]}。")
+    list_info = tally.infos <= INFO_LISTED_MAX
     groups: dict[str, dict[str, list[Finding]]] = defaultdict(lambda: defaultdict(list))
     missing = _missing_by_office(dataset)
     for f in findings:
@@ -96,32 +97,32 @@ def validation_summary(dataset: Dataset, unannotated: dict[str, str] | None = No
         groups[f.office_id or NO_OFFICE][f.file or DATASET_WIDE].append(f)
     for office in sorted(set(groups) | set(missing), key=lambda o: (o == NO_OFFICE, o)):
         lines.append("")
-        lines.append(f"【{office}】")
+        lines.append(office_heading(dataset, office) if office != NO_OFFICE else f"【{office}】")
         for file, items in sorted(groups[office].items(), key=lambda kv: (kv[0] == DATASET_WIDE, kv[0])):
-            tally = _counts(items)
-            lines.append(f"  {file.removeprefix('submissions/')}  错误 {tally[ERROR]},警告 {tally[WARNING]}"
-                         + (f"，已确认 {tally[ACCEPTED]}" if tally[ACCEPTED] else ""))
+            per_file = count(items)
+            lines.append(f"  {file.removeprefix('submissions/')}  错误 {per_file.errors}，警告 {per_file.warnings}"
+                         + (f"，已确认 {per_file.accepted}" if per_file.accepted else ""))
             lines.extend(with_fixes(items, "    "))
         if office in missing:
             # One line per quarter instead of one per form: a new office can miss dozens.
             lines.append(f"  未提交  警告 {sum(len(forms) for forms in missing[office].values())}")
             for period, forms in sorted(missing[office].items()):
                 names = "全部四个模板" if len(forms) == len(OFFICE_FORMS) else "、".join(forms)
-                lines.append(f"    {MARKS[WARNING]} {period}:{names}")
-    if counts[INFO] and not list_info:
+                lines.append(f"    {MARKS[WARNING]} {period}：{names}")
+    if tally.infos and not list_info:
         lines.append("")
-        lines.append(f"另有 {counts[INFO]} 条提示(如数值已自动规范化)未逐条列出,详见 JSON 报告。")
+        lines.append(f"另有 {tally.infos} 条提示（如数值已自动规范化）未逐条列出，详见 JSON 报告。")
     if unannotated:
         lines.append("")
         lines.append("以下文件无法标注，未生成标注副本：")
         lines += [f"  {path.removeprefix('submissions/')}：{why}" for path, why in sorted(unannotated.items())]
     lines.append("")
-    if counts[ERROR]:
-        lines.append(f"结论:发现 {counts[ERROR]} 个错误,请按上面的位置修改后重新提交。")
-    elif counts[WARNING]:
-        lines.append(f"结论:没有错误;有 {counts[WARNING]} 个警告,请核对。")
+    if tally.errors:
+        lines.append(f"结论：发现 {tally.errors} 个错误，请按上面的位置修改后重新提交。")
+    elif tally.warnings:
+        lines.append(f"结论：没有错误；有 {tally.warnings} 个警告，请核对。")
     else:
-        lines.append("结论:全部通过。")
+        lines.append("结论：全部通过。")
     return _text(lines)
 
 
@@ -136,26 +137,40 @@ def annotation_summary(annotated: Annotated, out_dir: str) -> str:
     return "没有需要标注的文件（没有错误或警告），没有写出标注副本。"
 
 
-def run_summary(results: Results) -> str:
-    """`run`'s summary: totals, statuses per period, the first errors, adjustments and open appeals."""
+def run_summary(results: Results, folder: str | None = None) -> str:
+    """`run`'s and `build`'s summary: totals (the same as `validate`'s, and scoring's own warnings
+    and refused reviews apart), statuses per period, the first errors, adjustments and open appeals."""
     dataset = results.dataset
-    errors = results.error_count()
-    tally = _counts(dataset.findings)
-    warnings = tally[WARNING] + sum(1 for f in results.findings if f.severity == WARNING)
-    lines = [f"共读取 {len(dataset.workbooks)} 个工作簿:错误 {errors} 个,警告 {warnings} 个。"
-             + (f"另有 {tally[ACCEPTED]} 个问题已由人力资源部确认，不影响评分。" if tally[ACCEPTED] else "")]
+    tally = count(dataset.findings, results.findings)
+    errors = results.error_count()  # HR's accepted errors do not block: counted as 已确认, not here
+    lines = [f"校验 {folder or dataset.data_dir}：共读取 {len(dataset.workbooks)} 个文件，{tally.text()}。"]
+    if tally.accepted:
+        lines.append(f"已确认的 {tally.accepted} 个问题由人力资源部在 accepted.xlsx 中确认，不影响评分。")
     for period in results.periods:
         counts = Counter(c.status for c in results.for_period(period))
         parts = "、".join(f"{STATUS_LABELS[s]} {n}" for s, n in sorted(counts.items()))
         label = f"{period}年度" if is_year(period) else period
-        lines.append(f"  {label}:{parts}")
+        lines.append(f"  {label}：{parts}")
     if errors:
         blocking = [f for f in (*dataset.findings, *results.findings) if f.blocking]
-        shown = blocking[:SHOWN_ERRORS]
-        lines.append(f"错误(前 {len(shown)} 个):" if errors > len(shown) else "错误:")
-        lines.extend(with_fixes(shown, "  ", lambda f: f"- {f.display()}"))
-        lines.append("有错误的所-期间标为“数据有误”,未评分;全部问题见 validation.json 或各期间考核结果工作簿的“校验问题”。")
+        first = blocking[:SHOWN_ERRORS]
+        lines.append(f"错误（前 {len(first)} 个）：" if errors > len(first) else "错误：")
+        lines.extend(with_fixes(first, "  ", lambda f: f"- {f.display()}"))
+        lines.append("有错误的所-期间标为“数据有误”，未评分；全部问题见 validation.json 或各期间考核结果工作簿的“校验问题”。")
     lines += review_lines(results)
+    return _text(lines)
+
+
+def invalid_summary(results: Results) -> str:
+    """`build --keep-going`: which office-periods were published as 数据有误 (empty when none)."""
+    cards = [c for c in results.scorecards if c.status == INVALID]
+    if not cards:
+        return ""
+    lines = [f"以下 {len(cards)} 个所-期间的数据有误，网站上标为“{STATUS_LABELS[INVALID]}”，未评分："]
+    by_period: dict[str, list[str]] = defaultdict(list)
+    for card in cards:
+        by_period[card.period].append(f"{card.office_name}（{card.office_id}）")
+    lines += [f"  {period}：{'、'.join(names)}" for period, names in by_period.items()]
     return _text(lines)
 
 
@@ -179,4 +194,5 @@ def _text(lines: list[str]) -> str:
     return "\n".join(printable(line) for line in lines)
 
 
-__all__ = ["annotation_summary", "marked_line", "review_lines", "run_summary", "short_place", "validation_summary", "with_fixes"]
+__all__ = ["annotation_summary", "invalid_summary", "marked_line", "office_heading", "review_lines", "run_summary", "short_place",
+           "validation_summary", "with_fixes"]

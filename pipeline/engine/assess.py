@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from ..findings import Finding, finding
 from ..forms import CLIENTS, OFFICE_FORMS
 from ..intake.layout import REVIEWS_FILE
-from ..periods import Period, is_year, period_sort_key, quarters_of
+from ..periods import Period, is_year, period_label, period_sort_key, quarters_of
 from .adjust import apply_adjustments
 from .heads import head_of
 from .kpi import KPI_FORMS, Figures, informational, kpi_results, pool, quarter_figures
@@ -226,7 +226,8 @@ def _na_findings(card: Scorecard, policy: Policy) -> Iterable[Finding]:
     for key, result in card.kpis.items():
         if result.value is None and result.weight > 0:
             yield finding("kpi-not-available", office_id=card.office_id, period=card.period,
-                          office=f"{card.office_name}({card.office_id})", kpi=policy.kpis[key].name,
+                          office=f"{card.office_name}（{card.office_id}）", period_name=period_label(card.period),
+                          kpi=policy.kpis[key].name,
                           reason=result.reason)
 
 

@@ -12,21 +12,37 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from ..findings import WARNING, Finding, finding
-from ..forms import ACCEPTED, CLIENTS, COVER, COVER_SHEET, OFFICE_FORMS, PROJECTS, REFERENCE, REVIEWS, get_form
+from ..forms import (
+    ACCEPTED,
+    CLIENTS,
+    COVER,
+    COVER_ROW,
+    COVER_SHEET,
+    OFFICE_FORMS,
+    PROJECTS,
+    REFERENCE,
+    REVIEWS,
+    get_form,
+)
 from ..intake.facts import OFFICE_FORM_IDS, WorkbookFacts
 from ..intake.layout import ACCEPTED_FILE, REFERENCE_FILE, REVIEWS_FILE, content_identity, folder_identity
-from ..periods import valid_period
+from ..periods import period_label, valid_period
 from .heads import heads_during
 from .model import Reference
 
 Slot = tuple[str, str, str]  # (period, office_id, form_id): a place on the submission board (layout.slot_of)
 # The cover has a header-less layout: labels in column A, values in column B, one row per field
-# in COVER order starting at this row (as the template writer lays it out).
-COVER_FIRST_ROW = 1
+# in COVER order starting at this row (as the template writer lays it out; Form.cover_row).
+COVER_FIRST_ROW = COVER_ROW
 
 
-def cover_cell(key: str) -> str:
-    """The A1 address of a cover value (column B) for a cover field key."""
+def cover_cell(key: str, facts: WorkbookFacts | None = None) -> str:
+    """The A1 address of a cover value (column B) for a cover field key, in the layout of the
+    template version `facts` was read as (the current layout without facts)."""
+    form = get_form(facts.form_id) if facts is not None and facts.form_id in OFFICE_FORM_IDS else None
+    layout = form.as_of(facts.version or "") if form is not None else None
+    if layout is not None:
+        return layout.cover_cell(key)
     for index, f in enumerate(COVER):
         if f.key == key:
             return f"B{COVER_FIRST_ROW + index}"
@@ -85,7 +101,7 @@ def folder_checks(facts: WorkbookFacts) -> Iterator[Finding]:
         if not isinstance(seen, str) or not seen.strip():
             continue  # blank or malformed cover values are the reader's findings
         if seen.strip().upper() != expected.strip().upper():
-            yield finding("identity-mismatch", file=rel, sheet=COVER_SHEET, cell=cover_cell(key), column=label,
+            yield finding("identity-mismatch", file=rel, sheet=COVER_SHEET, cell=cover_cell(key, facts), column=label,
                           value=seen, label=label, seen=seen, expected=f"{folder_period}/{folder_office}")
 
 
@@ -98,7 +114,7 @@ def spell_office(facts: WorkbookFacts, reference: Reference) -> WorkbookFacts:
     known = reference.office_spelling(typed.strip())
     if known == typed.strip():
         return facts
-    note = finding("value-normalised", file=facts.path, sheet=COVER_SHEET, cell=cover_cell("office_id"),
+    note = finding("value-normalised", file=facts.path, sheet=COVER_SHEET, cell=cover_cell("office_id", facts),
                    column="所编号", value=typed, seen=typed, normalised=known, office_id=known,
                    period=valid_period(facts.period) or "")
     moved = tuple(dataclasses.replace(f, office_id=known) if f.office_id == typed else f for f in facts.findings)
@@ -113,7 +129,7 @@ def office_checks(workbooks: Iterable[WorkbookFacts], reference: Reference) -> I
     for facts in workbooks:
         identity = content_identity(facts)
         if identity and identity[1] not in reference.offices:
-            yield finding("office-unknown", file=facts.path, sheet=COVER_SHEET, cell=cover_cell("office_id"),
+            yield finding("office-unknown", file=facts.path, sheet=COVER_SHEET, cell=cover_cell("office_id", facts),
                           column="所编号", value=identity[1], seen=identity[1])
 
 
@@ -151,7 +167,8 @@ def reference_checks(accepted: dict[Slot, WorkbookFacts], reference: Reference) 
         return
     for period, office in sorted({(period, office) for (period, office, _form) in accepted}):
         if office in reference.offices and (office, period) not in reference.target_rows:
-            yield finding("reference-no-target", office_id=office, period=period, office=office)
+            yield finding("reference-no-target", office_id=office, period=period, office=office,
+                          period_name=period_label(period))
 
 
 def project_client_checks(accepted: dict[Slot, WorkbookFacts]) -> Iterator[Finding]:
@@ -181,7 +198,7 @@ def filler_checks(accepted: dict[Slot, WorkbookFacts], reference: Reference) -> 
         if not tenures or not isinstance(filler, str) or not filler.strip():
             continue
         if filler.strip() not in {t.head_name for t in heads_during(tenures, period)}:
-            yield finding("cover-filler-not-head", file=facts.path, sheet=COVER_SHEET, cell=cover_cell("filled_by"),
+            yield finding("cover-filler-not-head", file=facts.path, sheet=COVER_SHEET, cell=cover_cell("filled_by", facts),
                           column="填报人", private=True, office_id=office, period=period, office=office)
 
 
@@ -197,7 +214,7 @@ def completeness(occupied: set[Slot], reference: Reference, periods: Iterable[st
             for form in OFFICE_FORMS:
                 if (period, office, form.id) not in occupied:
                     yield finding("submission-missing", office_id=office, period=period, office=office,
-                                  form=form.title)
+                                  period_name=period_label(period), form=form.title)
 
 
 def error_pairs(facts: WorkbookFacts, reference: Reference) -> set[tuple[str, str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..findings import Finding, finding
 from ..forms import REFERENCE
 from ..intake.facts import Row, WorkbookFacts
-from ..periods import valid_period
+from ..periods import period_label, valid_period
 from .heads import build_tenures
 from .model import Office, Reference, Target
 
@@ -55,7 +55,8 @@ def build_reference(facts: WorkbookFacts | None) -> tuple[Reference, list[Findin
             continue
         if key in first_row:
             found.append(finding("reference-duplicate-target", file=facts.path, sheet=TARGETS.name, row=row.number,
-                                 office_id=office_id, period=period, office=office_id, first_row=first_row[key]))
+                                 office_id=office_id, period=period, office=office_id,
+                                 period_name=period_label(period), first_row=first_row[key]))
             continue
         first_row[key] = row.number
         if row["sales_target"] is not None:

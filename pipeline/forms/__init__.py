@@ -7,7 +7,7 @@ from .projects import PROJECTS
 from .recruitment import PASSING_RATINGS, RATINGS, RECRUITMENT
 from .reference import QUARTERS, REFERENCE
 from .reviews import REVIEWS
-from .spec import Field, Form, NotAbove, NotBefore, RequiredWhen, Rule, Sheet
+from .spec import COVER_ROW, Earlier, Field, Form, NotAbove, NotBefore, RequiredWhen, Rule, Sheet
 from .training import TRAINING
 from .types import Choice, Date, FieldType, Integer, Number, Reading, Text
 
@@ -23,7 +23,7 @@ def get_form(form_id: str) -> Form:
 
 
 __all__ = [
-    "ACCEPTED", "ALL_FORMS", "CLIENTS", "COVER", "COVER_SHEET", "FORMS", "INSTRUCTIONS_SHEET", "META_SHEET",
+    "ACCEPTED", "ALL_FORMS", "CLIENTS", "COVER", "COVER_ROW", "COVER_SHEET", "Earlier", "FORMS", "INSTRUCTIONS_SHEET", "META_SHEET",
     "OFFICE_FORMS", "PASSING_RATINGS", "PROJECTS", "QUARTERS", "RATINGS", "RECRUITMENT",
     "REFERENCE", "REVIEWS", "TRAINING", "Choice", "Date", "Field", "Form", "Integer", "NotAbove", "NotBefore",
     "Number", "Reading", "RequiredWhen", "Rule", "Sheet", "Text", "FieldType", "get_form",

@@ -1,7 +1,7 @@
 """HR's reference workbook: the offices, their quarterly targets and who headed each office when.
 It has no cover sheet."""
 
-from .spec import BONUS_CEILING, MARKET_CEILING, TARGET_CEILING, Field, Form, NotBefore, Sheet
+from .spec import BONUS_CEILING, MARKET_CEILING, TARGET_CEILING, Earlier, Field, Form, NotBefore, Sheet
 from .types import Choice, Date, Integer, Number, Text
 
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
@@ -10,7 +10,7 @@ REFERENCE = Form(
     id="reference",
     title="人力资源部基础数据",
     version="1.1",
-    history=("1.0",),  # 1.1 added the optional sheet 所长任职: files of 1.0 stay valid
+    history=(Earlier("1.0", note=False),),  # 1.1 added the optional sheet 所长任职: files of 1.0 stay valid
     help="由人力资源部维护:业务所名单、各季度目标与所长任职记录。",
     sheets=(
         Sheet(

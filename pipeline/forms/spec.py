@@ -7,6 +7,7 @@ from it. Nothing here touches Excel.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -48,9 +49,15 @@ class Field:
     help: str = ""  # meaning, shown in 填写说明 and the header's input message
     example: Any = None
     width: int | None = None  # column width in Excel character units; derived when None
+    unit_in_header: bool = False  # the header shows the unit, `本期销售额（万元）`: a unit in sight is typed in
     # Plausibility (issue: a number that cannot be right never reaches a bonus):
     ceiling: float | None = None  # one row's value above this cannot be right: an error at the cell
     near_period_days: int | None = None  # a date further than this from its quarter: a warning
+
+    @property
+    def heading(self) -> str:
+        """The header cell's text: the label, with the unit when it is shown there."""
+        return f"{self.label}（{self.unit}）" if self.unit_in_header and self.unit else self.label
 
     @property
     def private(self) -> bool:
@@ -61,7 +68,7 @@ class Field:
         """Chinese one-line description of the expected value."""
         text = self.type.describe()
         if self.unit:
-            text += f",单位:{self.unit}"
+            text += f"，单位：{self.unit}"
         if self.ceiling is not None:
             text += f"；每行不超过 {format_amount(self.ceiling)}"
         return text
@@ -140,6 +147,26 @@ class Sheet:
     def labels(self) -> tuple[str, ...]:
         return tuple(f.label for f in self.fields)
 
+    @property
+    def headings(self) -> tuple[str, ...]:
+        """The header row's texts, as the template writes them."""
+        return tuple(f.heading for f in self.fields)
+
+
+COVER_ROW = 2  # the first cover field's row (1-based): the form's title is in row 1
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """How the templates of an earlier version differ from the current one: files of that version
+    are still read, laid out as they were (with a note naming the current version, unless the
+    version lacks nothing but optional sheets added since)."""
+
+    version: str
+    cover_row: int = COVER_ROW  # the first cover field's row in that version
+    bare_headers: tuple[str, ...] = ()  # keys of the fields whose header did not show the unit yet
+    note: bool = True  # a `template-earlier` warning on its files
+
 
 @dataclass(frozen=True)
 class Form:
@@ -151,7 +178,8 @@ class Form:
     sheets: tuple[Sheet, ...]
     cover: tuple[Field, ...] = ()
     help: str = ""
-    history: tuple[str, ...] = field(default=())  # earlier versions still accepted, oldest first
+    history: tuple[Earlier, ...] = field(default=())  # earlier versions still read, oldest first
+    cover_row: int = COVER_ROW  # the first cover field's row (1-based) in this version's templates
 
     @property
     def filename(self) -> str:
@@ -167,10 +195,32 @@ class Form:
                 return s
         raise KeyError(key_or_name)
 
+    def as_of(self, version: str) -> Form | None:
+        """The form as templates of `version` were laid out (this form for the current version);
+        None for a version that is neither current nor among the earlier ones still read."""
+        if version == self.version:
+            return self
+        for earlier in self.history:
+            if earlier.version == version:
+                bare = set(earlier.bare_headers)
+                sheets = tuple(dataclasses.replace(s, fields=tuple(
+                    dataclasses.replace(f, unit_in_header=False) if f.key in bare else f for f in s.fields))
+                    for s in self.sheets)
+                return dataclasses.replace(self, version=version, sheets=sheets, history=(),
+                                           cover_row=earlier.cover_row)
+        return None
+
+    def cover_cell(self, key: str) -> str:
+        """The A1 address of a cover value (column B) in this version's templates."""
+        for index, f in enumerate(self.cover):
+            if f.key == key:
+                return f"B{self.cover_row + index}"
+        raise KeyError(key)
+
     def accepts(self, version: str | None) -> bool:
         """Whether a workbook of this template version is read: the current one or an earlier one
-        kept in `history` (which differ only by optional sheets added since)."""
-        return version == self.version or version in self.history
+        kept in `history`."""
+        return version is not None and self.as_of(version) is not None
 
     def structure(self, optional: bool = True) -> dict[str, Any]:
         """What the structure hash covers: sheet names, header labels and field types (the
@@ -181,7 +231,7 @@ class Form:
             "sheets": [
                 {
                     "name": s.name,
-                    "columns": [[f.label, f.type.kind, list(getattr(f.type, "choices", ()))] for f in s.fields],
+                    "columns": [[f.heading, f.type.kind, list(getattr(f.type, "choices", ()))] for f in s.fields],
                 }
                 for s in self.sheets if optional or not s.optional
             ],

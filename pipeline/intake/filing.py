@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..findings import ERROR, UNREADABLE, Finding
-from ..forms import ACCEPTED, COVER, COVER_SHEET, REFERENCE, REVIEWS, Field, get_form
+from ..forms import ACCEPTED, COVER, COVER_ROW, COVER_SHEET, REFERENCE, REVIEWS, Field, get_form
 from ..forms.values import CONTROL, printable
 from ..periods import valid_period
 from .discover import encodable, ignored, printable_name
@@ -132,7 +132,7 @@ _COVER = {f.key: f for f in COVER}
 
 def _where(field: Field, cell: str = "") -> str:
     """`“封面”工作表 B1 的所编号`: the cell the reader found, else where the template puts it."""
-    cell = cell or f"B{COVER.index(field) + 1}"
+    cell = cell or f"B{COVER.index(field) + COVER_ROW}"
     return f"“{COVER_SHEET}”工作表 {cell} 的{field.label}"
 
 

@@ -9,9 +9,11 @@ from ..forms.values import column_letter, is_blank, show, trim
 
 
 def map_header(sheet: Sheet, header: list[Any]) -> tuple[dict[str, int] | None, list[tuple[str, dict]]]:
-    """Map a sheet's header row to field columns by label: (key -> column index, problems).
+    """Map a sheet's header row to field columns by heading: (key -> column index, problems).
 
-    Columns are found by their label wherever they are; a label replaced by another text at the
+    `sheet` is laid out as the file's template version was (Form.as_of), so an earlier version's
+    headings (`本期销售额` before the unit was shown) are matched too. Columns are found by their
+    heading wherever they are; a label replaced by another text at the
     template's position counts as renamed (and is read by position). Columns out of order are the
     ones outside the longest run in template order. Returns None for the mapping when fewer than
     half the labels are found: the header is broken beyond mapping and the rows are skipped.
@@ -20,9 +22,9 @@ def map_header(sheet: Sheet, header: list[Any]) -> tuple[dict[str, int] | None, 
     seen = [trim(v) if isinstance(v, str) else ("" if is_blank(v) else show(v)) for v in header]
     while seen and not seen[-1]:
         seen.pop()
-    if tuple(seen) == sheet.labels:  # the template's own header, as almost every file has it
+    if tuple(seen) == sheet.headings:  # the template's own header, as almost every file has it
         return {f.key: i for i, f in enumerate(sheet.fields)}, []
-    labels = {f.label: i for i, f in enumerate(sheet.fields)}
+    labels = {f.heading: i for i, f in enumerate(sheet.fields)}
     columns: dict[str, int] = {}
     used: set[int] = set()
     for c, text in enumerate(seen):
@@ -34,7 +36,7 @@ def map_header(sheet: Sheet, header: list[Any]) -> tuple[dict[str, int] | None, 
     if len(columns) * 2 < len(sheet.fields):
         for f in sheet.fields:
             if f.key not in columns:
-                problems.append(("header-missing", {"column": sheet.column_letter(f.key), "expected": f.label}))
+                problems.append(("header-missing", {"column": sheet.column_letter(f.key), "expected": f.heading}))
         return None, problems
     for i, f in enumerate(sheet.fields):
         if f.key in columns:
@@ -43,17 +45,18 @@ def map_header(sheet: Sheet, header: list[Any]) -> tuple[dict[str, int] | None, 
         if i < len(seen) and i not in used and seen[i] not in labels:
             columns[f.key] = i
             used.add(i)
-            problems.append(("header-renamed", {"cell": f"{letter}1", "column": letter, "expected": f.label,
+            problems.append(("header-renamed", {"cell": f"{letter}1", "column": letter, "expected": f.heading,
                                                 "seen": seen[i] or "(空)", "value": seen[i]}))
         else:
-            problems.append(("header-missing", {"column": letter, "expected": f.label}))
+            problems.append(("header-missing", {"column": letter, "expected": f.heading}))
     order = sorted(columns, key=columns.get)
-    keep = _longest_increasing([labels[sheet.field(k).label] for k in order])
+    keep = _longest_increasing([labels[sheet.field(k).heading] for k in order])
     for pos, key in enumerate(order):
         if pos not in keep:
             expected, actual = sheet.column_letter(key), column_letter(columns[key] + 1)
-            problems.append(("header-reordered", {"cell": f"{actual}1", "column": expected, "expected": sheet.label(key),
-                                                  "seen": actual, "value": sheet.label(key)}))
+            heading = sheet.field(key).heading
+            problems.append(("header-reordered", {"cell": f"{actual}1", "column": expected, "expected": heading,
+                                                  "seen": actual, "value": heading}))
     for c, text in enumerate(seen):
         if text and c not in used:
             letter = column_letter(c + 1)

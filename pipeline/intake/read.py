@@ -181,18 +181,19 @@ class _Reader:
             form = self._identify(meta)
             if form is None:
                 return
+            layout = form.as_of(self.wb.version or "")
             if form.has_cover:
-                self._cover(form)
-            if not form.accepts(self.wb.version):
-                return  # an outdated layout: its rows would only produce noise
-            for sheet in form.sheets:
+                self._cover(layout or form)
+            if layout is None:
+                return  # a layout no longer read: its rows would only produce noise
+            for sheet in layout.sheets:
                 if sheet.name not in self.package.sheets:
                     if not sheet.optional:
                         self.wb.add("sheet-missing", sheet=sheet.name)
                     continue
                 self.wb.tables[sheet.key] = self._sheet(sheet)
             structure = meta.get("structure_hash")
-            if not self.changed_header and structure not in (None, *form.structure_hashes):
+            if not self.changed_header and structure not in (None, *layout.structure_hashes):
                 self.wb.add("template-modified", severity="warning", reason="模板结构校验值与当前版本不一致")
         finally:
             self.book.close()
@@ -209,8 +210,11 @@ class _Reader:
             return None
         self.wb.form_id = form.id
         self.wb.version = meta.get("template_version") or ""
+        earlier = next((e for e in form.history if e.version == self.wb.version), None)
         if not form.accepts(self.wb.version):
             self.wb.add("template-outdated", seen=self.wb.version or "(未标注)", current=form.version)
+        elif earlier is not None and earlier.note:  # an earlier version still read, laid out as it was
+            self.wb.add("template-earlier", seen=self.wb.version, current=form.version)
         return form
 
     def _meta(self) -> dict[str, str]:
@@ -235,7 +239,7 @@ class _Reader:
         raw = self.book.read(COVER_SHEET)
         by_label = {trim(line[0]): r for r, line in enumerate(raw.rows) if line and isinstance(line[0], str)}
         for index, f in enumerate(form.cover):
-            r = by_label.get(f.label, index)
+            r = by_label.get(f.label, form.cover_row - 1 + index)
             value = self._period(raw, f, r) if f.key == "period" else self._cover_value(raw, f, r)
             self.wb.cover[f.key] = value
             if (r, 1) in raw.external:

@@ -24,6 +24,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from ..atomic import write_bytes
 from ..engine.model import Dataset
 from ..findings import ERROR, INFO, SEVERITY_LABELS, UNREADABLE, WARNING, Finding
+from ..forms import FORMS, Form
 from ..forms.values import printable
 from ..intake.facts import WorkbookFacts
 from .spreadsheet import CELL_WHITESPACE, spreadsheet_safe
@@ -86,27 +87,38 @@ def annotate(dataset: Dataset, data_dir: Path, out_dir: Path) -> Annotated:
         source, dest = Path(data_dir) / wb.path, Path(out_dir) / wb.path
         if dest.resolve() == source.resolve():  # never write over the original, whatever out_dir was given
             done.skipped[wb.path] = "标注副本会覆盖原文件"
-        elif annotate_file(source, dest, findings):
+        elif annotate_file(source, dest, findings, FORMS.get(wb.form_id or "")):
             done.written.append(dest)
         else:
             done.skipped[wb.path] = "文件的内部结构无法解析"
     return done
 
 
-def annotate_file(source: Path, dest: Path, findings: list[Finding]) -> bool:
-    """Copy `source` to `dest` with the findings marked; False when openpyxl cannot open it."""
+def annotate_file(source: Path, dest: Path, findings: list[Finding], form: Form | None = None) -> bool:
+    """Copy `source` to `dest` with the findings marked; False when openpyxl cannot open it.
+    With the workbook's `form`, its data sheets' header row is frozen again where it was lost."""
     try:
         # links to other workbooks kept: without them a `[1]Sheet1!A1` formula shows #NAME? in the copy
         book = load_workbook(source, keep_vba=False, keep_links=True)
     except Exception:  # openpyxl signals odd content with assorted exception types: then no copy
         return False
     _mark_cells(book, findings)
+    if form is not None:
+        _freeze_headers(book, form)
     _issues_sheet(book, findings)
     dest.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     book.save(buffer)
     write_bytes(dest, buffer.getvalue())
     return True
+
+
+def _freeze_headers(book, form: Form) -> None:
+    """The header row of each data sheet frozen, as the template has it: a file re-saved by
+    LibreOffice has lost its frozen panes, and the copy is where the head scrolls to the cells."""
+    for sheet in form.sheets:
+        if sheet.name in book.sheetnames and not book[sheet.name].freeze_panes:
+            book[sheet.name].freeze_panes = "A2"
 
 
 def _target_cell(f: Finding) -> str:

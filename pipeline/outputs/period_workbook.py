@@ -33,6 +33,7 @@ import xlsxwriter
 
 from ..atomic import write_bytes
 from ..engine.adjust import shown
+from ..engine.counts import REVIEWS_NOTE, SCORING_NOTE, count
 from ..engine.model import ANNUAL, INCOMPLETE, INVALID, MISSING, SCORED, STATUS_LABELS, Results, Scorecard
 from ..engine.submissions import NOT_SUBMITTED, SUBMITTED, WITH_ERRORS
 from ..engine.watch import KIND_LABELS, watch_list
@@ -450,12 +451,18 @@ def _notes(results: Results, period: str, cards: Sequence[Scorecard], findings: 
         label = STATUS_LABELS[status]
         notes.append(("row", (label, counts.get(status, 0), STATUS_NOTES[status]), STATUS_FILLS[label]))
     notes.append(("row", ("合计", len(cards), "未评分的业务所及原因见“状态”“说明”两列"), None))
-    severities = Counter(f.severity if f.acceptance is None else ACCEPTED_MARK for f in findings)
+    scoring = set(results.findings)  # the assessment's own, counted apart (engine/counts.py)
+    tally = count([f for f in findings if f not in scoring], [f for f in findings if f in scoring])
     notes.append(("heading", ("校验问题", "条数", ""), None))
-    notes += [("row", (SEVERITY_LABELS[s], severities.get(s, 0), ""), SEVERITY_FILLS.get(SEVERITY_LABELS[s]))
-              for s in (ERROR, WARNING, INFO)]
-    notes.append(("row", (ACCEPTED_MARK, severities.get(ACCEPTED_MARK, 0), "人力资源部与所长核实后确认的问题，不影响评分"),
+    notes += [("row", (SEVERITY_LABELS[s], n, ""), SEVERITY_FILLS.get(SEVERITY_LABELS[s]))
+              for s, n in ((ERROR, tally.errors), (WARNING, tally.warnings), (INFO, tally.infos))]
+    notes.append(("row", (ACCEPTED_MARK, tally.accepted, "人力资源部与所长核实后确认的问题，不影响评分"),
                   ACCEPTED_FILL))
+    notes.append(("row", (f"评分时的警告（{SCORING_NOTE}）", tally.scoring, "计算指标时才发现，不属于数据校验"),
+                  SEVERITY_FILLS.get(SEVERITY_LABELS[WARNING])))
+    if tally.reviews:
+        notes.append(("row", (f"{REVIEWS_NOTE}的错误", tally.reviews, "reviews.xlsx 中未采用的调整或申诉，见“校验问题”"),
+                      SEVERITY_FILLS.get(SEVERITY_LABELS[ERROR])))
     notes.append(("text", ("不属于某一期间的问题(如无法识别的文件、基础数据文件的问题)不在本工作簿中,"
                            "见同一输出目录的 validation.json。",), None))
     notes.append(("heading", ("等级", "总分", ""), None))

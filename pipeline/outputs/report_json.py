@@ -8,12 +8,12 @@ bytes (no run time, no absolute path).
 from __future__ import annotations
 
 import json
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from ..atomic import write_text
 from ..engine.adjust import shown
+from ..engine.counts import ACCEPTED_KEY, count
 from ..engine.model import Dataset, Results
 from ..engine.submissions import Matrix, submission_matrix
 from ..findings import ERROR, SEVERITIES, WARNING, Finding
@@ -33,14 +33,13 @@ def _encode(item: Any) -> str:
     return CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text) if CONTROL.search(text) else text
 
 
-ACCEPTED_KEY = "accepted"  # the count of findings HR accepted (accepted.xlsx), beside the severities
-COUNT_KEYS = (*SEVERITIES, ACCEPTED_KEY)
+COUNT_KEYS = (*SEVERITIES, ACCEPTED_KEY)  # a `counts` object's keys: the severities, then HR's accepted
 
 
 def counts(findings: list[Finding]) -> dict[str, int]:
-    """Findings by severity (error, warning, info), each present; those HR accepted counted apart."""
-    tally = Counter(f.severity if f.acceptance is None else ACCEPTED_KEY for f in findings)
-    return {key: tally.get(key, 0) for key in COUNT_KEYS}
+    """Findings by severity (error, warning, info), each present; those HR accepted counted apart
+    (engine/counts.py, the one count)."""
+    return count(findings).as_dict()
 
 
 def file_entries(dataset: Dataset) -> list[dict[str, Any]]:
@@ -89,12 +88,12 @@ def report(dataset: Dataset, matrix: Matrix | None = None, kpi_findings: list[Fi
            reviews: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
     """The report as data; keys in a stable order. `kpi_findings` (the assessment's) and `reviews`
     (review_entries): from `run`."""
-    tally = counts(dataset.findings)
+    tally = count(dataset.findings, kpi_findings)  # the counts every summary shows (engine/counts.py)
     data: dict[str, Any] = {
         "version": REPORT_VERSION,
         "data_dir": dataset.data_dir,
-        "ok": tally[ERROR] == 0,
-        "counts": tally,
+        "ok": tally.errors == 0,
+        "counts": tally.as_dict(),
         "files": file_entries(dataset),
         "findings": [{**f.to_dict(), "title": f.title, "fix": f.fix} for f in dataset.findings],
         "completeness": submission_matrix(dataset) if matrix is None else matrix,

@@ -88,16 +88,62 @@ def distribution_chart(counts: Sequence[tuple[str, int]], title: str, classes: S
     return Chart("".join(out), chart_text.counts_table(counts, title, *headers))
 
 
+# Lines that run together stay apart: each series has its own marker shape and dash pattern and is
+# drawn a little thinner than the one before, so a line under another still shows (团队绩效达标率 under
+# 培训计划完成率, both at 100). Shapes are paths around (0, 0), placed with a translate.
+MARKERS = ("M-4,-4h8v8h-8z", "M0,-5L5,4H-5z", "M0,-5.5L5.5,0L0,5.5L-5.5,0z", "M-4.5,0a4.5,4.5 0 1,0 9,0a4.5,4.5 0 1,0 -9,0z")
+DASHES = ("", "9 5", "3 4", "12 4 3 4")
+WIDTHS = (4.5, 3.0, 2.0, 1.5)
+
+
+def _nice_step(raw: float) -> float:
+    exp = 10 ** math.floor(math.log10(raw))
+    for step in (1, 2, 2.5, 5, 10):
+        if step * exp >= raw:
+            return step * exp
+    return 10 * exp
+
+
+def axis_range(values: Sequence[float], min_span: float = 10.0, floor: float | None = 0.0) -> tuple[float, float]:
+    """A y range of four round steps around the values, at least `min_span` wide.
+
+    Scores of 107 to 110 on a 0–120 axis are a flat line: the axis starts near the values instead,
+    and its tick labels say where. `floor`: the range never goes below it (scores are never negative).
+    """
+    if not values:
+        return 0.0, 100.0
+    lo, hi = min(values), max(values)
+    if hi - lo < min_span:
+        middle = (lo + hi) / 2
+        lo, hi = middle - min_span / 2, middle + min_span / 2
+    if floor is not None and lo < floor:
+        lo, hi = floor, max(hi, floor + min_span)
+    step = _nice_step((hi - lo) / 4)
+    while True:
+        start = math.floor(lo / step) * step
+        if start + 4 * step >= hi:
+            return start, start + 4 * step
+        step = _nice_step(step * 1.01)
+
+
 def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]], title: str,
-               unit: str = "", y_min: float | None = 0, y_max: float | None = None, decimals: int = 1) -> Chart:
-    """Lines over periods, one per (name, values); None leaves a gap. A legend names each line."""
-    width, left, right, top, bottom = 560, 48, 16, 16, 40
-    legend_h = 20 * math.ceil(len(series) / 3) if len(series) > 1 else 0
+               unit: str = "", y_min: float | None = 0, y_max: float | None = None, decimals: int = 1,
+               auto_range: bool = False) -> Chart:
+    """Lines over periods, one per (name, values); None leaves a gap. A legend names each line.
+
+    `auto_range`: the y axis spans the values (axis_range) rather than `y_min`..`y_max`.
+    """
+    width, left, right, top, bottom = 560, 48, 16, 16, 44
+    per_row = 2
+    legend_h = 28 * math.ceil(len(series) / per_row) if len(series) > 1 else 0
     height = 240 + legend_h
     plot_w, plot_h = width - left - right, height - top - bottom - legend_h
     values = [v for _, vs in series for v in vs if v is not None]
-    lo = y_min if y_min is not None else min(values, default=0)
-    hi = y_max if y_max is not None else _nice_max(max(values, default=1))
+    if auto_range:
+        lo, hi = axis_range(values)
+    else:
+        lo = y_min if y_min is not None else min(values, default=0)
+        hi = y_max if y_max is not None else _nice_max(max(values, default=1))
     if hi <= lo:
         hi = lo + 1
     n = max(len(x_labels), 1)
@@ -113,35 +159,45 @@ def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[flo
         v = lo + (hi - lo) * k / 4
         y = top + plot_h - (v - lo) * scale
         out.append(f'<line class="grid" x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}"/>')
-        out.append(f'<text class="tick" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{_fmt(v, 0)}</text>')
+        out.append(f'<text class="tick" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{_fmt(v, 1)}</text>')
     step = max(1, math.ceil(n / 8))  # at most ~8 x labels so they stay legible on a phone
-    for i, label in enumerate(x_labels):
-        if i % step == 0 or i == n - 1:
-            out.append(f'<text class="tick" x="{xs[i]}" y="{top + plot_h + 18}" text-anchor="middle">'
-                       f'{_label(label, 12)}</text>')
+    shown = [i for i in range(n) if i % step == 0 or i == n - 1]
+    for k, i in enumerate(shown):
+        # a phone shows every other one (extra.css: .minor), in larger type
+        minor = " minor" if k % 2 and i != shown[-1] and len(shown) > 4 else ""
+        out.append(f'<text class="tick{minor}" x="{xs[i]}" y="{top + plot_h + 20}" text-anchor="middle">'
+                   f'{_label(x_labels[i], 12)}</text>')
     for s, (name, vs) in enumerate(series):
         cls = SERIES_CLASSES[s % len(SERIES_CLASSES)]
+        style = _line_style(s)
         points = [(i, py(v), _fmt(v, decimals)) for i, v in enumerate(vs) if v is not None]
         segment: list[str] = []
         last = None
         for i, y, _ in points:
             if last is not None and i != last + 1:  # a gap: None in between
-                out.append(f'<polyline class="line {cls}" fill="none" points="{" ".join(segment)}"/>')
+                out.append(f'<polyline class="line {cls}" fill="none"{style} points="{" ".join(segment)}"/>')
                 segment = []
             segment.append(f"{xs[i]},{y}")
             last = i
         if segment:
-            out.append(f'<polyline class="line {cls}" fill="none" points="{" ".join(segment)}"/>')
-        for i, y, shown in points:
-            out.append(f'<circle class="dot {cls}" cx="{xs[i]}" cy="{y}" r="3.5">'
-                       f'<title>{_label(f"{name} {x_labels[i]}:{shown}{unit}", MAX_LENGTH)}</title></circle>')
+            out.append(f'<polyline class="line {cls}" fill="none"{style} points="{" ".join(segment)}"/>')
+        for i, y, shown_value in points:
+            out.append(f'<path class="dot {cls}" d="{MARKERS[s % len(MARKERS)]}" transform="translate({xs[i]},{y})">'
+                       f'<title>{_label(f"{name} {x_labels[i]}:{shown_value}{unit}", MAX_LENGTH)}</title></path>')
         if len(series) > 1:
-            lx = left + (s % 3) * (plot_w / 3)
-            ly = height - legend_h + 20 * (s // 3) + 4
-            out.append(f'<rect class="bar {cls}" x="{lx:.1f}" y="{ly:.1f}" width="12" height="12" rx="2"/>'
-                       f'<text class="label" x="{lx + 16:.1f}" y="{ly + 11:.1f}">{_label(name, 12)}</text>')
+            lx = left + (s % per_row) * (plot_w / per_row)
+            ly = height - legend_h + 28 * (s // per_row) + 10
+            out.append(f'<line class="line {cls}" x1="{lx:.1f}" y1="{ly:.1f}" x2="{lx + 28:.1f}" y2="{ly:.1f}"{style}/>'
+                       f'<path class="dot {cls}" d="{MARKERS[s % len(MARKERS)]}" transform="translate({lx + 14:.1f},{ly:.1f})"/>'
+                       f'<text class="label legend" x="{lx + 36:.1f}" y="{ly + 5:.1f}">{_label(name, 12)}</text>')
     out.append("</svg>")
     return Chart("".join(out), chart_text.series_table(x_labels, series, title, unit, decimals))
+
+
+def _line_style(index: int) -> str:
+    dash = DASHES[index % len(DASHES)]
+    width = WIDTHS[min(index, len(WIDTHS) - 1)]
+    return f' stroke-width="{width}"' + (f' stroke-dasharray="{dash}"' if dash else "")
 
 
 @functools.lru_cache(maxsize=1 << 16)  # names, periods and point labels recur on every office page

@@ -18,19 +18,11 @@ from jinja2.ext import Extension
 from markupsafe import Markup
 
 from ...engine.model import STATUS_LABELS
-from ...periods import is_year
+from ...periods import PERIOD_RE, is_year, period_label
 from . import escape
+from .tables import label_cells
 
 NA = "—"
-QUARTER_NAMES = {"1": "第一季度", "2": "第二季度", "3": "第三季度", "4": "第四季度"}
-
-
-def period_label(period: str) -> str:
-    """`2026Q1` -> 2026 年第一季度, `2026` -> 2026 年度."""
-    period = str(period)
-    if len(period) == 6 and period[4] == "Q":
-        return f"{period[:4]} 年{QUARTER_NAMES.get(period[5], period[4:])}"
-    return f"{period} 年度"
 
 
 def num(value: float | None, decimals: int = 1) -> str:
@@ -49,7 +41,8 @@ def kpi_value(value: float | None, unit: str) -> str:
     """A KPI value in its unit: rates as %, satisfaction as a 0–100 score."""
     if value is None:
         return "不适用"
-    return pct(value) if unit == "percent" else f"{value:.1f} 分"
+    # satisfaction is a 0–100 survey result: `/ 100` keeps it apart from the KPI's score beside it
+    return pct(value) if unit == "percent" else f"{value:.1f} / 100"
 
 
 def point_value(value: float, unit: str) -> str:
@@ -139,6 +132,22 @@ def office_href(ctx: Any, office_id: str) -> str:
     return relative_url(ctx["page"], office_page(office_id))
 
 
+def is_period(text: Any) -> bool:
+    """True for a canonical quarter (2026Q1) or year (2026): what period_label can name."""
+    text = str(text or "")
+    return bool(PERIOD_RE.match(text)) or (len(text) == 4 and text.isdigit())
+
+
+def findings_anchor(office_id: str) -> str:
+    """The id of an office's section on the validation page (validation.md.j2)."""
+    return "office-" + escape.slug(office_id)
+
+
+@pass_context
+def findings_href(ctx: Any, office_id: str) -> str:
+    return relative_url(ctx["page"], "validation.md#" + findings_anchor(office_id))
+
+
 @pass_context
 def period_href(ctx: Any, period: str) -> str:
     return relative_url(ctx["page"], f"results/{period}.md")  # periods are validated: 2026Q1 or 2026
@@ -176,11 +185,11 @@ def environment() -> Environment:
         t=escape.safe, slug=escape.slug, num=num, pct=pct, kpi_value=kpi_value, point_value=point_value,
         plain=plain, signed=signed, period_label=period_label,
     )
-    env.globals.update(url=url, office_href=office_href, period_href=period_href, badge=badge, status_badge=status_badge, STATUS_LABELS=STATUS_LABELS, NA=NA,
+    env.globals.update(url=url, office_href=office_href, findings_href=findings_href, findings_anchor=findings_anchor, is_period=is_period, period_href=period_href, badge=badge, status_badge=status_badge, STATUS_LABELS=STATUS_LABELS, NA=NA,
                        is_year=is_year)
     return env
 
 
 def render(template: str, **context: Any) -> str:
     """Render one page template to text."""
-    return environment().get_template(template).render(**context)
+    return label_cells(environment().get_template(template).render(**context))

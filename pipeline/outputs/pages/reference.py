@@ -15,7 +15,7 @@ from .env import render
 PLACEHOLDERS = {
     "column": "列名", "seen": "实际值", "expected": "应为的内容", "reason": "原因", "label": "项目",
     "current": "最新", "form": "模板", "other": "另一文件", "sheet": "工作表", "office": "所编号",
-    "period": "期间", "kpi": "指标", "choices": "可选值", "first_row": "行号", "max_length": "字数上限",
+    "period": "期间", "period_name": "期间", "kpi": "指标", "choices": "可选值", "first_row": "行号", "max_length": "字数上限",
     "length": "字数", "seconds": "秒数", "rule": "规则", "other_column": "另一列", "normalised": "读取值",
     "unit": "单位", "ceiling": "上限", "hint": "按元填写时的换算", "start": "本期第一天", "end": "本期最后一天",
     "rate": "比率", "low": "下限", "high": "上限", "detail": "说明", "sales": "销售额", "market": "市场规模",

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...engine.adjust import shown
+from ...engine.counts import REVIEWS_NOTE, SCORING_NOTE, count
 from ...engine.model import ANNUAL, INCOMPLETE, INVALID, MISSING, QUARTERLY, SCORED, STATUSES, Results, Scorecard
-from ...engine.submissions import NOT_SUBMITTED, SUBMITTED, WITH_ERRORS, submission_matrix
+from ...engine.submissions import NOT_SUBMITTED, SUBMITTED, WITH_ERRORS, office_period_errors, submission_matrix
 from ...findings import CATALOGUE, ERROR, INFO, WARNING, Finding, fix_text
 from ...forms import OFFICE_FORMS
 from ...periods import is_year, period_sort_key
@@ -35,6 +36,7 @@ class _Index:
     by_office: dict[str, list[Scorecard]]
     counts: Counter  # scored offices per period
     accepted: dict[str, list[Finding]]  # office -> the findings HR accepted, by period
+    errors: dict[str, list[str]]  # office -> periods with errors, in time order
 
 
 def _index(results: Results) -> _Index:
@@ -49,8 +51,13 @@ def _index(results: Results) -> _Index:
                 accepted[f.office_id].append(f)
         for items in accepted.values():
             items.sort(key=lambda f: (period_sort_key(f.period), f.sort_key()))
+        order = {p: i for i, p in enumerate(results.periods)}
+        errors: dict[str, list[str]] = defaultdict(list)
+        for office_id, period in sorted(office_period_errors(results.dataset), key=lambda op: (op[0], order.get(op[1], -1), op[1])):
+            errors[office_id].append(period)
         index = _Index(results.scorecards, len(results.scorecards), results.periods, dict(by_office),
-                       Counter(c.period for c in results.scorecards if c.status == SCORED), dict(accepted))
+                       Counter(c.period for c in results.scorecards if c.status == SCORED), dict(accepted),
+                       dict(errors))
         results._pages_index = index  # built before the page processes fork: they inherit it
     return index
 
@@ -197,8 +204,7 @@ def render_office(results: Results, office_id: str) -> str:
     quarters = [p for p in period_order(results) if not is_year(p)]
     by_period = {c.period: c for c in cards}
     score_series = [by_period[p].score if p in by_period and by_period[p].status == SCORED else None for p in quarters]
-    trend = charts.line_chart(quarters, [("季度考核得分", score_series)], "季度考核得分趋势", y_min=0,
-                              y_max=max(120.0, *[s for s in score_series if s is not None], 0.0))
+    trend = charts.line_chart(quarters, [("季度考核得分", score_series)], "季度考核得分趋势", auto_range=True)
     kpi_trends = []
     for block, block_name in results.policy.blocks.items():
         series = []
@@ -212,8 +218,8 @@ def render_office(results: Results, office_id: str) -> str:
                 vals.append(r.score if r else None)
             series.append((kpi.name, vals))
         if series and any(v is not None for _, vs in series for v in vs):
-            caption = f"{block_name}:各指标得分趋势(季度)"
-            kpi_trends.append((caption, charts.line_chart(quarters, series, caption, y_min=0, y_max=120)))
+            caption = f"{block_name}：各指标得分趋势（季度）"
+            kpi_trends.append((caption, charts.line_chart(quarters, series, caption, auto_range=True)))
     yoy = []
     for c in cards:
         prev_period = str(int(c.period[:4]) - 1) + c.period[4:]
@@ -232,7 +238,8 @@ def render_office(results: Results, office_id: str) -> str:
                   yoy=list(reversed(yoy)), counts=counts, has_scores=any(s is not None for s in score_series),
                   accepted=_index(results).accepted.get(office_id, []),
                   adjustments=[a for c in cards for a in public_adjustments(c)],
-                  appeals=public_appeals(results, office_id))
+                  appeals=public_appeals(results, office_id),
+                  error_periods=_index(results).errors.get(office_id, []))
 
 
 def render_offices_index(results: Results) -> str:
@@ -283,9 +290,9 @@ def render_validation(results: Results) -> str:
     names = {o: _office_identity(results, o)["name"] for o in groups if o}
     ordered = sorted(groups.items(), key=lambda kv: (kv[0] != "", kv[0]))
     fixes = {code: fix_text(code) for code in CATALOGUE}
-    tally = Counter(f.severity for f in findings if f.acceptance is None)  # accepted ones are counted apart
+    tally = count(results.dataset.findings, results.findings)  # the counts every summary shows, 已确认 apart
     return render("validation.md.j2", page="validation.md", groups=ordered, names=names, fixes=fixes, tally=tally,
-                  accepted=sum(f.acceptance is not None for f in findings), ERROR=ERROR, WARNING=WARNING, INFO=INFO,
+                  ERROR=ERROR, WARNING=WARNING, INFO=INFO, SCORING_NOTE=SCORING_NOTE, REVIEWS_NOTE=REVIEWS_NOTE,
                   status_counts=Counter(c.status for c in results.scorecards),
                   INVALID=INVALID, INCOMPLETE=INCOMPLETE, MISSING=MISSING)
 

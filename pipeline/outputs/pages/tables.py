@@ -119,3 +119,46 @@ def _style(aligns: list[str], n: int) -> str:
     # what Python-Markdown's tables extension writes, so Material styles the cells the same way
     align = aligns[n] if n < len(aligns) else ""
     return f' style="text-align: {align};"' if align else ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Cells that name their column, for tables shown as cards on a phone (docs/stylesheets/extra.css)
+
+_CARD_TABLE = re.compile(r"(<table data-table=\"[^\"]*\" data-cards\b[^>]*>)(.*?)(</table>)", re.S)
+_HEADER_CELL = re.compile(r"<th\b[^>]*>(.*?)</th>", re.S)
+_ROW = re.compile(r"<tr\b[^>]*>.*?</tr>", re.S)
+_DATA_CELL = re.compile(r"<td\b([^>]*)>")
+_TAG = re.compile(r"<[^>]+>")
+_COLSPAN = re.compile(r'colspan="(\d+)"')
+
+
+def label_cells(html: str) -> str:
+    """Every `<td>` of the page templates' tables marked `data-cards` given `data-label`: its column's header.
+
+    On a phone a wide table is shown as one card per row, each value under its column's name
+    (`td::before { content: attr(data-label) }`); the header row itself is then hidden. Only the
+    templates' own markup is touched: workbook text reaches a page escaped, so no `<td` in it.
+    """
+    return _CARD_TABLE.sub(_label_table, html)
+
+
+def _label_table(match: re.Match) -> str:
+    head, closed, body = match.group(2).partition("</thead>")
+    if not closed:
+        return match.group(0)
+    labels = [" ".join(_TAG.sub(" ", cell).split()) for cell in _HEADER_CELL.findall(head)]
+
+    def row(found: re.Match) -> str:
+        column = 0
+
+        def cell(td: re.Match) -> str:
+            nonlocal column
+            attrs = td.group(1)
+            span = _COLSPAN.search(attrs)
+            label = labels[column] if column < len(labels) and not span else ""
+            column += int(span.group(1)) if span else 1
+            return f'<td{attrs} data-label="{label}">' if label and "data-label" not in attrs else td.group(0)
+
+        return _DATA_CELL.sub(cell, found.group(0))
+
+    return match.group(1) + head + closed + _ROW.sub(row, body) + match.group(3)

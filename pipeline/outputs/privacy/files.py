@@ -14,6 +14,8 @@ from ...forms import ALL_FORMS, COVER, COVER_SHEET
 from .values import SEP
 
 TEXT_SUFFIXES = {".html", ".htm", ".json", ".csv", ".txt", ".xml", ".md", ".svg"}
+# Material's offline plugin ships the search index a second time, as a script the page loads from disk
+OFFLINE_INDEX = "search_index.js"
 MAX_FILE_BYTES = 64 * 1024 * 1024  # the site is ours, but never read an absurd file whole
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _XLSX_VALUES = re.compile(r"<(?:\w+:)?(?:v|t)(?:\s[^>]*)?>([^<]*)</(?:\w+:)?(?:v|t)>")
@@ -37,12 +39,15 @@ def texts_of(path: Path, rel: str, seen: set[str] | None = None) -> list[tuple[s
             with gzip.open(path, "rb") as fh:
                 data = fh.read(MAX_FILE_BYTES)
             return [(rel, _decode(data))]
-        if not any(name.endswith(s) for s in TEXT_SUFFIXES):
+        index_script = name == OFFLINE_INDEX
+        if not index_script and not any(name.endswith(s) for s in TEXT_SUFFIXES):
             return []
         text = path.read_text("utf-8", errors="replace")
     except (OSError, zipfile.BadZipFile, EOFError):
         return [(rel, "")]
-    if name.endswith(".json"):
+    if index_script:  # the search index again, as a script: `var __index = {…}`
+        text = text.split("=", 1)[1] if "=" in text else text
+    if name.endswith(".json") or index_script:
         return _json_texts(text, rel)
     return [(rel, _decode(_new_lines(text, seen)))]
 
