@@ -166,6 +166,22 @@ def whatif(c, policy, data=SAMPLE, period=None, out=None):
     _pipeline(c, *args)
 
 
+_REMIND_HELP = {"period": "季度，如 2026Q4（必填）", "data": "数据目录（默认内置示例数据 sample_data）",
+                "out": "提醒文件的文件夹（默认当前文件夹的“提醒-期间”）"}
+
+
+@task(help=_REMIND_HELP)
+def remind(c, period, data=SAMPLE, out=None):
+    """催交提醒：为某季度未交齐或有错误的业务所各写一份提醒文本。
+
+    示例：invoke remind --period 2026Q4 --data 数据目录
+    """
+    args = ["remind", data, "--period", period]
+    if out:
+        args += ["--out", out]
+    _pipeline(c, *args)
+
+
 _REPORTS_HELP = {"out": "确认单的输出目录（必填）", "data": "数据目录（默认内置示例数据）",
                  "period": "只写这个期间（如 2026Q4 或 2026）"}
 

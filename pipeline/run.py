@@ -39,9 +39,10 @@ from .findings import Finding
 from .forms import ALL_FORMS
 from .intake.discover import discover
 from .intake.facts import WorkbookFacts, from_plain, to_plain
-from .intake.layout import REFERENCE_FILE
+from .intake.layout import REFERENCE_FILE, SUBMISSIONS
 from .intake.oserrors import os_reason
 from .intake.read import file_level, read_facts, read_workbook, reader_identity
+from .intake.received import receipts
 from .outputs import period_workbook
 from .outputs.form_workbook import Company, write_template
 from .outputs.privacy import withhold_private
@@ -175,6 +176,8 @@ def check(data_dir: str | Path, *, workers: int = 0, cache: ContentCache | None 
         collected = collect(data, workers=workers, cache=cache, progress=progress)
         dataset = assemble(data.resolve().name or data.name, collected.facts, collected.found,
                            collected.reference_present)
+        # when each submission arrived (intake's log, else the file's mtime): the board's lateness
+        dataset.received = receipts(data, [f.path for f in dataset.workbooks if f.path.startswith(f"{SUBMISSIONS}/")])
         dataset = screen(dataset, rules)
         # a closed period's workbooks are compared with its record after HR's acceptances: a change
         # to a closed period is never accepted, only undone or reopened

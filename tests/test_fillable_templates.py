@@ -138,6 +138,18 @@ def test_templates_command_with_data(make_reference, data_dir, tmp_path, capsys)
     assert "数据目录不存在" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("out", [None, "input_templates"])
+def test_company_templates_never_replace_the_generic_ones(make_reference, data_dir, tmp_path, monkeypatch, capsys, out):
+    make_reference()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "input_templates").mkdir()
+    (tmp_path / "input_templates" / "clients.xlsx").write_bytes(b"generic")
+    argv = ["templates", "--data", str(data_dir)] + (["--out", out] if out else [])
+    assert main(argv) == 2
+    assert "请用 --out 指定另一个输出目录" in capsys.readouterr().err
+    assert (tmp_path / "input_templates" / "clients.xlsx").read_bytes() == b"generic"
+
+
 # --- an earlier version's file is still read ----------------------------------------------------------
 
 

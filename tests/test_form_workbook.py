@@ -63,7 +63,7 @@ def _filled(form, cover=None, rows=None):
     ("training", ["封面", "填写说明", "培训计划", "_meta"]),
     ("clients", ["封面", "填写说明", "客户", "_meta"]),
     ("projects", ["封面", "填写说明", "项目", "_meta"]),
-    ("reference", ["填写说明", "业务所", "季度目标", "所长任职", "_meta"]),
+    ("reference", ["填写说明", "业务所", "季度目标", "所长任职", "填报日程", "_meta"]),
 ])
 def test_sheets_in_order(template_dir, form_id, sheets):
     wb = _open(template_dir, form_id)
@@ -80,9 +80,10 @@ SPEC_LABELS = {
     ("training", "培训计划"): "培训编号 培训名称 培训方式 计划日期 计划参训人数 实际日期 实际参训人数 课时（小时） 状态",
     ("clients", "客户"): "客户编号 客户名称 客户类型 行业 联系人 联系电话 本期销售额（万元） 回访次数 满意度评分 投诉次数 已解决投诉次数",
     ("projects", "项目"): "项目编号 项目名称 客户编号 阶段 开始日期 计划完成日期 实际完成日期 预算（万元） 实际成本（万元） 验收结果 风险数",
-    ("reference", "业务所"): "所编号 业务所名称 所长 区域 季度奖金基数",
-    ("reference", "季度目标"): "年度 季度 所编号 销售目标 上年同期销售额 市场规模",
+    ("reference", "业务所"): "所编号 业务所名称 所长 区域 季度奖金基数（元）",
+    ("reference", "季度目标"): "年度 季度 所编号 销售目标（万元） 上年同期销售额（万元） 市场规模（万元）",
     ("reference", "所长任职"): "所编号 工号 姓名 起始日期 结束日期",
+    ("reference", "填报日程"): "期间 截止日期",
 }
 
 
@@ -440,7 +441,8 @@ GOOD_ROWS = {
                      "bonus_base": 30000}],
         "targets": [{"year": 2026, "quarter": "Q1", "office_id": "BJ01", "sales_target": 500, "prior_sales": 450.5,
                      "market_size": 5000}],
-        "heads": [{"office_id": "BJ01", "head_id": "T0001", "head_name": "测试所长", "start": date(2024, 1, 1)}]},
+        "heads": [{"office_id": "BJ01", "head_id": "T0001", "head_name": "测试所长", "start": date(2024, 1, 1)}],
+        "schedule": [{"period": "2026Q1", "deadline": date(2026, 4, 15)}]},
     "accepted": {"accepted": [
         {"office_id": "BJ01", "period": "2026Q1", "file": "submissions/2026Q1/BJ01/clients.xlsx", "cell": "G2",
          "code": "plausible-ceiling", "reason": "已核实", "confirmed_by": "测试确认人", "confirmed_on": date(2026, 4, 2)}]},

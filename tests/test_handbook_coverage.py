@@ -104,6 +104,7 @@ CHANGES: dict[str, Callable[[dict, Path_], None]] = {
     "incentives.*.grade": _other_grade,
     "incentives.excellent_head.top_share": lambda raw, path: raw["incentives"]["excellent_head"].update(top_share=0.05),
     "effective_from": lambda raw, path: raw.update(effective_from="2025Q2"),
+    "publish": lambda raw, path: raw.update(publish="commendation"),
 }
 for _name in ("special_award", "excellent_head", "promotion", "development"):
     CHANGES[f"incentives.{_name}.grade"] = _other_grade

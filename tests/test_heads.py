@@ -161,16 +161,20 @@ def test_build_tenures_skips_rows_the_reader_faulted():
 
 
 def _old_reference_bytes(version: str = "1.0") -> bytes:
-    """A reference.xlsx as version 1.0 of the template made it: no 所长任职 sheet."""
+    """A reference.xlsx as version 1.0 of the template made it: no optional sheets (所长任职,
+    填报日程), no units in the headers."""
     rows = {"offices": DEFAULT_OFFICES, "targets": default_targets()}
-    wb = load_workbook(io.BytesIO(form_workbook_bytes(REFERENCE, rows=rows)))
-    del wb["所长任职"]
+    layout = REFERENCE.as_of(version) or REFERENCE
+    wb = load_workbook(io.BytesIO(form_workbook_bytes(layout, rows=rows)))
+    for sheet in REFERENCE.sheets:
+        if sheet.optional:
+            del wb[sheet.name]
     meta = wb["_meta"]
     for row in meta.iter_rows():
         if row[0].value == "template_version":
             row[1].value = version
         if row[0].value == "structure_hash":
-            row[1].value = min(REFERENCE.structure_hashes - {REFERENCE.structure_hash})
+            row[1].value = min(layout.structure_hashes - {layout.structure_hash})
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -270,7 +270,7 @@ def test_read_facts_keep_no_rows_of_an_office_form(built, batch):
     assert facts.tables == {} and facts.client_ids == frozenset({"C1"}) and facts.figures["sales"] == 120.5
     reference_rel = "bad/target-zero.xlsx"
     kept = read_facts(dict((r, p) for p, r in built)[reference_rel], reference_rel)
-    assert set(kept.tables) == {"offices", "targets", "heads"}
+    assert set(kept.tables) == {"offices", "targets", "heads", "schedule"}
 
 
 def test_crash_isolated_reading_gives_the_same_facts_whatever_the_workers(built):

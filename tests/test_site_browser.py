@@ -527,3 +527,48 @@ def test_screenshots_of_the_main_pages(browser, server, built_site, width):
             pg.screenshot(path=str(target), full_page=True)
             assert target.stat().st_size > 10_000
             assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# policy.yaml `publish: commendation`: the pages a visitor sees hold no score of an office not commended
+
+
+@pytest.fixture(scope="module")
+def commendation_site(tmp_path_factory):
+    import copy
+
+    import yaml
+    from _site_helpers import write_small_data
+
+    from pipeline.engine.policy import DEFAULT_POLICY_PATH
+
+    root = tmp_path_factory.mktemp("commendation-site")
+    raw = copy.deepcopy(yaml.safe_load(DEFAULT_POLICY_PATH.read_text(encoding="utf-8")))
+    raw["publish"] = "commendation"
+    policy = root / "policy" / "policy.yaml"
+    policy.parent.mkdir()
+    policy.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    write_templates(root / "templates")
+    results = build_site(write_small_data(root / "data"), root / "site", policy_path=policy,
+                         build_date="2026-07-01", templates_dir=root / "templates")
+    with SiteServer(root / "site") as srv:
+        yield srv, results
+
+
+def test_a_commendation_site_shows_no_score_of_an_office_not_commended(browser, commendation_site):
+    from pipeline.outputs.pages.commendation import withheld_scores
+
+    server, results = commendation_site
+    withheld = set().union(*withheld_scores(results).values())
+    assert withheld
+    paths = ["index.html", "results/index.html", "submissions.html", "validation.html", "offices/index.html",
+             *(f"results/{p}.html" for p in results.periods)]
+    with browsing(browser, server) as pg:
+        for path in paths:
+            response = pg.goto(pg.base + path)
+            assert response is not None and response.ok, path
+            text = pg.locator("body").inner_text()
+            shown = set(re.findall(r"(?<![\d.])\d+\.\d(?!\d)", text))
+            assert not shown & withheld, f"{path} 显示了未受表彰的业务所的得分"
+        pg.goto(pg.base + f"results/{results.periods[-1]}.html")
+        assert pg.get_by_role("heading", name=re.compile("公司整体指标")).count() == 1

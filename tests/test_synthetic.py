@@ -14,6 +14,7 @@ from python_calamine import CalamineWorkbook
 from pipeline.engine.assess import assess
 from pipeline.engine.policy import load_policy
 from pipeline.forms import COVER_ROW, OFFICE_FORMS, REFERENCE, NotAbove, NotBefore, RequiredWhen, get_form
+from pipeline.intake.received import LOG_NAME, read_log
 from pipeline.periods import Period
 from pipeline.run import check
 from pipeline.synthetic import (
@@ -30,6 +31,7 @@ from pipeline.synthetic import (
     submission_bytes,
 )
 from pipeline.synthetic.company import head_rows, people_apart, periods_of, seeded_faker
+from pipeline.synthetic.write import deadline
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"
@@ -71,8 +73,10 @@ def test_layout(small):
     missing = {"submissions/2026Q4/GZ01/training.xlsx", "submissions/2026Q4/GZ01/projects.xlsx"}
     assert sorted(small.not_submitted) == sorted(missing)
     on_disk = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
-    assert on_disk == expected - missing  # no temporary file left behind either
-    assert set(small.files) == on_disk
+    assert on_disk == (expected - missing) | {LOG_NAME}  # no temporary file left behind either
+    assert set(small.files) == on_disk - {LOG_NAME}
+    logged = [rel for rel, _, _ in read_log(out)]
+    assert logged == sorted(expected - missing - {"reference.xlsx", "reviews.xlsx"})  # every submission's received date (HR's own files have none)
 
 
 def test_same_seed_same_bytes_whatever_the_workers_other_seed_differs(tmp_path):
@@ -217,7 +221,8 @@ def test_every_row_obeys_the_form_specs(which, request):
     offices = [d.office for d in data]
     periods = periods_of((2025, 2026))
     ref = {"offices": offices, "targets": [t for d in data for t in d.targets],
-           "heads": head_rows(offices, periods, specials_for(len(offices), periods), 7)}
+           "heads": head_rows(offices, periods, specials_for(len(offices), periods), 7),
+           "schedule": [{"period": str(p), "deadline": deadline(p)} for p in periods]}
     for sheet in REFERENCE.sheets:
         problems += _problems(sheet, ref[sheet.key])
     for d in data:
@@ -473,3 +478,17 @@ def test_the_sample_changes_one_head_at_a_quarter_boundary():
     # 优秀 both years, but under two people: the new head has one year of two, not 晋升优先
     assert (cards["2025"].grade, cards["2026"].grade) == ("优秀", "优秀")
     assert "晋升优先" not in cards["2026"].honours
+
+
+def test_the_sample_has_one_late_submission():
+    """The sample's 填报日程 and received-date log: every form on time but one, three days late."""
+    from pipeline.engine.deadlines import LATE, timeliness
+    from pipeline.engine.submissions import submission_matrix
+
+    dataset, _ = check(SAMPLE)
+    assert set(dataset.reference.deadlines) == {f"{y}Q{q}" for y in (2025, 2026) for q in range(1, 5)}
+    board = timeliness(dataset, submission_matrix(dataset))
+    late = [(p, o, f, t.label) for p, offices in board.items() for o, row in offices.items()
+            for f, t in row.items() if t.state == LATE]
+    assert late == [("2026Q4", "BJ01", "clients", "迟交 3 天")]
+    assert not any(t.estimated for offices in board.values() for row in offices.values() for t in row.values())

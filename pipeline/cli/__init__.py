@@ -1,4 +1,4 @@
-"""The command line: `python -m pipeline templates|demo|validate|intake|run|build|bench|close|reopen|whatif|reports`.
+"""The command line: `python -m pipeline templates|demo|validate|intake|run|build|bench|close|reopen|whatif|remind|reports`.
 
 This package parses arguments, calls the stages (pipeline.run, pipeline.build) and turns their
 outcome into Chinese summaries and exit codes (cli/exits.py).
@@ -26,6 +26,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "close": commands.close,
     "reopen": commands.reopen,
     "whatif": commands.whatif,
+    "remind": commands.remind,
     "reports": commands.reports,
 }
 
@@ -53,6 +54,8 @@ ABOUT = {
                "python -m pipeline reopen 2026Q1 数据目录 --by 经办人姓名 --reason 北京一所补交了培训计划"),
     "whatif": ("试算：按现行政策与政策草案分别计算未关闭的期间，对比结果",
                "python -m pipeline whatif 数据目录 --policy 政策草案.yaml --period 2026"),
+    "remind": ("催交提醒：为某季度未交齐或有错误的业务所各写一份提醒文本",
+               "python -m pipeline remind 数据目录 --period 2026Q4"),
     "reports": ("为每个业务所每个期间写出考核确认单（A4 PDF，供所长与人力资源部签字）",
                 "python -m pipeline reports 数据目录 --out 确认单 --period 2026Q4"),
     "bench": ("在合成的大规模数据上测量性能", "python -m pipeline bench --quick"),
@@ -73,9 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
                                 metavar="命令")
 
     p = _command(sub, "templates")
-    p.add_argument("--out", default="input_templates", help="输出目录（默认 input_templates）")
+    p.add_argument("--out", help="输出目录（默认 input_templates；与 --data 同用时必填）")
     p.add_argument("--check", action="store_true", help="只检查已有模板是否与表单定义一致")
-    p.add_argument("--data", help="数据目录：按其中 reference.xlsx 的业务所名单生成本公司的模板")
+    p.add_argument("--data", help="数据目录：按其中 reference.xlsx 的业务所名单生成本公司的模板（须同时用 --out 指定目录）")
 
     p = _command(sub, "demo")
     p.add_argument("--out", required=True, help="输出的数据目录")
@@ -128,6 +131,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--policy", required=True, help="政策草案文件（.yaml）")
     p.add_argument("--period", help="只试算这个期间（如 2026Q1 或 2026）")
     p.add_argument("--out", help="对比工作簿（默认当前文件夹的“试算对比-草案名.xlsx”，已有同名文件时另起新名）")
+    _no_cache(p)
+
+    p = _command(sub, "remind")
+    p.add_argument("data_dir", metavar="数据目录", help="含 reference.xlsx 与 submissions/ 的文件夹")
+    p.add_argument("--period", required=True, help="季度，如 2026Q4")
+    p.add_argument("--out", help="提醒文件的文件夹（默认当前文件夹的“提醒-期间”，已有同名文件夹时另起新名）")
     _no_cache(p)
 
     p = _command(sub, "reports")

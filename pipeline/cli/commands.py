@@ -41,12 +41,19 @@ def _workers(args: argparse.Namespace) -> int | None:
 # ---------------------------------------------------------------------------------------------
 
 
+GENERIC_TEMPLATES = "input_templates"
+
+
 def templates(args: argparse.Namespace) -> int:
     """Write the blank templates, or with --check only compare them with the form specs."""
     from ..forms import ALL_FORMS
     from ..outputs.form_workbook import check_templates, write_template
 
-    out_dir = Path(args.out)
+    generic = Path(GENERIC_TEMPLATES)
+    if getattr(args, "data", None) and (not args.out or Path(args.out).resolve() == generic.resolve()):
+        # the company's templates never replace the generic ones the site offers and the build checks
+        return _error(f"生成本公司的模板时，请用 --out 指定另一个输出目录（不能写入 {GENERIC_TEMPLATES}/ 中的通用模板）。")
+    out_dir = Path(args.out or GENERIC_TEMPLATES)
     if args.check:
         problems = check_templates(out_dir)
         if problems:
@@ -371,6 +378,46 @@ def whatif(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def remind(args: argparse.Namespace) -> int:
+    """Print and write a reminder per office that still owes forms for a quarter."""
+    from datetime import date
+
+    from ..closing import canonical_period
+    from ..periods import is_year
+    from ..remind import default_out, reminders, write_reminders
+    from ..run import UsageError, open_cache
+
+    problem = _data_problem(Path(args.data_dir))
+    if problem:
+        return _error(problem)
+    try:
+        period = canonical_period(args.period)
+        if is_year(period):
+            raise UsageError(f"--period 应为季度（如 2026Q4），实际为“{printable(args.period)}”。")
+        out = Path(args.out) if args.out else default_out(period)
+        if out.exists() and not out.is_dir():
+            raise UsageError(f"--out 的路径“{out}”已存在且不是文件夹。")
+        found = reminders(args.data_dir, period, cache=open_cache(not args.no_cache))
+        today = date.today()
+        written = write_reminders(found, out, today)
+    except UsageError as exc:
+        return _error(str(exc))
+    from ..outputs.reminder import reminder_text
+
+    owing = [r for r in found if r.needed]
+    if not owing:
+        _print(f"{period}：{len(found)} 个业务所的表格均已交齐且没有错误，无需提醒。")
+        return EXIT_OK
+    for reminder in owing:
+        _print(f"———— {reminder.office_id} ————")
+        _print(reminder_text(reminder, today).rstrip("\n"))
+        _print("")
+    _print(f"{period}：{len(found)} 个业务所中 {len(owing)} 个需要提醒，已写出 {len(written)} 份提醒：{out}")
+    return EXIT_OK
+
+
+
+
 def reports(args: argparse.Namespace) -> int:
     """Write one 考核确认单 PDF per office-period; never replace a different file already there."""
     from ..closing import canonical_period
@@ -402,4 +449,5 @@ def reports(args: argparse.Namespace) -> int:
     return EXIT_DATA_ERRORS if outcome.results.error_count() else EXIT_OK
 
 
-__all__ = ["bench", "build", "close", "demo", "intake", "reopen", "reports", "run", "templates", "validate", "whatif"]
+__all__ = ["bench", "build", "close", "demo", "intake", "remind", "reopen", "reports", "run", "templates", "validate",
+           "whatif"]

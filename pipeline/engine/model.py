@@ -78,6 +78,8 @@ class Reference:
     target_rows: set[tuple[str, str]] = field(default_factory=set)  # (office, period) with a row at all
     # office_id -> its accepted 所长任职 rows, by start date (heads.py); offices without rows absent
     tenures: dict[str, list[Tenure]] = field(default_factory=dict)
+    # quarter -> the last day to file its forms (reference.xlsx › 填报日程); quarters without one absent
+    deadlines: dict[str, date] = field(default_factory=dict)
 
     def office_spelling(self, office_id: str) -> str:
         """The reference's id for an office id written in another case (`bj01` -> `BJ01`); the id as
@@ -103,6 +105,8 @@ class Dataset:
     slots: dict[str, tuple[str, str, str] | None] = field(default_factory=dict)
     # period -> its record in closed/ (engine.closed.ClosedRecord), closed or reopened, checksum verified
     closed: dict[str, Any] = field(default_factory=dict)
+    # path -> when the file was received (intake.received.Receipt): intake's log, else its mtime
+    received: dict[str, Any] = field(default_factory=dict)
 
     def slot(self, facts: WorkbookFacts) -> tuple[str, str, str] | None:
         known = self.slots.get(facts.path, False)

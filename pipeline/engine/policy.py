@@ -21,7 +21,10 @@ CYCLES = ("quarterly", "annual")
 CYCLE_LABELS = {"quarterly": "季度考核", "annual": "年度考核"}
 KPI_KEYS = ("attainment", "growth", "market_share", "attrition", "pass_rate", "training_rate", "satisfaction")
 TOP_KEYS = ("version", "effective_from", "meeting_minutes", "blocks", "kpis", "informational", "grades", "bonus",
-            "incentives", "plausibility")
+            "incentives", "plausibility", "publish")
+# What the site publishes (`publish:`): every head's score, grade and rank, or only the commended
+PUBLISH_FULL, PUBLISH_COMMENDATION = "full", "commendation"
+PUBLISH_MODES = (PUBLISH_FULL, PUBLISH_COMMENDATION)
 KPI_FIELDS = ("name", "block", "unit", "formula", "description", "points", "weight", "policy_text", "interpretation")
 # Bounds of every number: generous for any real policy, tight enough that no value can make a
 # score, a rank or a bonus absurd (scores and the cap are never negative: no negative bonus).
@@ -131,6 +134,7 @@ class Policy:
     development: Development
     plausibility: Plausibility = DEFAULT_PLAUSIBILITY
     effective_from: str = ""  # the first quarter it applies to (`2026Q1`); "" = from the beginning
+    publish: str = PUBLISH_FULL  # PUBLISH_FULL | PUBLISH_COMMENDATION: what the site shows (build.py)
 
     def kpis_in_block(self, block: str) -> list[Kpi]:
         return [k for k in self.kpis.values() if k.block == block]
@@ -205,7 +209,17 @@ def parse_policy(raw: Any, digest: str = "", source: str = "policy.yaml") -> Pol
         promotion=promotion,
         development=development,
         plausibility=parse_plausibility(raw.get("plausibility"), source),
+        publish=_parse_publish(r, raw.get("publish", PUBLISH_FULL)),
     )
+
+
+def _parse_publish(r: _Reader, value: Any) -> str:
+    """`publish:` full (every head's score, grade and rank on the site) or commendation (only the
+    honours and the 优秀 heads, the grade distribution and the company's KPIs)."""
+    r.check(isinstance(value, str) and value in PUBLISH_MODES,
+            f"publish 应为 {' 或 '.join(PUBLISH_MODES)}（full：公布全部所长的得分、等级和排名；commendation：只公布受表彰的所长），"
+            f"实际为 {shown(value)}")
+    return value
 
 
 def _parse_version(r: _Reader, value: Any) -> str:

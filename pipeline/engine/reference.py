@@ -6,6 +6,7 @@ from ..findings import Finding, finding
 from ..forms import REFERENCE
 from ..intake.facts import Row, WorkbookFacts
 from ..periods import period_label, valid_period
+from .deadlines import build_deadlines
 from .heads import build_tenures
 from .model import Office, Reference, Target
 
@@ -64,7 +65,8 @@ def build_reference(facts: WorkbookFacts | None) -> tuple[Reference, list[Findin
                                             prior_sales=_float(row["prior_sales"]),
                                             market_size=_float(row["market_size"]), row=row.number)
     reference.tenures, head_findings = build_tenures(_rows(facts, "heads"), reference.offices, facts.path)
-    return reference, found + head_findings
+    reference.deadlines, schedule_findings = build_deadlines(_rows(facts, "schedule"), facts.path)
+    return reference, found + head_findings + schedule_findings
 
 
 def _rows(facts: WorkbookFacts, sheet_key: str) -> list[Row]:

@@ -222,9 +222,13 @@ class Form:
         kept in `history`."""
         return version is not None and self.as_of(version) is not None
 
-    def structure(self, optional: bool = True) -> dict[str, Any]:
+    def structure(self, optional: bool | int = True) -> dict[str, Any]:
         """What the structure hash covers: sheet names, header labels and field types (the
-        optional sheets left out when `optional` is false)."""
+        optional sheets left out when `optional` is false; only the first `optional` of them
+        kept when it is a number: optional sheets are added one version at a time)."""
+        kept = [s for s in self.sheets if s.optional]
+        if optional is not True:
+            kept = kept[:int(optional)]
         return {
             "id": self.id,
             "cover": [f.label for f in self.cover],
@@ -233,7 +237,7 @@ class Form:
                     "name": s.name,
                     "columns": [[f.heading, f.type.kind, list(getattr(f.type, "choices", ()))] for f in s.fields],
                 }
-                for s in self.sheets if optional or not s.optional
+                for s in self.sheets if not s.optional or s in kept
             ],
         }
 
@@ -245,8 +249,9 @@ class Form:
     @functools.cached_property
     def structure_hashes(self) -> frozenset[str]:
         """The hashes a workbook of an accepted version may carry: the current structure's and,
-        for the earlier versions, the structure without the optional sheets."""
-        return frozenset({self.structure_hash, _hash(self.structure(optional=False))})
+        for the earlier versions, the structure without the optional sheets added since."""
+        optional = sum(1 for s in self.sheets if s.optional)
+        return frozenset({self.structure_hash, *(_hash(self.structure(optional=n)) for n in range(optional))})
 
 
 def _hash(structure: dict[str, Any]) -> str:

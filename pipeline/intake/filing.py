@@ -29,6 +29,7 @@ from .discover import encodable, ignored, printable_name
 from .facts import WorkbookFacts
 from .layout import ACCEPTED_FILE, REFERENCE_FILE, REVIEWS_FILE, SUBMISSIONS, VERSIONS_DIR, WORKBOOK_SUFFIXES
 from .read import read_facts
+from .received import append_log
 
 REPORT_NAME = "_intake-report.txt"
 FILED, SAME, REPLACED, STAYED = "filed", "same", "replaced", "stayed"
@@ -189,9 +190,13 @@ def known_offices(data_dir: Path) -> frozenset[str]:
     return frozenset(v for v in table.column("office_id") if isinstance(v, str) and v)
 
 
-def file_inbox(inbox: Path, data_dir: Path) -> list[Outcome]:
+def file_inbox(inbox: Path, data_dir: Path, now: datetime | None = None) -> list[Outcome]:
     """File every received workbook of the inbox into DATA_DIR; what happened to each, in the order
-    done: files not read (not workbooks, links), then reference workbooks, then office forms."""
+    done: files not read (not workbooks, links), then reference workbooks, then office forms.
+
+    Each file filed is logged with its SHA-256 and `now` (default: this moment, local time) in
+    DATA_DIR's received-date log (received.py), which the submission board reads for lateness."""
+    at = (now or datetime.now()).replace(microsecond=0)
     outcomes: list[Outcome] = []
     received: list[tuple[Path, str, WorkbookFacts]] = []
     for path in received_files(inbox):
@@ -208,7 +213,19 @@ def file_inbox(inbox: Path, data_dir: Path) -> list[Outcome]:
         if offices is None and facts.form_id != REFERENCE.id:
             offices = known_offices(data_dir)
         outcomes.append(file_one(path, source, facts, data_dir, offices or frozenset()))
+    log_received(data_dir, [o.dest for o in outcomes if o.action in (FILED, REPLACED)], at)
     return outcomes
+
+
+def log_received(data_dir: Path, rels: list[str], at: datetime) -> None:
+    """Append the files just filed to the received-date log (a file gone meanwhile is skipped)."""
+    entries = []
+    for rel in rels:
+        try:
+            entries.append((rel, _sha256(data_dir / rel), at))
+        except OSError:
+            continue
+    append_log(data_dir, entries)
 
 
 def _screen(path: Path, source: str) -> Outcome | None:

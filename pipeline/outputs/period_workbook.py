@@ -34,6 +34,7 @@ import xlsxwriter
 from ..atomic import write_bytes
 from ..engine.adjust import shown
 from ..engine.counts import REVIEWS_NOTE, SCORING_NOTE, count
+from ..engine.deadlines import timeliness
 from ..engine.model import ANNUAL, INCOMPLETE, INVALID, MISSING, SCORED, STATUS_LABELS, Results, Scorecard
 from ..engine.submissions import NOT_SUBMITTED, SUBMITTED, WITH_ERRORS
 from ..engine.watch import KIND_LABELS, watch_list
@@ -163,7 +164,8 @@ def content(results: Results, period: str, matrix: dict) -> Content:
     else:
         tables = (_cards_table("季度考核", cards, policy, "quarterly"), _bonus_table(cards, results, policy))
     offices = results.dataset.reference.offices
-    board = _year_submissions_table(period, matrix, offices) if year else _submissions_table(period, matrix, offices)
+    board = (_year_submissions_table(period, matrix, offices) if year
+             else _submissions_table(period, matrix, offices, timeliness(results.dataset, matrix).get(period, {})))
     tables += (board, _watch_table(results, period, matrix), _adjustments_table(cards), _appeals_table(results, period),
                _sources_table(cards, policy), _findings_table(findings))
     notes = _notes(results, period, cards, findings, tables)
@@ -300,16 +302,21 @@ def _honours_table(cards: Sequence[Scorecard], policy) -> Table:
     return Table("荣誉与激励", columns, rows, total=total)
 
 
-def _submissions_table(period: str, matrix: dict, offices: dict) -> Table:
-    """A quarter's board: 已提交 / 有错误 / 未提交 per office and form, and what is missing."""
+def _submissions_table(period: str, matrix: dict, offices: dict, timing: dict) -> Table:
+    """A quarter's board: 已提交 / 有错误 / 未提交 per office and form, what is missing, and each
+    form's 按时 / 迟交 N 天 / 未提交 when the quarter has a deadline (`timing`: deadlines.timeliness)."""
     fills = tuple(SUBMISSION_FILLS.items())
     columns = (*IDENTITY[:3], *[Column(f.title, 10, fills=fills) for f in OFFICE_FORMS], Column("未提交的表格", 30))
+    if timing:  # a quarter with a deadline in 填报日程
+        columns += (Column("按时情况", 40, wrap=True),)
     rows = []
     for office_id, states in matrix.get(period, {}).items():
         office = offices.get(office_id)
         labels = [SUBMISSION_LABELS[states.get(f.id, NOT_SUBMITTED)] for f in OFFICE_FORMS]
         absent = "、".join(f.title for f, label in zip(OFFICE_FORMS, labels) if label == "未提交")
-        rows.append((period, office_id, office.name if office else "", *labels, absent))
+        judged = timing.get(office_id, {})
+        times = "；".join(f"{f.title}：{judged[f.id].label}" for f in OFFICE_FORMS if f.id in judged) or None
+        rows.append((period, office_id, office.name if office else "", *labels, absent, *((times,) if timing else ())))
     return Table("提交情况", columns, tuple(rows))
 
 
@@ -402,7 +409,9 @@ SHEET_NOTES = {
     "年度考核": "每个业务所一行:四个季度合并计算的年度指标、得分、等级、排名及所获荣誉。",
     "奖金": "奖金系数、季度奖金基数与季度奖金;最后一行为合计。",
     "荣誉与激励": "已评分的业务所按排名排列,获得某项荣誉者标“是”;最后一行为各项荣誉的人数。",
-    "提交情况": "每个业务所各表格的提交状态:已提交、有错误或未提交。",
+    "提交情况": "每个业务所各表格的提交状态:已提交、有错误或未提交；规定了填报截止日期的季度，“按时情况”列出各表格"
+                "按时、迟交几天或未提交（以第一次收到的日期计，标“（估计）”的按文件修改时间估计）。"
+                "是否按时仅作记录，不影响考核得分。",
     "关注名单": "连续两个或以上季度考核为最低等级的所长（按工号，跨业务所连续计算），以及连续两个或以上季度"
                 "未交齐表格的业务所（尚无填报截止日期数据，以运行时仍未提交计）。含所长工号，仅供人力资源部使用。",
     "复核调整": "复核后调整的每一项（reviews.xlsx《调整》）：原值、调整后的值、原因、批准人和批准日期；"

@@ -8,18 +8,21 @@ parameters and its own seeded streams, so the files are the same whatever the nu
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import zipfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from ..atomic import write_bytes
 from ..forms import OFFICE_FORMS, REFERENCE, REVIEWS, get_form
 from ..forms.values import printable
+from ..intake.received import write_log
 from ..outputs.form_workbook import FIXED_TIME, form_workbook_bytes
 from ..periods import Period
 from .company import (
@@ -43,9 +46,12 @@ Progress = Callable[[int, int], None]
 # The description every generated workbook carries (File › Info in Excel): it says the data is
 # fictional, and it is how an earlier run's files are told apart from anyone else's.
 COMMENTS = "示例数据：由示例数据生成器写入，内容均为虚构。"
-GENERATOR_VERSION = "5"  # bump when the generated content changes, so cached companies are rebuilt
+GENERATOR_VERSION = "6"  # bump when the generated content changes, so cached companies are rebuilt
 PARAMS_FILE = "company.json"
 REFERENCE_ROWS_FILE = "reference-rows.json"
+DEADLINE_DAYS = 15
+# the sample's one late submission (the site's 提交情况 shows it): this office's form of the latest quarter
+LATE_OFFICE, LATE_FORM, LATE_DAYS = "BJ01", "clients.xlsx", 3
 _OFFICES_PER_JOB = 4  # a share small enough for a steady progress bar, large enough to be cheap
 _DISK_THREADS = 2
 
@@ -119,6 +125,8 @@ def generate(out: Path, offices: int = 12, years: tuple[int, ...] = (2025, 2026)
         progress(total, total)
     files = ["reference.xlsx", *reviewed, *(f for w in results for f in w.files)]
     _remove_stale(out, set(files))
+    if volume == DEMO:  # the sample's received dates, as intake would have logged them
+        write_log(out, received_rows(out, sorted(f for w in results for f in w.files)))
     return Summary(out, [o["office_id"] for o in listed], [str(p) for p in periods], sorted(files),
                    sorted(f for w in results for f in w.missing), sp, reference)
 
@@ -227,7 +235,31 @@ def _reference_rows(listed: list[dict[str, Any]], targets: list[dict[str, Any]],
     rows = {"offices": reference_offices(listed, sp, seed, volume), "targets": targets}
     if volume.head_change:
         rows["heads"] = head_rows(listed, periods, sp, seed)
+    if volume == DEMO:  # the sample's deadlines (a benchmark company's reference is rebuilt without them)
+        rows["schedule"] = [{"period": str(p), "deadline": deadline(p)} for p in periods]
     return rows
+
+
+def deadline(period: Period) -> date:
+    """The sample's filing deadline: the 15th day after the quarter ends."""
+    return period.end + timedelta(days=DEADLINE_DAYS)
+
+
+def received_at(rel: str, latest: str) -> datetime:
+    """When the sample's file `submissions/<期间>/<所编号>/<form>.xlsx` arrived: a few days before the
+    deadline, by a rule of its place; the latest quarter's first clients form three days late."""
+    _, period, office, name = rel.split("/")
+    if period == latest and name == LATE_FORM and office == LATE_OFFICE:
+        days = -LATE_DAYS
+    else:
+        days = 1 + (sum(map(ord, office + name)) + int(period[-1])) % 9
+    return datetime.combine(deadline(Period.parse(period)) - timedelta(days=days), time(9, 30))
+
+
+def received_rows(out: Path, files: list[str]) -> list[tuple[str, str, datetime]]:
+    """The received-date log's rows of the sample's submissions (path, sha256, when)."""
+    latest = max((f.split("/")[1] for f in files), key=lambda p: Period.parse(p).start, default="")
+    return [(rel, hashlib.sha256((out / rel).read_bytes()).hexdigest(), received_at(rel, latest)) for rel in files]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -129,7 +129,10 @@ _UNSAFE = re.compile(r"[^0-9a-z_-]+")
 
 @pass_context
 def office_href(ctx: Any, office_id: str) -> str:
-    return relative_url(ctx["page"], office_page(office_id))
+    """The office's page; the office index when the site has no page per office (`office_pages`
+    false: policy.yaml `publish: commendation`)."""
+    target = office_page(office_id) if ctx.get("office_pages", True) else "offices/index.md"
+    return relative_url(ctx["page"], target)
 
 
 def is_period(text: Any) -> bool:

@@ -22,7 +22,7 @@ from .policy_text import source_blocks
 
 MARKER_RE = re.compile(r"<!--\s*(policy|site|source):([a-z0-9_]+)\s*-->")
 POLICY_MARKERS = ("kpis", "points", "weights", "grades", "bonus", "incentives", "informational", "plausibility",
-                  "meeting_minutes", "weightless_forms")
+                  "meeting_minutes", "weightless_forms", "publish")
 
 
 class MarkerError(ValueError):

@@ -15,13 +15,16 @@ from typing import Any
 
 from ...engine.adjust import shown
 from ...engine.counts import REVIEWS_NOTE, SCORING_NOTE, count
+from ...engine.deadlines import ESTIMATED_MARK, INFORMATIONAL_NOTE, LATE, timeliness
 from ...engine.model import ANNUAL, INCOMPLETE, INVALID, MISSING, QUARTERLY, SCORED, STATUSES, Results, Scorecard
 from ...engine.submissions import NOT_SUBMITTED, SUBMITTED, WITH_ERRORS, office_period_errors, submission_matrix
 from ...findings import CATALOGUE, ERROR, INFO, WARNING, Finding, fix_text
 from ...forms import OFFICE_FORMS
 from ...periods import is_year, period_sort_key
 from . import charts
-from .env import environment, office_page, period_label, render
+from .commendation import commendation_only, commended, render_offices_notice, render_period_commendation
+from .distribution import grade_chart
+from .env import environment, office_page, render
 
 SUBMISSION_LABELS = {SUBMITTED: "已提交", WITH_ERRORS: "有错误", NOT_SUBMITTED: "未提交"}
 
@@ -78,19 +81,6 @@ def active_blocks(policy: Any, period: str) -> dict[str, str]:
     return {b: name for b, name in policy.blocks.items() if any(k.weight[cycle] for k in policy.kpis_in_block(b))}
 
 
-def grade_counts(results: Results, cards: list[Scorecard]) -> list[tuple[str, int]]:
-    """(grade, how many scored cards have it) in the policy's order."""
-    counts = Counter(c.grade for c in cards if c.status == SCORED)
-    return [(g.name, counts.get(g.name, 0)) for g in results.policy.grades]
-
-
-def grade_chart(results: Results, period: str, cards: list[Scorecard]) -> charts.Chart:
-    """The SVG chart of a period's grade distribution, with its data table."""
-    n = len(results.policy.grades)
-    return charts.distribution_chart(grade_counts(results, cards), f"{period_label(period)}考核等级分布",
-                                     classes=[f"grade-{i + 1}" for i in range(n)], headers=("等级", "业务所数"))
-
-
 # ---------------------------------------------------------------------------------------------
 # Rankings
 
@@ -98,12 +88,15 @@ def grade_chart(results: Results, period: str, cards: list[Scorecard]) -> charts
 def render_results_index(results: Results) -> str:
     """results/index.md: every period, newest first, with its winner."""
     rows = []
+    only_commended = commendation_only(results)
     for period in reversed(period_order(results)):
         cards = results.for_period(period)
         top = scored(cards)[:1]
         rows.append({"period": period, "scored": sum(c.status == SCORED for c in cards), "total": len(cards),
-                     "top": top[0] if top else None})
-    return render("results_index.md.j2", page="results/index.md", rows=rows, policy=results.policy)
+                     "top": top[0] if top and not only_commended else None,
+                     "commended": len(commended(results, period))})
+    return render("results_index.md.j2", page="results/index.md", rows=rows, policy=results.policy,
+                  commendation=only_commended)
 
 
 def render_period(results: Results, period: str) -> str:
@@ -259,15 +252,19 @@ def render_offices_index(results: Results) -> str:
 def render_submissions(results: Results) -> str:
     """submissions.md: which office sent which form in each period."""
     matrix = submission_matrix(results.dataset)
+    board = timeliness(results.dataset, matrix)
     names = {o: _office_identity(results, o)["name"] for p in matrix for o in matrix[p]}
     periods = []
     for period in sorted(matrix, reverse=True):
         rows = matrix[period]
         tally = Counter(state for row in rows.values() for state in row.values())
         late = [o for o, row in rows.items() if any(s != SUBMITTED for s in row.values())]
-        periods.append({"period": period, "rows": rows, "tally": tally, "late": late})
+        timing = board.get(period, {})
+        overdue = sum(t.state == LATE for row in timing.values() for t in row.values())
+        periods.append({"period": period, "rows": rows, "tally": tally, "late": late, "timing": timing,
+                        "deadline": results.dataset.reference.deadlines.get(period), "overdue": overdue})
     return render("submissions.md.j2", page="submissions.md", periods=periods, forms=OFFICE_FORMS, names=names,
-                  labels=SUBMISSION_LABELS)
+                  labels=SUBMISSION_LABELS, office_pages=not commendation_only(results), informational=INFORMATIONAL_NOTE, ESTIMATED_MARK=ESTIMATED_MARK)
 
 
 def _office_of(finding: Any) -> str:
@@ -304,11 +301,12 @@ def render_home_summary(results: Results, build_date: str) -> str:
         if any(c.status == SCORED for c in results.for_period(period)):
             latest["year" if is_year(period) else "quarter"] = period
     blocks = []
+    only_commended = commendation_only(results)
     for kind in ("quarter", "year"):
         period = latest.get(kind)
         if period:
             cards = results.for_period(period)
-            blocks.append({"period": period, "top": scored(cards)[:3], "scored": sum(c.status == SCORED for c in cards),
+            blocks.append({"period": period, "top": [] if only_commended else scored(cards)[:3], "scored": sum(c.status == SCORED for c in cards),
                            "total": len(cards), "chart": grade_chart(results, period, cards)})
     return render("home_summary.md.j2", page="index.md", blocks=blocks, build_date=build_date,
                   policy=results.policy, error_count=results.dataset.error_count())
@@ -324,6 +322,10 @@ def page_tasks(results: Results) -> list[tuple[str, Callable[..., str], tuple]]:
     for template in _TEMPLATES:
         environment().get_template(template)
     tasks: list[tuple[str, Callable[..., str], tuple]] = [("results/index.md", render_results_index, ())]
+    if commendation_only(results):  # policy.yaml `publish: commendation`: no scores, no page per office
+        tasks += [(f"results/{period}.md", render_period_commendation, (period,)) for period in period_order(results)]
+        return [*tasks, ("submissions.md", render_submissions, ()), ("validation.md", render_validation, ()),
+                ("offices/index.md", render_offices_notice, ())]
     tasks += [(f"results/{period}.md", render_period, (period,)) for period in period_order(results)]
     tasks += [("submissions.md", render_submissions, ()), ("validation.md", render_validation, ()),
               ("offices/index.md", render_offices_index, ())]
@@ -332,7 +334,7 @@ def page_tasks(results: Results) -> list[tuple[str, Callable[..., str], tuple]]:
 
 
 _TEMPLATES = ("results_index.md.j2", "period.md.j2", "submissions.md.j2", "validation.md.j2",
-              "offices_index.md.j2", "office.md.j2")
+              "offices_index.md.j2", "office.md.j2", "period_commendation.md.j2", "offices_notice.md.j2")
 
 
 def render_results_pages(results: Results) -> dict[str, str]:

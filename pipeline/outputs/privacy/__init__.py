@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..pages.commendation import withheld_scores
 from .files import template_not_blank, texts_of, texts_of_page
 from .masking import mask, withhold_private
 from .match import Matcher, fold, redact
@@ -84,7 +85,9 @@ def check_privacy(site_dir: Path | str, results: Any) -> list[Leak]:
 def prepare(results: Any) -> Matcher:
     """The compiled needles and exemptions of a run."""
     dataset = getattr(results, "dataset", None)
-    return Matcher(private_values(dataset, results), exemptions(dataset))
+    # `publish: commendation`: the score of every office not commended is withheld from the site too
+    withheld = withheld_scores(results) if dataset is not None and hasattr(results, "scorecards") else {}
+    return Matcher(private_values(dataset, results), exemptions(dataset), withheld)
 
 
 def scan_site(site_dir: Path | str, values: dict[str, set[str]], skip_inside: list[str] | None = None) -> list[Leak]:

@@ -22,6 +22,10 @@ _CANDIDATE = re.compile(r"(?<![0-9A-Za-z.])(\d{1,3}(?:,\d{3})+|\d{4,}|\d+(?=(?:\
 _URLS = re.compile("https?://[^\\s\"'<>()]*|//[^\\s\"'<>()]*")
 _GEOMETRY = re.compile('\\b(?:d|points|viewBox|transform)="[^"]*"')
 _MIN_DIGITS = 4
+# A score as the pages show it (87.3): the needles of `publish: commendation`, matched exactly.
+_DECIMAL = re.compile(r"(?<![\d.])\d+\.\d(?![\d])")
+# SVG lengths and positions (height="48.7"), which look like scores; blanked before those are looked for
+_SVG_LENGTHS = re.compile('\\b(?:x|y|x1|x2|y1|y2|dx|dy|cx|cy|r|rx|ry|width|height|stroke-width|font-size|offset)="[^"]*"')
 
 
 def fold(text: str) -> str:
@@ -43,8 +47,11 @@ class Matcher:
     company-sized roster costs one regex pass per page, not one containment test per name.
     """
 
-    def __init__(self, values: dict[str, set[str]], skip_inside: list[str]):
+    def __init__(self, values: dict[str, set[str]], skip_inside: list[str],
+                 exact: dict[str, set[str]] | None = None):
+        """`exact`: numbers as shown with one decimal (withheld scores), matched whatever their size."""
         self.skip = "\x00".join(skip_inside)  # \x00 never occurs in a value: no match across pieces
+        self.exact = {token: column for column in sorted(exact or {}) for token in sorted(exact[column])}
         skip_numbers = numbers_in(self.skip)
         self.numbers: dict[Decimal, str] = {}
         cjk: dict[str, str] = {}
@@ -85,6 +92,10 @@ class Matcher:
                 for m in rx.finditer(text):
                     if not self.exempt(m.group(0)):
                         hits.append((self.texts[m.group(0)], m.group(0)))
+        if self.exact:
+            for m in _DECIMAL.finditer(_SVG_LENGTHS.sub(" ", _GEOMETRY.sub(" ", _URLS.sub(" ", text)))):
+                if m.group(0) in self.exact:
+                    hits.append((self.exact[m.group(0)], m.group(0)))
         if self.numbers:
             for m in _CANDIDATE.finditer(_GEOMETRY.sub(" ", _URLS.sub(" ", text))):
                 number = Decimal(m.group(1).replace(",", "") + (m.group(2) or ""))

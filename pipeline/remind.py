@@ -1,0 +1,85 @@
+"""`remind`: the data checked once, then a reminder per office that still owes forms for a quarter
+(missing, or with errors HR has not accepted), written as a text file per office into a folder.
+
+    reminders(DATA_DIR, PERIOD)  -> [Reminder]   (offices of the quarter's board, by id)
+    write_reminders(texts, OUT)  -> [Path]        (never over an existing file)
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from .atomic import Batch
+from .engine.heads import head_of
+from .engine.submissions import NOT_SUBMITTED, WITH_ERRORS, submission_matrix
+from .forms import OFFICE_FORMS
+from .forms.values import CONTROL
+from .outputs.reminder import Reminder, reminder_text
+from .run import UsageError, check, load_policies
+
+DEFAULT_NAME = "提醒"
+
+
+def default_out(period: str, folder: Path = Path(".")) -> Path:
+    """提醒-<期间> in `folder`; numbered (-2, -3 …) rather than reuse a folder that exists."""
+    path = folder / f"{DEFAULT_NAME}-{period}"
+    n = 2
+    while path.exists():
+        path = folder / f"{DEFAULT_NAME}-{period}-{n}"
+        n += 1
+    return path
+
+
+def reminders(data_dir: str | Path, period: str, *, cache=None) -> list[Reminder]:
+    """What each office of the quarter still owes (offices that owe nothing included, `needed` false)."""
+    data = Path(data_dir)
+    if not data.is_dir():
+        raise UsageError(f"数据目录“{data}”不存在或不是文件夹。")
+    dataset, _ = check(data, cache=cache, rules=load_policies(None).current.plausibility)
+    matrix = submission_matrix(dataset)
+    reference = dataset.reference
+    if period not in matrix:
+        raise UsageError(f"数据中没有 {period} 这个季度（基础数据中没有它的季度目标，也没有人提交过它的表格）。")
+    path_of = {dataset.slot(f): f.path for f in dataset.workbooks if dataset.slot(f)}
+    errors: dict[str, int] = {}
+    for f in dataset.findings:
+        if f.blocking and f.file:
+            errors[f.file] = errors.get(f.file, 0) + 1
+    found = []
+    for office_id, states in matrix[period].items():
+        office = reference.offices.get(office_id)
+        missing = tuple(form.title for form in OFFICE_FORMS if states.get(form.id) == NOT_SUBMITTED)
+        bad = tuple((form.title, errors.get(path_of.get((period, office_id, form.id), ""), 0))
+                    for form in OFFICE_FORMS if states.get(form.id) == WITH_ERRORS)
+        head = head_of(office, reference.tenures.get(office_id), period).name if office else ""
+        found.append(Reminder(office_id, office.name if office else "", head, period, missing, bad,
+                              reference.deadlines.get(period)))
+    return found
+
+
+def file_name(office_id: str) -> str:
+    """`BJ01.txt`; an id that cannot name a file safely is spelt with its unsafe characters replaced."""
+    safe = "".join("_" if ch in '/\\:*?"<>|' or CONTROL.match(ch) else ch for ch in office_id)
+    return f"{safe.lstrip('.') or '_'}.txt"
+
+
+def write_reminders(found: list[Reminder], out: Path, today: date) -> list[Path]:
+    """A text file per office that owes something; UsageError when one exists already (never
+    overwritten) or the folder cannot be written."""
+    texts = {out / file_name(r.office_id): reminder_text(r, today) for r in found if r.needed}
+    taken = sorted(p.name for p in texts if p.exists() or p.is_symlink())
+    if taken:
+        raise UsageError(f"输出文件夹“{out}”中已有同名文件（{'、'.join(taken)}），未写入任何文件；"
+                         "请换一个文件夹，或先移走这些文件。")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with Batch() as batch:
+            for path, text in texts.items():
+                batch.write_text(path, text)
+    except OSError as exc:
+        raise UsageError(f"无法写入输出文件夹“{out}”：{exc.strerror or exc}") from None
+    return list(texts)
+
+
+__all__ = ["DEFAULT_NAME", "default_out", "file_name", "reminders", "write_reminders"]
