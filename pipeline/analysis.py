@@ -3,7 +3,8 @@
     tables = load("out")        the folder `python -m pipeline run DATA --out out` wrote
     tables.scorecards           scorecards.csv: an office per period, KPIs, score, grade, rank
     tables.kpis                 every period workbook's 指标来源: KPI values with numerator,
-                                denominator and the cells they came from (KPI provenance)
+                                denominator and the cells they came from (KPI provenance), `adjusted`:
+                                HR's adjustment after review (reviews.xlsx)
     tables.findings             validation.json: checking's findings and scoring's own (`stage`);
                                 `acceptance`: HR's reason for one it accepted (accepted.xlsx)
     tables.submissions          validation.json's completeness: a row per period, office and form
@@ -33,7 +34,8 @@ KPI_SHEET = "指标来源"
 # the 指标来源 sheet's headers (outputs/period_workbook.py) -> the DataFrame's columns
 KPI_COLUMNS = {"期间": "period", "所编号": "office_id", "业务所名称": "office_name", "指标": "kpi", "指标值": "value",
                "分子": "numerator", "分母": "denominator", "计算方法": "formula", "无法计算的原因": "reason",
-               "数据来源(数据项:文件 › 工作表 › 单元格)": "sources", "模板版本与 SHA-256": "versions"}
+               "数据来源(数据项:文件 › 工作表 › 单元格)": "sources", "模板版本与 SHA-256": "versions",
+               "经复核调整": "adjusted"}
 STAGES = ("validation", "scoring")  # checking's findings (`findings`), scoring's own (`kpi_findings`)
 SUBMISSION_STATES = (SUBMITTED, WITH_ERRORS, NOT_SUBMITTED)
 
@@ -84,6 +86,7 @@ def _kpis(out: Path, periods: pd.CategoricalDtype) -> pd.DataFrame:
     kpis = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(KPI_COLUMNS.values()))
     kpis["period"] = kpis["period"].astype(periods)
     kpis["reason"] = kpis["reason"].astype("string")  # blank where the KPI was computed
+    kpis["adjusted"] = kpis["adjusted"].astype("string")  # HR's adjustment after review (reviews.xlsx); blank when none
     for column in ("value", "numerator", "denominator"):
         kpis[column] = pd.to_numeric(kpis[column])
     return kpis

@@ -1,6 +1,7 @@
 """`close` and `reopen`: freeze a period's results into DATA_DIR/closed/PERIOD.json, or unfreeze them.
 
-    close PERIOD   check and score DATA_DIR as `run` does; refuse when the period has errors (a year
+    close PERIOD   check and score DATA_DIR as `run` does; refuse when the period has errors (an
+                   adjustment after review not applied among them) or appeals still 受理中 (a year
                    also unless its four quarters are closed); write the record (engine.closed.freeze)
     reopen PERIOD  keep the record's history, drop its frozen results: the period is scored again
 
@@ -111,8 +112,15 @@ def close_period(data_dir: str | Path, period: str, by: str, *,
     quarters = quarters_of(period) if is_year(period) else [period]
     # an error HR accepted in accepted.xlsx no longer blocks (Finding.blocking)
     errors = [f for f in dataset.findings if f.blocking and (f.period in quarters or f.file == REFERENCE_FILE)]
+    # an adjustment after review that could not be applied (reviews.xlsx) must be settled first
+    errors += [f for f in results.findings if f.blocking and f.period == period]
     if errors:
         raise CloseRefused(f"{period} 还有 {len(errors)} 个错误，不能关闭；请先更正：", errors[:SHOWN_ERRORS])
+    pending = results.open_appeals(period)
+    if pending:
+        names = "、".join(f"{a.office_id}（{a.filed_on} 提出，reviews.xlsx › 申诉 第 {a.row} 行）" for a in pending)
+        raise CloseRefused(f"{period} 还有 {len(pending)} 项申诉在受理中，不能关闭：{names}；"
+                           f"请处理完毕（处理结果改为“维持”或“已调整”）后再关闭。")
     reference = next((w.sha256 for w in dataset.workbooks if w.path == REFERENCE_FILE), "")
     previous = existing.history if existing is not None else ()
     record = freeze(results, period, inputs=period_inputs(dataset.workbooks, period), reference_sha256=reference,

@@ -46,7 +46,7 @@ from .intake.received import receipts
 from .outputs import period_workbook
 from .outputs.form_workbook import Company, write_template
 from .outputs.privacy import withhold_private
-from .outputs.report_json import report_text
+from .outputs.report_json import report_text, review_entries
 from .outputs.scorecards_csv import render_csv
 from .periods import is_year
 from .runtime import pool
@@ -310,7 +310,7 @@ def _output(state: tuple, job: tuple) -> tuple[str, object]:
     (digest, workbook bytes or None when the file on disk was made from that digest already)."""
     results, matrix, known, moment = state
     if job[0] == "report":
-        return "report", report_text(results.dataset, matrix, results.findings)
+        return "report", report_text(results.dataset, matrix, results.findings, review_entries(results))
     if job[0] == "csv":
         return "csv", render_csv(results)
     period = job[1]

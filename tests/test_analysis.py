@@ -48,7 +48,7 @@ def test_scorecards(tables):
 
 def test_kpi_provenance(tables):
     kpis = tables.kpis
-    assert kpis.shape == (826, 11)  # 118 scored cards × 7 KPIs
+    assert kpis.shape == (826, 12)  # 118 scored cards × 7 KPIs
     assert kpis["period"].dtype == tables.scorecards["period"].dtype
     row = kpis[(kpis["period"] == "2025Q1") & (kpis["office_id"] == "BJ01") & (kpis["kpi"] == "销售目标完成率")].iloc[0]
     assert (row["numerator"], row["denominator"]) == (725.7, 595.6)
@@ -57,25 +57,29 @@ def test_kpi_provenance(tables):
     # the same value as scorecards.csv's attainment, for every scored card
     merged = kpis[kpis["kpi"] == "销售目标完成率"].merge(tables.scorecards, on=["period", "office_id"])
     assert len(merged) == 118 and (merged["value"] - merged["attainment"]).abs().max() < 1e-9
-    # a KPI that could not be computed has a reason, and only then (客户满意度 carries no weight: no finding)
+    # a KPI that could not be computed has a reason, and only then (客户满意度 carries no weight: no finding;
+    # SH01's 市场占有率 of 2026Q2 was set after review, reviews.xlsx)
     assert (kpis["value"].isna() == kpis["reason"].notna()).all()
     blank = kpis[kpis["value"].isna()]
     assert blank[["period", "kpi"]].astype(str).values.tolist() == [
-        ["2025Q2", "团队绩效达标率"], ["2025Q3", "培训计划完成率"], ["2026Q1", "客户满意度"], ["2026Q2", "市场占有率"],
-        ["2026", "市场占有率"]]
+        ["2025Q2", "团队绩效达标率"], ["2025Q3", "培训计划完成率"], ["2026Q1", "客户满意度"], ["2026", "市场占有率"]]
     assert set(blank["office_id"]) == {"SH01"}
+    adjusted = kpis[kpis["adjusted"].notna()]
+    assert adjusted[["period", "office_id", "kpi", "value"]].astype(str).values.tolist() == [
+        ["2026Q2", "SH01", "市场占有率", "0.1"]]
+    assert "N/A → 10.0%" in adjusted["adjusted"].iloc[0]
 
 
 def test_findings(tables):
     found = tables.findings
-    assert found["stage"].value_counts().to_dict() == {"validation": 2, "scoring": 4}
+    assert found["stage"].value_counts().to_dict() == {"validation": 2, "scoring": 3}
     assert found["severity"].cat.categories.tolist() == ["error", "warning", "info"]
     assert str(found["acceptance"].dtype) == "string" and found["acceptance"].isna().all()  # none accepted (accepted.xlsx)
     missing = found[found["code"] == "submission-missing"]
     assert missing[["office_id", "period"]].astype(str).values.tolist() == [["SU01", "2026Q4"]] * 2
     na = found[found["stage"] == "scoring"]
     assert set(na["code"]) == {"kpi-not-available"} and set(na["office_id"]) == {"SH01"}
-    assert na["period"].astype(str).tolist() == ["2025Q2", "2025Q3", "2026Q2", "2026"]
+    assert na["period"].astype(str).tolist() == ["2025Q2", "2025Q3", "2026"]  # 2026Q2's was adjusted
 
 
 def test_submissions(tables):

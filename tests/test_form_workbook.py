@@ -446,6 +446,11 @@ GOOD_ROWS = {
     "accepted": {"accepted": [
         {"office_id": "BJ01", "period": "2026Q1", "file": "submissions/2026Q1/BJ01/clients.xlsx", "cell": "G2",
          "code": "plausible-ceiling", "reason": "已核实", "confirmed_by": "测试确认人", "confirmed_on": date(2026, 4, 2)}]},
+    "reviews": {
+        "adjustments": [{"office_id": "BJ01", "period": "2026Q1", "item": "总分", "original": "78.4", "adjusted": "80.5",
+                         "reason": "复核后调整", "approved_by": "测试批准人", "approved_on": date(2026, 4, 20)}],
+        "appeals": [{"office_id": "BJ01", "period": "2026Q1", "filed_on": date(2026, 4, 12), "matter": "测试申诉事项",
+                     "outcome": "已调整", "settled_on": date(2026, 4, 20), "handled_by": "测试处理人"}]},
 }
 
 

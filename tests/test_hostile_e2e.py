@@ -137,7 +137,7 @@ def test_downloadable_templates_are_blank(hostile):
     downloads = sorted((hostile["site"]).rglob("*.xlsx"))
     # the blank templates are the only workbooks shipped: HR's workbooks (salary data) never are
     assert {p.name for p in downloads} <= {"recruitment.xlsx", "training.xlsx", "clients.xlsx", "projects.xlsx",
-                                            "reference.xlsx", "accepted.xlsx"}
+                                            "reference.xlsx", "accepted.xlsx", "reviews.xlsx"}
     assert {p.name for p in downloads} >= {"recruitment.xlsx", "training.xlsx", "clients.xlsx", "projects.xlsx"}
     assert not list(hostile["site"].rglob("考核结果-*"))
     assert {p.name: template_not_blank(p) for p in downloads} == {p.name: [] for p in downloads}

@@ -33,8 +33,8 @@ from pipeline.outputs import period_workbook as pw
 from pipeline.run import check
 
 SAMPLE = Path(__file__).parents[1] / "sample_data"
-QUARTER_SHEETS = ["说明", "季度考核", "奖金", "提交情况", "关注名单", "指标来源", "校验问题"]
-YEAR_SHEETS = ["说明", "年度考核", "荣誉与激励", "提交情况", "关注名单", "指标来源", "校验问题"]
+QUARTER_SHEETS = ["说明", "季度考核", "奖金", "提交情况", "关注名单", "复核调整", "申诉", "指标来源", "校验问题"]
+YEAR_SHEETS = ["说明", "年度考核", "荣誉与激励", "提交情况", "关注名单", "复核调整", "申诉", "指标来源", "校验问题"]
 WHEN = datetime(2026, 1, 5, 9, 30, tzinfo=timezone(timedelta(hours=8)))
 
 
@@ -434,6 +434,6 @@ def test_libreoffice_prints_each_sheet_one_page_wide(small, tmp_path):
     pages = _pdf_pages_by_sheet(tmp_path / path.with_suffix(".pdf").name)
     # two offices fit on one page down: every sheet is one page wide, the two wide ones three
     # (their column groups, each with the id columns repeated)
-    assert pages == {"说明": pages["说明"], "季度考核": 3, "奖金": 1, "提交情况": 1, "关注名单": 1, "指标来源": 3,
-                     "校验问题": 1}
+    assert pages == {"说明": pages["说明"], "季度考核": 3, "奖金": 1, "提交情况": 1, "关注名单": 1, "复核调整": 1,
+                     "申诉": 1, "指标来源": 3, "校验问题": 1}
     assert pages["说明"] <= 2

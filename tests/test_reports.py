@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import os
 import subprocess
+from datetime import date
+from html import unescape
 from pathlib import Path
 
 import pytest
 from _site_helpers import HOSTILE_HEAD, HOSTILE_NAME, SMALL_OFFICES, sample_results, write_small_data
+from conftest import write_form
 from PIL import Image
 
 from pipeline.cli import main
+from pipeline.engine.adjust import shown
+from pipeline.engine.assess import assess
+from pipeline.engine.model import SCORED
+from pipeline.engine.policy import load_policy
+from pipeline.forms import REVIEWS
+from pipeline.forms.reviews import TOTAL
 from pipeline.outputs.pages.env import num
 from pipeline.outputs.reports import file_name, file_names, render_html, reports, safe_part
 from pipeline.reports import BESIDE, UNCHANGED, WRITTEN, make_reports, place
+from pipeline.run import check
 
 PERIOD = "2026Q1"
 
@@ -64,6 +74,39 @@ def test_the_first_page_is_not_blank(made, tmp_path):
     assert 0.69 < width / height < 0.73  # A4 portrait
     dark = sum(image.histogram()[:200])
     assert dark > 0.02 * width * height
+
+
+def test_an_adjusted_office_period_shows_its_adjustment_and_appeal(tmp_path):
+    data = write_small_data(tmp_path / "data", periods=(PERIOD,))
+    dataset, _ = check(data, workers=1)
+    card = next(c for c in assess(dataset, load_policy()).for_period(PERIOD) if c.status == SCORED)
+    original = shown(card.score, TOTAL, "")
+    write_form(REVIEWS, data / "reviews.xlsx", rows={
+        "adjustments": [{"office_id": card.office_id, "period": PERIOD, "item": "总分", "original": original,
+                         "adjusted": "99", "reason": "复核更正销售额", "approved_by": "复核人甲",
+                         "approved_on": date(2026, 4, 20)}],
+        "appeals": [{"office_id": card.office_id, "period": PERIOD, "filed_on": date(2026, 4, 12),
+                     "matter": "销售额漏计", "outcome": "已调整", "settled_on": date(2026, 4, 20),
+                     "handled_by": "处理人乙"}]})
+    outcome = make_reports(data, tmp_path / "out", PERIOD, workers=1)
+    adjusted = next(c for c in outcome.results.for_period(PERIOD) if c.office_id == card.office_id)
+    assert adjusted.score == 99 and len(adjusted.adjustments) == 1
+
+    mine = next(r for r in reports(outcome.results, PERIOD) if r.card.office_id == card.office_id)
+    html = unescape(render_html(mine))  # workbook text is escaped down to its dots and dashes
+    for expected in ("复核调整", "<th scope=\"col\">项目</th>", "<th scope=\"col\" class=\"num\">原值</th>",
+                     "调整后", "原因", "批准人", "批准日期", "总分", original, "99.0", "复核更正销售额", "复核人甲",
+                     "2026-04-20", "提出日期", "申诉事项", "处理结果", "处理日期", "2026-04-12", "销售额漏计",
+                     "已调整"):
+        assert expected in html, expected
+    assert "待接入" not in html and "处理人乙" not in html  # the handler is HR's workbook's alone
+
+    text = _text(tmp_path / "out" / f"{card.office_name}-{PERIOD}-考核确认单.pdf")
+    for expected in ("复核更正销售额", "复核人甲", "销售额漏计", "2026-04-12", original, "99.0"):
+        assert expected in text, expected
+    other = next(c for c in outcome.results.for_period(PERIOD) if c.office_id != card.office_id)
+    text = _text(tmp_path / "out" / f"{other.office_name}-{PERIOD}-考核确认单.pdf")
+    assert "复核调整：无" in text and "申诉：无" in text
 
 
 def test_a_rerun_leaves_the_same_files_alone(made):

@@ -68,7 +68,7 @@ def test_layout(small):
     periods = [f"{y}Q{q}" for y in (2025, 2026) for q in range(1, 5)]
     assert small.offices == ["BJ01", "SH01", "GZ01"]
     assert small.periods == periods
-    expected = {"reference.xlsx"} | {
+    expected = {"reference.xlsx", "reviews.xlsx"} | {
         f"submissions/{p}/{o}/{f.filename}" for p in periods for o in small.offices for f in OFFICE_FORMS}
     missing = {"submissions/2026Q4/GZ01/training.xlsx", "submissions/2026Q4/GZ01/projects.xlsx"}
     assert sorted(small.not_submitted) == sorted(missing)
@@ -76,7 +76,7 @@ def test_layout(small):
     assert on_disk == (expected - missing) | {LOG_NAME}  # no temporary file left behind either
     assert set(small.files) == on_disk - {LOG_NAME}
     logged = [rel for rel, _, _ in read_log(out)]
-    assert logged == sorted(expected - missing - {"reference.xlsx"})  # every submission's received date
+    assert logged == sorted(expected - missing - {"reference.xlsx", "reviews.xlsx"})  # every submission's received date (HR's own files have none)
 
 
 def test_same_seed_same_bytes_whatever_the_workers_other_seed_differs(tmp_path):
@@ -84,7 +84,7 @@ def test_same_seed_same_bytes_whatever_the_workers_other_seed_differs(tmp_path):
     seen = []
     two = generate(tmp_path / "two", offices=6, years=(2026,), seed=11, workers=2,
                    progress=lambda done, total: seen.append((done, total)))
-    assert one.files == two.files and len(one.files) == 1 + 6 * 4 * 4 - 2
+    assert one.files == two.files and len(one.files) == 2 + 6 * 4 * 4 - 2
     for rel in one.files:
         assert (one.out / rel).read_bytes() == (two.out / rel).read_bytes(), rel
     assert seen[-1] == (1 + 6 * 4 * 4, 1 + 6 * 4 * 4)
@@ -99,8 +99,8 @@ def test_every_workbook_says_what_its_folder_says(small):
     for rel in small.files:
         sheets = _cells(small.out / rel)
         meta = dict((row[0], row[1]) for row in sheets["_meta"])
-        if rel == "reference.xlsx":
-            assert meta["template_id"] == "reference"
+        if rel in ("reference.xlsx", "reviews.xlsx"):
+            assert meta["template_id"] == rel.removesuffix(".xlsx")
             continue
         _, period, office, filename = rel.split("/")
         assert meta["template_id"] == filename.removesuffix(".xlsx")
@@ -432,7 +432,11 @@ def test_small_demo_reads_without_errors_and_scores_every_grade_band(small):
     assert cards[("2025Q2", "SH01")].kpis["pass_rate"].value is None  # nobody rated
     assert cards[("2025Q3", "SH01")].kpis["training_rate"].value is None  # no trainings
     assert cards[("2026Q1", "SH01")].kpis["satisfaction"].value is None  # nobody surveyed
-    assert cards[("2026Q2", "SH01")].kpis["market_share"].value is None  # blank 市场规模
+    # blank 市场规模: N/A as computed, 10 % after HR's review (reviews.xlsx), settling the head's appeal
+    (adjusted,) = cards[("2026Q2", "SH01")].adjustments
+    assert (adjusted.kpi, adjusted.original, cards[("2026Q2", "SH01")].kpis["market_share"].value) == \
+        ("market_share", None, 0.1)
+    assert [(a.office_id, a.period, a.outcome) for a in results.appeals] == [("SH01", "2026Q2", "已调整")]
     assert cards[("2026Q1", "SH01")].kpis["growth"].value is not None  # prior from 2025Q1 submissions
 
 

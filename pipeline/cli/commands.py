@@ -245,7 +245,7 @@ def run(args: argparse.Namespace) -> int:
     _print(f"已写出（输出目录 {out.absolute()}）：{'、'.join(p.name for p in outcome.written)}")
     if outcome.unchanged:
         _print(f"内容未变、未重写：{'、'.join(p.name for p in outcome.unchanged)}")
-    return EXIT_DATA_ERRORS if outcome.results.dataset.error_count() else EXIT_OK
+    return EXIT_DATA_ERRORS if outcome.results.error_count() else EXIT_OK
 
 
 def build(args: argparse.Namespace) -> int:
@@ -446,7 +446,7 @@ def reports(args: argparse.Namespace) -> int:
     for w in beside:
         _print(f"  已有内容不同的“{w.kept.name}”（可能已签字），原文件保留，新的确认单写为“{w.path.name}”。")
     _print("确认单含奖金金额（薪酬信息），仅供所长本人与人力资源部使用，请勿外传。")
-    return EXIT_DATA_ERRORS if outcome.results.dataset.error_count() else EXIT_OK
+    return EXIT_DATA_ERRORS if outcome.results.error_count() else EXIT_OK
 
 
 __all__ = ["bench", "build", "close", "demo", "intake", "remind", "reopen", "reports", "run", "templates", "validate",

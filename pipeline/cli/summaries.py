@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from ..engine.adjust import shown
 from ..engine.counts import count
 from ..engine.model import INVALID, STATUS_LABELS, Dataset, Results
 from ..engine.submissions import NOT_SUBMITTED, submission_matrix
@@ -138,10 +139,10 @@ def annotation_summary(annotated: Annotated, out_dir: str) -> str:
 
 def run_summary(results: Results, folder: str | None = None) -> str:
     """`run`'s and `build`'s summary: totals (the same as `validate`'s, and scoring's own warnings
-    apart), statuses per period, the first errors."""
+    and refused reviews apart), statuses per period, the first errors, adjustments and open appeals."""
     dataset = results.dataset
     tally = count(dataset.findings, results.findings)
-    errors = tally.errors  # HR's accepted errors do not block: counted as 已确认, not here
+    errors = results.error_count()  # HR's accepted errors do not block: counted as 已确认, not here
     lines = [f"校验 {folder or dataset.data_dir}：共读取 {len(dataset.workbooks)} 个文件，{tally.text()}。"]
     if tally.accepted:
         lines.append(f"已确认的 {tally.accepted} 个问题由人力资源部在 accepted.xlsx 中确认，不影响评分。")
@@ -151,10 +152,12 @@ def run_summary(results: Results, folder: str | None = None) -> str:
         label = f"{period}年度" if is_year(period) else period
         lines.append(f"  {label}：{parts}")
     if errors:
-        shown = [f for f in dataset.findings if f.blocking][:SHOWN_ERRORS]
-        lines.append(f"错误（前 {len(shown)} 个）：" if errors > len(shown) else "错误：")
-        lines.extend(with_fixes(shown, "  ", lambda f: f"- {f.display()}"))
+        blocking = [f for f in (*dataset.findings, *results.findings) if f.blocking]
+        first = blocking[:SHOWN_ERRORS]
+        lines.append(f"错误（前 {len(first)} 个）：" if errors > len(first) else "错误：")
+        lines.extend(with_fixes(first, "  ", lambda f: f"- {f.display()}"))
         lines.append("有错误的所-期间标为“数据有误”，未评分；全部问题见 validation.json 或各期间考核结果工作簿的“校验问题”。")
+    lines += review_lines(results)
     return _text(lines)
 
 
@@ -171,8 +174,25 @@ def invalid_summary(results: Results) -> str:
     return _text(lines)
 
 
+def review_lines(results: Results) -> list[str]:
+    """HR's adjustments after review (with who approved them) and the appeals still 受理中."""
+    lines = []
+    adjusted = [(c, a) for c in results.scorecards for a in c.adjustments]
+    if adjusted:
+        lines.append(f"经复核调整 {len(adjusted)} 项（reviews.xlsx）：")
+        lines += [f"  - {c.office_id} {c.period} {a.item}：{shown(a.original, a.what, a.kpi)} → "
+                  f"{shown(a.adjusted, a.what, a.kpi)}（原因：{a.reason}；批准人：{a.approved_by}，{a.approved_on}）"
+                  for c, a in adjusted]
+    pending = results.open_appeals()
+    if pending:
+        lines.append(f"受理中的申诉 {len(pending)} 项（处理完毕前该期间不能关闭）：")
+        lines += [f"  - {a.office_id} {a.period}（{a.filed_on} 提出，reviews.xlsx › 申诉 第 {a.row} 行）" for a in pending]
+    return lines
+
+
 def _text(lines: list[str]) -> str:
     return "\n".join(printable(line) for line in lines)
 
 
-__all__ = ["annotation_summary", "invalid_summary", "marked_line", "office_heading", "run_summary", "short_place", "validation_summary", "with_fixes"]
+__all__ = ["annotation_summary", "invalid_summary", "marked_line", "office_heading", "review_lines", "run_summary", "short_place",
+           "validation_summary", "with_fixes"]

@@ -9,7 +9,9 @@ Statuses (model.STATUSES):
 - year: `scored` only when all four quarters are scored and none lacks a form weighted in the
   annual cycle (SPEC §5: pooled over the quarters); `missing` when the office submitted nothing
   that year; otherwise `incomplete`.
-Every card names the head of its period (heads.head_of). Only scored cards carry KPIs. KPI N/A
+Every card names the head of its period (heads.head_of). HR's adjustments after review
+(reviews.xlsx, engine.adjust) are applied to the open periods' cards before ranking, so ranks,
+bonuses and honours follow them; the appeals go to `Results.appeals`. Only scored cards carry KPIs. KPI N/A
 warnings (`kpi-not-available`, weighted KPIs of scored cards only) and the weightless-form warnings
 go to `Results.findings`; `Dataset.findings` is left as checking made it.
 """
@@ -20,12 +22,27 @@ from collections.abc import Iterable
 
 from ..findings import Finding, finding
 from ..forms import CLIENTS, OFFICE_FORMS
+from ..intake.layout import REVIEWS_FILE
 from ..periods import Period, is_year, period_label, period_sort_key, quarters_of
+from .adjust import apply_adjustments
 from .heads import head_of
 from .kpi import KPI_FORMS, Figures, informational, kpi_results, pool, quarter_figures
-from .model import ANNUAL, INCOMPLETE, INVALID, MISSING, QUARTERLY, SCORED, STATUS_LABELS, Dataset, Results, Scorecard
+from .model import (
+    ANNUAL,
+    INCOMPLETE,
+    INVALID,
+    MISSING,
+    QUARTERLY,
+    SCORED,
+    STATUS_LABELS,
+    Appeal,
+    Dataset,
+    Results,
+    Scorecard,
+)
 from .policy import Policy
 from .policy_history import PolicyHistory, single
+from .reviews import adjusted_pairs, adjustment_rows, appeals
 from .scoring import assign_ranks, award_honours, bonus_amount, bonus_coefficient, score_kpis
 from .submissions import office_period_errors
 
@@ -70,6 +87,7 @@ def assess(dataset: Dataset, policy: Policy | PolicyHistory) -> Results:
         opened.add(year)
         for office_id in offices:
             cards.append(_year_card(dataset, history.for_period(year), office_id, int(year), quarter_status, figures))
+    cards, appeals, review_findings = _review(dataset, history, cards, opened, frozen)
     by_period: dict[str, list[Scorecard]] = {}
     for card in cards:
         by_period.setdefault(card.period, []).append(card)
@@ -82,8 +100,25 @@ def assess(dataset: Dataset, policy: Policy | PolicyHistory) -> Results:
     found += [f for card in cards if card.status == SCORED and card.period in opened
               for f in _na_findings(card, history.for_period(card.period))]
     cards.sort(key=lambda c: (period_sort_key(c.period), c.office_id))
-    return Results(policy=history.current, dataset=dataset, scorecards=cards, findings=found,
-                   policies=history, figures=figures)
+    return Results(policy=history.current, dataset=dataset, scorecards=cards, findings=[*found, *review_findings],
+                   policies=history, figures=figures, appeals=appeals)
+
+
+def _review(dataset: Dataset, history: PolicyHistory, cards: list[Scorecard], opened: set[str],
+            frozen: dict) -> tuple[list[Scorecard], list[Appeal], list[Finding]]:
+    """HR's reviews (reviews.xlsx): the adjustments applied to the open periods' cards, the appeals,
+    and the findings of both (engine.reviews, engine.adjust)."""
+    facts = next((f for f in dataset.workbooks if f.path == REVIEWS_FILE), None)
+    if facts is None:
+        return cards, [], []
+    reference = dataset.reference
+    grades = tuple(g.name for g in history.current.grades)
+    rows, found = adjustment_rows(facts, reference, grades)
+    cards, applied = apply_adjustments(
+        cards, rows, path=facts.path, opened=opened, frozen=frozen, policy_for=history.for_period,
+        bonus_base=lambda office: reference.offices[office].bonus_base if office in reference.offices else None)
+    appealed, appeal_findings = appeals(facts, reference, adjusted_pairs(facts, reference))
+    return cards, appealed, [*found, *applied, *appeal_findings]
 
 
 def weighted_forms(policy: Policy, cycle: str) -> set[str]:

@@ -12,9 +12,20 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from ..findings import WARNING, Finding, finding
-from ..forms import ACCEPTED, CLIENTS, COVER, COVER_ROW, COVER_SHEET, OFFICE_FORMS, PROJECTS, REFERENCE, get_form
+from ..forms import (
+    ACCEPTED,
+    CLIENTS,
+    COVER,
+    COVER_ROW,
+    COVER_SHEET,
+    OFFICE_FORMS,
+    PROJECTS,
+    REFERENCE,
+    REVIEWS,
+    get_form,
+)
 from ..intake.facts import OFFICE_FORM_IDS, WorkbookFacts
-from ..intake.layout import ACCEPTED_FILE, REFERENCE_FILE, content_identity, folder_identity
+from ..intake.layout import ACCEPTED_FILE, REFERENCE_FILE, REVIEWS_FILE, content_identity, folder_identity
 from ..periods import period_label, valid_period
 from .heads import heads_during
 from .model import Reference
@@ -46,6 +57,10 @@ def _title(form_id: str) -> str:
 # Identity and folders
 
 
+# HR's optional workbooks beside reference.xlsx: (form, file name, what it is)
+HR_ROOT_FORMS = ((ACCEPTED, ACCEPTED_FILE, "已确认问题表"), (REVIEWS, REVIEWS_FILE, "复核调整与申诉表"))
+
+
 def folder_checks(facts: WorkbookFacts) -> Iterator[Finding]:
     """Where a workbook lies vs what it says: misplaced files and identity mismatches."""
     if facts.form_id is None:
@@ -61,14 +76,15 @@ def folder_checks(facts: WorkbookFacts) -> Iterator[Finding]:
         yield finding("file-misplaced", file=rel,
                       reason=f"reference.xlsx 的内容是“{_title(facts.form_id)}”模板,不是人力资源部基础数据")
         return
-    if facts.form_id == ACCEPTED.id or rel == ACCEPTED_FILE:
-        if facts.form_id != ACCEPTED.id:
-            yield finding("file-misplaced", file=rel,
-                          reason=f"accepted.xlsx 的内容是“{_title(facts.form_id)}”模板，不是已确认的问题表")
-        elif rel != ACCEPTED_FILE:
-            yield finding("file-misplaced", file=rel,
-                          reason="这是人力资源部的已确认问题表，应放在数据目录根下并命名为 accepted.xlsx")
-        return
+    for form, file, what in HR_ROOT_FORMS:
+        if facts.form_id == form.id or rel == file:
+            if facts.form_id != form.id:
+                yield finding("file-misplaced", file=rel,
+                              reason=f"{file} 的内容是“{_title(facts.form_id)}”模板，不是{what}")
+            elif rel != file:
+                yield finding("file-misplaced", file=rel,
+                              reason=f"这是人力资源部的{what}，应放在数据目录根下并命名为 {file}")
+            return
     folder = folder_identity(rel)
     if folder is None:
         yield finding("file-misplaced", file=rel,

@@ -7,7 +7,7 @@ later changes to the policy, the reference or the code. The record carries:
     period, state ("closed" | "open" once reopened), closed_at, closed_by, code_version,
     policy {version, effective_from, digest}, reference {sha256, rows_digest},
     inputs {submission path: sha256} (every workbook of the period's quarters),
-    cards [every Scorecard field, KPIs with their sources],
+    cards [every Scorecard field, KPIs with their sources, the adjustments applied after review],
     figures {"OFFICE QUARTER": Figures} (quarters: what a later year pools, and the sales that
         next year's growth compares with — open periods use these frozen figures, never the
         current files, so a closed quarter means the same number everywhere),
@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from ..findings import Finding, finding
@@ -29,7 +29,7 @@ from ..intake.facts import Source, WorkbookFacts
 from ..intake.layout import SUBMISSIONS
 from ..periods import PERIOD_RE, is_year, quarters_of
 from .kpi import Figures
-from .model import KpiResult, Reference, Results, Scorecard
+from .model import Adjustment, KpiResult, Reference, Results, Scorecard
 
 FORMAT = 1
 CLOSED_FOLDER = "closed"
@@ -139,6 +139,7 @@ def _quarters(period: str) -> list[str]:
 def card_to_plain(card: Scorecard) -> dict:
     out = {f.name: getattr(card, f.name) for f in fields(Scorecard)}
     out["kpis"] = {key: _kpi_to_plain(k) for key, k in card.kpis.items()}
+    out["adjustments"] = [asdict(a) for a in card.adjustments]
     for f in fields(Scorecard):
         if isinstance(out[f.name], tuple):
             out[f.name] = list(out[f.name])
@@ -199,6 +200,7 @@ def card_from_plain(plain: dict) -> Scorecard:
         if f.default == () and f.name in values:
             values[f.name] = tuple(values[f.name])
     values["kpis"] = {key: _kpi_from_plain(k) for key, k in plain.get("kpis", {}).items()}
+    values["adjustments"] = tuple(Adjustment(**a) for a in plain.get("adjustments", ()))
     return Scorecard(**values)
 
 

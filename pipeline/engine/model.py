@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from ..findings import Finding
+from ..forms.reviews import OPEN as APPEAL_OPEN
 from ..intake.facts import Source, WorkbookFacts
 from ..intake.layout import slot_of
 from ..periods import period_sort_key
@@ -123,6 +124,39 @@ class Dataset:
 
 
 @dataclass(frozen=True)
+class Adjustment:
+    """An item of a card changed after review (reviews.xlsx › 调整): what it was, what it is, why, who approved."""
+
+    item: str  # 项目 as the form names it (`总分`, `销售目标完成率（得分）`)
+    what: str  # forms.reviews: VALUE | SCORE | TOTAL | GRADE
+    kpi: str  # the KPI's key for VALUE and SCORE, else ""
+    original: float | str | None  # as computed (a grade is text; None = N/A)
+    adjusted: float | str
+    reason: str  # shown with the result everywhere, the site included
+    approved_by: str = ""  # personal data: HR's outputs only (never the site)
+    approved_on: str = ""  # ISO date
+    row: int = 0  # in 调整
+
+
+@dataclass(frozen=True)
+class Appeal:
+    """An office head's appeal (reviews.xlsx › 申诉). The matter and the handler are personal: HR only."""
+
+    office_id: str
+    period: str
+    filed_on: str  # ISO date
+    outcome: str  # forms.reviews: OPEN (受理中) | UPHELD (维持) | ADJUSTED (已调整)
+    settled_on: str = ""  # ISO date, "" while open
+    matter: str = ""  # free text: HR's outputs only
+    handled_by: str = ""  # personal data: HR's outputs only
+    row: int = 0  # in 申诉
+
+    @property
+    def open(self) -> bool:
+        return self.outcome == APPEAL_OPEN
+
+
+@dataclass(frozen=True)
 class KpiResult:
     """One KPI of one office-period: its value, how it was scored, and where it came from."""
 
@@ -163,6 +197,11 @@ class Scorecard:
     bonus_coefficient: float | None = None  # quarterly only
     bonus_amount: float | None = None  # salary data: HR's workbooks only, never the site
     honours: tuple[str, ...] = ()  # names of incentives earned (annual only)
+    adjustments: tuple[Adjustment, ...] = ()  # applied after review (engine.adjust), in 调整's row order
+
+    def adjustments_of(self, kpi: str) -> tuple[Adjustment, ...]:
+        """The adjustments of one KPI's value or score: its provenance after review."""
+        return tuple(a for a in self.adjustments if a.kpi == kpi)
 
 
 @dataclass
@@ -176,6 +215,19 @@ class Results:
     findings: list[Finding] = field(default_factory=list)
     policies: Any = None  # engine.policy_history.PolicyHistory: the version in force for each period
     figures: dict[tuple[str, str], Any] = field(default_factory=dict)  # (office, quarter) -> kpi.Figures
+    appeals: list[Appeal] = field(default_factory=list)  # reviews.xlsx › 申诉, in row order
+
+    def appeals_for(self, office_id: str, period: str | None = None) -> list[Appeal]:
+        """An office's appeals (of one period when given): what its own page and report show."""
+        return [a for a in self.appeals if a.office_id == office_id and (period is None or a.period == period)]
+
+    def open_appeals(self, period: str | None = None) -> list[Appeal]:
+        """Appeals still 受理中 (of one period when given): listed for HR; they keep a period from closing."""
+        return [a for a in self.appeals if a.open and (period is None or a.period == period)]
+
+    def error_count(self) -> int:
+        """Blocking errors of checking and of the assessment (an adjustment not applied): the exit code's."""
+        return self.dataset.error_count() + sum(1 for f in self.findings if f.blocking)
 
     def for_period(self, period: str) -> list[Scorecard]:
         return [s for s in self.scorecards if s.period == period]
@@ -196,5 +248,5 @@ class Results:
 
 
 __all__ = ["ANNUAL", "INCOMPLETE", "INVALID", "MISSING", "QUARTERLY", "SCORED", "STATUSES", "STATUS_LABELS",
-           "Dataset", "Head", "KpiResult", "Office", "Reference", "Results", "Scorecard", "Source", "Target",
+           "Adjustment", "Appeal", "Dataset", "Head", "KpiResult", "Office", "Reference", "Results", "Scorecard", "Source", "Target",
            "Tenure"]

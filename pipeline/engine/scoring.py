@@ -7,7 +7,7 @@ presentation only.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .model import SCORED, KpiResult, Scorecard
@@ -43,12 +43,19 @@ def weighted(pairs: Iterable[tuple[float, float]]) -> float | None:
     return sum(w * s for w, s in pairs) / weight if weight > 0 else None
 
 
-def score_kpis(kpis: dict[str, KpiResult], policy: Policy, cycle: str) -> Total:
-    """Score each KPI from its points; total and block scores share N/A weights out proportionally."""
+def score_kpis(kpis: dict[str, KpiResult], policy: Policy, cycle: str, fixed: Mapping[str, float] | None = None) -> Total:
+    """Score each KPI from its points; total and block scores share N/A weights out proportionally.
+
+    `fixed`: KPI scores set after review (engine.adjust), used instead of the points.
+    """
     scores: list[tuple[str, str, KpiResult, float | None, float]] = []
+    fixed = fixed or {}
     for key, spec in policy.kpis.items():
         result = kpis.get(key) or KpiResult(key, None, reason="未计算")
-        score = None if result.value is None else interpolate(spec.points[cycle], result.value)
+        if key in fixed:
+            score = fixed[key]
+        else:
+            score = None if result.value is None else interpolate(spec.points[cycle], result.value)
         scores.append((key, spec.block, result, score, spec.weight[cycle]))
     counted = [(block, w, s) for _, block, _, s, w in scores if s is not None and w > 0]
     weight_sum = sum(w for _, w, _ in counted)

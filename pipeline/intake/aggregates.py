@@ -21,6 +21,7 @@ from ..forms import (
     PROJECTS,
     RECRUITMENT,
     REFERENCE,
+    REVIEWS,
     TRAINING,
     Form,
     Sheet,
@@ -36,8 +37,8 @@ TRAINING_DONE = "已完成"
 NEW_CLIENT = "新客户"
 SEP = " › "  # between a sheet and a column in a column description
 
-# The engine reads these workbooks' rows: HR's reference and HR's accepted findings.
-KEPT_TABLES = (REFERENCE.id, ACCEPTED.id)
+# The engine reads these workbooks' rows: HR's reference, accepted findings and reviews.
+KEPT_TABLES = (REFERENCE.id, ACCEPTED.id, REVIEWS.id)
 
 ROSTER = RECRUITMENT.sheet("roster")
 TRAININGS = TRAINING.sheet("trainings")

@@ -1,4 +1,4 @@
-"""Listing a data folder: the reference, accepted.xlsx, every submitted file, and a finding for every stray one."""
+"""Listing a data folder: the reference, accepted.xlsx, reviews.xlsx, every submitted file, and a finding for every stray one."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..findings import WARNING, Finding, finding
 from ..periods import valid_period
-from .layout import ACCEPTED_FILE, REFERENCE_FILE, SUBMISSIONS, WORKBOOK_SUFFIXES, folder_identity
+from .layout import HR_FILES, REFERENCE_FILE, SUBMISSIONS, WORKBOOK_SUFFIXES, folder_identity
 from .oserrors import os_reason
 
 Item = tuple[str, str]  # (the file's path, its '/'-separated path relative to DATA_DIR)
@@ -21,7 +21,7 @@ def ignored(name: str) -> bool:
 
 def discover(data_dir: Path) -> tuple[Path | None, list[Item], list[Finding]]:
     """The reference path, every other file to read as (path, rel) sorted by rel — HR's optional
-    accepted.xlsx and the submissions — and findings for strays and for folders that cannot be
+    accepted.xlsx and reviews.xlsx, and the submissions — and findings for strays and for folders that cannot be
     listed (their workbooks would otherwise look 未提交)."""
     data_dir = Path(data_dir)
     reference = data_dir / REFERENCE_FILE
@@ -33,8 +33,8 @@ def discover(data_dir: Path) -> tuple[Path | None, list[Item], list[Finding]]:
         entries = []
         found.append(finding("folder-unreadable", file="", reason=f"数据目录{os_reason(exc)}"))
     for path in entries:
-        if path.name == ACCEPTED_FILE and path.is_file():
-            items.append((str(path), ACCEPTED_FILE))
+        if path.name in HR_FILES and path.is_file():
+            items.append((str(path), path.name))
         elif path.is_file() and not ignored(path.name) and path.name != REFERENCE_FILE \
                 and path.suffix.lower() in WORKBOOK_SUFFIXES:
             found.append(finding("file-misplaced", severity=WARNING, file=path.name,

@@ -2,7 +2,7 @@
 
 HR drops `杭州一所Q1客户表(最终版)(2).xlsx` into an inbox; intake reads its template id, 所编号 and
 期间 (with the safe reader) and moves it to `DATA_DIR/submissions/<期间>/<所编号>/<template_id>.xlsx`.
-Reference workbooks in the inbox are filed first (HR's accepted.xlsx goes beside reference.xlsx);
+Reference workbooks in the inbox are filed first (HR's accepted.xlsx and reviews.xlsx go beside reference.xlsx);
 an office form is then filed only under an office of the data folder's `reference.xlsx` and a
 period of the `2026Q1` pattern, so a file is only ever put where `validate` reads it.
 
@@ -22,12 +22,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..findings import ERROR, UNREADABLE, Finding
-from ..forms import ACCEPTED, COVER, COVER_ROW, COVER_SHEET, REFERENCE, Field, get_form
+from ..forms import ACCEPTED, COVER, COVER_ROW, COVER_SHEET, REFERENCE, REVIEWS, Field, get_form
 from ..forms.values import CONTROL, printable
 from ..periods import valid_period
 from .discover import encodable, ignored, printable_name
 from .facts import WorkbookFacts
-from .layout import ACCEPTED_FILE, REFERENCE_FILE, SUBMISSIONS, VERSIONS_DIR, WORKBOOK_SUFFIXES
+from .layout import ACCEPTED_FILE, REFERENCE_FILE, REVIEWS_FILE, SUBMISSIONS, VERSIONS_DIR, WORKBOOK_SUFFIXES
 from .read import read_facts
 from .received import append_log
 
@@ -103,6 +103,8 @@ def destination(wb: WorkbookFacts, offices: frozenset[str]) -> tuple[str | None,
         return REFERENCE_FILE, ""
     if wb.form_id == ACCEPTED.id:
         return ACCEPTED_FILE, ""
+    if wb.form_id == REVIEWS.id:
+        return REVIEWS_FILE, ""
     for key in ("office_id", "period"):
         problem = _cover_problem(wb, _COVER[key])
         if problem:

@@ -2,6 +2,7 @@
 
     DATA_DIR/reference.xlsx
     DATA_DIR/accepted.xlsx                        (optional: HR's accepted findings, SPEC §8)
+    DATA_DIR/reviews.xlsx                         (optional: HR's adjustments and appeals, SPEC §8)
     DATA_DIR/submissions/<期间>/<所编号>/<template_id>.xlsx
 """
 
@@ -13,6 +14,8 @@ from .facts import OFFICE_FORM_IDS, WorkbookFacts
 SUBMISSIONS = "submissions"
 REFERENCE_FILE = "reference.xlsx"
 ACCEPTED_FILE = "accepted.xlsx"
+REVIEWS_FILE = "reviews.xlsx"
+HR_FILES = (ACCEPTED_FILE, REVIEWS_FILE)  # HR's optional workbooks beside reference.xlsx
 VERSIONS_DIR = "_versions"  # earlier versions kept by `intake` beside the file they were replaced by
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".xltx", ".xltm", ".et", ".ods")
 
@@ -55,5 +58,5 @@ def counted_quarter(rel: str, cover_period: str | None) -> str:
     return period or valid_period(cover_period) or ""
 
 
-__all__ = ["ACCEPTED_FILE", "OFFICE_FORM_IDS", "REFERENCE_FILE", "SUBMISSIONS", "VERSIONS_DIR", "WORKBOOK_SUFFIXES",
+__all__ = ["ACCEPTED_FILE", "HR_FILES", "OFFICE_FORM_IDS", "REFERENCE_FILE", "REVIEWS_FILE", "SUBMISSIONS", "VERSIONS_DIR", "WORKBOOK_SUFFIXES",
            "content_identity", "counted_quarter", "folder_identity", "slot_of"]

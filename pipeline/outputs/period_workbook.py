@@ -32,19 +32,22 @@ from typing import Any
 import xlsxwriter
 
 from ..atomic import write_bytes
-from ..engine.counts import SCORING_NOTE, count
+from ..engine.adjust import shown
+from ..engine.counts import REVIEWS_NOTE, SCORING_NOTE, count
 from ..engine.deadlines import timeliness
 from ..engine.model import ANNUAL, INCOMPLETE, INVALID, MISSING, SCORED, STATUS_LABELS, Results, Scorecard
 from ..engine.submissions import NOT_SUBMITTED, SUBMITTED, WITH_ERRORS
 from ..engine.watch import KIND_LABELS, watch_list
 from ..findings import ERROR, INFO, SEVERITY_LABELS, WARNING, Finding
 from ..forms import OFFICE_FORMS
+from ..forms.reviews import OPEN as APPEAL_OPEN
 from ..periods import Period, is_year, period_sort_key, quarters_of
 from .spreadsheet import spreadsheet_safe
 
 # Part of every digest: bump it whenever the layout changes (columns, labels, formats, colours,
 # print setup), so that the memo writes every period's workbook again.
-LAYOUT_VERSION = "period-workbook/4"  # 2: control characters shown as \x1b; 3: 已确认 (accepted.xlsx); 4: 关注名单, notes
+LAYOUT_VERSION = "period-workbook/5"  # 2: control characters shown as \x1b; 3: 已确认 (accepted.xlsx); 4: 关注名单, notes;
+# 5: 复核调整 and 申诉 (reviews.xlsx), 经复核调整 in 说明 and 指标来源
 
 # number formats (the keys of Column.style)
 PERCENT, SCORE, MONEY, COEFFICIENT, INTEGER, FIGURE = "0.0%", "0.0", "#,##0.00", "0.0000", "0", "#,##0.00##"
@@ -55,6 +58,8 @@ SUBMISSION_LABELS = {SUBMITTED: "已提交", WITH_ERRORS: "有错误", NOT_SUBMI
 SUBMISSION_FILLS = {"已提交": "#C6EFCE", "有错误": "#FFC7CE", "未提交": "#FFEB9C"}
 SEVERITY_FILLS = {SEVERITY_LABELS[ERROR]: "#FFC7CE", SEVERITY_LABELS[WARNING]: "#FFEB9C"}
 ACCEPTED_MARK, ACCEPTED_FILL = "已确认", "#DDEBF7"  # a finding HR accepted (accepted.xlsx): no longer blocks
+ADJUSTED_MARK = "经复核调整"  # an item HR changed after review (reviews.xlsx › 调整)
+OPEN_FILL = "#FFEB9C"  # an appeal still 受理中
 GRADE_COLOURS = ("#C6EFCE", "#DDEBF7", "#FFF2CC", "#FFC7CE")  # best … worst
 RATE_INFO = ("on_time_rate", "budget_variance")  # informational figures that are rates
 FEN = Decimal("0.01")
@@ -161,7 +166,8 @@ def content(results: Results, period: str, matrix: dict) -> Content:
     offices = results.dataset.reference.offices
     board = (_year_submissions_table(period, matrix, offices) if year
              else _submissions_table(period, matrix, offices, timeliness(results.dataset, matrix).get(period, {})))
-    tables += (board, _watch_table(results, period, matrix), _sources_table(cards, policy), _findings_table(findings))
+    tables += (board, _watch_table(results, period, matrix), _adjustments_table(cards), _appeals_table(results, period),
+               _sources_table(cards, policy), _findings_table(findings))
     notes = _notes(results, period, cards, findings, tables)
     return Content(period, notes, tables)
 
@@ -208,7 +214,7 @@ def _cards_table(title: str, cards: Sequence[Scorecard], policy, cycle: str) -> 
         columns.append(Column("荣誉", 22, wrap=True))
     rows = []
     for c in cards:
-        remarks = "；".join(text for text in (c.status_reason, *c.notes) if text) or None
+        remarks = "；".join(text for text in (c.status_reason, *c.notes, *_adjusted_notes(c)) if text) or None
         row = [*_identity(c), STATUS_LABELS.get(c.status, c.status), remarks, c.sales, c.sales_target]
         row += [c.kpis[k.key].value if k.key in c.kpis else None for k in kpis]
         row += [c.informational.get(key) for key, _ in info]
@@ -219,6 +225,36 @@ def _cards_table(title: str, cards: Sequence[Scorecard], policy, cycle: str) -> 
             row.append("、".join(c.honours))
         rows.append(tuple(row))
     return Table(title, tuple(columns), tuple(rows), pages=(values_at, scores_at))
+
+
+def _adjusted_notes(card: Scorecard) -> list[str]:
+    """经复核调整 on a card's remarks: each item with its original value (details: 复核调整)."""
+    return [f"{ADJUSTED_MARK}：{a.item} {shown(a.original, a.what, a.kpi)} → {shown(a.adjusted, a.what, a.kpi)}"
+            for a in card.adjustments]
+
+
+def _adjustments_table(cards: Sequence[Scorecard]) -> Table:
+    """复核调整: each item changed after review, its original, the reason and who approved it (HR only)."""
+    columns = (*IDENTITY, Column("项目", 22), Column("原值", 9), Column("调整后", 9), Column("原因", 40, wrap=True),
+               Column("批准人", 10), Column("批准日期", 11))
+    rows = tuple((*_identity(c), a.item, shown(a.original, a.what, a.kpi), shown(a.adjusted, a.what, a.kpi),
+                  a.reason, a.approved_by, a.approved_on)
+                 for c in cards for a in c.adjustments)
+    return Table("复核调整", columns, rows)
+
+
+def _appeals_table(results: Results, period: str) -> Table:
+    """申诉: the appeals of the period (a year's: its quarters' too), those 受理中 first (HR only)."""
+    periods = {period, *quarters_of(period)} if is_year(period) else {period}
+    offices = results.dataset.reference.offices
+    appeals = sorted((a for a in results.appeals if a.period in periods),
+                     key=lambda a: (not a.open, period_sort_key(a.period), a.office_id, a.row))
+    columns = (Column("期间", 8), Column("所编号", 8), Column("业务所名称", 14), Column("提出日期", 11),
+               Column("申诉事项", 40, wrap=True), Column("处理结果", 9, fills=((APPEAL_OPEN, OPEN_FILL),)),
+               Column("处理日期", 11), Column("处理人", 10))
+    rows = tuple((_period_cell(a.period), a.office_id, offices[a.office_id].name if a.office_id in offices else "",
+                  a.filed_on, a.matter, a.outcome, a.settled_on or None, a.handled_by or None) for a in appeals)
+    return Table("申诉", columns, rows)
 
 
 def _lines(name: str) -> str:
@@ -332,7 +368,7 @@ def _sources_table(cards: Sequence[Scorecard], policy) -> Table:
     columns = (*IDENTITY[:3], Column("指标", 13), Column("指标值", 9), Column("分子", 11, FIGURE),
                Column("分母", 11, FIGURE), Column("计算方法", 30, wrap=True), Column("无法计算的原因", 20, wrap=True),
                Column("数据来源(数据项:文件 › 工作表 › 单元格)", 76, wrap=True),
-               Column("模板版本与 SHA-256", 70, wrap=True))
+               Column("模板版本与 SHA-256", 70, wrap=True), Column(ADJUSTED_MARK, 40, wrap=True))
     rows = []
     for card in cards:
         head = (_period_cell(card.period), card.office_id, card.office_name)
@@ -341,8 +377,11 @@ def _sources_table(cards: Sequence[Scorecard], policy) -> Table:
             sources = kpi.sources
             places = "\n".join([f"{s.what}:{s.file} › {s.sheet} › {s.cells}" for s in sources])
             versions = "\n".join([f"{s.template_version} {s.sha256}" for s in sources])
+            review = "\n".join(f"{a.item}：{shown(a.original, a.what, a.kpi)} → {shown(a.adjusted, a.what, a.kpi)}"
+                               f"（{a.reason}；批准人：{a.approved_by}，{a.approved_on}）"
+                               for a in card.adjustments_of(key))
             rows.append((*head, spec.name, styled(kpi.value, PERCENT if spec.unit == "percent" else SCORE),
-                         kpi.numerator, kpi.denominator, spec.formula, kpi.reason, places, versions))
+                         kpi.numerator, kpi.denominator, spec.formula, kpi.reason, places, versions, review or None))
     return Table("指标来源", columns, tuple(rows), pages=(9, 10))
 
 
@@ -375,10 +414,15 @@ SHEET_NOTES = {
                 "是否按时仅作记录，不影响考核得分。",
     "关注名单": "连续两个或以上季度考核为最低等级的所长（按工号，跨业务所连续计算），以及连续两个或以上季度"
                 "未交齐表格的业务所（尚无填报截止日期数据，以运行时仍未提交计）。含所长工号，仅供人力资源部使用。",
-    "指标来源": "每项指标的数值、分子、分母、计算方法,以及所用数据的文件、工作表和单元格。",
+    "复核调整": "复核后调整的每一项（reviews.xlsx《调整》）：原值、调整后的值、原因、批准人和批准日期；"
+                "排名、奖金系数和荣誉按调整后的值确定。含批准人姓名，仅供人力资源部使用。",
+    "申诉": "本期的申诉及处理结果（reviews.xlsx《申诉》），受理中的排在前面；有受理中的申诉时本期不能关闭。"
+            "含申诉事项和处理人，仅供人力资源部使用。",
+    "指标来源": "每项指标的数值、分子、分母、计算方法,所用数据的文件、工作表和单元格,以及经复核的调整。",
     "校验问题": "本期数据校验发现的问题,按期间、所编号、文件排列。",
 }
 YEAR_SHEET_NOTES = {
+    "申诉": "本年度及其四个季度的申诉及处理结果（reviews.xlsx《申诉》），受理中的排在前面。",
     "提交情况": "每个业务所一行、每个季度一列:已提交,或哪些表格有错误、未提交。",
     "校验问题": "本年度及其四个季度的数据校验问题,按期间、所编号、文件排列。",
 }
@@ -425,6 +469,9 @@ def _notes(results: Results, period: str, cards: Sequence[Scorecard], findings: 
                   ACCEPTED_FILL))
     notes.append(("row", (f"评分时的警告（{SCORING_NOTE}）", tally.scoring, "计算指标时才发现，不属于数据校验"),
                   SEVERITY_FILLS.get(SEVERITY_LABELS[WARNING])))
+    if tally.reviews:
+        notes.append(("row", (f"{REVIEWS_NOTE}的错误", tally.reviews, "reviews.xlsx 中未采用的调整或申诉，见“校验问题”"),
+                      SEVERITY_FILLS.get(SEVERITY_LABELS[ERROR])))
     notes.append(("text", ("不属于某一期间的问题(如无法识别的文件、基础数据文件的问题)不在本工作簿中,"
                            "见同一输出目录的 validation.json。",), None))
     notes.append(("heading", ("等级", "总分", ""), None))

@@ -12,16 +12,17 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import write_text
+from ..engine.adjust import shown
 from ..engine.counts import ACCEPTED_KEY, count
-from ..engine.model import Dataset
+from ..engine.model import Dataset, Results
 from ..engine.submissions import Matrix, submission_matrix
 from ..findings import ERROR, SEVERITIES, WARNING, Finding
-from ..forms import ACCEPTED, REFERENCE
+from ..forms import ACCEPTED, REFERENCE, REVIEWS
 from ..forms.values import CONTROL
-from ..intake.layout import ACCEPTED_FILE, REFERENCE_FILE
+from ..intake.layout import ACCEPTED_FILE, REFERENCE_FILE, REVIEWS_FILE
 
 REPORT_VERSION = 1
-HR_FILES = {REFERENCE_FILE: REFERENCE.id, ACCEPTED_FILE: ACCEPTED.id}  # HR's workbooks, used when in place
+HR_FILES = {REFERENCE_FILE: REFERENCE.id, ACCEPTED_FILE: ACCEPTED.id, REVIEWS_FILE: REVIEWS.id}  # HR's workbooks, used when in place
 _json = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
 
@@ -67,8 +68,26 @@ def file_entries(dataset: Dataset) -> list[dict[str, Any]]:
     return entries
 
 
-def report(dataset: Dataset, matrix: Matrix | None = None, kpi_findings: list[Finding] | None = None) -> dict[str, Any]:
-    """The report as data; keys in a stable order. `kpi_findings`: the assessment's, from `run`."""
+def review_entries(results: Results) -> dict[str, list[dict[str, Any]]]:
+    """The report's `reviews`: every adjustment applied after review and every appeal's status.
+
+    The report promises no personal data (docs/guide/json-report.md): the approver, the appeal's
+    matter and its handler are left to HR's workbooks and the terminal.
+    """
+    adjustments = [{"office_id": c.office_id, "period": c.period, "item": a.item, "kpi": a.kpi or None,
+                    "original": a.original, "adjusted": a.adjusted, "original_shown": shown(a.original, a.what, a.kpi),
+                    "adjusted_shown": shown(a.adjusted, a.what, a.kpi), "reason": a.reason,
+                    "approved_on": a.approved_on, "row": a.row}
+                   for c in results.scorecards for a in c.adjustments]
+    appeals = [{"office_id": a.office_id, "period": a.period, "filed_on": a.filed_on, "outcome": a.outcome,
+                "settled_on": a.settled_on or None, "row": a.row} for a in results.appeals]
+    return {"adjustments": adjustments, "appeals": appeals}
+
+
+def report(dataset: Dataset, matrix: Matrix | None = None, kpi_findings: list[Finding] | None = None,
+           reviews: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
+    """The report as data; keys in a stable order. `kpi_findings` (the assessment's) and `reviews`
+    (review_entries): from `run`."""
     tally = count(dataset.findings, kpi_findings)  # the counts every summary shows (engine/counts.py)
     data: dict[str, Any] = {
         "version": REPORT_VERSION,
@@ -81,6 +100,8 @@ def report(dataset: Dataset, matrix: Matrix | None = None, kpi_findings: list[Fi
     }
     if kpi_findings is not None:
         data["kpi_findings"] = [f.to_dict() for f in kpi_findings]
+    if reviews is not None:
+        data["reviews"] = reviews
     return data
 
 
@@ -98,9 +119,10 @@ def dump(data: dict[str, Any]) -> str:
     return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
-def report_text(dataset: Dataset, matrix: Matrix | None = None, kpi_findings: list[Finding] | None = None) -> str:
+def report_text(dataset: Dataset, matrix: Matrix | None = None, kpi_findings: list[Finding] | None = None,
+                reviews: dict[str, list[dict[str, Any]]] | None = None) -> str:
     """The report's text, as written to the file."""
-    return dump(report(dataset, matrix, kpi_findings))
+    return dump(report(dataset, matrix, kpi_findings, reviews))
 
 
 def write_report(path: str | Path, dataset: Dataset, matrix: Matrix | None = None,
@@ -109,5 +131,5 @@ def write_report(path: str | Path, dataset: Dataset, matrix: Matrix | None = Non
     write_text(path, report_text(dataset, matrix, kpi_findings))
 
 
-__all__ = ["ACCEPTED_KEY", "COUNT_KEYS", "REPORT_VERSION", "counts", "dump", "file_entries", "report", "report_text",
+__all__ = ["ACCEPTED_KEY", "COUNT_KEYS", "REPORT_VERSION", "counts", "dump", "file_entries", "report", "report_text", "review_entries",
            "write_report"]

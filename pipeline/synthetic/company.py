@@ -86,11 +86,12 @@ class Volume:
     # a two-character name turns up by chance where published names and words meet in a page's
     # text, and the privacy gate (rightly for real data) would refuse the site.
     distinct_names: bool = False
+    reviews: bool = True  # reviews.xlsx: one adjustment after review and the appeal it settled
 
 
 DEMO = Volume()
 BENCH = Volume(clients=(90, 110), trainings=(16, 24), projects=(12, 18), team=(24, 32), missing_forms=False,
-               distinct_names=True, head_change=False)
+               distinct_names=True, head_change=False, reviews=False)
 
 
 @dataclass(frozen=True)
@@ -436,6 +437,26 @@ def head_in(index: int, office: dict[str, Any], period: str, sp: Specials, seed:
     return office["head"]
 
 
+# HR's reviewers in reviews.xlsx: fictional, three characters (see Volume.distinct_names), never a head's name
+REVIEW_APPROVER, REVIEW_HANDLER = "韩雪梅", "邵文静"
+REVIEWED_SHARE = "10.0%"
+
+
+def review_rows(offices: list[dict[str, Any]], sp: Specials) -> dict[str, list[dict[str, Any]]]:
+    """reviews.xlsx: the edge office's quarter without a market size (市场占有率 N/A) gets one after
+    review, settling the appeal its head filed ten days after the quarter ended."""
+    office = offices[sp.edge_office]["office_id"]
+    quarter = Period.parse(sp.no_market_size)
+    filed, settled = quarter.end + timedelta(days=10), quarter.end + timedelta(days=20)
+    adjustment = {"office_id": office, "period": str(quarter), "item": "市场占有率（指标值）", "original": "N/A",
+                  "adjusted": REVIEWED_SHARE, "reason": "复核后取得该季度的市场规模，按本期销售额计算市场占有率",
+                  "approved_by": REVIEW_APPROVER, "approved_on": settled}
+    appeal = {"office_id": office, "period": str(quarter), "filed_on": filed,
+              "matter": "本季度市场规模未填，市场占有率无法计算，请求补充后重新计分", "outcome": "已调整",
+              "settled_on": settled, "handled_by": REVIEW_HANDLER}
+    return {"adjustments": [adjustment], "appeals": [appeal]}
+
+
 def head_rows(offices: list[dict[str, Any]], periods: list[Period], sp: Specials, seed: int) -> list[dict[str, Any]]:
     """所长任职: every head since before the first period; one office's changes at a quarter's start."""
     since = date(periods[0].year - 3, 1, 1)
@@ -484,6 +505,7 @@ def people_for(offices: list[dict[str, Any]], seed: int, volume: Volume) -> tupl
 
 
 __all__ = [
+    "review_rows",
     "BENCH", "DEMO", "PROFILES", "PROFILE_ORDER", "OfficeData", "Profile", "Specials", "Volume", "company",
     "head_in", "head_rows", "office_data", "office_list", "reference_offices", "successor", "people_apart", "people_for", "periods_of", "seeded_faker", "specials_for",
 ]

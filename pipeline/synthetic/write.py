@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import write_bytes
-from ..forms import OFFICE_FORMS, REFERENCE, get_form
+from ..forms import OFFICE_FORMS, REFERENCE, REVIEWS, get_form
 from ..forms.values import printable
 from ..intake.received import write_log
 from ..outputs.form_workbook import FIXED_TIME, form_workbook_bytes
@@ -37,6 +37,7 @@ from .company import (
     people_for,
     periods_of,
     reference_offices,
+    review_rows,
     specials_for,
 )
 
@@ -116,9 +117,13 @@ def generate(out: Path, offices: int = 12, years: tuple[int, ...] = (2025, 2026)
     results.sort(key=lambda w: w.index)
     reference = _reference_rows(listed, [t for w in results for t in w.targets], periods, sp, seed, volume)
     write_bytes(out / REFERENCE.filename, form_workbook_bytes(REFERENCE, rows=reference, comments=COMMENTS))
+    reviewed = []
+    if volume.reviews:
+        write_bytes(out / REVIEWS.filename, form_workbook_bytes(REVIEWS, rows=review_rows(listed, sp), comments=COMMENTS))
+        reviewed.append(REVIEWS.filename)
     if progress:
         progress(total, total)
-    files = ["reference.xlsx", *(f for w in results for f in w.files)]
+    files = ["reference.xlsx", *reviewed, *(f for w in results for f in w.files)]
     _remove_stale(out, set(files))
     if volume == DEMO:  # the sample's received dates, as intake would have logged them
         write_log(out, received_rows(out, sorted(f for w in results for f in w.files)))

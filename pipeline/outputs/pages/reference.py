@@ -21,6 +21,8 @@ PLACEHOLDERS = {
     "rate": "比率", "low": "下限", "high": "上限", "detail": "说明", "sales": "销售额", "market": "市场规模",
     "what": "金额项目", "amount": "金额", "relation": "与以往的比较", "leavers": "离职人数", "at_start": "期初人数",
     "at_end": "期末人数", "previous": "上季度", "count": "人数", "key": "确认记录",
+    "item": "调整项目", "status": "考核状态",
+    "computed": "本次计算结果", "original": "原值", "closed_at": "关闭日期",
 }
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -35,6 +37,7 @@ GROUPS = (
     ("指标计算", ("kpi-",)),
     ("数据合理性", ("plausible-",)),
     ("已确认的问题", ("accepted-",)),
+    ("复核调整与申诉", ("review-", "appeal-")),
 )
 
 

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...engine.counts import SCORING_NOTE, count
+from ...engine.adjust import shown
+from ...engine.counts import REVIEWS_NOTE, SCORING_NOTE, count
 from ...engine.deadlines import ESTIMATED_MARK, INFORMATIONAL_NOTE, LATE, timeliness
 from ...engine.model import ANNUAL, INCOMPLETE, INVALID, MISSING, QUARTERLY, SCORED, STATUSES, Results, Scorecard
 from ...engine.submissions import NOT_SUBMITTED, SUBMITTED, WITH_ERRORS, office_period_errors, submission_matrix
@@ -133,6 +134,21 @@ class KpiRow:
     contribution: float | None
     reason: str
     sources: list[Any] = field(default_factory=list)
+    adjusted: list[str] = field(default_factory=list)  # 经复核调整 of its value or score, in words (no approver)
+
+
+def public_adjustments(card: Scorecard) -> list[dict[str, str]]:
+    """A card's adjustments after review as the site shows them: item, original, adjusted value and
+    reason — never who approved them (a staff name: HR's outputs only)."""
+    return [{"period": card.period, "item": a.item, "original": shown(a.original, a.what, a.kpi),
+             "adjusted": shown(a.adjusted, a.what, a.kpi), "reason": a.reason} for a in card.adjustments]
+
+
+def public_appeals(results: Results, office_id: str) -> list[dict[str, str]]:
+    """An office's own appeals as its page shows them: period, dates and status — never what the
+    appeal says or who handled it."""
+    return [{"period": a.period, "filed_on": a.filed_on, "outcome": a.outcome, "settled_on": a.settled_on}
+            for a in sorted(results.appeals_for(office_id), key=lambda a: (period_sort_key(a.period), a.filed_on))]
 
 
 def kpi_rows(results: Results, card: Scorecard) -> list[KpiRow]:
@@ -142,8 +158,9 @@ def kpi_rows(results: Results, card: Scorecard) -> list[KpiRow]:
         r = card.kpis.get(key)
         if r is None:
             continue
+        adjusted = [f"{a.item}原为 {shown(a.original, a.what, a.kpi)}" for a in card.adjustments_of(key)]
         rows.append(KpiRow(kpi.name, results.policy.blocks[kpi.block], kpi.unit, r.value, r.score, r.weight,
-                           r.effective_weight, r.contribution, r.reason, list(r.sources)))
+                           r.effective_weight, r.contribution, r.reason, list(r.sources), adjusted))
     return rows
 
 
@@ -207,11 +224,14 @@ def render_office(results: Results, office_id: str) -> str:
     for card in (latest_q, latest_y):
         if card is not None:
             sections.append({"card": card, "rows": kpi_rows(results, card), "of": counts.get(card.period, 0),
-                             "blocks": active_blocks(results.policy, card.period)})
+                             "blocks": active_blocks(results.policy, card.period),
+                             "adjusted": public_adjustments(card)})
     return render("office.md.j2", page=office_page(office_id), office=_office_identity(results, office_id), policy=results.policy,
                   sections=sections, cards=list(reversed(cards)), trend=trend, kpi_trends=kpi_trends,
                   yoy=list(reversed(yoy)), counts=counts, has_scores=any(s is not None for s in score_series),
                   accepted=_index(results).accepted.get(office_id, []),
+                  adjustments=[a for c in cards for a in public_adjustments(c)],
+                  appeals=public_appeals(results, office_id),
                   error_periods=_index(results).errors.get(office_id, []))
 
 
@@ -269,7 +289,7 @@ def render_validation(results: Results) -> str:
     fixes = {code: fix_text(code) for code in CATALOGUE}
     tally = count(results.dataset.findings, results.findings)  # the counts every summary shows, 已确认 apart
     return render("validation.md.j2", page="validation.md", groups=ordered, names=names, fixes=fixes, tally=tally,
-                  ERROR=ERROR, WARNING=WARNING, INFO=INFO, SCORING_NOTE=SCORING_NOTE,
+                  ERROR=ERROR, WARNING=WARNING, INFO=INFO, SCORING_NOTE=SCORING_NOTE, REVIEWS_NOTE=REVIEWS_NOTE,
                   status_counts=Counter(c.status for c in results.scorecards),
                   INVALID=INVALID, INCOMPLETE=INCOMPLETE, MISSING=MISSING)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
 
+from ...engine.adjust import shown
 from ...engine.model import STATUS_LABELS, Results, Scorecard
 from ...engine.next_grade import NOT_COUNTED, REACH, TOP, UNREACHABLE, Distance, distances
 from ...intake.layout import REFERENCE_FILE
@@ -38,6 +38,28 @@ class SourceFile:
     sha256: str = ""
 
 
+@dataclass(frozen=True)
+class AdjustmentRow:
+    """One item of the card changed after review (reviews.xlsx › 调整), as HR's outputs show it."""
+
+    item: str  # 项目
+    original: str  # 原值, shown as the outputs show it (95.3%, 80.5, N/A, a grade)
+    adjusted: str  # 调整后
+    reason: str
+    approved_by: str  # 批准人: a name, fine on this sheet (the head and HR only)
+    approved_on: str  # ISO date
+
+
+@dataclass(frozen=True)
+class AppealRow:
+    """One appeal of the office-period (reviews.xlsx › 申诉)."""
+
+    filed_on: str  # ISO date
+    matter: str  # 申诉事项
+    outcome: str  # 受理中 | 维持 | 已调整
+    settled_on: str  # ISO date, "" while open
+
+
 @dataclass
 class Report:
     """One office-period's confirmation sheet."""
@@ -50,9 +72,8 @@ class Report:
     rows: list[KpiRow] = field(default_factory=list)
     bonus_base: float | None = None
     sources: list[SourceFile] = field(default_factory=list)
-    # 调整 and 申诉 (reviews.xlsx): None while the model has none to give; a list (maybe empty) once it has
-    adjustments: list[Any] | None = None
-    appeals: list[Any] | None = None
+    adjustments: list[AdjustmentRow] = field(default_factory=list)  # reviews.xlsx › 调整 applied to this card
+    appeals: list[AppealRow] = field(default_factory=list)  # reviews.xlsx › 申诉 of this office-period
 
 
 def reports(results: Results, period: str | None = None) -> list[Report]:
@@ -85,15 +106,21 @@ def report(results: Results, card: Scorecard, of: int) -> Report:
         closed=f"已于 {record.closed_date} 由 {record.closed_by} 关闭，结果已冻结" if record else "",
         rows=rows, bonus_base=office.bonus_base if office else None,
         sources=source_files(results, card),
-        adjustments=_reviews(card, "adjustments"), appeals=_reviews(card, "appeals"),
+        adjustments=adjustment_rows(card), appeals=appeal_rows(results, card),
     )
 
 
-def _reviews(card: Scorecard, name: str) -> list[Any] | None:
-    # 调整/申诉 (reviews.xlsx) are being added to the model separately; until a Scorecard carries
-    # them the sheet says so rather than claim there are none.
-    value = getattr(card, name, None)
-    return None if value is None else list(value)
+def adjustment_rows(card: Scorecard) -> list[AdjustmentRow]:
+    """The card's adjustments after review, in 调整's row order."""
+    return [AdjustmentRow(item=a.item, original=shown(a.original, a.what, a.kpi),
+                          adjusted=shown(a.adjusted, a.what, a.kpi), reason=a.reason,
+                          approved_by=a.approved_by, approved_on=a.approved_on) for a in card.adjustments]
+
+
+def appeal_rows(results: Results, card: Scorecard) -> list[AppealRow]:
+    """The appeals of the card's office and period (a year: those filed against the year), in 申诉's row order."""
+    return [AppealRow(filed_on=a.filed_on, matter=a.matter, outcome=a.outcome, settled_on=a.settled_on)
+            for a in results.appeals_for(card.office_id, card.period)]
 
 
 def source_files(results: Results, card: Scorecard) -> list[SourceFile]:
@@ -151,4 +178,4 @@ def _up(x: float, decimals: int = 1) -> str:
     return f"{math.ceil(round(x * scale, 6)) / scale:.{decimals}f}"
 
 
-__all__ = ["KpiRow", "Report", "SourceFile", "distance_text", "reports"]
+__all__ = ["AdjustmentRow", "AppealRow", "KpiRow", "Report", "SourceFile", "adjustment_rows", "appeal_rows", "distance_text", "reports"]
