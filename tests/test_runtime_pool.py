@@ -80,3 +80,23 @@ def test_map_forked_hands_the_state_to_children_without_pickling_it():
     assert sorted((k, v) for k, v, _ in got) == [("a", 1), ("b", 2), ("c", 3)]
     assert all(pid != os.getpid() for _, _, pid in got)
     assert [v for _, v, _ in pool.map_forked(_with_state, state, ["b"], workers=1)] == [2]
+
+
+def _sigterm_action(_state, _item):
+    import signal
+
+    return signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+
+
+def test_forked_children_stop_on_sigterm_whatever_handler_the_parent_set():
+    """A build sets a SIGTERM handler for its clean-up; a forked child inheriting it could not be
+    stopped, and a pool waiting for it hung (seen in the browser tests' site build)."""
+    import signal
+
+    from pipeline.runtime import pool
+
+    previous = signal.signal(signal.SIGTERM, lambda *_: None)
+    try:
+        assert pool.map_forked(_sigterm_action, None, range(4), 2) == [True] * 4
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -291,18 +291,32 @@ def map_forked(function: Callable[[Any, Any], Any], state: Any, items: Iterable[
     """[function(state, item) for item in items] in `workers` forked processes, in any order.
 
     The children inherit `state` and run with the cyclic collector off: its passes would walk
-    (and copy, page by page) the whole inherited heap for nothing.
+    (and copy, page by page) the whole inherited heap for nothing. Once every result is in, the
+    pool is closed and joined — its children leave by themselves — rather than terminated: a
+    child signalled while it holds the task queue's lock would leave the others waiting for it
+    forever.
     """
     global _STATE
     items = list(items)
     if workers <= 1 or len(items) <= 1 or not can_fork():
         return [function(state, item) for item in items]
     _STATE = (function, state)
+    pool = mp.get_context("fork").Pool(workers, initializer=_forked_child)
     try:
-        with mp.get_context("fork").Pool(workers, initializer=gc.disable) as pool:
-            return list(pool.imap_unordered(_call, items, chunksize=chunksize))
+        results = list(pool.imap_unordered(_call, items, chunksize=chunksize))
+        pool.close()
+        pool.join()
+        return results
     finally:
+        pool.terminate()  # after a failure; nothing left to stop after a join
         _STATE = None
+
+
+def _forked_child() -> None:
+    """A forked child: the collector off, and SIGTERM's default action — a handler inherited from
+    the parent (a build's clean-up) must not keep a child alive that is told to stop."""
+    gc.disable()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _call(item: Any) -> Any:
