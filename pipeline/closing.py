@@ -26,7 +26,7 @@ from .forms.values import printable
 from .intake.layout import REFERENCE_FILE
 from .intake.oserrors import os_reason
 from .periods import is_year, quarters_of, valid_period
-from .run import UsageError, check, load_policies, read_closed
+from .run import UsageError, check, data_folder, load_policies, read_closed
 
 MAX_NAME = 50
 MAX_REASON = 500
@@ -82,18 +82,11 @@ def _write(path: Path, record: dict) -> None:
         raise UsageError(f"无法写入关闭记录 {CLOSED_FOLDER}/{path.name}：{os_reason(exc, '写入')}") from None
 
 
-def _data(data_dir: str | Path) -> Path:
-    data = Path(data_dir)
-    if not data.is_dir():
-        raise UsageError(f"数据目录“{data}”不存在或不是文件夹。")
-    return data
-
-
 def close_period(data_dir: str | Path, period: str, by: str, *,
                  policy: Policy | PolicyHistory | str | Path | None = None, at: str | None = None,
                  workers: int = 0, cache=None) -> Closed:
     """Close `period`: UsageError for a bad request, CloseRefused when its data have errors."""
-    period, by, data = canonical_period(period), person(by), _data(data_dir)
+    period, by, data = canonical_period(period), person(by), data_folder(data_dir)
     history = load_policies(policy)
     dataset, _ = check(data, workers=workers, cache=cache, rules=history.current.plausibility)
     records: dict[str, ClosedRecord] = dataset.closed
@@ -132,7 +125,7 @@ def close_period(data_dir: str | Path, period: str, by: str, *,
 
 def reopen_period(data_dir: str | Path, period: str, by: str, reason: str, *, at: str | None = None) -> Path:
     """Reopen a closed period, keeping who closed it, who reopened it and why in the same file."""
-    period, by, data = canonical_period(period), person(by), _data(data_dir)
+    period, by, data = canonical_period(period), person(by), data_folder(data_dir)
     reason = (reason or "").strip()
     if not reason or len(reason) > MAX_REASON or printable(reason, keep="\n") != reason:
         raise UsageError(f"--reason 应写明重新打开的原因（不超过 {MAX_REASON} 个字）。")

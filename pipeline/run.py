@@ -169,7 +169,7 @@ def check(data_dir: str | Path, *, workers: int = 0, cache: ContentCache | None 
     """Read and check DATA_DIR, plausibility and HR's acceptances included: (the Dataset, how many
     files were parsed rather than cached). `rules`: the policy's plausibility bounds (default:
     those of the bundled policy.yaml)."""
-    data = _data_folder(data_dir)
+    data = data_folder(data_dir)
     if rules is None:
         rules = load_policies(None).current.plausibility
     with pool.collector_paused():
@@ -243,10 +243,11 @@ def load_policies(policy: Policy | PolicyHistory | str | Path | None) -> PolicyH
         raise UsageError(f"政策配置有误:{exc}") from None
 
 
-def _data_folder(data_dir: str | Path) -> Path:
+def data_folder(data_dir: str | Path) -> Path:
+    """DATA_DIR as a Path; UsageError (in Chinese, with the absolute path) when it is not a folder."""
     data = Path(data_dir)
     if not data.is_dir():
-        raise UsageError(f"数据目录不存在:{data.absolute()}")
+        raise UsageError(f"数据目录不存在：{data.absolute()}")
     return data
 
 
@@ -326,7 +327,7 @@ def _output(state: tuple, job: tuple) -> tuple[str, object]:
 def company(data_dir: str | Path, today: date | None = None) -> Company:
     """What the company's templates know: the offices of DATA_DIR's reference and the quarters of
     the current year. UsageError when the folder has no reference with offices yet."""
-    data = _data_folder(data_dir)
+    data = data_folder(data_dir)
     path = data / REFERENCE_FILE
     if not path.is_file():
         raise UsageError(f"数据目录中没有 {REFERENCE_FILE}，无法生成带业务所名单的模板；"
@@ -346,6 +347,6 @@ def company_templates(data_dir: str | Path, out_dir: str | Path, today: date | N
     return [write_template(form, Path(out_dir), known if form.has_cover else None) for form in ALL_FORMS]
 
 
-__all__ = ["SCORECARDS_CSV", "VALIDATION_JSON", "Collected", "RunOutcome", "UsageError", "check", "collect",
+__all__ = ["SCORECARDS_CSV", "VALIDATION_JSON", "Collected", "RunOutcome", "UsageError", "check", "collect", "data_folder",
            "company", "company_templates", "load_policies", "open_cache", "read_closed", "run", "with_closed",
            "write_outputs"]
