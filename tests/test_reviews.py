@@ -25,7 +25,7 @@ from pipeline.engine.reviews import read_value
 from pipeline.forms import ALL_FORMS, REVIEWS
 from pipeline.forms.reviews import GRADE, REVIEW_ITEMS, SCORE, TOTAL, VALUE
 from pipeline.outputs import period_workbook
-from pipeline.outputs.pages.results import render_office
+from pipeline.outputs.pages.results import render_office, render_period
 from pipeline.run import check
 
 APPROVER, HANDLER = "复核批准人甲", "申诉处理人乙"  # personal: HR's outputs only
@@ -291,6 +291,14 @@ def test_the_office_page_shows_the_adjustment_and_its_own_appeals_never_the_appr
     other = render_office(results, "SH01")
     assert "受理中" in other and "已调整" not in other and REASON not in other
     assert "受理中" not in render_office(results, "GZ01")
+
+
+def test_the_ranking_marks_the_adjusted_result_only(data):
+    results, bj = reviewed(data)
+    page = render_period(results, bj.period)
+    rows = {row.split('"', 1)[0]: row for row in page.split('<tr data-office="')[1:]}
+    assert "经复核调整" in rows["BJ01"]
+    assert all("经复核调整" not in row for office, row in rows.items() if office != "BJ01")
 
 
 def test_hr_workbook_json_and_summary(data, capsys, tmp_path):
