@@ -108,4 +108,13 @@ class Batch:
             self.discard()
 
 
-__all__ = ["TMP_PREFIX", "Batch", "replacing", "write_bytes", "write_text"]
+def unused_path(folder: Path, stem: str, suffix: str = "") -> Path:
+    """folder/stem+suffix, or the first of stem-2, stem-3 … that does not exist: a default output
+    name never takes the place of something already there."""
+    path, n = folder / f"{stem}{suffix}", 2
+    while path.exists():
+        path, n = folder / f"{stem}-{n}{suffix}", n + 1
+    return path
+
+
+__all__ = ["TMP_PREFIX", "Batch", "replacing", "unused_path", "write_bytes", "write_text"]

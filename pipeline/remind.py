@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from .atomic import Batch
+from .atomic import Batch, unused_path
 from .engine.heads import head_of
 from .engine.submissions import NOT_SUBMITTED, WITH_ERRORS, submission_matrix
 from .forms import OFFICE_FORMS
@@ -23,12 +23,7 @@ DEFAULT_NAME = "提醒"
 
 def default_out(period: str, folder: Path = Path(".")) -> Path:
     """提醒-<期间> in `folder`; numbered (-2, -3 …) rather than reuse a folder that exists."""
-    path = folder / f"{DEFAULT_NAME}-{period}"
-    n = 2
-    while path.exists():
-        path = folder / f"{DEFAULT_NAME}-{period}-{n}"
-        n += 1
-    return path
+    return unused_path(folder, f"{DEFAULT_NAME}-{period}")
 
 
 def reminders(data_dir: str | Path, period: str, *, cache=None) -> list[Reminder]:

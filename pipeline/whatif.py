@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .atomic import write_bytes
+from .atomic import unused_path, write_bytes
 from .engine.assess import assess
 from .engine.policy import Policy, PolicyError, load_policy
 from .engine.policy_history import PolicyHistory, single
@@ -56,12 +56,7 @@ def compare(data_dir: str | Path, draft_path: str | Path, period: str | None = N
 def default_out(draft_path: str | Path, period: str | None, folder: Path = Path(".")) -> Path:
     """试算对比-<draft>[-<period>].xlsx in `folder`; numbered (-2, -3 …) rather than overwrite a file."""
     stem = f"{DEFAULT_NAME}-{Path(draft_path).stem}" + (f"-{period}" if period else "")
-    path = folder / f"{stem}.xlsx"
-    n = 2
-    while path.exists():
-        path = folder / f"{stem}-{n}.xlsx"
-        n += 1
-    return path
+    return unused_path(folder, stem, ".xlsx")
 
 
 def write_workbook(result: WhatIf, out: Path, data_dir: str | Path, draft_path: str | Path) -> None:
