@@ -26,6 +26,7 @@ import pandas as pd
 from .engine.model import STATUSES
 from .engine.submissions import NOT_SUBMITTED, SUBMITTED, WITH_ERRORS
 from .findings import SEVERITIES
+from .forms.values import label_key
 from .outputs.period_workbook import file_name
 from .periods import period_sort_key
 from .run import SCORECARDS_CSV, VALIDATION_JSON
@@ -34,8 +35,9 @@ KPI_SHEET = "指标来源"
 # the 指标来源 sheet's headers (outputs/period_workbook.py) -> the DataFrame's columns
 KPI_COLUMNS = {"期间": "period", "所编号": "office_id", "业务所名称": "office_name", "指标": "kpi", "指标值": "value",
                "分子": "numerator", "分母": "denominator", "计算方法": "formula", "无法计算的原因": "reason",
-               "数据来源(数据项:文件 › 工作表 › 单元格)": "sources", "模板版本与 SHA-256": "versions",
+               "数据来源（数据项：文件 › 工作表 › 单元格）": "sources", "模板版本与 SHA-256": "versions",
                "经复核调整": "adjusted"}
+_KPI_KEYS = {label_key(header): column for header, column in KPI_COLUMNS.items()}
 STAGES = ("validation", "scoring")  # checking's findings (`findings`), scoring's own (`kpi_findings`)
 SUBMISSION_STATES = (SUBMITTED, WITH_ERRORS, NOT_SUBMITTED)
 
@@ -82,7 +84,7 @@ def _kpis(out: Path, periods: pd.CategoricalDtype) -> pd.DataFrame:
     for period in periods.categories:
         path = out / file_name(period)
         frame = pd.read_excel(path, sheet_name=KPI_SHEET, engine="calamine", dtype={"期间": str, "所编号": str})
-        frames.append(frame.rename(columns=KPI_COLUMNS)[list(KPI_COLUMNS.values())])
+        frames.append(frame.rename(columns=_kpi_column)[list(KPI_COLUMNS.values())])
     kpis = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(KPI_COLUMNS.values()))
     kpis["period"] = kpis["period"].astype(periods)
     kpis["reason"] = kpis["reason"].astype("string")  # blank where the KPI was computed
@@ -90,6 +92,11 @@ def _kpis(out: Path, periods: pd.CategoricalDtype) -> pd.DataFrame:
     for column in ("value", "numerator", "denominator"):
         kpis[column] = pd.to_numeric(kpis[column])
     return kpis
+
+
+def _kpi_column(header: str) -> str:
+    """指标来源's header -> its column: a workbook written before its punctuation went full-width reads too."""
+    return _KPI_KEYS.get(label_key(str(header)), header)
 
 
 def _findings(report: dict, periods: pd.CategoricalDtype) -> pd.DataFrame:

@@ -33,12 +33,12 @@ YEARS = (2025, 2026)
 
 # (key, label, limit): the targets the Architecture issue set; ratios of one run on one machine
 TARGETS = (
-    ("cold_ratio", "冷启动数据阶段(全部核)÷ calamine 原始读取(单进程)", 1.5),
-    ("incremental_share", "改动一个工作簿后重跑 ÷ 冷启动数据阶段(全部核)", 0.15),
-    ("unchanged_share", "无改动重跑 ÷ 冷启动数据阶段(全部核)", 0.10),
-    ("data_memory_mib", "数据阶段峰值内存(整个进程树的 PSS 之和,MiB)", 1024),
-    ("site_ratio", "网站阶段 ÷ 仅 mkdocs build(同一批页面)", 1.1),
-    ("build_seconds", "完整构建(数据阶段 + 网站,冷缓存,秒)", 180),
+    ("cold_ratio", "冷启动数据阶段（全部核）÷ calamine 原始读取（单进程）", 1.5),
+    ("incremental_share", "改动一个工作簿后重跑 ÷ 冷启动数据阶段（全部核）", 0.15),
+    ("unchanged_share", "无改动重跑 ÷ 冷启动数据阶段（全部核）", 0.10),
+    ("data_memory_mib", "数据阶段峰值内存（整个进程树的 PSS 之和，MiB）", 1024),
+    ("site_ratio", "网站阶段 ÷ 仅 mkdocs build（同一批页面）", 1.1),
+    ("build_seconds", "完整构建（数据阶段 + 网站，冷缓存，秒）", 180),
 )
 SHARES = ("incremental_share", "unchanged_share")
 BOUNDS = ("data_memory_mib", "build_seconds")  # "less than" rather than "at most"
@@ -155,7 +155,7 @@ def run_stage(stage: str, timeout: float = 3600, **params: Any) -> dict[str, Any
         if line.startswith(RESULT_PREFIX):
             return {**json.loads(line[len(RESULT_PREFIX):]), "tree_pss_kb": peak[0]}
     tail = (err or out).strip().splitlines()[-5:]
-    raise RuntimeError(f"阶段 {stage} 失败(退出码 {proc.returncode}):" + " / ".join(tail))
+    raise RuntimeError(f"阶段 {stage} 失败（退出码 {proc.returncode}）：" + " / ".join(tail))
 
 
 def _sample_peak(proc: subprocess.Popen, peak: list[int]) -> None:
@@ -170,14 +170,14 @@ def _measure(report: BenchReport, key: str, label: str, stage: str, say, **param
         out = run_stage(stage, **params)
     except (RuntimeError, subprocess.TimeoutExpired) as exc:
         m.note = str(exc)[:300]
-        say(f"  {label}:未完成 — {m.note}")
+        say(f"  {label}：未完成 — {m.note}")
     else:
         m.seconds = out["seconds"]
         m.rss_mib = out["rss_kb"] / 1024
         m.workers_rss_mib = out["children_rss_kb"] / 1024 if out.get("children_rss_kb") else None
         m.tree_pss_mib = out["tree_pss_kb"] / 1024 if out.get("tree_pss_kb") else None
         m.extra = out.get("extra", {})
-        say(f"  {label}:{m.seconds:.2f} 秒,峰值内存 {m.rss_mib:.0f} MiB")
+        say(f"  {label}：{m.seconds:.2f} 秒，峰值内存 {m.rss_mib:.0f} MiB")
     report.measures[key] = m
     return m
 
@@ -213,11 +213,11 @@ def run_bench(offices: int = 1000, root: str | Path = ".bench", out: str | Path 
     """Generate (or reuse) the company, measure every stage, write the Markdown page."""
     root = Path(root).resolve()
     cores = os.cpu_count() or 1
-    say(f"合成数据:{offices} 个业务所 × 8 个季度 × 4 个模板 …")
+    say(f"合成数据：{offices} 个业务所 × 8 个季度 × 4 个模板 …")
     t = time.perf_counter()
     company, generated = ensure_company(root / f"company-{offices}-{seed}", offices=offices, years=YEARS, seed=seed,
                                         workers=cores)
-    say(f"  {'已生成' if generated else '沿用已有数据'}({time.perf_counter() - t:.1f} 秒)")
+    say(f"  {'已生成' if generated else '沿用已有数据'}（{time.perf_counter() - t:.1f} 秒）")
     data = str(company.data_dir)
     files = list(company.data_dir.rglob("*.xlsx"))
     report = BenchReport(offices=offices, files=len(files), megabytes=sum(p.stat().st_size for p in files) / 2**20,
@@ -228,14 +228,14 @@ def run_bench(offices: int = 1000, root: str | Path = ".bench", out: str | Path 
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
 
-    say("读取基准:")
-    _measure(report, "inflate", "仅解压 zip 成员(下限之下)", "inflate", say, data_dir=data)
-    _measure(report, "hash", "计算全部文件的 sha256(缓存查验)", "hash", say, data_dir=data)
-    _measure(report, "floor", "python-calamine 原始读取,单进程(基准)", "calamine", say, data_dir=data)
-    say("数据阶段(读取 → 校验 → 指标 → 评分 → 输出):")
-    _measure(report, "cold1", "冷启动(空缓存),单进程", "data", say, data_dir=data, out_dir=str(work / "out1"),
+    say("读取基准：")
+    _measure(report, "inflate", "仅解压 zip 成员（下限之下）", "inflate", say, data_dir=data)
+    _measure(report, "hash", "计算全部文件的 sha256（缓存查验）", "hash", say, data_dir=data)
+    _measure(report, "floor", "python-calamine 原始读取，单进程（基准）", "calamine", say, data_dir=data)
+    say("数据阶段（读取 → 校验 → 指标 → 评分 → 输出）：")
+    _measure(report, "cold1", "冷启动（空缓存），单进程", "data", say, data_dir=data, out_dir=str(work / "out1"),
              workers=1, cache_dir=str(work / "cache1"))
-    _measure(report, "coldN", f"冷启动(空缓存),{cores} 进程", "data", say, data_dir=data,
+    _measure(report, "coldN", f"冷启动（空缓存），{cores} 进程", "data", say, data_dir=data,
              out_dir=str(work / "outN"), workers=cores, cache_dir=str(work / "cacheN"))
     same = _same_outputs(work / "out1", work / "outN")
     report.measures["coldN"].extra["same_as_single"] = same
@@ -255,18 +255,18 @@ def run_bench(offices: int = 1000, root: str | Path = ".bench", out: str | Path 
         changed.write_bytes(original)
 
     if site:
-        say("网站阶段(页面生成 + mkdocs build + 隐私检查 + 发布):")
+        say("网站阶段（页面生成 + mkdocs build + 隐私检查 + 发布）：")
         sizes = site_sizes or tuple(sorted({n for n in (100, 500, 1000) if n < offices} | {offices}))
         for n in sizes:
             sub = data if n == offices else str(_subset(company, root, n))
-            out_site = _measure(report, f"site{n}", f"{n} 个业务所:网站阶段", "site", say, data_dir=sub,
+            out_site = _measure(report, f"site{n}", f"{n} 个业务所：网站阶段", "site", say, data_dir=sub,
                                 work_dir=str(work / f"site{n}"), cache_dir=str(work / "cacheN"), workers=cores)
-            bare = _measure(report, f"bare{n}", f"{n} 个业务所:仅 mkdocs build(同一批页面)", "mkdocs", say,
+            bare = _measure(report, f"bare{n}", f"{n} 个业务所：仅 mkdocs build（同一批页面）", "mkdocs", say,
                             config=out_site.extra.get("config", ""))
             report.curve.append({"offices": n, "site": out_site.seconds, "bare": bare.seconds,
                                  "pages": out_site.extra.get("pages"), "html_mb": bare.extra.get("html_mb"),
                                  "search_mb": bare.extra.get("search_mb"), "privacy": out_site.extra.get("privacy")})
-        _measure(report, "build", f"完整构建 `build`(冷缓存,{offices} 个业务所)", "build", say, data_dir=data,
+        _measure(report, "build", f"完整构建 `build`（冷缓存，{offices} 个业务所）", "build", say, data_dir=data,
                  work_dir=str(work / "build"), cache_dir=str(work / "cacheB"), workers=cores)
     report.load = (start_load, _load())
     if out:
@@ -350,22 +350,22 @@ def render_markdown(report: BenchReport) -> str:
     lines = [
         "# 性能测试",
         "",
-        "> 本页由 `python -m pipeline bench`(或 `invoke bench`)生成,数字来自一次实际运行,请勿手工修改。",
+        "> 本页由 `python -m pipeline bench`（或 `invoke bench`）生成，数字来自一次实际运行，请勿手工修改。",
         "",
-        f"- 测试日期:{report.date}",
-        f"- 机器:{report.cores} 个 CPU 核({report.cpu}),Python {report.python}",
-        f"- 规模:{report.offices:,} 个业务所 × 8 个季度 × 4 个模板,共 {report.files:,} 个工作簿"
+        f"- 测试日期：{report.date}",
+        f"- 机器：{report.cores} 个 CPU 核（{report.cpu}），Python {report.python}",
+        f"- 规模：{report.offices:,} 个业务所 × 8 个季度 × 4 个模板，共 {report.files:,} 个工作簿"
         f"(含 reference.xlsx),{report.megabytes:,.0f} MB",
-        f"- 机器负载(1 分钟平均):开始 {report.load[0]:.1f},结束 {report.load[1]:.1f}"
-        f"(高于核数说明有其他任务同时在运行,耗时会偏大)",
+        f"- 机器负载（1 分钟平均）：开始 {report.load[0]:.1f}，结束 {report.load[1]:.1f}"
+        f"（高于核数说明有其他任务同时在运行，耗时会偏大）",
         "",
         "## 各阶段耗时",
         "",
         "“相对”为该阶段耗时 ÷ python-calamine 单进程原始读取同一批文件的耗时。"
-        "峰值内存为该阶段进程自身的峰值(括号内为其最大的一个工作进程);进程树合计为整个进程树的"
-        " PSS 之和(每 0.25 秒采样一次,多个进程共享的内存页只按比例计一次)。",
+        "峰值内存为该阶段进程自身的峰值（括号内为其最大的一个工作进程）；进程树合计为整个进程树的"
+        " PSS 之和（每 0.25 秒采样一次，多个进程共享的内存页只按比例计一次）。",
         "",
-        "| 阶段 | 耗时(秒) | 相对 | 峰值内存(MiB) | 进程树合计(MiB) | 备注 |",
+        "| 阶段 | 耗时（秒） | 相对 | 峰值内存（MiB） | 进程树合计（MiB） | 备注 |",
         "|---|---:|---:|---:|---:|---|",
     ]
     for m in report.measures.values():
@@ -383,35 +383,35 @@ def render_markdown(report: BenchReport) -> str:
         verdict = "未测" if value is None else ("达到" if value <= limit else "未达到")
         build = report.measures.get("build")
         if key == "build_seconds" and build is not None and build.extra.get("exit"):
-            verdict += f"(构建退出码 {build.extra['exit']},见上表备注)"
+            verdict += f"（构建退出码 {build.extra['exit']}，见上表备注）"
         lines.append(f"| {label} | {limit_text} | {shown} | {verdict} |")
     if report.curve:
         lines += ["", "## 网站规模曲线", "",
-                  "每个业务所一个页面;曲线应接近线性(每所耗时基本不变)。", "",
-                  "| 业务所数 | 网站阶段(秒) | 仅 mkdocs build(秒) | 比值 | 每所(毫秒) "
-                  "| 页面数 | HTML 总量(MB) | 搜索索引(MB) |",
+                  "每个业务所一个页面；曲线应接近线性（每所耗时基本不变）。", "",
+                  "| 业务所数 | 网站阶段（秒） | 仅 mkdocs build（秒） | 比值 | 每所（毫秒） "
+                  "| 页面数 | HTML 总量（MB） | 搜索索引（MB） |",
                   "|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for c in report.curve:
             ratio = c["site"] / c["bare"] if c["site"] is not None and c["bare"] else None
             per = c["site"] / c["offices"] * 1000 if c["site"] is not None else None
             lines.append(f"| {c['offices']:,} | {_fmt(c['site'])} | {_fmt(c['bare'])} | {_fmt(ratio)} | {_fmt(per, 1)} "
                          f"| {c.get('pages') or '—'} | {_fmt(c.get('html_mb'), 1)} | {_fmt(c.get('search_mb'), 2)} |")
-        notes = [f"- {c['offices']:,} 个业务所:{c['privacy']}" for c in report.curve if c.get("privacy")]
+        notes = [f"- {c['offices']:,} 个业务所：{c['privacy']}" for c in report.curve if c.get("privacy")]
         if notes:
-            lines += ["", "隐私检查未通过的规模(页面已全部生成并构建,只是未发布;耗时照常计入):", "", *notes]
+            lines += ["", "隐私检查未通过的规模（页面已全部生成并构建，只是未发布；耗时照常计入）：", "", *notes]
     lines += ["", "## 说明", "", *EXPLANATION, ""]
     return "\n".join(lines)
 
 
 def _note(m: Measure) -> str:
     if m.seconds is None:
-        return "未完成:" + m.note.replace("|", "/")
+        return "未完成：" + m.note.replace("|", "/")
     e = m.extra
     parts = []
     if "parsed" in e:
-        parts.append(f"解析 {e['parsed']:,} 个,缓存命中 {e['workbooks'] - e['parsed']:,} 个")
+        parts.append(f"解析 {e['parsed']:,} 个，缓存命中 {e['workbooks'] - e['parsed']:,} 个")
     if "rewritten" in e:
-        parts.append(f"重写期间工作簿 {e['rewritten']} 个,未变 {e['unchanged']} 个")
+        parts.append(f"重写期间工作簿 {e['rewritten']} 个，未变 {e['unchanged']} 个")
     if "scored" in e:
         parts.append(f"已评分 {e['scored']:,} 个所-期间")
     if "same_as_single" in e:
@@ -419,35 +419,35 @@ def _note(m: Measure) -> str:
     if e.get("exit"):
         parts.append(f"退出码 {e['exit']}" + (f"({e['reason']})" if e.get("reason") else ""))
     if e.get("privacy"):
-        parts.append(f"隐私检查未通过(未发布):{e['privacy']}")
+        parts.append(f"隐私检查未通过（未发布）：{e['privacy']}")
     if "inflated_mb" in e:
         parts.append(f"解压后 {e['inflated_mb']:,.0f} MB")
     return ";".join(parts)
 
 
 EXPLANATION = (
-    "- **下限**:python-calamine 单进程读出每个工作簿的全部单元格,是“读取”本身的代价;"
-    "仅解压 zip 成员则是它之下的地板。完整的数据阶段还要做预检、规范化、逐格校验、跨文件检查、指标、评分,"
+    "- **下限**：python-calamine 单进程读出每个工作簿的全部单元格，是“读取”本身的代价；"
+    "仅解压 zip 成员则是它之下的地板。完整的数据阶段还要做预检、规范化、逐格校验、跨文件检查、指标、评分，"
     "并写出 validation.json、scorecards.csv 与每个期间的考核结果工作簿。",
-    "- **并行**:读取与逐格校验由执行器分给多个进程(`--workers`,默认按 CPU 核数;`pipeline/runtime/pool.py`),"
-    "每个工作簿在读取它的进程里就归纳为“工作簿事实”(身份、问题、各表对指标的贡献、隐私检查要用的文本),"
-    "数据行不再传回主进程。结果按文件路径排序后合并,所以输出与进程数无关(上表核对了单进程与多进程的输出)。"
+    "- **并行**：读取与逐格校验由执行器分给多个进程（`--workers`，默认按 CPU 核数；`pipeline/runtime/pool.py`），"
+    "每个工作簿在读取它的进程里就归纳为“工作簿事实”（身份、问题、各表对指标的贡献、隐私检查要用的文本），"
+    "数据行不再传回主进程。结果按文件路径排序后合并，所以输出与进程数无关（上表核对了单进程与多进程的输出）。"
     "各期间的考核结果工作簿也由多个进程同时写出。",
-    "- **缓存**:每个工作簿的事实按“文件内容的 sha256 + 路径”存在 `.cache/` 下(每条记录带校验和);"
-    "读取代码、表单结构或解析库版本一改,旧缓存自动作废。像 git 一样,`.cache/files.bin` 记住每个文件的大小、"
-    "修改时间、ctime、inode 与 sha256,这些都没变的文件连 sha256 都不必重算。修改政策配置后全部重新评分,"
-    "但无需重新读取。缓存可随时删除,`--no-cache` 可关闭。",
-    "- **重跑**:重跑时,未改动的文件从缓存取得事实,校验、指标、评分与排名对全部业务所完整重算,"
-    "validation.json 与 scorecards.csv 完整重新写出;某期间的考核结果工作簿只有当其内容(由该期间结果算出的摘要)"
-    "变化时才重写(`pipeline/runtime/memo.py`)。",
-    "- **网站**:网站阶段 = 先生成全部页面(多进程)+ `mkdocs build --strict` + 隐私检查 + 发布;"
-    "“仅 mkdocs build”是同一批页面单独构建一次。不使用 MkDocs 钩子:mkdocs 构建期间,隐私检查在另一个核上"
-    "扫描已写出的页面,构建完成后再扫描内容有变或尚未扫描的全部文件(如搜索索引)。每个业务所一个页面,但不放进全站导航"
-    "(否则每个页面都带上全部导航,构建时间随页数平方增长),所以曲线中每所耗时基本不变。",
-    "- 每个阶段在单独的子进程中运行,耗时不含 Python 解释器启动与模块导入;峰值内存取自 "
-    "`/proc/self/status` 的 VmHWM 与 `getrusage(RUSAGE_CHILDREN)`。工作进程由主进程 fork 而来,"
-    "与主进程共享的内存页会在每个进程的 VmHWM 里各算一次,所以内存目标按进程树的 PSS 合计判断"
-    "(基准测试进程每 0.25 秒读取一次 `/proc/<pid>/smaps_rollup`,不占被测进程的时间)。",
+    "- **缓存**：每个工作簿的事实按“文件内容的 sha256 + 路径”存在 `.cache/` 下（每条记录带校验和）；"
+    "读取代码、表单结构或解析库版本一改，旧缓存自动作废。像 git 一样，`.cache/files.bin` 记住每个文件的大小、"
+    "修改时间、ctime、inode 与 sha256，这些都没变的文件连 sha256 都不必重算。修改政策配置后全部重新评分，"
+    "但无需重新读取。缓存可随时删除，`--no-cache` 可关闭。",
+    "- **重跑**：重跑时，未改动的文件从缓存取得事实，校验、指标、评分与排名对全部业务所完整重算，"
+    "validation.json 与 scorecards.csv 完整重新写出；某期间的考核结果工作簿只有当其内容（由该期间结果算出的摘要）"
+    "变化时才重写（`pipeline/runtime/memo.py`）。",
+    "- **网站**：网站阶段 = 先生成全部页面（多进程）+ `mkdocs build --strict` + 隐私检查 + 发布；"
+    "“仅 mkdocs build”是同一批页面单独构建一次。不使用 MkDocs 钩子：mkdocs 构建期间，隐私检查在另一个核上"
+    "扫描已写出的页面，构建完成后再扫描内容有变或尚未扫描的全部文件（如搜索索引）。每个业务所一个页面，但不放进全站导航"
+    "（否则每个页面都带上全部导航，构建时间随页数平方增长），所以曲线中每所耗时基本不变。",
+    "- 每个阶段在单独的子进程中运行，耗时不含 Python 解释器启动与模块导入；峰值内存取自 "
+    "`/proc/self/status` 的 VmHWM 与 `getrusage(RUSAGE_CHILDREN)`。工作进程由主进程 fork 而来，"
+    "与主进程共享的内存页会在每个进程的 VmHWM 里各算一次，所以内存目标按进程树的 PSS 合计判断"
+    "（基准测试进程每 0.25 秒读取一次 `/proc/<pid>/smaps_rollup`，不占被测进程的时间）。",
 )
 
 

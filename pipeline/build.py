@@ -121,8 +121,8 @@ def check_templates(templates_dir: Path | None) -> None:
     problems = template_differences(templates_dir)
     if problems:
         listed = "\n".join(f"  - {p}" for p in problems[:20])
-        raise BuildError(f"{templates_dir.name}/ 中的空白模板与表单定义不一致(共 {len(problems)} 处),"
-                         f"请先运行 invoke templates 重新生成:\n{listed}")
+        raise BuildError(f"{templates_dir.name}/ 中的空白模板与表单定义不一致（共 {len(problems)} 处），"
+                         f"请先运行 invoke templates 重新生成：\n{listed}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -155,7 +155,7 @@ def render_and_publish(results: Results, site_dir: Path, *, work_dir: Path, buil
         leaks = privacy_gate(scan, workers)
         if leaks:
             listed = "\n".join(f"  - {leak.message()}" for leak in leaks[:20])
-            raise BuildError(f"隐私检查发现 {len(leaks)} 处问题,网站未发布:\n{listed}")
+            raise BuildError(f"隐私检查发现 {len(leaks)} 处问题，网站未发布：\n{listed}")
         publish(site_tmp, site_dir)
     finally:
         if site_tmp.exists():
@@ -240,7 +240,7 @@ def write_config(results: Results, work_dir: Path, work_docs: Path, build_date: 
     try:
         config = yaml.load(config_path.read_text(encoding="utf-8"), Loader=ConfigLoader)  # noqa: S506 (safe: see ConfigLoader)
     except (OSError, yaml.YAMLError) as exc:
-        raise BuildError(f"无法读取网站配置 {config_path.name}:{exc}", usage=True) from None
+        raise BuildError(f"无法读取网站配置 {config_path.name}：{exc}", usage=True) from None
     config["docs_dir"] = str(work_docs.resolve())
     config["copyright"] = f"{config.get('copyright', '')} · 构建日期 {build_date}".strip(" ·")
     config["nav"] = expand_nav(config.get("nav") or [], results.periods)
@@ -328,7 +328,7 @@ def run_mkdocs(config: Path, site_tmp: Path, *, meanwhile: Callable[[], T] | Non
         lines = [line for line in log.splitlines()
                  if line.startswith(("WARNING", "ERROR", "Error", "Aborted")) or "Error" in line]
         detail = "\n".join(f"  {line}" for line in lines[-20:]) or log[-2000:]
-        raise BuildError(f"MkDocs 构建失败(严格模式下任何警告都视为错误):\n{detail}", usage=True)
+        raise BuildError(f"MkDocs 构建失败（严格模式下任何警告都视为错误）：\n{detail}", usage=True)
     if progress is not None:
         progress(pages, pages)
     return result

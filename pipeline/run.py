@@ -108,9 +108,9 @@ def _failed(item: tuple[str, str], failure: pool.Failure) -> tuple[None, bytes]:
         seconds = failure.seconds
         facts = file_level(rel, "file-timeout", seconds=str(int(seconds)) if seconds.is_integer() else f"{seconds:g}")
     elif failure.out_of_memory:
-        facts = file_level(rel, "file-too-large", reason=f"解析时所需内存超过限制(进程信号 {-failure.exitcode})")
+        facts = file_level(rel, "file-too-large", reason=f"解析时所需内存超过限制（进程信号 {-failure.exitcode}）")
     else:
-        facts = file_level(rel, "file-unreadable", reason=f"解析程序异常退出(退出码 {failure.exitcode})")
+        facts = file_level(rel, "file-unreadable", reason=f"解析程序异常退出（退出码 {failure.exitcode}）")
     return None, marshal.dumps(to_plain(facts))
 
 
@@ -240,7 +240,7 @@ def load_policies(policy: Policy | PolicyHistory | str | Path | None) -> PolicyH
     try:
         return load_history(policy)
     except PolicyError as exc:
-        raise UsageError(f"政策配置有误:{exc}") from None
+        raise UsageError(f"政策配置有误：{exc}") from None
 
 
 def data_folder(data_dir: str | Path) -> Path:

@@ -89,7 +89,7 @@ def sample_results(policy=None) -> Results:
         finding("required-blank", file=path, sheet="团队名册", cell="B5", row=5, column="姓名",
                 office_id="X99", period="2026Q1"),
         finding("type-date", file=path, sheet="团队名册", cell="D7", row=7, column="入职日期",
-                value=PRIVATE_VALUE, seen="(个人信息,已隐藏)", private=True, office_id="X99", period="2026Q1"),
+                value=PRIVATE_VALUE, seen="（个人信息，已隐藏）", private=True, office_id="X99", period="2026Q1"),
         finding("value-normalised", file="submissions/2026Q1/A01/clients.xlsx", sheet="客户", cell="G3", row=3,
                 column="本期销售额", seen="1,234", normalised="1234", value="1,234", office_id="A01",
                 period="2026Q1"),

@@ -208,13 +208,13 @@ def test_validate_marks_accepted_findings_and_exits_0(make_reference, make_workb
     before = run_cli("validate", str(data_dir), "--no-cache")
     assert before.returncode == 1, before.stdout + before.stderr
     assert "疑似单位错误" not in before.stdout  # the summary shows messages, the title is on the codes page
-    assert "2026Q1/BJ01/clients.xlsx › 客户:北京一所（BJ01） 2026Q1 的销售目标完成率为 400%" in before.stdout
+    assert "2026Q1/BJ01/clients.xlsx › 客户：北京一所（BJ01） 2026Q1 的销售目标完成率为 400%" in before.stdout
     make_workbook("accepted", "accepted.xlsx", rows={"accepted": [acceptance()]})
     after = run_cli("validate", str(data_dir), "--no-cache")
     assert after.returncode == 0, after.stdout + after.stderr
     assert "错误 0 个，警告 0 个，提示 0 条，已确认 1 个" in after.stdout  # the one count sentence (engine/counts.py)
     assert "已确认的 1 个问题由人力资源部在 accepted.xlsx 中确认，不影响评分" in after.stdout
-    assert "✓ 2026Q1/BJ01/clients.xlsx › 客户:北京一所（BJ01） 2026Q1 的销售目标完成率为 400%" in after.stdout
+    assert "✓ 2026Q1/BJ01/clients.xlsx › 客户：北京一所（BJ01） 2026Q1 的销售目标完成率为 400%" in after.stdout
     assert f"（已确认：{REASON}）" in after.stdout
 
 
@@ -245,7 +245,7 @@ def test_sales_typed_in_yuan_are_caught_end_to_end_and_accepting_them_scores_the
     out = tmp_path / "out"
     result = run_cli("run", str(data), "--out", str(out), "--no-cache")
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "2026Q1/GZ01/clients.xlsx › 客户:广州测试三所（GZ01） 2026Q1 的销售目标完成率为 525,000%" in result.stdout
+    assert "2026Q1/GZ01/clients.xlsx › 客户：广州测试三所（GZ01） 2026Q1 的销售目标完成率为 525,000%" in result.stdout
     assert _scorecard(out, "2026Q1", "GZ01")["status"] == "invalid"
     assert _scorecard(out, "2026Q1", "BJ01")["status"] == "scored"
     findings = json.loads((out / "validation.json").read_text(encoding="utf-8"))["findings"]

@@ -5,12 +5,14 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import shutil
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 
-from pipeline.analysis import load
+from pipeline.analysis import KPI_SHEET, load
 from pipeline.build import SAMPLE_DATA
 from pipeline.run import run
 
@@ -105,3 +107,17 @@ def test_the_documented_example_runs_and_shows_what_the_page_says(out):
         exec(code.replace('load("out")', f"load({str(out)!r})"), {})  # noqa: S102 - our own page's example
     last = printed.getvalue().splitlines()[-2:]
     assert "SU01" in last[0] and "training" in last[0] and "projects" in last[1]
+
+
+def test_a_workbook_written_before_the_full_width_headers_still_loads(out, tables, tmp_path):
+    old = tmp_path / "out"
+    shutil.copytree(out, old)
+    for path in old.glob("考核结果-*.xlsx"):
+        wb = openpyxl.load_workbook(path)
+        for cell in wb[KPI_SHEET][1]:
+            if cell.value == "数据来源（数据项：文件 › 工作表 › 单元格）":
+                cell.value = "数据来源(数据项:文件 › 工作表 › 单元格)"
+        wb.save(path)
+    kpis = load(old).kpis
+    assert kpis["sources"].tolist() == tables.kpis["sources"].tolist()
+    assert kpis.columns.tolist() == tables.kpis.columns.tolist()

@@ -29,9 +29,9 @@ def _dataset(data_dir: Path, findings, paths=(CLIENTS, PROJECTS)) -> Dataset:
 def _findings():
     return [
         finding("type-number", file=CLIENTS, sheet="客户", cell="G3", row=3, column="本期销售额",
-                value="十二", expected="数字,不小于 0", seen="十二"),
+                value="十二", expected="数字，不小于 0", seen="十二"),
         finding("out-of-range", file=CLIENTS, sheet="客户", cell="I2", row=2, column="满意度评分",
-                value="7", expected="数字,1–5", seen="7"),
+                value="7", expected="数字，1–5", seen="7"),
         finding("rule-not-above", severity=WARNING, file=CLIENTS, sheet="客户", cell="K2", row=2,
                 column="已解决投诉次数", rule="已解决投诉次数不得大于投诉次数", seen="3", other_column="投诉次数", other="2"),
         finding("rule-not-above", file=CLIENTS, sheet="客户", cell="K2", row=2,
@@ -72,7 +72,7 @@ def test_bad_cells_are_filled_and_commented(annotated):
     assert ws["G3"].fill.start_color.rgb == red
     assert ws["I2"].fill.start_color.rgb == red
     assert ws["K2"].fill.start_color.rgb == red  # an error and a warning on one cell: the error wins
-    assert ws["G3"].comment.text == "【错误】“本期销售额”应为数字,不小于 0,实际为“十二”"
+    assert ws["G3"].comment.text == "【错误】“本期销售额”应为数字，不小于 0，实际为“十二”"
     assert ws["K2"].comment.text.count("\n") == 1
     assert ws["H2"].fill.start_color.rgb == FILLS[INFO].start_color.rgb  # read other than typed: a note
     assert ws["H2"].comment.text == "【提示】“回访次数”的“２”已按“2”读取"
@@ -100,7 +100,7 @@ def test_issues_sheet_comes_first_with_internal_links(annotated):
         ("警告", "客户", "K2", "已解决投诉次数"),
         ("提示", "客户", "H2", "回访次数"),
     ]
-    assert rows[3][5] == "填写阿拉伯数字,不要带单位或文字。"
+    assert rows[3][5] == "填写阿拉伯数字，不要带单位或文字。"
     links = [ws.cell(r, 3).hyperlink.location for r in range(2, ws.max_row + 1)]
     assert links == ["'客户'!$I$2", "'客户'!$K$2", "'客户'!$G$3", "'封面'!$B$2", "'客户'!$K$2", "'客户'!$H$2"]
 
@@ -157,7 +157,7 @@ def test_a_finding_inside_a_merged_range_marks_its_top_left_cell(make_workbook, 
     (copy,) = annotate(_dataset(data_dir, [f], paths=(CLIENTS,)), data_dir, tmp_path / "marked").written
     ws = load_workbook(copy)["客户"]
     assert ws["B2"].fill.start_color.rgb == FILLS[ERROR].start_color.rgb
-    assert ws["B2"].comment.text == "【错误】“客户类型”为必填项,不能为空"
+    assert ws["B2"].comment.text == "【错误】“客户类型”为必填项，不能为空"
 
 
 def test_values_read_other_than_typed_get_a_light_fill_and_a_note(make_reference, make_workbook, data_dir,

@@ -51,11 +51,11 @@ def test_quarter_statuses_scores_ranks_and_bonus():
     assert sh.score == pytest.approx(89.5)
     assert (sh.grade, sh.rank) == ("良好", 2)
     tj = cards[("2026Q1", "TJ01")]
-    assert tj.status_reason == "未提交《招聘与团队》、《培训计划》、《项目管理》,本期不评分"
+    assert tj.status_reason == "未提交《招聘与团队》、《培训计划》、《项目管理》，本期不评分"
     assert (tj.score, tj.rank, tj.kpis, tj.bonus_amount) == (None, None, {}, None)
     assert cards[("2026Q1", "GZ01")].status_reason == "本期未提交任何表格"
     assert cards[("2026", "BJ01")].status_reason == (
-        "年度考核需四个季度均已评分;2026Q2(未提交)、2026Q3(未提交)、2026Q4(未提交)")
+        "年度考核需四个季度均已评分；2026Q2（未提交）、2026Q3（未提交）、2026Q4（未提交）")
     assert results.periods == ["2026Q1", "2026"]
 
 
@@ -119,7 +119,7 @@ def test_annual_pooling_scoring_and_honours():
     assert year.kpis["satisfaction"].effective_weight == 0.0
     assert year.kpis["attainment"].effective_weight == pytest.approx(37.5)
     sh = _cards(results)[("2026", "SH01")]
-    assert (sh.status, sh.status_reason) == (INCOMPLETE, "年度考核需四个季度均已评分;2026Q3(未提交)")
+    assert (sh.status, sh.status_reason) == (INCOMPLETE, "年度考核需四个季度均已评分；2026Q3（未提交）")
     assert [c.period for c in results.scorecards][::2] == ["2026Q1", "2026Q2", "2026Q3", "2026Q4", "2026"]
 
 
@@ -167,7 +167,7 @@ def test_last_years_submission_with_errors_is_no_prior():
     targets = {("BJ01", "2026Q1"): target("BJ01", "2026Q1", prior=None)}
     card = _cards(assess(dataset(["BJ01"], targets, subs), POLICY))[("2026Q1", "BJ01")]
     assert (card.kpis["growth"].value, card.kpis["growth"].reason) == (
-        None, "《季度目标》未填上年同期销售额,且没有 2025Q1 的客户表")
+        None, "《季度目标》未填上年同期销售额，且没有 2025Q1 的客户表")
     assert card.status == SCORED  # growth's weight is shared out; the quarter is still scored
 
 
@@ -179,7 +179,7 @@ def test_a_quarter_without_any_scorable_kpi_is_incomplete():
     results = assess(dataset(["BJ01"], targets, subs), POLICY)
     card = _cards(results)[("2026Q1", "BJ01")]
     assert (card.status, card.status_reason, card.score, card.rank) == (
-        INCOMPLETE, "所有计分指标均无法计算,本期不评分", None, None)
+        INCOMPLETE, "所有计分指标均无法计算，本期不评分", None, None)
     assert results.findings == []  # N/A warnings are for scored cards only
 
 

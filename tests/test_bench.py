@@ -36,8 +36,8 @@ def test_the_benchmark_runs_every_stage_and_writes_the_page(tmp_path):
     assert [c["offices"] for c in report.curve] == [2, 3]
     text = out.read_text("utf-8")
     assert text.startswith("# 性能测试")
-    assert "| 冷启动(空缓存),单进程 |" in text and "## 网站规模曲线" in text and "无改动重跑 ÷" in text
-    assert "3 个业务所 × 8 个季度 × 4 个模板,共 97 个工作簿" in text
+    assert "| 冷启动（空缓存），单进程 |" in text and "## 网站规模曲线" in text and "无改动重跑 ÷" in text
+    assert "3 个业务所 × 8 个季度 × 4 个模板，共 97 个工作簿" in text
     # the company is generated once and reused on the next run
     assert any("已生成" in line for line in lines)
     again = bench.run_bench(offices=3, root=tmp_path / "bench", out=None, site=False, say=lines.append)

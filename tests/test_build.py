@@ -105,7 +105,7 @@ def test_the_docs_tree_is_complete_before_mkdocs_runs(built, data, templates, tm
     assert {"offices/bj01.md", "results/2026Q1.md", "submissions.md", "validation.md", "index.md"} <= seen["docs"]
     assert seen["docs"] == {p.relative_to(built / ".build" / "docs").as_posix()
                             for p in (built / ".build" / "docs").rglob("*.md")}
-    assert "隐私检查发现 1 处问题,网站未发布" in info.value.message and not info.value.usage
+    assert "隐私检查发现 1 处问题，网站未发布" in info.value.message and not info.value.usage
     assert "offices/bj01.html 含有“客户 › 联系人”的值" in info.value.message
     assert not site.exists()
     # a bare mkdocs build of the same tree and config makes the same pages as the build published

@@ -105,7 +105,7 @@ def test_lock_is_exclusive_and_says_so_in_chinese(tmp_path):
     try:
         with pytest.raises(BuildLocked) as info, build_lock(site, wait=0.3):
             pass
-        assert f"(进程 {holder.pid})" in str(info.value)
+        assert f"（进程 {holder.pid}）" in str(info.value)
         assert "正在写入“site”目录" in str(info.value)
     finally:
         holder.kill()

@@ -58,7 +58,7 @@ def test_folder_checks(path, form_id, office, period, expected):
 def test_identity_mismatch_message_names_content_and_folder():
     wb = hand_workbook("submissions/2026Q1/BJ01/clients.xlsx", "clients", "BJ02", "2026Q1")
     (f,) = checks.folder_checks(wb)
-    assert f.message == "封面的所编号为“BJ02”,但文件位于“2026Q1/BJ01”文件夹"
+    assert f.message == "封面的所编号为“BJ02”，但文件位于“2026Q1/BJ01”文件夹"
     assert (f.column, f.value) == ("所编号", "BJ02")
 
 

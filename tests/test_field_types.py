@@ -57,7 +57,7 @@ def test_number_rejects_non_numbers(raw):
     result = NUMBER.read(raw)
     assert result.value is None
     assert result.error == "type-number"
-    assert result.params == {"expected": "数字,不小于 0", "seen": show(raw)}
+    assert result.params == {"expected": "数字，不小于 0", "seen": show(raw)}
 
 
 @pytest.mark.parametrize(("raw", "value"), [("12%", 0.12), ("１２.５％", 0.125), (" 100 % ", 1.0), ("0.5", 0.5)])
@@ -167,12 +167,12 @@ def test_blank(raw):
 @pytest.mark.parametrize(
     ("value", "ftype", "expected"),
     [
-        (-1, Integer(min=0), ("out-of-range", {"expected": "整数,不小于 0"})),
-        (0, Integer(min=1), ("out-of-range", {"expected": "整数,不小于 1"})),
+        (-1, Integer(min=0), ("out-of-range", {"expected": "整数，不小于 0"})),
+        (0, Integer(min=1), ("out-of-range", {"expected": "整数，不小于 1"})),
         (1, Integer(min=1), None),
-        (5.5, Number(min=1, max=5), ("out-of-range", {"expected": "数字,1–5"})),
+        (5.5, Number(min=1, max=5), ("out-of-range", {"expected": "数字，1–5"})),
         (5, Number(min=1, max=5), None),
-        (0.0, Number(min=0, min_exclusive=True), ("out-of-range", {"expected": "数字,大于 0"})),
+        (0.0, Number(min=0, min_exclusive=True), ("out-of-range", {"expected": "数字，大于 0"})),
         ("x" * 31, Text(max_length=30), ("type-text", {"max_length": 30, "length": 31})),
         ("x" * 30, Text(max_length=30), None),
     ],
@@ -184,9 +184,9 @@ def test_check_bounds(value, ftype, expected):
 @pytest.mark.parametrize(
     ("raw", "ftype", "error", "params"),
     [
-        (-1.0, Integer(min=0), "out-of-range", {"expected": "整数,不小于 0", "seen": "-1"}),
-        ("-1", Integer(min=0), "out-of-range", {"expected": "整数,不小于 0", "seen": "-1"}),
-        (6.0, Number(min=1, max=5), "out-of-range", {"expected": "数字,1–5", "seen": "6"}),
+        (-1.0, Integer(min=0), "out-of-range", {"expected": "整数，不小于 0", "seen": "-1"}),
+        ("-1", Integer(min=0), "out-of-range", {"expected": "整数，不小于 0", "seen": "-1"}),
+        (6.0, Number(min=1, max=5), "out-of-range", {"expected": "数字，1–5", "seen": "6"}),
         ("x" * 31, Text(max_length=30), "type-text", {"max_length": 30, "length": 31, "seen": "x" * 31}),
     ],
 )

@@ -56,9 +56,9 @@ def _read(tmp_path: Path, name: str, data: bytes):
     ("clients.xlsx", opendocument, ("file-ods", "文件是 OpenDocument 电子表格（.ods），但扩展名是 .xlsx，"
                                                 "请在 Excel 或 WPS 中另存为 .xlsx")),
     ("clients.xlsx", lambda: opendocument("text"),
-     ("file-not-xlsx", "文件不是有效的 .xlsx 工作簿:文件是 OpenDocument 文档（如 .odt），不是电子表格")),
+     ("file-not-xlsx", "文件不是有效的 .xlsx 工作簿：文件是 OpenDocument 文档（如 .odt），不是电子表格")),
     ("clients.xls", legacy_doc,
-     ("file-not-xlsx", "文件不是有效的 .xlsx 工作簿:文件是其他旧版 Office 文档（如 Word 97-2003 文档），不是 Excel 工作簿")),
+     ("file-not-xlsx", "文件不是有效的 .xlsx 工作簿：文件是其他旧版 Office 文档（如 Word 97-2003 文档），不是 Excel 工作簿")),
 ])
 def test_minimal_files_are_named_for_what_they_are(tmp_path, name, build, expected):
     assert _read(tmp_path, name, build()) == [expected]

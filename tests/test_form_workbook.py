@@ -326,9 +326,9 @@ def test_drift_is_detected(tmp_path):
         dv for dv in wb["培训计划"].data_validations.dataValidation if str(dv.sqref) != "I2:I1000"]
     wb.save(path)
     problems = check_template(path, TRAINING)
-    assert "training.xlsx:工作表“培训计划”!C1 应为 “培训方式”,实际为 “方式”" in problems
-    assert f"training.xlsx:工作表“_meta”!B2 应为 “{TRAINING.version}”,实际为 “0.9”" in problems
-    assert any(p.startswith("training.xlsx:工作表“培训计划”!I2:I1000 的数据验证 应为 “list|") for p in problems)
+    assert "training.xlsx：工作表“培训计划”!C1 应为 “培训方式”，实际为 “方式”" in problems
+    assert f"training.xlsx：工作表“_meta”!B2 应为 “{TRAINING.version}”，实际为 “0.9”" in problems
+    assert any(p.startswith("training.xlsx：工作表“培训计划”!I2:I1000 的数据验证 应为 “list|") for p in problems)
     assert len(problems) == 3
 
 
@@ -336,7 +336,7 @@ def test_missing_and_broken_templates_are_reported(tmp_path):
     write_templates(tmp_path)
     (tmp_path / "projects.xlsx").unlink()
     (tmp_path / "clients.xlsx").write_bytes(b"not a zip")
-    assert check_templates(tmp_path) == ["clients.xlsx:无法打开(BadZipFile)", "projects.xlsx:缺少模板文件"]
+    assert check_templates(tmp_path) == ["clients.xlsx：无法打开（BadZipFile）", "projects.xlsx：缺少模板文件"]
 
 
 def test_many_differences_are_cut_short(tmp_path):

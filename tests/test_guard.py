@@ -104,7 +104,7 @@ def test_kept_part_whose_header_lies_about_its_size(base):
     package = guard.open_package(data)
     assert package.sheet_xml("客户") == members(base)[part]
     wb = _read(data, "lie.xlsx")
-    assert [(f.code, f.message) for f in wb.findings] == [("file-unreadable", "无法读取文件:内部 XML 格式错误")]
+    assert [(f.code, f.message) for f in wb.findings] == [("file-unreadable", "无法读取文件：内部 XML 格式错误")]
 
 
 def test_unread_part_is_only_inflated_to_its_root(base):

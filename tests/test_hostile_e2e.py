@@ -225,7 +225,7 @@ def test_a_planted_private_value_fails_the_build_naming_column_and_page(tmp_path
     message = info.value.message
     assert not info.value.usage  # a data problem: exit code 1
     assert "隐私检查" in message
-    assert "index.html 含有“团队名册 › 姓名”的值(慕***)" in message
+    assert "index.html 含有“团队名册 › 姓名”的值（慕***）" in message
     assert "search/search_index.json#" in message  # the search index is caught as well
     assert "慕容真名" not in message
     assert [p.name for p in site.iterdir()] == ["index.html"]

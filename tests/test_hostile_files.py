@@ -44,14 +44,14 @@ from pipeline.intake.read import read_workbook
 EXPECTED = {
     "zip-bomb": ("file-too-large", "单个内部文件 xl/worksheets/sheet3.xml 解压后超过 128 MB"),
     "entity-bomb": ("file-xml-unsafe", "内部文件 xl/worksheets/sheet3.xml 含有 DOCTYPE/ENTITY 声明"),
-    "far-cell": ("file-too-large", "工作表“客户”的单元格 XFD1048576 超出可处理范围(最多 100000 行、64 列)"),
-    "beyond-grid": ("file-too-large", "工作表“客户”的单元格 ZZZ2000000 超出可处理范围(最多 100000 行、64 列)"),
+    "far-cell": ("file-too-large", "工作表“客户”的单元格 XFD1048576 超出可处理范围（最多 100000 行、64 列）"),
+    "beyond-grid": ("file-too-large", "工作表“客户”的单元格 ZZZ2000000 超出可处理范围（最多 100000 行、64 列）"),
     "shared-strings-2e9": ("file-too-large", "共享字符串表声明了 2000000000 个字符串"),
     "strict-ooxml": ("file-strict-ooxml", None),
     "macro": ("file-macro", None),
     "truncated": ("file-truncated", "找不到 zip 目录"),
     "empty": ("file-empty", None),
-    "random": ("file-not-xlsx", "文件内容不是 xlsx(zip)格式"),
+    "random": ("file-not-xlsx", "文件内容不是 xlsx（zip）格式"),
     "encrypted": ("file-encrypted", None),
     "xls": ("file-xls", None),
 }
@@ -160,7 +160,7 @@ def test_openpyxl_would_mislead_on_encrypted_files(files):
     with pytest.raises(Exception, match="not a zip file"):
         openpyxl.load_workbook(paths["encrypted"])
     finding = read_workbook(paths["encrypted"], "e.xlsx").findings[0]
-    assert finding.message == "文件已加密或设置了打开密码,无法读取"
+    assert finding.message == "文件已加密或设置了打开密码，无法读取"
 
 
 def test_bounded_time_and_memory(files):
@@ -202,7 +202,7 @@ def test_total_inflated_size_is_bounded(tmp_path, base):
     path = tmp_path / "t.xlsx"
     path.write_bytes(write_raw_zip(entries))
     assert [(f.code, f.message) for f in read_workbook(path, "t.xlsx").findings] == [
-        ("file-too-large", "文件超出处理限制:解压后总大小超过 256 MB")]
+        ("file-too-large", "文件超出处理限制：解压后总大小超过 256 MB")]
 
 
 @pytest.mark.parametrize("builder", [huge_dimension, lambda d: far_cell(d, value=False)],
@@ -263,7 +263,7 @@ def test_timeout_is_a_finding(tmp_path, base, many_rows):
     good.write_bytes(base)
     # the slow file takes seconds; the bound leaves the good one room on a loaded machine
     result = read_isolated([(many_rows, "slow.xlsx"), (good, "good.xlsx")], workers=2, timeout=0.5)
-    assert [(f.code, f.message) for f in result[0].findings] == [("file-timeout", "读取文件超时(超过 0.5 秒)")]
+    assert [(f.code, f.message) for f in result[0].findings] == [("file-timeout", "读取文件超时（超过 0.5 秒）")]
     assert _good(result[1])
 
 
@@ -275,14 +275,14 @@ def _corrupt_deflate(data: bytes) -> bytes:
 
 
 @pytest.mark.parametrize(("build", "code", "message"), [
-    (lambda d: edit_sheet(d, "客户", lambda x: x[: len(x) // 2]), "file-unreadable", "无法读取文件:内部 XML 格式错误"),
+    (lambda d: edit_sheet(d, "客户", lambda x: x[: len(x) // 2]), "file-unreadable", "无法读取文件：内部 XML 格式错误"),
     (lambda d: rezip(d, lambda n, b: b[:200] if n == "xl/workbook.xml" else b), "file-unreadable",
-     "无法读取文件:文件内部结构损坏"),
+     "无法读取文件：文件内部结构损坏"),
     (lambda d: rezip(d, lambda n, b: None if n == sheet_part(d, "客户") else b), "file-unreadable",
-     "无法读取文件:工作表的内容缺失"),
+     "无法读取文件：工作表的内容缺失"),
     (lambda d: rezip(d, lambda n, b: None if n == "xl/workbook.xml" else b), "file-not-xlsx",
-     "文件不是有效的 .xlsx 工作簿:缺少工作簿内容(xl/workbook.xml)"),
-    (_corrupt_deflate, "file-truncated", "文件不完整或已损坏(可能上传中断):内部文件 xl/worksheets/sheet3.xml 损坏"),
+     "文件不是有效的 .xlsx 工作簿：缺少工作簿内容（xl/workbook.xml）"),
+    (_corrupt_deflate, "file-truncated", "文件不完整或已损坏（可能上传中断）：内部文件 xl/worksheets/sheet3.xml 损坏"),
 ], ids=["half-a-sheet", "half-the-workbook-part", "sheet-part-missing", "not-a-workbook", "corrupt-deflate"])
 def test_broken_structure(tmp_path, base, build, code, message):
     path = tmp_path / "x.xlsx"
@@ -294,13 +294,13 @@ def test_broken_structure(tmp_path, base, build, code, message):
 
 def test_a_folder_is_not_a_workbook(tmp_path):
     wb = read_workbook(tmp_path, "x.xlsx")
-    assert [(f.code, f.message) for f in wb.findings] == [("file-unreadable", "无法读取文件:不是普通文件")]
+    assert [(f.code, f.message) for f in wb.findings] == [("file-unreadable", "无法读取文件：不是普通文件")]
 
 
 def test_missing_file_is_unreadable(tmp_path):
     wb = read_workbook(tmp_path / "nope.xlsx", "nope.xlsx")
     assert [f.code for f in wb.findings] == ["file-unreadable"]
-    assert wb.findings[0].message.startswith("无法读取文件:无法打开文件")
+    assert wb.findings[0].message.startswith("无法读取文件：无法打开文件")
 
 
 @pytest.mark.parametrize(("part", "prolog"), [
@@ -319,7 +319,7 @@ def test_any_dtd_in_any_part_is_refused(tmp_path, base, part, prolog):
     path.write_bytes(rezip(base, edit))
     wb = read_workbook(path, "x.xlsx")
     assert [(f.code, f.message) for f in wb.findings] == [
-        ("file-xml-unsafe", f"文件的内部 XML 含有不允许的结构:内部文件 {part} 含有 DOCTYPE/ENTITY 声明")]
+        ("file-xml-unsafe", f"文件的内部 XML 含有不允许的结构：内部文件 {part} 含有 DOCTYPE/ENTITY 声明")]
 
 
 def test_date1904_workbook_serials(tmp_path):

@@ -44,7 +44,7 @@ def test_destination(form_id, office, period, expected):
 def test_destination_refuses_a_file_the_reader_refused():
     wb = hand_workbook("a.xlsx", "clients", "HZ01", "2026Q1")
     wb = replace(wb, findings=(*wb.findings, finding("file-macro", file="a.xlsx")))
-    assert destination(wb, OFFICES) == (None, "文件是启用宏的工作簿(.xlsm),不接受含宏的文件")
+    assert destination(wb, OFFICES) == (None, "文件是启用宏的工作簿（.xlsm），不接受含宏的文件")
 
 
 def test_destination_needs_the_reference_to_check_the_office():

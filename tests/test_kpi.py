@@ -52,7 +52,7 @@ def test_attrition_of_a_roster():
     k = kpi_results(f)["attrition"]
     assert (k.value, k.numerator, k.denominator) == (0.25, 1.0, 4.0)
     assert k.sources == (Source("submissions/2026Q1/BJ01/recruitment.xlsx", "团队名册", "D2:E7", "1.0", "ab" * 32,
-                                "团队名册:入职日期、离职日期"),)
+                                "团队名册：入职日期、离职日期"),)
 
 
 def test_attrition_na_when_nobody_on_the_team():
@@ -147,7 +147,7 @@ def test_na_reasons():
     assert k["growth"].reason == "上年同期销售额为 0"
     assert k["market_share"].reason == "《季度目标》未填市场规模"
     k = _business([10], target("BJ01", "2026Q1", 50, None, None))
-    assert (k["growth"].value, k["growth"].reason) == (None, "《季度目标》未填上年同期销售额,且没有 2025Q1 的客户表")
+    assert (k["growth"].value, k["growth"].reason) == (None, "《季度目标》未填上年同期销售额，且没有 2025Q1 的客户表")
 
 
 def test_prior_falls_back_to_last_years_submission():
@@ -155,7 +155,7 @@ def test_prior_falls_back_to_last_years_submission():
     k = _business([100], target("BJ01", "2026Q1", 100, None, 1000), prior_clients=last_year)
     assert (k["growth"].value, k["growth"].numerator, k["growth"].denominator) == (0.25, 20.0, 80.0)
     assert k["growth"].sources[-1] == Source("submissions/2025Q1/BJ01/clients.xlsx", "客户", "G2:G3", "1.0",
-                                             "ab" * 32, "上年同期(2025Q1)本期销售额之和")
+                                             "ab" * 32, "上年同期（2025Q1）本期销售额之和")
 
 
 def test_reference_prior_wins_over_last_years_submission():
@@ -178,7 +178,7 @@ def test_provenance_of_sales_and_target():
 def test_missing_denominator_is_not_zero():
     k = kpi_results(Figures())
     assert all(r.value is None for r in k.values())
-    assert k["attainment"].reason == "没有客户表(销售额)"
+    assert k["attainment"].reason == "没有客户表（销售额）"
     assert k["attrition"].reason == "没有团队名册"
 
 

@@ -55,7 +55,7 @@ def test_validate_reports_the_case_collision(data_dir, make_reference, make_work
     done = run_cli("validate", str(data_dir), "--no-cache")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "Traceback" not in done.stderr
-    assert "reference.xlsx › 业务所 › A3:所编号“bj01”与第 2 行的“BJ01”仅大小写不同，本行未采用" in done.stdout
+    assert "reference.xlsx › 业务所 › A3：所编号“bj01”与第 2 行的“BJ01”仅大小写不同，本行未采用" in done.stdout
 
 
 def test_the_published_site_links_each_office_to_its_own_scorecard(data_dir, make_reference, make_workbook,

@@ -72,7 +72,7 @@ def test_codes_page_lists_every_catalogue_code_with_its_fix():
     for code in CATALOGUE.values():
         assert f"### {code.title} {{ #{code.code} }}" in text
         assert f"<code>{code.code}</code>" in text
-    assert "“〈列名〉”为必填项,不能为空" in text  # template placeholders shown as slots
+    assert "“〈列名〉”为必填项，不能为空" in text  # template placeholders shown as slots
     assert "从网站下载 最新 版模板" in text  # fix placeholders turned into words
     assert "{" not in re.sub(r"\{ #[\w-]+ \}", "", text)
 
@@ -261,7 +261,7 @@ def test_validation_report_names_offices_one_way_and_every_place(pages, results)
     text = pages["validation.md"]
     assert "{ #office-x99 }" in text
     assert re.search(r"^## .*（X99） \{ #office-x99 \}$", text, re.M)
-    assert "(整体)" not in text and "所-期间" not in text
+    assert "(整体)" not in text and "（整体）" not in text and "所-期间" not in text
     html = to_html(text)
     places = re.findall(r'<td data-label="位置">(.*?)</td>', html)
     assert places and all(p.strip() for p in places)
@@ -281,7 +281,7 @@ def test_a_finding_of_no_file_is_placed_by_its_period():
                                     period_name="2026年度", kpi="客户满意度", reason="本期没有客户接受满意度调查"))
     html = to_html(render_validation(results))
     section = html.split('id="office-a01"', 1)[1]
-    assert "与具体文件无关的问题" in section and "(整体)" not in html
+    assert "与具体文件无关的问题" in section and "(整体)" not in html and "（整体）" not in html
     row = re.search(r'<tr data-code="kpi-not-available">(.*?)</tr>', section, re.S).group(1)
     assert cells(row)[0] == "2026年度"
     assert "北京测试一所（A01） 2026年度的客户满意度无法计算" in cells(row)[2]

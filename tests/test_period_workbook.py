@@ -134,7 +134,7 @@ def test_quarter_cards_exact_values(small):
     assert {k: values[k] for k in ("期间", "所编号", "业务所名称", "所长", "区域", "状态", "说明", "等级", "排名")} == {
         "期间": "2026Q1", "所编号": "BJ01", "业务所名称": "北京一所", "所长": "测试所长甲", "区域": "华北",
         "状态": "已评分", "说明": None, "等级": "优秀", "排名": 1}
-    assert (values["销售额(万元)"], values["销售目标(万元)"]) == (121, 100)
+    assert (values["销售额（万元）"], values["销售目标（万元）"]) == (121, 100)
     expected = {"销售目标完成率": 1.21, "销售增长率": 0.5125, "市场占有率": 0.121, "团队成员流失率": 0,
                 "团队绩效达标率": 1, "培训计划完成率": 1, "客户满意度": 90, "销售目标完成率得分": 120,
                 "销售增长率得分": 120, "市场占有率得分": 108.4, "团队成员流失率得分": 100,
@@ -142,8 +142,8 @@ def test_quarter_cards_exact_values(small):
     assert {k: values[k] for k in expected} == pytest.approx(expected)
     assert "客户满意度得分" not in values  # no weight in a quarter: no score column
     formats = {k: c.number_format for k, c in bj.items()}
-    assert (formats["销售目标完成率"], formats["客户满意度"], formats["总分"], formats["销售额(万元)"],
-            formats["排名"], formats["新客户数(参考)"]) == ("0.0%", "0.0", "0.0", "#,##0.00", "0", "0")
+    assert (formats["销售目标完成率"], formats["客户满意度"], formats["总分"], formats["销售额（万元）"],
+            formats["排名"], formats["新客户数（参考）"]) == ("0.0%", "0.0", "0.0", "#,##0.00", "0", "0")
     assert bj["等级"].fill.fgColor.rgb == "FFC6EFCE" and bj["状态"].fill.fgColor.rgb == "FFC6EFCE"
     assert (sh["状态"].value, sh["总分"].value, sh["排名"].value) == ("数据有误", None, None)
     assert sh["状态"].fill.fgColor.rgb == "FFFFC7CE"
@@ -156,9 +156,9 @@ def test_quarter_bonus_submissions_sources_findings(small):
     bonus = _values(wb["奖金"])
     assert bonus[0] == {"期间": "2026Q1", "所编号": "BJ01", "业务所名称": "北京一所", "所长": "测试所长甲",
                         "区域": "华北", "状态": "已评分", "总分": pytest.approx(110.84), "等级": "优秀",
-                        "奖金系数": pytest.approx(1.1084), "季度奖金基数(元)": 12345.67, "季度奖金(元)": 13683.94}
-    assert (bonus[1]["所编号"], bonus[1]["季度奖金(元)"]) == ("SH01", None)
-    assert bonus[2]["期间"] == "合计" and bonus[2]["季度奖金(元)"] == 13683.94
+                        "奖金系数": pytest.approx(1.1084), "季度奖金基数（元）": 12345.67, "季度奖金（元）": 13683.94}
+    assert (bonus[1]["所编号"], bonus[1]["季度奖金（元）"]) == ("SH01", None)
+    assert bonus[2]["期间"] == "合计" and bonus[2]["季度奖金（元）"] == 13683.94
     assert wb["奖金"].auto_filter.ref == "A1:K3"  # the total row stays out of the filter
 
     board = _values(wb["提交情况"])
@@ -172,8 +172,8 @@ def test_quarter_bonus_submissions_sources_findings(small):
     first = {k: c.value for k, c in sources[0].items()}
     assert first["指标"] == "销售目标完成率" and first["指标值"] == pytest.approx(1.21)
     assert (first["分子"], first["分母"], first["计算方法"]) == (121, 100, "销售额 ÷ 销售目标")
-    assert first["数据来源(数据项:文件 › 工作表 › 单元格)"] == (
-        "本期销售额之和:submissions/2026Q1/BJ01/clients.xlsx › 客户 › G2:G3\n销售目标:reference.xlsx › 季度目标 › D2")
+    assert first["数据来源（数据项：文件 › 工作表 › 单元格）"] == (
+        "本期销售额之和：submissions/2026Q1/BJ01/clients.xlsx › 客户 › G2:G3\n销售目标：reference.xlsx › 季度目标 › D2")
     versions = first["模板版本与 SHA-256"].split("\n")
     assert len(versions) == 2 and versions[0].split()[1] == hashlib.sha256(
         (path.parent / "data/submissions/2026Q1/BJ01/clients.xlsx").read_bytes()).hexdigest()
@@ -194,7 +194,7 @@ def test_front_sheet(small):
     ws = load_workbook(path)["说明"]
     rows = {r[0]: r[1:] for r in ws.iter_rows(values_only=True) if r[0]}
     assert ws["A1"].value == "业务所长考核结果 · 2026Q1"
-    assert rows["考核期间"][0] == "2026Q1(2026-01-01 至 2026-03-31)"
+    assert rows["考核期间"][0] == "2026Q1（2026-01-01 至 2026-03-31）"
     assert rows["生成时间"][0] == "2026-01-05 09:30(UTC+08:00)"
     assert rows["数据目录"][0] == "data"
     assert rows["考核政策版本"][0] == results.policy.version
@@ -231,10 +231,10 @@ def test_sheets_headers_freeze_and_print_setup(sample_books, period, sheets):
             assert (setup.fitToWidth or 1, setup.fitToHeight) == (1, 0), ws.title
     cards = wb[sheets[1]]
     head = _head(cards)
-    assert head[:10] == ["期间", "所编号", "业务所名称", "所长", "区域", "状态", "说明", "销售额(万元)", "销售目标(万元)",
+    assert head[:10] == ["期间", "所编号", "业务所名称", "所长", "区域", "状态", "说明", "销售额（万元）", "销售目标（万元）",
                          "销售目标完成率"]
     # broken where Chinese breaks, never mid-word: the columns are as wide as the longest line
-    assert [cards.cell(1, c).value for c in (8, 10, 21)] == ["销售额\n(万元)", "销售目标\n完成率", "销售目标\n完成率\n得分"]
+    assert [cards.cell(1, c).value for c in (8, 10, 21)] == ["销售额\n（万元）", "销售目标\n完成率", "销售目标\n完成率\n得分"]
     assert cards.row_dimensions[1].height == 48
     assert head[-4 if period == "2026" else -3:] == ["总分", "等级", "排名", *(["荣誉"] if period == "2026" else [])]
 
@@ -274,13 +274,13 @@ def test_year_workbook(sample, sample_books):
             if all(s == "submitted" for s in states.values()):
                 assert (cell.value, cell.fill.fgColor.rgb) == ("已提交", "FFC6EFCE")
             elif "errors" not in states.values() and len(absent) < len("、".join(FORM_TITLES.values())):
-                assert (cell.value, cell.fill.fgColor.rgb) == (f"未提交:{absent}", "FFFFEB9C")
+                assert (cell.value, cell.fill.fgColor.rgb) == (f"未提交：{absent}", "FFFFEB9C")
 
     sources = _values(wb["指标来源"])
     assert len(sources) == 7 * sum(1 for c in year_cards if c.status == "scored")  # a row per KPI
     first = next(c for c in year_cards if c.status == "scored")
-    assert sources[0]["数据来源(数据项:文件 › 工作表 › 单元格)"].split("\n") == [
-        f"{s.what}:{s.file} › {s.sheet} › {s.cells}" for s in first.kpis["attainment"].sources]
+    assert sources[0]["数据来源（数据项：文件 › 工作表 › 单元格）"].split("\n") == [
+        f"{s.what}：{s.file} › {s.sheet} › {s.cells}" for s in first.kpis["attainment"].sources]
     assert {"2026Q1", "2026Q4"} <= {s.file.split("/")[1] for s in first.kpis["attainment"].sources if "/" in s.file}
 
     shown = {(r["代码"], r["所编号"], str(r["期间"])) for r in _values(wb["校验问题"])}
@@ -296,14 +296,14 @@ def test_bonus_amounts_rounded_and_total_is_the_sum_of_shown_cents(sample, sampl
     total, paid = rows[-1], rows[:-1]
     cards = {c.office_id: c for c in results.for_period("2026Q4")}
     assert len(paid) == len(cards) and total["期间"] == "合计"
-    assert sum(1 for r in paid if r["季度奖金(元)"] is not None) >= 2
+    assert sum(1 for r in paid if r["季度奖金（元）"] is not None) >= 2
     for row in paid:
-        amount = row["季度奖金(元)"]
+        amount = row["季度奖金（元）"]
         assert amount == pw.fen(cards[row["所编号"]].bonus_amount)
         if amount is not None:
             assert Decimal(repr(amount)) == Decimal(repr(amount)).quantize(Decimal("0.01"))
-    cents = sum(Decimal(repr(r["季度奖金(元)"])) for r in paid if r["季度奖金(元)"] is not None)
-    assert Decimal(repr(total["季度奖金(元)"])) == cents
+    cents = sum(Decimal(repr(r["季度奖金（元）"])) for r in paid if r["季度奖金（元）"] is not None)
+    assert Decimal(repr(total["季度奖金（元）"])) == cents
 
 
 def test_input_text_is_written_as_text_never_a_formula(sample, tmp_path):
@@ -425,7 +425,7 @@ def test_libreoffice_prints_each_sheet_one_page_wide(small, tmp_path):
     fonts = subprocess.run(["fc-match", "Calibri"], capture_output=True, text=True).stdout if shutil.which(
         "fc-match") else ""
     if not office or not shutil.which("pdftotext") or "Carlito" not in fonts:
-        pytest.skip("需要 LibreOffice、pdftotext 和 Carlito 字体(与 Calibri 同宽;Debian: libreoffice-calc-nogui、"
+        pytest.skip("需要 LibreOffice、pdftotext 和 Carlito 字体（与 Calibri 同宽；Debian: libreoffice-calc-nogui、"
                     "poppler-utils、fonts-crosextra-carlito)")
     path, _, _ = small
     done = subprocess.run([office, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],

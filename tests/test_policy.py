@@ -212,7 +212,7 @@ def test_a_hostile_policy_is_a_chinese_usage_error_within_seconds(case, small_da
     elapsed = time.monotonic() - started
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr and "Error" not in done.stderr
-    assert done.stderr.startswith("错误：政策配置有误:") and message in done.stderr
+    assert done.stderr.startswith("错误：政策配置有误：") and message in done.stderr
     assert len(done.stderr) < 400  # a value is quoted by a short prefix, never whole
     assert not (tmp_path / "out").exists()
     assert elapsed < 10, f"{elapsed:.1f} s"  # each took from a traceback to 50 s and 3.6 GB before

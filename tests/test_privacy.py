@@ -212,8 +212,8 @@ def test_leak_text_names_column_and_page_but_never_the_value(tmp_path):
     site = _site(tmp_path, {"offices/bj01/index.html": "<p>司马青云</p>"})
     (leak,) = check_privacy(site, _results())
     assert leak.value == "司***" == redact("司马青云")
-    assert leak.message() == ("offices/bj01/index.html 含有“团队名册 › 姓名”的值(司***),"
-                              "该列为个人信息或薪酬数据,不得发布")
+    assert leak.message() == ("offices/bj01/index.html 含有“团队名册 › 姓名”的值（司***），"
+                              "该列为个人信息或薪酬数据，不得发布")
     assert "司马青云" not in leak.message()
 
 
@@ -402,7 +402,7 @@ def _masked(*findings: Finding, **run) -> list[Finding]:
 def test_a_private_value_typed_into_an_ordinary_cell_is_hidden_in_the_finding(typed):
     (masked,) = _masked(_quoting(typed), base=41000.0)
     assert masked.value is None
-    assert masked.message == _quoting(HIDDEN).message == "“本期绩效结果”应为以下之一:优秀、良好、合格;实际为“(个人信息,已隐藏)”"
+    assert masked.message == _quoting(HIDDEN).message == "“本期绩效结果”应为以下之一：优秀、良好、合格；实际为“（个人信息，已隐藏）”"
     assert masked.display() == masked.display().replace(typed, "")
 
 
@@ -418,7 +418,7 @@ def test_a_private_value_in_another_part_of_the_message_is_hidden_and_the_value_
                      column="已解决投诉次数", value="5", rule="已解决投诉次数不得大于投诉次数", seen="5",
                      other_column="投诉次数", other="13812345678")
     (masked,) = _masked(broken)
-    assert masked.message == "已解决投诉次数不得大于投诉次数:已解决投诉次数为 5,投诉次数为 (个人信息,已隐藏)"
+    assert masked.message == "已解决投诉次数不得大于投诉次数：已解决投诉次数为 5，投诉次数为 （个人信息，已隐藏）"
     assert masked.value == "5"
 
 
@@ -474,11 +474,11 @@ def test_a_private_value_typed_elsewhere_never_reaches_the_site(typed_elsewhere)
         decoded = json.dumps(json.loads(text), ensure_ascii=False) if path.suffix == ".json" else text
         assert NAME not in decoded and PHONE not in decoded, path.relative_to(site)
     page = (site / "validation.html").read_text("utf-8")
-    assert page.count("实际为“&#40;个人信息,已隐藏&#41;”") == 1
-    assert "“客户编号”的值“&#40;个人信息,已隐藏&#41;”在第 2 行已出现过" in page
+    assert page.count("实际为“（个人信息，已隐藏）”") == 1
+    assert "“客户编号”的值“（个人信息，已隐藏）”在第 2 行已出现过" in page
     index = json.loads((site / "search" / "search_index.json").read_text("utf-8"))
     # (the search plugin cuts Chinese into words with zero-width spaces)
-    assert any("“客户编号”的值“(个人信息,已隐藏)”" in fold(doc["text"]) for doc in index["docs"])
+    assert any("“客户编号”的值“（个人信息，已隐藏）”" in fold(doc["text"]) for doc in index["docs"])
 
 
 def test_a_private_value_typed_elsewhere_never_reaches_validation_json_or_the_terminal(typed_elsewhere):
@@ -486,10 +486,10 @@ def test_a_private_value_typed_elsewhere_never_reaches_validation_json_or_the_te
     report = json.loads((root / "out" / "validation.json").read_text("utf-8"))
     quoted = {f["code"]: f for f in report["findings"] if f["code"] in ("choice-invalid", "duplicate-id")}
     assert quoted["choice-invalid"]["value"] is None and quoted["duplicate-id"]["value"] is None
-    assert quoted["duplicate-id"]["message"] == "“客户编号”的值“(个人信息,已隐藏)”在第 2 行已出现过"
+    assert quoted["duplicate-id"]["message"] == "“客户编号”的值“（个人信息，已隐藏）”在第 2 行已出现过"
     assert NAME not in json.dumps(report, ensure_ascii=False) and PHONE not in json.dumps(report)
     assert shown.returncode == 1, shown.stderr
-    assert "SH01/clients.xlsx › 客户 › A3:“客户编号”的值“(个人信息,已隐藏)”在第 2 行已出现过" in shown.stdout
+    assert "SH01/clients.xlsx › 客户 › A3：“客户编号”的值“（个人信息，已隐藏）”在第 2 行已出现过" in shown.stdout
     assert NAME not in shown.stdout + shown.stderr and PHONE not in shown.stdout + shown.stderr
 
 

@@ -18,7 +18,7 @@ from _read_helpers import GOOD_CLIENT, fill_form, good_cover, members, read_isol
 
 from pipeline.forms import CLIENTS, META_SHEET, get_form
 from pipeline.forms.types import FIELD_TYPES, FieldType
-from pipeline.forms.values import column_index
+from pipeline.forms.values import column_index, label_key
 from pipeline.intake import read
 from pipeline.intake.aggregates import summarise
 from pipeline.intake.facts import Table, from_plain, to_plain
@@ -210,13 +210,13 @@ def test_private_values_never_in_findings(batch):
 
 def test_messages_name_place_and_expectation(batch):
     f = next(f for f in batch["bad/sales-words.xlsx"].findings if f.code == "type-number")
-    assert f.display() == "bad/sales-words.xlsx › 客户 › G2:“本期销售额”应为数字,不小于 0,单位:万元,实际为“十二”" or \
-        f.display() == "bad/sales-words.xlsx › 客户 › G2:“本期销售额”应为数字,不小于 0,实际为“十二”"
+    assert f.display() == "bad/sales-words.xlsx › 客户 › G2：“本期销售额”应为数字，不小于 0，单位：万元，实际为“十二”" or \
+        f.display() == "bad/sales-words.xlsx › 客户 › G2：“本期销售额”应为数字，不小于 0，实际为“十二”"
     assert f.value == "十二" and f.row == 2 and f.column == "本期销售额"
     dup = next(f for f in batch["bad/duplicate-client.xlsx"].findings if f.code == "duplicate-id")
     assert dup.message == "“客户编号”的值“C1”在第 2 行已出现过"
     old = next(f for f in batch["bad/template-outdated.xlsx"].findings if f.code == "template-outdated")
-    assert old.message == f"模板版本为 0.9,当前版本为 {CLIENTS.version}"
+    assert old.message == f"模板版本为 0.9，当前版本为 {CLIENTS.version}"
     err = next(f for f in batch["bad/excel-error.xlsx"].findings if f.code == "excel-error")
     assert (err.value, err.message) == ("#DIV/0!", "单元格的值是 Excel 错误值 #DIV/0!")
 
@@ -286,8 +286,23 @@ def test_reordered_columns_read_by_label(data_dir):
                      raw={"客户": {"H1": "满意度评分", "I1": "回访次数", "H2": 4.5, "I2": 2}})
     wb = read_workbook(path, "x.xlsx")
     reordered = [(f.code, f.cell, f.column, f.severity, f.message) for f in wb.findings]
-    assert reordered == [("header-reordered", "I1", "H", "error", "列“回访次数”应在第 H 列,实际在第 I 列")]
+    assert reordered == [("header-reordered", "I1", "H", "error", "列“回访次数”应在第 H 列，实际在第 I 列")]
     assert _first_row(wb)["visits"] == 2 and _first_row(wb)["satisfaction"] == 4.5
+
+
+@pytest.mark.parametrize("heading", ["本期销售额（万元）", "本期销售额(万元)", "本期销售额（万元)", " 本期销售额(万元) "])
+def test_a_heading_reads_whatever_the_width_of_its_punctuation(data_dir, heading):
+    """Headers typed, or kept from a template written before its punctuation went full-width."""
+    path = fill_form(CLIENTS, data_dir / "x.xlsx", cover=good_cover(), rows={"clients": [C]},
+                     raw={"客户": {"G1": heading}})
+    wb = read_workbook(path, "x.xlsx")
+    assert [f.code for f in wb.findings] == [] and _first_row(wb)["sales"] == C["sales"]
+
+
+def test_labels_compare_alike_in_either_width():
+    assert label_key("销售额(万元)") == label_key("销售额（万元）") == label_key(" 销售额（万元）\u3000")
+    assert label_key("数据项:文件，工作表") == label_key("数据项：文件,工作表")
+    assert label_key("销售额(万元)") != label_key("销售额（元）")
 
 
 def test_header_broken_beyond_mapping_skips_rows(data_dir):

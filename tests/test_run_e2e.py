@@ -175,7 +175,7 @@ def test_exit_code_and_summary(outcome):
     assert done.returncode == 1, done.stderr  # SH01 2026Q1 has an error
     assert "Traceback" not in done.stderr
     assert "2025年度" in done.stdout and "数据有误 1" in done.stdout
-    assert "  - submissions/2026Q1/SH01/clients.xlsx › 客户 › G2:" in done.stdout
+    assert "  - submissions/2026Q1/SH01/clients.xlsx › 客户 › G2：" in done.stdout
     assert "    怎样修改：" in done.stdout  # the catalogue's fix, under the first error of its kind
     workbooks = [f"考核结果-{p}.xlsx" for p in ("2025Q1", "2025Q2", "2025Q3", "2025Q4", "2025年度", "2026Q1", "2026年度")]
     assert sorted(p.name for p in out.iterdir()) == sorted(["scorecards.csv", "validation.json", *workbooks])
@@ -218,17 +218,17 @@ def test_validation_json_and_period_workbooks(outcome):
     assert report["kpi_findings"] == []  # every weighted KPI of every scored card had a value
     bonus = _rows(load_workbook(out / "考核结果-2025Q1.xlsx")["奖金"])
     first = next(r for r in bonus if r.get("所编号") == "BJ01")
-    assert (first["期间"], first["季度奖金基数(元)"]) == ("2025Q1", 30000)
-    assert first["季度奖金(元)"] == pytest.approx(30570.0)  # min(101.9, 120) / 100 × 30000, to the fen
+    assert (first["期间"], first["季度奖金基数（元）"]) == ("2025Q1", 30000)
+    assert first["季度奖金（元）"] == pytest.approx(30570.0)  # min(101.9, 120) / 100 × 30000, to the fen
     honours = {(r["期间"], r["所编号"]): [r[n] for n in ("年终特别奖励", "优秀业务所长", "晋升优先", "培训与发展激励")]
                for r in _rows(load_workbook(out / "考核结果-2025年度.xlsx")["荣誉与激励"]) if r.get("所编号")}
     # BJ01 2025: 优秀, team block (500 + 1000 + 875) / 30 = 79.2 < 90 -> no 年终特别奖励; only 优秀 office
     assert honours == {(2025, "BJ01"): [None, "是", None, "是"], (2025, "SH01"): [None, None, None, None]}
     sources = _rows(load_workbook(out / "考核结果-2026Q1.xlsx")["指标来源"])
     growth_2026 = [r for r in sources if r["指标"] == "销售增长率" and r["所编号"] == "BJ01"]
-    assert [r["数据来源(数据项:文件 › 工作表 › 单元格)"].splitlines() for r in growth_2026] == [[
-        "本期销售额之和:submissions/2026Q1/BJ01/clients.xlsx › 客户 › G2:G3",
-        "上年同期(2025Q1)本期销售额之和:submissions/2025Q1/BJ01/clients.xlsx › 客户 › G2:G3"]]
+    assert [r["数据来源（数据项：文件 › 工作表 › 单元格）"].splitlines() for r in growth_2026] == [[
+        "本期销售额之和：submissions/2026Q1/BJ01/clients.xlsx › 客户 › G2:G3",
+        "上年同期（2025Q1）本期销售额之和：submissions/2025Q1/BJ01/clients.xlsx › 客户 › G2:G3"]]
 
 
 def _rows(ws) -> list[dict]:
@@ -255,7 +255,7 @@ def test_a_copied_policy_with_another_weight_changes_the_score(data, tmp_path: P
     ("args", "message"),
     [
         (["missing-folder", "--out", "x"], "数据目录不存在"),
-        (["{data}", "--out", "{out}", "--policy", "{bad}"], "政策配置有误:bad.yaml：季度考核的权重之和应为 100"),
+        (["{data}", "--out", "{out}", "--policy", "{bad}"], "政策配置有误：bad.yaml：季度考核的权重之和应为 100"),
     ],
 )
 def test_usage_problems_exit_2(data, tmp_path: Path, args, message):

@@ -79,7 +79,7 @@ def test_an_unreadable_office_folder_is_an_error_not_missing_templates(data_dir,
     done = _unprivileged("-m", "pipeline", "validate", str(data_dir), "--no-cache")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "Traceback" not in done.stderr
-    assert "2026Q2/SH01:无法读取文件夹中的文件：没有读取权限" in done.stdout
+    assert "2026Q2/SH01：无法读取文件夹中的文件：没有读取权限" in done.stdout
     assert "错误 1 个" in done.stdout
 
 
@@ -90,7 +90,7 @@ def test_an_unreadable_workbook_is_an_error_naming_it(data_dir, make_reference, 
         done = _unprivileged("-m", "pipeline", "validate", str(data_dir), cache=tmp_path / "cache")
         assert done.returncode == 1, done.stdout + done.stderr
         assert "Traceback" not in done.stderr
-        assert "2026Q2/SH01/clients.xlsx:无法读取文件:无法打开文件（没有读取权限）" in done.stdout
+        assert "2026Q2/SH01/clients.xlsx：无法读取文件：无法打开文件（没有读取权限）" in done.stdout
 
 
 def test_an_unreadable_run_output_is_still_whole(data_dir, make_reference, make_workbook, locked, tmp_path):
@@ -155,4 +155,4 @@ def test_the_reader_says_why_in_chinese(tmp_path, monkeypatch):
     monkeypatch.setattr(Path, "read_bytes", lambda self: (_ for _ in ()).throw(PermissionError(errno.EACCES, "x")))
     wb = read_workbook(path, "clients.xlsx")
     assert [(f.code, f.message) for f in wb.findings] == [
-        ("file-unreadable", "无法读取文件:无法打开文件（没有读取权限）")]
+        ("file-unreadable", "无法读取文件：无法打开文件（没有读取权限）")]

@@ -128,7 +128,7 @@ def test_a_mixed_folder_exits_1_and_names_every_broken_cell(make_reference, make
     assert data["ok"] is False
     seen = {(f["file"], f["sheet"], f["cell"], f["code"]) for f in data["findings"]}
     for file, sheet, cell, code in BROKEN:
-        assert f"{file} › {sheet} › {cell}:" in result.stdout
+        assert f"{file} › {sheet} › {cell}：" in result.stdout
         assert (f"submissions/{file}", sheet, cell, code) in seen
     assert list(data["findings"][0]) == ["code", "severity", "message", "file", "sheet", "cell", "row", "column",
                                          "value", "office_id", "period", "acceptance", "title", "fix"]
@@ -153,11 +153,11 @@ def test_the_summary_says_how_to_fix_each_kind_of_problem_once_per_file(make_ref
     result = run_cli("validate", str(data_dir), "--json", str(tmp_path / "r.json"))
     assert result.returncode == 1, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    first = lines.index("    ✗ 2026Q1/BJ01/clients.xlsx › 客户 › G2:“本期销售额”应为数字,不小于 0,实际为“十二”")
-    assert lines[first + 1] == "      怎样修改：填写阿拉伯数字,不要带单位或文字。"
-    assert lines[first + 2].startswith("    ✗ 2026Q1/BJ01/clients.xlsx › 客户 › G3:")  # the same hint is not repeated
+    first = lines.index("    ✗ 2026Q1/BJ01/clients.xlsx › 客户 › G2：“本期销售额”应为数字，不小于 0，实际为“十二”")
+    assert lines[first + 1] == "      怎样修改：填写阿拉伯数字，不要带单位或文字。"
+    assert lines[first + 2].startswith("    ✗ 2026Q1/BJ01/clients.xlsx › 客户 › G3：")  # the same hint is not repeated
     report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
-    assert {f["fix"] for f in report["findings"] if f["code"] == "type-number"} == {"填写阿拉伯数字,不要带单位或文字。"}
+    assert {f["fix"] for f in report["findings"] if f["code"] == "type-number"} == {"填写阿拉伯数字，不要带单位或文字。"}
 
 
 @pytest.mark.parametrize(("broken", "last_line"), [

@@ -54,7 +54,7 @@ def test_a_quarter_without_projects_is_scored_with_a_warning():
 def test_a_quarter_without_a_weighted_form_stays_incomplete():
     cards, findings = _year(("recruitment", "clients", "projects"))
     assert cards["2026Q4"].status == INCOMPLETE
-    assert cards["2026Q4"].status_reason == "未提交《培训计划》,本期不评分"
+    assert cards["2026Q4"].status_reason == "未提交《培训计划》，本期不评分"
     assert not [f for f in findings if f.code == "submission-missing-weightless"]
 
 

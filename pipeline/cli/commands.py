@@ -78,7 +78,7 @@ def templates(args: argparse.Namespace) -> int:
             path = write_template(form, out_dir)
             _print(f"已生成模板：{path.as_posix()}（{form.title}，版本 {form.version}）")
     except OSError as exc:
-        return _error(f"无法写入模板目录 {out_dir}:{exc.strerror or exc}")
+        return _error(f"无法写入模板目录 {out_dir}：{exc.strerror or exc}")
     return EXIT_OK
 
 
@@ -103,7 +103,7 @@ def demo(args: argparse.Namespace) -> int:
     except DemoError as exc:
         return _error(f"无法生成示例数据：{exc}")
     except OSError as exc:
-        return _error(f"无法写入 {args.out}:{exc.strerror or exc}")
+        return _error(f"无法写入 {args.out}：{exc.strerror or exc}")
     _print(f"已写入 {len(summary.files)} 个工作簿到 {Path(args.out).as_posix()}"
           f"（季度 {summary.periods[0]}–{summary.periods[-1]}）。")
     for path in summary.not_submitted:

@@ -146,7 +146,7 @@ def _quarter_card(dataset: Dataset, policy: Policy, office_id: str, period: str,
     workbooks = {form: facts for form in FORM_IDS if (facts := dataset.submissions.get((period, office_id, form)))}
     target = dataset.reference.targets.get((office_id, period))
     if (office_id, period) in errors:
-        card.status, card.status_reason = INVALID, "本期提交的数据有错误,请查看校验问题并更正后重新提交"
+        card.status, card.status_reason = INVALID, "本期提交的数据有错误，请查看校验问题并更正后重新提交"
         return card, None
     if not workbooks:
         card.status, card.status_reason = MISSING, "本期未提交任何表格"
@@ -154,7 +154,7 @@ def _quarter_card(dataset: Dataset, policy: Policy, office_id: str, period: str,
     absent = [f for f in FORM_IDS if f not in workbooks]
     if set(absent) & weighted_forms(policy, QUARTERLY):
         names = "、".join(f"《{FORM_TITLES[f]}》" for f in absent)
-        card.status, card.status_reason = INCOMPLETE, f"未提交{names},本期不评分"
+        card.status, card.status_reason = INCOMPLETE, f"未提交{names}，本期不评分"
         return card, None
     if target is None:  # checking reports this as an error; guard against a data set built without it
         card.status, card.status_reason = INVALID, "《季度目标》中没有本所本期的销售目标"
@@ -188,8 +188,8 @@ def _year_card(dataset: Dataset, policy: Policy, office_id: str, year: int,
         return card
     not_scored = [p for p in periods if statuses[p] != SCORED or (office_id, p) not in figures]
     if not_scored:
-        detail = "、".join(f"{p}({STATUS_LABELS[statuses[p]]})" for p in not_scored)
-        card.status, card.status_reason = INCOMPLETE, f"年度考核需四个季度均已评分;{detail}"
+        detail = "、".join(f"{p}（{STATUS_LABELS[statuses[p]]}）" for p in not_scored)
+        card.status, card.status_reason = INCOMPLETE, f"年度考核需四个季度均已评分；{detail}"
         return card
     needed = weighted_forms(policy, ANNUAL)
     lacking = [(p, f) for p in periods for f in absent_forms(dataset, office_id, p) if f in needed]
@@ -207,7 +207,7 @@ def _score(card: Scorecard, fig: Figures, policy: Policy, cycle: str) -> None:
     card.kpis, card.block_scores = total.kpis, total.block_scores
     card.informational = informational(fig)
     if total.score is None:
-        card.status, card.status_reason = INCOMPLETE, "所有计分指标均无法计算,本期不评分"
+        card.status, card.status_reason = INCOMPLETE, "所有计分指标均无法计算，本期不评分"
         return
     card.status, card.score = SCORED, total.score
     card.grade = policy.grade_for(total.score)

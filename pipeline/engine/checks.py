@@ -70,11 +70,11 @@ def folder_checks(facts: WorkbookFacts) -> Iterator[Finding]:
     if facts.form_id == REFERENCE.id:
         if rel != REFERENCE_FILE:
             yield finding("file-misplaced", file=rel,
-                          reason="这是人力资源部基础数据,应放在数据目录根下并命名为 reference.xlsx")
+                          reason="这是人力资源部基础数据，应放在数据目录根下并命名为 reference.xlsx")
         return
     if rel == REFERENCE_FILE:
         yield finding("file-misplaced", file=rel,
-                      reason=f"reference.xlsx 的内容是“{_title(facts.form_id)}”模板,不是人力资源部基础数据")
+                      reason=f"reference.xlsx 的内容是“{_title(facts.form_id)}”模板，不是人力资源部基础数据")
         return
     for form, file, what in HR_ROOT_FORMS:
         if facts.form_id == form.id or rel == file:
@@ -88,11 +88,11 @@ def folder_checks(facts: WorkbookFacts) -> Iterator[Finding]:
     folder = folder_identity(rel)
     if folder is None:
         yield finding("file-misplaced", file=rel,
-                      reason="应位于 submissions/期间/所编号/ 文件夹中,如 submissions/2026Q1/BJ01/")
+                      reason="应位于 submissions/期间/所编号/ 文件夹中，如 submissions/2026Q1/BJ01/")
         return
     if name != f"{facts.form_id}.xlsx":
         yield finding("file-misplaced", severity=WARNING, file=rel,
-                      reason=f"内容是“{_title(facts.form_id)}”模板,文件名应为 {facts.form_id}.xlsx,实际为 {name}")
+                      reason=f"内容是“{_title(facts.form_id)}”模板，文件名应为 {facts.form_id}.xlsx，实际为 {name}")
     folder_period, folder_office = folder
     pairs = (("period", "期间", facts.period, folder_period), ("office_id", "所编号", facts.office_id, folder_office))
     for key, label, seen, expected in pairs:

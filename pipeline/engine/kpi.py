@@ -86,14 +86,14 @@ def quarter_figures(period: Period, workbooks: dict[str, WorkbookFacts], target:
             f.prior = prior_frozen.sales
             src = next(iter(prior_frozen.sources.get("sales", [])), None)
             if src is not None:
-                f.add_source("prior", src._replace(what=f"上年同期({period.previous_year})本期销售额之和（已关闭期间的冻结数）"))
+                f.add_source("prior", src._replace(what=f"上年同期（{period.previous_year}）本期销售额之和（已关闭期间的冻结数）"))
         elif prior_clients is not None:
             f.prior = prior_clients.figures.get("sales")
             src = next((s for what, s in prior_clients.sources if what == "sales"), None)
             if src is not None:
-                f.add_source("prior", src._replace(what=f"上年同期({period.previous_year})本期销售额之和"))
+                f.add_source("prior", src._replace(what=f"上年同期（{period.previous_year}）本期销售额之和"))
         if f.prior is None:
-            f.prior_reason = f"《季度目标》未填上年同期销售额,且没有 {period.previous_year} 的客户表"
+            f.prior_reason = f"《季度目标》未填上年同期销售额，且没有 {period.previous_year} 的客户表"
     return f
 
 
@@ -176,14 +176,14 @@ def kpi_results(f: Figures) -> dict[str, KpiResult]:
     src = f.sources
     sales_src = src.get("sales", [])
     out = {
-        "attainment": ratio("attainment", f.sales, f.target, _missing(f.sales, "没有客户表(销售额)", "没有销售目标"),
+        "attainment": ratio("attainment", f.sales, f.target, _missing(f.sales, "没有客户表（销售额）", "没有销售目标"),
                             [*sales_src, *src.get("target", [])]),
         "growth": ratio("growth", None if f.sales is None or f.prior is None else f.sales - f.prior, f.prior,
-                        "没有客户表(销售额)" if f.sales is None else
+                        "没有客户表（销售额）" if f.sales is None else
                         (f.prior_reason or "上年同期销售额缺失") if f.prior is None else "上年同期销售额为 0",
                         [*sales_src, *src.get("prior", [])]),
         "market_share": ratio("market_share", f.sales, f.market_size,
-                              _missing(f.sales, "没有客户表(销售额)", "《季度目标》未填市场规模"),
+                              _missing(f.sales, "没有客户表（销售额）", "《季度目标》未填市场规模"),
                               [*sales_src, *src.get("market_size", [])]),
     }
     average = None

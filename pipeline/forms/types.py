@@ -153,7 +153,7 @@ class Choice(FieldType):
     kind: ClassVar[str] = "choice"
 
     def describe(self) -> str:
-        return "选项:" + "、".join(self.choices)
+        return "选项：" + "、".join(self.choices)
 
     def _parse(self, raw: Any, date1904: bool) -> Reading:
         text = trim(raw) if isinstance(raw, str) else show(raw)
@@ -180,7 +180,7 @@ class Date(FieldType):
     kind: ClassVar[str] = "date"
 
     def describe(self) -> str:
-        return "日期(如 2026-03-05)"
+        return "日期（如 2026-03-05）"
 
     def _parse(self, raw: Any, date1904: bool) -> Reading:
         if isinstance(raw, datetime):
@@ -383,11 +383,11 @@ def _number_text(x: float) -> str:
 
 def _range_text(lo: float | None, hi: float | None, lo_exclusive: bool) -> str:
     if lo is not None and hi is not None:
-        return f",{_number_text(lo)}–{_number_text(hi)}"
+        return f"，{_number_text(lo)}–{_number_text(hi)}"
     if lo is not None:
-        return f",{'大于' if lo_exclusive else '不小于'} {_number_text(lo)}"
+        return f"，{'大于' if lo_exclusive else '不小于'} {_number_text(lo)}"
     if hi is not None:
-        return f",不大于 {_number_text(hi)}"
+        return f"，不大于 {_number_text(hi)}"
     return ""
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime
 from typing import Any
 
@@ -21,6 +22,13 @@ CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]
 def trim(text: str) -> str:
     """Text without whitespace, NBSP or zero-width characters at either end."""
     return text.strip(EDGE)
+
+
+def label_key(text: str) -> str:
+    """A heading, cover label or sheet name as it is compared: trimmed, and full- and half-width
+    alike (NFKC), so `销售额（万元）` and `销售额(万元)` are one heading and a template's punctuation
+    can change width without the workbooks filled in an older template reading as renamed."""
+    return trim(unicodedata.normalize("NFKC", text))
 
 
 def is_blank(raw: Any) -> bool:
@@ -107,4 +115,4 @@ def column_index(letters: str) -> int:
 
 
 __all__ = ["CONTROL", "EDGE", "INVISIBLE", "SIGNIFICANT_DIGITS", "YUAN_PER_WAN", "column_index", "column_letter",
-           "format_amount", "format_number", "is_blank", "printable", "show", "trim", "unit_hint"]
+           "format_amount", "format_number", "is_blank", "label_key", "printable", "show", "trim", "unit_hint"]

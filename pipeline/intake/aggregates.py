@@ -190,7 +190,7 @@ def source(facts: WorkbookFacts, sheet: Sheet, where: str, what: str) -> Source:
 
 def column_source(facts: WorkbookFacts, sheet: Sheet, key: str, table: Table, what: str) -> Source:
     """A Source for one column of a sheet; a sheet without data rows says so."""
-    return source(facts, sheet, cells(sheet, key, table.numbers), what if table.numbers else f"{what}(无数据行)")
+    return source(facts, sheet, cells(sheet, key, table.numbers), what if table.numbers else f"{what}（无数据行）")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -204,7 +204,7 @@ def _clients_part(facts: WorkbookFacts, period: Period | None) -> Part:
                "new_clients": sum(1 for v in clients.column("client_type") if v == NEW_CLIENT),
                "open_complaints": open_complaints(clients)}
     sources = [("sales", column_source(facts, CLIENT_SHEET, "sales", clients, "本期销售额之和")),
-               ("satisfaction", column_source(facts, CLIENT_SHEET, "satisfaction", clients, "满意度评分(已调查客户)"))]
+               ("satisfaction", column_source(facts, CLIENT_SHEET, "satisfaction", clients, "满意度评分（已调查客户）"))]
     return figures, sources
 
 
@@ -216,7 +216,7 @@ def _roster_part(facts: WorkbookFacts, period: Period | None) -> Part:
         figures["headcount_start"], figures["headcount_end"], figures["leavers"] = headcount(roster, start, end)
         figures["passed"], figures["rated"] = ratings(roster, start, end)
     sources = [("attrition", source(facts, ROSTER, span(ROSTER, "join_date", "leave_date", roster.numbers),
-                                    "团队名册:入职日期、离职日期")),
+                                    "团队名册：入职日期、离职日期")),
                ("pass_rate", column_source(facts, ROSTER, "rating", roster, "本期绩效结果"))]
     return figures, sources
 

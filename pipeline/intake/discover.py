@@ -38,24 +38,24 @@ def discover(data_dir: Path) -> tuple[Path | None, list[Item], list[Finding]]:
         elif path.is_file() and not ignored(path.name) and path.name != REFERENCE_FILE \
                 and path.suffix.lower() in WORKBOOK_SUFFIXES:
             found.append(finding("file-misplaced", severity=WARNING, file=path.name,
-                                 reason="工作簿不在 submissions 文件夹中,未读取"))
+                                 reason="工作簿不在 submissions 文件夹中，未读取"))
     root = data_dir / SUBMISSIONS
     if root.is_dir():
         for path, rel, kind, suffix in _walk(str(root), SUBMISSIONS):
             if not encodable(rel):
                 found.append(finding("file-misplaced", file=printable_name(rel),
-                                     reason="文件名或文件夹名含有无法识别的字符,请重命名后再提交"))
+                                     reason="文件名或文件夹名含有无法识别的字符，请重命名后再提交"))
             elif kind == "unreadable":
                 found.append(finding("folder-unreadable", file=rel, **_folder_where(rel), reason=suffix))
             elif kind != "file":
                 # never follow links out of the data folder, nor read devices or pipes
                 found.append(finding("file-misplaced", file=rel, **_folder_where(rel),
-                                     reason="不是普通文件(可能是快捷方式、链接或文件夹链接),未读取"))
+                                     reason="不是普通文件（可能是快捷方式、链接或文件夹链接），未读取"))
             elif suffix in WORKBOOK_SUFFIXES:
                 items.append((path, rel))
             else:
                 found.append(finding("file-misplaced", severity=WARNING, file=rel, **_folder_where(rel),
-                                     reason="不是 Excel 工作簿(.xlsx),未读取"))
+                                     reason="不是 Excel 工作簿（.xlsx），未读取"))
     items.sort(key=lambda item: item[1])
     return (reference if reference.is_file() else None), items, found
 

@@ -136,7 +136,7 @@ def check_magic(data: bytes) -> None:
             raise Rejected("file-xls")
         raise Rejected("file-not-xlsx", reason="文件是其他旧版 Office 文档（如 Word 97-2003 文档），不是 Excel 工作簿")
     if not data.startswith(b"PK"):
-        raise Rejected("file-not-xlsx", reason="文件内容不是 xlsx(zip)格式")
+        raise Rejected("file-not-xlsx", reason="文件内容不是 xlsx（zip）格式")
     odf = _ODF_MIMETYPE.match(data)
     if odf is not None:
         if odf.group(1).startswith(b"spreadsheet"):
@@ -352,7 +352,7 @@ def _open_streaming(data: bytes) -> Package:
         raise Rejected("file-unreadable", reason="zip 格式版本不受支持") from exc
     infos = archive.infolist()
     if len(infos) > MAX_MEMBERS:
-        raise Rejected("file-too-large", reason=f"包含 {len(infos)} 个内部文件,超过 {MAX_MEMBERS} 个")
+        raise Rejected("file-too-large", reason=f"包含 {len(infos)} 个内部文件，超过 {MAX_MEMBERS} 个")
     _check_names([i.filename for i in infos])
     names = {i.filename for i in infos}
     if "xl/vbaProject.bin" in names:
@@ -507,7 +507,7 @@ def _package(data: bytes, parts: dict[str, bytes]) -> Package:
         raise Rejected("file-macro")
     workbook = parts.get("xl/workbook.xml")
     if workbook is None:
-        raise Rejected("file-not-xlsx", reason="缺少工作簿内容(xl/workbook.xml)")
+        raise Rejected("file-not-xlsx", reason="缺少工作簿内容（xl/workbook.xml）")
     if STRICT_NS in workbook[:8192]:
         raise Rejected("file-strict-ooxml")
     rels = _relationships(parts.get("xl/_rels/workbook.xml.rels", b""))
@@ -562,7 +562,7 @@ def check_sheet_extent(xml: bytes, sheet: str) -> None:
 def _too_far(m: re.Match, sheet: str) -> None:
     ref = (m.group(1) + m.group(2)).decode()
     raise Rejected("file-too-large",
-                   reason=f"工作表“{sheet}”的单元格 {ref} 超出可处理范围(最多 {MAX_ROWS} 行、{MAX_COLUMNS} 列)")
+                   reason=f"工作表“{sheet}”的单元格 {ref} 超出可处理范围（最多 {MAX_ROWS} 行、{MAX_COLUMNS} 列）")
 
 
 __all__ = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..forms import Sheet
-from ..forms.values import column_letter, is_blank, show, trim
+from ..forms.values import column_letter, is_blank, label_key, show, trim
 
 
 def map_header(sheet: Sheet, header: list[Any]) -> tuple[dict[str, int] | None, list[tuple[str, dict]]]:
@@ -18,17 +18,20 @@ def map_header(sheet: Sheet, header: list[Any]) -> tuple[dict[str, int] | None, 
     ones outside the longest run in template order. Returns None for the mapping when fewer than
     half the labels are found: the header is broken beyond mapping and the rows are skipped.
     Header findings name column letters (`column`), since the label is what is in question.
+    Headings are compared by `label_key`: `销售额(万元)` typed or kept from an older template is
+    `销售额（万元）`.
     """
     seen = [trim(v) if isinstance(v, str) else ("" if is_blank(v) else show(v)) for v in header]
     while seen and not seen[-1]:
         seen.pop()
     if tuple(seen) == sheet.headings:  # the template's own header, as almost every file has it
         return {f.key: i for i, f in enumerate(sheet.fields)}, []
-    labels = {f.heading: i for i, f in enumerate(sheet.fields)}
+    keys = [label_key(text) for text in seen]
+    labels = {label_key(f.heading): i for i, f in enumerate(sheet.fields)}
     columns: dict[str, int] = {}
     used: set[int] = set()
-    for c, text in enumerate(seen):
-        i = labels.get(text)
+    for c, key in enumerate(keys):
+        i = labels.get(key)
         if i is not None and sheet.fields[i].key not in columns:
             columns[sheet.fields[i].key] = c
             used.add(c)
@@ -42,15 +45,15 @@ def map_header(sheet: Sheet, header: list[Any]) -> tuple[dict[str, int] | None, 
         if f.key in columns:
             continue
         letter = column_letter(i + 1)
-        if i < len(seen) and i not in used and seen[i] not in labels:
+        if i < len(seen) and i not in used and keys[i] not in labels:
             columns[f.key] = i
             used.add(i)
             problems.append(("header-renamed", {"cell": f"{letter}1", "column": letter, "expected": f.heading,
-                                                "seen": seen[i] or "(空)", "value": seen[i]}))
+                                                "seen": seen[i] or "（空）", "value": seen[i]}))
         else:
             problems.append(("header-missing", {"column": letter, "expected": f.heading}))
     order = sorted(columns, key=columns.get)
-    keep = _longest_increasing([labels[sheet.field(k).heading] for k in order])
+    keep = _longest_increasing([labels[label_key(sheet.field(k).heading)] for k in order])
     for pos, key in enumerate(order):
         if pos not in keep:
             expected, actual = sheet.column_letter(key), column_letter(columns[key] + 1)

@@ -33,6 +33,7 @@ from ..forms.values import (
     column_letter,
     format_amount,
     is_blank,
+    label_key,
     printable,
     show,
     trim,
@@ -162,7 +163,7 @@ def _parser_reason(exc: Exception) -> str:
         return "工作表的内容缺失"
     if "Calamine" in name:
         return "文件内部结构损坏"
-    return f"解析失败({name})"
+    return f"解析失败（{name}）"
 
 
 class _Reader:
@@ -187,22 +188,31 @@ class _Reader:
             if layout is None:
                 return  # a layout no longer read: its rows would only produce noise
             for sheet in layout.sheets:
-                if sheet.name not in self.package.sheets:
+                name = self._sheet_named(sheet.name)
+                if name is None:
                     if not sheet.optional:
                         self.wb.add("sheet-missing", sheet=sheet.name)
                     continue
-                self.wb.tables[sheet.key] = self._sheet(sheet)
+                self.wb.tables[sheet.key] = self._sheet(sheet, name)
             structure = meta.get("structure_hash")
             if not self.changed_header and structure not in (None, *layout.structure_hashes):
                 self.wb.add("template-modified", severity="warning", reason="模板结构校验值与当前版本不一致")
         finally:
             self.book.close()
 
+    def _sheet_named(self, name: str) -> str | None:
+        """The file's name for the template's sheet `name`: the same, or the same but for the
+        width of its characters (`label_key`); None when the file has no such sheet."""
+        if name in self.package.sheets:
+            return name
+        key = label_key(name)
+        return next((n for n in self.package.sheets if label_key(n) == key), None)
+
     # --- identity ----------------------------------------------------------------------------
     def _identify(self, meta: dict[str, str]) -> Form | None:
         form_id = meta.get("template_id")
         if not form_id:
-            self.wb.add("template-unknown", reason="缺少模板标识(隐藏的 _meta 工作表和文档属性均不存在),不是从网站下载的模板")
+            self.wb.add("template-unknown", reason="缺少模板标识（隐藏的 _meta 工作表和文档属性均不存在），不是从网站下载的模板")
             return None
         form = FORMS.get(form_id)
         if form is None:
@@ -212,14 +222,14 @@ class _Reader:
         self.wb.version = meta.get("template_version") or ""
         earlier = next((e for e in form.history if e.version == self.wb.version), None)
         if not form.accepts(self.wb.version):
-            self.wb.add("template-outdated", seen=self.wb.version or "(未标注)", current=form.version)
+            self.wb.add("template-outdated", seen=self.wb.version or "（未标注）", current=form.version)
         elif earlier is not None and earlier.note:  # an earlier version still read, laid out as it was
             self.wb.add("template-earlier", seen=self.wb.version, current=form.version)
         return form
 
     def _meta(self) -> dict[str, str]:
         meta: dict[str, str] = {}
-        if META_SHEET in self.package.sheets:
+        if META_SHEET in self.package.sheets:  # written by the program, never typed: exact
             for line in self.book.read(META_SHEET).rows:
                 if len(line) >= 2 and isinstance(line[0], str) and trim(line[0]) in META_KEYS:
                     meta[trim(line[0])] = trim(show(line[1]))
@@ -233,13 +243,14 @@ class _Reader:
 
     # --- cover -------------------------------------------------------------------------------
     def _cover(self, form: Form) -> None:
-        if COVER_SHEET not in self.package.sheets:
+        name = self._sheet_named(COVER_SHEET)
+        if name is None:
             self.wb.add("sheet-missing", sheet=COVER_SHEET)
             return
-        raw = self.book.read(COVER_SHEET)
-        by_label = {trim(line[0]): r for r, line in enumerate(raw.rows) if line and isinstance(line[0], str)}
+        raw = self.book.read(name)
+        by_label = {label_key(line[0]): r for r, line in enumerate(raw.rows) if line and isinstance(line[0], str)}
         for index, f in enumerate(form.cover):
-            r = by_label.get(f.label, form.cover_row - 1 + index)
+            r = by_label.get(label_key(f.label), form.cover_row - 1 + index)
             value = self._period(raw, f, r) if f.key == "period" else self._cover_value(raw, f, r)
             self.wb.cover[f.key] = value
             if (r, 1) in raw.external:
@@ -290,17 +301,18 @@ class _Reader:
         return period
 
     # --- data sheets -------------------------------------------------------------------------
-    def _sheet(self, sheet: Sheet) -> Table:
-        """The typed table of one data sheet, with a finding for every cell and row rule broken."""
-        raw = self.book.read(sheet.name)
+    def _sheet(self, sheet: Sheet, name: str) -> Table:
+        """The typed table of one data sheet (`name` in the file), with a finding for every cell and
+        row rule broken."""
+        raw = self.book.read(name)
         header = raw.rows[0] if raw.rows else []
         columns, problems = map_header(sheet, header)
         for code, kw in problems:
-            self.wb.add(code, sheet=sheet.name, **kw)
+            self.wb.add(code, sheet=name, **kw)
         self.changed_header = self.changed_header or bool(problems)
         if columns is None or len(raw.rows) < 2:
             return Table()
-        return _SheetReader(self.wb, sheet, raw, columns, self.package.date1904).table()
+        return _SheetReader(self.wb, sheet, name, raw, columns, self.package.date1904).table()
 
     def _report(self, f: Field, raw_value: Any, reading: Reading, where: dict[str, Any]) -> None:
         _report(self.wb, f, raw_value, reading, where)
@@ -330,8 +342,9 @@ def _report(wb: _Workbook, f: Field, raw_value: Any, reading: Reading, where: di
 class _SheetReader:
     """One data sheet read column by column into a Table."""
 
-    def __init__(self, wb: _Workbook, sheet: Sheet, raw: RawSheet, columns: dict[str, int], date1904: bool) -> None:
-        self.wb, self.sheet, self.raw, self.columns, self.date1904 = wb, sheet, raw, columns, date1904
+    def __init__(self, wb: _Workbook, sheet: Sheet, name: str, raw: RawSheet, columns: dict[str, int],
+                 date1904: bool) -> None:
+        self.wb, self.sheet, self.name, self.raw, self.columns, self.date1904 = wb, sheet, name, raw, columns, date1904
 
     def table(self) -> Table:
         sheet, raw = self.sheet, self.raw
@@ -385,7 +398,7 @@ class _SheetReader:
         return out
 
     def _where(self, f: Field, i: int) -> dict[str, Any]:
-        return {"sheet": self.sheet.name, "cell": f"{column_letter(self.columns[f.key] + 1)}{i + 2}", "row": i + 2,
+        return {"sheet": self.name, "cell": f"{column_letter(self.columns[f.key] + 1)}{i + 2}", "row": i + 2,
                 "column": f.label}
 
     def _cell_findings(self, keep: list[int], cells: list, readings: dict[str, dict[int, Reading]],

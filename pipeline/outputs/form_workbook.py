@@ -490,19 +490,19 @@ def check_template(path: Path, form: Form, limit: int = 20) -> list[str]:
     """Differences between one template file and what `form` generates (at most `limit` lines)."""
     name = path.name
     if not path.is_file():
-        return [f"{name}:缺少模板文件"]
+        return [f"{name}：缺少模板文件"]
     try:
         actual = template_content(load_workbook(path))
     except Exception as exc:  # any unreadable file is a difference to report, not a crash
-        return [f"{name}:无法打开({type(exc).__name__})"]
+        return [f"{name}：无法打开（{type(exc).__name__}）"]
     expected = template_content(load_workbook(io.BytesIO(form_workbook_bytes(form))))
     lines = []
     for key in sorted(expected.keys() | actual.keys(), key=_natural):
         exp, act = expected.get(key), actual.get(key)
         if exp != act:
-            lines.append(f"{name}:{key} 应为 {_show(exp)},实际为 {_show(act)}")
+            lines.append(f"{name}：{key} 应为 {_show(exp)}，实际为 {_show(act)}")
     if len(lines) > limit:
-        lines = lines[:limit] + [f"{name}:……另有 {len(lines) - limit} 处差异"]
+        lines = lines[:limit] + [f"{name}：……另有 {len(lines) - limit} 处差异"]
     return lines
 
 
@@ -512,7 +512,7 @@ def _natural(key: str) -> list:
 
 def _show(value: str | None) -> str:
     if value is None:
-        return "(无)"
+        return "（无）"
     return f"“{value[:60]}{'…' if len(value) > 60 else ''}”"
 
 
@@ -527,7 +527,7 @@ def template_content(wb: Any) -> dict[str, str]:
         if ws.auto_filter.ref:
             content[f"{where}的筛选范围"] = ws.auto_filter.ref
         if ws.protection.sheet:
-            content[f"{where}的保护"] = "已保护" + ("(有密码)" if ws.protection.password else "")
+            content[f"{where}的保护"] = "已保护" + ("（有密码）" if ws.protection.password else "")
         for row in ws.iter_rows():
             for cell in row:
                 if cell.value is not None and cell.value != "":

@@ -200,11 +200,11 @@ def _cards_table(title: str, cards: Sequence[Scorecard], policy, cycle: str) -> 
     scored_kpis = [k for k in kpis if k.weight[cycle] > 0]
     blocks = [(b, name) for b, name in policy.blocks.items() if any(k.weight[cycle] > 0 for k in policy.kpis_in_block(b))]
     info = list(policy.informational.items())
-    columns = [*IDENTITY, STATUS, Column("说明", 24), Column("销售额\n(万元)", 11, MONEY),
-               Column("销售目标\n(万元)", 11, MONEY)]
+    columns = [*IDENTITY, STATUS, Column("说明", 24), Column("销售额\n（万元）", 11, MONEY),
+               Column("销售目标\n（万元）", 11, MONEY)]
     values_at = len(columns)
     columns += [Column(_lines(k.name), 9, PERCENT if k.unit == "percent" else SCORE) for k in kpis]
-    columns += [Column(f"{_lines(name)}\n(参考)", 9, PERCENT if key in RATE_INFO else INTEGER) for key, name in info]
+    columns += [Column(f"{_lines(name)}\n（参考）", 9, PERCENT if key in RATE_INFO else INTEGER) for key, name in info]
     scores_at = len(columns)
     columns += [Column(f"{_lines(k.name)}\n得分", 9, SCORE) for k in scored_kpis]
     columns += [Column(f"{name}\n得分", 9, SCORE) for _, name in blocks]
@@ -277,7 +277,7 @@ def _bonus_table(cards: Sequence[Scorecard], results: Results, policy) -> Table:
     """Coefficient, base and amount (rounded to the fen) per office, and their total."""
     offices = results.dataset.reference.offices
     columns = (*IDENTITY, STATUS, Column("总分", 7, SCORE), _grade_column(policy), Column("奖金系数", 9, COEFFICIENT),
-               Column("季度奖金基数\n(元)", 12, MONEY), Column("季度奖金\n(元)", 12, MONEY))
+               Column("季度奖金基数\n（元）", 12, MONEY), Column("季度奖金\n（元）", 12, MONEY))
     rows, total = [], Decimal(0)
     for c in cards:
         office = offices.get(c.office_id)
@@ -355,7 +355,7 @@ def _quarter_state(states: dict[str, str] | None) -> tuple | None:
         return styled("已提交", fill=SUBMISSION_FILLS["已提交"])
     if len(absent) == len(OFFICE_FORMS):
         return styled("未提交", fill=SUBMISSION_FILLS["未提交"])
-    parts = ([f"有错误:{wrong}"] if wrong else []) + ([f"未提交:{'、'.join(absent)}"] if absent else [])
+    parts = ([f"有错误：{wrong}"] if wrong else []) + ([f"未提交：{'、'.join(absent)}"] if absent else [])
     return styled(";".join(parts), fill=SUBMISSION_FILLS["有错误" if wrong else "未提交"])
 
 
@@ -367,7 +367,7 @@ def _sources_table(cards: Sequence[Scorecard], policy) -> Table:
     """
     columns = (*IDENTITY[:3], Column("指标", 13), Column("指标值", 9), Column("分子", 11, FIGURE),
                Column("分母", 11, FIGURE), Column("计算方法", 30, wrap=True), Column("无法计算的原因", 20, wrap=True),
-               Column("数据来源(数据项:文件 › 工作表 › 单元格)", 76, wrap=True),
+               Column("数据来源（数据项：文件 › 工作表 › 单元格）", 76, wrap=True),
                Column("模板版本与 SHA-256", 70, wrap=True), Column(ADJUSTED_MARK, 40, wrap=True))
     rows = []
     for card in cards:
@@ -375,7 +375,7 @@ def _sources_table(cards: Sequence[Scorecard], policy) -> Table:
         for key, kpi in card.kpis.items():
             spec = policy.kpis[key]
             sources = kpi.sources
-            places = "\n".join([f"{s.what}:{s.file} › {s.sheet} › {s.cells}" for s in sources])
+            places = "\n".join([f"{s.what}：{s.file} › {s.sheet} › {s.cells}" for s in sources])
             versions = "\n".join([f"{s.template_version} {s.sha256}" for s in sources])
             review = "\n".join(f"{a.item}：{shown(a.original, a.what, a.kpi)} → {shown(a.adjusted, a.what, a.kpi)}"
                                f"（{a.reason}；批准人：{a.approved_by}，{a.approved_on}）"
@@ -405,11 +405,11 @@ def _findings_table(findings: Sequence[Finding]) -> Table:
 
 
 SHEET_NOTES = {
-    "季度考核": "每个业务所一行:状态及原因、销售额、各项指标值、参考指标、指标得分、板块得分、总分、等级、排名。",
-    "年度考核": "每个业务所一行:四个季度合并计算的年度指标、得分、等级、排名及所获荣誉。",
-    "奖金": "奖金系数、季度奖金基数与季度奖金;最后一行为合计。",
-    "荣誉与激励": "已评分的业务所按排名排列,获得某项荣誉者标“是”;最后一行为各项荣誉的人数。",
-    "提交情况": "每个业务所各表格的提交状态:已提交、有错误或未提交；规定了填报截止日期的季度，“按时情况”列出各表格"
+    "季度考核": "每个业务所一行：状态及原因、销售额、各项指标值、参考指标、指标得分、板块得分、总分、等级、排名。",
+    "年度考核": "每个业务所一行：四个季度合并计算的年度指标、得分、等级、排名及所获荣誉。",
+    "奖金": "奖金系数、季度奖金基数与季度奖金；最后一行为合计。",
+    "荣誉与激励": "已评分的业务所按排名排列，获得某项荣誉者标“是”；最后一行为各项荣誉的人数。",
+    "提交情况": "每个业务所各表格的提交状态：已提交、有错误或未提交；规定了填报截止日期的季度，“按时情况”列出各表格"
                 "按时、迟交几天或未提交（以第一次收到的日期计，标“（估计）”的按文件修改时间估计）。"
                 "是否按时仅作记录，不影响考核得分。",
     "关注名单": "连续两个或以上季度考核为最低等级的所长（按工号，跨业务所连续计算），以及连续两个或以上季度"
@@ -418,16 +418,16 @@ SHEET_NOTES = {
                 "排名、奖金系数和荣誉按调整后的值确定。含批准人姓名，仅供人力资源部使用。",
     "申诉": "本期的申诉及处理结果（reviews.xlsx《申诉》），受理中的排在前面；有受理中的申诉时本期不能关闭。"
             "含申诉事项和处理人，仅供人力资源部使用。",
-    "指标来源": "每项指标的数值、分子、分母、计算方法,所用数据的文件、工作表和单元格,以及经复核的调整。",
-    "校验问题": "本期数据校验发现的问题,按期间、所编号、文件排列。",
+    "指标来源": "每项指标的数值、分子、分母、计算方法，所用数据的文件、工作表和单元格，以及经复核的调整。",
+    "校验问题": "本期数据校验发现的问题，按期间、所编号、文件排列。",
 }
 YEAR_SHEET_NOTES = {
     "申诉": "本年度及其四个季度的申诉及处理结果（reviews.xlsx《申诉》），受理中的排在前面。",
-    "提交情况": "每个业务所一行、每个季度一列:已提交,或哪些表格有错误、未提交。",
-    "校验问题": "本年度及其四个季度的数据校验问题,按期间、所编号、文件排列。",
+    "提交情况": "每个业务所一行、每个季度一列：已提交，或哪些表格有错误、未提交。",
+    "校验问题": "本年度及其四个季度的数据校验问题，按期间、所编号、文件排列。",
 }
-STATUS_NOTES = {SCORED: "数据完整无误,已评分", INVALID: "提交的数据有错误,不评分(见“校验问题”)",
-                INCOMPLETE: "表格或季度不全,不评分", MISSING: "未提交任何表格,不评分"}
+STATUS_NOTES = {SCORED: "数据完整无误，已评分", INVALID: "提交的数据有错误，不评分（见“校验问题”）",
+                INCOMPLETE: "表格或季度不全，不评分", MISSING: "未提交任何表格，不评分"}
 
 
 def _notes(results: Results, period: str, cards: Sequence[Scorecard], findings: Sequence[Finding],
@@ -439,14 +439,14 @@ def _notes(results: Results, period: str, cards: Sequence[Scorecard], findings: 
     policy = results.policy_for(period)
     closed = results.closed.get(period)
     if is_year(period):
-        span = f"{period}年度({period}Q1 至 {period}Q4 四个季度合并)"
+        span = f"{period}年度（{period}Q1 至 {period}Q4 四个季度合并）"
     else:
         quarter = Period.parse(period)
-        span = f"{period}({quarter.start.isoformat()} 至 {quarter.end.isoformat()})"
+        span = f"{period}（{quarter.start.isoformat()} 至 {quarter.end.isoformat()}）"
     notes: list[tuple] = [
         ("title", (f"业务所长考核结果 · {_label(period)}",), None),
-        ("text", ("本工作簿由考核系统根据各业务所提交的表格和人力资源部的基础数据自动生成,仅供人力资源部使用"
-                  "(含奖金等薪酬信息,请勿外传)。",), None),
+        ("text", ("本工作簿由考核系统根据各业务所提交的表格和人力资源部的基础数据自动生成，仅供人力资源部使用"
+                  "（含奖金等薪酬信息，请勿外传）。",), None),
         ("row", ("考核期间", span), None),
         ("row", ("生成时间", GENERATED), None),
         ("row", ("数据目录", results.dataset.data_dir), None),
@@ -472,7 +472,7 @@ def _notes(results: Results, period: str, cards: Sequence[Scorecard], findings: 
     if tally.reviews:
         notes.append(("row", (f"{REVIEWS_NOTE}的错误", tally.reviews, "reviews.xlsx 中未采用的调整或申诉，见“校验问题”"),
                       SEVERITY_FILLS.get(SEVERITY_LABELS[ERROR])))
-    notes.append(("text", ("不属于某一期间的问题(如无法识别的文件、基础数据文件的问题)不在本工作簿中,"
+    notes.append(("text", ("不属于某一期间的问题（如无法识别的文件、基础数据文件的问题）不在本工作簿中，"
                            "见同一输出目录的 validation.json。",), None))
     notes.append(("heading", ("等级", "总分", ""), None))
     grades = dict(_grade_column(policy).fills)
@@ -482,15 +482,15 @@ def _notes(results: Results, period: str, cards: Sequence[Scorecard], findings: 
     notes.append(("heading", ("表格提交状态", "", ""), None))
     notes += [("row", (label, "", ""), colour) for label, colour in SUBMISSION_FILLS.items()]
     if not is_year(period):
-        zero = "、".join(policy.bonus.zero_grades) or "(无)"
+        zero = "、".join(policy.bonus.zero_grades) or "（无）"
         notes += [("heading", ("奖金的计算与取整", "", ""), None),
-                  ("text", (f"季度奖金 = 奖金系数 × 季度奖金基数;奖金系数 = min(总分, {_number(policy.bonus.cap)})"
-                            f" ÷ 100,等级为{zero}时为 0。",), None),
-                  ("text", ("季度奖金按四舍五入保留到分(0.01 元),“合计”为各所取整后金额之和。",), None)]
+                  ("text", (f"季度奖金 = 奖金系数 × 季度奖金基数；奖金系数 = min(总分, {_number(policy.bonus.cap)})"
+                            f" ÷ 100，等级为{zero}时为 0。",), None),
+                  ("text", ("季度奖金按四舍五入保留到分（0.01 元），“合计”为各所取整后金额之和。",), None)]
     notes.append(("heading", ("工作表", "内容", ""), None))
     sheets = {**SHEET_NOTES, **YEAR_SHEET_NOTES} if is_year(period) else SHEET_NOTES
     notes += [("row", (t.title, sheets[t.title], ""), None) for t in tables]
-    notes.append(("text", ("分数显示保留 1 位小数;等级和排名按未取整的分数确定。",), None))
+    notes.append(("text", ("分数显示保留 1 位小数；等级和排名按未取整的分数确定。",), None))
     return tuple(notes)
 
 
@@ -592,7 +592,7 @@ def _print_setup(ws, title: str, period: str) -> None:
     ws.set_paper(9)
     ws.set_margins(left=0.5, right=0.5, top=0.7, bottom=0.7)
     ws.set_header(f"&L业务所长考核结果 · {_label(period)}&R{title}")
-    ws.set_footer("&C第 &P 页,共 &N 页")
+    ws.set_footer("&C第 &P 页，共 &N 页")
 
 
 def _write_table(book: xlsxwriter.Workbook, styles: _Styles, table: Table, period: str) -> None:

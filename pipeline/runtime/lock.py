@@ -80,11 +80,11 @@ def _acquire(fd: int, path: Path, wait: float | None, on_wait) -> None:
         holder = _holder(path)
         if deadline is not None and time.monotonic() >= deadline:
             raise BuildLocked(
-                f"另一个网站构建{holder}正在写入“{path.name[1:-5]}”目录,"
-                f"等待 {wait:g} 秒后仍未结束;请等它完成后再构建(锁文件:{path.name})"
+                f"另一个网站构建{holder}正在写入“{path.name[1:-5]}”目录，"
+                f"等待 {wait:g} 秒后仍未结束；请等它完成后再构建（锁文件：{path.name}）"
             )
         if not told and on_wait is not None:
-            on_wait(f"另一个网站构建{holder}正在进行,等待它完成……")
+            on_wait(f"另一个网站构建{holder}正在进行，等待它完成……")
             told = True
         time.sleep(POLL_SECONDS)
 
@@ -95,7 +95,7 @@ def _holder(path: Path) -> str:
         pid = path.read_text("ascii").strip()
     except (OSError, UnicodeDecodeError):
         return ""
-    return f"(进程 {pid})" if pid.isdigit() else ""
+    return f"（进程 {pid}）" if pid.isdigit() else ""
 
 
 def recover(site_dir: Path | str) -> list[Path]:

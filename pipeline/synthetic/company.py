@@ -273,8 +273,8 @@ def _hiring_rows(rng: random.Random, n_hires: int) -> list[dict]:
         planned = max(1, n + rng.choice((0, 0, 0, 1, 2)))
         status = "已完成" if n == planned else rng.choices(("进行中", "已取消"), (6, 1 if n == 0 else 0))[0]
         rows.append({"position": position, "planned": planned, "hired": n, "channel": rng.choice(CHANNELS),
-                     "requirements": rng.choice(("本科及以上,两年以上相关经验", "大专及以上,沟通能力强",
-                                                 "本科及以上,熟悉行业客户", "硕士优先,具备数据分析能力")),
+                     "requirements": rng.choice(("本科及以上，两年以上相关经验", "大专及以上，沟通能力强",
+                                                 "本科及以上，熟悉行业客户", "硕士优先，具备数据分析能力")),
                      "status": status})
     return rows
 

@@ -72,5 +72,5 @@ def fill_markers(text: str, blocks: dict[str, str], source: str = "") -> str:
     """Replace every marker comment with its block; MarkerError for a marker with no block."""
     unknown = sorted({f"{m.group(1)}:{m.group(2)}" for m in MARKER_RE.finditer(text)} - set(blocks))
     if unknown:
-        raise MarkerError(f"{source}:页面中的标记 {'、'.join(unknown)} 无法识别")
+        raise MarkerError(f"{source}：页面中的标记 {'、'.join(unknown)} 无法识别")
     return MARKER_RE.sub(lambda m: str(blocks[f"{m.group(1)}:{m.group(2)}"]), text)

@@ -70,7 +70,7 @@ class Leak:
         return (self.page, self.column, self.value)
 
     def message(self) -> str:
-        return f"{self.page} 含有“{self.column}”的值({self.value}),该列为个人信息或薪酬数据,不得发布"
+        return f"{self.page} 含有“{self.column}”的值（{self.value}），该列为个人信息或薪酬数据，不得发布"
 
     def __str__(self) -> str:  # the build lists leaks with str()
         return self.message()
@@ -147,7 +147,7 @@ class Scan:
                        for where, text in pieces for column, value in self.matcher.scan(text)}
         if suffix in (".xlsx", ".xlsm"):
             for problem in template_not_blank(path):
-                self.leaks.add(Leak(page=rel, column=f"下载模板{SEP}{problem}", value="(非空白)"))
+                self.leaks.add(Leak(page=rel, column=f"下载模板{SEP}{problem}", value="（非空白）"))
 
 
 def _digest(path: Path) -> bytes | None:
