@@ -417,12 +417,12 @@ def _note(m: Measure) -> str:
     if "same_as_single" in e:
         parts.append("输出与单进程逐字节一致" if e["same_as_single"] else "输出与单进程不一致")
     if e.get("exit"):
-        parts.append(f"退出码 {e['exit']}" + (f"({e['reason']})" if e.get("reason") else ""))
+        parts.append(f"退出码 {e['exit']}" + (f"（{e['reason']}）" if e.get("reason") else ""))
     if e.get("privacy"):
         parts.append(f"隐私检查未通过（未发布）：{e['privacy']}")
     if "inflated_mb" in e:
         parts.append(f"解压后 {e['inflated_mb']:,.0f} MB")
-    return ";".join(parts)
+    return "；".join(parts)
 
 
 EXPLANATION = (

@@ -78,7 +78,8 @@ def _english(line: str) -> bool:
 
 def _neighbours(text: str, i: int, step: int) -> tuple[str, str]:
     """The character beside text[i] (Markdown's `*` of emphasis passed over), and the one beyond
-    it when that is one space, or one line break (a paragraph's lines join with a space)."""
+    it when that is one space, or, after the mark, one line break (a paragraph's lines join with a
+    space; a mark opening a line — a bullet in the terminal — looks no further back than its line)."""
     j = i + step
     while 0 <= j < len(text) and text[j] == "*":
         j += step
@@ -89,7 +90,7 @@ def _neighbours(text: str, i: int, step: int) -> tuple[str, str]:
     while 0 <= k < len(text) and text[k] in " \t\n":
         k += step
     gap = text[min(j, k - step):max(j, k - step) + 1]
-    far = text[k] if 0 <= k < len(text) and (gap == " " or gap.count("\n") == 1) else ""
+    far = text[k] if 0 <= k < len(text) and (gap == " " or (step > 0 and gap.count("\n") == 1)) else ""
     return near, far
 
 

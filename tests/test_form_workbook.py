@@ -348,7 +348,7 @@ def test_many_differences_are_cut_short(tmp_path):
         wb["填写说明"].cell(row, 1).value = f"改{row}"
     wb.save(path)
     problems = check_template(path, CLIENTS, limit=5)
-    assert len(problems) == 6 and problems[-1].startswith("clients.xlsx:……另有 ")
+    assert len(problems) == 6 and problems[-1].startswith("clients.xlsx：……另有 ")
 
 
 # --- filling ---------------------------------------------------------------------------------------

@@ -391,17 +391,13 @@ def _print_setup(ws: Any, title: str, pages_down: int = 0) -> None:
     ws.set_footer("&C第 &P 页，共 &N 页")
 
 
-# The field types' own descriptions (types.py, quoted in findings) still use ASCII punctuation.
-_FULL_WIDTH = str.maketrans({",": "，", ":": "：", ";": "；", "(": "（", ")": "）"})
-
-
 def _prompt(title: str, text: str) -> dict[str, str]:
     return {"input_title": title[:_TITLE_MAX], "input_message": text[:_MESSAGE_MAX]}
 
 
 def _field_prompt(field: Field) -> str:
     lines = [field.help] if field.help else []
-    lines.append("类型：" + field.describe().translate(_FULL_WIDTH))
+    lines.append("类型：" + field.describe())
     flags = [t for t, on in (("必填", field.required), ("不得重复", field.unique),
                              ("个人信息，不会发布", field.private)) if on]
     if flags:
@@ -417,7 +413,7 @@ def type_text(field: Field) -> str:
         return "选项（见可选值）"
     if t.kind == "text":
         return f"文本，最多 {t.max_length} 个字"
-    text = t.describe().translate(_FULL_WIDTH)
+    text = t.describe()
     if field.ceiling is not None:
         text += f"，每行不超过 {_num(field.ceiling):,}"
     return text
@@ -450,7 +446,7 @@ def _value_validation(field: Field) -> dict[str, Any]:
     else:  # pragma: no cover - a new field type must choose its validation here
         raise TypeError(t.kind)
     return {**options, "ignore_blank": True, "error_title": field.label[:_TITLE_MAX],
-            **_prompt(field.heading, field.describe().translate(_FULL_WIDTH))}
+            **_prompt(field.heading, field.describe())}
 
 
 def _number_validation(field: Field) -> dict[str, Any]:

@@ -356,7 +356,7 @@ def _quarter_state(states: dict[str, str] | None) -> tuple | None:
     if len(absent) == len(OFFICE_FORMS):
         return styled("未提交", fill=SUBMISSION_FILLS["未提交"])
     parts = ([f"有错误：{wrong}"] if wrong else []) + ([f"未提交：{'、'.join(absent)}"] if absent else [])
-    return styled(";".join(parts), fill=SUBMISSION_FILLS["有错误" if wrong else "未提交"])
+    return styled("；".join(parts), fill=SUBMISSION_FILLS["有错误" if wrong else "未提交"])
 
 
 def _sources_table(cards: Sequence[Scorecard], policy) -> Table:
