@@ -44,7 +44,7 @@ def cells(row_html: str) -> list[str]:
 def test_field_reference_lists_every_form_sheet_and_field():
     text = render_fields()
     for form in ALL_FORMS:
-        assert f"## {form.title}(`{form.filename}`) {{ #form-{form.id} }}" in text
+        assert f"## {form.title}（`{form.filename}`） {{ #form-{form.id} }}" in text
         assert f"当前版本 **{form.version}**" in text
         for sheet in form.sheets:
             assert f"### 工作表“{sheet.name}”" in text
