@@ -181,7 +181,7 @@ def project_client_checks(accepted: dict[Slot, WorkbookFacts]) -> Iterator[Findi
         clients = accepted.get((period, office, CLIENTS.id))
         if clients is None:
             continue  # the missing clients form is reported by completeness
-        for number, client in facts.project_clients:
+        for number, client in zip(*facts.project_clients):
             if client.strip() not in clients.client_ids:
                 yield finding("project-client-unknown", file=facts.path, sheet=sheet.name, cell=f"{col}{number}",
                               row=number, column="客户编号", value=client, seen=client, office_id=office,

@@ -34,7 +34,7 @@ import xlsxwriter
 from ..atomic import write_bytes
 from ..engine.adjust import shown
 from ..engine.counts import REVIEWS_NOTE, SCORING_NOTE, count
-from ..engine.deadlines import timeliness
+from ..engine.deadlines import Board, timeliness
 from ..engine.model import ANNUAL, INCOMPLETE, INVALID, MISSING, SCORED, STATUS_LABELS, Results, Scorecard
 from ..engine.submissions import NOT_SUBMITTED, SUBMITTED, WITH_ERRORS
 from ..engine.watch import KIND_LABELS, watch_list
@@ -151,8 +151,11 @@ def write(path: Path, results: Results, period: str, matrix: dict, generated: da
 # Content
 
 
-def content(results: Results, period: str, matrix: dict) -> Content:
-    """The period's workbook as plain rows: 说明, then the quarter's or the year's tables."""
+def content(results: Results, period: str, matrix: dict, board: Board | None = None) -> Content:
+    """The period's workbook as plain rows: 说明, then the quarter's or the year's tables.
+
+    `board`: every quarter's lateness (engine.deadlines.timeliness), when the caller has it already.
+    """
     cards = results.for_period(period)
     year = is_year(period)
     quarters = quarters_of(period) if year else [period]
@@ -165,7 +168,8 @@ def content(results: Results, period: str, matrix: dict) -> Content:
         tables = (_cards_table("季度考核", cards, policy, "quarterly"), _bonus_table(cards, results, policy))
     offices = results.dataset.reference.offices
     board = (_year_submissions_table(period, matrix, offices) if year
-             else _submissions_table(period, matrix, offices, timeliness(results.dataset, matrix).get(period, {})))
+             else _submissions_table(period, matrix, offices,
+                                       (board if board is not None else timeliness(results.dataset, matrix)).get(period, {})))
     tables += (board, _watch_table(results, period, matrix), _adjustments_table(cards), _appeals_table(results, period),
                _sources_table(cards, policy), _findings_table(findings))
     notes = _notes(results, period, cards, findings, tables)
