@@ -113,6 +113,64 @@ def test_without_head_rows_promotion_follows_the_office_as_before():
     assert PROMOTION in cards[1].honours
 
 
+NO_HEAD_NOTE = "年末没有在任所长：“晋升优先”须由同一位所长（以工号认定）连续获评“优秀”，本年度的结果不计入任何人的“晋升优先”"
+
+
+def test_a_year_that_ended_without_a_head_counts_for_nobody():
+    cards = [_annual("BJ01", "2025", "", ""), _annual("BJ01", "2026", "", ""), _annual("SH01", "2026", "", "", 85.0)]
+    award_honours(cards, POLICY)
+    # 优秀 twice, but nobody held the office either year-end: no person to carry 晋升优先
+    assert PROMOTION not in cards[1].honours
+    assert cards[1].honours == ("年终特别奖励", "优秀业务所长", "培训与发展激励")
+    assert (cards[0].notes, cards[1].notes) == ((NO_HEAD_NOTE,), (NO_HEAD_NOTE,))
+    assert cards[2].notes == ()  # 良好: no 晋升优先 to lose, nothing to say
+    award_honours(cards, POLICY)
+    assert cards[1].notes == (NO_HEAD_NOTE,)  # said once
+
+
+def test_a_year_without_a_head_breaks_the_run_of_whoever_heads_before_or_after():
+    cards = [_annual("BJ01", "2025", "T1", "测试所长甲"), _annual("BJ01", "2026", "", ""),
+             _annual("BJ01", "2027", "T2", "测试所长乙"), _annual("SH01", "2027", "T1", "测试所长甲")]
+    award_honours(cards, POLICY)
+    assert [PROMOTION in c.honours for c in cards] == [False, False, False, False]
+
+
+def _two_excellent_years(head: str, tenures: list[Tenure] | None) -> dict[str, Scorecard]:
+    """BJ01 in 2025 and 2026, every quarter alike: sales 110 of a target of 100 (prior 100, market
+    1,000), one member rated 良好 who never left, one training 已完成, no satisfaction surveyed.
+
+    By hand — quarter: attainment 1.1 → 110, growth 0.1 → 100, share 0.11 → 104, attrition 0,
+    pass rate and training rate 1 → 100 each: (35·110 + 15·100 + 10·104 + 15·100 + 15·100 + 10·100)
+    / 100 = 103.9. Year: the same rates pooled, satisfaction N/A so its 20 is shared out:
+    (30·110 + 10·100 + 10·104 + 3·10·100) / 80 = 104.25 (优秀); 业务指标 (3300 + 1000 + 1040) / 50 =
+    106.8 ≥ 100 and 团队管理指标 100 ≥ 90: 年终特别奖励; the only 优秀 office: 优秀业务所长.
+    """
+    quarters = [f"{year}Q{q}" for year in (2025, 2026) for q in range(1, 5)]
+    subs = {k: v for p in quarters for k, v in office_quarter("BJ01", p, [110]).items()}
+    data = dataset(["BJ01"], {("BJ01", p): target("BJ01", p) for p in quarters}, subs)
+    data.reference.offices["BJ01"] = dataclasses.replace(data.reference.offices["BJ01"], head=head)
+    data.reference.tenures = {"BJ01": tenures} if tenures else {}
+    return {c.period: c for c in assess(data, POLICY).scorecards if c.cycle == "annual"}
+
+
+@pytest.mark.parametrize(
+    ("head", "tenures", "promoted", "notes"),
+    [
+        ("测试所长甲", None, True, ()),  # the 业务所 sheet's 所长 heads both years: theirs
+        ("", None, False, (NO_HEAD_NOTE,)),  # no rows and no 所长: nobody's
+        # rows, but the only head left before 2025: nobody in office on either 31 December
+        ("测试所长甲", [_tenure("T1", "测试所长甲", date(2020, 1, 1), date(2024, 12, 31))], False,
+         ("期末没有在任所长（见《所长任职》）", NO_HEAD_NOTE)),
+    ],
+)
+def test_promotion_priority_needs_a_person_at_both_year_ends(head, tenures, promoted, notes):
+    cards = _two_excellent_years(head, tenures)
+    assert [(c.score, c.grade, c.block_scores["business"]) for c in cards.values()] == [(104.25, "优秀", 106.8)] * 2
+    assert cards["2026"].honours == ("年终特别奖励", "优秀业务所长", *((PROMOTION,) if promoted else ()),
+                                     "培训与发展激励")
+    assert cards["2025"].notes == cards["2026"].notes == notes
+
+
 # ---------------------------------------------------------------------------------------------
 # The sheet: written by `templates`, read, validated
 
