@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from _site_helpers import CONTACT, LEAVE_REASON, PHONE, sample_results, write_small_data
+from _site_helpers import CONTACT, LEAVE_REASON, PHONE, SMALL_DEPUTY, sample_results, write_small_data
 from conftest import Terminal
 
 from pipeline import build
@@ -136,13 +136,22 @@ def test_no_private_value_and_no_external_request_anywhere(built):
         if path.suffix not in (".html", ".json", ".xml", ".js", ".css"):
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
-        for secret in (LEAVE_REASON, CONTACT, PHONE, "测试成员1", "测试填报人"):
+        for secret in (LEAVE_REASON, CONTACT, PHONE, "测试成员1", SMALL_DEPUTY[2]):
             assert secret not in text, (path, secret)
         assert not re.search(r"(?<![\d.])30,?000(?![\d])", text), path  # the bonus base
         if path.suffix == ".html":
             for url in re.findall(r'(?:src|href)="([^"]+)"', text):
                 assert not re.match(r"(https?:)?//", url), (path, url)
     assert "fonts.googleapis" not in (site / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_deputys_cover_is_a_warning_on_the_report_and_the_deputys_name_is_not(built):
+    """GZ01's 2026Q1 covers are filled in by a deputy (SMALL_DEPUTY); every other cover by the head."""
+    report = (built / "site" / "validation.html").read_text(encoding="utf-8")
+    rows = re.findall(r'<tr data-code="cover-filler-not-head">(.*?)</tr>', report, re.S)
+    assert len(rows) == 4  # GZ01's four forms of 2026Q1, and nobody else's
+    assert all("封面 › <code>B4</code>" in row and "GZ01 2026Q1" in row for row in rows)
+    assert SMALL_DEPUTY[2] not in report
 
 
 def test_every_internal_link_resolves(built):

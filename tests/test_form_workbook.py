@@ -494,7 +494,8 @@ def test_make_workbook_fills_the_cover_from_the_folder(make_workbook, make_refer
     path = make_workbook("projects", "submissions/2026Q2/SH01/projects.xlsx")
     assert path == data_dir / "submissions/2026Q2/SH01/projects.xlsx"
     cover = load_workbook(path)["封面"]
-    assert [cover["B2"].value, cover["B3"].value, cover["B4"].value] == ["SH01", "2026Q2", "测试填报人"]
+    # the 填报人 is SH01's head in the default reference: no cover-filler-not-head unless a test means one
+    assert [cover["B2"].value, cover["B3"].value, cover["B4"].value] == ["SH01", "2026Q2", "测试所长乙"]
     blank = make_workbook("projects", "elsewhere/projects.xlsx", cover={})
     assert load_workbook(blank)["封面"]["B2"].value is None
     ref = load_workbook(make_reference())
