@@ -19,8 +19,9 @@ WINDOWS_DEVICES = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in ra
 _DROPPED = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})  # control, format (bidi, zero-width) …
 
 
-def safe_part(text: str, max_chars: int = MAX_NAME_CHARS) -> str:
-    """`text` made safe inside a file name; "" when nothing usable is left."""
+def safe_part(text: str, max_chars: int = MAX_NAME_CHARS, max_bytes: int | None = None) -> str:
+    """`text` made safe inside a file name, at most `max_chars` characters (and `max_bytes` bytes
+    in UTF-8, when given: a file name's limit is 255 bytes); "" when nothing usable is left."""
     kept = []
     for ch in unicodedata.normalize("NFC", str(text or "")):
         category = unicodedata.category(ch)
@@ -28,7 +29,10 @@ def safe_part(text: str, max_chars: int = MAX_NAME_CHARS) -> str:
             continue
         kept.append("_" if _RESERVED.match(ch) else (" " if category == "Zs" else ch))
     name = re.sub(r"\s+", " ", "".join(kept)).strip()
-    name = name[:max_chars].strip(" .")  # Windows drops trailing dots and spaces; no `.` or `..`
+    name = name[:max_chars]
+    if max_bytes is not None:
+        name = name.encode("utf-8")[:max_bytes].decode("utf-8", "ignore")
+    name = name.strip(" .")  # Windows drops trailing dots and spaces; no `.` or `..`
     if name.upper().split(".")[0] in WINDOWS_DEVICES:
         name = f"_{name}"
     return name
