@@ -12,6 +12,7 @@ from python_calamine import CalamineWorkbook
 
 from pipeline.forms import ALL_FORMS, CLIENTS, PROJECTS, RECRUITMENT, REFERENCE, TRAINING, get_form
 from pipeline.intake.read import read_workbook
+from pipeline.outputs.file_names import safe_part
 from pipeline.outputs.form_workbook import (
     check_template,
     check_templates,
@@ -314,6 +315,17 @@ def test_committed_templates_match_the_specs():
     assert check_templates(ROOT / "input_templates") == []
     for form in ALL_FORMS:  # and they are exactly what the writer writes today
         assert (ROOT / "input_templates" / form.filename).read_bytes() == form_workbook_bytes(form), form.id
+
+
+def test_templates_keep_the_spec_names_and_are_downloaded_under_their_titles():
+    """input_templates/ and the data folder keep SPEC §2's names; the site offers the titles people know."""
+    assert [f.filename for f in ALL_FORMS] == [f"{f.id}.xlsx" for f in ALL_FORMS]
+    assert [f.download_name for f in ALL_FORMS] == [
+        "招聘与团队.xlsx", "培训计划.xlsx", "客户开发与维护.xlsx", "项目管理.xlsx", "人力资源部基础数据.xlsx",
+        "已确认的问题.xlsx", "复核调整与申诉.xlsx"]
+    names = [f.download_name.casefold() for f in ALL_FORMS]
+    assert len(set(names)) == len(names)
+    assert all(safe_part(f.title) == f.title for f in ALL_FORMS)  # nothing a file system would refuse
 
 
 def test_drift_is_detected(tmp_path):

@@ -224,17 +224,17 @@ def test_blank_downloadable_templates_pass_and_filled_ones_fail(tmp_path):
         write_template(form, site / "downloads")
     assert check_privacy(site, _results()) == []
 
-    write_form(RECRUITMENT, site / "downloads" / "recruitment.xlsx",
+    write_form(RECRUITMENT, site / "downloads" / RECRUITMENT.download_name,  # as the site ships it
               cover={"office_id": "BJ01", "period": "2026Q1", "filled_by": "诸葛填报"},
               rows={"roster": [{"employee_id": "E1", "name": "司马青云"}]})
     leaks = check_privacy(site, _results())
     assert [(x.page, x.column) for x in leaks] == [
-        ("downloads/recruitment.xlsx", "下载模板 › 团队名册 › 数据行"),
-        ("downloads/recruitment.xlsx", "下载模板 › 封面 › 填报人"),
-        ("downloads/recruitment.xlsx", "下载模板 › 封面 › 所编号"),
-        ("downloads/recruitment.xlsx", "下载模板 › 封面 › 期间"),
-        ("downloads/recruitment.xlsx", "团队名册 › 姓名"),
-        ("downloads/recruitment.xlsx", "封面 › 填报人"),
+        ("downloads/招聘与团队.xlsx", "下载模板 › 团队名册 › 数据行"),
+        ("downloads/招聘与团队.xlsx", "下载模板 › 封面 › 填报人"),
+        ("downloads/招聘与团队.xlsx", "下载模板 › 封面 › 所编号"),
+        ("downloads/招聘与团队.xlsx", "下载模板 › 封面 › 期间"),
+        ("downloads/招聘与团队.xlsx", "团队名册 › 姓名"),
+        ("downloads/招聘与团队.xlsx", "封面 › 填报人"),
     ]
 
 

@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import _axe
 import pytest
@@ -505,6 +506,59 @@ def test_search_works_from_disk_without_any_request_outside_the_site(browser, bu
     finally:
         context.close()
     assert outside == [] and errors == []
+
+
+def _downloads_work(pg, site: Path, saved: Path) -> list[str]:
+    """Click every link of 模板下载 (the page open in `pg`): each resolves to a file in the site and
+    downloads under its Chinese name, a workbook whose template id is inside it. The names, in order."""
+    from pipeline.forms import ALL_FORMS
+    from pipeline.intake.read import read_workbook
+
+    by_name = {f.download_name: f for f in ALL_FORMS}
+    links = pg.locator("a[download]")
+    names = []
+    for index in range(links.count()):
+        link = links.nth(index)
+        name = link.inner_text().strip()
+        assert (link.get_attribute("href") or "").isascii(), name  # percent-encoded, as a URL is
+        target = unquote(urlsplit(link.evaluate("a => a.href")).path)  # what the browser resolved
+        assert target.endswith(f"/downloads/{name}")
+        shipped = site / "downloads" / name
+        assert shipped.is_file()
+        with pg.expect_download() as info:
+            link.click()
+        download = info.value
+        assert download.failure() is None and download.suggested_filename == name
+        download.save_as(saved / name)
+        assert (saved / name).read_bytes() == shipped.read_bytes()
+        assert read_workbook(saved / name, name).form_id == by_name[name].id  # known by content, not name
+        names.append(name)
+    return names
+
+
+def test_template_downloads_resolve_and_download_under_their_chinese_names(browser, server, built_site, tmp_path):
+    """模板下载 served over HTTP: 招聘与团队.xlsx …, each link found and the file downloaded intact."""
+    from pipeline.forms import ALL_FORMS
+
+    with browsing(browser, server, accept_downloads=True) as pg:
+        pg.goto(pg.base + "guide/templates.html")
+        names = _downloads_work(pg, built_site / "site", tmp_path)
+    assert names == [f.download_name for f in ALL_FORMS]
+
+
+def test_template_downloads_work_from_disk(browser, built_site, tmp_path):
+    """README: the site also works opened from disk (file://); the downloads too."""
+    from pipeline.forms import ALL_FORMS
+
+    site = (built_site / "site").resolve()
+    context = browser.new_context(locale="zh-CN", accept_downloads=True, **DESKTOP)
+    try:
+        pg = context.new_page()
+        pg.goto(site.as_uri() + "/guide/templates.html")
+        names = _downloads_work(pg, site, tmp_path)
+    finally:
+        context.close()
+    assert names == [f.download_name for f in ALL_FORMS]
 
 
 SCREENSHOTS = {"home": "index.html", "ranking": None, "scorecard": None, "submissions": "submissions.html",
