@@ -305,8 +305,12 @@ def test_every_kind_of_page_passes_axe(browser, server, built_site, scheme, widt
 
 # What the focused element is and how its ring looks: the colour of the outline and of what is
 # behind it (backgrounds composited up the tree). Material's palette toggle is a radio of no size
-# whose ring is drawn on the icon beside it.
-FOCUSED = """() => {
+# whose ring is drawn on the icon beside it. Focus starts CSS transitions (the search field's
+# background fades in over 250 ms): the colours are read once they have finished, not halfway
+# through, which a loaded machine would otherwise catch.
+FOCUSED = """async () => {
+  await Promise.race([Promise.all(document.getAnimations().map(a => a.finished.catch(() => null))),
+                      new Promise(done => setTimeout(done, 2000))]);
   const el = document.activeElement;
   if (!el || el === document.body) return null;
   const again = el.hasAttribute("data-tab-seen");
