@@ -32,10 +32,21 @@ from typing import Any
 import xlsxwriter
 
 from ..atomic import write_bytes
-from ..engine.adjust import shown
+from ..engine.adjust import is_review_source, review_source, shown
 from ..engine.counts import REVIEWS_NOTE, SCORING_NOTE, count
 from ..engine.deadlines import timeliness
-from ..engine.model import ANNUAL, INCOMPLETE, INVALID, MISSING, SCORED, STATUS_LABELS, Results, Scorecard
+from ..engine.model import (
+    ANNUAL,
+    INCOMPLETE,
+    INVALID,
+    MISSING,
+    SCORED,
+    STATUS_LABELS,
+    Adjustment,
+    KpiResult,
+    Results,
+    Scorecard,
+)
 from ..engine.submissions import NOT_SUBMITTED, SUBMITTED, WITH_ERRORS
 from ..engine.watch import KIND_LABELS, watch_list
 from ..findings import ERROR, INFO, SEVERITY_LABELS, WARNING, Finding
@@ -46,8 +57,8 @@ from .spreadsheet import spreadsheet_safe
 
 # Part of every digest: bump it whenever the layout changes (columns, labels, formats, colours,
 # print setup), so that the memo writes every period's workbook again.
-LAYOUT_VERSION = "period-workbook/5"  # 2: control characters shown as \x1b; 3: 已确认 (accepted.xlsx); 4: 关注名单, notes;
-# 5: 复核调整 and 申诉 (reviews.xlsx), 经复核调整 in 说明 and 指标来源
+LAYOUT_VERSION = "period-workbook/6"  # 2: control characters shown as \x1b; 3: 已确认 (accepted.xlsx); 4: 关注名单, notes;
+# 5: 复核调整 and 申诉 (reviews.xlsx), 经复核调整 in 说明 and 指标来源; 6: a year's pooled quarter adjustments
 
 # number formats (the keys of Column.style)
 PERCENT, SCORE, MONEY, COEFFICIENT, INTEGER, FIGURE = "0.0%", "0.0", "#,##0.00", "0.0000", "0", "#,##0.00##"
@@ -167,7 +178,7 @@ def content(results: Results, period: str, matrix: dict) -> Content:
     board = (_year_submissions_table(period, matrix, offices) if year
              else _submissions_table(period, matrix, offices, timeliness(results.dataset, matrix).get(period, {})))
     tables += (board, _watch_table(results, period, matrix), _adjustments_table(cards), _appeals_table(results, period),
-               _sources_table(cards, policy), _findings_table(findings))
+               _sources_table(cards, policy, results), _findings_table(findings))
     notes = _notes(results, period, cards, findings, tables)
     return Content(period, notes, tables)
 
@@ -359,12 +370,14 @@ def _quarter_state(states: dict[str, str] | None) -> tuple | None:
     return styled(";".join(parts), fill=SUBMISSION_FILLS["有错误" if wrong else "未提交"])
 
 
-def _sources_table(cards: Sequence[Scorecard], policy) -> Table:
+def _sources_table(cards: Sequence[Scorecard], policy, results: Results) -> Table:
     """KPI provenance: a row per KPI of each card, a line per source (a year's: its quarters' files).
 
     One row per KPI rather than per source keeps a year's sheet at 7 rows an office instead of
-    ~40 (its KPIs pool four quarters), and each KPI's figures are shown once.
+    ~40 (its KPIs pool four quarters), and each KPI's figures are shown once. 经复核调整 names the
+    approver (HR only): the card's own adjustments, and a year's quarters' it pools (engine.carry).
     """
+    quarter_cards = {(c.office_id, c.period): c for c in results.scorecards if not is_year(c.period)}
     columns = (*IDENTITY[:3], Column("指标", 13), Column("指标值", 9), Column("分子", 11, FIGURE),
                Column("分母", 11, FIGURE), Column("计算方法", 30, wrap=True), Column("无法计算的原因", 20, wrap=True),
                Column("数据来源(数据项:文件 › 工作表 › 单元格)", 76, wrap=True),
@@ -377,12 +390,28 @@ def _sources_table(cards: Sequence[Scorecard], policy) -> Table:
             sources = kpi.sources
             places = "\n".join([f"{s.what}:{s.file} › {s.sheet} › {s.cells}" for s in sources])
             versions = "\n".join([f"{s.template_version} {s.sha256}" for s in sources])
-            review = "\n".join(f"{a.item}：{shown(a.original, a.what, a.kpi)} → {shown(a.adjusted, a.what, a.kpi)}"
-                               f"（{a.reason}；批准人：{a.approved_by}，{a.approved_on}）"
-                               for a in card.adjustments_of(key))
+            review = "\n".join([*(_review_line(a) for a in card.adjustments_of(key)),
+                                 *_carried_lines(card, kpi, quarter_cards)])
             rows.append((*head, spec.name, styled(kpi.value, PERCENT if spec.unit == "percent" else SCORE),
                          kpi.numerator, kpi.denominator, spec.formula, kpi.reason, places, versions, review or None))
     return Table("指标来源", columns, tuple(rows), pages=(9, 10))
+
+
+def _review_line(a: Adjustment, quarter: str = "") -> str:
+    lead = f"{quarter} " if quarter else ""
+    carried = "，计入年度合并计算" if quarter else ""
+    return (f"{lead}{a.item}：{shown(a.original, a.what, a.kpi)} → {shown(a.adjusted, a.what, a.kpi)}"
+            f"（{a.reason}；批准人：{a.approved_by}，{a.approved_on}）{carried}")
+
+
+def _carried_lines(card: Scorecard, kpi: KpiResult, quarter_cards: dict) -> list[str]:
+    """A year's KPI: the adjustments of its quarters' values it pools (their rows among its sources)."""
+    if not is_year(card.period):
+        return []
+    pooled = {s.what for s in kpi.sources if is_review_source(s)}
+    return [_review_line(a, q) for q in quarters_of(card.period)
+            if (quarter := quarter_cards.get((card.office_id, q))) is not None
+            for a in quarter.adjustments_of(kpi.key) if review_source(a, quarter=q).what in pooled]
 
 
 def _findings(results: Results, periods: set[str]) -> list[Finding]:
