@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...engine.adjust import shown
+from ...engine.adjust import is_review_source, review_source, shown
 from ...engine.counts import REVIEWS_NOTE, SCORING_NOTE, count
 from ...engine.deadlines import ESTIMATED_MARK, INFORMATIONAL_NOTE, LATE, timeliness
 from ...engine.model import ANNUAL, INCOMPLETE, INVALID, MISSING, QUARTERLY, SCORED, STATUSES, Results, Scorecard
@@ -135,6 +135,7 @@ class KpiRow:
     reason: str
     sources: list[Any] = field(default_factory=list)
     adjusted: list[str] = field(default_factory=list)  # 经复核调整 of its value or score, in words (no approver)
+    reviews: list[Any] = field(default_factory=list)  # its rows of reviews.xlsx › 调整 as sources (数据来源)
 
 
 def public_adjustments(card: Scorecard) -> list[dict[str, str]]:
@@ -160,8 +161,20 @@ def kpi_rows(results: Results, card: Scorecard) -> list[KpiRow]:
             continue
         adjusted = [f"{a.item}原为 {shown(a.original, a.what, a.kpi)}" for a in card.adjustments_of(key)]
         rows.append(KpiRow(kpi.name, results.policy.blocks[kpi.block], kpi.unit, r.value, r.score, r.weight,
-                           r.effective_weight, r.contribution, r.reason, list(r.sources), adjusted))
+                           r.effective_weight, r.contribution, r.reason,
+                           [s for s in r.sources if not is_review_source(s)], adjusted, review_sources(card, key)))
     return rows
+
+
+def review_sources(card: Scorecard, key: str) -> list[Any]:
+    """A KPI's provenance after review, as 数据来源 shows it: its rows of 调整 — the card's own and, for
+    a year, its quarters' it pools — each saying what changed, why and when HR approved it (no name).
+    A card closed before its KPIs' sources recorded their adjustments gets them from the card."""
+    result = card.kpis.get(key)
+    recorded = [s for s in (result.sources if result else ()) if is_review_source(s)]
+    seen = {s.what for s in recorded}
+    missing = [src for a in card.adjustments_of(key) if (src := review_source(a)).what not in seen]
+    return [*recorded, *missing]
 
 
 def offices(results: Results) -> list[str]:
