@@ -34,7 +34,7 @@ import xlsxwriter
 from ..atomic import write_bytes
 from ..engine.adjust import is_review_source, review_source, shown
 from ..engine.counts import REVIEWS_NOTE, SCORING_NOTE, count
-from ..engine.deadlines import timeliness
+from ..engine.deadlines import ESTIMATED_MARK, ON_TIME, timeliness
 from ..engine.model import (
     ANNUAL,
     INCOMPLETE,
@@ -58,7 +58,8 @@ from .spreadsheet import spreadsheet_safe
 # Part of every digest: bump it whenever the layout changes (columns, labels, formats, colours,
 # print setup), so that the memo writes every period's workbook again.
 LAYOUT_VERSION = "period-workbook/6"  # 2: control characters shown as \x1b; 3: 已确认 (accepted.xlsx); 4: 关注名单, notes;
-# 5: 复核调整 and 申诉 (reviews.xlsx), 经复核调整 in 说明 and 指标来源; 6: a year's pooled quarter adjustments
+# 5: 复核调整 and 申诉 (reviews.xlsx), 经复核调整 in 说明 and 指标来源; 6: a year's 按时情况 per quarter, and the
+# quarter adjustments its 指标来源 pools
 
 # number formats (the keys of Column.style)
 PERCENT, SCORE, MONEY, COEFFICIENT, INTEGER, FIGURE = "0.0%", "0.0", "#,##0.00", "0.0000", "0", "#,##0.00##"
@@ -175,8 +176,9 @@ def content(results: Results, period: str, matrix: dict) -> Content:
     else:
         tables = (_cards_table("季度考核", cards, policy, "quarterly"), _bonus_table(cards, results, policy))
     offices = results.dataset.reference.offices
-    board = (_year_submissions_table(period, matrix, offices) if year
-             else _submissions_table(period, matrix, offices, timeliness(results.dataset, matrix).get(period, {})))
+    timing = timeliness(results.dataset, matrix)
+    board = (_year_submissions_table(period, matrix, offices, timing) if year
+             else _submissions_table(period, matrix, offices, timing.get(period, {})))
     tables += (board, _watch_table(results, period, matrix), _adjustments_table(cards), _appeals_table(results, period),
                _sources_table(cards, policy, results), _findings_table(findings))
     notes = _notes(results, period, cards, findings, tables)
@@ -331,17 +333,33 @@ def _submissions_table(period: str, matrix: dict, offices: dict, timing: dict) -
     return Table("提交情况", columns, tuple(rows))
 
 
-def _year_submissions_table(year: str, matrix: dict, offices: dict) -> Table:
-    """A year's board: one row per office, a cell per quarter saying what was missing or wrong."""
+def _year_submissions_table(year: str, matrix: dict, offices: dict, timing: dict) -> Table:
+    """A year's board: one row per office, a cell per quarter saying what was missing or wrong, and
+    for each quarter with a deadline (`timing`: deadlines.timeliness) a cell saying which forms came
+    late or not at all — 按时 when none."""
     quarters = quarters_of(year)
-    columns = (*IDENTITY[:3], *[Column(q, 24) for q in quarters])
+    judged = [q for q in quarters if q in timing]
+    columns = (*IDENTITY[:3], *[Column(q, 24) for q in quarters],
+               *[Column(f"{q}\n按时情况", 18, wrap=True) for q in judged])
     present = sorted({o for q in quarters for o in matrix.get(q, {})})
     rows = []
     for office_id in present:
         office = offices.get(office_id)
         cells = [_quarter_state(matrix[q].get(office_id)) if q in matrix else None for q in quarters]
-        rows.append((int(year), office_id, office.name if office else "", *cells))
+        times = [_quarter_timing(timing[q].get(office_id)) for q in judged]
+        rows.append((int(year), office_id, office.name if office else "", *cells, *times))
     return Table("提交情况", columns, tuple(rows))
+
+
+def _quarter_timing(judged: dict | None) -> tuple | None:
+    """按时, or each form not on time with its 迟交 N 天 / 未提交; （估计） where a date is a file's mtime."""
+    if not judged:
+        return None
+    behind = [f"{f.title}：{judged[f.id].label}" for f in OFFICE_FORMS if f.id in judged and judged[f.id].state != ON_TIME]
+    if not behind:
+        estimated = any(t.estimated for t in judged.values())
+        return styled("按时" + (ESTIMATED_MARK if estimated else ""), fill=SUBMISSION_FILLS["已提交"])
+    return styled("；".join(behind), fill=SUBMISSION_FILLS["未提交"])
 
 
 def _watch_table(results: Results, period: str, matrix: dict) -> Table:
@@ -452,7 +470,9 @@ SHEET_NOTES = {
 }
 YEAR_SHEET_NOTES = {
     "申诉": "本年度及其四个季度的申诉及处理结果（reviews.xlsx《申诉》），受理中的排在前面。",
-    "提交情况": "每个业务所一行、每个季度一列:已提交,或哪些表格有错误、未提交。",
+    "提交情况": "每个业务所一行、每个季度一列:已提交,或哪些表格有错误、未提交；规定了填报截止日期的季度另有一列"
+                "“按时情况”：全部按时写“按时”，否则列出迟交几天或未提交的表格（以第一次收到的日期计，标“（估计）”的"
+                "按文件修改时间估计）。是否按时仅作记录，不影响考核得分。",
     "校验问题": "本年度及其四个季度的数据校验问题,按期间、所编号、文件排列。",
 }
 STATUS_NOTES = {SCORED: "数据完整无误,已评分", INVALID: "提交的数据有错误,不评分(见“校验问题”)",

@@ -40,6 +40,8 @@ class _Index:
     counts: Counter  # scored offices per period
     accepted: dict[str, list[Finding]]  # office -> the findings HR accepted, by period
     errors: dict[str, list[str]]  # office -> periods with errors, in time order
+    matrix: dict  # the submission board: period -> office -> form -> state
+    board: dict  # deadlines.timeliness of it: period -> office -> form -> Timeliness (quarters with a deadline)
 
 
 def _index(results: Results) -> _Index:
@@ -58,9 +60,10 @@ def _index(results: Results) -> _Index:
         errors: dict[str, list[str]] = defaultdict(list)
         for office_id, period in sorted(office_period_errors(results.dataset), key=lambda op: (op[0], order.get(op[1], -1), op[1])):
             errors[office_id].append(period)
+        matrix = submission_matrix(results.dataset)
         index = _Index(results.scorecards, len(results.scorecards), results.periods, dict(by_office),
                        Counter(c.period for c in results.scorecards if c.status == SCORED), dict(accepted),
-                       dict(errors))
+                       dict(errors), matrix, timeliness(results.dataset, matrix))
         results._pages_index = index  # built before the page processes fork: they inherit it
     return index
 
@@ -177,6 +180,23 @@ def review_sources(card: Scorecard, key: str) -> list[Any]:
     return [*recorded, *missing]
 
 
+def office_submissions(results: Results, office_id: str) -> list[dict[str, Any]]:
+    """The office's own forms per quarter, newest first: 已提交 / 有错误 / 未提交 and, for a quarter
+    with a deadline in 填报日程, 按时 / 迟交 N 天 (informational: nothing of it reaches a score)."""
+    index = _index(results)
+    deadlines = results.dataset.reference.deadlines
+    rows = []
+    for period in sorted(index.matrix, reverse=True):
+        states = index.matrix[period].get(office_id)
+        if states is None:
+            continue
+        timing = index.board.get(period, {}).get(office_id, {})
+        rows.append({"period": period, "deadline": deadlines.get(period),
+                     "forms": [{"state": states.get(f.id, NOT_SUBMITTED), "timing": timing.get(f.id)}
+                               for f in OFFICE_FORMS]})
+    return rows
+
+
 def offices(results: Results) -> list[str]:
     """Every office with a page: HR's offices and any that has a scorecard, sorted."""
     ids = {c.office_id for c in results.scorecards} | set(results.dataset.reference.offices)
@@ -245,6 +265,8 @@ def render_office(results: Results, office_id: str) -> str:
                   accepted=_index(results).accepted.get(office_id, []),
                   adjustments=[a for c in cards for a in public_adjustments(c)],
                   appeals=public_appeals(results, office_id),
+                  submissions=office_submissions(results, office_id), forms=OFFICE_FORMS,
+                  labels=SUBMISSION_LABELS, informational=INFORMATIONAL_NOTE, ESTIMATED_MARK=ESTIMATED_MARK,
                   error_periods=_index(results).errors.get(office_id, []))
 
 
@@ -264,8 +286,7 @@ def render_offices_index(results: Results) -> str:
 
 def render_submissions(results: Results) -> str:
     """submissions.md: which office sent which form in each period."""
-    matrix = submission_matrix(results.dataset)
-    board = timeliness(results.dataset, matrix)
+    matrix, board = _index(results).matrix, _index(results).board
     names = {o: _office_identity(results, o)["name"] for p in matrix for o in matrix[p]}
     periods = []
     for period in sorted(matrix, reverse=True):
