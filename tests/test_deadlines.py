@@ -137,7 +137,7 @@ def test_the_office_page_the_year_workbook_and_validation_json_show_lateness(dat
     results = assess(dataset, load_policy())
 
     page = render_office(results, "SH01")
-    section = page.split("## 提交情况")[1]
+    section = page.split("## 填报记录")[1]
     row = re.search(r'<tr data-period="2026Q1">(.*?)</tr>', section, re.S).group(1)
     cells = dict(re.findall(r'<td data-form="(\w+)"[^>]*>(.*?)</td>', row, re.S))
     shown = {form: re.sub(r"<[^>]+>", "", cell).strip() for form, cell in cells.items()}

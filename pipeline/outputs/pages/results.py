@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ...engine.adjust import is_review_source, review_source, shown
@@ -27,6 +27,9 @@ from .distribution import grade_chart
 from .env import environment, office_page, render
 
 SUBMISSION_LABELS = {SUBMITTED: "已提交", WITH_ERRORS: "有错误", NOT_SUBMITTED: "未提交"}
+# findings whose message quotes an office's computed result or the value HR set after review
+RESULT_QUOTING = frozenset({"review-stale", "review-value-invalid"})
+RESULT_WITHHELD = "按公司规定网站不公布各业务所的考核结果，详情见人力资源部的考核结果工作簿"
 
 
 @dataclass
@@ -315,6 +318,8 @@ def render_validation(results: Results) -> str:
     # Validation's findings plus the assessment's own (a KPI that could not be computed).
     findings = sorted([*results.dataset.findings, *results.findings], key=lambda f: f.sort_key())
     shown = [f for f in findings if f.severity in (ERROR, WARNING)]
+    if commendation_only(results):  # a review's message quotes an office's result: not published
+        shown = [replace(f, message=f"{f.title}：{RESULT_WITHHELD}") if f.code in RESULT_QUOTING else f for f in shown]
     groups: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for f in shown:
         groups[_office_of(f)][f.file].append(f)
