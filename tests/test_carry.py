@@ -181,3 +181,23 @@ def test_the_sample_year_pools_the_adjusted_market_share():
     assert year.kpis["market_share"].value == pytest.approx(sales / market)
     assert year.kpis["market_share"].score is not None and year.kpis["market_share"].effective_weight == 10
     assert any(is_review_source(s) for s in year.kpis["market_share"].sources)
+
+
+def test_the_year_workbook_and_confirmation_sheet_name_the_pooled_adjustment(data):
+    """HR's outputs name the approver of the quarter adjustment a year pools: the year's 指标来源 and
+    the year's 考核确认单 (both HR's and the head's only)."""
+    from pipeline.outputs import period_workbook
+    from pipeline.outputs.reports.content import reports
+
+    year_cards(data, adjustment("BJ01", "2026Q2", "销售目标完成率（指标值）", "97.5%", "25.0%"))
+    dataset, _ = check(data, workers=1)
+    results = assess(dataset, load_policy())
+    sources = {t.title: t for t in period_workbook.content(results, "2026", {}).tables}["指标来源"]
+    (row,) = [r for r in sources.rows if r[1] == "BJ01" and r[3] == "销售目标完成率"]
+    assert row[-1] == (f"2026Q2 销售目标完成率（指标值）：97.5% → 25.0%（{REASON}；批准人：复核批准人甲，2026-07-20）"
+                       "，计入年度合并计算")
+    (sheet,) = [r for r in reports(results, "2026") if r.card.office_id == "BJ01"]
+    (line,) = sheet.adjustments
+    assert (line.item, line.original, line.adjusted, line.approved_by) == (
+        "2026Q2 销售目标完成率（指标值）（计入年度合并计算）", "97.5%", "25.0%", "复核批准人甲")
+    assert "reviews.xlsx" in {s.path for s in sheet.sources}

@@ -19,10 +19,11 @@ does not read them; a year's own result is adjusted on the year's rows of 调整
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..forms.reviews import VALUE
+from ..periods import is_year, quarters_of
 from .adjust import is_review_source, review_source
 from .kpi import SATISFACTION_SCALE, Figures, kpi_results, ratio
 from .model import Adjustment, KpiResult, Scorecard
@@ -108,4 +109,22 @@ def _source(a: Adjustment, q: Quarter):
     return review_source(a, base, quarter=q.period)
 
 
-__all__ = ["Quarter", "carried", "implied"]
+def carried_into(card: Scorecard, quarter_cards: Mapping[tuple[str, str], Scorecard],
+                 kpi: str | None = None) -> list[tuple[str, Adjustment]]:
+    """(quarter, adjustment) of each quarter adjustment a year's card pools (of one KPI when given):
+    those whose row of 调整 is among its KPIs' sources, in quarter and row order. None for a quarter."""
+    if not is_year(card.period):
+        return []
+    pooled = {s.what for key, r in card.kpis.items() if kpi in (None, key) for s in r.sources if is_review_source(s)}
+    if not pooled:
+        return []
+    out = []
+    for q in quarters_of(card.period):
+        quarter = quarter_cards.get((card.office_id, q))
+        for a in quarter.adjustments if quarter is not None else ():
+            if kpi in (None, a.kpi) and review_source(a, quarter=q).what in pooled:
+                out.append((q, a))
+    return out
+
+
+__all__ = ["Quarter", "carried", "carried_into", "implied"]

@@ -32,7 +32,8 @@ from typing import Any
 import xlsxwriter
 
 from ..atomic import write_bytes
-from ..engine.adjust import is_review_source, review_source, shown
+from ..engine.adjust import shown
+from ..engine.carry import carried_into
 from ..engine.counts import REVIEWS_NOTE, SCORING_NOTE, count
 from ..engine.deadlines import ESTIMATED_MARK, ON_TIME, timeliness
 from ..engine.model import (
@@ -423,13 +424,8 @@ def _review_line(a: Adjustment, quarter: str = "") -> str:
 
 
 def _carried_lines(card: Scorecard, kpi: KpiResult, quarter_cards: dict) -> list[str]:
-    """A year's KPI: the adjustments of its quarters' values it pools (their rows among its sources)."""
-    if not is_year(card.period):
-        return []
-    pooled = {s.what for s in kpi.sources if is_review_source(s)}
-    return [_review_line(a, q) for q in quarters_of(card.period)
-            if (quarter := quarter_cards.get((card.office_id, q))) is not None
-            for a in quarter.adjustments_of(kpi.key) if review_source(a, quarter=q).what in pooled]
+    """A year's KPI: the adjustments of its quarters' values it pools (engine.carry)."""
+    return [_review_line(a, q) for q, a in carried_into(card, quarter_cards, kpi.key)]
 
 
 def _findings(results: Results, periods: set[str]) -> list[Finding]:
