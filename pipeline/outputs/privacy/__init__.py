@@ -96,9 +96,10 @@ def prepare(results: Any) -> Matcher:
     assessed = dataset is not None and hasattr(results, "scorecards")
     withheld = withheld_scores(results) if assessed else {}
     standing = withheld_standing(results) if assessed else {}
+    if not standing:
+        return Matcher(private_values(dataset, results), exemptions(dataset), withheld)
     grades = {g.name for g in results.policy.grades} | {g for s in standing.values() for g in s.grades}
-    return Matcher(private_values(dataset, results), exemptions(dataset), withheld,
-                   StandingScan(standing, grades) if standing else None)
+    return Matcher(private_values(dataset, results), exemptions(dataset), withheld, StandingScan(standing, grades))
 
 
 def scan_site(site_dir: Path | str, values: dict[str, set[str]], skip_inside: list[str] | None = None) -> list[Leak]:
