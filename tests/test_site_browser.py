@@ -178,6 +178,26 @@ def test_scorecard_numbers_equal_scorecards_csv(page, built_site):
         assert cell == (f"{float(row[column]) * 100:.1f}%" if row[column] else "不适用")
 
 
+def test_the_kpi_provenance_marks_the_sample_adjustment(page, built_site):
+    """sample_data: SH01's 2026Q2 市场占有率 was set after review (reviews.xlsx); the 2026 scorecard pools
+    it, and its 数据来源 says so: the original, the value after review, the reason and HR's approval —
+    a role and a date, never the approver's name."""
+    year = next(r for r in scorecards(built_site) if r["period"] == "2026" and r["office_id"] == "SH01")
+    page.goto(page.base + "offices/sh01.html")
+    value = page.locator('table[data-table="kpi-table"][data-period="2026"] tr[data-kpi="市场占有率"] td').nth(1)
+    assert value.inner_text() == f"{float(year['market_share']) * 100:.1f}%"
+    details = page.locator('details.sources[data-period="2026"]')
+    assert details.locator("summary").inner_text().endswith("（含经复核调整）")
+    details.locator("summary").click()
+    row = details.locator("tr[data-adjusted]")
+    assert row.count() == 1 and row.get_attribute("data-kpi") == "市场占有率"
+    text = row.inner_text()
+    for part in ("reviews.xlsx", "调整", "A2:H2", "2026Q2 经复核调整，计入年度合并计算", "原为 N/A", "调整为 10.0%",
+                 "复核后取得该季度的市场规模", "人力资源部复核批准，2026-07-20"):
+        assert part in text, part
+    assert "人力资源部经办人" not in page.content()
+
+
 @pytest.mark.parametrize("rank", [0, -1])  # the best and the worst scorecard of the latest quarter
 def test_a_scorecard_prints_on_two_a4_pages_without_navigation(page, built_site, tmp_path, rank):
     row = ranked(built_site, latest_quarter(built_site))[rank]

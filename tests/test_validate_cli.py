@@ -91,7 +91,7 @@ def test_a_good_data_set_exits_0(make_reference, make_workbook, data_dir, tmp_pa
     assert result.returncode == 0, result.stdout + result.stderr
     assert "结论：全部通过。" in result.stdout
     data = json.loads(report.read_text(encoding="utf-8"))
-    assert list(data) == ["version", "data_dir", "ok", "counts", "files", "findings", "completeness"]
+    assert list(data) == ["version", "data_dir", "ok", "counts", "files", "findings", "completeness", "timeliness"]
     assert (data["version"], data["data_dir"], data["ok"]) == (1, "data", True)
     assert list(data["counts"]) == ["error", "warning", "info", "accepted"] and data["counts"]["error"] == 0
     assert list(data["files"][0]) == ["file", "template_id", "template_version", "office_id", "period", "sha256",
