@@ -90,17 +90,18 @@ def timeliness(dataset: Dataset, matrix: Matrix) -> Board:
 
     A place with several files (a duplicate) counts its earliest one.
     """
+    deadlines = dataset.reference.deadlines
     arrived: dict[tuple[str, str, str], Receipt] = {}
-    for facts in dataset.workbooks:
+    for facts in dataset.workbooks if deadlines else ():
         place = dataset.slot(facts)
         receipt = dataset.received.get(facts.path)
-        if place is None or receipt is None:
+        if place is None or receipt is None or place[0] not in deadlines:
             continue
         if place not in arrived or receipt.at < arrived[place].at:
             arrived[place] = receipt
     board: Board = {}
     for period, offices in matrix.items():
-        deadline = dataset.reference.deadlines.get(period)
+        deadline = deadlines.get(period)
         if deadline is None:
             continue
         board[period] = {}
