@@ -180,7 +180,7 @@ def write_docs(results: Results, work_docs: Path, *, build_date: str, docs_dir: 
         for form in ALL_FORMS:
             source = templates_dir / form.filename
             if source.is_file():
-                shutil.copy2(source, downloads / form.filename)
+                shutil.copy2(source, downloads / form.download_name)
                 available.append(form.id)
     try:
         pages = docs_pages(results, build_date, docs_dir, available)

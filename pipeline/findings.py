@@ -204,7 +204,7 @@ CATALOGUE: dict[str, Code] = _codes(
          "业务所 {office} 在 {gap_start} 至 {gap_end} 没有在任所长（第 {first_row} 行的任职结束后，本行才开始）",
          "核对两任所长的结束与起始日期；确实空缺的期间，其考核结果不归属任何所长。", "cell"),
     Code("cover-filler-not-head", WARNING, "填报人不是在任所长",
-         "封面的填报人与业务所 {office} {period} 在任的所长（见《所长任职》）不一致",
+         "封面的填报人与业务所 {office} {period} 在任的所长（见{source}）不一致",
          "由副所长等代为填报时无需更改，人力资源部知悉即可；否则请核对封面的填报人。", "cell"),
     Code("submission-missing-weightless", WARNING, "缺少不计分的表格",
          "业务所 {office} 未提交 {period} 的“{form}”；该表的指标在本期考核中权重均为 0，本期照常评分",

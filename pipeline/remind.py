@@ -14,11 +14,12 @@ from .atomic import Batch, unused_path
 from .engine.heads import head_of
 from .engine.submissions import NOT_SUBMITTED, WITH_ERRORS, submission_matrix
 from .forms import OFFICE_FORMS
-from .forms.values import CONTROL
+from .outputs.file_names import office_file_names
 from .outputs.reminder import Reminder, reminder_text
 from .run import UsageError, check, load_policies
 
 DEFAULT_NAME = "提醒"
+SUFFIX = "催交提醒"  # 北京一所-2026Q4-催交提醒.txt
 
 
 def default_out(period: str, folder: Path = Path(".")) -> Path:
@@ -53,16 +54,18 @@ def reminders(data_dir: str | Path, period: str, *, cache=None) -> list[Reminder
     return found
 
 
-def file_name(office_id: str) -> str:
-    """`BJ01.txt`; an id that cannot name a file safely is spelt with its unsafe characters replaced."""
-    safe = "".join("_" if ch in '/\\:*?"<>|' or CONTROL.match(ch) else ch for ch in office_id)
-    return f"{safe.lstrip('.') or '_'}.txt"
+def file_names(found: list[Reminder]) -> dict[tuple[str, str], str]:
+    """(office_id, period) -> `北京一所-2026Q4-催交提醒.txt`, as the 考核确认单 are named: safe whatever
+    the reference says, the id added where offices share a name."""
+    return office_file_names(((r.office_id, r.office_name, r.period) for r in found), SUFFIX, ".txt")
 
 
 def write_reminders(found: list[Reminder], out: Path, today: date) -> list[Path]:
     """A text file per office that owes something; UsageError when one exists already (never
     overwritten) or the folder cannot be written."""
-    texts = {out / file_name(r.office_id): reminder_text(r, today) for r in found if r.needed}
+    owing = [r for r in found if r.needed]
+    names = file_names(owing)
+    texts = {out / names[(r.office_id, r.period)]: reminder_text(r, today) for r in owing}
     taken = sorted(p.name for p in texts if p.exists() or p.is_symlink())
     if taken:
         raise UsageError(f"输出文件夹“{out}”中已有同名文件（{'、'.join(taken)}），未写入任何文件；"
@@ -77,4 +80,4 @@ def write_reminders(found: list[Reminder], out: Path, today: date) -> list[Path]
     return list(texts)
 
 
-__all__ = ["DEFAULT_NAME", "default_out", "file_name", "reminders", "write_reminders"]
+__all__ = ["DEFAULT_NAME", "SUFFIX", "default_out", "file_names", "reminders", "write_reminders"]

@@ -30,6 +30,7 @@ from .atomic import Batch
 from .engine.assess import assess
 from .engine.closed import CLOSED_FOLDER, BadRecord, changed_inputs, parse_record, unusable, valid_closable
 from .engine.dataset import assemble, screen, total_order
+from .engine.deadlines import timeliness
 from .engine.model import Dataset, Results
 from .engine.policy import Plausibility, Policy, PolicyError
 from .engine.policy_history import PolicyHistory, load_history, single
@@ -69,6 +70,9 @@ class Collected:
     found: list[Finding]
     reference_present: bool
     parsed: int = 0  # files read now (the others came from the cache)
+    # rel -> the file's modification time (ns) as it was stamped while collecting: each file is
+    # stat'ed once per run, and the board's lateness falls back on this time
+    modified: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -129,12 +133,15 @@ def collect(data_dir: str | Path, *, workers: int = 0, cache: ContentCache | Non
     facts: list[WorkbookFacts | None] = [None] * total
     pending: list[int] = []
     cold = cache is None or cache.is_empty()
+    modified: dict[str, int] = {}
     done = 0
     for index, (path, rel) in enumerate(items):
         blob = None
         if not cold:
             try:
-                blob = cache.get(_cache_key(cache.sha256(path), rel))
+                now = stamp(path)
+                modified[rel] = now[1]
+                blob = cache.get(_cache_key(cache.sha256(path, now), rel))
             except OSError:
                 blob = None  # unreadable now: the reader says why
         if blob is None:
@@ -155,13 +162,16 @@ def collect(data_dir: str | Path, *, workers: int = 0, cache: ContentCache | Non
     for index, (before, blob) in zip(pending, encoded):
         read = from_plain(marshal.loads(blob))
         facts[index] = read
+        if before is not None:
+            modified[items[index][1]] = before[1]
         if cache is not None and read.sha256 and not any(f.code == "file-timeout" for f in read.findings):
             cache.put(_cache_key(read.sha256, read.path), blob)
             if before is not None:
                 cache.remember(items[index][0], before, read.sha256)
     if cache is not None:
         cache.save()
-    return Collected(facts=facts, found=found, reference_present=reference is not None, parsed=len(pending))
+    return Collected(facts=facts, found=found, reference_present=reference is not None, parsed=len(pending),
+                     modified=modified)
 
 
 def check(data_dir: str | Path, *, workers: int = 0, cache: ContentCache | None = None,
@@ -177,7 +187,8 @@ def check(data_dir: str | Path, *, workers: int = 0, cache: ContentCache | None 
         dataset = assemble(data.resolve().name or data.name, collected.facts, collected.found,
                            collected.reference_present)
         # when each submission arrived (intake's log, else the file's mtime): the board's lateness
-        dataset.received = receipts(data, [f.path for f in dataset.workbooks if f.path.startswith(f"{SUBMISSIONS}/")])
+        dataset.received = receipts(data, [f.path for f in dataset.workbooks if f.path.startswith(f"{SUBMISSIONS}/")],
+                                    collected.modified)
         dataset = screen(dataset, rules)
         # a closed period's workbooks are compared with its record after HR's acceptances: a change
         # to a closed period is never accepted, only undone or reopened
@@ -278,46 +289,51 @@ def run(data_dir: str | Path, out_dir: str | Path, policy: Policy | PolicyHistor
 def write_outputs(results: Results, out: Path, cache: ContentCache | None = None, workers: int = 0) -> RunOutcome:
     """validation.json, scorecards.csv and each period's workbook whose content changed.
 
-    The texts and workbooks are made in forked processes that inherit the results; then all are
-    written to temporary files and renamed into place together, so a failure while writing (a
-    full disk) leaves the previous outputs whole.
+    Forked processes that inherit the results digest each period's content while this one makes
+    the report and the CSV; then only the periods whose digest changed are made again here and
+    rendered by forked processes that inherit just those contents (plain rows: a child copies the
+    pages it touches, and rendering the workbook takes much memory of its own). All are written
+    to temporary files and renamed into place together, so a failure while writing (a full disk)
+    leaves the previous outputs whole.
     """
     outcome = RunOutcome(results)
     matrix = submission_matrix(results.dataset)
+    board = timeliness(results.dataset, matrix)
     memo = OutputMemo(cache.root / "outputs" if cache is not None else None, out)
     paths = {period: out / period_workbook.file_name(period) for period in results.periods}
-    known = {period: memo.recorded(path) for period, path in paths.items()}
-    # the years first: the largest workbooks, so that both processes finish together
-    jobs = [("period", p) for p in sorted(results.periods, key=lambda p: not is_year(p))] + [("report",), ("csv",)]
-    state = (results, matrix, known, period_workbook.made_at())
-    made = dict(pool.map_forked(_output, state, jobs, min(workers if workers > 0 else pool.cpus(), len(jobs))))
-    stale = [p for p in results.periods if made[p][1] is not None]
+    count = workers if workers > 0 else pool.cpus()
+    with pool.forked(_digest, (results, matrix, board), results.periods, min(count, len(paths))) as digests:
+        report = report_text(results.dataset, matrix, results.findings, review_entries(results))
+        csv = render_csv(results)
+        digest = dict(digests())
+    stale = {period: period_workbook.content(results, period, matrix, board)
+             for period, path in paths.items() if digest[period] != memo.recorded(path)}
+    # the years first: the largest workbooks, so that the processes finish together
+    order = sorted(stale, key=lambda p: not is_year(p))
+    rendered = dict(pool.map_forked(_render, (stale, period_workbook.made_at()), order, min(count, len(order))))
     with Batch() as batch:
-        batch.write_text(out / VALIDATION_JSON, made["report"])
-        batch.write_bytes(out / SCORECARDS_CSV, made["csv"])
-        for period in stale:
-            batch.write_bytes(paths[period], made[period][1])
-    outcome.written = [out / VALIDATION_JSON, out / SCORECARDS_CSV, *(paths[p] for p in stale)]
+        batch.write_text(out / VALIDATION_JSON, report)
+        batch.write_bytes(out / SCORECARDS_CSV, csv)
+        for period in order:
+            batch.write_bytes(paths[period], rendered[period])
+    outcome.written = [out / VALIDATION_JSON, out / SCORECARDS_CSV, *(paths[p] for p in order)]
     outcome.unchanged = [paths[p] for p in results.periods if p not in stale]
-    for period in stale:
-        digest, data = made[period]
-        memo.record(paths[period], digest, hashlib.sha256(data).hexdigest())
+    for period in order:
+        memo.record(paths[period], digest[period], hashlib.sha256(rendered[period]).hexdigest())
     memo.save()
     return outcome
 
 
-def _output(state: tuple, job: tuple) -> tuple[str, object]:
-    """One output made from the results: the report's text, the CSV's bytes, or a period's
-    (digest, workbook bytes or None when the file on disk was made from that digest already)."""
-    results, matrix, known, moment = state
-    if job[0] == "report":
-        return "report", report_text(results.dataset, matrix, results.findings, review_entries(results))
-    if job[0] == "csv":
-        return "csv", render_csv(results)
-    period = job[1]
-    content = period_workbook.content(results, period, matrix)
-    digest = period_workbook.content_digest(content)
-    return period, (digest, None if digest == known[period] else period_workbook.render(content, moment))
+def _digest(state: tuple, period: str) -> tuple[str, str]:
+    """A period's content digest (in a forked child)."""
+    results, matrix, board = state
+    return period, period_workbook.content_digest(period_workbook.content(results, period, matrix, board))
+
+
+def _render(state: tuple, period: str) -> tuple[str, bytes]:
+    """A period's workbook rendered from its content (in a forked child)."""
+    contents, moment = state
+    return period, period_workbook.render(contents[period], moment)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+from conftest import default_filler
 from openpyxl import load_workbook
 
 from pipeline.forms import Form, get_form
@@ -33,7 +34,7 @@ GOOD_CLIENT = {"client_id": "C1", "name": "客户甲", "client_type": "老客户
 
 
 def good_cover(office: str = "BJ01", period: str = "2026Q1") -> dict[str, Any]:
-    return {"office_id": office, "period": period, "filled_by": "测试填报人", "filled_on": date(2026, 4, 3)}
+    return {"office_id": office, "period": period, "filled_by": default_filler(office), "filled_on": date(2026, 4, 3)}
 
 
 # --- filled workbooks -------------------------------------------------------------------------

@@ -170,6 +170,9 @@ SMALL_PERIODS = ("2026Q1", "2026Q2")
 LEAVE_REASON = "测试离职原因甲乙"  # PII: must never reach the site
 CONTACT = "测试联系人丙丁"  # PII
 PHONE = "13900001234"  # PII
+# A deputy fills in the covers of one office-quarter (a cover-filler-not-head warning, the name private);
+# every other cover is filled in by the office's head.
+SMALL_DEPUTY = ("GZ01", "2026Q1", "测试填报人")
 
 
 def write_small_data(root: Path, periods: tuple[str, ...] = SMALL_PERIODS) -> Path:
@@ -188,9 +191,10 @@ def write_small_data(root: Path, periods: tuple[str, ...] = SMALL_PERIODS) -> Pa
     write_form(REFERENCE, root / "reference.xlsx", rows={"offices": offices, "targets": targets})
     for p_text in periods:
         period = Period.parse(p_text)
-        for office_id, _name, _head, _region, sales, leavers in SMALL_OFFICES:
+        for office_id, _name, head, _region, sales, leavers in SMALL_OFFICES:
             folder = root / "submissions" / p_text / office_id
-            cover = {"office_id": office_id, "period": p_text, "filled_by": "测试填报人", "filled_on": period.end}
+            filler = SMALL_DEPUTY[2] if (office_id, p_text) == SMALL_DEPUTY[:2] else head
+            cover = {"office_id": office_id, "period": p_text, "filled_by": filler, "filled_on": period.end}
             roster = [{"employee_id": f"E{i}", "name": f"测试成员{i}", "position": "客户经理",
                        "join_date": date(2024, 1, 1), "rating": "良好" if i % 4 else "待改进"} for i in range(1, 11)]
             for member in roster[:leavers]:

@@ -6,7 +6,8 @@
                              rows={"clients": [{"client_id": "C1", "name": "甲", "sales": "1,234"}]})
 
 `cover=None` fills the cover from the folder names (submissions/<period>/<office>/…) with a
-填报人 and 填报日期; pass `cover={}` for a blank cover or a dict to set exactly what you want.
+填报人 (the default reference's head of that office, so no `cover-filler-not-head` unless a test
+means one) and 填报日期; pass `cover={}` for a blank cover or a dict to set exactly what you want.
 `raw={sheet name: {"G7": value}}` then sets any cell as openpyxl would (headers included; a
 missing sheet is created; None clears a cell; "=1+1" becomes a formula without a cached value and
 "#DIV/0!" an error cell). Helper modules write workbooks with `from conftest import write_form`.
@@ -33,6 +34,13 @@ DEFAULT_OFFICES = [
     {"office_id": "BJ01", "office_name": "北京一所", "head": "测试所长甲", "region": "华北", "bonus_base": 30000},
     {"office_id": "SH01", "office_name": "上海一所", "head": "测试所长乙", "region": "华东", "bonus_base": 32000},
 ]
+# A cover's 填报人 other than the office's head is a warning: tests that mean a deputy say so.
+DEPUTY = "测试填报人"
+
+
+def default_filler(office: str) -> str:
+    """The head of `office` in DEFAULT_OFFICES (the one who fills in its covers); DEPUTY for another office."""
+    return next((o["head"] for o in DEFAULT_OFFICES if o["office_id"].casefold() == office.casefold()), DEPUTY)
 
 
 class Terminal(io.StringIO):
@@ -57,7 +65,7 @@ def default_cover(rel_path: str) -> dict[str, Any]:
     if not m:
         return {}
     period, office = m.groups()
-    return {"office_id": office, "period": period, "filled_by": "测试填报人", "filled_on": date(2026, 1, 5)}
+    return {"office_id": office, "period": period, "filled_by": default_filler(office), "filled_on": date(2026, 1, 5)}
 
 
 def write_form(form: Form, dest: Path, cover: dict[str, Any] | None = None,

@@ -60,28 +60,31 @@ def test_kpi_provenance(tables):
     merged = kpis[kpis["kpi"] == "销售目标完成率"].merge(tables.scorecards, on=["period", "office_id"])
     assert len(merged) == 118 and (merged["value"] - merged["attainment"]).abs().max() < 1e-9
     # a KPI that could not be computed has a reason, and only then (客户满意度 carries no weight: no finding;
-    # SH01's 市场占有率 of 2026Q2 was set after review, reviews.xlsx)
+    # SH01's 市场占有率 of 2026Q2 was set after review, reviews.xlsx, and its year pools it as set)
     assert (kpis["value"].isna() == kpis["reason"].notna()).all()
     blank = kpis[kpis["value"].isna()]
     assert blank[["period", "kpi"]].astype(str).values.tolist() == [
-        ["2025Q2", "团队绩效达标率"], ["2025Q3", "培训计划完成率"], ["2026Q1", "客户满意度"], ["2026", "市场占有率"]]
+        ["2025Q2", "团队绩效达标率"], ["2025Q3", "培训计划完成率"], ["2026Q1", "客户满意度"]]
     assert set(blank["office_id"]) == {"SH01"}
     adjusted = kpis[kpis["adjusted"].notna()]
-    assert adjusted[["period", "office_id", "kpi", "value"]].astype(str).values.tolist() == [
-        ["2026Q2", "SH01", "市场占有率", "0.1"]]
+    assert adjusted[["period", "office_id", "kpi"]].astype(str).values.tolist() == [
+        ["2026Q2", "SH01", "市场占有率"], ["2026", "SH01", "市场占有率"]]
+    assert adjusted["value"].iloc[0] == pytest.approx(0.1)
     assert "N/A → 10.0%" in adjusted["adjusted"].iloc[0]
+    assert adjusted["adjusted"].iloc[1].startswith("2026Q2 市场占有率（指标值）：N/A → 10.0%")
+    assert adjusted["adjusted"].iloc[1].endswith("计入年度合并计算")
 
 
 def test_findings(tables):
     found = tables.findings
-    assert found["stage"].value_counts().to_dict() == {"validation": 2, "scoring": 3}
+    assert found["stage"].value_counts().to_dict() == {"validation": 2, "scoring": 2}
     assert found["severity"].cat.categories.tolist() == ["error", "warning", "info"]
     assert str(found["acceptance"].dtype) == "string" and found["acceptance"].isna().all()  # none accepted (accepted.xlsx)
     missing = found[found["code"] == "submission-missing"]
     assert missing[["office_id", "period"]].astype(str).values.tolist() == [["SU01", "2026Q4"]] * 2
     na = found[found["stage"] == "scoring"]
     assert set(na["code"]) == {"kpi-not-available"} and set(na["office_id"]) == {"SH01"}
-    assert na["period"].astype(str).tolist() == ["2025Q2", "2025Q3", "2026"]  # 2026Q2's was adjusted
+    assert na["period"].astype(str).tolist() == ["2025Q2", "2025Q3"]  # 2026Q2's was adjusted, and 2026 pools it
 
 
 def test_submissions(tables):

@@ -8,15 +8,17 @@ import re
 import shutil
 from html import unescape
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 import pytest
 import yaml
-from _site_helpers import CONTACT, LEAVE_REASON, PHONE, sample_results, write_small_data
+from _site_helpers import CONTACT, LEAVE_REASON, PHONE, SMALL_DEPUTY, sample_results, write_small_data
 from conftest import Terminal
 
 from pipeline import build
 from pipeline.build import BuildError, build_site, expand_nav, render_and_publish
 from pipeline.cli import main
+from pipeline.forms import ALL_FORMS
 from pipeline.outputs.form_workbook import write_templates
 from pipeline.outputs.pages import DOCS_DIR
 
@@ -64,8 +66,9 @@ def test_site_has_every_page(built):
                  "offices/sh01.html", "offices/gz01.html", "submissions.html", "validation.html",
                  "search/search_index.json"):
         assert (site / page).is_file(), page
-    for name in ("recruitment", "training", "clients", "projects", "reference"):
-        assert (site / "downloads" / f"{name}.xlsx").is_file()
+    shipped = sorted(p.name for p in (site / "downloads").iterdir())
+    assert shipped == sorted(["招聘与团队.xlsx", "培训计划.xlsx", "客户开发与维护.xlsx", "项目管理.xlsx",
+                              "人力资源部基础数据.xlsx", "已确认的问题.xlsx", "复核调整与申诉.xlsx"])
     assert not list(built.glob(".site.tmp-*")) and not list(built.glob(".site.old-*"))
     assert "构建日期 2026-07-01" in (site / "index.html").read_text(encoding="utf-8")
 
@@ -136,13 +139,22 @@ def test_no_private_value_and_no_external_request_anywhere(built):
         if path.suffix not in (".html", ".json", ".xml", ".js", ".css"):
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
-        for secret in (LEAVE_REASON, CONTACT, PHONE, "测试成员1", "测试填报人"):
+        for secret in (LEAVE_REASON, CONTACT, PHONE, "测试成员1", SMALL_DEPUTY[2]):
             assert secret not in text, (path, secret)
         assert not re.search(r"(?<![\d.])30,?000(?![\d])", text), path  # the bonus base
         if path.suffix == ".html":
             for url in re.findall(r'(?:src|href)="([^"]+)"', text):
                 assert not re.match(r"(https?:)?//", url), (path, url)
     assert "fonts.googleapis" not in (site / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_deputys_cover_is_a_warning_on_the_report_and_the_deputys_name_is_not(built):
+    """GZ01's 2026Q1 covers are filled in by a deputy (SMALL_DEPUTY); every other cover by the head."""
+    report = (built / "site" / "validation.html").read_text(encoding="utf-8")
+    rows = re.findall(r'<tr data-code="cover-filler-not-head">(.*?)</tr>', report, re.S)
+    assert len(rows) == 4  # GZ01's four forms of 2026Q1, and nobody else's
+    assert all("封面 › <code>B4</code>" in row and "GZ01 2026Q1" in row for row in rows)
+    assert SMALL_DEPUTY[2] not in report
 
 
 def test_every_internal_link_resolves(built):
@@ -153,10 +165,72 @@ def test_every_internal_link_resolves(built):
             if url.startswith(("mailto:", "data:")):
                 continue
             base = site if url.startswith("/") else path.parent  # 404.html links from the site root
-            target = (base / unescape(url).lstrip("/")).resolve()
+            target = (base / unquote(unescape(url)).lstrip("/")).resolve()
             assert target.is_file() or (target / "index.html").is_file(), (path.relative_to(site), url)
             links += 1
     assert links > 500
+
+
+def test_downloads_are_named_by_the_form_titles_with_percent_encoded_links(built):
+    """模板下载 offers `招聘与团队.xlsx` …: the link is the name percent-encoded, and the file is there."""
+    site = built / "site"
+    page = (site / "guide" / "templates.html").read_text(encoding="utf-8")
+    for form in ALL_FORMS:
+        href = f"../downloads/{quote(form.download_name)}"
+        assert href.isascii()
+        assert f'<a href="{href}" download>{form.download_name}</a>' in page, form.id
+        assert (site / "guide" / unquote(href)).resolve().is_file()
+        assert f"数据目录中为 {form.filename}" in page
+
+
+def test_a_template_downloaded_under_its_title_is_filed_and_read_by_its_content(built, make_reference, data_dir,
+                                                                               tmp_path):
+    """The workbook keeps its template id inside: intake files `招聘与团队.xlsx` as recruitment.xlsx."""
+    from openpyxl import load_workbook
+
+    from pipeline.forms import COVER_SHEET, REFERENCE
+    from pipeline.intake.filing import FILED, file_inbox
+    from pipeline.run import check
+
+    make_reference()
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    for form in ALL_FORMS:
+        if form is REFERENCE:
+            continue  # HR's, already in the data folder
+        book = load_workbook(built / "site" / "downloads" / form.download_name)
+        if form.has_cover:
+            book[COVER_SHEET][form.cover_cell("office_id")] = "BJ01"
+            book[COVER_SHEET][form.cover_cell("period")] = "2026Q1"
+        book.save(inbox / form.download_name)
+    outcomes = {o.source: (o.action, o.dest) for o in file_inbox(inbox, data_dir)}
+    expected = {f.download_name: (FILED, f.filename if not f.has_cover else f"submissions/2026Q1/BJ01/{f.filename}")
+                for f in ALL_FORMS if f is not REFERENCE}
+    assert outcomes == expected
+    dataset, _ = check(data_dir, workers=1)
+    read = {wb.path: wb.form_id for wb in dataset.workbooks}
+    assert read == {"reference.xlsx": "reference", **{outcomes[f.download_name][1]: f.id for f in ALL_FORMS
+                                                       if f is not REFERENCE}}
+
+
+def test_a_submission_left_under_its_downloaded_name_is_read_all_the_same(built, make_reference, data_dir):
+    """Placed by hand into submissions/2026Q1/BJ01/ without renaming: read by its content, not its name."""
+    from openpyxl import load_workbook
+
+    from pipeline.forms import COVER_SHEET, RECRUITMENT
+    from pipeline.run import check
+
+    make_reference()
+    folder = data_dir / "submissions" / "2026Q1" / "BJ01"
+    folder.mkdir(parents=True)
+    book = load_workbook(built / "site" / "downloads" / RECRUITMENT.download_name)
+    book[COVER_SHEET][RECRUITMENT.cover_cell("office_id")] = "BJ01"
+    book[COVER_SHEET][RECRUITMENT.cover_cell("period")] = "2026Q1"
+    book.save(folder / "招聘与团队.xlsx")
+    dataset, _ = check(data_dir, workers=1)
+    (wb,) = [wb for wb in dataset.workbooks if wb.path.startswith("submissions/")]
+    assert (wb.path, wb.form_id, dataset.slot(wb)) == ("submissions/2026Q1/BJ01/招聘与团队.xlsx", "recruitment",
+                                                       ("2026Q1", "BJ01", "recruitment"))
 
 
 def test_search_index_finds_chinese_words(built):

@@ -348,3 +348,16 @@ def test_duplicates_accept_exactly_the_slots_claimed_once(claims):
     assert set(accepted) == {s for s in claims if claims.count(s) == 1}
     assert sorted(f.file for f in found) == sorted(w.path for w, s in zip(facts, claims) if claims.count(s) > 1)
     assert all(f.code == "submission-duplicate" and f.severity == ERROR for f in found)
+
+
+@pytest.mark.parametrize(("path", "slot"), [
+    ("submissions/2026Q1/BJ01/clients.xlsx", ("2026Q1", "BJ01", "clients")),
+    ("submissions/2026Q1/BJ01/客户开发与维护.xlsx", ("2026Q1", "BJ01", "clients")),  # as downloaded from the site
+    ("submissions/2026Q1/BJ01/招聘与团队.xlsx", ("2026Q1", "BJ01", "recruitment")),
+    ("submissions/2026Q1/BJ01/客户表.xlsx", None),
+    ("submissions/2026Q1/BJ01/reference.xlsx", None),
+])
+def test_a_file_of_no_known_template_takes_its_place_by_name(path, slot):
+    """An unreadable template still shows as 有错误 on the board, not 未提交, under either of its names."""
+    assert slot_of(hand_workbook(path, None)) == slot
+

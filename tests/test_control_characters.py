@@ -107,8 +107,9 @@ def test_annotated_copies_show_escapes_and_literal_text_stays_literal(outputs):
     from openpyxl import load_workbook
 
     root, validated, _ = outputs
-    copy = root / "copies/submissions/2026Q1/SH01/clients.xlsx"
+    copy = root / "copies/上海一所-2026Q1-客户开发与维护-标注.xlsx"  # whose it is by its folder, not the cover
     assert copy.is_file(), validated.stdout
+    assert all(p.name.isprintable() for p in (root / "copies").iterdir())
     texts = _texts(CalamineWorkbook.from_path(str(copy)))
     issues = [t for t in texts if "所编号" in t or LITERAL in t]
     assert not [t for t in issues if RAW.search(t)]

@@ -77,22 +77,23 @@ def test_every_place_shows_the_same_counts_on_the_sample(tmp_path, monkeypatch, 
     assert main(["build", "--data", str(SAMPLE_DATA), "--site", str(tmp_path / "site"), "--workers", "2"]) == 0
     built = capsys.readouterr().out
 
-    # the sample: SU01 sent two forms of 2026Q4 only (two warnings); scoring finds three KPIs it cannot
-    # compute (SH01's 市场占有率 of 2026Q2 is one no longer: HR set it after review, reviews.xlsx)
+    # the sample: SU01 sent two forms of 2026Q4 only (two warnings); scoring finds two KPIs it cannot
+    # compute (SH01's 市场占有率 of 2026Q2 is one no longer: HR set it after review, reviews.xlsx; nor
+    # is that of 2026, which pools the quarter as set: engine.carry)
     assert _numbers(validated) == (0, 2, 0, 0) and "（不含评分时才发现的“指标无法计算”警告）" in validated
-    assert _numbers(ran) == _numbers(built) == (0, 2, 0, 3)
+    assert _numbers(ran) == _numbers(built) == (0, 2, 0, 2)
     for text in (validated, ran, built):
         assert text.startswith(f"校验 {folder}：共读取 384 个文件，")
     assert "【苏州一所 SU01】" in validated
 
     report = json.loads((tmp_path / "out" / "validation.json").read_text(encoding="utf-8"))
-    assert report["counts"] == {"error": 0, "warning": 2, "info": 0, "accepted": 0} and len(report["kpi_findings"]) == 3
+    assert report["counts"] == {"error": 0, "warning": 2, "info": 0, "accepted": 0} and len(report["kpi_findings"]) == 2
 
     # HR's year workbook counts the year and its quarters the same way: SU01's two warnings of 2026Q4,
-    # and scoring's one of 2026 (SH01's 市场占有率 of the year; its 2026Q2 one was set after review) apart
+    # and none of scoring's (SH01's 市场占有率 of 2026Q2 was set after review, and the year pools it)
     notes = pd.read_excel(tmp_path / "out" / "考核结果-2026年度.xlsx", sheet_name="说明", header=None, engine="calamine")
     rows = {row[0]: row[1] for row in notes.itertuples(index=False)}
-    assert (rows["错误"], rows["警告"], rows["提示"], rows["评分时的警告（指标无法计算）"]) == (0, 2, 0, 1)
+    assert (rows["错误"], rows["警告"], rows["提示"], rows["评分时的警告（指标无法计算）"]) == (0, 2, 0, 0)
 
     page = unescape(re.sub(r"<[^>]+>", "", (tmp_path / "site" / "validation.html").read_text(encoding="utf-8")))
-    assert "最近一次校验共发现 0 个错误、2 个警告；评分时另有 3 个警告（指标无法计算）" in page
+    assert "最近一次校验共发现 0 个错误、2 个警告；评分时另有 2 个警告（指标无法计算）" in page

@@ -4,6 +4,7 @@ mtime as an estimate, 按时 / 迟交 N 天 / 未提交 on the board, the HR wor
 from __future__ import annotations
 
 import os
+import re
 from datetime import date, datetime
 from pathlib import Path
 
@@ -20,7 +21,8 @@ from pipeline.intake.discover import discover
 from pipeline.intake.filing import file_inbox
 from pipeline.intake.received import LOG_NAME, Receipt, log_rows, log_text, read_log
 from pipeline.outputs import period_workbook
-from pipeline.outputs.pages.results import render_submissions
+from pipeline.outputs.pages.results import render_office, render_submissions
+from pipeline.outputs.report_json import report
 from pipeline.run import check
 
 DEADLINE = date(2026, 4, 15)
@@ -126,3 +128,41 @@ def test_a_bad_period_in_the_schedule_is_an_error(data_dir, make_workbook):
     dataset, _ = check(data_dir)
     assert [f.code for f in dataset.findings if f.sheet == "填报日程"] == ["period-malformed"]
     assert dataset.reference.deadlines == {}
+
+
+def test_the_office_page_the_year_workbook_and_validation_json_show_lateness(data_dir, make_workbook):
+    """Beyond the board: each office's own page, HR's year workbook and validation.json (with the
+    source of each date: intake's log, or the file's mtime, marked as an estimate)."""
+    dataset, matrix = _board(data_dir, make_workbook)
+    results = assess(dataset, load_policy())
+
+    page = render_office(results, "SH01")
+    section = page.split("## 填报记录")[1]
+    row = re.search(r'<tr data-period="2026Q1">(.*?)</tr>', section, re.S).group(1)
+    cells = dict(re.findall(r'<td data-form="(\w+)"[^>]*>(.*?)</td>', row, re.S))
+    shown = {form: re.sub(r"<[^>]+>", "", cell).strip() for form, cell in cells.items()}
+    assert shown == {"recruitment": "已提交 按时（估计）", "training": "已提交 按时（估计）",
+                     "clients": "已提交 迟交 3 天", "projects": "未提交"}
+    assert "2026-04-15" in row and "不影响考核得分" in section
+    # a quarter without a deadline shows the states only
+    assert "按时" not in re.search(r'<tr data-period="2026Q2">(.*?)</tr>', section, re.S).group(1)
+
+    year = period_workbook.content(results, "2026", matrix)
+    board = next(t for t in year.tables if t.title == "提交情况")
+    assert [c.header for c in board.columns][-2:] == ["2026Q4", "2026Q1\n按时情况"]  # only Q1 has a deadline
+    timing = {row[1]: row[-1] for row in board.rows}
+    assert timing["BJ01"] == ("按时（估计）", None, "#C6EFCE")
+    assert timing["SH01"] == ("客户开发与维护：迟交 3 天；项目管理：未提交", None, "#FFEB9C")
+    notes = dict((cells[0], cells[1]) for kind, cells, _ in year.notes if kind == "row")
+    assert "不影响考核得分" in notes["提交情况"]
+
+    data = report(dataset, matrix)
+    entry = data["timeliness"]["2026Q1"]
+    assert (entry["deadline"], entry["note"]) == ("2026-04-15", "是否按时提交仅作记录，不影响考核得分、等级和排名。")
+    assert entry["offices"]["SH01"] == {
+        "recruitment": {"status": "ontime", "days_late": 0, "received": "2026-04-10", "source": "mtime"},
+        "training": {"status": "ontime", "days_late": 0, "received": "2026-04-10", "source": "mtime"},
+        "clients": {"status": "late", "days_late": 3, "received": "2026-04-18", "source": "intake"},
+        "projects": {"status": "missing", "days_late": 0, "received": None, "source": None},
+    }
+    assert list(data["timeliness"]) == ["2026Q1"]  # quarters without a deadline are not judged

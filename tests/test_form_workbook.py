@@ -12,6 +12,7 @@ from python_calamine import CalamineWorkbook
 
 from pipeline.forms import ALL_FORMS, CLIENTS, PROJECTS, RECRUITMENT, REFERENCE, TRAINING, get_form
 from pipeline.intake.read import read_workbook
+from pipeline.outputs.file_names import safe_part
 from pipeline.outputs.form_workbook import (
     check_template,
     check_templates,
@@ -316,6 +317,17 @@ def test_committed_templates_match_the_specs():
         assert (ROOT / "input_templates" / form.filename).read_bytes() == form_workbook_bytes(form), form.id
 
 
+def test_templates_keep_the_spec_names_and_are_downloaded_under_their_titles():
+    """input_templates/ and the data folder keep SPEC §2's names; the site offers the titles people know."""
+    assert [f.filename for f in ALL_FORMS] == [f"{f.id}.xlsx" for f in ALL_FORMS]
+    assert [f.download_name for f in ALL_FORMS] == [
+        "招聘与团队.xlsx", "培训计划.xlsx", "客户开发与维护.xlsx", "项目管理.xlsx", "人力资源部基础数据.xlsx",
+        "已确认的问题.xlsx", "复核调整与申诉.xlsx"]
+    names = [f.download_name.casefold() for f in ALL_FORMS]
+    assert len(set(names)) == len(names)
+    assert all(safe_part(f.title) == f.title for f in ALL_FORMS)  # nothing a file system would refuse
+
+
 def test_drift_is_detected(tmp_path):
     path = write_template(TRAINING, tmp_path)
     assert check_template(path, TRAINING) == []
@@ -494,7 +506,8 @@ def test_make_workbook_fills_the_cover_from_the_folder(make_workbook, make_refer
     path = make_workbook("projects", "submissions/2026Q2/SH01/projects.xlsx")
     assert path == data_dir / "submissions/2026Q2/SH01/projects.xlsx"
     cover = load_workbook(path)["封面"]
-    assert [cover["B2"].value, cover["B3"].value, cover["B4"].value] == ["SH01", "2026Q2", "测试填报人"]
+    # the 填报人 is SH01's head in the default reference: no cover-filler-not-head unless a test means one
+    assert [cover["B2"].value, cover["B3"].value, cover["B4"].value] == ["SH01", "2026Q2", "测试所长乙"]
     blank = make_workbook("projects", "elsewhere/projects.xlsx", cover={})
     assert load_workbook(blank)["封面"]["B2"].value is None
     ref = load_workbook(make_reference())

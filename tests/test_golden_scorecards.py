@@ -2,6 +2,8 @@
 
 The golden files in tests/golden/ were written by the code as it stood before the Architecture
 rework: one from the bundled sample, one from a demo company (`demo --offices 30 --seed 11`).
+Changed since on purpose: each data set's one adjustment after review (SH01's 市场占有率 of a quarter
+without a 市场规模) and its year, which pools that quarter as adjusted (engine.carry).
 """
 
 from __future__ import annotations

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from _assess_helpers import dataset, office_quarter, target
-from _validation_helpers import good_office
-from conftest import DEFAULT_OFFICES, default_targets, write_form
+from _validation_helpers import GOOD_ROWS, good_office
+from conftest import DEFAULT_OFFICES, DEPUTY, default_targets, write_form
 from openpyxl import load_workbook
 
 from pipeline.engine.assess import assess
@@ -18,6 +18,7 @@ from pipeline.engine.heads import build_tenures, head_of
 from pipeline.engine.model import SCORED, Office, Scorecard, Tenure
 from pipeline.engine.policy import load_policy
 from pipeline.engine.scoring import award_honours
+from pipeline.engine.submissions import office_period_errors
 from pipeline.forms import REFERENCE
 from pipeline.intake.read import read_workbook
 from pipeline.outputs.form_workbook import form_workbook_bytes
@@ -112,6 +113,64 @@ def test_without_head_rows_promotion_follows_the_office_as_before():
     assert PROMOTION in cards[1].honours
 
 
+NO_HEAD_NOTE = "年末没有在任所长：“晋升优先”须由同一位所长（以工号认定）连续获评“优秀”，本年度的结果不计入任何人的“晋升优先”"
+
+
+def test_a_year_that_ended_without_a_head_counts_for_nobody():
+    cards = [_annual("BJ01", "2025", "", ""), _annual("BJ01", "2026", "", ""), _annual("SH01", "2026", "", "", 85.0)]
+    award_honours(cards, POLICY)
+    # 优秀 twice, but nobody held the office either year-end: no person to carry 晋升优先
+    assert PROMOTION not in cards[1].honours
+    assert cards[1].honours == ("年终特别奖励", "优秀业务所长", "培训与发展激励")
+    assert (cards[0].notes, cards[1].notes) == ((NO_HEAD_NOTE,), (NO_HEAD_NOTE,))
+    assert cards[2].notes == ()  # 良好: no 晋升优先 to lose, nothing to say
+    award_honours(cards, POLICY)
+    assert cards[1].notes == (NO_HEAD_NOTE,)  # said once
+
+
+def test_a_year_without_a_head_breaks_the_run_of_whoever_heads_before_or_after():
+    cards = [_annual("BJ01", "2025", "T1", "测试所长甲"), _annual("BJ01", "2026", "", ""),
+             _annual("BJ01", "2027", "T2", "测试所长乙"), _annual("SH01", "2027", "T1", "测试所长甲")]
+    award_honours(cards, POLICY)
+    assert [PROMOTION in c.honours for c in cards] == [False, False, False, False]
+
+
+def _two_excellent_years(head: str, tenures: list[Tenure] | None) -> dict[str, Scorecard]:
+    """BJ01 in 2025 and 2026, every quarter alike: sales 110 of a target of 100 (prior 100, market
+    1,000), one member rated 良好 who never left, one training 已完成, no satisfaction surveyed.
+
+    By hand — quarter: attainment 1.1 → 110, growth 0.1 → 100, share 0.11 → 104, attrition 0,
+    pass rate and training rate 1 → 100 each: (35·110 + 15·100 + 10·104 + 15·100 + 15·100 + 10·100)
+    / 100 = 103.9. Year: the same rates pooled, satisfaction N/A so its 20 is shared out:
+    (30·110 + 10·100 + 10·104 + 3·10·100) / 80 = 104.25 (优秀); 业务指标 (3300 + 1000 + 1040) / 50 =
+    106.8 ≥ 100 and 团队管理指标 100 ≥ 90: 年终特别奖励; the only 优秀 office: 优秀业务所长.
+    """
+    quarters = [f"{year}Q{q}" for year in (2025, 2026) for q in range(1, 5)]
+    subs = {k: v for p in quarters for k, v in office_quarter("BJ01", p, [110]).items()}
+    data = dataset(["BJ01"], {("BJ01", p): target("BJ01", p) for p in quarters}, subs)
+    data.reference.offices["BJ01"] = dataclasses.replace(data.reference.offices["BJ01"], head=head)
+    data.reference.tenures = {"BJ01": tenures} if tenures else {}
+    return {c.period: c for c in assess(data, POLICY).scorecards if c.cycle == "annual"}
+
+
+@pytest.mark.parametrize(
+    ("head", "tenures", "promoted", "notes"),
+    [
+        ("测试所长甲", None, True, ()),  # the 业务所 sheet's 所长 heads both years: theirs
+        ("", None, False, (NO_HEAD_NOTE,)),  # no rows and no 所长: nobody's
+        # rows, but the only head left before 2025: nobody in office on either 31 December
+        ("测试所长甲", [_tenure("T1", "测试所长甲", date(2020, 1, 1), date(2024, 12, 31))], False,
+         ("期末没有在任所长（见《所长任职》）", NO_HEAD_NOTE)),
+    ],
+)
+def test_promotion_priority_needs_a_person_at_both_year_ends(head, tenures, promoted, notes):
+    cards = _two_excellent_years(head, tenures)
+    assert [(c.score, c.grade, c.block_scores["business"]) for c in cards.values()] == [(104.25, "优秀", 106.8)] * 2
+    assert cards["2026"].honours == ("年终特别奖励", "优秀业务所长", *((PROMOTION,) if promoted else ()),
+                                     "培训与发展激励")
+    assert cards["2025"].notes == cards["2026"].notes == notes
+
+
 # ---------------------------------------------------------------------------------------------
 # The sheet: written by `templates`, read, validated
 
@@ -201,24 +260,76 @@ def test_a_version_not_in_the_history_is_still_outdated(tmp_path):
 # A cover filled in by someone other than the head
 
 
+def _cover(office: str, filler: str, period: str = "2026Q1") -> dict:
+    return {"office_id": office, "period": period, "filled_by": filler, "filled_on": date(2026, 4, 3)}
+
+
+def _fillers(data_dir: Path, make_workbook, office: str, fillers: dict[str, str]) -> list:
+    """One form per 填报人 for `office` in 2026Q1 (form id -> filler); the data set's filler warnings."""
+    for form_id, filler in fillers.items():
+        make_workbook(form_id, f"submissions/2026Q1/{office}/{form_id}.xlsx", cover=_cover(office, filler),
+                      rows=GOOD_ROWS[form_id])
+    data, _ = check(data_dir)
+    return sorted((f for f in data.findings if f.code == "cover-filler-not-head"), key=lambda f: f.file)
+
+
 def test_a_cover_filled_by_a_deputy_is_a_warning(data_dir, make_workbook):
     _reference(data_dir, [_head("BJ01", "T1", "测试所长甲", date(2020, 1, 1))])
-    good_office(make_workbook)  # covers say 填报人 测试填报人
-    make_workbook("clients", "submissions/2026Q1/SH01/clients.xlsx")  # SH01 has no rows: not compared
+    for form_id in GOOD_ROWS:
+        make_workbook(form_id, f"submissions/2026Q1/BJ01/{form_id}.xlsx", cover=_cover("BJ01", DEPUTY),
+                      rows=GOOD_ROWS[form_id])
+    make_workbook("clients", "submissions/2026Q1/SH01/clients.xlsx")  # SH01's 业务所 head fills in its cover
     data, _ = check(data_dir)
     found = [f for f in data.findings if f.code == "cover-filler-not-head"]
-    assert sorted((f.file, f.cell, f.severity, f.value) for f in found) == [
-        (f"submissions/2026Q1/BJ01/{form}.xlsx", "B4", "warning", None)
+    assert sorted((f.file, f.sheet, f.cell, f.column, f.severity, f.value) for f in found) == [
+        (f"submissions/2026Q1/BJ01/{form}.xlsx", "封面", "B4", "填报人", "warning", None)
         for form in ("clients", "projects", "recruitment", "training")]
-    assert "测试填报人" not in found[0].message
+    assert found[0].message == "封面的填报人与业务所 BJ01 2026Q1 在任的所长（见《所长任职》）不一致"
+    assert DEPUTY not in found[0].message
+
+
+def test_without_head_rows_a_cover_is_compared_with_the_office_sheets_head(data_dir, make_workbook, make_reference):
+    make_reference()  # no 所长任职 rows: BJ01's head is 测试所长甲 for every period
+    found = _fillers(data_dir, make_workbook, "BJ01", {"clients": DEPUTY, "training": "测试所长甲"})
+    assert [(f.code, f.file, f.sheet, f.cell, f.column, f.severity, f.value, f.office_id, f.period)
+            for f in found] == [("cover-filler-not-head", "submissions/2026Q1/BJ01/clients.xlsx", "封面", "B4", "填报人",
+                                 "warning", None, "BJ01", "2026Q1")]
+    assert found[0].message == "封面的填报人与业务所 BJ01 2026Q1 在任的所长（见《业务所》表）不一致"
+
+
+def test_without_head_rows_a_cover_filled_by_the_office_sheets_head_is_fine(data_dir, make_workbook, make_reference):
+    make_reference()
+    good_office(make_workbook)  # the default covers: 填报人 is the 业务所 sheet's head
+    good_office(make_workbook, office="SH01")
+    data, _ = check(data_dir)
+    assert [f for f in data.findings if f.code == "cover-filler-not-head"] == []
+
+
+def test_an_office_without_rows_or_a_head_has_nobody_to_compare_with(data_dir, make_workbook, make_reference):
+    make_reference(offices=[dict(DEFAULT_OFFICES[0], head=None), DEFAULT_OFFICES[1]])
+    make_workbook("clients", "submissions/2026Q1/BJ01/clients.xlsx", cover=_cover("BJ01", DEPUTY),
+                  rows=GOOD_ROWS["clients"])
+    data, _ = check(data_dir)
+    assert (data.reference.offices["BJ01"].head, data.reference.tenures) == ("", {})
+    assert ("BJ01", "2026Q1") not in office_period_errors(data)
+    assert [f for f in data.findings if f.code == "cover-filler-not-head"] == []
+
+
+def test_with_a_change_of_head_inside_the_period_either_head_is_fine(data_dir, make_workbook):
+    # rows name other heads than the 业务所 sheet's 测试所长甲: the rows decide, the sheet's head is
+    # no longer one of them
+    _reference(data_dir, [_head("BJ01", "T1", "测试所长丙", date(2020, 1, 1), date(2026, 2, 1)),
+                          _head("BJ01", "T2", "测试所长丁", date(2026, 2, 2))])
+    found = _fillers(data_dir, make_workbook, "BJ01", {"clients": "测试所长丙", "training": "测试所长丁",
+                                                       "projects": "测试所长甲", "recruitment": DEPUTY})
+    assert [(f.file, f.cell) for f in found] == [("submissions/2026Q1/BJ01/projects.xlsx", "B4"),
+                                                 ("submissions/2026Q1/BJ01/recruitment.xlsx", "B4")]
 
 
 def test_a_cover_filled_by_the_head_or_the_predecessor_is_fine(data_dir, make_workbook):
-    _reference(data_dir, [_head("BJ01", "T1", "测试填报人", date(2020, 1, 1), date(2026, 2, 1)),
+    _reference(data_dir, [_head("BJ01", "T1", DEPUTY, date(2020, 1, 1), date(2026, 2, 1)),
                           _head("BJ01", "T2", "测试所长乙", date(2026, 2, 2))])
-    good_office(make_workbook)
-    data, _ = check(data_dir)
-    assert [f for f in data.findings if f.code == "cover-filler-not-head"] == []
+    assert _fillers(data_dir, make_workbook, "BJ01", {form_id: DEPUTY for form_id in GOOD_ROWS}) == []
 
 
 def test_tenure_is_a_plain_record():

@@ -26,6 +26,7 @@ from _attack_strings import (
 from _read_helpers import encrypted_xlsx, entity_bomb, far_cell, filled_bytes, good_cover, legacy_xls, zip_bomb
 from _site_helpers import SiteServer
 
+from pipeline.forms import ALL_FORMS
 from pipeline.outputs.pages.escape import one_line
 
 HOSTILE_FILES = {  # file name -> (builder, the finding code it must produce)
@@ -136,9 +137,8 @@ def test_downloadable_templates_are_blank(hostile):
 
     downloads = sorted((hostile["site"]).rglob("*.xlsx"))
     # the blank templates are the only workbooks shipped: HR's workbooks (salary data) never are
-    assert {p.name for p in downloads} <= {"recruitment.xlsx", "training.xlsx", "clients.xlsx", "projects.xlsx",
-                                            "reference.xlsx", "accepted.xlsx", "reviews.xlsx"}
-    assert {p.name for p in downloads} >= {"recruitment.xlsx", "training.xlsx", "clients.xlsx", "projects.xlsx"}
+    assert {p.name for p in downloads} <= {f.download_name for f in ALL_FORMS}
+    assert {p.name for p in downloads} >= {"招聘与团队.xlsx", "培训计划.xlsx", "客户开发与维护.xlsx", "项目管理.xlsx"}
     assert not list(hostile["site"].rglob("考核结果-*"))
     assert {p.name: template_not_blank(p) for p in downloads} == {p.name: [] for p in downloads}
 

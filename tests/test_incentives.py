@@ -19,7 +19,7 @@ SPECIAL, EXCELLENT, PROMOTION, DEVELOPMENT = "年终特别奖励", "优秀业务
 def card(office: str, score: float | None, year: str = "2026", business: float | None = 100.0,
          team: float | None = 90.0, status: str = SCORED) -> Scorecard:
     grade = POLICY.grade_for(score) if score is not None and status == SCORED else None
-    return Scorecard(period=year, cycle="annual", office_id=office, status=status, score=score, grade=grade,
+    return Scorecard(period=year, cycle="annual", office_id=office, head="测试所长", status=status, score=score, grade=grade,
                      block_scores={"business": business, "team": team, "customer": 100.0})
 
 

@@ -264,7 +264,9 @@ def test_year_workbook(sample, sample_books):
     assert [total[n] for n in names] == [sum(1 for r in scored if r[n] == "是") for n in names]
 
     board = _table(wb["提交情况"])
-    assert _head(wb["提交情况"]) == ["期间", "所编号", "业务所名称", "2026Q1", "2026Q2", "2026Q3", "2026Q4"]
+    # the sample's 填报日程 sets a deadline for every quarter: each gets its 按时情况 column
+    assert _head(wb["提交情况"]) == ["期间", "所编号", "业务所名称", "2026Q1", "2026Q2", "2026Q3", "2026Q4",
+                                    *(f"{q}按时情况" for q in ("2026Q1", "2026Q2", "2026Q3", "2026Q4"))]
     for row in board:
         office = row["所编号"].value
         for quarter in ("2026Q1", "2026Q2", "2026Q3", "2026Q4"):
@@ -275,6 +277,16 @@ def test_year_workbook(sample, sample_books):
                 assert (cell.value, cell.fill.fgColor.rgb) == ("已提交", "FFC6EFCE")
             elif "errors" not in states.values() and len(absent) < len("、".join(FORM_TITLES.values())):
                 assert (cell.value, cell.fill.fgColor.rgb) == (f"未提交：{absent}", "FFFFEB9C")
+        # lateness is informational: the sample's one late form (BJ01 2026Q4 clients, 3 days)
+        timing = {q: (row[f"{q}按时情况"].value, row[f"{q}按时情况"].fill.fgColor.rgb)
+                  for q in ("2026Q1", "2026Q2", "2026Q3", "2026Q4")}
+        if office == "BJ01":
+            assert timing["2026Q4"] == ("客户开发与维护：迟交 3 天", "FFFFEB9C")
+        elif office == "SU01":
+            assert timing["2026Q4"] == ("培训计划：未提交；项目管理：未提交", "FFFFEB9C")
+        else:
+            assert timing["2026Q4"] == ("按时", "FFC6EFCE")
+        assert {timing[q] for q in ("2026Q1", "2026Q2", "2026Q3")} == {("按时", "FFC6EFCE")}
 
     sources = _values(wb["指标来源"])
     assert len(sources) == 7 * sum(1 for c in year_cards if c.status == "scored")  # a row per KPI

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import write_form
+from conftest import DEPUTY, default_cover, write_form
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -93,13 +93,14 @@ def test_private_values_read_from_real_workbooks(data_dir, make_workbook, make_r
     from pipeline.run import check
 
     make_reference()
-    make_workbook("recruitment", "submissions/2026Q1/BJ01/recruitment.xlsx", rows={"roster": [
+    cover = dict(default_cover("submissions/2026Q1/BJ01/recruitment.xlsx"), filled_by=DEPUTY)  # not the head
+    make_workbook("recruitment", "submissions/2026Q1/BJ01/recruitment.xlsx", cover=cover, rows={"roster": [
         {"employee_id": "E1", "name": "慕容真名", "join_date": "2024-01-02", "leave_date": "2026-02-01",
          "leave_reason": "另谋高就去了", "rating": "良好"}]})
     values = private_values(check(data_dir, workers=1)[0], None)
     assert values["团队名册 › 姓名"] == {"慕容真名"}
     assert values["团队名册 › 离职原因"] == {"另谋高就去了"}
-    assert values["封面 › 填报人"] == {"测试填报人"}
+    assert values["封面 › 填报人"] == {DEPUTY}
     assert {"30000", "32000", "3.2万"} <= values["业务所 › 季度奖金基数"]
 
 
@@ -223,17 +224,17 @@ def test_blank_downloadable_templates_pass_and_filled_ones_fail(tmp_path):
         write_template(form, site / "downloads")
     assert check_privacy(site, _results()) == []
 
-    write_form(RECRUITMENT, site / "downloads" / "recruitment.xlsx",
+    write_form(RECRUITMENT, site / "downloads" / RECRUITMENT.download_name,  # as the site ships it
               cover={"office_id": "BJ01", "period": "2026Q1", "filled_by": "诸葛填报"},
               rows={"roster": [{"employee_id": "E1", "name": "司马青云"}]})
     leaks = check_privacy(site, _results())
     assert [(x.page, x.column) for x in leaks] == [
-        ("downloads/recruitment.xlsx", "下载模板 › 团队名册 › 数据行"),
-        ("downloads/recruitment.xlsx", "下载模板 › 封面 › 填报人"),
-        ("downloads/recruitment.xlsx", "下载模板 › 封面 › 所编号"),
-        ("downloads/recruitment.xlsx", "下载模板 › 封面 › 期间"),
-        ("downloads/recruitment.xlsx", "团队名册 › 姓名"),
-        ("downloads/recruitment.xlsx", "封面 › 填报人"),
+        ("downloads/招聘与团队.xlsx", "下载模板 › 团队名册 › 数据行"),
+        ("downloads/招聘与团队.xlsx", "下载模板 › 封面 › 填报人"),
+        ("downloads/招聘与团队.xlsx", "下载模板 › 封面 › 所编号"),
+        ("downloads/招聘与团队.xlsx", "下载模板 › 封面 › 期间"),
+        ("downloads/招聘与团队.xlsx", "团队名册 › 姓名"),
+        ("downloads/招聘与团队.xlsx", "封面 › 填报人"),
     ]
 
 

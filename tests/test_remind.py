@@ -10,7 +10,7 @@ from conftest import DEFAULT_OFFICES, default_targets, write_form
 from pipeline.cli import main
 from pipeline.forms import REFERENCE
 from pipeline.outputs.reminder import Reminder, reminder_text
-from pipeline.remind import default_out, file_name, reminders
+from pipeline.remind import default_out, file_names, reminders
 
 TWO_MISSING = """\
 北京一所（BJ01）测试所长甲所长：
@@ -46,9 +46,13 @@ def test_after_the_deadline_and_with_errors():
     assert "尚未提交" not in text
 
 
-def test_file_names_are_safe():
-    assert file_name("BJ01") == "BJ01.txt"
-    assert file_name("../x/y") == "_x_y.txt"
+def test_file_names_are_chinese_and_safe():
+    """Named as the 考核确认单 are: the office's name, the quarter, what it is."""
+    names = file_names([Reminder("BJ01", "北京一所", "", "2026Q1"), Reminder("../x/y", "", "", "2026Q1"),
+                        Reminder("GZ01", "广州所", "", "2026Q1"), Reminder("GZ02", "广州所", "", "2026Q1")])
+    assert names == {("BJ01", "2026Q1"): "北京一所-2026Q1-催交提醒.txt", ("../x/y", "2026Q1"): "_x_y-2026Q1-催交提醒.txt",
+                     ("GZ01", "2026Q1"): "广州所（GZ01）-2026Q1-催交提醒.txt",
+                     ("GZ02", "2026Q1"): "广州所（GZ02）-2026Q1-催交提醒.txt"}
 
 
 def _data(data_dir, make_workbook):
@@ -73,14 +77,15 @@ def test_the_command_writes_a_file_per_office_and_never_overwrites(tmp_path, dat
     monkeypatch.chdir(tmp_path)
     assert main(["remind", str(data_dir), "--period", "2026年第一季度", "--no-cache"]) == 0
     out = tmp_path / "提醒-2026Q1"
-    assert sorted(p.name for p in out.iterdir()) == ["SH01.txt"]
-    assert "尚未提交的表格：\n  - 培训计划\n  - 项目管理" in (out / "SH01.txt").read_text(encoding="utf-8")
+    name = "上海一所-2026Q1-催交提醒.txt"
+    assert sorted(p.name for p in out.iterdir()) == [name]
+    assert "尚未提交的表格：\n  - 培训计划\n  - 项目管理" in (out / name).read_text(encoding="utf-8")
     assert "———— SH01 ————" in capsys.readouterr().out
     assert default_out("2026Q1", tmp_path) == tmp_path / "提醒-2026Q1-2"  # the default never reuses a folder
-    (out / "SH01.txt").write_text("HR 的修改", encoding="utf-8")
+    (out / name).write_text("HR 的修改", encoding="utf-8")
     assert main(["remind", str(data_dir), "--period", "2026Q1", "--out", str(out), "--no-cache"]) == 2
-    assert "已有同名文件（SH01.txt）" in capsys.readouterr().err
-    assert (out / "SH01.txt").read_text(encoding="utf-8") == "HR 的修改"
+    assert f"已有同名文件（{name}）" in capsys.readouterr().err
+    assert (out / name).read_text(encoding="utf-8") == "HR 的修改"
 
 
 def test_bad_periods_are_usage_errors(data_dir, make_workbook, capsys):

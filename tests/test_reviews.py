@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -320,3 +321,27 @@ def test_hr_workbook_json_and_summary(data, capsys, tmp_path):
     assert APPROVER not in text and MATTER not in text and HANDLER not in text
     csv_rows = (tmp_path / "out" / "scorecards.csv").read_text(encoding="utf-8-sig").splitlines()
     assert any(r.startswith("2026Q1,BJ01,") and ",99," in r for r in csv_rows)
+
+
+def test_the_kpi_provenance_records_the_adjustment_without_the_approver(data):
+    """数据来源 on the office page: the adjusted KPI's row of 调整, with the original, the value after
+    review, the reason and HR's approval (a role and a date, never the approver's name); the year
+    that pools the quarter records it too (engine.carry)."""
+    sh = cards(results_of(data), "2026Q4")["SH01"]
+    original = shown(sh.kpis["attrition"].value, VALUE, "attrition")
+    write_reviews(data, [adjustment("SH01", "2026Q4", "团队成员流失率（指标值）", original, "0%")])
+    results = results_of(data)
+    page = html.unescape(render_office(results, "SH01"))
+    rows = {period: re.findall(r'<tr data-kpi="([^"]+)" data-adjusted>(.*?)</tr>', section, re.S)
+            for period, section in re.findall(r'<details class="sources" data-search-exclude data-period="(\w+)">(.*?)</details>',
+                                               page, re.S)}
+    ((kpi, quarter),) = rows["2026Q4"]
+    assert kpi == "团队成员流失率" and "reviews.xlsx" in quarter and "A2:H2" in quarter
+    assert f"经复核调整：团队成员流失率（指标值）原为 {original}，调整为 0.0%（原因：{REASON}；人力资源部复核批准，2026-04-20）" in quarter
+    ((kpi, year),) = rows["2026"]
+    assert kpi == "团队成员流失率" and "2026Q4 经复核调整，计入年度合并计算：团队成员流失率（指标值）" in year
+    assert "（含经复核调整）" in page and APPROVER not in page
+    # the HR workbook's 指标来源 keeps the approver's name beside the same row
+    made = period_workbook.content(results, "2026", {})
+    (source,) = [r for r in {t.title: t for t in made.tables}["指标来源"].rows if r[1] == "SH01" and r[3] == "团队成员流失率"]
+    assert "reviews.xlsx › 调整 › A2:H2" in source[9] and f"批准人：{APPROVER}" in source[11]

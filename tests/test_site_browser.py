@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import _axe
 import pytest
@@ -177,6 +178,26 @@ def test_scorecard_numbers_equal_scorecards_csv(page, built_site):
         assert cell == (f"{float(row[column]) * 100:.1f}%" if row[column] else "不适用")
 
 
+def test_the_kpi_provenance_marks_the_sample_adjustment(page, built_site):
+    """sample_data: SH01's 2026Q2 市场占有率 was set after review (reviews.xlsx); the 2026 scorecard pools
+    it, and its 数据来源 says so: the original, the value after review, the reason and HR's approval —
+    a role and a date, never the approver's name."""
+    year = next(r for r in scorecards(built_site) if r["period"] == "2026" and r["office_id"] == "SH01")
+    page.goto(page.base + "offices/sh01.html")
+    value = page.locator('table[data-table="kpi-table"][data-period="2026"] tr[data-kpi="市场占有率"] td').nth(1)
+    assert value.inner_text() == f"{float(year['market_share']) * 100:.1f}%"
+    details = page.locator('details.sources[data-period="2026"]')
+    assert details.locator("summary").inner_text().endswith("（含经复核调整）")
+    details.locator("summary").click()
+    row = details.locator("tr[data-adjusted]")
+    assert row.count() == 1 and row.get_attribute("data-kpi") == "市场占有率"
+    text = row.inner_text()
+    for part in ("reviews.xlsx", "调整", "A2:H2", "2026Q2 经复核调整，计入年度合并计算", "原为 N/A", "调整为 10.0%",
+                 "复核后取得该季度的市场规模", "人力资源部复核批准，2026-07-20"):
+        assert part in text, part
+    assert "人力资源部经办人" not in page.content()
+
+
 @pytest.mark.parametrize("rank", [0, -1])  # the best and the worst scorecard of the latest quarter
 def test_a_scorecard_prints_on_two_a4_pages_without_navigation(page, built_site, tmp_path, rank):
     row = ranked(built_site, latest_quarter(built_site))[rank]
@@ -304,8 +325,12 @@ def test_every_kind_of_page_passes_axe(browser, server, built_site, scheme, widt
 
 # What the focused element is and how its ring looks: the colour of the outline and of what is
 # behind it (backgrounds composited up the tree). Material's palette toggle is a radio of no size
-# whose ring is drawn on the icon beside it.
-FOCUSED = """() => {
+# whose ring is drawn on the icon beside it. Focus starts CSS transitions (the search field's
+# background fades in over 250 ms): the colours are read once they have finished, not halfway
+# through, which a loaded machine would otherwise catch.
+FOCUSED = """async () => {
+  await Promise.race([Promise.all(document.getAnimations().map(a => a.finished.catch(() => null))),
+                      new Promise(done => setTimeout(done, 2000))]);
   const el = document.activeElement;
   if (!el || el === document.body) return null;
   const again = el.hasAttribute("data-tab-seen");
@@ -505,6 +530,59 @@ def test_search_works_from_disk_without_any_request_outside_the_site(browser, bu
     finally:
         context.close()
     assert outside == [] and errors == []
+
+
+def _downloads_work(pg, site: Path, saved: Path) -> list[str]:
+    """Click every link of 模板下载 (the page open in `pg`): each resolves to a file in the site and
+    downloads under its Chinese name, a workbook whose template id is inside it. The names, in order."""
+    from pipeline.forms import ALL_FORMS
+    from pipeline.intake.read import read_workbook
+
+    by_name = {f.download_name: f for f in ALL_FORMS}
+    links = pg.locator("a[download]")
+    names = []
+    for index in range(links.count()):
+        link = links.nth(index)
+        name = link.inner_text().strip()
+        assert (link.get_attribute("href") or "").isascii(), name  # percent-encoded, as a URL is
+        target = unquote(urlsplit(link.evaluate("a => a.href")).path)  # what the browser resolved
+        assert target.endswith(f"/downloads/{name}")
+        shipped = site / "downloads" / name
+        assert shipped.is_file()
+        with pg.expect_download() as info:
+            link.click()
+        download = info.value
+        assert download.failure() is None and download.suggested_filename == name
+        download.save_as(saved / name)
+        assert (saved / name).read_bytes() == shipped.read_bytes()
+        assert read_workbook(saved / name, name).form_id == by_name[name].id  # known by content, not name
+        names.append(name)
+    return names
+
+
+def test_template_downloads_resolve_and_download_under_their_chinese_names(browser, server, built_site, tmp_path):
+    """模板下载 served over HTTP: 招聘与团队.xlsx …, each link found and the file downloaded intact."""
+    from pipeline.forms import ALL_FORMS
+
+    with browsing(browser, server, accept_downloads=True) as pg:
+        pg.goto(pg.base + "guide/templates.html")
+        names = _downloads_work(pg, built_site / "site", tmp_path)
+    assert names == [f.download_name for f in ALL_FORMS]
+
+
+def test_template_downloads_work_from_disk(browser, built_site, tmp_path):
+    """README: the site also works opened from disk (file://); the downloads too."""
+    from pipeline.forms import ALL_FORMS
+
+    site = (built_site / "site").resolve()
+    context = browser.new_context(locale="zh-CN", accept_downloads=True, **DESKTOP)
+    try:
+        pg = context.new_page()
+        pg.goto(site.as_uri() + "/guide/templates.html")
+        names = _downloads_work(pg, site, tmp_path)
+    finally:
+        context.close()
+    assert names == [f.download_name for f in ALL_FORMS]
 
 
 SCREENSHOTS = {"home": "index.html", "ranking": None, "scorecard": None, "submissions": "submissions.html",

@@ -7,7 +7,7 @@ import json
 
 import pytest
 from _read_helpers import legacy_xls
-from _validation_helpers import GOOD_ROWS, ROOT, good_office, run_cli
+from _validation_helpers import GOOD_ROWS, ROOT, good_office, run_cli, sha256
 
 from pipeline.cli.progress import ProgressBar
 from pipeline.intake.discover import discover
@@ -91,7 +91,7 @@ def test_a_good_data_set_exits_0(make_reference, make_workbook, data_dir, tmp_pa
     assert result.returncode == 0, result.stdout + result.stderr
     assert "结论：全部通过。" in result.stdout
     data = json.loads(report.read_text(encoding="utf-8"))
-    assert list(data) == ["version", "data_dir", "ok", "counts", "files", "findings", "completeness"]
+    assert list(data) == ["version", "data_dir", "ok", "counts", "files", "findings", "completeness", "timeliness"]
     assert (data["version"], data["data_dir"], data["ok"]) == (1, "data", True)
     assert list(data["counts"]) == ["error", "warning", "info", "accepted"] and data["counts"]["error"] == 0
     assert list(data["files"][0]) == ["file", "template_id", "template_version", "office_id", "period", "sha256",
@@ -135,9 +135,15 @@ def test_a_mixed_folder_exits_1_and_names_every_broken_cell(make_reference, make
     assert data["completeness"]["2026Q1"]["BJ01"]["clients"] == "errors"
     assert data["completeness"]["2026Q1"]["SH01"]["projects"] == "errors"
     assert "【北京一所 BJ01】" in result.stdout and "【上海一所 SH01】" in result.stdout
-    assert (tmp_path / "marked/submissions/2026Q1/BJ01/clients.xlsx").is_file()
-    assert (tmp_path / "marked/submissions/2026Q1/SH01/projects.xlsx").is_file()
-    assert not (tmp_path / "marked/submissions/2026Q1/SH01/training.xlsx").exists()
+    marked = tmp_path / "marked"
+    assert sorted(p.name for p in marked.iterdir()) == sorted(["北京一所-2026Q1-客户开发与维护-标注.xlsx",
+                                                               "上海一所-2026Q1-项目管理-标注.xlsx"])
+    assert result.stdout.splitlines()[-4:] == [  # each copy beside the file it copies
+        f"已在“{marked}”写出 2 个标注副本（出错的单元格标红、警告标黄、按其他写法读取的值标蓝，并附批注）：",
+        "  2026Q1/BJ01/clients.xlsx → 北京一所-2026Q1-客户开发与维护-标注.xlsx",
+        "  2026Q1/SH01/projects.xlsx → 上海一所-2026Q1-项目管理-标注.xlsx",
+        "另有 1 个文件无法标注，见上。",
+    ]
     assert "以下文件无法标注，未生成标注副本：\n  2026Q1/SH01/training.xlsx：文件无法读取（不是 xlsx 文件）" in result.stdout
     assert result.stdout.rstrip().endswith("另有 1 个文件无法标注，见上。")
     assert data["completeness"]["2026Q1"]["SH01"]["training"] == "errors"
@@ -258,3 +264,22 @@ def test_a_negative_worker_count_is_a_usage_error(make_reference, data_dir, caps
     make_reference()
     assert main(["validate", str(data_dir), "--workers", "-1"]) == 2
     assert "--workers 不能为负数" in capsys.readouterr().err
+
+
+def test_annotating_again_keeps_the_earlier_copies_and_says_so(make_reference, make_workbook, data_dir, tmp_path):
+    make_reference(targets=Q1_TARGETS[:1])
+    good_office(make_workbook, office="BJ01", skip=("clients",))
+    make_workbook("clients", "submissions/2026Q1/BJ01/clients.xlsx", rows=GOOD_ROWS["clients"],
+                  raw={"客户": {"G2": "十二"}})
+    marked = tmp_path / "marked"
+    first = run_cli("validate", str(data_dir), "--annotate", str(marked))
+    copy = marked / "北京一所-2026Q1-客户开发与维护-标注.xlsx"
+    assert first.returncode == 1 and copy.is_file(), first.stdout + first.stderr
+    before = sha256(copy)
+    again = run_cli("validate", str(data_dir), "--annotate", str(marked))
+    assert sha256(copy) == before
+    assert sorted(p.name for p in marked.iterdir()) == ["北京一所-2026Q1-客户开发与维护-标注-2.xlsx", copy.name]
+    assert again.stdout.splitlines()[-2:] == [
+        "  2026Q1/BJ01/clients.xlsx → 北京一所-2026Q1-客户开发与维护-标注-2.xlsx",
+        "目录中原有的同名文件未覆盖（北京一所-2026Q1-客户开发与维护-标注.xlsx），新副本的文件名末尾加了编号。",
+    ]

@@ -90,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _command(sub, "validate")
     p.add_argument("data_dir", metavar="数据目录", help="含 reference.xlsx 与 submissions/ 的文件夹")
     p.add_argument("--json", dest="json_path", help="把校验结果写成 JSON 文件")
-    p.add_argument("--annotate", help="为有问题的工作簿写出标注副本的目录")
+    p.add_argument("--annotate", help="为有问题的工作簿写出标注副本的目录（副本名如 北京一所-2026Q2-招聘与团队-标注.xlsx，不覆盖已有文件）")
     _workers(p)
     _no_cache(p)
 

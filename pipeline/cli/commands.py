@@ -187,7 +187,7 @@ def validate(args: argparse.Namespace) -> int:
             return _error(f"无法写入标注副本目录“{args.annotate}”：{exc.strerror or exc}")
     text = validation_summary(dataset, annotated.skipped if annotated else None, folder=str(data_dir.absolute()))
     if annotated is not None:
-        text += "\n" + annotation_summary(annotated, args.annotate)
+        text += "\n" + annotation_summary(annotated, str(Path(args.annotate).absolute()))
     _print(text)
     if json_path is not None:
         try:

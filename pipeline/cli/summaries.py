@@ -127,11 +127,17 @@ def validation_summary(dataset: Dataset, unannotated: dict[str, str] | None = No
 
 
 def annotation_summary(annotated: Annotated, out_dir: str) -> str:
-    """`validate --annotate`'s last line: how many copies were written where, or why none was."""
+    """`validate --annotate`'s last lines: the copies written where, each beside the file it copies,
+    the folder's files left as they were, or why no copy was written."""
     if annotated.written:
-        text = (f"已在“{out_dir}”写出 {len(annotated.written)} 个标注副本（出错的单元格标红、警告标黄、"
-                f"按其他写法读取的值标蓝，并附批注）。")
-        return text + (f"另有 {len(annotated.skipped)} 个文件无法标注，见上。" if annotated.skipped else "")
+        lines = [f"已在“{out_dir}”写出 {len(annotated.written)} 个标注副本（出错的单元格标红、警告标黄、"
+                 f"按其他写法读取的值标蓝，并附批注）："]
+        lines += [f"  {path.removeprefix('submissions/')} → {copy.name}" for path, copy in annotated.written.items()]
+        if annotated.kept:
+            lines.append(f"目录中原有的同名文件未覆盖（{'、'.join(annotated.kept)}），新副本的文件名末尾加了编号。")
+        if annotated.skipped:
+            lines.append(f"另有 {len(annotated.skipped)} 个文件无法标注，见上。")
+        return _text(lines)
     if annotated.skipped:
         return f"没有写出标注副本：需要标注的 {len(annotated.skipped)} 个文件都无法标注，见上。"
     return "没有需要标注的文件（没有错误或警告），没有写出标注副本。"

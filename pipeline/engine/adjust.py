@@ -10,8 +10,9 @@ adjusted values. Each row is checked first, and refused with a finding when
 What follows from an adjustment, in this order: a KPI's value is scored from the policy's points
 (unless its score is adjusted too); KPI scores make the block scores and the total (unless the
 total is adjusted); the total makes the grade (unless the grade is adjusted); score and grade make
-the bonus coefficient and amount. A quarter's adjustment does not change the figures its year
-pools: a year's result is adjusted on the year's own rows.
+the bonus coefficient and amount. The KPI's provenance records the adjustment: its sources gain
+the row of 调整 (`review_source`: what changed, why, and when HR approved it — never who). A
+quarter's adjusted KPI value also reaches its year, whose KPIs pool the quarters (engine.carry).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from collections.abc import Callable, Iterable
 
 from ..findings import Finding, finding
 from ..forms.reviews import GRADE, SCORE, TOTAL, VALUE
+from ..intake.facts import Source
+from ..intake.layout import REVIEWS_FILE
 from .model import QUARTERLY, SCORED, STATUS_LABELS, Adjustment, KpiResult, Scorecard
 from .policy import Policy
 from .reviews import ADJUSTMENTS, AdjustmentRow, is_rate
@@ -38,6 +41,27 @@ def shown(value: float | str | None, what: str, kpi: str) -> str:
     if isinstance(value, str):
         return value
     return f"{value * 100:.1f}%" if is_rate(what, kpi) else f"{value:.1f}"
+
+
+def review_source(a: Adjustment, base: Source | None = None, quarter: str = "") -> Source:
+    """The provenance of an adjusted item: its row of 调整, and in words what changed, why and when
+    HR approved it. Never who: the approver's name is for HR's workbooks (and the PDF) only.
+
+    `base`: reviews.xlsx as read (its version and sha256); `quarter`: the quarter an adjustment
+    carried into a year was made in.
+    """
+    base = base or Source(REVIEWS_FILE, ADJUSTMENTS.name, "")
+    first, last = ADJUSTMENTS.column_letter(ADJUSTMENTS.fields[0].key), ADJUSTMENTS.column_letter(ADJUSTMENTS.fields[-1].key)
+    lead = f"{quarter} 经复核调整，计入年度合并计算" if quarter else "经复核调整"
+    approved = f"人力资源部复核批准，{a.approved_on}" if a.approved_on else "人力资源部复核批准"
+    what = (f"{lead}：{a.item}原为 {shown(a.original, a.what, a.kpi)}，调整为 {shown(a.adjusted, a.what, a.kpi)}"
+            f"（原因：{a.reason}；{approved}）")
+    return base._replace(sheet=ADJUSTMENTS.name, cells=f"{first}{a.row}:{last}{a.row}" if a.row else "", what=what)
+
+
+def is_review_source(source: Source) -> bool:
+    """Whether a KPI's source is a row of reviews.xlsx › 调整 (review_source)."""
+    return source.file == REVIEWS_FILE and source.sheet == ADJUSTMENTS.name
 
 
 def computed(card: Scorecard, what: str, kpi: str) -> float | str | None:
@@ -61,8 +85,9 @@ def matches(original: float | str | None, value: float | str | None, what: str, 
 
 
 def adjusted(card: Scorecard, adjustments: Iterable[Adjustment], policy: Policy,
-             bonus_base: float | None = None) -> Scorecard:
-    """The card with its adjustments applied and everything that follows from them recomputed."""
+             bonus_base: float | None = None, source: Source | None = None) -> Scorecard:
+    """The card with its adjustments applied and everything that follows from them recomputed;
+    each adjusted KPI's sources gain the adjustment's row (`source`: reviews.xlsx as read)."""
     adjustments = tuple(adjustments)
     if not adjustments:
         return card
@@ -77,6 +102,9 @@ def adjusted(card: Scorecard, adjustments: Iterable[Adjustment], policy: Policy,
             with_values[key] = KpiResult(key, values[key])
         rescored = score_kpis(with_values, policy, card.cycle, fixed=scores)
         kpis, blocks, score = rescored.kpis, rescored.block_scores, rescored.score
+        for a in adjustments:
+            if a.kpi in kpis:
+                kpis[a.kpi] = dataclasses.replace(kpis[a.kpi], sources=(*kpis[a.kpi].sources, review_source(a, source)))
     if total is not None:
         score = total
     out = dataclasses.replace(card, kpis=kpis, block_scores=blocks, score=score,
@@ -94,12 +122,14 @@ def _with_value(result: KpiResult, value: float) -> KpiResult:
 
 def apply_adjustments(cards: list[Scorecard], rows: Iterable[AdjustmentRow], *, path: str,
                       opened: set[str], frozen: dict[str, object], policy_for: Callable[[str], Policy],
-                      bonus_base: Callable[[str], float | None]) -> tuple[list[Scorecard], list[Finding]]:
+                      bonus_base: Callable[[str], float | None], version: str = "",
+                      sha256: str = "") -> tuple[list[Scorecard], list[Finding]]:
     """Every card, those of open periods with their accepted adjustments applied; the refused rows' findings.
 
     `frozen`: period -> ClosedRecord of the closed periods (their cards carry what was applied when
-    they closed); `path`: reviews.xlsx as findings name it.
+    they closed); `path`, `version`, `sha256`: reviews.xlsx as findings and provenance name it.
     """
+    source = Source(path, ADJUSTMENTS.name, "", version, sha256)
     by_key = {(c.office_id, c.period): c for c in cards}
     accepted: dict[tuple[str, str], list[Adjustment]] = {}
     first: dict[tuple[str, str, str], int] = {}
@@ -132,7 +162,7 @@ def apply_adjustments(cards: list[Scorecard], rows: Iterable[AdjustmentRow], *, 
             continue
         # keep what was computed, as the outputs show it, beside HR's figure
         accepted.setdefault((row.office_id, row.period), []).append(dataclasses.replace(a, original=value))
-    out = [adjusted(c, accepted[(c.office_id, c.period)], policy_for(c.period), bonus_base(c.office_id))
+    out = [adjusted(c, accepted[(c.office_id, c.period)], policy_for(c.period), bonus_base(c.office_id), source)
            if (c.office_id, c.period) in accepted else c for c in cards]
     return out, found
 
@@ -142,4 +172,5 @@ def _frozen_with(card: Scorecard, a: Adjustment) -> bool:
     return any(f.item == a.item and f.adjusted == a.adjusted and f.reason == a.reason for f in card.adjustments)
 
 
-__all__ = ["NUMBER_TOLERANCE", "RATE_TOLERANCE", "adjusted", "apply_adjustments", "computed", "matches", "shown"]
+__all__ = ["NUMBER_TOLERANCE", "RATE_TOLERANCE", "adjusted", "apply_adjustments", "computed", "is_review_source",
+           "matches", "review_source", "shown"]

@@ -11,7 +11,8 @@ Statuses (model.STATUSES):
   that year; otherwise `incomplete`.
 Every card names the head of its period (heads.head_of). HR's adjustments after review
 (reviews.xlsx, engine.adjust) are applied to the open periods' cards before ranking, so ranks,
-bonuses and honours follow them; the appeals go to `Results.appeals`. Only scored cards carry KPIs. KPI N/A
+bonuses and honours follow them: the quarters' first, so that a year pools its quarters' adjusted
+KPI values (engine.carry), then the years' own. The appeals go to `Results.appeals`. Only scored cards carry KPIs. KPI N/A
 warnings (`kpi-not-available`, weighted KPIs of scored cards only) and the weightless-form warnings
 go to `Results.findings`; `Dataset.findings` is left as checking made it.
 """
@@ -25,6 +26,7 @@ from ..forms import CLIENTS, OFFICE_FORMS
 from ..intake.layout import REVIEWS_FILE
 from ..periods import Period, is_year, period_label, period_sort_key, quarters_of
 from .adjust import apply_adjustments
+from .carry import Quarter, carried
 from .heads import head_of
 from .kpi import KPI_FORMS, Figures, informational, kpi_results, pool, quarter_figures
 from .model import (
@@ -42,7 +44,7 @@ from .model import (
 )
 from .policy import Policy
 from .policy_history import PolicyHistory, single
-from .reviews import adjusted_pairs, adjustment_rows, appeals
+from .reviews import AdjustmentRow, adjusted_pairs, adjustment_rows, appeals
 from .scoring import assign_ranks, award_honours, bonus_amount, bonus_coefficient, score_kpis
 from .submissions import office_period_errors
 
@@ -79,15 +81,18 @@ def assess(dataset: Dataset, policy: Policy | PolicyHistory) -> Results:
                 figures[(office_id, period)] = fig
                 found += _weightless_findings(dataset, card)
             cards.append(card)
-    quarter_status = {(c.office_id, c.period): c.status for c in cards}
+    review = _Review(dataset, history, opened, frozen)
+    cards = review.apply(cards, quarters=True)
+    quarter_cards = {(c.office_id, c.period): c for c in cards}
     for year in sorted({p[:4] for p in quarters}):
         if year in frozen:
             cards += frozen[year].cards
             continue
         opened.add(year)
         for office_id in offices:
-            cards.append(_year_card(dataset, history.for_period(year), office_id, int(year), quarter_status, figures))
-    cards, appeals, review_findings = _review(dataset, history, cards, opened, frozen)
+            cards.append(_year_card(dataset, history.for_period(year), office_id, int(year), quarter_cards, figures))
+    cards = review.apply(cards, quarters=False)
+    appeals, review_findings = review.appeals()
     by_period: dict[str, list[Scorecard]] = {}
     for card in cards:
         by_period.setdefault(card.period, []).append(card)
@@ -104,21 +109,39 @@ def assess(dataset: Dataset, policy: Policy | PolicyHistory) -> Results:
                    policies=history, figures=figures, appeals=appeals)
 
 
-def _review(dataset: Dataset, history: PolicyHistory, cards: list[Scorecard], opened: set[str],
-            frozen: dict) -> tuple[list[Scorecard], list[Appeal], list[Finding]]:
-    """HR's reviews (reviews.xlsx): the adjustments applied to the open periods' cards, the appeals,
-    and the findings of both (engine.reviews, engine.adjust)."""
-    facts = next((f for f in dataset.workbooks if f.path == REVIEWS_FILE), None)
-    if facts is None:
-        return cards, [], []
-    reference = dataset.reference
-    grades = tuple(g.name for g in history.current.grades)
-    rows, found = adjustment_rows(facts, reference, grades)
-    cards, applied = apply_adjustments(
-        cards, rows, path=facts.path, opened=opened, frozen=frozen, policy_for=history.for_period,
-        bonus_base=lambda office: reference.offices[office].bonus_base if office in reference.offices else None)
-    appealed, appeal_findings = appeals(facts, reference, adjusted_pairs(facts, reference))
-    return cards, appealed, [*found, *applied, *appeal_findings]
+class _Review:
+    """HR's reviews (reviews.xlsx): its rows of 调整 read once, applied to the quarters' cards and
+    then to the years' (engine.adjust); its appeals; the findings of both (engine.reviews)."""
+
+    def __init__(self, dataset: Dataset, history: PolicyHistory, opened: set[str], frozen: dict) -> None:
+        self.facts = next((f for f in dataset.workbooks if f.path == REVIEWS_FILE), None)
+        self.dataset, self.history, self.opened, self.frozen = dataset, history, opened, frozen
+        self.rows: list[AdjustmentRow] = []
+        self.findings: list[Finding] = []
+        if self.facts is not None:
+            grades = tuple(g.name for g in history.current.grades)
+            self.rows, self.findings = adjustment_rows(self.facts, dataset.reference, grades)
+
+    def apply(self, cards: list[Scorecard], *, quarters: bool) -> list[Scorecard]:
+        """The cards with the rows of the quarters (or of the years) applied."""
+        rows = [r for r in self.rows if is_year(r.period) != quarters]
+        if self.facts is None or not rows:
+            return cards
+        offices = self.dataset.reference.offices
+        cards, refused = apply_adjustments(
+            cards, rows, path=self.facts.path, opened=self.opened, frozen=self.frozen,
+            policy_for=self.history.for_period, version=self.facts.version or "", sha256=self.facts.sha256,
+            bonus_base=lambda office: offices[office].bonus_base if office in offices else None)
+        self.findings += refused
+        return cards
+
+    def appeals(self) -> tuple[list[Appeal], list[Finding]]:
+        """The appeals, and every finding of the reviews (reading, adjusting, appeals)."""
+        if self.facts is None:
+            return [], []
+        reference = self.dataset.reference
+        appealed, found = appeals(self.facts, reference, adjusted_pairs(self.facts, reference))
+        return appealed, [*self.findings, *found]
 
 
 def weighted_forms(policy: Policy, cycle: str) -> set[str]:
@@ -179,10 +202,10 @@ def _quarter_card(dataset: Dataset, policy: Policy, office_id: str, period: str,
 
 
 def _year_card(dataset: Dataset, policy: Policy, office_id: str, year: int,
-               quarter_status: dict[tuple[str, str], str], figures: dict[tuple[str, str], Figures]) -> Scorecard:
+               quarter_cards: dict[tuple[str, str], Scorecard], figures: dict[tuple[str, str], Figures]) -> Scorecard:
     card = _blank_card(dataset, office_id, str(year), ANNUAL)
     periods = quarters_of(year)
-    statuses = {p: quarter_status.get((office_id, p), MISSING) for p in periods}
+    statuses = {p: c.status if (c := quarter_cards.get((office_id, p))) else MISSING for p in periods}
     if all(s == MISSING for s in statuses.values()):
         card.status, card.status_reason = MISSING, "本年度未提交任何表格"
         return card
@@ -197,12 +220,18 @@ def _year_card(dataset: Dataset, policy: Policy, office_id: str, year: int,
         detail = "、".join(f"{p}《{FORM_TITLES[f]}》" for p, f in lacking)
         card.status, card.status_reason = INCOMPLETE, f"年度考核计分的表格未提交：{detail}"
         return card
-    _score(card, pool([figures[(office_id, p)] for p in periods]), policy, ANNUAL)
+    # the quarters' KPI values adjusted after review are pooled as adjusted (engine.carry)
+    quarters = [Quarter(p, figures[(office_id, p)], quarter_cards[(office_id, p)]) for p in periods]
+    pooled = pool([q.figures for q in quarters])
+    kpis, notes = carried(kpi_results(pooled), quarters)
+    _score(card, pooled, policy, ANNUAL, kpis)
+    card.notes += tuple(notes)
     return card
 
 
-def _score(card: Scorecard, fig: Figures, policy: Policy, cycle: str) -> None:
-    total = score_kpis(kpi_results(fig), policy, cycle)
+def _score(card: Scorecard, fig: Figures, policy: Policy, cycle: str, kpis: dict | None = None) -> None:
+    """Score the card from its figures (`kpis`: their KPI results, when worked out already)."""
+    total = score_kpis(kpi_results(fig) if kpis is None else kpis, policy, cycle)
     card.sales, card.sales_target = fig.sales, fig.target
     card.kpis, card.block_scores = total.kpis, total.block_scores
     card.informational = informational(fig)

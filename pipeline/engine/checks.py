@@ -181,7 +181,7 @@ def project_client_checks(accepted: dict[Slot, WorkbookFacts]) -> Iterator[Findi
         clients = accepted.get((period, office, CLIENTS.id))
         if clients is None:
             continue  # the missing clients form is reported by completeness
-        for number, client in facts.project_clients:
+        for number, client in zip(*facts.project_clients):
             if client.strip() not in clients.client_ids:
                 yield finding("project-client-unknown", file=facts.path, sheet=sheet.name, cell=f"{col}{number}",
                               row=number, column="客户编号", value=client, seen=client, office_id=office,
@@ -190,16 +190,25 @@ def project_client_checks(accepted: dict[Slot, WorkbookFacts]) -> Iterator[Findi
 
 def filler_checks(accepted: dict[Slot, WorkbookFacts], reference: Reference) -> Iterator[Finding]:
     """`cover-filler-not-head`: a cover 填报人 who is none of the heads in office during the period
-    (a warning: a deputy may fill in the form, HR should know). Only for offices with 所长任职 rows:
-    the 业务所 sheet's 所长 alone was never meant to be compared with covers."""
+    (a warning: a deputy may fill in the form, HR should know). The heads are the office's 所长任职
+    rows overlapping the period; without any row, the 业务所 sheet's 所长, who heads every period.
+    An office with neither (or not in the reference) has nobody to compare with."""
     for (period, office, _form), facts in accepted.items():
-        tenures = reference.tenures.get(office)
         filler = facts.cover.get("filled_by")
-        if not tenures or not isinstance(filler, str) or not filler.strip():
+        if not isinstance(filler, str) or not filler.strip():
             continue
-        if filler.strip() not in {t.head_name for t in heads_during(tenures, period)}:
+        tenures = reference.tenures.get(office)
+        if tenures:
+            heads, source = {t.head_name for t in heads_during(tenures, period)}, "《所长任职》"
+        else:
+            known = reference.offices.get(office)
+            if known is None or not known.head.strip():
+                continue
+            heads, source = {known.head.strip()}, "《业务所》表"
+        if filler.strip() not in heads:
             yield finding("cover-filler-not-head", file=facts.path, sheet=COVER_SHEET, cell=cover_cell("filled_by", facts),
-                          column="填报人", private=True, office_id=office, period=period, office=office)
+                          column="填报人", private=True, office_id=office, period=period, office=office,
+                          source=source)
 
 
 # ---------------------------------------------------------------------------------------------

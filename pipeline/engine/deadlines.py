@@ -23,6 +23,7 @@ from .submissions import NOT_SUBMITTED, Matrix
 
 SCHEDULE = REFERENCE.sheet("schedule")
 ON_TIME, LATE = "ontime", "late"
+FROM_LOG, FROM_MTIME = "intake", "mtime"  # where a received date came from (validation.json's `source`)
 ESTIMATED_MARK = "（估计）"
 INFORMATIONAL_NOTE = "是否按时提交仅作记录，不影响考核得分、等级和排名。"
 
@@ -34,6 +35,14 @@ class Timeliness:
     state: str  # ON_TIME | LATE | NOT_SUBMITTED
     days: int = 0  # days late
     estimated: bool = False  # received date taken from the file's modification time
+    received: date | None = None  # the day the form first arrived (None: not submitted)
+
+    @property
+    def source(self) -> str | None:
+        """Where the received date came from: intake's log, the file's mtime, or None (not submitted)."""
+        if self.received is None:
+            return None
+        return FROM_MTIME if self.estimated else FROM_LOG
 
     @property
     def label(self) -> str:
@@ -73,7 +82,7 @@ def judge(deadline: date, receipt: Receipt | None) -> Timeliness | None:
     if receipt is None:
         return None
     days = (receipt.at.date() - deadline).days
-    return Timeliness(LATE if days > 0 else ON_TIME, max(days, 0), receipt.estimated)
+    return Timeliness(LATE if days > 0 else ON_TIME, max(days, 0), receipt.estimated, receipt.at.date())
 
 
 def timeliness(dataset: Dataset, matrix: Matrix) -> Board:
@@ -81,17 +90,18 @@ def timeliness(dataset: Dataset, matrix: Matrix) -> Board:
 
     A place with several files (a duplicate) counts its earliest one.
     """
+    deadlines = dataset.reference.deadlines
     arrived: dict[tuple[str, str, str], Receipt] = {}
-    for facts in dataset.workbooks:
+    for facts in dataset.workbooks if deadlines else ():
         place = dataset.slot(facts)
         receipt = dataset.received.get(facts.path)
-        if place is None or receipt is None:
+        if place is None or receipt is None or place[0] not in deadlines:
             continue
         if place not in arrived or receipt.at < arrived[place].at:
             arrived[place] = receipt
     board: Board = {}
     for period, offices in matrix.items():
-        deadline = dataset.reference.deadlines.get(period)
+        deadline = deadlines.get(period)
         if deadline is None:
             continue
         board[period] = {}
@@ -106,5 +116,5 @@ def timeliness(dataset: Dataset, matrix: Matrix) -> Board:
     return board
 
 
-__all__ = ["ESTIMATED_MARK", "INFORMATIONAL_NOTE", "LATE", "ON_TIME", "SCHEDULE", "Board", "Timeliness",
+__all__ = ["ESTIMATED_MARK", "FROM_LOG", "FROM_MTIME", "INFORMATIONAL_NOTE", "LATE", "ON_TIME", "SCHEDULE", "Board", "Timeliness",
            "build_deadlines", "judge", "timeliness"]

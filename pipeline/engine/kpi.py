@@ -28,6 +28,7 @@ KPI_FORMS: dict[str, tuple[str, ...]] = {
     "attrition": (RECRUITMENT.id,), "pass_rate": (RECRUITMENT.id,), "training_rate": (TRAINING.id,),
     "satisfaction": (CLIENTS.id,),
 }
+SATISFACTION_SCALE = 100 / 5  # 满意度评分 1–5 -> the KPI's 0–100
 
 
 @dataclass
@@ -196,7 +197,7 @@ def kpi_results(f: Figures) -> dict[str, KpiResult]:
     out["training_rate"] = ratio("training_rate", float(f.trainings_done), f.trainings, "培训计划中没有任何培训",
                                  src.get("training_rate", []))
     out["satisfaction"] = ratio("satisfaction", f.satisfaction_sum, f.surveyed, "本期没有客户接受满意度调查",
-                                src.get("satisfaction", []), scale=100 / 5)
+                                src.get("satisfaction", []), scale=SATISFACTION_SCALE)
     return out
 
 
@@ -214,5 +215,5 @@ def informational(f: Figures) -> dict[str, float | None]:
     }
 
 
-__all__ = ["FORMS_WITH_FIGURES", "KPI_FORMS", "Figures", "informational", "kpi_results", "pool", "quarter_figures", "ratio",
+__all__ = ["FORMS_WITH_FIGURES", "KPI_FORMS", "SATISFACTION_SCALE", "Figures", "informational", "kpi_results", "pool", "quarter_figures", "ratio",
            "target_source"]

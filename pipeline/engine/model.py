@@ -183,7 +183,7 @@ class Scorecard:
     head: str = ""  # the head of this period (heads.head_of)
     region: str = ""
     head_id: str = ""  # 工号 of that head: personal data, HR's outputs only (never the site)
-    notes: tuple[str, ...] = ()  # Chinese remarks on the card: a change of head, a weightless form missing
+    notes: tuple[str, ...] = ()  # Chinese remarks on the card: a change of head, a weightless form missing, no head at year end
     status: str = MISSING
     status_reason: str = ""  # Chinese, for statuses other than scored
     sales: float | None = None

@@ -161,10 +161,20 @@ def development(card: Scorecard, policy: Policy) -> bool:
     return card.status == SCORED and card.grade == policy.development.grade
 
 
-def person(card: Scorecard) -> str:
+def person(card: Scorecard) -> str | None:
     """Whom a card's honours belong to: the head's 工号, or — for an office without 所长任职 rows,
-    whose 业务所 sheet's 所长 heads every period — the office and that name."""
-    return card.head_id or f"{card.office_id}\x1f{card.head}"
+    whose 业务所 sheet's 所长 heads every period — the office and that name; None when nobody is
+    known to have headed the office at the period's end (a gap in 所长任职, or no 所长 at all)."""
+    if card.head_id:
+        return card.head_id
+    return f"{card.office_id}\x1f{card.head}" if card.head else None
+
+
+def no_head_note(policy: Policy) -> str:
+    """Said on an annual card graded for 晋升优先 that no person held at year end."""
+    rule = policy.promotion
+    return (f"年末没有在任所长：“{rule.name}”须由同一位所长（以工号认定）连续获评“{rule.grade}”，"
+            f"本年度的结果不计入任何人的“{rule.name}”")
 
 
 def award_honours(annual: Sequence[Scorecard], policy: Policy, only: str | None = None) -> None:
@@ -172,13 +182,16 @@ def award_honours(annual: Sequence[Scorecard], policy: Policy, only: str | None 
 
     Honours belong to people: the card's head is the one in office at year end, and 晋升优先
     follows the same person (by 工号) through the years, in whichever offices they were graded.
+    A year that ended with nobody in office belongs to nobody: it never counts towards 晋升优先,
+    which would otherwise pass to whoever heads the office next (the card says why).
     """
     by_year: dict[str, list[Scorecard]] = {}
     grades: dict[str, dict[int, str | None]] = {}
     for card in annual:
         by_year.setdefault(card.period, []).append(card)
-        if card.status == SCORED:
-            held = grades.setdefault(person(card), {})
+        who = person(card)
+        if card.status == SCORED and who is not None:
+            held = grades.setdefault(who, {})
             year = int(card.period)
             # heading two offices at year end: graded 优秀 in either counts
             if held.get(year) != policy.promotion.grade:
@@ -188,13 +201,17 @@ def award_honours(annual: Sequence[Scorecard], policy: Policy, only: str | None 
             continue
         excellent = excellent_heads(cards, policy)
         for card in cards:
+            who = person(card)
             earned = []
             if special_award(card, policy):
                 earned.append(policy.special_award.name)
             if card.office_id in excellent:
                 earned.append(policy.excellent_head.name)
-            if card.status == SCORED and promotion(grades[person(card)], int(year), policy):
+            if card.status == SCORED and who is not None and promotion(grades[who], int(year), policy):
                 earned.append(policy.promotion.name)
             if development(card, policy):
                 earned.append(policy.development.name)
             card.honours = tuple(earned)
+            note = no_head_note(policy)
+            if card.status == SCORED and who is None and card.grade == policy.promotion.grade and note not in card.notes:
+                card.notes += (note,)

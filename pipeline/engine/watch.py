@@ -60,8 +60,8 @@ def watch_list(cards: Sequence[Scorecard], matrix: Matrix, lowest_grade: str, pe
     out: list[Watch] = []
     by_person: dict[str, dict[str, Scorecard]] = {}
     for c in quarterly:
-        if c.status == SCORED and c.grade == lowest_grade and (c.head_id or c.head):
-            by_person.setdefault(person(c), {})[c.period] = c
+        if c.status == SCORED and c.grade == lowest_grade and (who := person(c)) is not None:
+            by_person.setdefault(who, {})[c.period] = c
     for held in by_person.values():
         for run in _runs(held):
             if len(run) >= MIN_RUN and _shown(run, wanted, is_year(period)):

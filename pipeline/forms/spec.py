@@ -183,7 +183,14 @@ class Form:
 
     @property
     def filename(self) -> str:
+        """Its name in the data folder and in input_templates/ (SPEC §1, §2): `clients.xlsx`."""
         return f"{self.id}.xlsx"
+
+    @property
+    def download_name(self) -> str:
+        """The blank template's name on the site, the title people know it by: `客户开发与维护.xlsx`.
+        Any name reads the same: a workbook is known by the template_id inside it."""
+        return f"{self.title}.xlsx"
 
     @property
     def has_cover(self) -> bool:

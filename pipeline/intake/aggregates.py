@@ -28,7 +28,7 @@ from ..forms import (
     get_form,
 )
 from ..periods import Period
-from .facts import PrivateColumn, Source, Table, WorkbookFacts, encode_texts
+from .facts import NO_CLIENT_IDS, NO_PROJECT_CLIENTS, PrivateColumn, Source, Table, WorkbookFacts, encode_texts
 from .layout import content_identity, counted_quarter
 from .plausible import near_period_findings
 
@@ -64,12 +64,17 @@ def summarise(facts: WorkbookFacts) -> WorkbookFacts:
         quarter=quarter,
         figures=figures,
         sources=tuple(sources),
-        client_ids=frozenset(str(v).strip() for v in clients.column("client_id") if v) if clients else frozenset(),
-        project_clients=tuple((n, str(v)) for n, v in zip(projects.numbers, projects.column("client_id"))
-                              if v is not None and str(v).strip()) if projects else (),
+        client_ids=frozenset(str(v).strip() for v in clients.column("client_id") if v) if clients else NO_CLIENT_IDS,
+        project_clients=_project_clients(projects) if projects else NO_PROJECT_CLIENTS,
         texts=encode_texts(private_columns(facts, form)),
         tables=facts.tables if form.id in KEPT_TABLES else {},
     )
+
+
+def _project_clients(projects: Table) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """(row numbers, 客户编号) of the projects that name a client."""
+    named = [(n, str(v)) for n, v in zip(projects.numbers, projects.column("client_id")) if v is not None and str(v).strip()]
+    return tuple(n for n, _ in named), tuple(c for _, c in named)
 
 
 def _form(facts: WorkbookFacts) -> Form | None:

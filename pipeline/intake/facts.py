@@ -21,8 +21,10 @@ from ..findings import ERROR, Finding
 from ..forms import OFFICE_FORMS
 from ..periods import valid_period
 
-FACTS_FORMAT = 5  # bump when the plain layout below changes
+FACTS_FORMAT = 6  # bump when the plain layout below changes
 EMPTY_TEXTS = marshal.dumps(())
+NO_CLIENT_IDS: frozenset[str] = frozenset()
+NO_PROJECT_CLIENTS: tuple[tuple[int, ...], tuple[str, ...]] = ((), ())
 OFFICE_FORM_IDS = tuple(f.id for f in OFFICE_FORMS)
 
 
@@ -97,7 +99,9 @@ class WorkbookFacts:
       cover's; '' when neither says);
     - `figures`: the form's part of its office-quarter's KPI inputs (sums and counts, see
       aggregates.py), and `sources`: (what, Source) for each of them;
-    - `client_ids` (clients) and `project_clients` ((row, 客户编号) of projects): the cross-file check;
+    - `client_ids` (clients) and `project_clients` (projects: the row numbers and, in the same
+      order, the 客户编号 of the rows that name a client): the cross-file check. Two parallel
+      tuples rather than a pair per row: 32,000 facts would otherwise hold 300,000 small tuples;
     - `private`: the distinct values of each PII and salary column. Only the privacy gate and the
       masking of findings read them, so they are kept encoded (`texts`) and decoded when asked
       for: a run over 32,000 workbooks never pays for building them;
@@ -115,8 +119,8 @@ class WorkbookFacts:
     quarter: str = ""
     figures: dict[str, Any] = field(default_factory=dict)
     sources: tuple[tuple[str, Source], ...] = ()
-    client_ids: frozenset[str] = frozenset()
-    project_clients: tuple[tuple[int, str], ...] = ()
+    client_ids: frozenset[str] = NO_CLIENT_IDS
+    project_clients: tuple[tuple[int, ...], tuple[str, ...]] = NO_PROJECT_CLIENTS
     texts: bytes = EMPTY_TEXTS
     tables: dict[str, Table] = field(default_factory=dict)
 
@@ -178,8 +182,8 @@ def from_plain(plain: tuple) -> WorkbookFacts:
         path=path, sha256=sha256, form_id=form_id, version=version, office_id=office_id, period=period,
         cover={k: _value_from_plain(v) for k, v in cover.items()}, findings=tuple(Finding(*f) for f in findings),
         quarter=quarter,
-        figures=figures, sources=tuple((what, Source(*s)) for what, s in sources), client_ids=client_ids,
-        project_clients=project_clients,
+        figures=figures, sources=tuple((what, Source(*s)) for what, s in sources),
+        client_ids=client_ids or NO_CLIENT_IDS, project_clients=project_clients if project_clients[0] else NO_PROJECT_CLIENTS,
         texts=texts,
         tables={key: Table(tuple(numbers), {k: _column_from_plain(v) for k, v in columns.items()})
                 for key, (numbers, columns) in tables.items()},
@@ -209,5 +213,5 @@ def _column_from_plain(plain: tuple) -> list[Any]:
     return list(values)
 
 
-__all__ = ["EMPTY_TABLE", "EMPTY_TEXTS", "FACTS_FORMAT", "PrivateColumn", "Row", "Source", "Table", "WorkbookFacts",
+__all__ = ["EMPTY_TABLE", "EMPTY_TEXTS", "FACTS_FORMAT", "NO_CLIENT_IDS", "NO_PROJECT_CLIENTS", "PrivateColumn", "Row", "Source", "Table", "WorkbookFacts",
            "encode_texts", "from_plain", "to_plain"]

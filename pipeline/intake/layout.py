@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from ..forms import OFFICE_FORMS
 from ..periods import valid_period
 from .facts import OFFICE_FORM_IDS, WorkbookFacts
 
@@ -18,6 +19,9 @@ REVIEWS_FILE = "reviews.xlsx"
 HR_FILES = (ACCEPTED_FILE, REVIEWS_FILE)  # HR's optional workbooks beside reference.xlsx
 VERSIONS_DIR = "_versions"  # earlier versions kept by `intake` beside the file they were replaced by
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".xltx", ".xltm", ".et", ".ods")
+# A file whose content names no template still takes its form's place on the board when its name
+# does: `clients.xlsx` as the data folder has it, or `客户开发与维护.xlsx` as the site's download is called.
+FORM_BY_NAME = {**{f.id: f.id for f in OFFICE_FORMS}, **{f.title: f.id for f in OFFICE_FORMS}}
 
 
 def folder_identity(rel: str) -> tuple[str, str] | None:
@@ -43,8 +47,7 @@ def slot_of(facts: WorkbookFacts) -> tuple[str, str, str] | None:
     folder = folder_identity(facts.path)
     form_id = facts.form_id if facts.form_id in OFFICE_FORM_IDS else None
     if form_id is None:
-        stem = facts.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-        form_id = stem if stem in OFFICE_FORM_IDS else None
+        form_id = FORM_BY_NAME.get(facts.path.rsplit("/", 1)[-1].rsplit(".", 1)[0])
     if folder and valid_period(folder[0]) and form_id:
         return valid_period(folder[0]), folder[1], form_id
     return content
@@ -58,5 +61,5 @@ def counted_quarter(rel: str, cover_period: str | None) -> str:
     return period or valid_period(cover_period) or ""
 
 
-__all__ = ["ACCEPTED_FILE", "HR_FILES", "OFFICE_FORM_IDS", "REFERENCE_FILE", "REVIEWS_FILE", "SUBMISSIONS", "VERSIONS_DIR", "WORKBOOK_SUFFIXES",
+__all__ = ["ACCEPTED_FILE", "FORM_BY_NAME", "HR_FILES", "OFFICE_FORM_IDS", "REFERENCE_FILE", "REVIEWS_FILE", "SUBMISSIONS", "VERSIONS_DIR", "WORKBOOK_SUFFIXES",
            "content_identity", "counted_quarter", "folder_identity", "slot_of"]

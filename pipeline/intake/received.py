@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -89,18 +90,22 @@ def first_receipts(rows: Iterable[tuple[str, str, datetime]]) -> dict[str, datet
     return first
 
 
-def receipts(data_dir: Path, rels: Iterable[str]) -> dict[str, Receipt]:
+def receipts(data_dir: Path, rels: Iterable[str], modified: Mapping[str, int] | None = None) -> dict[str, Receipt]:
     """When each of `rels` (paths relative to DATA_DIR) was received: the log's first entry for
-    its place, else its modification time, marked as an estimate."""
+    its place, else its modification time, marked as an estimate. `modified`: rel -> mtime in
+    nanoseconds, for the files the caller has stat'ed already."""
     data_dir = Path(data_dir)
     logged = first_receipts(read_log(data_dir))
+    modified = modified or {}
     found: dict[str, Receipt] = {}
     for rel in rels:
         if rel in logged:
             found[rel] = Receipt(logged[rel])
             continue
         try:
-            found[rel] = Receipt(datetime.fromtimestamp((data_dir / rel).stat().st_mtime), estimated=True)
+            mtime = modified.get(rel)
+            seconds = os.stat(data_dir / rel).st_mtime if mtime is None else mtime / 1e9
+            found[rel] = Receipt(datetime.fromtimestamp(seconds), estimated=True)
         except (OSError, ValueError, OverflowError):
             continue
     return found

@@ -2,8 +2,10 @@
 
 The office head opens their own workbook and sees exactly which cells to fix, and which values were
 read other than as typed (`1,234.5`, full-width digits, `2026年3月5日`: a light fill and a comment
-saying how), so next quarter they are typed the usual way. The original file is only read; the copy
-goes to a separate folder under the same relative path.
+saying how), so next quarter they are typed the usual way. The original file is only read; the
+copies go side by side into one folder, each named for whom and what it is —
+`北京一所-2026Q2-招聘与团队-标注.xlsx`, HR's `人力资源部基础数据-标注.xlsx` — so HR can send each
+head theirs. A file already in that folder is never written over: the copy takes a numbered name.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from __future__ import annotations
 import io
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from openpyxl import load_workbook
 from openpyxl.cell.cell import MergedCell
@@ -27,6 +30,9 @@ from ..findings import ERROR, INFO, SEVERITY_LABELS, UNREADABLE, WARNING, Findin
 from ..forms import FORMS, Form
 from ..forms.values import printable
 from ..intake.facts import WorkbookFacts
+from ..intake.layout import folder_identity
+from ..periods import valid_period
+from .file_names import safe_part
 from .spreadsheet import CELL_WHITESPACE, spreadsheet_safe
 
 ISSUES_SHEET = "问题清单"
@@ -38,6 +44,9 @@ FILLS = {
 HEADERS = ("严重程度", "工作表", "单元格", "列", "问题", "修改建议")
 WIDTHS = (10, 14, 10, 16, 70, 50)
 COMMENT_AUTHOR = "业务所长考核校验"
+COPY_SUFFIX = "标注"  # 北京一所-2026Q2-招聘与团队-标注.xlsx
+UNNAMED = "工作簿"  # the title of a copy when neither the template nor the file name gives one
+PART_BYTES = 90  # an office's name or a file's own name in a copy's name: the whole stays under 255 bytes
 MARKED = (ERROR, WARNING)  # what makes a workbook worth a copy
 NOTED = frozenset({"value-normalised"})  # notes shown in a copy made for the others
 SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
@@ -58,10 +67,65 @@ def _literal(text: str) -> str:
 
 @dataclass(frozen=True)
 class Annotated:
-    """What `annotate` did: the copies written, and the workbooks it could not mark up, with why."""
+    """What `annotate` did: the copies written, the workbooks it could not mark up (with why), and
+    the files already in the folder whose names copies would have taken (left as they were)."""
 
-    written: list[Path] = field(default_factory=list)
+    written: dict[str, Path] = field(default_factory=dict)  # path relative to DATA_DIR -> its copy
     skipped: dict[str, str] = field(default_factory=dict)  # path relative to DATA_DIR -> Chinese reason
+    kept: list[str] = field(default_factory=list)  # names in the folder not written over
+
+
+def copy_stem(wb: WorkbookFacts, dataset: Dataset, with_id: bool = False) -> str:
+    """`北京一所-2026Q2-招聘与团队-标注`: the office's name (its id when the reference has no name
+    for it; both, `北京一所（BJ01）`, when asked), the quarter and the template's title; only the
+    title for HR's workbooks. The folder says whose a file is, as on the submission board; the cover
+    when the folders do not. A template that cannot be told gives the file's own name as its title."""
+    slot = dataset.slot(wb)
+    form = FORMS.get(wb.form_id or "") or (FORMS.get(slot[2]) if slot else None)
+    title = form.title if form else (safe_part(PurePosixPath(wb.path).stem, max_bytes=PART_BYTES) or UNNAMED)
+    if form is not None and not form.has_cover:
+        return f"{title}-{COPY_SUFFIX}"
+    office_id, period = _whose(wb, slot)
+    office_id = dataset.reference.office_spelling(office_id)
+    office = dataset.reference.offices.get(office_id)
+    short_id = safe_part(office_id, max_bytes=PART_BYTES)
+    who = (safe_part(office.name, max_bytes=PART_BYTES) if office else "") or short_id
+    if with_id and short_id and who != short_id:
+        who = f"{who}（{short_id}）"
+    return "-".join(part for part in (who, period, title, COPY_SUFFIX) if part)
+
+
+def _whose(wb: WorkbookFacts, slot: tuple[str, str, str] | None) -> tuple[str, str]:
+    """(office id, quarter or "") of a workbook: its place on the board, else its folders, else its cover."""
+    if slot:
+        return slot[1], slot[0]
+    folder = folder_identity(wb.path)
+    period = (valid_period(folder[0]) if folder else None) or valid_period(wb.period) or ""
+    office_id = folder[1] if folder else (wb.office_id if isinstance(wb.office_id, str) else "")
+    return office_id.strip(), period
+
+
+def copy_names(workbooks: Iterable[WorkbookFacts], dataset: Dataset, taken: Iterable[str] = ()) -> dict[str, str]:
+    """path -> the file name of its copy, never one of `taken` (the folder's files) nor another
+    copy's, ignoring case as Windows and macOS do. Offices that share a name get their ids added;
+    what still coincides (two copies of one form) is numbered -2, -3 … in the order of the paths."""
+    ordered = sorted(workbooks, key=lambda w: w.path)
+    stems = {wb.path: copy_stem(wb, dataset) for wb in ordered}
+    offices: dict[str, set[str]] = defaultdict(set)
+    for wb in ordered:
+        offices[stems[wb.path].casefold()].add(_whose(wb, dataset.slot(wb))[0].casefold())
+    used = {name.casefold() for name in taken}
+    names = {}
+    for wb in ordered:
+        stem = stems[wb.path]
+        if len(offices[stem.casefold()]) > 1:
+            stem = copy_stem(wb, dataset, with_id=True)
+        name, n = f"{stem}.xlsx", 2
+        while name.casefold() in used:
+            name, n = f"{stem}-{n}.xlsx", n + 1
+        used.add(name.casefold())
+        names[wb.path] = name
+    return names
 
 
 def needs_copy(dataset: Dataset) -> list[WorkbookFacts]:
@@ -72,23 +136,29 @@ def needs_copy(dataset: Dataset) -> list[WorkbookFacts]:
 
 
 def annotate(dataset: Dataset, data_dir: Path, out_dir: Path) -> Annotated:
-    """Write a marked-up copy of every workbook with errors or warnings under out_dir."""
+    """Write a marked-up copy of every workbook with errors or warnings into out_dir (OSError when
+    the folder cannot be listed or written)."""
     by_file: dict[str, list[Finding]] = defaultdict(list)
     for f in dataset.findings:
         if _marked(f) or f.code in NOTED:
             by_file[f.file].append(f)
     done = Annotated()
+    copied = []
     for wb in needs_copy(dataset):
-        findings = by_file[wb.path]
-        unreadable = next((f for f in findings if f.code in UNREADABLE), None)
+        unreadable = next((f for f in by_file[wb.path] if f.code in UNREADABLE), None)
         if unreadable is not None:  # never handed to openpyxl
             done.skipped[wb.path] = f"文件无法读取（{unreadable.title}）"
-            continue
-        source, dest = Path(data_dir) / wb.path, Path(out_dir) / wb.path
-        if dest.resolve() == source.resolve():  # never write over the original, whatever out_dir was given
-            done.skipped[wb.path] = "标注副本会覆盖原文件"
-        elif annotate_file(source, dest, findings, FORMS.get(wb.form_id or "")):
-            done.written.append(dest)
+        else:
+            copied.append(wb)
+    out = Path(out_dir)
+    there = sorted(p.name for p in out.iterdir()) if out.is_dir() else []
+    names = copy_names(copied, dataset, there)
+    folded = {name.casefold() for name in there}
+    done.kept.extend(sorted({name for name in copy_names(copied, dataset).values() if name.casefold() in folded}))
+    for wb in sorted(copied, key=lambda w: w.path):
+        dest = out / names[wb.path]
+        if annotate_file(Path(data_dir) / wb.path, dest, by_file[wb.path], FORMS.get(wb.form_id or "")):
+            done.written[wb.path] = dest
         else:
             done.skipped[wb.path] = "文件的内部结构无法解析"
     return done

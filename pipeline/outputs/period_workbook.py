@@ -33,9 +33,21 @@ import xlsxwriter
 
 from ..atomic import write_bytes
 from ..engine.adjust import shown
+from ..engine.carry import carried_into
 from ..engine.counts import REVIEWS_NOTE, SCORING_NOTE, count
-from ..engine.deadlines import timeliness
-from ..engine.model import ANNUAL, INCOMPLETE, INVALID, MISSING, SCORED, STATUS_LABELS, Results, Scorecard
+from ..engine.deadlines import ESTIMATED_MARK, ON_TIME, Board, timeliness
+from ..engine.model import (
+    ANNUAL,
+    INCOMPLETE,
+    INVALID,
+    MISSING,
+    SCORED,
+    STATUS_LABELS,
+    Adjustment,
+    KpiResult,
+    Results,
+    Scorecard,
+)
 from ..engine.submissions import NOT_SUBMITTED, SUBMITTED, WITH_ERRORS
 from ..engine.watch import KIND_LABELS, watch_list
 from ..findings import ERROR, INFO, SEVERITY_LABELS, WARNING, Finding
@@ -46,8 +58,9 @@ from .spreadsheet import spreadsheet_safe
 
 # Part of every digest: bump it whenever the layout changes (columns, labels, formats, colours,
 # print setup), so that the memo writes every period's workbook again.
-LAYOUT_VERSION = "period-workbook/5"  # 2: control characters shown as \x1b; 3: 已确认 (accepted.xlsx); 4: 关注名单, notes;
-# 5: 复核调整 and 申诉 (reviews.xlsx), 经复核调整 in 说明 and 指标来源
+LAYOUT_VERSION = "period-workbook/6"  # 2: control characters shown as \x1b; 3: 已确认 (accepted.xlsx); 4: 关注名单, notes;
+# 5: 复核调整 and 申诉 (reviews.xlsx), 经复核调整 in 说明 and 指标来源; 6: a year's 按时情况 per quarter, and the
+# quarter adjustments its 指标来源 pools
 
 # number formats (the keys of Column.style)
 PERCENT, SCORE, MONEY, COEFFICIENT, INTEGER, FIGURE = "0.0%", "0.0", "#,##0.00", "0.0000", "0", "#,##0.00##"
@@ -151,8 +164,11 @@ def write(path: Path, results: Results, period: str, matrix: dict, generated: da
 # Content
 
 
-def content(results: Results, period: str, matrix: dict) -> Content:
-    """The period's workbook as plain rows: 说明, then the quarter's or the year's tables."""
+def content(results: Results, period: str, matrix: dict, board: Board | None = None) -> Content:
+    """The period's workbook as plain rows: 说明, then the quarter's or the year's tables.
+
+    `board`: every quarter's lateness (engine.deadlines.timeliness), when the caller has it already.
+    """
     cards = results.for_period(period)
     year = is_year(period)
     quarters = quarters_of(period) if year else [period]
@@ -164,10 +180,11 @@ def content(results: Results, period: str, matrix: dict) -> Content:
     else:
         tables = (_cards_table("季度考核", cards, policy, "quarterly"), _bonus_table(cards, results, policy))
     offices = results.dataset.reference.offices
-    board = (_year_submissions_table(period, matrix, offices) if year
-             else _submissions_table(period, matrix, offices, timeliness(results.dataset, matrix).get(period, {})))
-    tables += (board, _watch_table(results, period, matrix), _adjustments_table(cards), _appeals_table(results, period),
-               _sources_table(cards, policy), _findings_table(findings))
+    timing = board if board is not None else timeliness(results.dataset, matrix)
+    sheet = (_year_submissions_table(period, matrix, offices, timing) if year
+             else _submissions_table(period, matrix, offices, timing.get(period, {})))
+    tables += (sheet, _watch_table(results, period, matrix), _adjustments_table(cards), _appeals_table(results, period),
+               _sources_table(cards, policy, results), _findings_table(findings))
     notes = _notes(results, period, cards, findings, tables)
     return Content(period, notes, tables)
 
@@ -320,17 +337,33 @@ def _submissions_table(period: str, matrix: dict, offices: dict, timing: dict) -
     return Table("提交情况", columns, tuple(rows))
 
 
-def _year_submissions_table(year: str, matrix: dict, offices: dict) -> Table:
-    """A year's board: one row per office, a cell per quarter saying what was missing or wrong."""
+def _year_submissions_table(year: str, matrix: dict, offices: dict, timing: dict) -> Table:
+    """A year's board: one row per office, a cell per quarter saying what was missing or wrong, and
+    for each quarter with a deadline (`timing`: deadlines.timeliness) a cell saying which forms came
+    late or not at all — 按时 when none."""
     quarters = quarters_of(year)
-    columns = (*IDENTITY[:3], *[Column(q, 24) for q in quarters])
+    judged = [q for q in quarters if q in timing]
+    columns = (*IDENTITY[:3], *[Column(q, 24) for q in quarters],
+               *[Column(f"{q}\n按时情况", 18, wrap=True) for q in judged])
     present = sorted({o for q in quarters for o in matrix.get(q, {})})
     rows = []
     for office_id in present:
         office = offices.get(office_id)
         cells = [_quarter_state(matrix[q].get(office_id)) if q in matrix else None for q in quarters]
-        rows.append((int(year), office_id, office.name if office else "", *cells))
+        times = [_quarter_timing(timing[q].get(office_id)) for q in judged]
+        rows.append((int(year), office_id, office.name if office else "", *cells, *times))
     return Table("提交情况", columns, tuple(rows))
+
+
+def _quarter_timing(judged: dict | None) -> tuple | None:
+    """按时, or each form not on time with its 迟交 N 天 / 未提交; （估计） where a date is a file's mtime."""
+    if not judged:
+        return None
+    behind = [f"{f.title}：{judged[f.id].label}" for f in OFFICE_FORMS if f.id in judged and judged[f.id].state != ON_TIME]
+    if not behind:
+        estimated = any(t.estimated for t in judged.values())
+        return styled("按时" + (ESTIMATED_MARK if estimated else ""), fill=SUBMISSION_FILLS["已提交"])
+    return styled("；".join(behind), fill=SUBMISSION_FILLS["未提交"])
 
 
 def _watch_table(results: Results, period: str, matrix: dict) -> Table:
@@ -359,12 +392,14 @@ def _quarter_state(states: dict[str, str] | None) -> tuple | None:
     return styled("；".join(parts), fill=SUBMISSION_FILLS["有错误" if wrong else "未提交"])
 
 
-def _sources_table(cards: Sequence[Scorecard], policy) -> Table:
+def _sources_table(cards: Sequence[Scorecard], policy, results: Results) -> Table:
     """KPI provenance: a row per KPI of each card, a line per source (a year's: its quarters' files).
 
     One row per KPI rather than per source keeps a year's sheet at 7 rows an office instead of
-    ~40 (its KPIs pool four quarters), and each KPI's figures are shown once.
+    ~40 (its KPIs pool four quarters), and each KPI's figures are shown once. 经复核调整 names the
+    approver (HR only): the card's own adjustments, and a year's quarters' it pools (engine.carry).
     """
+    quarter_cards = {(c.office_id, c.period): c for c in results.scorecards if not is_year(c.period)}
     columns = (*IDENTITY[:3], Column("指标", 13), Column("指标值", 9), Column("分子", 11, FIGURE),
                Column("分母", 11, FIGURE), Column("计算方法", 30, wrap=True), Column("无法计算的原因", 20, wrap=True),
                Column("数据来源（数据项：文件 › 工作表 › 单元格）", 76, wrap=True),
@@ -377,12 +412,23 @@ def _sources_table(cards: Sequence[Scorecard], policy) -> Table:
             sources = kpi.sources
             places = "\n".join([f"{s.what}：{s.file} › {s.sheet} › {s.cells}" for s in sources])
             versions = "\n".join([f"{s.template_version} {s.sha256}" for s in sources])
-            review = "\n".join(f"{a.item}：{shown(a.original, a.what, a.kpi)} → {shown(a.adjusted, a.what, a.kpi)}"
-                               f"（{a.reason}；批准人：{a.approved_by}，{a.approved_on}）"
-                               for a in card.adjustments_of(key))
+            review = "\n".join([*(_review_line(a) for a in card.adjustments_of(key)),
+                                 *_carried_lines(card, kpi, quarter_cards)])
             rows.append((*head, spec.name, styled(kpi.value, PERCENT if spec.unit == "percent" else SCORE),
                          kpi.numerator, kpi.denominator, spec.formula, kpi.reason, places, versions, review or None))
     return Table("指标来源", columns, tuple(rows), pages=(9, 10))
+
+
+def _review_line(a: Adjustment, quarter: str = "") -> str:
+    lead = f"{quarter} " if quarter else ""
+    carried = "，计入年度合并计算" if quarter else ""
+    return (f"{lead}{a.item}：{shown(a.original, a.what, a.kpi)} → {shown(a.adjusted, a.what, a.kpi)}"
+            f"（{a.reason}；批准人：{a.approved_by}，{a.approved_on}）{carried}")
+
+
+def _carried_lines(card: Scorecard, kpi: KpiResult, quarter_cards: dict) -> list[str]:
+    """A year's KPI: the adjustments of its quarters' values it pools (engine.carry)."""
+    return [_review_line(a, q) for q, a in carried_into(card, quarter_cards, kpi.key)]
 
 
 def _findings(results: Results, periods: set[str]) -> list[Finding]:
@@ -423,7 +469,9 @@ SHEET_NOTES = {
 }
 YEAR_SHEET_NOTES = {
     "申诉": "本年度及其四个季度的申诉及处理结果（reviews.xlsx《申诉》），受理中的排在前面。",
-    "提交情况": "每个业务所一行、每个季度一列：已提交，或哪些表格有错误、未提交。",
+    "提交情况": "每个业务所一行、每个季度一列：已提交，或哪些表格有错误、未提交；规定了填报截止日期的季度另有一列"
+                "“按时情况”：全部按时写“按时”，否则列出迟交几天或未提交的表格（以第一次收到的日期计，标“（估计）”的"
+                "按文件修改时间估计）。是否按时仅作记录，不影响考核得分。",
     "校验问题": "本年度及其四个季度的数据校验问题，按期间、所编号、文件排列。",
 }
 STATUS_NOTES = {SCORED: "数据完整无误，已评分", INVALID: "提交的数据有错误，不评分（见“校验问题”）",

@@ -14,6 +14,7 @@ from typing import Any
 from ..atomic import write_text
 from ..engine.adjust import shown
 from ..engine.counts import ACCEPTED_KEY, count
+from ..engine.deadlines import INFORMATIONAL_NOTE, timeliness
 from ..engine.model import Dataset, Results
 from ..engine.submissions import Matrix, submission_matrix
 from ..findings import ERROR, SEVERITIES, WARNING, Finding
@@ -84,11 +85,28 @@ def review_entries(results: Results) -> dict[str, list[dict[str, Any]]]:
     return {"adjustments": adjustments, "appeals": appeals}
 
 
+def timeliness_entries(dataset: Dataset, matrix: Matrix) -> dict[str, Any]:
+    """The report's `timeliness`: each quarter with a deadline in 填报日程 -> its deadline, the note that
+    lateness is informational, and office -> form -> status, days late, the day received and where
+    that date came from (`intake`'s log, or `mtime`: the file's modification time, an estimate)."""
+    out: dict[str, Any] = {}
+    board = timeliness(dataset, matrix)
+    for period in sorted(board):
+        offices = {office: {form: {"status": t.state, "days_late": t.days,
+                                   "received": t.received.isoformat() if t.received else None, "source": t.source}
+                            for form, t in row.items()}
+                   for office, row in sorted(board[period].items())}
+        out[period] = {"deadline": dataset.reference.deadlines[period].isoformat(), "note": INFORMATIONAL_NOTE,
+                       "offices": offices}
+    return out
+
+
 def report(dataset: Dataset, matrix: Matrix | None = None, kpi_findings: list[Finding] | None = None,
            reviews: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
     """The report as data; keys in a stable order. `kpi_findings` (the assessment's) and `reviews`
     (review_entries): from `run`."""
     tally = count(dataset.findings, kpi_findings)  # the counts every summary shows (engine/counts.py)
+    matrix = submission_matrix(dataset) if matrix is None else matrix
     data: dict[str, Any] = {
         "version": REPORT_VERSION,
         "data_dir": dataset.data_dir,
@@ -96,7 +114,8 @@ def report(dataset: Dataset, matrix: Matrix | None = None, kpi_findings: list[Fi
         "counts": tally.as_dict(),
         "files": file_entries(dataset),
         "findings": [{**f.to_dict(), "title": f.title, "fix": f.fix} for f in dataset.findings],
-        "completeness": submission_matrix(dataset) if matrix is None else matrix,
+        "completeness": matrix,
+        "timeliness": timeliness_entries(dataset, matrix),
     }
     if kpi_findings is not None:
         data["kpi_findings"] = [f.to_dict() for f in kpi_findings]
@@ -132,4 +151,5 @@ def write_report(path: str | Path, dataset: Dataset, matrix: Matrix | None = Non
 
 
 __all__ = ["ACCEPTED_KEY", "COUNT_KEYS", "REPORT_VERSION", "counts", "dump", "file_entries", "report", "report_text", "review_entries",
+           "timeliness_entries",
            "write_report"]

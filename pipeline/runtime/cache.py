@@ -132,13 +132,14 @@ class ContentCache:
         return not self._index and not self._new
 
     # --- the stat index ----------------------------------------------------------------------
-    def sha256(self, path: str | Path) -> str:
+    def sha256(self, path: str | Path, now: Stamp | None = None) -> str:
         """The file's sha256, from the stat index when the file is unchanged, else hashed now.
 
-        OSError when the file cannot be read.
+        `now`: the file's stamp when the caller has just taken it. OSError when the file cannot be read.
         """
         key = os.path.abspath(path)
-        now = stamp(key)
+        if now is None:
+            now = stamp(key)
         known = self._stamps.get(key)
         if known is not None and known[:5] == now:
             return known[5]

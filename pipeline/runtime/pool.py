@@ -24,7 +24,7 @@ import select
 import signal
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -54,8 +54,10 @@ def collector_paused():
 
     A run builds millions of small records without reference cycles; with the collector on, its
     full passes walk that whole growing heap again and again (about a third of a rerun's time at
-    1,000 offices). The stages create no cycles that matter, and whatever they do is collected
-    once the block ends.
+    1,000 offices). On the way out the survivors are moved to the collector's permanent generation
+    (gc.freeze) before it is switched back on: otherwise its first pass walks every one of them
+    once more (a tenth of a rerun), only to find what it always finds, no cycle. They are still
+    freed as usual when nothing refers to them any more.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -63,6 +65,7 @@ def collector_paused():
         yield
     finally:
         if was_enabled:
+            gc.freeze()
             gc.enable()
 
 
@@ -291,24 +294,42 @@ def map_forked(function: Callable[[Any, Any], Any], state: Any, items: Iterable[
     """[function(state, item) for item in items] in `workers` forked processes, in any order.
 
     The children inherit `state` and run with the cyclic collector off: its passes would walk
-    (and copy, page by page) the whole inherited heap for nothing. Once every result is in, the
-    pool is closed and joined — its children leave by themselves — rather than terminated: a
-    child signalled while it holds the task queue's lock would leave the others waiting for it
-    forever.
+    (and copy, page by page) the whole inherited heap for nothing.
+    """
+    with forked(function, state, items, workers, chunksize) as results:
+        return results()
+
+
+@contextlib.contextmanager
+def forked(function: Callable[[Any, Any], Any], state: Any, items: Iterable[Any], workers: int,
+           chunksize: int = 1) -> Iterator[Callable[[], list[Any]]]:
+    """map_forked, started on entry: this process works on in the block meanwhile and calls the
+    yielded function for the results (any order) once it needs them.
+
+    Not to be nested: the children find `state` in a module global, set until the block ends.
+    Once every result is in, the pool is closed and joined — its children leave by themselves —
+    rather than terminated: a child signalled while it holds the task queue's lock would leave the
+    others waiting for it forever.
     """
     global _STATE
     items = list(items)
     if workers <= 1 or len(items) <= 1 or not can_fork():
-        return [function(state, item) for item in items]
+        yield lambda: [function(state, item) for item in items]
+        return
     _STATE = (function, state)
-    pool = mp.get_context("fork").Pool(workers, initializer=_forked_child)
+    workers_pool = mp.get_context("fork").Pool(workers, initializer=_forked_child)
     try:
-        results = list(pool.imap_unordered(_call, items, chunksize=chunksize))
-        pool.close()
-        pool.join()
-        return results
+        pending = workers_pool.imap_unordered(_call, items, chunksize=chunksize)
+
+        def results() -> list[Any]:
+            done = list(pending)
+            workers_pool.close()
+            workers_pool.join()
+            return done
+
+        yield results
     finally:
-        pool.terminate()  # after a failure; nothing left to stop after a join
+        workers_pool.terminate()  # after a failure, or results never asked for; nothing left after a join
         _STATE = None
 
 
@@ -324,4 +345,5 @@ def _call(item: Any) -> Any:
     return function(state, item)
 
 
-__all__ = ["ITEM_TIMEOUT", "MEMORY_CAP", "Failure", "can_fork", "collector_paused", "cpus", "map_forked", "map_isolated"]
+__all__ = ["ITEM_TIMEOUT", "MEMORY_CAP", "Failure", "can_fork", "collector_paused", "cpus", "forked", "map_forked",
+           "map_isolated"]

@@ -437,8 +437,8 @@ def head_in(index: int, office: dict[str, Any], period: str, sp: Specials, seed:
     return office["head"]
 
 
-# HR's reviewers in reviews.xlsx: fictional, three characters (see Volume.distinct_names), never a head's name
-REVIEW_APPROVER, REVIEW_HANDLER = "韩雪梅", "邵文静"
+# HR's reviewers in reviews.xlsx: a role, not an invented person (the sample's outputs print who approved)
+REVIEW_APPROVER = REVIEW_HANDLER = "人力资源部经办人"
 REVIEWED_SHARE = "10.0%"
 
 

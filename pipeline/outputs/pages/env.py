@@ -12,6 +12,7 @@ import posixpath
 import re
 from functools import lru_cache
 from typing import Any
+from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context
 from jinja2.ext import Extension
@@ -84,7 +85,8 @@ def status_badge(status: str) -> Markup:
 
 def relative_url(from_page: str, target: str) -> str:
     """The href from one docs page to another docs path, as MkDocs publishes them
-    (`use_directory_urls: false`: a.md -> a.html), so raw HTML links work like Markdown ones."""
+    (`use_directory_urls: false`: a.md -> a.html), so raw HTML links work like Markdown ones;
+    percent-encoded (`downloads/%E6%8B%9B…xlsx`), as a URL is, whatever the file is called."""
     return _relative_url(posixpath.dirname(from_page) or ".", target)
 
 
@@ -93,7 +95,7 @@ def _relative_url(folder: str, target: str) -> str:
     path, _, anchor = target.partition("#")
     if path.endswith(".md"):
         path = path[:-3] + ".html"
-    rel = posixpath.relpath(path, folder)
+    rel = quote(posixpath.relpath(path, folder))
     return rel + (f"#{anchor}" if anchor else "")
 
 

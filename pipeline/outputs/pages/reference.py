@@ -23,6 +23,7 @@ PLACEHOLDERS = {
     "at_end": "期末人数", "previous": "上季度", "count": "人数", "key": "确认记录",
     "item": "调整项目", "status": "考核状态",
     "computed": "本次计算结果", "original": "原值", "closed_at": "关闭日期",
+    "source": "所长名单",
 }
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 

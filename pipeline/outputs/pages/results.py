@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ...engine.adjust import shown
+from ...engine.adjust import is_review_source, review_source, shown
 from ...engine.counts import REVIEWS_NOTE, SCORING_NOTE, count
 from ...engine.deadlines import ESTIMATED_MARK, INFORMATIONAL_NOTE, LATE, timeliness
 from ...engine.model import ANNUAL, INCOMPLETE, INVALID, MISSING, QUARTERLY, SCORED, STATUSES, Results, Scorecard
@@ -27,6 +27,9 @@ from .distribution import grade_chart
 from .env import environment, office_page, render
 
 SUBMISSION_LABELS = {SUBMITTED: "已提交", WITH_ERRORS: "有错误", NOT_SUBMITTED: "未提交"}
+# findings whose message quotes an office's computed result or the value HR set after review
+RESULT_QUOTING = frozenset({"review-stale", "review-value-invalid"})
+RESULT_WITHHELD = "按公司规定网站不公布各业务所的考核结果，详情见人力资源部的考核结果工作簿"
 
 
 @dataclass
@@ -40,6 +43,8 @@ class _Index:
     counts: Counter  # scored offices per period
     accepted: dict[str, list[Finding]]  # office -> the findings HR accepted, by period
     errors: dict[str, list[str]]  # office -> periods with errors, in time order
+    matrix: dict  # the submission board: period -> office -> form -> state
+    board: dict  # deadlines.timeliness of it: period -> office -> form -> Timeliness (quarters with a deadline)
 
 
 def _index(results: Results) -> _Index:
@@ -58,9 +63,10 @@ def _index(results: Results) -> _Index:
         errors: dict[str, list[str]] = defaultdict(list)
         for office_id, period in sorted(office_period_errors(results.dataset), key=lambda op: (op[0], order.get(op[1], -1), op[1])):
             errors[office_id].append(period)
+        matrix = submission_matrix(results.dataset)
         index = _Index(results.scorecards, len(results.scorecards), results.periods, dict(by_office),
                        Counter(c.period for c in results.scorecards if c.status == SCORED), dict(accepted),
-                       dict(errors))
+                       dict(errors), matrix, timeliness(results.dataset, matrix))
         results._pages_index = index  # built before the page processes fork: they inherit it
     return index
 
@@ -135,6 +141,7 @@ class KpiRow:
     reason: str
     sources: list[Any] = field(default_factory=list)
     adjusted: list[str] = field(default_factory=list)  # 经复核调整 of its value or score, in words (no approver)
+    reviews: list[Any] = field(default_factory=list)  # its rows of reviews.xlsx › 调整 as sources (数据来源)
 
 
 def public_adjustments(card: Scorecard) -> list[dict[str, str]]:
@@ -160,7 +167,36 @@ def kpi_rows(results: Results, card: Scorecard) -> list[KpiRow]:
             continue
         adjusted = [f"{a.item}原为 {shown(a.original, a.what, a.kpi)}" for a in card.adjustments_of(key)]
         rows.append(KpiRow(kpi.name, results.policy.blocks[kpi.block], kpi.unit, r.value, r.score, r.weight,
-                           r.effective_weight, r.contribution, r.reason, list(r.sources), adjusted))
+                           r.effective_weight, r.contribution, r.reason,
+                           [s for s in r.sources if not is_review_source(s)], adjusted, review_sources(card, key)))
+    return rows
+
+
+def review_sources(card: Scorecard, key: str) -> list[Any]:
+    """A KPI's provenance after review, as 数据来源 shows it: its rows of 调整 — the card's own and, for
+    a year, its quarters' it pools — each saying what changed, why and when HR approved it (no name).
+    A card closed before its KPIs' sources recorded their adjustments gets them from the card."""
+    result = card.kpis.get(key)
+    recorded = [s for s in (result.sources if result else ()) if is_review_source(s)]
+    seen = {s.what for s in recorded}
+    missing = [src for a in card.adjustments_of(key) if (src := review_source(a)).what not in seen]
+    return [*recorded, *missing]
+
+
+def office_submissions(results: Results, office_id: str) -> list[dict[str, Any]]:
+    """The office's own forms per quarter, newest first: 已提交 / 有错误 / 未提交 and, for a quarter
+    with a deadline in 填报日程, 按时 / 迟交 N 天 (informational: nothing of it reaches a score)."""
+    index = _index(results)
+    deadlines = results.dataset.reference.deadlines
+    rows = []
+    for period in sorted(index.matrix, reverse=True):
+        states = index.matrix[period].get(office_id)
+        if states is None:
+            continue
+        timing = index.board.get(period, {}).get(office_id, {})
+        rows.append({"period": period, "deadline": deadlines.get(period),
+                     "forms": [{"state": states.get(f.id, NOT_SUBMITTED), "timing": timing.get(f.id)}
+                               for f in OFFICE_FORMS]})
     return rows
 
 
@@ -232,6 +268,8 @@ def render_office(results: Results, office_id: str) -> str:
                   accepted=_index(results).accepted.get(office_id, []),
                   adjustments=[a for c in cards for a in public_adjustments(c)],
                   appeals=public_appeals(results, office_id),
+                  submissions=office_submissions(results, office_id), forms=OFFICE_FORMS,
+                  labels=SUBMISSION_LABELS, informational=INFORMATIONAL_NOTE, ESTIMATED_MARK=ESTIMATED_MARK,
                   error_periods=_index(results).errors.get(office_id, []))
 
 
@@ -251,8 +289,7 @@ def render_offices_index(results: Results) -> str:
 
 def render_submissions(results: Results) -> str:
     """submissions.md: which office sent which form in each period."""
-    matrix = submission_matrix(results.dataset)
-    board = timeliness(results.dataset, matrix)
+    matrix, board = _index(results).matrix, _index(results).board
     names = {o: _office_identity(results, o)["name"] for p in matrix for o in matrix[p]}
     periods = []
     for period in sorted(matrix, reverse=True):
@@ -281,6 +318,8 @@ def render_validation(results: Results) -> str:
     # Validation's findings plus the assessment's own (a KPI that could not be computed).
     findings = sorted([*results.dataset.findings, *results.findings], key=lambda f: f.sort_key())
     shown = [f for f in findings if f.severity in (ERROR, WARNING)]
+    if commendation_only(results):  # a review's message quotes an office's result: not published
+        shown = [replace(f, message=f"{f.title}：{RESULT_WITHHELD}") if f.code in RESULT_QUOTING else f for f in shown]
     groups: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for f in shown:
         groups[_office_of(f)][f.file].append(f)

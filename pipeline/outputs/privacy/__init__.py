@@ -29,6 +29,11 @@ Matching rules (what counts as "the value appears"):
   An input cell's text is never an exemption: the site shows input cells only inside findings,
   and `withhold_private` (masking.py) has already hidden every private value a finding quotes,
   whichever cell it was typed in (a roster name in the rating column).
+- `publish: commendation` (policy.yaml) withholds the results of every office-period not commended:
+  its total and block scores as the pages show them (87.3) are matched exactly wherever they occur
+  (the company's KPIs, published on purpose, aside); its grades and ranks, which are common words
+  and small numbers, only where shown as its result — beside its id or name in one table row, list
+  item, paragraph or search entry (standing.py says exactly how).
 
 How the build runs it, for speed at 1,000 office pages: while mkdocs builds (on one core), it
 compiles the needles (`prepare`) and scans each page it finds written (a `Scan`); once mkdocs has
@@ -47,10 +52,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..pages.commendation import withheld_scores
+from ..pages.commendation import withheld_scores, withheld_standing
 from .files import template_not_blank, texts_of, texts_of_page
 from .masking import mask, withhold_private
 from .match import Matcher, fold, redact
+from .standing import StandingScan
 from .values import BONUS_COLUMN, SEP, exemptions, private_values, product_vocabulary, public_values
 
 __all__ = ["BONUS_COLUMN", "SEP", "Leak", "Matcher", "Scan", "check_privacy", "exemptions", "fold", "mask",
@@ -85,9 +91,15 @@ def check_privacy(site_dir: Path | str, results: Any) -> list[Leak]:
 def prepare(results: Any) -> Matcher:
     """The compiled needles and exemptions of a run."""
     dataset = getattr(results, "dataset", None)
-    # `publish: commendation`: the score of every office not commended is withheld from the site too
-    withheld = withheld_scores(results) if dataset is not None and hasattr(results, "scorecards") else {}
-    return Matcher(private_values(dataset, results), exemptions(dataset), withheld)
+    # `publish: commendation`: the scores, block scores, grades and ranks of every office not
+    # commended are withheld from the site too
+    assessed = dataset is not None and hasattr(results, "scorecards")
+    withheld = withheld_scores(results) if assessed else {}
+    standing = withheld_standing(results) if assessed else {}
+    if not standing:
+        return Matcher(private_values(dataset, results), exemptions(dataset), withheld)
+    grades = {g.name for g in results.policy.grades} | {g for s in standing.values() for g in s.grades}
+    return Matcher(private_values(dataset, results), exemptions(dataset), withheld, StandingScan(standing, grades))
 
 
 def scan_site(site_dir: Path | str, values: dict[str, set[str]], skip_inside: list[str] | None = None) -> list[Leak]:

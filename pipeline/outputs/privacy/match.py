@@ -48,8 +48,10 @@ class Matcher:
     """
 
     def __init__(self, values: dict[str, set[str]], skip_inside: list[str],
-                 exact: dict[str, set[str]] | None = None):
-        """`exact`: numbers as shown with one decimal (withheld scores), matched whatever their size."""
+                 exact: dict[str, set[str]] | None = None, standing: Any = None):
+        """`exact`: numbers as shown with one decimal (withheld scores), matched whatever their size;
+        `standing`: a standing.StandingScan (withheld grades and ranks beside an office's name)."""
+        self.standing = standing
         self.skip = "\x00".join(skip_inside)  # \x00 never occurs in a value: no match across pieces
         self.exact = {token: column for column in sorted(exact or {}) for token in sorted(exact[column])}
         skip_numbers = numbers_in(self.skip)
@@ -96,6 +98,8 @@ class Matcher:
             for m in _DECIMAL.finditer(_SVG_LENGTHS.sub(" ", _GEOMETRY.sub(" ", _URLS.sub(" ", text)))):
                 if m.group(0) in self.exact:
                     hits.append((self.exact[m.group(0)], m.group(0)))
+        if self.standing is not None:
+            hits += self.standing.scan(text)
         if self.numbers:
             for m in _CANDIDATE.finditer(_GEOMETRY.sub(" ", _URLS.sub(" ", text))):
                 number = Decimal(m.group(1).replace(",", "") + (m.group(2) or ""))

@@ -11,7 +11,8 @@ import math
 from dataclasses import dataclass, field
 
 from ...engine.adjust import shown
-from ...engine.model import STATUS_LABELS, Results, Scorecard
+from ...engine.carry import carried_into
+from ...engine.model import STATUS_LABELS, Adjustment, Results, Scorecard
 from ...engine.next_grade import NOT_COUNTED, REACH, TOP, UNREACHABLE, Distance, distances
 from ...intake.layout import REFERENCE_FILE
 from ...periods import is_year, quarters_of
@@ -106,15 +107,22 @@ def report(results: Results, card: Scorecard, of: int) -> Report:
         closed=f"已于 {record.closed_date} 由 {record.closed_by} 关闭，结果已冻结" if record else "",
         rows=rows, bonus_base=office.bonus_base if office else None,
         sources=source_files(results, card),
-        adjustments=adjustment_rows(card), appeals=appeal_rows(results, card),
+        adjustments=adjustment_rows(card, results), appeals=appeal_rows(results, card),
     )
 
 
-def adjustment_rows(card: Scorecard) -> list[AdjustmentRow]:
-    """The card's adjustments after review, in 调整's row order."""
-    return [AdjustmentRow(item=a.item, original=shown(a.original, a.what, a.kpi),
-                          adjusted=shown(a.adjusted, a.what, a.kpi), reason=a.reason,
-                          approved_by=a.approved_by, approved_on=a.approved_on) for a in card.adjustments]
+def adjustment_rows(card: Scorecard, results: Results | None = None) -> list[AdjustmentRow]:
+    """The card's adjustments after review, in 调整's row order; a year's then those of its quarters'
+    KPI values it pools (engine.carry), named with their quarter."""
+    carried: list[tuple[str, Adjustment]] = []
+    if results is not None and is_year(card.period):
+        quarters = {(c.office_id, c.period): c for c in results.scorecards
+                    if c.office_id == card.office_id and not is_year(c.period)}
+        carried = carried_into(card, quarters)
+    return [AdjustmentRow(item=f"{quarter} {a.item}（计入年度合并计算）" if quarter else a.item,
+                          original=shown(a.original, a.what, a.kpi), adjusted=shown(a.adjusted, a.what, a.kpi),
+                          reason=a.reason, approved_by=a.approved_by, approved_on=a.approved_on)
+            for quarter, a in [*(("", a) for a in card.adjustments), *carried]]
 
 
 def appeal_rows(results: Results, card: Scorecard) -> list[AppealRow]:

@@ -1,64 +1,26 @@
 """File names of the 考核确认单: `北京一所-2026Q4-考核确认单.pdf`, safe whatever the workbooks say. Pure.
 
-Office names come from HR's reference workbook: a name may hold a slash, a backslash, a control
-character, a bidirectional override, Windows' reserved characters, or be `..` or very long. The
-name kept is what a file system on Linux, macOS and Windows accepts, and never leaves the folder.
+Office names come from HR's reference workbook and are made safe by `outputs.file_names`.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable
 
+from ..file_names import office_file_name, office_file_names, safe_part
+
 SUFFIX = "考核确认单"
-MAX_NAME_CHARS = 40  # the office part: a file name stays far under 255 bytes in UTF-8
-_RESERVED = re.compile(r'[/\\:*?"<>|]')  # path separators and Windows' reserved characters
-_WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
-
-
-def safe_part(text: str, max_chars: int = MAX_NAME_CHARS) -> str:
-    """`text` made safe inside a file name; "" when nothing usable is left."""
-    kept = []
-    for ch in unicodedata.normalize("NFC", str(text or "")):
-        category = unicodedata.category(ch)
-        if category in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):  # control, format (bidi, zero-width) …
-            continue
-        kept.append("_" if _RESERVED.match(ch) else (" " if category == "Zs" else ch))
-    name = re.sub(r"\s+", " ", "".join(kept)).strip()
-    name = name[:max_chars].strip(" .")  # Windows drops trailing dots and spaces; no `.` or `..`
-    if name.upper().split(".")[0] in _WINDOWS_DEVICES:
-        name = f"_{name}"
-    return name
 
 
 def file_name(office_name: str, office_id: str, period: str, with_id: bool = False) -> str:
     """`<office>-<period>-考核确认单.pdf`; the office id in brackets when asked (names shared by offices)."""
-    office = safe_part(office_name) or safe_part(office_id) or "业务所"
-    if with_id and safe_part(office_id) and office != safe_part(office_id):
-        office = f"{office}（{safe_part(office_id)}）"
-    return f"{office}-{safe_part(period, 8)}-{SUFFIX}.pdf"
+    return office_file_name(office_name, office_id, period, SUFFIX, ".pdf", with_id)
 
 
 def file_names(cards: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str], str]:
     """(office_id, period) -> its file name, for (office_id, office_name, period) triples; offices
     whose names would give the same file name (ignoring case) get their ids added."""
-    cards = list(cards)
-    plain = {(oid, p): file_name(name, oid, p) for oid, name, p in cards}
-    seen: dict[str, int] = {}
-    for name in plain.values():
-        seen[name.casefold()] = seen.get(name.casefold(), 0) + 1
-    names = {(oid, p): (file_name(name, oid, p, with_id=True) if seen[plain[(oid, p)].casefold()] > 1
-                        else plain[(oid, p)]) for oid, name, p in cards}
-    # ids that are themselves unsafe can still collide: number what is left over
-    taken: set[str] = set()
-    for key, name in names.items():
-        stem, n = name[:-len(".pdf")], 2
-        while name.casefold() in taken:
-            name, n = f"{stem}-{n}.pdf", n + 1
-        taken.add(name.casefold())
-        names[key] = name
-    return names
+    return office_file_names(cards, SUFFIX, ".pdf")
 
 
 def numbered(name: str, n: int) -> str:
