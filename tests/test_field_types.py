@@ -432,3 +432,14 @@ def test_text_strips_exactly_the_edges(left, middle, right):
     else:
         assert reading.value == trim(middle)
         assert reading.note == (None if reading.value == raw else reading.value)
+
+
+def test_a_number_cell_holding_a_whole_number_keeps_twelve_significant_digits_like_typed_text():
+    # reported by hypothesis: the integer cell 1,000,000,000,001 was kept whole, while the same
+    # digits typed as text (the value's canonical text) read back as 1,000,000,000,000
+    from pipeline.forms.types import Number
+
+    cell, typed = Number(min=0).read(1_000_000_000_001), Number(min=0).read("1000000000001")
+    assert cell.value == typed.value == 1_000_000_000_000.0
+    assert cell.note == "1000000000000"
+    assert Number(min=0).read(10**400).value is None

@@ -338,8 +338,11 @@ def _parse_number(raw: Any, rate: bool) -> tuple[float | None, bool]:
     """(value, reshaped) for a raw cell; value None when it is not a finite number."""
     if isinstance(raw, bool):
         return None, False
-    if isinstance(raw, int):
-        return float(raw), False
+    if isinstance(raw, int):  # like a float cell and typed text: 12 significant digits, never more
+        try:
+            raw = float(raw)
+        except OverflowError:
+            return None, False
     if isinstance(raw, float):
         if not math.isfinite(raw):
             return None, False
