@@ -17,10 +17,14 @@ when what it would contain changed (runtime.memo).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 import hashlib
+import importlib.metadata
 import json
 import marshal
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -297,10 +301,15 @@ def write_outputs(results: Results, out: Path, cache: ContentCache | None = None
     leaves the previous outputs whole.
     """
     outcome = RunOutcome(results)
-    matrix = submission_matrix(results.dataset)
-    board = timeliness(results.dataset, matrix)
     memo = OutputMemo(cache.root / "outputs" if cache is not None else None, out)
     paths = {period: out / period_workbook.file_name(period) for period in results.periods}
+    inputs = inputs_digest(results)
+    texts = [out / VALIDATION_JSON, out / SCORECARDS_CSV]
+    if memo.made_from([*texts, *paths.values()], inputs):
+        outcome.unchanged = list(paths.values())
+        return outcome
+    matrix = submission_matrix(results.dataset)
+    board = timeliness(results.dataset, matrix)
     count = workers if workers > 0 else pool.cpus()
     with pool.forked(_digest, (results, matrix, board), results.periods, min(count, len(paths))) as digests:
         report = report_text(results.dataset, matrix, results.findings, review_entries(results))
@@ -319,9 +328,44 @@ def write_outputs(results: Results, out: Path, cache: ContentCache | None = None
     outcome.written = [out / VALIDATION_JSON, out / SCORECARDS_CSV, *(paths[p] for p in order)]
     outcome.unchanged = [paths[p] for p in results.periods if p not in stale]
     for period in order:
-        memo.record(paths[period], digest[period], hashlib.sha256(rendered[period]).hexdigest())
+        memo.record(paths[period], digest[period], hashlib.sha256(rendered[period]).hexdigest(), inputs)
+    for period in paths.keys() - stale.keys():
+        memo.vouch(paths[period], inputs)
+    for path, text in zip(texts, (report.encode("utf-8"), csv)):
+        memo.record(path, inputs, hashlib.sha256(text).hexdigest(), inputs)
     memo.save()
     return outcome
+
+
+def inputs_digest(results: Results) -> str:
+    """A digest of everything a run's results are made from (runtime.memo): each file read (its
+    path, the sha256 of its bytes and its findings' codes: a file that could not be read
+    completely is not a pure function of its bytes), when each arrived, the closed records, the
+    policy versions, the data folder's name and the code."""
+    dataset = results.dataset
+    files = tuple((f.path, f.sha256, tuple(x.code for x in f.findings)) for f in dataset.workbooks)
+    received = tuple((rel, r.at.timestamp(), r.estimated) for rel, r in sorted(dataset.received.items()))
+    closed = json.dumps({p: r.plain for p, r in sorted(dataset.closed.items())}, sort_keys=True, default=str)
+    digest = hashlib.sha256(code_identity().encode())
+    # the findings of listing the folder too (a stray file is no workbook read, but a finding)
+    found = tuple((f.code, f.file, f.sheet, f.cell, str(f.row)) for f in dataset.findings)
+    for part in (marshal.dumps((files, received, found), 2), closed.encode(),
+                 repr(results.policies or results.policy).encode(), dataset.data_dir.encode()):
+        digest.update(len(part).to_bytes(8, "little") + part)
+    return digest.hexdigest()
+
+
+@functools.cache
+def code_identity() -> str:
+    """A digest of this package's source code and of the libraries the outputs are made with."""
+    digest = hashlib.sha256(f"{sys.version_info[:2]}".encode())
+    package = Path(__file__).resolve().parent
+    for source in sorted(package.rglob("*.py")):
+        digest.update(source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes())
+    for library in ("python-calamine", "XlsxWriter", "PyYAML"):
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            digest.update(f"{library}={importlib.metadata.version(library)}".encode())
+    return digest.hexdigest()
 
 
 def _digest(state: tuple, period: str) -> tuple[str, str]:
@@ -363,6 +407,7 @@ def company_templates(data_dir: str | Path, out_dir: str | Path, today: date | N
     return [write_template(form, Path(out_dir), known if form.has_cover else None) for form in ALL_FORMS]
 
 
-__all__ = ["SCORECARDS_CSV", "VALIDATION_JSON", "Collected", "RunOutcome", "UsageError", "check", "collect", "data_folder",
+__all__ = ["SCORECARDS_CSV", "VALIDATION_JSON", "Collected", "RunOutcome", "UsageError", "check", "code_identity", "collect",
+           "data_folder", "inputs_digest",
            "company", "company_templates", "load_policies", "open_cache", "read_closed", "run", "with_closed",
            "write_outputs"]

@@ -1,9 +1,10 @@
-"""Reruns: unchanged files come from the cache, outputs are rendered again from results, and a
-period's workbook is rewritten only when what it holds changed (runtime.memo)."""
+"""Reruns: unchanged files come from the cache, a run whose inputs all are as before writes
+nothing, and a period's workbook is rewritten only when what it holds changed (runtime.memo)."""
 
 from __future__ import annotations
 
 import marshal
+import os
 from pathlib import Path
 
 import pytest
@@ -50,9 +51,39 @@ def test_an_unchanged_rerun_reads_nothing_and_rewrites_no_workbook(data, tmp_pat
     before = _texts(tmp_path / "out")
     again = _run(data, tmp_path / "out", tmp_path / "cache", workers=2)
     assert again.parsed == 0
-    assert [p.name for p in again.written] == ["validation.json", "scorecards.csv"]  # always rendered afresh
+    assert again.written == []  # the same inputs: every output as the last run made it
     assert sorted(p.name for p in again.unchanged) == sorted(p.name for p in first.written if p.suffix == ".xlsx")
     assert _texts(tmp_path / "out") == before
+
+
+@pytest.mark.parametrize("name", ["validation.json", "scorecards.csv"])
+def test_a_report_removed_or_edited_by_hand_is_written_again(data, tmp_path, name):
+    _run(data, tmp_path / "out", tmp_path / "cache")
+    before = _texts(tmp_path / "out")
+    (tmp_path / "out" / name).write_bytes(b"edited")
+    again = _run(data, tmp_path / "out", tmp_path / "cache")
+    assert [p.name for p in again.written] == ["validation.json", "scorecards.csv"]  # no workbook: none changed
+    assert _texts(tmp_path / "out") == before
+
+
+def test_a_later_receipt_is_an_input_too(data, tmp_path):
+    # nothing read changed, but when a file was received (for lateness) did: without intake's
+    # log, its modification time stands for it
+    (data / "_received.csv").unlink()
+    _run(data, tmp_path / "out", tmp_path / "cache")
+    touched = next((data / "submissions" / "2026Q4").iterdir()) / CLIENTS.filename
+    os.utime(touched, (touched.stat().st_atime, touched.stat().st_mtime + 86_400 * 3))
+    again = _run(data, tmp_path / "out", tmp_path / "cache")
+    assert again.parsed == 0 and [p.name for p in again.written][:2] == ["validation.json", "scorecards.csv"]
+    assert _run(data, tmp_path / "out", tmp_path / "cache").written == []
+
+
+def test_a_stray_file_is_an_input_too(data, tmp_path):
+    _run(data, tmp_path / "out", tmp_path / "cache")
+    (data / "submissions" / "2026Q4" / "notes.txt").write_text("x", encoding="utf-8")
+    again = _run(data, tmp_path / "out", tmp_path / "cache")
+    assert "notes.txt" in (tmp_path / "out" / "validation.json").read_text("utf-8")
+    assert [p.name for p in again.written][:2] == ["validation.json", "scorecards.csv"]
 
 
 def test_a_changed_workbook_is_read_again_and_only_its_periods_are_rewritten(data, tmp_path):

@@ -3,7 +3,12 @@
 A period's workbook is a pure function of that period's results. The run works out a digest of
 them (outputs.period_workbook.digest) and the memo remembers, per output file, the digest it was
 written from and the sha256 of the bytes written. The file is written again when the digest
-changed, or when the file on disk is no longer those bytes (removed, edited, replaced). The memo
+changed, or when the file on disk is no longer those bytes (removed, edited, replaced).
+
+A whole run is a pure function of its inputs: every file's bytes, the policy versions, the
+receipts, the closed records and the code. The memo also keeps, per output file, the digest of
+the inputs of the run that last made or vouched for it; a run whose inputs digest every output
+was made from, all of them intact, has nothing to write and digests nothing more. The memo
 lives in the cache folder, one small file per output folder (JSON after a BLAKE2b checksum, like
 every cache record): a damaged or foreign memo is ignored before it is parsed, and then every file
 is written, as without a memo.
@@ -68,9 +73,27 @@ class OutputMemo:
             return None
         return entry.get("digest") if intact else None
 
-    def record(self, path: Path, digest: str, sha256: str) -> None:
-        self.entries[Path(path).name] = {"digest": digest, "sha256": sha256}
+    def record(self, path: Path, digest: str, sha256: str, inputs: str = "") -> None:
+        """`path` now holds the bytes of `sha256`, made from `digest` (and the run's `inputs`)."""
+        self.entries[Path(path).name] = {"digest": digest, "sha256": sha256, "inputs": inputs}
         self.changed = True
+
+    def vouch(self, path: Path, inputs: str) -> None:
+        """`path`, left as it was, is also what a run of these `inputs` makes."""
+        entry = self.entries.get(Path(path).name)
+        if isinstance(entry, dict) and entry.get("inputs") != inputs:
+            entry["inputs"] = inputs
+            self.changed = True
+
+    def made_from(self, paths: list[Path], inputs: str) -> bool:
+        """Whether every one of `paths` was made by a run of these `inputs` and still holds those bytes."""
+        if self.file is None or not paths:
+            return False
+        for path in paths:
+            entry = self.entries.get(Path(path).name)
+            if not isinstance(entry, dict) or entry.get("inputs") != inputs or self.recorded(path) is None:
+                return False
+        return True
 
     def save(self) -> None:
         if self.file is None or not self.changed:
