@@ -440,7 +440,8 @@ EXPLANATION = (
     "修改时间、ctime、inode 与 sha256，这些都没变的文件连 sha256 都不必重算。修改政策配置后全部重新评分，"
     "但无需重新读取。缓存可随时删除，`--no-cache` 可关闭。",
     "- **重跑**：重跑时，未改动的文件从缓存取得事实，校验、指标、评分与排名对全部业务所完整重算，"
-    "validation.json 与 scorecards.csv 完整重新写出；某期间的考核结果工作簿只有当其内容（由该期间结果算出的摘要）"
+    "有改动时 validation.json 与 scorecards.csv 完整重新写出；输入（文件内容、收到时间、已关闭期间、政策、程序）"
+    "与上次完全相同且输出文件都完好时不写出任何文件。某期间的考核结果工作簿只有当其内容（由该期间结果算出的摘要）"
     "变化时才重写（`pipeline/runtime/memo.py`）。每个文件在一次运行中只取一次文件状态（stat），"
     "缓存查验与“迟交”判断（按修改时间估计收到时间时）共用它。",
     "- **网站**：网站阶段 = 先生成全部页面（多进程）+ `mkdocs build --strict` + 隐私检查 + 发布；"
@@ -504,7 +505,7 @@ def _stage_data(data_dir: str, out_dir: str, workers: int, cache_dir: str) -> di
     return {"seconds": seconds, "workers_used": workers if workers != 1 else 0, "parsed": outcome.parsed,
             "workbooks": len(results.dataset.workbooks), "errors": results.dataset.error_count(),
             "scored": sum(1 for s in results.scorecards if s.status == "scored"),
-            "rewritten": sum(1 for p in outcome.written if p.suffix == ".xlsx"), "unchanged": len(outcome.unchanged)}
+            "rewritten": sum(1 for p in outcome.written if p.suffix == ".xlsx"), "unchanged": sum(1 for p in outcome.unchanged if p.suffix == ".xlsx")}
 
 
 def _stage_site(data_dir: str, work_dir: str, cache_dir: str, workers: int) -> dict[str, Any]:

@@ -306,7 +306,7 @@ def write_outputs(results: Results, out: Path, cache: ContentCache | None = None
     inputs = inputs_digest(results)
     texts = [out / VALIDATION_JSON, out / SCORECARDS_CSV]
     if memo.made_from([*texts, *paths.values()], inputs):
-        outcome.unchanged = list(paths.values())
+        outcome.unchanged = [*texts, *paths.values()]
         return outcome
     matrix = submission_matrix(results.dataset)
     board = timeliness(results.dataset, matrix)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import subprocess
 import sys
 from datetime import date
@@ -299,3 +300,17 @@ def test_run_draws_a_reading_bar_on_a_terminal(data, tmp_path: Path, monkeypatch
     files = sum(1 for _ in data.rglob("*.xlsx"))
     assert f"读取工作簿 [{'#' * 30}] {files}/{files}\r" in terminal.getvalue()
     assert "读取工作簿" not in capsys.readouterr().out  # the bar never mixes into the summary
+
+
+def test_a_rerun_with_the_same_inputs_says_it_wrote_nothing(data, tmp_path):
+    out = tmp_path / "out"
+    env = {**os.environ, "PIPELINE_CACHE_DIR": str(tmp_path / "cache")}
+    command = [sys.executable, "-m", "pipeline", "run", str(data), "--out", str(out), "--workers", "1"]
+    first = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+    assert f"已写出（输出目录 {out}）：validation.json、scorecards.csv、" in first.stdout
+    made = {p.name: p.read_bytes() for p in out.iterdir()}
+    again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+    assert again.returncode == first.returncode == 1
+    assert f"输入与上次运行完全相同，输出目录 {out} 中的文件都是这次的结果，没有重写。" in again.stdout
+    assert "已写出" not in again.stdout and "数据有误 1" in again.stdout  # the summary as before
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == made

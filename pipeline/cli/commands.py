@@ -242,7 +242,10 @@ def run(args: argparse.Namespace) -> int:
         bar.close()
     _print(run_summary(outcome.results, folder=str(Path(args.data_dir).absolute())))
     out = Path(args.out)
-    _print(f"已写出（输出目录 {out.absolute()}）：{'、'.join(p.name for p in outcome.written)}")
+    if outcome.written:
+        _print(f"已写出（输出目录 {out.absolute()}）：{'、'.join(p.name for p in outcome.written)}")
+    else:
+        _print(f"输入与上次运行完全相同，输出目录 {out.absolute()} 中的文件都是这次的结果，没有重写。")
     if outcome.unchanged:
         _print(f"内容未变、未重写：{'、'.join(p.name for p in outcome.unchanged)}")
     return EXIT_DATA_ERRORS if outcome.results.error_count() else EXIT_OK
