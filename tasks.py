@@ -39,7 +39,7 @@ def _quote(text: str) -> str:
 
 @task(help={"check": "只检查 input_templates/ 中的模板是否与表单定义一致"})
 def templates(c, check=False):
-    """生成五个空白 Excel 模板到 input_templates/。
+    """生成七个空白 Excel 模板到 input_templates/。
 
     示例：invoke templates --check
     """

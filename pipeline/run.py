@@ -293,8 +293,8 @@ def run(data_dir: str | Path, out_dir: str | Path, policy: Policy | PolicyHistor
 def write_outputs(results: Results, out: Path, cache: ContentCache | None = None, workers: int = 0) -> RunOutcome:
     """validation.json, scorecards.csv and each period's workbook whose content changed.
 
-    Forked processes that inherit the results digest each period's content while this one makes
-    the report and the CSV; then only the periods whose digest changed are made again here and
+    Forked processes that inherit the results digest each recorded period's content while this one
+    makes the report and the CSV; then only the periods whose digest changed are made again here and
     rendered by forked processes that inherit just those contents (plain rows: a child copies the
     pages it touches, and rendering the workbook takes much memory of its own). All are written
     to temporary files and renamed into place together, so a failure while writing (a full disk)
@@ -311,12 +311,16 @@ def write_outputs(results: Results, out: Path, cache: ContentCache | None = None
     matrix = submission_matrix(results.dataset)
     board = timeliness(results.dataset, matrix)
     count = workers if workers > 0 else pool.cpus()
-    with pool.forked(_digest, (results, matrix, board), results.periods, min(count, len(paths))) as digests:
+    # a workbook the memo has no record of (a first run, a file removed) is made whatever its digest
+    recorded = {period: memo.recorded(path) for period, path in paths.items()}
+    compare = [period for period, known in recorded.items() if known is not None]
+    with pool.forked(_digest, (results, matrix, board), compare, min(count, len(compare))) as digests:
         report = report_text(results.dataset, matrix, results.findings, review_entries(results))
         csv = render_csv(results)
         digest = dict(digests())
     stale = {period: period_workbook.content(results, period, matrix, board)
-             for period, path in paths.items() if digest[period] != memo.recorded(path)}
+             for period in paths if digest.get(period) is None or digest[period] != recorded[period]}
+    digest.update({period: period_workbook.content_digest(made) for period, made in stale.items() if period not in digest})
     # the years first: the largest workbooks, so that the processes finish together
     order = sorted(stale, key=lambda p: not is_year(p))
     rendered = dict(pool.map_forked(_render, (stale, period_workbook.made_at()), order, min(count, len(order))))

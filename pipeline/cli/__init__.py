@@ -41,7 +41,7 @@ def _no_cache(p: argparse.ArgumentParser) -> None:
 
 # name -> (one line for the list of commands, an example); the example ends each command's help
 ABOUT = {
-    "templates": ("生成五个空白 Excel 模板", "python -m pipeline templates --out input_templates"),
+    "templates": ("生成七个空白 Excel 模板", "python -m pipeline templates --out input_templates"),
     "demo": ("用模板填写一套示例数据", "python -m pipeline demo --out 示例数据 --offices 12"),
     "validate": ("校验数据目录中的全部工作簿", "python -m pipeline validate sample_data --annotate 标注副本"),
     "intake": ("把收到的文件按模板、所编号和期间归档到数据目录", "python -m pipeline intake 收件目录 --data 数据目录"),
