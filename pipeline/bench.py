@@ -355,7 +355,7 @@ def render_markdown(report: BenchReport) -> str:
         f"- 测试日期：{report.date}",
         f"- 机器：{report.cores} 个 CPU 核（{report.cpu}），Python {report.python}",
         f"- 规模：{report.offices:,} 个业务所 × 8 个季度 × 4 个模板，共 {report.files:,} 个工作簿"
-        f"(含 reference.xlsx),{report.megabytes:,.0f} MB",
+        f"（含 reference.xlsx），{report.megabytes:,.0f} MB",
         f"- 机器负载（1 分钟平均）：开始 {report.load[0]:.1f}，结束 {report.load[1]:.1f}"
         f"（高于核数说明有其他任务同时在运行，耗时会偏大）",
         "",
