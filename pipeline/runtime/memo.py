@@ -61,17 +61,20 @@ class OutputMemo:
             with contextlib.suppress(OSError):
                 self.entries = decode(self.file.read_bytes())
         self.changed = False
+        self._hashed: dict[Path, str | None] = {}  # path -> sha256 of its bytes now (None: unreadable)
 
     def recorded(self, path: Path) -> str | None:
-        """The digest `path` was written from, when the file still holds exactly those bytes."""
+        """The digest `path` was written from, when the file still holds exactly those bytes (each
+        file hashed once per memo)."""
         entry = self.entries.get(Path(path).name)
         if self.file is None or not isinstance(entry, dict):
             return None
-        try:
-            intact = file_sha256(path) == entry.get("sha256")
-        except OSError:
-            return None
-        return entry.get("digest") if intact else None
+        if path not in self._hashed:
+            try:
+                self._hashed[path] = file_sha256(path)
+            except OSError:
+                self._hashed[path] = None
+        return entry.get("digest") if self._hashed[path] == entry.get("sha256") else None
 
     def record(self, path: Path, digest: str, sha256: str, inputs: str = "") -> None:
         """`path` now holds the bytes of `sha256`, made from `digest` (and the run's `inputs`)."""
