@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 from conftest import default_cover
 from openpyxl import load_workbook
-from test_run_e2e import OFFICES, PERIODS, _bj01, _sh01, _targets, _write
+from test_run_e2e import _bj01, _sh01, _write, write_data
 
 from pipeline.cli import main
 from pipeline.engine.closed import card_from_plain, card_to_plain, checksum, figures_from_plain, figures_to_plain
 from pipeline.engine.policy import DEFAULT_POLICY_PATH, PolicyError, load_policy
 from pipeline.engine.policy_history import changes, load_history
-from pipeline.forms import REFERENCE, get_form
+from pipeline.forms import get_form
 from pipeline.outputs.form_workbook import form_workbook_bytes
 
 BASE = DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
@@ -38,16 +38,7 @@ def policy_text(attainment: int = 35, growth: int = 15, start: str | None = None
 
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("closing") / "data"
-    _write(root / "reference.xlsx", form_workbook_bytes(REFERENCE, rows={"offices": OFFICES, "targets": _targets()}))
-    plan = {("BJ01", p): _bj01(p) for p in PERIODS}
-    plan.update({("SH01", p): _sh01(p) for p in PERIODS})
-    gz = _sh01("2025Q1")
-    plan[("GZ01", "2025Q1")] = {"clients": gz["clients"], "recruitment": gz["recruitment"]}
-    for (office, period), forms in plan.items():
-        for form_id, rows in forms.items():
-            _workbook(root, f"submissions/{period}/{office}/{form_id}.xlsx", rows)
-    return root
+    return write_data(tmp_path_factory.mktemp("closing") / "data")
 
 
 def _workbook(root: Path, rel: str, rows: dict) -> None:

@@ -102,9 +102,8 @@ def _write(path: Path, data: bytes) -> None:
     path.write_bytes(data)
 
 
-@pytest.fixture(scope="module")
-def data(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("e2e") / "data"
+def write_data(root: Path) -> Path:
+    """The hand-computed data set into `root`: BJ01 and SH01 every quarter, GZ01 part of 2025Q1."""
     _write(root / "reference.xlsx", form_workbook_bytes(REFERENCE, rows={"offices": OFFICES, "targets": _targets()}))
     plan = {("BJ01", p): _bj01(p) for p in PERIODS}
     plan.update({("SH01", p): _sh01(p) for p in PERIODS})
@@ -115,6 +114,11 @@ def data(tmp_path_factory) -> Path:
             rel = f"submissions/{period}/{office}/{form_id}.xlsx"
             _write(root / rel, form_workbook_bytes(get_form(form_id), cover=default_cover(rel), rows=rows))
     return root
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory) -> Path:
+    return write_data(tmp_path_factory.mktemp("e2e") / "data")
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
