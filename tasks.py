@@ -1,6 +1,7 @@
-"""invoke tasks: thin wrappers over `python -m pipeline` (run `invoke --list`).
+"""The project's tasks: thin wrappers over `python -m pipeline` (run `kaohe --list`).
 
-Everything `invoke --list` and `invoke --help TASK` show (docstrings, help) is Chinese.
+`kaohe` (pipeline/cli/task_runner.py) runs them with invoke's own words in Chinese too; everything
+these tasks supply (docstrings, examples, option help) is Chinese. `invoke TASK` runs the same tasks.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def _quote(text: str) -> str:
 def templates(c, check=False):
     """生成七个空白 Excel 模板到 input_templates/。
 
-    示例：invoke templates --check
+    示例：kaohe templates --check
     """
     _pipeline(c, "templates", "--out", "input_templates", *(["--check"] if check else []))
 
@@ -61,9 +62,9 @@ _DEMO_HELP = {"out": "写入的数据目录（必填；须为空，除非加 --f
 def demo(c, out="", offices=12, seed=7, force=False):
     """用模板填写一套示例数据到 --out（须为空目录，除非加 --force）。
 
-    示例：invoke demo --out 示例数据
+    示例：kaohe demo --out 示例数据
     """
-    folder = _folder(out, "--out", f"invoke demo --out 示例数据（重新生成内置示例：invoke demo --out {SAMPLE} --force）")
+    folder = _folder(out, "--out", f"kaohe demo --out 示例数据（重新生成内置示例：kaohe demo --out {SAMPLE} --force）")
     print(f"示例数据目录：{folder}")
     _pipeline(c, "demo", "--out", folder, "--offices", str(offices), "--seed", str(seed), *(["--force"] if force else []))
 
@@ -72,9 +73,9 @@ def demo(c, out="", offices=12, seed=7, force=False):
 def intake(c, inbox, data=""):
     """把收到的工作簿按内容归档到数据目录的 submissions/<期间>/<所编号>/。
 
-    示例：invoke intake --inbox 收件目录 --data 数据目录
+    示例：kaohe intake --inbox 收件目录 --data 数据目录
     """
-    folder = _folder(data, "--data", "invoke intake --inbox 收件目录 --data 数据目录")
+    folder = _folder(data, "--data", "kaohe intake --inbox 收件目录 --data 数据目录")
     print(f"收件目录：{os.path.abspath(inbox)}\n数据目录：{folder}")
     _pipeline(c, "intake", inbox, "--data", folder)
 
@@ -83,7 +84,7 @@ def intake(c, inbox, data=""):
 def validate(c, data=SAMPLE, json=None, annotate=None):
     """校验数据目录中的全部工作簿并输出汇总。
 
-    示例：invoke validate --data 数据目录 --annotate 标注副本
+    示例：kaohe validate --data 数据目录 --annotate 标注副本
     """
     args = ["validate", data]
     if json:
@@ -97,7 +98,7 @@ def validate(c, data=SAMPLE, json=None, annotate=None):
 def run(c, data=SAMPLE, out="out"):
     """校验并计算，写出 validation.json、scorecards.csv 与各期间的考核结果工作簿。
 
-    示例：invoke run --data 数据目录 --out 输出目录
+    示例：kaohe run --data 数据目录 --out 输出目录
     """
     _pipeline(c, "run", data, "--out", out)
 
@@ -109,7 +110,7 @@ _KEEP_GOING = "有错误时仍发布：有误的所-期间标为“数据有误�
 def build(c, data=None, keep_going=False):
     """构建网站到 site/（检查模板、校验、计算、生成页面）。
 
-    示例：invoke build --data 数据目录 --keep-going
+    示例：kaohe build --data 数据目录 --keep-going
     """
     args = ["build"]
     if data:
@@ -127,9 +128,9 @@ _CLOSE_HELP = {"period": "期间：季度如 2026Q1，或年份如 2026（须先
 def close(c, period, data="", by=""):
     """关闭一个期间：冻结其考核结果，写入数据目录的 closed/期间.json。
 
-    示例：invoke close 2026Q1 --data 数据目录 --by 经办人姓名
+    示例：kaohe close 2026Q1 --data 数据目录 --by 经办人姓名
     """
-    folder = _folder(data, "--data", "invoke close 2026Q1 --data 数据目录 --by 姓名")
+    folder = _folder(data, "--data", "kaohe close 2026Q1 --data 数据目录 --by 姓名")
     _pipeline(c, "close", period, folder, "--by", by)
 
 
@@ -141,9 +142,9 @@ _REOPEN_HELP = {"period": "已关闭的期间：季度如 2026Q1，或年份如 
 def reopen(c, period, data="", by="", reason=""):
     """重新打开已关闭的期间（关闭与重新打开的记录保留在 closed/期间.json）。
 
-    示例：invoke reopen 2026Q1 --data 数据目录 --by 经办人姓名 --reason 北京一所补交了培训计划
+    示例：kaohe reopen 2026Q1 --data 数据目录 --by 经办人姓名 --reason 北京一所补交了培训计划
     """
-    folder = _folder(data, "--data", "invoke reopen 2026Q1 --data 数据目录 --by 姓名 --reason 原因")
+    folder = _folder(data, "--data", "kaohe reopen 2026Q1 --data 数据目录 --by 姓名 --reason 原因")
     _pipeline(c, "reopen", period, folder, "--by", by, "--reason", reason)
 
 
@@ -156,7 +157,7 @@ _WHATIF_HELP = {"policy": "政策草案文件（.yaml，必填）", "data": "数
 def whatif(c, policy, data=SAMPLE, period=None, out=None):
     """试算：按现行政策与政策草案分别计算未关闭的所-期间，对比结果。
 
-    示例：invoke whatif --policy 政策草案.yaml --data 数据目录 --period 2026
+    示例：kaohe whatif --policy 政策草案.yaml --data 数据目录 --period 2026
     """
     args = ["whatif", data, "--policy", policy]
     if period:
@@ -174,7 +175,7 @@ _REMIND_HELP = {"period": "季度，如 2026Q4（必填）", "data": "数据目�
 def remind(c, period, data=SAMPLE, out=None):
     """催交提醒：为某季度未交齐或有错误的业务所各写一份提醒文本。
 
-    示例：invoke remind --period 2026Q4 --data 数据目录
+    示例：kaohe remind --period 2026Q4 --data 数据目录
     """
     args = ["remind", data, "--period", period]
     if out:
@@ -190,9 +191,9 @@ _REPORTS_HELP = {"out": "确认单的输出目录（必填）", "data": "数据�
 def reports(c, out="", data=SAMPLE, period=None):
     """为每个业务所每个期间写出考核确认单（A4 PDF，供所长与人力资源部签字）。
 
-    示例：invoke reports --out 确认单目录 --data 数据目录 --period 2026Q4
+    示例：kaohe reports --out 确认单目录 --data 数据目录 --period 2026Q4
     """
-    folder = _folder(out, "--out", "invoke reports --out 确认单目录 --data 数据目录 --period 2026Q4")
+    folder = _folder(out, "--out", "kaohe reports --out 确认单目录 --data 数据目录 --period 2026Q4")
     args = ["reports", data, "--out", folder]
     if period:
         args += ["--period", period]
@@ -203,7 +204,7 @@ def reports(c, out="", data=SAMPLE, period=None):
 def serve(c, port=8000, data=None, keep_going=False):
     """构建网站并在 http://127.0.0.1:端口/ 预览。
 
-    示例：invoke serve --data 数据目录 --keep-going
+    示例：kaohe serve --data 数据目录 --keep-going
     """
     build(c, data=data, keep_going=keep_going)
     print(f"网站预览：http://127.0.0.1:{port}/（按 Ctrl+C 结束）")
@@ -240,7 +241,7 @@ def _ensure_test_packages(c) -> None:
 def test(c, args=""):
     """运行 ruff、分层检查与全部测试（缺少所需的 Debian 软件包时安装）。
 
-    示例：invoke test --args "-k kpi"
+    示例：kaohe test --args "-k kpi"
     """
     _ensure_test_packages(c)
     c.run(f"{_quote(PY)} -m ruff check pipeline tests tasks.py", pty=False)
@@ -254,6 +255,6 @@ def test(c, args=""):
 def bench(c, offices=1000):
     """在合成的大规模数据上测量性能，结果写入 docs/performance.md。
 
-    示例：invoke bench --offices 200
+    示例：kaohe bench --offices 200
     """
     _pipeline(c, "bench", "--offices", str(offices))

@@ -350,7 +350,7 @@ def render_markdown(report: BenchReport) -> str:
     lines = [
         "# 性能测试",
         "",
-        "> 本页由 `python -m pipeline bench`（或 `invoke bench`）生成，数字来自一次实际运行，请勿手工修改。",
+        "> 本页由 `python -m pipeline bench`（或 `kaohe bench`）生成，数字来自一次实际运行，请勿手工修改。",
         "",
         f"- 测试日期：{report.date}",
         f"- 机器：{report.cores} 个 CPU 核（{report.cpu}），Python {report.python}",

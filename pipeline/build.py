@@ -96,8 +96,8 @@ def build_site(data_dir: Path, site_dir: Path, *, keep_going: bool = False, poli
                 raise BuildError(
                     f"校验发现 {errors} 个错误，网站未更新。请查看校验报告 "
                     f"{(work_dir / 'out' / run.VALIDATION_JSON).absolute()}"
-                    f"（或运行 invoke validate --data {data_dir.absolute()} 查看每个问题所在的单元格）；"
-                    "如需先发布，请加 --keep-going（invoke build 与 invoke serve 都接受），"
+                    f"（或运行 kaohe validate --data {data_dir.absolute()} 查看每个问题所在的单元格）；"
+                    "如需先发布，请加 --keep-going（kaohe build 与 kaohe serve 都接受），"
                     "有错误的业务所将显示为“数据有误”。")
             render_and_publish(results, site_dir, work_dir=work_dir, build_date=build_date,
                                templates_dir=templates_dir, workers=workers, progress_for=progress_for)
@@ -122,7 +122,7 @@ def check_templates(templates_dir: Path | None) -> None:
     if problems:
         listed = "\n".join(f"  - {p}" for p in problems[:20])
         raise BuildError(f"{templates_dir.name}/ 中的空白模板与表单定义不一致（共 {len(problems)} 处），"
-                         f"请先运行 invoke templates 重新生成：\n{listed}")
+                         f"请先运行 kaohe templates 重新生成：\n{listed}")
 
 
 # ---------------------------------------------------------------------------------------------

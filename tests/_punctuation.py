@@ -4,7 +4,7 @@ A half-width `, : ; ( ) ? !` is wrong when a Chinese character or Chinese punctu
 directly or across one space (`个, 错误`, `北京一所 (BJ01)`); the two parentheses of a pair go
 together. Never read: code — Markdown code spans and fences, link targets and URLs, HTML tags and
 entities, Jinja, YAML keys and syntax, Python outside string literals, f-string and format
-placeholders, docstrings (English for developers; tasks.py's are `invoke --list`), the arguments
+placeholders, docstrings (English for developers; tasks.py's are `kaohe --list`), the arguments
 of `re` calls. Numbers (`1,000`, `12:30`) have no Chinese neighbour, so they pass as they are. In
 an English line (more English words than Chinese characters) only a mark with Chinese directly on
 both sides is wrong: `ends in 附则 (制度解释);` is English punctuation around a quoted term.

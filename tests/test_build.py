@@ -310,7 +310,7 @@ def test_data_error_fails_the_build_and_keeps_the_old_site(built, data, template
         build_site(broken_copy(data, tmp_path), site, templates_dir=templates)
     assert not info.value.usage  # exit 1
     err = info.value.message
-    assert "校验发现 1 个错误，网站未更新" in err and "validation.json" in err and "invoke serve" in err
+    assert "校验发现 1 个错误，网站未更新" in err and "validation.json" in err and "kaohe serve" in err
     assert snapshot(site) == before
     assert not list(tmp_path.glob(".site.tmp-*"))
 

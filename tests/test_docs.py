@@ -23,8 +23,8 @@ def test_every_cli_command_is_documented(command):
 
 
 @pytest.mark.parametrize("task", _invoke_tasks())
-def test_every_invoke_task_is_documented(task):
-    assert f"invoke {task}" in README
+def test_every_task_is_documented(task):
+    assert f"kaohe {task}" in README
 
 
 def test_every_cli_command_has_a_task():
@@ -36,9 +36,9 @@ def test_every_task_has_a_one_line_summary_and_an_example():
 
     for name in _invoke_tasks():
         doc = (getattr(tasks, name).__doc__ or "").strip()
-        summary, _, rest = doc.partition("\n")  # `invoke --list` shows the first line
+        summary, _, rest = doc.partition("\n")  # `kaohe --list` shows the first line
         assert summary.endswith("。") and re.search(r"[\u4e00-\u9fff]", summary), name
-        assert f"示例：invoke {name}" in rest, name
+        assert f"示例：kaohe {name}" in rest, name
 
 
 @pytest.mark.parametrize("task", _invoke_tasks())
@@ -50,7 +50,7 @@ def test_every_task_option_is_explained_in_chinese(task):
         if option == "c":
             continue
         text = getattr(tasks, task).help.get(option, "")
-        assert re.search(r"[\u4e00-\u9fff]", text), f"invoke {task} --{option}"
+        assert re.search(r"[\u4e00-\u9fff]", text), f"kaohe {task} --{option}"
 
 
 def _readme_commands() -> list[str]:

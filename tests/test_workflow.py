@@ -49,7 +49,7 @@ def test_only_a_push_to_main_deploys(workflow):
     assert len(upload) == 1 and upload[0]["if"] == ON_MAIN
     # a pull request still installs, tests and builds
     runs = [s.get("run", "") for s in jobs["build"]["steps"]]
-    assert ".venv/bin/invoke test" in runs and ".venv/bin/invoke build" in runs
+    assert ".venv/bin/kaohe test" in runs and ".venv/bin/kaohe build" in runs
     assert "if" not in jobs["build"]
 
 

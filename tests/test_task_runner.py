@@ -1,0 +1,207 @@
+"""`kaohe`: the tasks of tasks.py with invoke's own words in Chinese (issue: Words and pages).
+
+`invoke --list` printed `Available tasks:`, `invoke --help build` printed `Usage:`, `Docstring:` and
+`Options:`, the core options' help was English, and `invoke demo --offices abc` ended in a Python
+traceback. The README's commands are `kaohe …`; these tests run the console script the README's
+set-up installs beside this Python, as a user would.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from invoke import Program
+
+from pipeline.cli.task_runner import CLOSING, CORE_HELP, ChineseProgram, display_width, translate, wrap
+from pipeline.forms.values import printable
+
+ROOT = Path(__file__).resolve().parent.parent
+KAOHE = Path(sys.executable).with_name("kaohe")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+# invoke's own framing words, as invoke 3 prints them
+ENGLISH = ("Usage:", "Docstring:", "Options:", "Core options:", "Available", "tasks:", "Subcommands", "none",
+           "No idea", "did not receive", "needed value", "Traceback", "Can't find")
+
+
+def _tasks() -> list[str]:
+    source = (ROOT / "tasks.py").read_text(encoding="utf-8")
+    return re.findall(r"@task\b.*\n(?:@.*\n)*def (\w+)\(", source)
+
+
+def kaohe(*args: str, cwd: Path = ROOT, columns: int = 100) -> subprocess.CompletedProcess:
+    env = {**os.environ, "COLUMNS": str(columns)}
+    return subprocess.run([str(KAOHE), *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=60)
+
+
+def _english_left(text: str) -> list[str]:
+    return [word for word in ENGLISH if word in text]
+
+
+def test_the_readme_setup_installs_kaohe_beside_python():
+    assert KAOHE.exists(), "pip install -e . installs the kaohe console script ([project.scripts])"
+
+
+def test_list_is_chinese_and_names_every_task_with_its_summary():
+    result = kaohe("--list")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("全部任务：\n") and not _english_left(out)
+    import tasks
+
+    for name in _tasks():
+        summary = tasks.__dict__[name].__doc__.strip().splitlines()[0]
+        row = re.search(rf"^  {name} +(.*)$", out, re.M)
+        assert row and summary.startswith(row[1]), name
+    assert "每个任务的说明、示例和选项：kaohe --help 任务名" in out
+
+
+@pytest.mark.parametrize("task", _tasks())
+def test_every_task_help_is_chinese_with_its_example(task):
+    result = kaohe("--help", task)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert not _english_left(out), out
+    assert out.startswith(f"用法：kaohe [通用选项] {task}")
+    assert "\n说明：\n" in out and "\n选项：\n" in out
+    assert f"示例：kaohe {task}" in out
+    # value names are Chinese too: `--data=值`, `--offices=整数`
+    assert not re.search(r"\b(STRING|INT)\b", out)
+
+
+def test_task_help_shows_option_help_and_value_names():
+    out = kaohe("--help", "demo").stdout
+    assert re.search(r"^  -o 值, --out=值 +写入的数据目录（必填；须为空，除非加 --force）$", out, re.M), out
+    assert re.search(r"^  -r, --force +目录不是空的也写入", out, re.M)
+
+
+def test_bare_help_lists_the_tasks_and_the_core_options_in_chinese():
+    result = kaohe("--help")
+    assert result.returncode == 0
+    out = result.stdout
+    assert out.startswith("用法：kaohe [通用选项] 任务 [任务的选项] …\n")
+    assert "全部任务：" in out and "通用选项：" in out and not _english_left(out)
+    english_help = [arg.help for arg in Program().core_args() + Program().task_args() if arg.help]
+    assert english_help and not [text for text in english_help if text in out]
+    assert "-l [值], --list[=值]" in out and "列出全部任务" in out
+
+
+def test_running_without_a_task_shows_the_help():
+    result = kaohe()
+    assert result.stdout.startswith("用法：kaohe") and "全部任务：" in result.stdout
+
+
+def test_every_core_option_has_chinese_help_and_none_is_stale():
+    program = ChineseProgram()
+    names = {arg.name for arg in Program().core_args() + Program().task_args()}
+    assert names == set(CORE_HELP), "invoke's core options changed: update CORE_HELP"
+    for arg in program.core_args() + program.task_args():
+        assert CJK.search(arg.help) and arg.help == CORE_HELP[arg.name]
+
+
+def test_version_names_the_product_and_invoke():
+    out = kaohe("--version").stdout
+    assert re.fullmatch(r"业务所长考核 \S+（invoke \d+\.\d+\.\d+）\n", out), out
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("frobnicate",), "参数错误：没有任务“frobnicate”。全部任务：kaohe --list"),
+    (("--help", "nothing"), "参数错误：没有任务“nothing”。全部任务：kaohe --list"),
+    (("build", "--bogus"), "参数错误：不认识选项“--bogus”。某个任务的选项：kaohe --help 任务名"),
+    (("close",), "参数错误：任务 close 缺少必需的参数：period。示例：kaohe --help close"),
+    (("build", "--data"), "参数错误：选项 --data 需要一个值"),
+    (("demo", "--offices", "abc"), "参数错误：选项 --offices 需要整数，实际为“abc”"),
+    (("demo", "--offices=十二"), "参数错误：选项 --offices 需要整数，实际为“十二”"),
+    (("--list", "nosuch"), "错误：没有任务组“nosuch”"),
+])
+def test_usage_errors_are_one_chinese_line_without_a_traceback(args, message):
+    result = kaohe(*args)
+    assert result.returncode == 1
+    assert result.stderr == message + "\n", result.stderr
+    assert not result.stdout
+
+
+def test_demo_with_a_word_for_a_number_was_a_traceback(tmp_path):
+    """Regression: `invoke demo --offices abc` ended in `ValueError: invalid literal for int()`."""
+    result = kaohe("demo", "--out", str(tmp_path / "示例"), "--offices", "abc")
+    assert "Traceback" not in result.stderr and "需要整数" in result.stderr
+    assert not (tmp_path / "示例").exists()
+
+
+def test_outside_the_project_it_says_where_to_run(tmp_path):
+    result = kaohe("--list", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == "错误：找不到任务文件 tasks.py：请在本项目的文件夹中运行 kaohe，或用 -r 指定该文件夹\n"
+    assert kaohe("-r", str(ROOT), "--list", cwd=tmp_path).stdout.startswith("全部任务：")
+
+
+def test_bare_help_outside_the_project_still_shows_the_core_options(tmp_path):
+    result = kaohe("--help", cwd=tmp_path)
+    assert result.returncode == 0 and "通用选项：" in result.stdout and "全部任务：" not in result.stdout
+
+
+def test_json_list_is_left_as_data():
+    import json
+
+    data = json.loads(kaohe("--list", "--list-format", "json").stdout)
+    assert {task["name"] for task in data["tasks"]} == set(_tasks())
+
+
+def test_long_help_wraps_to_a_narrow_terminal_by_display_width():
+    out = kaohe("--list", columns=50).stdout
+    lines = out.splitlines()
+    assert any(line.startswith(" " * 14) and line.strip() for line in lines)  # some help was wrapped
+    for line in lines:
+        assert display_width(line.rstrip(CLOSING)) <= 50, line  # closing marks may hang past the edge
+        assert not line.strip() or line.strip()[0] not in CLOSING, line
+
+
+def test_the_tasks_still_run_under_kaohe(tmp_path):
+    result = kaohe("demo", "--out", str(tmp_path / "示例"), "--offices", "1")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "示例" / "reference.xlsx").exists()
+    assert f"示例数据目录：{tmp_path / '示例'}" in result.stdout
+
+
+# ---------------------------------------------------------------- pure parts: translation and wrapping
+
+
+@given(st.text())
+def test_translate_never_fails_and_quotes_what_was_typed_printably(typed):
+    for english in (f"No idea what '{typed}' is!", f"Sub-collection '{typed}' not found!"):
+        chinese = translate(english)
+        assert f"“{printable(typed)}”" in chinese
+        assert "No idea" not in chinese and "not found" not in chinese
+
+
+@given(st.text())
+def test_a_message_without_a_translation_is_shown_as_it_is(text):
+    if not any(pattern.fullmatch(text) for pattern, _ in __import__("pipeline.cli.task_runner",
+                                                                      fromlist=["MESSAGES"]).MESSAGES):
+        assert translate(text) == text
+
+
+@given(st.text(alphabet=st.sampled_from("业务所长考核指标，。（）ab1 ")), st.integers(min_value=4, max_value=60))
+def test_wrap_keeps_every_character_and_fits_the_width(text, width):
+    lines = wrap(text, width)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    for index, line in enumerate(lines):
+        assert display_width(line.rstrip(CLOSING)) <= width or len(line.rstrip(CLOSING)) == 1
+        if index:
+            assert line[:1] not in CLOSING
+
+
+def test_flag_messages_name_the_option_as_it_is_typed():
+    assert translate("Flag <Argument: keep_going (k)> doesn't take any value!") == "选项 --keep-going 不接受值"
+    assert translate("Flag <Argument: data (d)> needed value and was not given one!") == "选项 --data 需要一个值"
+
+
+def test_wrap_breaks_chinese_by_columns_not_characters():
+    assert wrap("一二三四五六", 6) == ["一二三", "四五六"]
+    assert wrap("一二三，四五", 6) == ["一二三，", "四五"]  # the comma stays with the line it ends
