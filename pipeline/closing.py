@@ -111,7 +111,8 @@ def close_period(data_dir: str | Path, period: str, by: str, *,
         raise CloseRefused(f"{period} 还有 {len(errors)} 个错误，不能关闭；请先更正：", errors[:SHOWN_ERRORS])
     pending = results.open_appeals(period)
     if pending:
-        names = "、".join(f"{a.office_id}（{a.filed_on} 提出，reviews.xlsx › 申诉 第 {a.row} 行）" for a in pending)
+        names = "、".join(f"{dataset.reference.office_label(a.office_id)}的申诉（{a.filed_on} 提出，"
+                         f"reviews.xlsx › 申诉 第 {a.row} 行）" for a in pending)
         raise CloseRefused(f"{period} 还有 {len(pending)} 项申诉在受理中，不能关闭：{names}；"
                            f"请处理完毕（处理结果改为“维持”或“已调整”）后再关闭。")
     reference = next((w.sha256 for w in dataset.workbooks if w.path == REFERENCE_FILE), "")

@@ -36,6 +36,8 @@ def _codes(*codes: Code) -> dict[str, Code]:
 
 
 # The one catalogue. Append new codes; never reuse a code for a different meaning.
+# `{office}` names an office as people know it, `苏州一所（SU01）` (engine.model.office_label), the bare id
+# only for an office not in HR's list — except in reference-office-case, which quotes an id as typed.
 CATALOGUE: dict[str, Code] = _codes(
     # --- file level -------------------------------------------------------------------------
     Code("file-unreadable", ERROR, "文件无法读取", "无法读取文件：{reason}",
@@ -142,16 +144,16 @@ CATALOGUE: dict[str, Code] = _codes(
     Code("project-client-unknown", WARNING, "项目的客户不在客户表中",
          "客户编号“{seen}”不在本期客户表中", "核对客户编号，或在客户表中补充该客户。", "cell"),
     Code("reference-no-target", ERROR, "缺少季度目标",
-         "业务所 {office} 有 {period_name}的提交，但《季度目标》中没有该季度的目标",
+         "{office}有 {period_name}的提交，但《季度目标》中没有该季度的目标",
          "人力资源部在 reference.xlsx 的《季度目标》中补充该行。", "dataset"),
     Code("reference-missing", ERROR, "缺少基础数据", "找不到人力资源部基础数据文件 reference.xlsx",
          "把 reference.xlsx 放在数据目录的根目录下。", "file"),
     Code("reference-duplicate-target", ERROR, "季度目标重复",
-         "业务所 {office} 的 {period_name}目标重复出现（第 {first_row} 行已有）",
+         "{office}的 {period_name}目标重复出现（第 {first_row} 行已有）",
          "每个业务所每个季度只保留一行目标。", "row"),
     Code("reference-target-unknown-office", ERROR, "目标中的所编号未知",
          "《季度目标》中的所编号“{seen}”不在《业务所》表中", "核对所编号，或在《业务所》表中补充该所。", "cell"),
-    Code("submission-missing", WARNING, "未提交", "业务所 {office} 未提交 {period_name}的“{form}”",
+    Code("submission-missing", WARNING, "未提交", "{office}未提交 {period_name}的“{form}”",
          "请所长尽快提交该模板。", "dataset"),
     # --- KPI computation ----------------------------------------------------------------------
     Code("kpi-not-available", WARNING, "指标无法计算", "{office} {period_name}的{kpi}无法计算：{reason}",
@@ -198,16 +200,16 @@ CATALOGUE: dict[str, Code] = _codes(
          "《所长任职》中的所编号“{seen}”不在《业务所》表中，本行未采用",
          "核对所编号，或在《业务所》表中补充该所。", "cell"),
     Code("head-overlap", ERROR, "所长任职时间重叠",
-         "业务所 {office} 的这一任职（自 {start}）与第 {first_row} 行的任职（{other}）时间重叠，本行未采用",
+         "{office}的这一任职（自 {start}）与第 {first_row} 行的任职（{other}）时间重叠，本行未采用",
          "同一业务所同一天只能有一位所长：把前一任的结束日期改为新所长到任的前一天。", "cell"),
     Code("head-gap", WARNING, "所长任职有空档",
-         "业务所 {office} 在 {gap_start} 至 {gap_end} 没有在任所长（第 {first_row} 行的任职结束后，本行才开始）",
+         "{office}在 {gap_start} 至 {gap_end} 没有在任所长（第 {first_row} 行的任职结束后，本行才开始）",
          "核对两任所长的结束与起始日期；确实空缺的期间，其考核结果不归属任何所长。", "cell"),
     Code("cover-filler-not-head", WARNING, "填报人不是在任所长",
-         "封面的填报人与业务所 {office} {period} 在任的所长（见{source}）不一致",
+         "封面的填报人与{office} {period} 在任的所长（见{source}）不一致",
          "由副所长等代为填报时无需更改，人力资源部知悉即可；否则请核对封面的填报人。", "cell"),
     Code("submission-missing-weightless", WARNING, "缺少不计分的表格",
-         "业务所 {office} 未提交 {period} 的“{form}”；该表的指标在本期考核中权重均为 0，本期照常评分",
+         "{office}未提交 {period} 的“{form}”；该表的指标在本期考核中权重均为 0，本期照常评分",
          "所长尽快补交该表格（其中的数据仍供参考）。", "dataset"),
     # --- HR's reviews (reviews.xlsx): adjustments and appeals --------------------------------
     Code("review-office-unknown", ERROR, "复核记录的所编号未知",

@@ -152,7 +152,7 @@ def test_build_reference_targets_duplicates_and_unknown_offices():
         ("reference-duplicate-target", ERROR, "季度目标", 3, "", "BJ01", "2026Q1"),
         ("reference-target-unknown-office", ERROR, "季度目标", 4, "C4", "ZZ09", "2026Q1"),
     ]
-    assert found[0].message == "业务所 BJ01 的 2026年第一季度目标重复出现（第 2 行已有）"
+    assert found[0].message == "北京一所（BJ01）的 2026年第一季度目标重复出现（第 2 行已有）"
 
 
 def test_reference_no_target_is_an_error_per_office_period():
@@ -165,7 +165,7 @@ def test_reference_no_target_is_an_error_per_office_period():
     assert [(f.code, f.severity, f.office_id, f.period, f.file) for f in found] == [
         ("reference-no-target", ERROR, "BJ01", "2026Q2", ""),
     ]
-    assert found[0].message == "业务所 BJ01 有 2026年第二季度的提交，但《季度目标》中没有该季度的目标"
+    assert found[0].message == "北京一所（BJ01）有 2026年第二季度的提交，但《季度目标》中没有该季度的目标"
 
 
 def test_project_client_unknown_is_a_warning_at_the_client_cell():
@@ -208,7 +208,7 @@ def test_completeness_lists_each_missing_form_per_office_and_period():
     found = list(checks.completeness({slot_of(w) for w in wbs} - {None}, REF, ["2026Q1"]))
     assert [(f.code, f.severity, f.office_id, f.period) for f in found] == [
         ("submission-missing", WARNING, "SH01", "2026Q1")] * 4
-    assert found[0].message == "业务所 SH01 未提交 2026年第一季度的“招聘与团队”"
+    assert found[0].message == "上海一所（SH01）未提交 2026年第一季度的“招聘与团队”"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -84,7 +84,7 @@ def test_every_place_shows_the_same_counts_on_the_sample(tmp_path, monkeypatch, 
     assert _numbers(ran) == _numbers(built) == (0, 2, 0, 2)
     for text in (validated, ran, built):
         assert text.startswith(f"校验 {folder}：共读取 384 个文件，")
-    assert "【苏州一所 SU01】" in validated
+    assert "【苏州一所（SU01）】" in validated
 
     report = json.loads((tmp_path / "out" / "validation.json").read_text(encoding="utf-8"))
     assert report["counts"] == {"error": 0, "warning": 2, "info": 0, "accepted": 0} and len(report["kpi_findings"]) == 2

@@ -204,7 +204,10 @@ def test_head_rows_findings_name_their_cells(data_dir):
         ("rule-not-before", "error", "所长任职", "E7"),
     ]
     gap = next(f for f in data.findings if f.code == "head-gap")
-    assert gap.message == "业务所 SH01 在 2026-01-01 至 2026-01-31 没有在任所长（第 4 行的任职结束后，本行才开始）"
+    assert gap.message == "上海一所（SH01）在 2026-01-01 至 2026-01-31 没有在任所长（第 4 行的任职结束后，本行才开始）"
+    overlap = next(f for f in data.findings if f.code == "head-overlap")
+    assert overlap.message == ("北京一所（BJ01）的这一任职（自 2026-03-01）与第 2 行的任职（2020-01-01 至 2026-03-31）"
+                               "时间重叠，本行未采用")
     assert all("T" not in (f.value or "") for f in data.findings if f.column == "工号")  # 工号 is never echoed
     # the overlapping row is not taken: BJ01 keeps its first head
     assert [t.head_id for t in data.reference.tenures["BJ01"]] == ["T1"]
@@ -284,7 +287,7 @@ def test_a_cover_filled_by_a_deputy_is_a_warning(data_dir, make_workbook):
     assert sorted((f.file, f.sheet, f.cell, f.column, f.severity, f.value) for f in found) == [
         (f"submissions/2026Q1/BJ01/{form}.xlsx", "封面", "B4", "填报人", "warning", None)
         for form in ("clients", "projects", "recruitment", "training")]
-    assert found[0].message == "封面的填报人与业务所 BJ01 2026Q1 在任的所长（见《所长任职》）不一致"
+    assert found[0].message == "封面的填报人与北京一所（BJ01） 2026Q1 在任的所长（见《所长任职》）不一致"
     assert DEPUTY not in found[0].message
 
 
@@ -294,7 +297,7 @@ def test_without_head_rows_a_cover_is_compared_with_the_office_sheets_head(data_
     assert [(f.code, f.file, f.sheet, f.cell, f.column, f.severity, f.value, f.office_id, f.period)
             for f in found] == [("cover-filler-not-head", "submissions/2026Q1/BJ01/clients.xlsx", "封面", "B4", "填报人",
                                  "warning", None, "BJ01", "2026Q1")]
-    assert found[0].message == "封面的填报人与业务所 BJ01 2026Q1 在任的所长（见《业务所》表）不一致"
+    assert found[0].message == "封面的填报人与北京一所（BJ01） 2026Q1 在任的所长（见《业务所》表）不一致"
 
 
 def test_without_head_rows_a_cover_filled_by_the_office_sheets_head_is_fine(data_dir, make_workbook, make_reference):

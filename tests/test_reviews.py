@@ -323,6 +323,13 @@ def test_hr_workbook_json_and_summary(data, capsys, tmp_path):
     assert any(r.startswith("2026Q1,BJ01,") and ",99," in r for r in csv_rows)
 
 
+def test_closing_names_the_office_of_an_open_appeal(data):
+    write_reviews(data, appeals=[appeal("GZ01", "2026Q1", "受理中")])
+    with pytest.raises(CloseRefused) as refused:
+        close_period(data, "2026Q1", "测试关闭人", workers=1)
+    assert "：广州测试三所（GZ01）的申诉（2026-04-12 提出，reviews.xlsx › 申诉 第 2 行）；" in str(refused.value)
+
+
 def test_the_kpi_provenance_records_the_adjustment_without_the_approver(data):
     """数据来源 on the office page: the adjusted KPI's row of 调整, with the original, the value after
     review, the reason and HR's approval (a role and a date, never the approver's name); the year

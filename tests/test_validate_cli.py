@@ -134,7 +134,7 @@ def test_a_mixed_folder_exits_1_and_names_every_broken_cell(make_reference, make
                                          "value", "office_id", "period", "acceptance", "title", "fix"]
     assert data["completeness"]["2026Q1"]["BJ01"]["clients"] == "errors"
     assert data["completeness"]["2026Q1"]["SH01"]["projects"] == "errors"
-    assert "【北京一所 BJ01】" in result.stdout and "【上海一所 SH01】" in result.stdout
+    assert "【北京一所（BJ01）】" in result.stdout and "【上海一所（SH01）】" in result.stdout
     marked = tmp_path / "marked"
     assert sorted(p.name for p in marked.iterdir()) == sorted(["北京一所-2026Q1-客户开发与维护-标注.xlsx",
                                                                "上海一所-2026Q1-项目管理-标注.xlsx"])
@@ -255,7 +255,7 @@ def test_the_validate_command_in_process_prints_the_same_summary(make_reference,
     assert main(["validate", str(data_dir), "--workers", "1", "--no-cache"]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"校验 {data_dir.absolute()}：共读取 5 个文件，错误 0 个，警告 4 个，提示 0 条（不含评分时才发现")
-    assert "【上海一所 SH01】" in out and "2026Q1：全部四个模板" in out  # SH01 sent nothing
+    assert "【上海一所（SH01）】" in out and "2026Q1：全部四个模板" in out  # SH01 sent nothing
 
 
 def test_a_negative_worker_count_is_a_usage_error(make_reference, data_dir, capsys):

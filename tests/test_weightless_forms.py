@@ -47,7 +47,7 @@ def test_a_quarter_without_projects_is_scored_with_a_warning():
     warned = [f for f in findings if f.code == "submission-missing-weightless"]
     assert [(f.office_id, f.period, f.severity, f.message) for f in warned] == [
         ("BJ01", "2026Q4", "warning",
-         "业务所 BJ01 未提交 2026Q4 的“项目管理”；该表的指标在本期考核中权重均为 0，本期照常评分")]
+         "BJ01所（BJ01）未提交 2026Q4 的“项目管理”；该表的指标在本期考核中权重均为 0，本期照常评分")]
     assert cards["2026"].status == SCORED  # projects weigh nothing in the annual cycle either
 
 

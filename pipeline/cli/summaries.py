@@ -75,9 +75,8 @@ def _missing_by_office(dataset: Dataset) -> dict[str, dict[str, list[str]]]:
 
 
 def office_heading(dataset: Dataset, office_id: str) -> str:
-    """`【北京一所 BJ01】`: the name from HR's reference with the id (only the id when it has none)."""
-    office = dataset.reference.offices.get(office_id)
-    return f"【{office.name} {office_id}】" if office and office.name else f"【{office_id}】"
+    """`【北京一所（BJ01）】`: the office as every message names it (only the id when HR's list has no name)."""
+    return f"【{dataset.reference.office_label(office_id)}】"
 
 
 def validation_summary(dataset: Dataset, unannotated: dict[str, str] | None = None, folder: str | None = None) -> str:
@@ -175,7 +174,7 @@ def invalid_summary(results: Results) -> str:
     lines = [f"以下 {len(cards)} 个所-期间的数据有误，网站上标为“{STATUS_LABELS[INVALID]}”，未评分："]
     by_period: dict[str, list[str]] = defaultdict(list)
     for card in cards:
-        by_period[card.period].append(f"{card.office_name}（{card.office_id}）")
+        by_period[card.period].append(card.office_label)
     lines += [f"  {period}：{'、'.join(names)}" for period, names in by_period.items()]
     return _text(lines)
 

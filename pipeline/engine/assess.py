@@ -248,14 +248,14 @@ def _weightless_findings(dataset: Dataset, card: Scorecard) -> Iterable[Finding]
         return
     for form in absent_forms(dataset, card.office_id, card.period):
         yield finding("submission-missing-weightless", office_id=card.office_id, period=card.period,
-                      office=card.office_id, form=FORM_TITLES[form])
+                      office=card.office_label, form=FORM_TITLES[form])
 
 
 def _na_findings(card: Scorecard, policy: Policy) -> Iterable[Finding]:
     for key, result in card.kpis.items():
         if result.value is None and result.weight > 0:
             yield finding("kpi-not-available", office_id=card.office_id, period=card.period,
-                          office=f"{card.office_name}（{card.office_id}）", period_name=period_label(card.period),
+                          office=card.office_label, period_name=period_label(card.period),
                           kpi=policy.kpis[key].name,
                           reason=result.reason)
 

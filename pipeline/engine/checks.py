@@ -167,7 +167,7 @@ def reference_checks(accepted: dict[Slot, WorkbookFacts], reference: Reference) 
         return
     for period, office in sorted({(period, office) for (period, office, _form) in accepted}):
         if office in reference.offices and (office, period) not in reference.target_rows:
-            yield finding("reference-no-target", office_id=office, period=period, office=office,
+            yield finding("reference-no-target", office_id=office, period=period, office=reference.office_label(office),
                           period_name=period_label(period))
 
 
@@ -207,7 +207,8 @@ def filler_checks(accepted: dict[Slot, WorkbookFacts], reference: Reference) -> 
             heads, source = {known.head.strip()}, "《业务所》表"
         if filler.strip() not in heads:
             yield finding("cover-filler-not-head", file=facts.path, sheet=COVER_SHEET, cell=cover_cell("filled_by", facts),
-                          column="填报人", private=True, office_id=office, period=period, office=office,
+                          column="填报人", private=True, office_id=office, period=period,
+                          office=reference.office_label(office),
                           source=source)
 
 
@@ -222,7 +223,8 @@ def completeness(occupied: set[Slot], reference: Reference, periods: Iterable[st
         for office in sorted(reference.offices):
             for form in OFFICE_FORMS:
                 if (period, office, form.id) not in occupied:
-                    yield finding("submission-missing", office_id=office, period=period, office=office,
+                    yield finding("submission-missing", office_id=office, period=period,
+                                  office=reference.office_label(office),
                                   period_name=period_label(period), form=form.title)
 
 

@@ -47,11 +47,12 @@ def build_tenures(rows: Iterable[Row], offices: dict[str, Office], path: str
         for tenure in sorted(by_office[office_id], key=lambda t: (t.start, t.row)):
             previous = kept[-1] if kept else None
             if previous is not None and (previous.end is None or previous.end >= tenure.start):
-                found.append(_finding("head-overlap", path, tenure, previous, start=tenure.start.isoformat(),
-                                      other=_span(previous)))
+                found.append(_finding("head-overlap", path, tenure, previous, offices[office_id].label,
+                                      start=tenure.start.isoformat(), other=_span(previous)))
                 continue
             if previous is not None and previous.end + _DAY < tenure.start:
-                found.append(_finding("head-gap", path, tenure, previous, gap_start=(previous.end + _DAY).isoformat(),
+                found.append(_finding("head-gap", path, tenure, previous, offices[office_id].label,
+                                      gap_start=(previous.end + _DAY).isoformat(),
                                       gap_end=(tenure.start - _DAY).isoformat()))
             kept.append(tenure)
         accepted[office_id] = kept
@@ -67,10 +68,10 @@ def _tenure(row: Row) -> Tenure | None:
     return Tenure(office_id, head_id, name, start, end, row.number)
 
 
-def _finding(code: str, path: str, tenure: Tenure, previous: Tenure, **params: str) -> Finding:
+def _finding(code: str, path: str, tenure: Tenure, previous: Tenure, office: str, **params: str) -> Finding:
     return finding(code, file=path, sheet=HEADS.name, row=tenure.row, cell=f"{HEADS.column_letter('start')}{tenure.row}",
                    column="起始日期", value=tenure.start.isoformat(), office_id=tenure.office_id,
-                   office=tenure.office_id, first_row=previous.row, **params)
+                   office=office, first_row=previous.row, **params)
 
 
 def _span(tenure: Tenure) -> str:

@@ -25,6 +25,11 @@ STATUS_LABELS = {SCORED: "已评分", INVALID: "数据有误", INCOMPLETE: "数�
 QUARTERLY, ANNUAL = "quarterly", "annual"
 
 
+def office_label(office_id: str, name: str = "") -> str:
+    """`苏州一所（SU01）`: how every message and summary names an office; the bare id when its name is unknown."""
+    return f"{name}（{office_id}）" if name else office_id
+
+
 @dataclass(frozen=True)
 class Office:
     office_id: str
@@ -32,6 +37,10 @@ class Office:
     head: str = ""
     region: str = ""
     bonus_base: float | None = None  # salary data: HR's workbooks only
+
+    @property
+    def label(self) -> str:
+        return office_label(self.office_id, self.name)
 
 
 @dataclass(frozen=True)
@@ -89,6 +98,11 @@ class Reference:
         folded = office_id.casefold()
         matches = [known for known in self.offices if known.casefold() == folded]
         return matches[0] if len(matches) == 1 else office_id
+
+    def office_label(self, office_id: str) -> str:
+        """`苏州一所（SU01）` for an office of the list; the bare id for one not in it."""
+        known = self.offices.get(office_id)
+        return known.label if known is not None else office_id
 
 
 @dataclass
@@ -199,6 +213,10 @@ class Scorecard:
     honours: tuple[str, ...] = ()  # names of incentives earned (annual only)
     adjustments: tuple[Adjustment, ...] = ()  # applied after review (engine.adjust), in 调整's row order
 
+    @property
+    def office_label(self) -> str:
+        return office_label(self.office_id, self.office_name)
+
     def adjustments_of(self, kpi: str) -> tuple[Adjustment, ...]:
         """The adjustments of one KPI's value or score: its provenance after review."""
         return tuple(a for a in self.adjustments if a.kpi == kpi)
@@ -249,4 +267,4 @@ class Results:
 
 __all__ = ["ANNUAL", "INCOMPLETE", "INVALID", "MISSING", "QUARTERLY", "SCORED", "STATUSES", "STATUS_LABELS",
            "Adjustment", "Appeal", "Dataset", "Head", "KpiResult", "Office", "Reference", "Results", "Scorecard", "Source", "Target",
-           "Tenure"]
+           "Tenure", "office_label"]

@@ -69,7 +69,7 @@ def quarter_findings(dataset: Dataset, rules: Plausibility) -> list[Finding]:
     for (office, period), workbooks in office_quarters(dataset).items():
         target = dataset.reference.targets.get((office, period))
         figures = quarter_figures(Period.parse(period), workbooks, target, dataset.reference.facts)
-        name = _office_name(dataset, office)
+        name = dataset.reference.office_label(office)
         found += _attainment(name, office, period, workbooks, figures, rules)
         found += _market_share(name, office, period, workbooks, figures, rules)
         found += _attrition(name, office, period, workbooks, figures, rules)
@@ -83,7 +83,7 @@ def change_findings(dataset: Dataset, rules: Plausibility, blocked: set[OfficeQu
     for (office, period), workbooks in quarters.items():
         quarter = Period.parse(period)
         earlier = [str(quarter.previous), str(quarter.previous_year)]
-        name = _office_name(dataset, office)
+        name = dataset.reference.office_label(office)
         for amount in AMOUNTS:
             facts = workbooks.get(amount.form)
             value = facts.figures.get(amount.key) if facts is not None else None
@@ -216,11 +216,6 @@ def _where(facts: WorkbookFacts, sheet: Sheet, key: str, office: str, period: st
 def _sales_cells(clients: WorkbookFacts) -> str:
     """The cells summed into 销售额, e.g. G2:G41 (the source the reader recorded)."""
     return next((s.cells for what, s in clients.sources if what == "sales"), CLIENT_SHEET.column_letter("sales"))
-
-
-def _office_name(dataset: Dataset, office: str) -> str:
-    known = dataset.reference.offices.get(office)
-    return f"{known.name}（{office}）" if known and known.name else office
 
 
 def _percent(rate: float) -> str:

@@ -56,7 +56,7 @@ def build_reference(facts: WorkbookFacts | None) -> tuple[Reference, list[Findin
             continue
         if key in first_row:
             found.append(finding("reference-duplicate-target", file=facts.path, sheet=TARGETS.name, row=row.number,
-                                 office_id=office_id, period=period, office=office_id,
+                                 office_id=office_id, period=period, office=reference.office_label(office_id),
                                  period_name=period_label(period), first_row=first_row[key]))
             continue
         first_row[key] = row.number

@@ -154,7 +154,7 @@ def appeals(facts: WorkbookFacts | None, reference: Reference,
             continue
         if row["outcome"] == ADJUSTED and (office_id, period) not in adjusted:
             found.append(finding("appeal-no-adjustment", file=facts.path, sheet=APPEALS.name, row=row.number,
-                                 office_id=office_id, period=period, office=office_id))
+                                 office_id=office_id, period=period, office=reference.office_label(office_id)))
         out.append(Appeal(office_id=office_id, period=period, filed_on=_iso(row["filed_on"]), outcome=row["outcome"],
                           settled_on=_iso(row["settled_on"]), matter=row.get("matter", ""),
                           handled_by=row.get("handled_by", ""), row=row.number))
