@@ -17,6 +17,7 @@ from _site_helpers import write_small_data
 from conftest import write_form
 
 from pipeline.cli import main
+from pipeline.cli.summaries import review_lines
 from pipeline.closing import CloseRefused, close_period, reopen_period
 from pipeline.engine.adjust import matches, shown
 from pipeline.engine.assess import assess
@@ -321,6 +322,18 @@ def test_hr_workbook_json_and_summary(data, capsys, tmp_path):
     assert APPROVER not in text and MATTER not in text and HANDLER not in text
     csv_rows = (tmp_path / "out" / "scorecards.csv").read_text(encoding="utf-8-sig").splitlines()
     assert any(r.startswith("2026Q1,BJ01,") and ",99," in r for r in csv_rows)
+
+
+def test_the_summary_names_offices_and_periods_as_people_read_them(data):
+    """`run`'s lines of 复核调整 and 申诉: 北京测试一所（BJ01） 2026年第一季度, never a bare `BJ01 2026Q1`."""
+    results, bj = reviewed(data)
+    assert review_lines(results) == [
+        "经复核调整 1 项（reviews.xlsx）：",
+        f"  - 北京测试一所（BJ01） 2026年第一季度 总分：{shown(bj.score, TOTAL, '')} → 99.0"
+        f"（原因：{REASON}；批准人：{APPROVER}，2026-04-20）",
+        "受理中的申诉 1 项（处理完毕前该期间不能关闭）：",
+        "  - 上海测试二所（SH01） 2026年第二季度（2026-04-12 提出，reviews.xlsx › 申诉 第 3 行）",
+    ]
 
 
 def test_closing_names_the_office_of_an_open_appeal(data):

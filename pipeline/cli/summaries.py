@@ -18,7 +18,7 @@ from ..engine.submissions import NOT_SUBMITTED, submission_matrix
 from ..findings import ERROR, INFO, WARNING, Finding
 from ..forms import OFFICE_FORMS
 from ..forms.values import printable
-from ..periods import is_year
+from ..periods import is_year, period_label
 
 if TYPE_CHECKING:  # the outputs are imported only by the commands that write them
     from ..outputs.annotate import Annotated
@@ -185,13 +185,15 @@ def review_lines(results: Results) -> list[str]:
     adjusted = [(c, a) for c in results.scorecards for a in c.adjustments]
     if adjusted:
         lines.append(f"经复核调整 {len(adjusted)} 项（reviews.xlsx）：")
-        lines += [f"  - {c.office_id} {c.period} {a.item}：{shown(a.original, a.what, a.kpi)} → "
+        lines += [f"  - {c.office_label} {period_label(c.period)} {a.item}：{shown(a.original, a.what, a.kpi)} → "
                   f"{shown(a.adjusted, a.what, a.kpi)}（原因：{a.reason}；批准人：{a.approved_by}，{a.approved_on}）"
                   for c, a in adjusted]
     pending = results.open_appeals()
     if pending:
         lines.append(f"受理中的申诉 {len(pending)} 项（处理完毕前该期间不能关闭）：")
-        lines += [f"  - {a.office_id} {a.period}（{a.filed_on} 提出，reviews.xlsx › 申诉 第 {a.row} 行）" for a in pending]
+        name = results.dataset.reference.office_label
+        lines += [f"  - {name(a.office_id)} {period_label(a.period)}（{a.filed_on} 提出，reviews.xlsx › 申诉 第 {a.row} 行）"
+                  for a in pending]
     return lines
 
 
