@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import shlex
+import unicodedata
 
 import pytest
 
@@ -35,8 +37,38 @@ def test_every_help_is_chinese_with_a_description_and_an_example(capsys, command
 
 def test_the_list_of_commands_gives_each_one_line(capsys):
     text = _help(capsys)
-    for command, (line, _) in ABOUT.items():
-        assert command in text and line in text
+    assert text.count("命令：") == 1 and not re.search(r"^\s*命令$", text, re.M)  # one heading, no stray `命令`
+    listed = text.split("命令：\n", 1)[1].split("\n\n", 1)[0].split("\n")
+    assert [line.split()[0] for line in listed] == list(ABOUT)
+    for entry, (command, (line, _)) in zip(listed, ABOUT.items(), strict=True):
+        assert entry == f"  {command.ljust(max(map(len, ABOUT)))}  {line}"  # `templates` on its line too
+
+
+VALUE_NAME = re.compile(r"(--[a-z][a-z-]*) (\[?[^\s\[\]]+)")  # `--out 目录`, `--years 年份 [年份 ...]`
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_every_option_value_has_a_chinese_name(capsys, command):
+    text = _help(capsys, command)
+    assert not re.search(r"--[a-z][a-z-]* \[?[A-Z][A-Z0-9_]+\b", text)  # OUT, JSON_PATH, WORKERS …
+    usage = text.split("\n\n", 1)[0]
+    invocations = re.findall(r"^  (-\S.*?)(?: {2,}|$)", text, re.M)  # `--out 目录` of `  --out 目录  输出目录`
+    named = VALUE_NAME.findall("\n".join([usage, *invocations]))
+    assert named and all(re.fullmatch(r"\[?[\u4e00-\u9fff]+", value) for _, value in named), named
+
+
+def _columns(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_the_help_of_every_argument_starts_in_one_column(capsys, command):
+    """As a terminal shows it: a Chinese character takes two columns (argparse counts one)."""
+    text = _help(capsys, command)
+    listed = "\n\n".join(part.split("\n\n", 1)[0] for part in re.split(r"^(?:位置参数|选项)：\n", text, flags=re.M)[1:])
+    starts = {_columns(m[1]) for m in re.finditer(r"^(  \S.*?\S {2,})\S", listed, re.M)}
+    starts |= {len(m[1]) for m in re.finditer(r"^( {3,})\S", listed, re.M)}  # lines a help wraps onto
+    assert len(starts) == 1, text
 
 
 @pytest.mark.parametrize("command", list(ABOUT))

@@ -32,7 +32,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 
 def _workers(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--workers", type=int, default=0, help="并行进程数（默认按 CPU 核数）")
+    p.add_argument("--workers", type=int, default=0, metavar="数量", help="并行进程数（默认按 CPU 核数）")
 
 
 def _no_cache(p: argparse.ArgumentParser) -> None:
@@ -68,89 +68,98 @@ def _command(sub: Any, name: str) -> argparse.ArgumentParser:
     return sub.add_parser(name, help=line, description=f"{line}。", epilog=f"示例：{example}")
 
 
+def command_list() -> str:
+    """The list of commands in the main help: one line each, name and what it does (argparse's own
+    list puts a `命令` line under the `命令：` heading and wraps a long name onto a line of its own)."""
+    width = max(map(len, ABOUT))
+    return "命令：\n" + "\n".join(f"  {name.ljust(width)}  {line}" for name, (line, _) in ABOUT.items())
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = ChineseParser(prog="python -m pipeline", description="业务所长考核：模板、校验、计算与网站构建。",
-                           epilog="示例：python -m pipeline validate sample_data\n"
+    parser = ChineseParser(prog="python -m pipeline", usage="%(prog)s [-h] 命令 ...",
+                           description="业务所长考核：模板、校验、计算与网站构建。",
+                           epilog=f"{command_list()}\n\n示例：python -m pipeline validate sample_data\n"
                                   "每个命令的说明：python -m pipeline 命令 -h")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=ChineseParser, title="命令",
-                                metavar="命令")
+    # listed by command_list in the epilog, not by argparse
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=ChineseParser, metavar="命令",
+                                help=argparse.SUPPRESS, prog=parser.prog)
 
     p = _command(sub, "templates")
-    p.add_argument("--out", help="输出目录（默认 input_templates；与 --data 同用时必填）")
+    p.add_argument("--out", metavar="目录", help="输出目录（默认 input_templates；与 --data 同用时必填）")
     p.add_argument("--check", action="store_true", help="只检查已有模板是否与表单定义一致")
-    p.add_argument("--data", help="数据目录：按其中 reference.xlsx 的业务所名单生成本公司的模板（须同时用 --out 指定目录）")
+    p.add_argument("--data", metavar="目录", help="数据目录：按其中 reference.xlsx 的业务所名单生成本公司的模板（须同时用 --out 指定目录）")
 
     p = _command(sub, "demo")
-    p.add_argument("--out", required=True, help="输出的数据目录")
-    p.add_argument("--offices", type=int, default=12, help="业务所数量（默认 12）")
-    p.add_argument("--years", type=int, nargs="+", default=[2025, 2026], help="年份（默认 2025 2026）")
-    p.add_argument("--seed", type=int, default=7, help="随机种子（默认 7）")
+    p.add_argument("--out", required=True, metavar="目录", help="输出的数据目录")
+    p.add_argument("--offices", type=int, default=12, metavar="数量", help="业务所数量（默认 12）")
+    p.add_argument("--years", type=int, nargs="+", default=[2025, 2026], metavar="年份", help="年份（默认 2025 2026）")
+    p.add_argument("--seed", type=int, default=7, metavar="整数", help="随机种子（默认 7）")
     p.add_argument("--force", action="store_true", help="目录不是空的也写入（覆盖其中同名的工作簿）")
 
     p = _command(sub, "validate")
     p.add_argument("data_dir", metavar="数据目录", help="含 reference.xlsx 与 submissions/ 的文件夹")
-    p.add_argument("--json", dest="json_path", help="把校验结果写成 JSON 文件")
-    p.add_argument("--annotate", help="为有问题的工作簿写出标注副本的目录（副本名如 北京一所-2026Q2-招聘与团队-标注.xlsx，不覆盖已有文件）")
+    p.add_argument("--json", dest="json_path", metavar="文件", help="把校验结果写成 JSON 文件")
+    p.add_argument("--annotate", metavar="目录", help="为有问题的工作簿写出标注副本的目录（副本名如 北京一所-2026Q2-招聘与团队-标注.xlsx，不覆盖已有文件）")
     _workers(p)
     _no_cache(p)
 
     p = _command(sub, "intake")
     p.add_argument("inbox", metavar="收件目录", help="收到的文件所在的文件夹")
-    p.add_argument("--data", required=True, help="数据目录")
+    p.add_argument("--data", required=True, metavar="目录", help="数据目录")
 
     p = _command(sub, "run")
     p.add_argument("data_dir", metavar="数据目录", help="含 reference.xlsx 与 submissions/ 的文件夹")
-    p.add_argument("--out", required=True, help="输出目录")
-    p.add_argument("--policy", help="政策配置文件（默认 pipeline/policy.yaml）")
+    p.add_argument("--out", required=True, metavar="目录", help="输出目录")
+    p.add_argument("--policy", metavar="文件", help="政策配置文件（默认 pipeline/policy.yaml）")
     _workers(p)
     _no_cache(p)
 
     p = _command(sub, "build")
-    p.add_argument("--data", help="数据目录（默认使用内置示例数据）")
+    p.add_argument("--data", metavar="目录", help="数据目录（默认使用内置示例数据）")
     p.add_argument("--keep-going", action="store_true", help="有错误时仍发布：有误的所-期间标为“数据有误”")
-    p.add_argument("--site", default="site", help="网站输出目录（默认 site）")
-    p.add_argument("--policy", help="政策配置文件（默认 pipeline/policy.yaml）")
+    p.add_argument("--site", default="site", metavar="目录", help="网站输出目录（默认 site）")
+    p.add_argument("--policy", metavar="文件", help="政策配置文件（默认 pipeline/policy.yaml）")
     _workers(p)
     _no_cache(p)
 
     p = _command(sub, "close")
     p.add_argument("period", metavar="期间", help="季度如 2026Q1，或年份如 2026（须先关闭其四个季度）")
     p.add_argument("data_dir", metavar="数据目录", help="含 reference.xlsx 与 submissions/ 的文件夹")
-    p.add_argument("--by", required=True, help="关闭人姓名")
-    p.add_argument("--policy", help="政策配置文件（默认 pipeline/policy.yaml）")
+    p.add_argument("--by", required=True, metavar="姓名", help="关闭人姓名")
+    p.add_argument("--policy", metavar="文件", help="政策配置文件（默认 pipeline/policy.yaml）")
     _no_cache(p)
 
     p = _command(sub, "reopen")
     p.add_argument("period", metavar="期间", help="季度如 2026Q1，或年份如 2026")
     p.add_argument("data_dir", metavar="数据目录", help="含 reference.xlsx 与 submissions/ 的文件夹")
-    p.add_argument("--by", required=True, help="重新打开人姓名")
-    p.add_argument("--reason", required=True, help="重新打开的原因")
+    p.add_argument("--by", required=True, metavar="姓名", help="重新打开人姓名")
+    p.add_argument("--reason", required=True, metavar="原因", help="重新打开的原因")
 
     p = _command(sub, "whatif")
     p.add_argument("data_dir", metavar="数据目录", help="含 reference.xlsx 与 submissions/ 的文件夹")
-    p.add_argument("--policy", required=True, help="政策草案文件（.yaml）")
-    p.add_argument("--period", help="只试算这个期间（如 2026Q1 或 2026）")
-    p.add_argument("--out", help="对比工作簿（默认当前文件夹的“试算对比-草案名.xlsx”，已有同名文件时另起新名）")
+    p.add_argument("--policy", required=True, metavar="文件", help="政策草案文件（.yaml）")
+    p.add_argument("--period", metavar="期间", help="只试算这个期间（如 2026Q1 或 2026）")
+    p.add_argument("--out", metavar="文件", help="对比工作簿（默认当前文件夹的“试算对比-草案名.xlsx”，已有同名文件时另起新名）")
     _no_cache(p)
 
     p = _command(sub, "remind")
     p.add_argument("data_dir", metavar="数据目录", help="含 reference.xlsx 与 submissions/ 的文件夹")
-    p.add_argument("--period", required=True, help="季度，如 2026Q4")
-    p.add_argument("--out", help="提醒文件的文件夹（默认当前文件夹的“提醒-期间”，已有同名文件夹时另起新名）")
+    p.add_argument("--period", required=True, metavar="期间", help="季度，如 2026Q4")
+    p.add_argument("--out", metavar="目录", help="提醒文件的文件夹（默认当前文件夹的“提醒-期间”，已有同名文件夹时另起新名）")
     _no_cache(p)
 
     p = _command(sub, "reports")
     p.add_argument("data_dir", metavar="数据目录", help="含 reference.xlsx 与 submissions/ 的文件夹")
-    p.add_argument("--out", required=True, help="确认单的输出目录")
-    p.add_argument("--period", help="只写这个期间（如 2026Q4 或 2026）")
-    p.add_argument("--policy", help="政策配置文件（默认 pipeline/policy.yaml）")
+    p.add_argument("--out", required=True, metavar="目录", help="确认单的输出目录")
+    p.add_argument("--period", metavar="期间", help="只写这个期间（如 2026Q4 或 2026）")
+    p.add_argument("--policy", metavar="文件", help="政策配置文件（默认 pipeline/policy.yaml）")
     _workers(p)
     _no_cache(p)
 
     p = _command(sub, "bench")
-    p.add_argument("--offices", type=int, default=1000, help="业务所数量（默认 1000）")
-    p.add_argument("--cache", default=".bench", help="合成数据与缓存目录（默认 .bench）")
-    p.add_argument("--out", default="docs/performance.md", help="结果页（默认 docs/performance.md）")
+    p.add_argument("--offices", type=int, default=1000, metavar="数量", help="业务所数量（默认 1000）")
+    p.add_argument("--cache", default=".bench", metavar="目录", help="合成数据与缓存目录（默认 .bench）")
+    p.add_argument("--out", default="docs/performance.md", metavar="文件", help="结果页（默认 docs/performance.md）")
     p.add_argument("--quick", action="store_true", help="快速冒烟测试：只用 50 个业务所（覆盖 --offices）")
     return parser
 
@@ -165,4 +174,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
-__all__ = ["ABOUT", "COMMANDS", "build_parser", "main"]
+__all__ = ["ABOUT", "COMMANDS", "build_parser", "command_list", "main"]

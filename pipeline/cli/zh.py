@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import unicodedata
 from collections.abc import Callable
 
 from ..forms.values import printable
@@ -73,6 +74,41 @@ def translate_help(text: str) -> str:
     return _HEADING_LINE.sub(lambda m: f"{HEADINGS.get(m[1], m[1])}：", text)
 
 
+def columns(text: str) -> int:
+    """How many columns a terminal gives `text`: two for a wide (Chinese) character."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+_ENTRY = re.compile(r"  (\S(?:.*?\S)?)(?: {2,}(\S.*))?")
+
+
+def align_help(text: str) -> str:
+    """The help of every argument in one column as a terminal shows it. argparse pads by characters,
+    and a Chinese value name (`--out 目录`) takes two columns a character: the column is moved right
+    to clear the widest name, and the lines a help wraps onto move with it."""
+    lines = text.split("\n")
+    headings = {f"{h}：" for h in HEADINGS.values()}
+    listed: list[int] = []  # the lines of the lists of arguments (under 位置参数： and 选项：)
+    inside = False
+    for i, line in enumerate(lines):
+        inside = line in headings or (inside and bool(line.strip()))
+        if inside and line not in headings:
+            listed.append(i)
+    beside = {i: m for i in listed if (m := _ENTRY.fullmatch(lines[i])) is not None and m[2] is not None}
+    if not beside:
+        return text
+    some = next(iter(beside.values()))
+    old = len(some.string) - len(some[2])  # argparse's help column, counted in characters
+    new = max(columns(m[1]) for m in beside.values()) + 4
+    for i in listed:
+        if i in beside:
+            name, help_text = beside[i][1], beside[i][2]
+            lines[i] = f"  {name}{' ' * (new - 2 - columns(name))}{help_text}"
+        elif lines[i].startswith(" " * old):  # a help's next line, or the help of a long name
+            lines[i] = " " * new + lines[i][old:]
+    return "\n".join(lines)
+
+
 class Formatter(argparse.RawDescriptionHelpFormatter):
     """Descriptions and examples shown as written (their line breaks kept)."""
 
@@ -91,11 +127,11 @@ class ChineseParser(argparse.ArgumentParser):
         return translate_help(super().format_usage())
 
     def format_help(self) -> str:
-        return translate_help(super().format_help())
+        return align_help(translate_help(super().format_help()))
 
     def error(self, message: str) -> None:  # argparse's own exit code is 2 too; say it in Chinese
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"参数错误：{printable(translate(message))}\n")  # it may quote what was typed
 
 
-__all__ = ["HELP_OPTION", "ChineseParser", "Formatter", "translate", "translate_help"]
+__all__ = ["HELP_OPTION", "ChineseParser", "Formatter", "align_help", "columns", "translate", "translate_help"]
