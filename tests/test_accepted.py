@@ -214,7 +214,7 @@ def test_validate_marks_accepted_findings_and_exits_0(make_reference, make_workb
     assert after.returncode == 0, after.stdout + after.stderr
     assert "错误 0 个，警告 0 个，提示 0 条，已确认 1 个" in after.stdout  # the one count sentence (engine/counts.py)
     assert "已确认的 1 个问题由人力资源部在 accepted.xlsx 中确认，不影响评分" in after.stdout
-    assert "✓ 2026Q1/BJ01/clients.xlsx › 客户：北京一所（BJ01） 2026Q1 的销售目标完成率为 400%" in after.stdout
+    assert "✓ submissions/2026Q1/BJ01/clients.xlsx › 客户：北京一所（BJ01） 2026Q1 的销售目标完成率为 400%" in after.stdout
     assert f"（已确认：{REASON}）" in after.stdout
 
 

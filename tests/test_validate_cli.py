@@ -104,10 +104,10 @@ def test_a_good_data_set_exits_0(make_reference, make_workbook, data_dir, tmp_pa
                                                                                  "projects")} for o in ("BJ01", "SH01")}}
 
 
-BROKEN = [  # (file under submissions/, sheet, cell, code)
-    ("2026Q1/BJ01/clients.xlsx", "客户", "G3", "type-number"),
-    ("2026Q1/BJ01/clients.xlsx", "客户", "I2", "out-of-range"),
-    ("2026Q1/SH01/projects.xlsx", "封面", "B2", "identity-mismatch"),
+BROKEN = [  # (file in the data folder, sheet, cell, code)
+    ("submissions/2026Q1/BJ01/clients.xlsx", "客户", "G3", "type-number"),
+    ("submissions/2026Q1/BJ01/clients.xlsx", "客户", "I2", "out-of-range"),
+    ("submissions/2026Q1/SH01/projects.xlsx", "封面", "B2", "identity-mismatch"),
 ]
 
 
@@ -128,8 +128,8 @@ def test_a_mixed_folder_exits_1_and_names_every_broken_cell(make_reference, make
     assert data["ok"] is False
     seen = {(f["file"], f["sheet"], f["cell"], f["code"]) for f in data["findings"]}
     for file, sheet, cell, code in BROKEN:
-        assert f"{file} › {sheet} › {cell}：" in result.stdout
-        assert (f"submissions/{file}", sheet, cell, code) in seen
+        assert f"✗ {file} › {sheet} › {cell}：" in result.stdout
+        assert (file, sheet, cell, code) in seen
     assert list(data["findings"][0]) == ["code", "severity", "message", "file", "sheet", "cell", "row", "column",
                                          "value", "office_id", "period", "acceptance", "title", "fix"]
     assert data["completeness"]["2026Q1"]["BJ01"]["clients"] == "errors"
@@ -140,11 +140,11 @@ def test_a_mixed_folder_exits_1_and_names_every_broken_cell(make_reference, make
                                                                "上海一所-2026Q1-项目管理-标注.xlsx"])
     assert result.stdout.splitlines()[-4:] == [  # each copy beside the file it copies
         f"已在“{marked}”写出 2 个标注副本（出错的单元格标红、警告标黄、按其他写法读取的值标蓝，并附批注）：",
-        "  2026Q1/BJ01/clients.xlsx → 北京一所-2026Q1-客户开发与维护-标注.xlsx",
-        "  2026Q1/SH01/projects.xlsx → 上海一所-2026Q1-项目管理-标注.xlsx",
+        "  submissions/2026Q1/BJ01/clients.xlsx → 北京一所-2026Q1-客户开发与维护-标注.xlsx",
+        "  submissions/2026Q1/SH01/projects.xlsx → 上海一所-2026Q1-项目管理-标注.xlsx",
         "另有 1 个文件无法标注，见上。",
     ]
-    assert "以下文件无法标注，未生成标注副本：\n  2026Q1/SH01/training.xlsx：文件无法读取（不是 xlsx 文件）" in result.stdout
+    assert "以下文件无法标注，未生成标注副本：\n  submissions/2026Q1/SH01/training.xlsx：文件无法读取（不是 xlsx 文件）" in result.stdout
     assert result.stdout.rstrip().endswith("另有 1 个文件无法标注，见上。")
     assert data["completeness"]["2026Q1"]["SH01"]["training"] == "errors"
     assert [f["status"] for f in data["files"] if f["file"].endswith("SH01/training.xlsx")] == ["errors"]
@@ -159,11 +159,29 @@ def test_the_summary_says_how_to_fix_each_kind_of_problem_once_per_file(make_ref
     result = run_cli("validate", str(data_dir), "--json", str(tmp_path / "r.json"))
     assert result.returncode == 1, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    first = lines.index("    ✗ 2026Q1/BJ01/clients.xlsx › 客户 › G2：“本期销售额”应为数字，不小于 0，实际为“十二”")
+    first = lines.index("    ✗ submissions/2026Q1/BJ01/clients.xlsx › 客户 › G2：“本期销售额”应为数字，不小于 0，实际为“十二”")
     assert lines[first + 1] == "      怎样修改：填写阿拉伯数字，不要带单位或文字。"
-    assert lines[first + 2].startswith("    ✗ 2026Q1/BJ01/clients.xlsx › 客户 › G3：")  # the same hint is not repeated
+    assert lines[first + 2].startswith("    ✗ submissions/2026Q1/BJ01/clients.xlsx › 客户 › G3：")  # the same hint is not repeated
     report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert {f["fix"] for f in report["findings"] if f["code"] == "type-number"} == {"填写阿拉伯数字，不要带单位或文字。"}
+
+
+def test_validate_and_run_show_a_file_by_the_same_path(make_reference, make_workbook, data_dir, tmp_path, capsys):
+    """Both relative to the data folder, as validation.json has it (validate dropped `submissions/`)."""
+    from pipeline.cli import main
+
+    make_reference(targets=Q1_TARGETS[:1])
+    good_office(make_workbook, office="BJ01", skip=("clients",))
+    make_workbook("clients", "submissions/2026Q1/BJ01/clients.xlsx", rows=GOOD_ROWS["clients"],
+                  raw={"客户": {"G2": "十二"}})
+    place = "submissions/2026Q1/BJ01/clients.xlsx › 客户 › G2：“本期销售额”应为数字，不小于 0，实际为“十二”"
+    assert main(["validate", str(data_dir), "--workers", "1", "--no-cache"]) == 1
+    validated = capsys.readouterr().out.splitlines()
+    assert main(["run", str(data_dir), "--out", str(tmp_path / "out"), "--workers", "1", "--no-cache"]) == 1
+    ran = capsys.readouterr().out.splitlines()
+    assert f"    ✗ {place}" in validated and f"  - {place}" in ran
+    assert "  submissions/2026Q1/BJ01/clients.xlsx  错误 1，警告 0" in validated
+    assert not [line for line in validated if line.lstrip("✗!·✓ ").startswith("2026Q1/")]
 
 
 @pytest.mark.parametrize(("broken", "last_line"), [
@@ -180,7 +198,7 @@ def test_annotate_says_when_it_wrote_no_copy(make_reference, make_workbook, data
     assert result.stdout.rstrip().endswith(last_line)
     assert "写出 0 个" not in result.stdout and not (tmp_path / "marked").exists()
     if broken:
-        assert "  2026Q1/BJ01/clients.xls：文件无法读取（旧版 Excel 97-2003 格式）" in result.stdout
+        assert "  submissions/2026Q1/BJ01/clients.xls：文件无法读取（旧版 Excel 97-2003 格式）" in result.stdout
         assert "      怎样修改：在 Excel 或 WPS 中打开文件，“另存为”→“Excel 工作簿（*.xlsx）”后重新提交。" in result.stdout
 
 
@@ -280,6 +298,6 @@ def test_annotating_again_keeps_the_earlier_copies_and_says_so(make_reference, m
     assert sha256(copy) == before
     assert sorted(p.name for p in marked.iterdir()) == ["北京一所-2026Q1-客户开发与维护-标注-2.xlsx", copy.name]
     assert again.stdout.splitlines()[-2:] == [
-        "  2026Q1/BJ01/clients.xlsx → 北京一所-2026Q1-客户开发与维护-标注-2.xlsx",
+        "  submissions/2026Q1/BJ01/clients.xlsx → 北京一所-2026Q1-客户开发与维护-标注-2.xlsx",
         "目录中原有的同名文件未覆盖（北京一所-2026Q1-客户开发与维护-标注.xlsx），新副本的文件名末尾加了编号。",
     ]

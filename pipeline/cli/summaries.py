@@ -32,20 +32,15 @@ DATASET_WIDE = "（整体）"
 FIX_LABEL = "怎样修改："
 
 
-def short_place(f: Finding) -> str:
-    """The STYLE form `2026Q1/BJ01/clients.xlsx › 客户 › G7:…` (the submissions/ prefix dropped)."""
-    return f.display().removeprefix("submissions/")
-
-
 def _accepted(f: Finding) -> str:
     return "" if f.acceptance is None else f"（已确认：{f.acceptance}）"
 
 
 def marked_line(f: Finding) -> str:
-    """`✗ 2026Q1/BJ01/clients.xlsx › 客户 › G7:…` (a mark for the severity, or ✓ and HR's reason
-    for a finding HR accepted, then the short place)."""
+    """`✗ submissions/2026Q1/BJ01/clients.xlsx › 客户 › G7：…` (a mark for the severity, or ✓ and HR's
+    reason for a finding HR accepted, then the place, relative to the data folder as in every output)."""
     mark = MARKS[ACCEPTED] if f.acceptance is not None else MARKS.get(f.severity, "·")
-    return f"{mark} {short_place(f)}{_accepted(f)}"
+    return f"{mark} {f.display()}{_accepted(f)}"
 
 
 def with_fixes(findings: list[Finding], indent: str, line: Callable[[Finding], str] = marked_line) -> list[str]:
@@ -99,7 +94,7 @@ def validation_summary(dataset: Dataset, unannotated: dict[str, str] | None = No
         lines.append(office_heading(dataset, office) if office != NO_OFFICE else f"【{office}】")
         for file, items in sorted(groups[office].items(), key=lambda kv: (kv[0] == DATASET_WIDE, kv[0])):
             per_file = count(items)
-            lines.append(f"  {file.removeprefix('submissions/')}  错误 {per_file.errors}，警告 {per_file.warnings}"
+            lines.append(f"  {file}  错误 {per_file.errors}，警告 {per_file.warnings}"
                          + (f"，已确认 {per_file.accepted}" if per_file.accepted else ""))
             lines.extend(with_fixes(items, "    "))
         if office in missing:
@@ -114,7 +109,7 @@ def validation_summary(dataset: Dataset, unannotated: dict[str, str] | None = No
     if unannotated:
         lines.append("")
         lines.append("以下文件无法标注，未生成标注副本：")
-        lines += [f"  {path.removeprefix('submissions/')}：{why}" for path, why in sorted(unannotated.items())]
+        lines += [f"  {path}：{why}" for path, why in sorted(unannotated.items())]
     lines.append("")
     if tally.errors:
         lines.append(f"结论：发现 {tally.errors} 个错误，请按上面的位置修改后重新提交。")
@@ -131,7 +126,7 @@ def annotation_summary(annotated: Annotated, out_dir: str) -> str:
     if annotated.written:
         lines = [f"已在“{out_dir}”写出 {len(annotated.written)} 个标注副本（出错的单元格标红、警告标黄、"
                  f"按其他写法读取的值标蓝，并附批注）："]
-        lines += [f"  {path.removeprefix('submissions/')} → {copy.name}" for path, copy in annotated.written.items()]
+        lines += [f"  {path} → {copy.name}" for path, copy in annotated.written.items()]
         if annotated.kept:
             lines.append(f"目录中原有的同名文件未覆盖（{'、'.join(annotated.kept)}），新副本的文件名末尾加了编号。")
         if annotated.skipped:
@@ -201,5 +196,5 @@ def _text(lines: list[str]) -> str:
     return "\n".join(printable(line) for line in lines)
 
 
-__all__ = ["annotation_summary", "invalid_summary", "marked_line", "office_heading", "review_lines", "run_summary", "short_place",
+__all__ = ["annotation_summary", "invalid_summary", "marked_line", "office_heading", "review_lines", "run_summary",
            "validation_summary", "with_fixes"]
