@@ -53,6 +53,7 @@ SAMPLE_DATA = PROJECT_ROOT / "sample_data"
 RESULTS_SECTION = "考核结果"
 PARALLEL_FROM = 64  # pages or files: below this, forking costs more than it saves
 POLL_SECONDS = 0.25  # how often the site folder is looked at while mkdocs writes it
+SHOWN_ERRORS = 10  # a failed build lists this many errors of the data; validate shows them all
 
 Progress = Callable[[int, int], None]
 ProgressFor = Callable[[str], Progress]
@@ -91,19 +92,25 @@ def build_site(data_dir: Path, site_dir: Path, *, keep_going: bool = False, poli
             except run.UsageError as exc:
                 raise BuildError(str(exc), usage=True) from None
             results = outcome.results
-            errors = results.error_count()  # an adjustment after review not applied counts too
-            if errors and not keep_going:
-                raise BuildError(
-                    f"校验发现 {errors} 个错误，网站未更新。请查看校验报告 "
-                    f"{(work_dir / 'out' / run.VALIDATION_JSON).absolute()}"
-                    f"（或运行 kaohe validate --data {data_dir.absolute()} 查看每个问题所在的单元格）；"
-                    "如需先发布，请加 --keep-going（kaohe build 与 kaohe serve 都接受），"
-                    "有错误的业务所将显示为“数据有误”。")
+            if results.error_count() and not keep_going:
+                raise BuildError(data_errors(results, data_dir))
             render_and_publish(results, site_dir, work_dir=work_dir, build_date=build_date,
                                templates_dir=templates_dir, workers=workers, progress_for=progress_for)
     except BuildLocked as exc:
         raise BuildError(str(exc), usage=True) from None
     return results
+
+
+def data_errors(results: Results, data_dir: Path) -> str:
+    """Why a build with errors in the data stops: the first errors where they are, and the commands
+    that show them all (the run's own validation.json is the build's work file, not for people)."""
+    blocking = [f for f in (*results.dataset.findings, *results.findings) if f.blocking]  # reviews' too
+    listed = "\n".join(f"  - {f.display()}" for f in blocking[:SHOWN_ERRORS])
+    more = f"（以上是前 {SHOWN_ERRORS} 个）" if len(blocking) > SHOWN_ERRORS else ""
+    return (f"校验发现 {len(blocking)} 个错误，网站未更新：\n{listed}\n{more}"
+            f"每个问题所在的单元格和修改方法：kaohe validate --data {data_dir.absolute()}"
+            "（加 --annotate 目录 可写出标出问题的副本）；"
+            "如需先发布，请加 --keep-going（kaohe build 与 kaohe serve 都接受），有错误的业务所将显示为“数据有误”。")
 
 
 def _tell(message: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import re
 import shutil
@@ -18,6 +19,8 @@ from conftest import Terminal
 from pipeline import build
 from pipeline.build import BuildError, build_site, expand_nav, render_and_publish
 from pipeline.cli import main
+from pipeline.engine.model import Dataset, Reference, Results
+from pipeline.findings import finding
 from pipeline.forms import ALL_FORMS
 from pipeline.outputs.form_workbook import write_templates
 from pipeline.outputs.pages import DOCS_DIR
@@ -153,7 +156,7 @@ def test_a_deputys_cover_is_a_warning_on_the_report_and_the_deputys_name_is_not(
     report = (built / "site" / "validation.html").read_text(encoding="utf-8")
     rows = re.findall(r'<tr data-code="cover-filler-not-head">(.*?)</tr>', report, re.S)
     assert len(rows) == 4  # GZ01's four forms of 2026Q1, and nobody else's
-    assert all("封面 › <code>B4</code>" in row and "GZ01 2026Q1" in row for row in rows)
+    assert all("封面 › <code>B4</code>" in row and "广州测试三所（GZ01） 2026Q1" in row for row in rows)
     assert SMALL_DEPUTY[2] not in report
 
 
@@ -310,9 +313,25 @@ def test_data_error_fails_the_build_and_keeps_the_old_site(built, data, template
         build_site(broken_copy(data, tmp_path), site, templates_dir=templates)
     assert not info.value.usage  # exit 1
     err = info.value.message
-    assert "校验发现 1 个错误，网站未更新" in err and "validation.json" in err and "kaohe serve" in err
+    assert err.startswith("校验发现 1 个错误，网站未更新：\n  - submissions/2026Q2/SH01/clients.xlsx：文件不是有效的 .xlsx")
+    # what to run, for the data it was given; never the build's work files (.build/out/validation.json)
+    assert f"kaohe validate --data {(tmp_path / 'bad-data').absolute()}（" in err and "kaohe serve" in err
+    assert ".build" not in err and "validation.json" not in err
     assert snapshot(site) == before
     assert not list(tmp_path.glob(".site.tmp-*"))
+
+
+def test_a_failed_build_lists_the_first_errors_and_counts_them_all(tmp_path):
+    blank = [finding("required-blank", file="submissions/2026Q1/BJ01/clients.xlsx", sheet="客户", cell=f"B{row}",
+                     row=row, column="客户名称") for row in range(2, 14)]
+    refused = finding("review-stale", file="reviews.xlsx", sheet="调整", row=2, office="北京一所（BJ01）", period="2026Q1",
+                      item="总分", computed="80.0", original="70.0")  # the assessment's: counted too
+    accepted = dataclasses.replace(blank[0], cell="B99", acceptance="已核实")  # HR's: not an error any more
+    results = Results(policy=None, dataset=Dataset("数据", Reference(), findings=[*blank, accepted]), findings=[refused])
+    text = build.data_errors(results, tmp_path)
+    assert text.startswith("校验发现 13 个错误，网站未更新：\n  - submissions/2026Q1/BJ01/clients.xlsx › 客户 › B2：")
+    assert text.count("\n  - ") == build.SHOWN_ERRORS and "B99" not in text
+    assert f"（以上是前 {build.SHOWN_ERRORS} 个）每个问题所在的单元格和修改方法：kaohe validate --data {tmp_path}（" in text
 
 
 def test_keep_going_publishes_invalid_offices(data, templates, tmp_path):
