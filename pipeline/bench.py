@@ -413,7 +413,7 @@ def _note(m: Measure) -> str:
     if "rewritten" in e:
         parts.append(f"重写期间工作簿 {e['rewritten']} 个，未变 {e['unchanged']} 个")
     if "scored" in e:
-        parts.append(f"已评分 {e['scored']:,} 个所-期间")
+        parts.append(f"已评分 {e['scored']:,} 个业务所期间")
     if "same_as_single" in e:
         parts.append("输出与单进程逐字节一致" if e["same_as_single"] else "输出与单进程不一致")
     if e.get("exit"):

@@ -226,7 +226,7 @@ CATALOGUE: dict[str, Code] = _codes(
          "同一项只保留一行调整：删除多余的行，或把两行合并。", "row"),
     Code("review-not-scored", ERROR, "调整的期间没有评分",
          "{office} {period} 的考核结果为“{status}”，没有可调整的“{item}”，本行未采用",
-         "先更正数据使该所-期间评分，再核对原值；或删除这一行。", "row"),
+         "先更正数据，使该业务所在该期间得到评分，再核对原值；或删除这一行。", "row"),
     Code("review-stale", ERROR, "调整的原值与计算结果不符",
          "{office} {period} 的“{item}”本次计算为 {computed}，与原值 {original} 不符："
          "调整可能依据的是其他数据，本行未采用",

@@ -61,7 +61,7 @@ def default_out(draft_path: str | Path, period: str | None, folder: Path = Path(
 
 def write_workbook(result: WhatIf, out: Path, data_dir: str | Path, draft_path: str | Path) -> None:
     """The comparison workbook, written atomically; UsageError when it cannot be written."""
-    notes = [("内容", "各未关闭的所-期间分别按现行政策和政策草案计算的得分、等级、排名、奖金系数与季度奖金，"
+    notes = [("内容", "每个业务所在每个未关闭的期间分别按现行政策和政策草案计算的得分、等级、排名、奖金系数与季度奖金，"
                       "按得分变化的大小排列。"),
              ("数据目录", Path(data_dir).name), ("现行政策版本", result.current),
              ("草案", f"{Path(draft_path).name}（版本 {result.draft}）"),

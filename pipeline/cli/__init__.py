@@ -116,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _command(sub, "build")
     p.add_argument("--data", metavar="目录", help="数据目录（默认使用内置示例数据）")
-    p.add_argument("--keep-going", action="store_true", help="有错误时仍发布：有误的所-期间标为“数据有误”")
+    p.add_argument("--keep-going", action="store_true", help="有错误时仍发布：有误的业务所和期间标为“数据有误”")
     p.add_argument("--site", default="site", metavar="目录", help="网站输出目录（默认 site）")
     p.add_argument("--policy", metavar="文件", help="政策配置文件（默认 pipeline/policy.yaml）")
     _workers(p)

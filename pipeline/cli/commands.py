@@ -371,7 +371,7 @@ def whatif(args: argparse.Namespace) -> int:
     from ..outputs.whatif import terminal_table
 
     _print(f"试算：现行政策（版本 {result.current}）与草案 {Path(args.policy).name}（版本 {result.draft}），"
-           f"共 {len(result.frame)} 个未关闭的所-期间，按得分变化从大到小排列：")
+           f"共 {len(result.frame)} 行（每个业务所在每个未关闭的期间一行），按得分变化从大到小排列：")
     if result.closed:
         _print(f"（已关闭的期间 {'、'.join(result.closed)} 结果已冻结，不参与试算。）")
     _print(terminal_table(result.frame))

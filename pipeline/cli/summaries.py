@@ -156,7 +156,7 @@ def run_summary(results: Results, folder: str | None = None) -> str:
         first = blocking[:SHOWN_ERRORS]
         lines.append(f"错误（前 {len(first)} 个）：" if errors > len(first) else "错误：")
         lines.extend(with_fixes(first, "  ", lambda f: f"- {f.display()}"))
-        lines.append("有错误的所-期间标为“数据有误”，未评分；全部问题见 validation.json 或各期间考核结果工作簿的“校验问题”。")
+        lines.append("有误的业务所和期间标为“数据有误”，未评分；全部问题见 validation.json 或各期间考核结果工作簿的“校验问题”。")
     lines += review_lines(results)
     return _text(lines)
 
@@ -166,7 +166,7 @@ def invalid_summary(results: Results) -> str:
     cards = [c for c in results.scorecards if c.status == INVALID]
     if not cards:
         return ""
-    lines = [f"以下 {len(cards)} 个所-期间的数据有误，网站上标为“{STATUS_LABELS[INVALID]}”，未评分："]
+    lines = [f"以下 {len(cards)} 个业务所期间的数据有误，网站上标为“{STATUS_LABELS[INVALID]}”，未评分："]
     by_period: dict[str, list[str]] = defaultdict(list)
     for card in cards:
         by_period[card.period].append(card.office_label)
