@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from html import unescape
 
 import pytest
@@ -15,6 +16,7 @@ from _site_helpers import (
     to_html,
 )
 
+from pipeline.engine.model import INCOMPLETE
 from pipeline.findings import CATALOGUE, finding
 from pipeline.forms import ALL_FORMS
 from pipeline.outputs.pages import escape, render_codes, render_fields, render_results_pages
@@ -285,3 +287,27 @@ def test_a_finding_of_no_file_is_placed_by_its_period():
     row = re.search(r'<tr data-code="kpi-not-available">(.*?)</tr>', section, re.S).group(1)
     assert cells(row)[0] == "2026年度"
     assert "北京测试一所（A01） 2026年度的客户满意度无法计算" in cells(row)[2]
+
+
+def test_the_validation_report_counts_unscored_quarters_and_years_apart():
+    """One incomplete quarter and one incomplete year are two things, not “未评分的年度：2 个” (a quarter
+    counted as a year); X99's two invalid quarters are counted as quarters."""
+    results = sample_results()
+    results.scorecards = [
+        replace(c, status=INCOMPLETE, status_reason="未提交项目管理，本期不评分")
+        if (c.office_id, c.period) == ("B02", "2026Q2") else c
+        for c in results.scorecards if c.period != "2026" or c.office_id == "A01"
+    ]
+    text = render_validation(results)
+    assert ("    因数据有误而未评分：季度考核 2 个；因数据不全而未评分：季度考核 1 个、年度考核 1 个"
+            "（每个业务所的每个季度、每个年度各算一个考核）。\n") in text
+    assert "未评分的年度" not in text
+
+
+def test_the_validation_report_leaves_out_a_cause_with_nothing_unscored():
+    results = sample_results()
+    results.scorecards = [c for c in results.scorecards if c.office_id != "X99"]
+    text = render_validation(results)
+    assert "    因数据不全而未评分：年度考核 2 个（每个业务所的每个季度、每个年度各算一个考核）。\n" in text
+    assert "因数据有误" not in text
+
