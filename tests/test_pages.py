@@ -21,6 +21,7 @@ from pipeline.findings import CATALOGUE, finding
 from pipeline.forms import ALL_FORMS
 from pipeline.outputs.pages import escape, render_codes, render_fields, render_results_pages
 from pipeline.outputs.pages.results import render_office, render_period, render_validation
+from pipeline.periods import period_label
 
 
 @pytest.fixture(scope="module")
@@ -311,3 +312,19 @@ def test_the_validation_report_leaves_out_a_cause_with_nothing_unscored():
     assert "    因数据不全而未评分：年度考核 2 个（每个业务所的每个季度、每个年度各算一个考核）。\n" in text
     assert "因数据有误" not in text
 
+
+def test_findings_of_no_file_are_listed_quarters_first_then_the_year():
+    """The page listed 2025年第三季度 before 2025年第二季度: rows of no file were ordered by their
+    message, where 第三 (U+4E09) sorts before 第二 (U+4E8C) and 年度 before 年第."""
+    results = sample_results()
+    for period, kpi in (("2026", "客户满意度"), ("2026Q3", "培训计划完成率"), ("2026Q2", "团队绩效达标率"),
+                        ("2026Q4", "市场占有率"), ("2026Q1", "客户满意度")):
+        results.findings.append(finding("kpi-not-available", office_id="A01", period=period, office="北京测试一所（A01）",
+                                        period_name=period_label(period), kpi=kpi, reason="没有数据"))
+    results.dataset.findings.append(finding("submission-missing", office_id="A01", period="2026Q3", office="A01",
+                                            period_name=period_label("2026Q3"), form="项目管理"))
+    html = to_html(render_validation(results))
+    section = html.split('id="office-a01"', 1)[1].split("<h2", 1)[0]
+    rows = re.findall(r"<tr data-code=[^>]*>(.*?)</tr>", section, re.S)
+    assert [cells(r)[0] for r in rows] == ["2026年第一季度", "2026年第二季度", "2026年第三季度", "2026年第三季度",
+                                           "2026年第四季度", "2026年度"]

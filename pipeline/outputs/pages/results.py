@@ -329,10 +329,15 @@ def unscored_sentence(cards: list[Scorecard]) -> str:
     return f"{'；'.join(causes)}（每个业务所的每个季度、每个年度各算一个考核）。" if causes else ""
 
 
+def _validation_order(f: Finding) -> tuple:
+    """Findings of one file in place order; those of no file (scoring, submissions) in time order."""
+    return (f.file, () if f.file else period_sort_key(f.period), f.sort_key())
+
+
 def render_validation(results: Results) -> str:
     """校验报告: errors and warnings grouped by office and file, with places and fixes; no values."""
     # Validation's findings plus the assessment's own (a KPI that could not be computed).
-    findings = sorted([*results.dataset.findings, *results.findings], key=lambda f: f.sort_key())
+    findings = sorted([*results.dataset.findings, *results.findings], key=_validation_order)
     shown = [f for f in findings if f.severity in (ERROR, WARNING)]
     if commendation_only(results):  # a review's message quotes an office's result: not published
         shown = [replace(f, message=f"{f.title}：{RESULT_WITHHELD}") if f.code in RESULT_QUOTING else f for f in shown]
