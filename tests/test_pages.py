@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from html import unescape
+from string import Formatter
 
 import pytest
 from _attack_strings import ATTACKS, MARKERS
@@ -20,6 +21,7 @@ from pipeline.engine.model import INCOMPLETE
 from pipeline.findings import CATALOGUE, finding
 from pipeline.forms import ALL_FORMS
 from pipeline.outputs.pages import escape, render_codes, render_fields, render_results_pages
+from pipeline.outputs.pages.reference import PLACEHOLDERS, code_shape
 from pipeline.outputs.pages.results import render_office, render_period, render_validation
 from pipeline.periods import period_label
 
@@ -78,6 +80,30 @@ def test_codes_page_lists_every_catalogue_code_with_its_fix():
     assert "“〈列名〉”为必填项，不能为空" in text  # template placeholders shown as slots
     assert "从网站下载 最新 版模板" in text  # fix placeholders turned into words
     assert "{" not in re.sub(r"\{ #[\w-]+ \}", "", text)
+
+
+@pytest.fixture(scope="module")
+def codes_page():
+    return render_codes()
+
+
+@pytest.mark.parametrize("code", CATALOGUE.values(), ids=lambda c: c.code)
+def test_every_placeholder_of_a_code_is_shown_by_a_chinese_name(code, codes_page):
+    """The codes page showed “〈gap_start〉 至 〈gap_end〉”: a placeholder without a label kept its
+    English name. Every placeholder has a label, and every slot of the page is Chinese."""
+    names = [name for _, name, _, _ in Formatter().parse(code.template) if name is not None]
+    assert [n for n in names if n not in PLACEHOLDERS] == []
+    shape = code_shape(code.template)
+    slots = re.findall(r"〈([^〉]*)〉", shape)
+    assert slots == [PLACEHOLDERS[n] for n in names] and "{" not in shape
+    assert [s for s in slots if re.search(r"[A-Za-z]", s)] == []
+    assert shape in codes_page
+
+
+def test_the_codes_page_names_a_head_gap_by_its_dates(codes_page):
+    text = codes_page
+    assert "业务所 〈所编号〉 在 〈起始日期〉 至 〈结束日期〉 没有在任所长" in text
+    assert re.findall(r"〈[^〉]*[A-Za-z][^〉]*〉", text) == []
 
 
 def test_ranking_page_has_exact_ranks_scores_grades_and_blocks(pages):
