@@ -192,7 +192,7 @@ def test_the_kpi_provenance_marks_the_sample_adjustment(page, built_site):
     row = details.locator("tr[data-adjusted]")
     assert row.count() == 1 and row.get_attribute("data-kpi") == "市场占有率"
     text = row.inner_text()
-    for part in ("reviews.xlsx", "调整", "A2:H2", "2026Q2 经复核调整，计入年度合并计算", "原为 N/A", "调整为 10.0%",
+    for part in ("reviews.xlsx", "调整", "A2:H2", "2026Q2 经复核调整，计入年度合并计算", "原为 不适用", "调整为 10.0%",
                  "复核后取得该季度的市场规模", "人力资源部复核批准，2026-07-20"):
         assert part in text, part
     assert "人力资源部经办人" not in page.content()
