@@ -491,6 +491,28 @@ def test_chart_text_is_readable_and_captions_are_upright(browser, server, built_
             assert "italic" not in styles, path
 
 
+# The x-axis labels of each line chart that are shown (a phone hides the minor ones): their boxes.
+X_LABELS = """() => [...document.querySelectorAll("svg.chart-line")].map(svg =>
+  [...svg.querySelectorAll("text.tick")]
+    .filter(t => /^\\d{4}(Q\\d)?$/.test(t.textContent) && getComputedStyle(t).display !== "none")
+    .map(t => { const r = t.getBoundingClientRect(); return {text: t.textContent, left: r.left, right: r.right}; }))"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_x_axis_labels_never_overlap(browser, server, built_site, width):
+    """An office's trends over eight quarters: on a 390 px phone 2026Q3 and 2026Q4 overlapped."""
+    office = ranked(built_site, latest_year(built_site))[0]["office_id"].lower()
+    with browsing(browser, server, **WIDTHS[width]) as pg:
+        pg.goto(pg.base + f"offices/{office}.html")
+        settle(pg)
+        charts = pg.evaluate(X_LABELS)
+        assert len(charts) >= 2 and all(len(labels) >= 4 for labels in charts)
+        for labels in charts:
+            assert labels[-1]["text"] == max(label["text"] for label in labels)  # the latest quarter is labelled
+            for a, b in zip(labels, labels[1:], strict=False):
+                assert a["right"] + 4 <= b["left"], f"{a['text']} and {b['text']} overlap at {width} px: {labels}"
+
+
 def test_footer_links_carry_the_year_and_go_forward_in_time(page, built_site):
     quarters = sorted({r["period"] for r in scorecards(built_site) if len(r["period"]) == 6})
     first_of_year = next(q for q in quarters if q.endswith("Q1") and q[:4] != quarters[0][:4])
