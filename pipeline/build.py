@@ -242,6 +242,9 @@ def write_config(results: Results, work_dir: Path, work_docs: Path, build_date: 
     except (OSError, yaml.YAMLError) as exc:
         raise BuildError(f"无法读取网站配置 {config_path.name}：{exc}", usage=True) from None
     config["docs_dir"] = str(work_docs.resolve())
+    theme = config.get("theme")
+    if isinstance(theme, dict) and theme.get("custom_dir"):  # the config is written elsewhere: where it points stays
+        theme["custom_dir"] = str((config_path.parent / theme["custom_dir"]).resolve())
     config["copyright"] = f"{config.get('copyright', '')} · 构建日期 {build_date}".strip(" ·")
     config["nav"] = expand_nav(config.get("nav") or [], results.periods)
     dictionary = work_dir / "jieba_user.txt"
