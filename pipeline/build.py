@@ -81,6 +81,10 @@ def build_site(data_dir: Path, site_dir: Path, *, keep_going: bool = False, poli
     work_dir = Path(work_dir) if work_dir else site_dir.parent / ".build"
     if not data_dir.is_dir():
         raise BuildError(f"找不到数据目录：{data_dir.absolute()}", usage=True)
+    for folder in (site_dir, work_dir):  # docs/ is copied into the work folder: inside itself it never ends
+        if folder.resolve().is_relative_to(DOCS_DIR.resolve()):
+            raise BuildError(f"网站输出目录不能位于 {DOCS_DIR} 之中：{folder.absolute()}；"
+                             "请在项目的根目录运行，或用 --site 指定其他目录", usage=True)
     try:
         # the lock also recovers from killed builds and makes SIGTERM clean up (runtime/lock.py)
         with exclusive_build(site_dir, on_wait=on_wait or _tell):
