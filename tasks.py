@@ -7,23 +7,48 @@ these tasks supply (docstrings, examples, option help) is Chinese. `invoke TASK`
 from __future__ import annotations
 
 import ctypes.util
+import functools
 import os
+import shlex
 import shutil
+import subprocess
 import sys
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from invoke import Exit, task
 
 PY = sys.executable
-SAMPLE = "sample_data"
+ROOT = Path(__file__).resolve().parent  # the tasks work from any folder of the project
+SAMPLE = str(ROOT / "sample_data")
+SITE = ROOT / "site"
+CACHE_ENV = "PIPELINE_CACHE_DIR"  # pipeline/runtime/cache.py: one cache, at the root, wherever a task is run
+
+
+def _execute(c, argv: list[str], *, cwd: Path | None = None) -> None:
+    """Run a command with this terminal as its own, honouring `--echo` and `--dry`; its exit code is ours.
+
+    Not `c.run`: invoke reads a child's output in 1,000-byte pieces and decodes each on its own, which
+    splits a Chinese character at every boundary into two U+FFFD; and behind its pipe the child's
+    progress bars see no terminal.
+    """
+    line = shlex.join(str(a) for a in argv)
+    if c.config.run.echo or c.config.run.dry:
+        print(line)
+    if c.config.run.dry:
+        return
+    env = {**os.environ, CACHE_ENV: os.environ.get(CACHE_ENV) or str(ROOT / ".cache")}
+    try:
+        code = subprocess.run(argv, cwd=cwd, env=env).returncode
+    except KeyboardInterrupt:  # the child heard Ctrl+C too and has said so
+        raise Exit(code=130) from None
+    if code:
+        raise Exit(code=code)
 
 
 def _pipeline(c, *args: str) -> None:
-    """Run `python -m pipeline ARGS`, turning a non-zero exit into invoke's Exit."""
-    quoted = " ".join(_quote(a) for a in args)
-    result = c.run(f"{_quote(PY)} -m pipeline {quoted}", warn=True, pty=False)
-    if result.exited:
-        raise Exit(code=result.exited)
+    """`python -m pipeline ARGS`, run from the current folder (relative paths are the user's)."""
+    _execute(c, [PY, "-m", "pipeline", *map(str, args)])
 
 
 def _tool(name: str) -> str:
@@ -32,19 +57,13 @@ def _tool(name: str) -> str:
     return beside if os.path.exists(beside) else name
 
 
-def _quote(text: str) -> str:
-    import shlex
-
-    return shlex.quote(str(text))
-
-
 @task(help={"check": "只检查 input_templates/ 中的模板是否与表单定义一致"})
 def templates(c, check=False):
     """生成七个空白 Excel 模板到 input_templates/。
 
     示例：kaohe templates --check
     """
-    _pipeline(c, "templates", "--out", "input_templates", *(["--check"] if check else []))
+    _pipeline(c, "templates", "--out", ROOT / "input_templates", *(["--check"] if check else []))
 
 
 def _folder(value: str, option: str, example: str) -> str:
@@ -103,7 +122,7 @@ def run(c, data=SAMPLE, out="out"):
     _pipeline(c, "run", data, "--out", out)
 
 
-_KEEP_GOING = "有错误时仍发布：有误的所-期间标为“数据有误”"
+_KEEP_GOING = "有错误时仍发布：有误的业务所和期间标为“数据有误”"
 
 
 @task(help={"data": "数据目录（默认内置示例数据）", "keep_going": _KEEP_GOING})
@@ -112,7 +131,7 @@ def build(c, data=None, keep_going=False):
 
     示例：kaohe build --data 数据目录 --keep-going
     """
-    args = ["build"]
+    args = ["build", "--site", SITE]
     if data:
         args += ["--data", data]
     if keep_going:
@@ -155,7 +174,7 @@ _WHATIF_HELP = {"policy": "政策草案文件（.yaml，必填）", "data": "数
 
 @task(help=_WHATIF_HELP)
 def whatif(c, policy, data=SAMPLE, period=None, out=None):
-    """试算：按现行政策与政策草案分别计算未关闭的所-期间，对比结果。
+    """试算：按现行政策与政策草案分别计算未关闭的期间，对比结果。
 
     示例：kaohe whatif --policy 政策草案.yaml --data 数据目录 --period 2026
     """
@@ -207,8 +226,29 @@ def serve(c, port=8000, data=None, keep_going=False):
     示例：kaohe serve --data 数据目录 --keep-going
     """
     build(c, data=data, keep_going=keep_going)
+    try:
+        server = preview_server(SITE, int(port))
+    except OSError as exc:
+        raise Exit(f"错误：无法在本机端口 {port} 上预览（{exc.strerror or exc}）：请用 --port 换一个端口", code=2) from None
     print(f"网站预览：http://127.0.0.1:{port}/（按 Ctrl+C 结束）")
-    c.run(f"{_quote(PY)} -m http.server {int(port)} --bind 127.0.0.1 --directory site", pty=False)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("\n已停止预览。")
+    finally:
+        server.server_close()
+
+
+class _QuietPages(SimpleHTTPRequestHandler):
+    """The site's files, without http.server's English log line for every request."""
+
+    def log_message(self, format, *args):
+        pass
+
+
+def preview_server(site: Path, port: int) -> ThreadingHTTPServer:
+    """A local server for the built site on 127.0.0.1 only; OSError when the port is taken."""
+    return ThreadingHTTPServer(("127.0.0.1", port), functools.partial(_QuietPages, directory=str(site)))
 
 
 # What the tests drive besides Python: (Debian package, how to tell it is there)
@@ -244,11 +284,9 @@ def test(c, args=""):
     示例：kaohe test --args "-k kpi"
     """
     _ensure_test_packages(c)
-    c.run(f"{_quote(PY)} -m ruff check pipeline tests tasks.py", pty=False)
-    c.run(f"{_quote(_tool('lint-imports'))}", pty=False)  # the layers' contract (pyproject.toml)
-    result = c.run(f"{_quote(PY)} -m pytest -n auto {args}", warn=True, pty=False)
-    if result.exited:
-        raise Exit(code=result.exited)
+    _execute(c, [PY, "-m", "ruff", "check", "pipeline", "tests", "tasks.py"], cwd=ROOT)
+    _execute(c, [_tool("lint-imports")], cwd=ROOT)  # the layers' contract (pyproject.toml)
+    _execute(c, [PY, "-m", "pytest", "-n", "auto", *shlex.split(args)], cwd=ROOT)
 
 
 @task(help={"offices": "合成公司的业务所数量（默认 1000）"})
@@ -257,4 +295,4 @@ def bench(c, offices=1000):
 
     示例：kaohe bench --offices 200
     """
-    _pipeline(c, "bench", "--offices", str(offices))
+    _execute(c, [PY, "-m", "pipeline", "bench", "--offices", str(offices)], cwd=ROOT)

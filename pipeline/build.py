@@ -82,6 +82,10 @@ def build_site(data_dir: Path, site_dir: Path, *, keep_going: bool = False, poli
     work_dir = Path(work_dir) if work_dir else site_dir.parent / ".build"
     if not data_dir.is_dir():
         raise BuildError(f"找不到数据目录：{data_dir.absolute()}", usage=True)
+    for folder in (site_dir, work_dir):  # docs/ is copied into the work folder: inside itself it never ends
+        if folder.resolve().is_relative_to(DOCS_DIR.resolve()):
+            raise BuildError(f"网站输出目录不能位于 {DOCS_DIR} 之中：{folder.absolute()}；"
+                             "请在项目的根目录运行，或用 --site 指定其他目录", usage=True)
     try:
         # the lock also recovers from killed builds and makes SIGTERM clean up (runtime/lock.py)
         with exclusive_build(site_dir, on_wait=on_wait or _tell):
@@ -249,6 +253,9 @@ def write_config(results: Results, work_dir: Path, work_docs: Path, build_date: 
     except (OSError, yaml.YAMLError) as exc:
         raise BuildError(f"无法读取网站配置 {config_path.name}：{exc}", usage=True) from None
     config["docs_dir"] = str(work_docs.resolve())
+    theme = config.get("theme")
+    if isinstance(theme, dict) and theme.get("custom_dir"):  # the config is written elsewhere: where it points stays
+        theme["custom_dir"] = str((config_path.parent / theme["custom_dir"]).resolve())
     config["copyright"] = f"{config.get('copyright', '')} · 构建日期 {build_date}".strip(" ·")
     config["nav"] = expand_nav(config.get("nav") or [], results.periods)
     dictionary = work_dir / "jieba_user.txt"

@@ -175,20 +175,31 @@ PHONE = "13900001234"  # PII
 SMALL_DEPUTY = ("GZ01", "2026Q1", "测试填报人")
 
 
+def write_small_reference(root: Path, periods: tuple[str, ...] = SMALL_PERIODS,
+                          blank_market: frozenset[tuple[str, str]] = frozenset()) -> None:
+    """The small data set's reference.xlsx; `blank_market`: (office, quarter)s without a 市场规模
+    (their 市场占有率 is N/A)."""
+    from conftest import write_form
+
+    from pipeline.forms import REFERENCE
+
+    offices = [{"office_id": o, "office_name": n, "head": h, "region": r, "bonus_base": 30000}
+               for o, n, h, r, _, _ in SMALL_OFFICES]
+    targets = [{"year": int(p[:4]), "quarter": p[4:], "office_id": o, "sales_target": 400, "prior_sales": 350,
+                "market_size": None if (o, p) in blank_market else 4000} for p in periods for o, *_ in SMALL_OFFICES]
+    write_form(REFERENCE, root / "reference.xlsx", rows={"offices": offices, "targets": targets})
+
+
 def write_small_data(root: Path, periods: tuple[str, ...] = SMALL_PERIODS) -> Path:
     """Reference + four workbooks per office and quarter: every KPI computable, scores differ."""
     from datetime import date
 
     from conftest import write_form
 
-    from pipeline.forms import REFERENCE, get_form
+    from pipeline.forms import get_form
     from pipeline.periods import Period
 
-    offices = [{"office_id": o, "office_name": n, "head": h, "region": r, "bonus_base": 30000}
-               for o, n, h, r, _, _ in SMALL_OFFICES]
-    targets = [{"year": int(p[:4]), "quarter": p[4:], "office_id": o, "sales_target": 400, "prior_sales": 350,
-                "market_size": 4000} for p in periods for o, *_ in SMALL_OFFICES]
-    write_form(REFERENCE, root / "reference.xlsx", rows={"offices": offices, "targets": targets})
+    write_small_reference(root, periods)
     for p_text in periods:
         period = Period.parse(p_text)
         for office_id, _name, head, _region, sales, leavers in SMALL_OFFICES:

@@ -70,8 +70,8 @@ def test_kpi_provenance(tables):
     assert adjusted[["period", "office_id", "kpi"]].astype(str).values.tolist() == [
         ["2026Q2", "SH01", "市场占有率"], ["2026", "SH01", "市场占有率"]]
     assert adjusted["value"].iloc[0] == pytest.approx(0.1)
-    assert "N/A → 10.0%" in adjusted["adjusted"].iloc[0]
-    assert adjusted["adjusted"].iloc[1].startswith("2026Q2 市场占有率（指标值）：N/A → 10.0%")
+    assert "不适用 → 10.0%" in adjusted["adjusted"].iloc[0]
+    assert adjusted["adjusted"].iloc[1].startswith("2026Q2 市场占有率（指标值）：不适用 → 10.0%")
     assert adjusted["adjusted"].iloc[1].endswith("计入年度合并计算")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -11,6 +12,7 @@ import pytest
 from pipeline import bench
 from pipeline.cli import build_parser, main
 from pipeline.forms import CLIENTS
+from pipeline.outputs.pages import PROJECT_ROOT
 from pipeline.synthetic import BENCH, ensure_company, submission_bytes
 
 
@@ -94,3 +96,25 @@ def test_the_memory_sampler_sees_a_stage_and_its_children():
         # two processes' PSS: more than the interpreter alone would need to be nonzero
         assert bench._tree_pss_kb(proc.pid) > bench._tree_pss_kb(tree[1]) > 0
         proc.kill()
+
+
+def _table_headers(text: str) -> list[str]:
+    """The header row of every pipe table of a Markdown page."""
+    lines = text.split("\n")
+    return [lines[i - 1] for i, line in enumerate(lines) if i and re.fullmatch(r"\|(:?-+:?\|)+", line)]
+
+
+def test_the_committed_page_has_the_tables_the_bench_writes_and_the_curve_fits_a_phone():
+    """The site curve was one table of eight columns, wider than the content column (802 px in 688)
+    and than a phone: two narrow tables now, every figure kept; docs/performance.md is laid out as
+    the bench writes it (its numbers are a run's and are not compared)."""
+    report = bench.BenchReport(offices=1000, files=32001, megabytes=507, cores=2, cpu="测试", python="3.11",
+                               date="2026-12-07", curve=[{"offices": 1000, "site": 47.4, "bare": 43.2, "pages": 1030,
+                                                          "html_mb": 89.1, "search_mb": 5.87}])
+    text = bench.render_markdown(report)
+    headers = _table_headers(text)
+    assert headers == _table_headers((PROJECT_ROOT / "docs" / "performance.md").read_text(encoding="utf-8"))
+    curve = text.split("## 网站规模曲线", 1)[1].split("## 说明", 1)[0]
+    assert max(h.count("|") - 1 for h in _table_headers(curve)) <= 5
+    for figure in ("| 1,000 | 47.40 | 43.20 | 1.10 | 47.4 |", "| 1,000 | 1030 | 89.1 | 5.87 |"):
+        assert figure in curve

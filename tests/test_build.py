@@ -283,6 +283,19 @@ def test_headings_have_ids_made_of_their_words_not_numbers(built):
     assert not [d["location"] for d in index["docs"] if re.search(r"#_\d*$", d["location"])]
 
 
+def test_heading_links_and_the_404_page_speak_chinese(built):
+    """The audit found `title="Permanent link"` on every heading's ¶ (Python-Markdown's toc) and
+    `404 - Not found` on the 404 page (Material's template)."""
+    site = built / "site"
+    pages = {p.relative_to(site).as_posix(): p.read_text(encoding="utf-8") for p in site.rglob("*.html")}
+    english = [page for page, html in pages.items() if "Permanent link" in html or "Not found" in html]
+    assert english == []
+    anchors = re.findall(r'<a class="headerlink" href="#[^"]+" title="([^"]*)">', pages["validation.html"])
+    assert anchors and set(anchors) == {"本节链接"}
+    assert re.findall(r"<h1[^>]*>(.*?)</h1>", pages["404.html"]) == ["404：找不到这个页面"]
+    assert "请从上方的导航进入，或用搜索查找" in pages["404.html"]
+
+
 def test_staff_navigation_ends_with_a_developer_section(built):
     config = yaml.load((built / ".build" / "mkdocs.yml").read_text(encoding="utf-8"), Loader=build.ConfigLoader)  # noqa: S506
     sections = [next(iter(item)) if isinstance(item, dict) else item for item in config["nav"]]

@@ -155,3 +155,27 @@ def test_lines_that_coincide_stay_distinguishable():
     assert marks["dot c1"] != marks["dot c2"]
     legend = [t for t in root.iter(f"{SVG}text") if "legend" in (t.get("class") or "")]
     assert [t.text for t in legend] == ["团队绩效达标率", "培训计划完成率"]
+
+
+@pytest.mark.parametrize("n", range(1, 41))
+def test_x_labels_are_evenly_spaced_with_room_for_each_on_a_phone_too(n):
+    """Eight quarters on a phone showed 2026Q3 and 2026Q4 side by side, overlapping: the last label
+    was always kept and the one before it was not “minor”. The labels a phone shows (the minor ones
+    hidden) have at least a quarter of the width each, the desktop's an eighth; the latest is among them."""
+    plan = charts.x_label_plan(n)
+    desktop = [i for i, _ in plan]
+    phone = [i for i, minor in plan if not minor]
+    assert desktop[-1] == phone[-1] == n - 1 and len(desktop) <= charts.MAX_X_LABELS
+    for labels, share in ((desktop, charts.MAX_X_LABELS), (phone, charts.PHONE_X_LABELS)):
+        gaps = {b - a for a, b in zip(labels, labels[1:], strict=False)}
+        assert len(gaps) <= 1, labels  # evenly spaced
+        assert all(gap * share >= n for gap in gaps), labels
+
+
+def test_a_line_chart_draws_the_planned_x_labels():
+    quarters = [f"{y}Q{q}" for y in (2025, 2026) for q in range(1, 5)]
+    root = parse(charts.line_chart(quarters, [("得分", [80.0] * 8)], "季度考核得分趋势").svg)
+    ticks = [t for t in root.iter(f"{SVG}text") if re.fullmatch(r"\d{4}Q\d", t.text or "")]
+    drawn = [(t.text, "minor" in t.get("class").split()) for t in ticks]
+    assert drawn == [(quarters[i], minor) for i, minor in charts.x_label_plan(8)]
+    assert [text for text, minor in drawn if not minor] == ["2025Q2", "2025Q4", "2026Q2", "2026Q4"]

@@ -85,7 +85,7 @@ def test_invoke_demo_needs_an_explicit_folder(tmp_path):
     before = sorted(p.name for p in tmp_path.iterdir())
     result = _invoke("demo", cwd=tmp_path)
     assert result.returncode == 2
-    assert "--out" in result.stderr and "--out sample_data --force" in result.stderr
+    assert "--out" in result.stderr and f"--out {ROOT / 'sample_data'} --force" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from html import unescape
+from string import Formatter
 
 import pytest
 from _attack_strings import ATTACKS, MARKERS
@@ -15,10 +17,13 @@ from _site_helpers import (
     to_html,
 )
 
+from pipeline.engine.model import INCOMPLETE
 from pipeline.findings import CATALOGUE, finding
 from pipeline.forms import ALL_FORMS
 from pipeline.outputs.pages import escape, render_codes, render_fields, render_results_pages
+from pipeline.outputs.pages.reference import PLACEHOLDERS, code_shape
 from pipeline.outputs.pages.results import render_office, render_period, render_validation
+from pipeline.periods import period_label
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +80,30 @@ def test_codes_page_lists_every_catalogue_code_with_its_fix():
     assert "“〈列名〉”为必填项，不能为空" in text  # template placeholders shown as slots
     assert "从网站下载 最新 版模板" in text  # fix placeholders turned into words
     assert "{" not in re.sub(r"\{ #[\w-]+ \}", "", text)
+
+
+@pytest.fixture(scope="module")
+def codes_page():
+    return render_codes()
+
+
+@pytest.mark.parametrize("code", CATALOGUE.values(), ids=lambda c: c.code)
+def test_every_placeholder_of_a_code_is_shown_by_a_chinese_name(code, codes_page):
+    """The codes page showed “〈gap_start〉 至 〈gap_end〉”: a placeholder without a label kept its
+    English name. Every placeholder has a label, and every slot of the page is Chinese."""
+    names = [name for _, name, _, _ in Formatter().parse(code.template) if name is not None]
+    assert [n for n in names if n not in PLACEHOLDERS] == []
+    shape = code_shape(code.template)
+    slots = re.findall(r"〈([^〉]*)〉", shape)
+    assert slots == [PLACEHOLDERS[n] for n in names] and "{" not in shape
+    assert [s for s in slots if re.search(r"[A-Za-z]", s)] == []
+    assert shape in codes_page
+
+
+def test_the_codes_page_names_a_head_gap_by_its_dates(codes_page):
+    text = codes_page
+    assert "业务所 〈所编号〉 在 〈起始日期〉 至 〈结束日期〉 没有在任所长" in text
+    assert re.findall(r"〈[^〉]*[A-Za-z][^〉]*〉", text) == []
 
 
 def test_ranking_page_has_exact_ranks_scores_grades_and_blocks(pages):
@@ -285,3 +314,43 @@ def test_a_finding_of_no_file_is_placed_by_its_period():
     row = re.search(r'<tr data-code="kpi-not-available">(.*?)</tr>', section, re.S).group(1)
     assert cells(row)[0] == "2026年度"
     assert "北京测试一所（A01） 2026年度的客户满意度无法计算" in cells(row)[2]
+
+
+def test_the_validation_report_counts_unscored_quarters_and_years_apart():
+    """One incomplete quarter and one incomplete year are two things, not “未评分的年度：2 个” (a quarter
+    counted as a year); X99's two invalid quarters are counted as quarters."""
+    results = sample_results()
+    results.scorecards = [
+        replace(c, status=INCOMPLETE, status_reason="未提交项目管理，本期不评分")
+        if (c.office_id, c.period) == ("B02", "2026Q2") else c
+        for c in results.scorecards if c.period != "2026" or c.office_id == "A01"
+    ]
+    text = render_validation(results)
+    assert ("    因数据有误而未评分：季度考核 2 个；因数据不全而未评分：季度考核 1 个、年度考核 1 个"
+            "（每个业务所的每个季度、每个年度各算一个考核）。\n") in text
+    assert "未评分的年度" not in text
+
+
+def test_the_validation_report_leaves_out_a_cause_with_nothing_unscored():
+    results = sample_results()
+    results.scorecards = [c for c in results.scorecards if c.office_id != "X99"]
+    text = render_validation(results)
+    assert "    因数据不全而未评分：年度考核 2 个（每个业务所的每个季度、每个年度各算一个考核）。\n" in text
+    assert "因数据有误" not in text
+
+
+def test_findings_of_no_file_are_listed_quarters_first_then_the_year():
+    """The page listed 2025年第三季度 before 2025年第二季度: rows of no file were ordered by their
+    message, where 第三 (U+4E09) sorts before 第二 (U+4E8C) and 年度 before 年第."""
+    results = sample_results()
+    for period, kpi in (("2026", "客户满意度"), ("2026Q3", "培训计划完成率"), ("2026Q2", "团队绩效达标率"),
+                        ("2026Q4", "市场占有率"), ("2026Q1", "客户满意度")):
+        results.findings.append(finding("kpi-not-available", office_id="A01", period=period, office="北京测试一所（A01）",
+                                        period_name=period_label(period), kpi=kpi, reason="没有数据"))
+    results.dataset.findings.append(finding("submission-missing", office_id="A01", period="2026Q3", office="A01",
+                                            period_name=period_label("2026Q3"), form="项目管理"))
+    html = to_html(render_validation(results))
+    section = html.split('id="office-a01"', 1)[1].split("<h2", 1)[0]
+    rows = re.findall(r"<tr data-code=[^>]*>(.*?)</tr>", section, re.S)
+    assert [cells(r)[0] for r in rows] == ["2026年第一季度", "2026年第二季度", "2026年第三季度", "2026年第三季度",
+                                           "2026年第四季度", "2026年度"]

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from _site_helpers import write_small_data
+from _site_helpers import write_small_data, write_small_reference
 from conftest import write_form
 
 from pipeline.cli import main
@@ -95,6 +95,7 @@ def test_the_form_lists_every_kpi_value_and_score_the_total_and_the_grade():
     ("９５．３％", VALUE, "attainment", False, (True, 0.953)),
     ("N/A", VALUE, "market_share", True, (True, None)),
     ("N/A", VALUE, "market_share", False, (False, None)),  # an adjusted value is never N/A
+    ("不适用", VALUE, "market_share", True, (True, None)),  # as the outputs show N/A: copied from them
     ("88", VALUE, "satisfaction", False, (True, 88.0)),
     ("88%", VALUE, "satisfaction", False, (False, None)),
     ("80.5", TOTAL, "", False, (True, 80.5)),
@@ -365,3 +366,26 @@ def test_the_kpi_provenance_records_the_adjustment_without_the_approver(data):
     made = period_workbook.content(results, "2026", {})
     (source,) = [r for r in {t.title: t for t in made.tables}["指标来源"].rows if r[1] == "SH01" and r[3] == "团队成员流失率"]
     assert "reviews.xlsx › 调整 › A2:H2" in source[9] and f"批准人：{APPROVER}" in source[11]
+
+
+def test_an_original_that_could_not_be_computed_is_shown_as_not_applicable(data, capsys, tmp_path):
+    """The office page's 复核与申诉, the HR workbook and the command's summary said “N/A” where the
+    charts and the KPI tables say 不适用: a quarter without a 市场规模 has no 市场占有率, HR sets it."""
+    write_small_reference(data, QUARTERS, blank_market=frozenset({("SH01", "2026Q2")}))
+    assert cards(results_of(data), "2026Q2")["SH01"].kpis["market_share"].value is None
+    write_reviews(data, [adjustment("SH01", "2026Q2", "市场占有率（指标值）", "N/A", "10%")])
+    results = results_of(data)
+    assert codes(results) == [] and cards(results, "2026Q2")["SH01"].adjustments
+    page = html.unescape(render_office(results, "SH01"))
+    table = page.split('data-table="adjustments"', 1)[1].split("</table>", 1)[0]
+    (row,) = re.findall(r'<tr data-period="2026Q2">(.*?)</tr>', table, re.S)
+    assert [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)][2:4] == ["不适用", "10.0%"]
+    assert "市场占有率（指标值）原为 不适用，调整为 10.0%" in page
+    assert "N/A" not in page
+    made = period_workbook.content(results, "2026Q2", {})
+    (adjusted,) = {t.title: t for t in made.tables}["复核调整"].rows
+    assert adjusted[adjusted.index("市场占有率（指标值）") + 1:][:2] == ("不适用", "10.0%")
+    assert not any("N/A" in str(cell) for t in made.tables for r in t.rows for cell in r)
+    assert main(["run", str(data), "--out", str(tmp_path / "out"), "--no-cache", "--workers", "1"]) == 0
+    out, _ = capsys.readouterr()
+    assert "SH01 2026Q2 市场占有率（指标值）：不适用 → 10.0%" in out and "N/A" not in out

@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from invoke import Program
 
-from pipeline.cli.task_runner import CLOSING, CORE_HELP, ChineseProgram, display_width, translate, wrap
+from pipeline.cli.task_runner import CLOSING, CORE_HELP, ChineseProgram, display_width, help_first, translate, wrap
 from pipeline.forms.values import printable
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,7 +113,8 @@ def test_version_names_the_product_and_invoke():
 @pytest.mark.parametrize(("args", "message"), [
     (("frobnicate",), "参数错误：没有任务“frobnicate”。全部任务：kaohe --list"),
     (("--help", "nothing"), "参数错误：没有任务“nothing”。全部任务：kaohe --list"),
-    (("build", "--bogus"), "参数错误：不认识选项“--bogus”。某个任务的选项：kaohe --help 任务名"),
+    (("build", "--bogus"), "参数错误：任务 build 没有选项“--bogus”。它的选项：kaohe --help build"),
+    (("--bogus",), "参数错误：不认识选项“--bogus”。某个任务的选项：kaohe --help 任务名"),
     (("close",), "参数错误：任务 close 缺少必需的参数：period。示例：kaohe --help close"),
     (("build", "--data"), "参数错误：选项 --data 需要一个值"),
     (("demo", "--offices", "abc"), "参数错误：选项 --offices 需要整数，实际为“abc”"),
@@ -122,7 +123,7 @@ def test_version_names_the_product_and_invoke():
 ])
 def test_usage_errors_are_one_chinese_line_without_a_traceback(args, message):
     result = kaohe(*args)
-    assert result.returncode == 1
+    assert result.returncode == 2  # a usage error, as with `python -m pipeline` (cli/exits.py)
     assert result.stderr == message + "\n", result.stderr
     assert not result.stdout
 
@@ -136,7 +137,7 @@ def test_demo_with_a_word_for_a_number_was_a_traceback(tmp_path):
 
 def test_outside_the_project_it_says_where_to_run(tmp_path):
     result = kaohe("--list", cwd=tmp_path)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr == "错误：找不到任务文件 tasks.py：请在本项目的文件夹中运行 kaohe，或用 -r 指定该文件夹\n"
     assert kaohe("-r", str(ROOT), "--list", cwd=tmp_path).stdout.startswith("全部任务：")
 
@@ -169,7 +170,101 @@ def test_the_tasks_still_run_under_kaohe(tmp_path):
     assert f"示例数据目录：{tmp_path / '示例'}" in result.stdout
 
 
+@pytest.mark.parametrize("args", [("close", "--help"), ("reopen", "2026Q1", "-h"), ("-r", str(ROOT), "close", "-h"),
+                                  ("--search-root=.", "-e", "remind", "--help")])
+def test_help_after_a_task_with_a_positional_parameter_shows_its_help(args):
+    """Regression: `kaohe close --help` said `错误：请用 --data 指定目录…`: `period` took `--help` as its value."""
+    result = kaohe(*args)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("用法：kaohe [通用选项] ") and "\n说明：\n" in result.stdout
+
+
+def test_a_task_run_from_a_subfolder_uses_the_projects_sample_and_site():
+    """Regression: `cd docs && kaohe build` copied docs/ into docs/.build/docs/… until RecursionError."""
+    dry = kaohe("--dry", "build", cwd=ROOT / "docs")
+    assert dry.returncode == 0 and dry.stdout.strip().endswith(f"-m pipeline build --site {ROOT / 'site'}")
+    result = kaohe("validate", cwd=ROOT / "docs")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"校验 {ROOT / 'sample_data'}：")
+    assert not (ROOT / "docs" / ".cache").exists() and not (ROOT / "docs" / ".build").exists()
+
+
+def test_dry_and_echo_show_the_command(tmp_path):
+    dry = kaohe("-r", str(ROOT), "--dry", "run", "--out", "输出", cwd=tmp_path)
+    assert dry.returncode == 0 and dry.stdout.strip().endswith(f"-m pipeline run {ROOT / 'sample_data'} --out '输出'")  # a command to paste
+    assert not (tmp_path / "输出").exists()
+    echo = kaohe("--echo", "templates", "--check")
+    assert echo.returncode == 0 and echo.stdout.splitlines()[0].endswith("--check")
+
+
+def test_a_tasks_output_reaches_the_terminal_whole(capfd):
+    """Regression: `kaohe run` printed `经复���调整`: invoke decodes every 1,000-byte read on its own."""
+    from invoke import Context
+
+    import tasks
+
+    text = "考核" * 700  # 4,200 bytes: every 1,000-byte boundary falls inside a character
+    tasks._execute(Context(), [sys.executable, "-c", f"import sys; sys.stdout.write({text!r})"])
+    assert capfd.readouterr().out == text
+
+
+def test_a_failing_command_passes_its_exit_code_on():
+    from invoke import Context, Exit
+
+    import tasks
+
+    with pytest.raises(Exit) as info:
+        tasks._execute(Context(), [sys.executable, "-c", "raise SystemExit(3)"])
+    assert info.value.code == 3
+
+
+def test_the_preview_serves_the_site_without_english_log_lines(tmp_path, capfd):
+    import threading
+    import urllib.request
+
+    import tasks
+
+    (tmp_path / "index.html").write_text("<p>首页</p>", encoding="utf-8")
+    server = tasks.preview_server(tmp_path, 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/index.html", timeout=10) as response:
+            assert response.read().decode() == "<p>首页</p>"
+        with pytest.raises(OSError):  # a taken port is an OSError the task turns into a Chinese message
+            tasks.preview_server(tmp_path, port)
+    finally:
+        server.shutdown()
+        server.server_close()
+    captured = capfd.readouterr()
+    assert "GET" not in captured.err and "HTTP" not in captured.err
+
+
+def test_a_site_folder_inside_docs_is_refused_before_anything_is_written(tmp_path):
+    """`python -m pipeline build` run in docs/ would copy docs/ into its own work folder."""
+    result = subprocess.run([sys.executable, "-m", "pipeline", "build"], cwd=ROOT / "docs", capture_output=True,
+                            text=True, timeout=120, env={**os.environ, "PIPELINE_CACHE_DIR": str(tmp_path)})
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"网站构建失败：网站输出目录不能位于 {ROOT / 'docs'} 之中：")
+    assert "保持不变" not in result.stderr  # there was no site there to keep
+    assert not [p for p in (ROOT / "docs").iterdir() if p.name in {"site", ".build", ".site.lock"}]
+
+
 # ---------------------------------------------------------------- pure parts: translation and wrapping
+
+
+@given(st.lists(st.sampled_from(["-e", "-r", "文件夹", "--search-root=x", "close", "2026Q1", "--data", "数据",
+                                 "-h", "--help", "build"]), max_size=8))
+def test_help_first_moves_a_trailing_help_before_its_task(args):
+    moved = help_first(args, {"-r", "--search-root"})
+    if moved != args:
+        assert moved[-2] == "--help" and moved[-1] in args and moved[:-2] == args[:len(moved) - 2]
+        assert moved[-1] not in ("-h", "--help") and not moved[-1].startswith("-")
+
+
+def test_help_first_leaves_help_before_the_task_alone():
+    assert help_first(["--help", "close"], set()) == ["--help", "close"]
+    assert help_first(["-r", "close", "build", "-h"], {"-r"}) == ["-r", "close", "--help", "build"]
 
 
 @given(st.text())
@@ -204,4 +299,5 @@ def test_flag_messages_name_the_option_as_it_is_typed():
 
 def test_wrap_breaks_chinese_by_columns_not_characters():
     assert wrap("一二三四五六", 6) == ["一二三", "四五六"]
+    assert wrap("格式：flat、nested 或 json", 22) == ["格式：flat、nested 或", "json"]  # not `jso` / `n`
     assert wrap("一二三，四五", 6) == ["一二三，", "四五"]  # the comma stays with the line it ends

@@ -274,7 +274,8 @@ def build(args: argparse.Namespace) -> int:
                    progress_for=progress_for)
     except BuildError as exc:
         _print(f"网站构建失败：{exc.message}", sys.stderr)
-        _print(f"原有网站（{site.absolute()}/）保持不变。", sys.stderr)
+        if site.is_dir():
+            _print(f"原有网站（{site.absolute()}/）保持不变。", sys.stderr)
         return EXIT_USAGE if exc.usage else EXIT_DATA_ERRORS
     finally:
         if bars:

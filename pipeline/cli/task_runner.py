@@ -23,6 +23,7 @@ from invoke import Argument, Exit, ParseError, Program
 from invoke import __version__ as invoke_version
 
 from ..forms.values import printable
+from .exits import EXIT_USAGE
 
 BINARY = "kaohe"
 NAME = "业务所长考核"
@@ -69,9 +70,11 @@ def _flag(argument_repr: str) -> str:
     return "--" + name.replace("_", "-")
 
 
+_UNKNOWN_OPTION = re.compile(r"No idea what '(?P<what>-.*)' is!", re.S)
+
 # (invoke's English message as a regular expression, the Chinese) — invoke 3.0's parser and program
 MESSAGES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
-    (re.compile(r"No idea what '(?P<what>-.*)' is!", re.S),
+    (_UNKNOWN_OPTION,
      lambda m: f"不认识选项{_quoted(m['what'])}。某个任务的选项：{BINARY} --help 任务名"),
     (re.compile(r"No idea what '(?P<what>.*)' is!", re.S),
      lambda m: f"没有任务{_quoted(m['what'])}。全部任务：{BINARY} --list"),
@@ -93,8 +96,15 @@ MESSAGES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
 ]
 
 
-def translate(message: str) -> str:
-    """One of invoke's messages in Chinese (unchanged when it has no translation)."""
+def translate(message: str, task: str | None = None) -> str:
+    """One of invoke's messages in Chinese (unchanged when it has no translation).
+
+    `task`: the task an unknown option was given to, so the message can name it.
+    """
+    if task:
+        match = _UNKNOWN_OPTION.fullmatch(message)
+        if match:
+            return f"任务 {task} 没有选项{_quoted(match['what'])}。它的选项：{BINARY} --help {task}"
     for pattern, chinese in MESSAGES:
         match = pattern.fullmatch(message)
         if match:
@@ -117,17 +127,20 @@ def display_width(text: str) -> int:
 CLOSING = "，。、；：？！）」』”’》〉】" + ",.;:!?)"
 
 
+_PIECE = re.compile(r"[A-Za-z0-9_./:@=<>*+-]+|.", re.S)  # a word of code or English stays whole; else a character
+
+
 def wrap(text: str, width: int) -> list[str]:
-    """Lines of about `width` columns, broken between characters (Chinese has no spaces to break at)."""
+    """Lines of about `width` columns, broken between Chinese characters or at spaces, never inside a word."""
     lines, line = [], ""
-    for ch in text:
-        if not line and ch in CLOSING and lines:  # after a break at a space: back onto the line it closes
-            lines[-1] += ch
-        elif line and ch not in CLOSING and display_width(line + ch) > width:
+    for piece in _PIECE.findall(text):
+        if not line and piece in CLOSING and lines:  # after a break at a space: back onto the line it closes
+            lines[-1] += piece
+        elif line and piece not in CLOSING and display_width(line + piece) > width:
             lines.append(line.rstrip())
-            line = "" if ch == " " else ch
+            line = "" if piece == " " else piece
         else:
-            line += ch
+            line += piece
     return [*lines, line] if line else lines
 
 
@@ -227,16 +240,23 @@ class ChineseProgram(Program):
 
     @contextmanager
     def _errors_in_chinese(self) -> Iterator[None]:
+        """Parse errors as one Chinese line and exit code 2, like `python -m pipeline` (cli/exits.py)."""
         try:
             yield
         except ParseError as error:
-            raise ParseError(f"参数错误：{translate(str(error))}", error.context) from None
+            raise Exit(f"参数错误：{translate(str(error), task=_task_of(error))}", EXIT_USAGE) from None
         except Exit as error:
             if not error.message:
                 raise
-            raise Exit(f"错误：{translate(error.message)}", error.code) from None
+            raise Exit(f"错误：{translate(error.message)}", EXIT_USAGE) from None
         except ValueError as error:  # a value that is not a number, raised while converting it
-            raise ParseError(f"参数错误：{self._not_a_number(str(error))}") from None
+            raise Exit(f"参数错误：{self._not_a_number(str(error))}", EXIT_USAGE) from None
+
+    def normalize_argv(self, argv: Sequence[str] | str | None) -> None:
+        super().normalize_argv(argv)
+        valued = {("--" if len(name) > 1 else "-") + name for arg in self.initial_context.args.values()
+                  if arg.takes_value and not arg.optional for name in arg.names}
+        self.argv = [*self.argv[:1], *help_first(self.argv[1:], valued)]
 
     def _not_a_number(self, message: str) -> str:
         """`invalid literal for int() with base 10: 'abc'` -> which option wanted a number, and what it got."""
@@ -244,6 +264,31 @@ class ChineseProgram(Program):
         value = match["value"] if match else ""
         flag = _flag_given(self.argv[1:], value) if match else None
         return f"{f'选项 {flag} ' if flag else '选项'}需要整数，实际为{_quoted(value)}"
+
+
+def help_first(args: Sequence[str], valued: set[str]) -> list[str]:
+    """`close --help` -> `--help close`: a task's positional parameter would take `--help` as its value.
+
+    `valued` are the core flags that take the next word as their value (`-r 文件夹`), so that word is
+    not mistaken for the task.
+    """
+    task_at, index = None, 0
+    while index < len(args):
+        token = args[index]
+        if token in ("-h", "--help") and task_at is not None:
+            return [*args[:task_at], "--help", args[task_at]]
+        if task_at is None and token.startswith("-"):
+            index += token in valued  # skip its value
+        elif task_at is None:
+            task_at = index
+        index += 1
+    return list(args)
+
+
+def _task_of(error: ParseError) -> str | None:
+    """The task whose options were being parsed, when the error names one."""
+    name = getattr(error.context, "name", None)
+    return name if isinstance(name, str) else None
 
 
 def _flag_given(argv: Sequence[str], value: str) -> str | None:
@@ -286,4 +331,5 @@ if __name__ == "__main__":
     main(sys.argv)
 
 
-__all__ = ["BINARY", "CORE_HELP", "ChineseProgram", "display_width", "main", "program", "translate", "wrap"]
+__all__ = ["BINARY", "CORE_HELP", "ChineseProgram", "display_width", "help_first", "main", "program", "translate",
+           "wrap"]

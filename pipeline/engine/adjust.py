@@ -24,7 +24,7 @@ from ..findings import Finding, finding
 from ..forms.reviews import GRADE, SCORE, TOTAL, VALUE
 from ..intake.facts import Source
 from ..intake.layout import REVIEWS_FILE
-from .model import QUARTERLY, SCORED, STATUS_LABELS, Adjustment, KpiResult, Scorecard
+from .model import NOT_APPLICABLE, QUARTERLY, SCORED, STATUS_LABELS, Adjustment, KpiResult, Scorecard
 from .policy import Policy
 from .reviews import ADJUSTMENTS, AdjustmentRow, is_rate
 from .scoring import bonus_amount, bonus_coefficient, score_kpis
@@ -35,9 +35,9 @@ NOISE = 1e-9
 
 
 def shown(value: float | str | None, what: str, kpi: str) -> str:
-    """A value as HR's outputs show it: a rate as 95.3%, a number to one decimal, N/A, a grade."""
+    """A value as every output shows it: a rate as 95.3%, a number to one decimal, 不适用, a grade."""
     if value is None:
-        return "N/A"
+        return NOT_APPLICABLE
     if isinstance(value, str):
         return value
     return f"{value * 100:.1f}%" if is_rate(what, kpi) else f"{value:.1f}"

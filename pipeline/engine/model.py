@@ -21,6 +21,7 @@ INVALID = "invalid"
 INCOMPLETE = "incomplete"
 MISSING = "missing"
 STATUSES = (SCORED, INVALID, INCOMPLETE, MISSING)
+NOT_APPLICABLE = "不适用"  # a value that could not be computed (N/A), as every output shows it
 STATUS_LABELS = {SCORED: "已评分", INVALID: "数据有误", INCOMPLETE: "数据不全", MISSING: "未提交"}
 QUARTERLY, ANNUAL = "quarterly", "annual"
 
@@ -265,6 +266,6 @@ class Results:
         return sorted({s.period for s in self.scorecards}, key=period_sort_key)
 
 
-__all__ = ["ANNUAL", "INCOMPLETE", "INVALID", "MISSING", "QUARTERLY", "SCORED", "STATUSES", "STATUS_LABELS",
+__all__ = ["ANNUAL", "INCOMPLETE", "INVALID", "MISSING", "NOT_APPLICABLE", "QUARTERLY", "SCORED", "STATUSES", "STATUS_LABELS",
            "Adjustment", "Appeal", "Dataset", "Head", "KpiResult", "Office", "Reference", "Results", "Scorecard", "Source", "Target",
            "Tenure", "office_label"]

@@ -22,7 +22,8 @@ from .model import Adjustment, Appeal, Reference
 
 ADJUSTMENTS = REVIEWS.sheet("adjustments")
 APPEALS = REVIEWS.sheet("appeals")
-NOT_AVAILABLE = frozenset({"N/A", "NA", "无", "无法计算", "-", "—"})
+# N/A as HR types it, and 不适用 as the outputs show it (an 原值 copied from them)
+NOT_AVAILABLE = frozenset({"N/A", "NA", "无", "无法计算", "不适用", "-", "—"})
 PERCENT_KPIS_EXCEPT = frozenset({"satisfaction"})  # every KPI value is a rate but satisfaction (0–100)
 
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ...engine.model import NOT_APPLICABLE
 from .escape import md_text
-
-NOT_APPLICABLE = "不适用"
 
 
 def fmt(value: float, decimals: int = 1) -> str:

@@ -160,13 +160,9 @@ def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[flo
         y = top + plot_h - (v - lo) * scale
         out.append(f'<line class="grid" x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}"/>')
         out.append(f'<text class="tick" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{_fmt(v, 1)}</text>')
-    step = max(1, math.ceil(n / 8))  # at most ~8 x labels so they stay legible on a phone
-    shown = [i for i in range(n) if i % step == 0 or i == n - 1]
-    for k, i in enumerate(shown):
-        # a phone shows every other one (extra.css: .minor), in larger type
-        minor = " minor" if k % 2 and i != shown[-1] and len(shown) > 4 else ""
-        out.append(f'<text class="tick{minor}" x="{xs[i]}" y="{top + plot_h + 20}" text-anchor="middle">'
-                   f'{_label(x_labels[i], 12)}</text>')
+    for i, minor in x_label_plan(n):
+        out.append(f'<text class="tick{" minor" if minor else ""}" x="{xs[i]}" y="{top + plot_h + 20}" '
+                   f'text-anchor="middle">{_label(x_labels[i], 12)}</text>')
     for s, (name, vs) in enumerate(series):
         cls = SERIES_CLASSES[s % len(SERIES_CLASSES)]
         style = _line_style(s)
@@ -192,6 +188,24 @@ def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[flo
                        f'<text class="label legend" x="{lx + 36:.1f}" y="{ly + 5:.1f}">{_label(name, 12)}</text>')
     out.append("</svg>")
     return Chart("".join(out), chart_text.series_table(x_labels, series, title, unit, decimals))
+
+
+MAX_X_LABELS = 8  # a line chart's x labels at most: each has 1/8 of the width, room for `2026Q4`
+PHONE_X_LABELS = 4  # a phone draws the labels larger (extra.css): more than 4 need every other one left out
+
+
+def x_label_plan(n: int) -> list[tuple[int, bool]]:
+    """(index, minor) of the x labels a line chart of `n` points draws, oldest first.
+
+    Counted back from the latest point, which is always labelled, at an even step: at most
+    MAX_X_LABELS of them. A `minor` one is hidden on a phone (extra.css), so that there too the
+    labels shown are evenly spaced, twice as far apart, the latest still among them: a label
+    always kept beside its neighbour (2026Q3 next to 2026Q4) would overlap it.
+    """
+    step = max(1, math.ceil(n / MAX_X_LABELS))
+    shown = list(range(n - 1, -1, -step))[::-1]
+    thin = len(shown) > PHONE_X_LABELS
+    return [(i, thin and (len(shown) - 1 - k) % 2 == 1) for k, i in enumerate(shown)]
 
 
 def _line_style(index: int) -> str:

@@ -18,7 +18,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context
 from jinja2.ext import Extension
 from markupsafe import Markup
 
-from ...engine.model import STATUS_LABELS
+from ...engine.model import NOT_APPLICABLE, STATUS_LABELS
 from ...periods import PERIOD_RE, is_year, period_label
 from . import escape
 from .tables import label_cells
@@ -41,7 +41,7 @@ def pct(value: float | None, decimals: int = 1) -> str:
 def kpi_value(value: float | None, unit: str) -> str:
     """A KPI value in its unit: rates as %, satisfaction as a 0–100 score."""
     if value is None:
-        return "不适用"
+        return NOT_APPLICABLE
     # satisfaction is a 0–100 survey result: `/ 100` keeps it apart from the KPI's score beside it
     return pct(value) if unit == "percent" else f"{value:.1f} / 100"
 

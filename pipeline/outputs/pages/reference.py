@@ -23,8 +23,9 @@ PLACEHOLDERS = {
     "at_end": "期末人数", "previous": "上季度", "count": "人数", "key": "确认记录",
     "item": "调整项目", "status": "考核状态",
     "computed": "本次计算结果", "original": "原值", "closed_at": "关闭日期",
-    "source": "所长名单",
+    "source": "所长名单", "gap_start": "起始日期", "gap_end": "结束日期", "closed": "期间", "change": "改动情况",
 }
+UNNAMED = "相应内容"  # a placeholder without a name above (tests/test_pages.py fails for one)
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 # Sections of the codes page, by the first part of the code.
@@ -44,7 +45,7 @@ GROUPS = (
 
 def code_shape(template: str) -> str:
     """A message template with its placeholders as 〈名称〉, e.g. “〈列名〉”为必填项."""
-    return _PLACEHOLDER.sub(lambda m: f"〈{PLACEHOLDERS.get(m.group(1), m.group(1))}〉", template)
+    return _PLACEHOLDER.sub(lambda m: f"〈{PLACEHOLDERS.get(m.group(1), UNNAMED)}〉", template)
 
 
 def grouped_codes() -> list[tuple[str, list]]:

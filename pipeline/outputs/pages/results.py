@@ -16,7 +16,7 @@ from typing import Any
 from ...engine.adjust import is_review_source, review_source, shown
 from ...engine.counts import REVIEWS_NOTE, SCORING_NOTE, count
 from ...engine.deadlines import ESTIMATED_MARK, INFORMATIONAL_NOTE, LATE, timeliness
-from ...engine.model import ANNUAL, INCOMPLETE, INVALID, MISSING, QUARTERLY, SCORED, STATUSES, Results, Scorecard
+from ...engine.model import ANNUAL, INCOMPLETE, INVALID, QUARTERLY, SCORED, STATUSES, Results, Scorecard
 from ...engine.submissions import NOT_SUBMITTED, SUBMITTED, WITH_ERRORS, office_period_errors, submission_matrix
 from ...findings import CATALOGUE, ERROR, INFO, WARNING, Finding, fix_text
 from ...forms import OFFICE_FORMS
@@ -313,10 +313,31 @@ def _office_of(finding: Any) -> str:
     return ""
 
 
+# Why an office's quarter or year was not scored, as the validation page counts them.
+UNSCORED_CAUSES = ((INVALID, "因数据有误而未评分"), (INCOMPLETE, "因数据不全而未评分"))
+
+
+def unscored_sentence(cards: list[Scorecard]) -> str:
+    """How many quarters' and years' assessments were not scored and why ("" when none), e.g.
+    因数据不全而未评分：季度考核 1 个、年度考核 1 个（每个业务所的每个季度、每个年度各算一个考核）。"""
+    causes = []
+    for status, cause in UNSCORED_CAUSES:
+        tally = Counter(is_year(c.period) for c in cards if c.status == status)
+        kinds = [f"{kind} {tally[year]} 个" for year, kind in ((False, "季度考核"), (True, "年度考核")) if tally[year]]
+        if kinds:
+            causes.append(f"{cause}：{'、'.join(kinds)}")
+    return f"{'；'.join(causes)}（每个业务所的每个季度、每个年度各算一个考核）。" if causes else ""
+
+
+def _validation_order(f: Finding) -> tuple:
+    """Findings of one file in place order; those of no file (scoring, submissions) in time order."""
+    return (f.file, () if f.file else period_sort_key(f.period), f.sort_key())
+
+
 def render_validation(results: Results) -> str:
     """校验报告: errors and warnings grouped by office and file, with places and fixes; no values."""
     # Validation's findings plus the assessment's own (a KPI that could not be computed).
-    findings = sorted([*results.dataset.findings, *results.findings], key=lambda f: f.sort_key())
+    findings = sorted([*results.dataset.findings, *results.findings], key=_validation_order)
     shown = [f for f in findings if f.severity in (ERROR, WARNING)]
     if commendation_only(results):  # a review's message quotes an office's result: not published
         shown = [replace(f, message=f"{f.title}：{RESULT_WITHHELD}") if f.code in RESULT_QUOTING else f for f in shown]
@@ -329,8 +350,7 @@ def render_validation(results: Results) -> str:
     tally = count(results.dataset.findings, results.findings)  # the counts every summary shows, 已确认 apart
     return render("validation.md.j2", page="validation.md", groups=ordered, names=names, fixes=fixes, tally=tally,
                   ERROR=ERROR, WARNING=WARNING, INFO=INFO, SCORING_NOTE=SCORING_NOTE, REVIEWS_NOTE=REVIEWS_NOTE,
-                  status_counts=Counter(c.status for c in results.scorecards),
-                  INVALID=INVALID, INCOMPLETE=INCOMPLETE, MISSING=MISSING)
+                  unscored=unscored_sentence(results.scorecards))
 
 
 def render_home_summary(results: Results, build_date: str) -> str:

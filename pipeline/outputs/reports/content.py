@@ -44,7 +44,7 @@ class AdjustmentRow:
     """One item of the card changed after review (reviews.xlsx › 调整), as HR's outputs show it."""
 
     item: str  # 项目
-    original: str  # 原值, shown as the outputs show it (95.3%, 80.5, N/A, a grade)
+    original: str  # 原值, shown as the outputs show it (95.3%, 80.5, 不适用, a grade)
     adjusted: str  # 调整后
     reason: str
     approved_by: str  # 批准人: a name, fine on this sheet (the head and HR only)
