@@ -388,4 +388,4 @@ def test_an_original_that_could_not_be_computed_is_shown_as_not_applicable(data,
     assert not any("N/A" in str(cell) for t in made.tables for r in t.rows for cell in r)
     assert main(["run", str(data), "--out", str(tmp_path / "out"), "--no-cache", "--workers", "1"]) == 0
     out, _ = capsys.readouterr()
-    assert "SH01 2026Q2 市场占有率（指标值）：不适用 → 10.0%" in out and "N/A" not in out
+    assert "上海测试二所（SH01） 2026年第二季度 市场占有率（指标值）：不适用 → 10.0%" in out and "N/A" not in out
