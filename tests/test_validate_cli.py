@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from _read_helpers import legacy_xls
 from _validation_helpers import GOOD_ROWS, ROOT, good_office, run_cli, sha256
 
 from pipeline.cli.progress import ProgressBar
+from pipeline.findings import CATALOGUE, fix_text
 from pipeline.intake.discover import discover
 from pipeline.outputs.report_json import report
 from pipeline.run import check
@@ -228,6 +230,41 @@ def test_every_report_key_is_documented(make_reference, make_workbook, data_dir)
     keys = set(data) | set(data["files"][0]) | set(data["findings"][0]) | set(data["counts"])
     assert {key for key in keys if f"`{key}`" not in page} == set()
     assert {"submitted", "errors", "missing"} <= {word for word in page.replace("`", " ").split()}
+
+
+def _example(page: str) -> dict:
+    """The JSON of json-report.md's 示例 section."""
+    return json.loads(page.split("## 示例", 1)[1].split("```json\n", 1)[1].split("```", 1)[0])
+
+
+def test_the_documented_example_is_what_validate_writes(make_reference, make_workbook, data_dir):
+    """json-report.md's example, made from the data it describes: 北京一所 alone in 2026Q1, 客户 G3
+    “十二”, a project's client C7 not in the clients, no 招聘与团队. Its findings are the real ones,
+    word for word (the page once quoted messages with half-width commas the product no longer writes)."""
+    page = (ROOT / "docs/guide/json-report.md").read_text(encoding="utf-8")
+    example = _example(page)
+    make_reference(offices=[{"office_id": "BJ01", "office_name": "北京一所", "head": "测试所长甲", "region": "华北",
+                             "bonus_base": 30000}], targets=Q1_TARGETS[:1])
+    good_office(make_workbook, office="BJ01", skip=("recruitment", "projects", "clients"))
+    make_workbook("clients", "submissions/2026Q1/BJ01/clients.xlsx", rows=GOOD_ROWS["clients"], raw={"客户": {"G3": "十二"}})
+    make_workbook("projects", "submissions/2026Q1/BJ01/projects.xlsx",
+                  rows={"projects": [{**GOOD_ROWS["projects"]["projects"][0], "client_id": "C7"}]})
+    real = report(check(data_dir, workers=1)[0])
+    assert example["findings"] == real["findings"]
+    # the page keeps two of the files and shortens their sha256 (`2078621d6f79…`); the data folder is named 数据
+    files = {f["file"]: {**f, "sha256": "…"} for f in real["files"]}
+    assert [{**f, "sha256": "…"} for f in example["files"]] == [files[f["file"]] for f in example["files"]]
+    assert all(f["sha256"].endswith("…") for f in example["files"])
+    assert {**example, "files": [], "data_dir": ""} == {**real, "files": [], "data_dir": ""}
+
+
+@pytest.mark.parametrize(("key", "catalogue"), [("title", lambda c: c.title), ("fix", lambda c: fix_text(c.code))])
+def test_the_key_tables_examples_are_real(key, catalogue):
+    """`title` and `fix` in the table of keys: their examples (如 `…`) are a code's own words."""
+    page = (ROOT / "docs/guide/json-report.md").read_text(encoding="utf-8")
+    row = next(line for line in page.splitlines() if line.startswith(f"| `{key}` |"))
+    examples = re.findall(r"如 `([^`]+)`", row)
+    assert examples and all(e in {catalogue(c) for c in CATALOGUE.values()} for e in examples), examples
 
 
 def test_a_name_that_is_not_utf8_is_reported_not_read(data_dir):
