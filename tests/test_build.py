@@ -365,6 +365,8 @@ def test_keep_going_says_which_office_periods_it_published_as_invalid(data, tmp_
     out = capsys.readouterr().out
     assert f"校验 {(tmp_path / 'bad-data').absolute()}：共读取" in out and "错误 1 个" in out
     assert "以下 1 个业务所期间的数据有误，网站上标为“数据有误”，未评分：\n  2026Q2：上海测试二所（SH01）\n" in out
+    # all of them on the site: the build's validation.json is its work file (.build/out), not for people
+    assert "全部问题见网站的“校验报告”页。" in out and "validation.json" not in out
     assert out.endswith(f"网站已构建到 {site.absolute()}/。\n")
 
 

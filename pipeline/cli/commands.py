@@ -15,7 +15,7 @@ from typing import TextIO
 from ..forms.values import printable
 from .exits import EXIT_DATA_ERRORS, EXIT_OK, EXIT_USAGE
 from .progress import ProgressBar
-from .summaries import annotation_summary, invalid_summary, run_summary, validation_summary
+from .summaries import SITE_FINDINGS, annotation_summary, invalid_summary, run_summary, validation_summary
 
 
 def _error(message: str) -> int:
@@ -280,7 +280,7 @@ def build(args: argparse.Namespace) -> int:
     finally:
         if bars:
             bars[-1].close()
-    _print(run_summary(results, folder=str(data_dir)))
+    _print(run_summary(results, folder=str(data_dir), findings_in=SITE_FINDINGS))
     published = invalid_summary(results)
     if published:
         _print(published)

@@ -137,9 +137,14 @@ def annotation_summary(annotated: Annotated, out_dir: str) -> str:
     return "没有需要标注的文件（没有错误或警告），没有写出标注副本。"
 
 
-def run_summary(results: Results, folder: str | None = None) -> str:
+RUN_FINDINGS = "validation.json 或各期间考核结果工作簿的“校验问题”"  # in run's output folder
+SITE_FINDINGS = "网站的“校验报告”页"  # build's validation.json is a work file in .build/, not for people
+
+
+def run_summary(results: Results, folder: str | None = None, findings_in: str = RUN_FINDINGS) -> str:
     """`run`'s and `build`'s summary: totals (the same as `validate`'s, and scoring's own warnings
-    and refused reviews apart), statuses per period, the first errors, adjustments and open appeals."""
+    and refused reviews apart), statuses per period, the first errors, adjustments and open appeals;
+    `findings_in`: where all the findings are to be read."""
     dataset = results.dataset
     tally = count(dataset.findings, results.findings)
     errors = results.error_count()  # HR's accepted errors do not block: counted as 已确认, not here
@@ -156,7 +161,7 @@ def run_summary(results: Results, folder: str | None = None) -> str:
         first = blocking[:SHOWN_ERRORS]
         lines.append(f"错误（前 {len(first)} 个）：" if errors > len(first) else "错误：")
         lines.extend(with_fixes(first, "  ", lambda f: f"- {f.display()}"))
-        lines.append("有误的业务所和期间标为“数据有误”，未评分；全部问题见 validation.json 或各期间考核结果工作簿的“校验问题”。")
+        lines.append(f"有误的业务所和期间标为“数据有误”，未评分；全部问题见{findings_in}。")
     lines += review_lines(results)
     return _text(lines)
 
@@ -196,5 +201,5 @@ def _text(lines: list[str]) -> str:
     return "\n".join(printable(line) for line in lines)
 
 
-__all__ = ["annotation_summary", "invalid_summary", "marked_line", "office_heading", "review_lines", "run_summary",
+__all__ = ["RUN_FINDINGS", "SITE_FINDINGS", "annotation_summary", "invalid_summary", "marked_line", "office_heading", "review_lines", "run_summary",
            "validation_summary", "with_fixes"]
