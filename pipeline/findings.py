@@ -37,7 +37,7 @@ def _codes(*codes: Code) -> dict[str, Code]:
 
 # The one catalogue. Append new codes; never reuse a code for a different meaning.
 # `{office}` names an office as people know it, `苏州一所（SU01）` (engine.model.office_label), the bare id
-# only for an office not in HR's list — except in reference-office-case, which quotes an id as typed.
+# only for an office not in HR's list; `{first_id}` (reference-office-case) quotes an id as typed.
 CATALOGUE: dict[str, Code] = _codes(
     # --- file level -------------------------------------------------------------------------
     Code("file-unreadable", ERROR, "文件无法读取", "无法读取文件：{reason}",
@@ -166,7 +166,7 @@ CATALOGUE: dict[str, Code] = _codes(
          "让运行考核程序的账户能读取该文件夹（检查文件夹的权限或网络共享），然后重新校验；"
          "在此之前，该文件夹中的模板都视为未提交。", "file"),
     Code("reference-office-case", ERROR, "所编号仅大小写不同",
-         "所编号“{seen}”与第 {first_row} 行的“{office}”仅大小写不同，本行未采用",
+         "所编号“{seen}”与第 {first_row} 行的“{first_id}”仅大小写不同，本行未采用",
          "所编号不区分大小写，每个业务所的编号须各不相同：同一业务所请删除重复的行，不同业务所请改用其他编号。", "cell"),
     # --- plausibility: a number that cannot be right never reaches a bonus ----------------------
     Code("plausible-ceiling", ERROR, "数值超出合理上限", "“{column}”为 {seen}{unit}，超过合理上限 {ceiling}{unit}{hint}",

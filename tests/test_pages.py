@@ -102,7 +102,7 @@ def test_every_placeholder_of_a_code_is_shown_by_a_chinese_name(code, codes_page
 
 def test_the_codes_page_names_a_head_gap_by_its_dates(codes_page):
     text = codes_page
-    assert "〈所编号〉在 〈起始日期〉 至 〈结束日期〉 没有在任所长" in text
+    assert "〈业务所〉在 〈起始日期〉 至 〈结束日期〉 没有在任所长" in text
     assert re.findall(r"〈[^〉]*[A-Za-z][^〉]*〉", text) == []
 
 

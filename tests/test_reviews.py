@@ -192,6 +192,7 @@ def test_a_stale_original_is_flagged_and_not_applied(data):
     (f,) = [f for f in results.findings if f.code == "review-stale"]
     assert f.blocking and (f.file, f.sheet, f.row, f.office_id, f.period) == ("reviews.xlsx", "调整", 2, "BJ01", "2026Q1")
     assert shown(bj.score, TOTAL, "") in f.message and stale in f.message
+    assert f.message.startswith(f"{bj.office_label} 2026Q1 ")  # the office as every message names it
     assert cards(results, "2026Q1")["BJ01"].score == bj.score and results.error_count() == 1
 
 
@@ -227,6 +228,7 @@ def test_a_closed_period_refuses_adjustments_until_reopened(data):
     results = results_of(data)
     (f,) = [f for f in results.findings if f.code.startswith("review-")]
     assert (f.code, f.row, f.office_id) == ("review-closed", 3, "GZ01") and "reopen" in f.fix
+    assert f"（{gz.office_label} 的“总分”）" in f.message
     assert cards(results, "2026Q1")["GZ01"].score == gz.score
     reopen_period(data, "2026Q1", "测试关闭人", "补充复核调整")
     after = cards(results_of(data), "2026Q1")

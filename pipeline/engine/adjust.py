@@ -123,11 +123,12 @@ def _with_value(result: KpiResult, value: float) -> KpiResult:
 def apply_adjustments(cards: list[Scorecard], rows: Iterable[AdjustmentRow], *, path: str,
                       opened: set[str], frozen: dict[str, object], policy_for: Callable[[str], Policy],
                       bonus_base: Callable[[str], float | None], version: str = "",
-                      sha256: str = "") -> tuple[list[Scorecard], list[Finding]]:
+                      sha256: str = "", label: Callable[[str], str] = str) -> tuple[list[Scorecard], list[Finding]]:
     """Every card, those of open periods with their accepted adjustments applied; the refused rows' findings.
 
     `frozen`: period -> ClosedRecord of the closed periods (their cards carry what was applied when
-    they closed); `path`, `version`, `sha256`: reviews.xlsx as findings and provenance name it.
+    they closed); `path`, `version`, `sha256`: reviews.xlsx as findings and provenance name it;
+    `label(office_id)`: the office as messages name it (`苏州一所（SU01）`, Reference.office_label).
     """
     source = Source(path, ADJUSTMENTS.name, "", version, sha256)
     by_key = {(c.office_id, c.period): c for c in cards}
@@ -140,7 +141,7 @@ def apply_adjustments(cards: list[Scorecard], rows: Iterable[AdjustmentRow], *, 
                  "period": row.period}
         item_key = (row.office_id, row.period, a.item)
         if item_key in first:
-            found.append(finding("review-duplicate", **where, office=row.office_id, item=a.item,
+            found.append(finding("review-duplicate", **where, office=label(row.office_id), item=a.item,
                                  first_row=first[item_key]))
             continue
         first[item_key] = a.row
@@ -148,16 +149,16 @@ def apply_adjustments(cards: list[Scorecard], rows: Iterable[AdjustmentRow], *, 
         if row.period in frozen:
             if card is None or not _frozen_with(card, a):
                 record = frozen[row.period]
-                found.append(finding("review-closed", **where, office=row.office_id, item=a.item,
+                found.append(finding("review-closed", **where, office=label(row.office_id), item=a.item,
                                      closed_at=record.closed_date))
             continue
         if card is None or card.status != SCORED or row.period not in opened:
             status = STATUS_LABELS[card.status] if card is not None else "没有考核数据"
-            found.append(finding("review-not-scored", **where, office=row.office_id, item=a.item, status=status))
+            found.append(finding("review-not-scored", **where, office=label(row.office_id), item=a.item, status=status))
             continue
         value = computed(card, a.what, a.kpi)
         if not matches(a.original, value, a.what, a.kpi):
-            found.append(finding("review-stale", **where, office=row.office_id, item=a.item,
+            found.append(finding("review-stale", **where, office=label(row.office_id), item=a.item,
                                  computed=shown(value, a.what, a.kpi), original=shown(a.original, a.what, a.kpi)))
             continue
         # keep what was computed, as the outputs show it, beside HR's figure

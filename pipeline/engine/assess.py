@@ -131,7 +131,8 @@ class _Review:
         cards, refused = apply_adjustments(
             cards, rows, path=self.facts.path, opened=self.opened, frozen=self.frozen,
             policy_for=self.history.for_period, version=self.facts.version or "", sha256=self.facts.sha256,
-            bonus_base=lambda office: offices[office].bonus_base if office in offices else None)
+            bonus_base=lambda office: offices[office].bonus_base if office in offices else None,
+            label=self.dataset.reference.office_label)
         self.findings += refused
         return cards
 

@@ -33,7 +33,7 @@ def build_reference(facts: WorkbookFacts | None) -> tuple[Reference, list[Findin
             rejected.add(office_id)
             found.append(finding("reference-office-case", file=facts.path, sheet=OFFICES.name,
                                  cell=f"{OFFICES.column_letter('office_id')}{row.number}", row=row.number,
-                                 column="所编号", value=office_id, seen=office_id, office=first[0],
+                                 column="所编号", value=office_id, seen=office_id, first_id=first[0],
                                  first_row=first[1]))
             continue
         reference.offices[office_id] = Office(

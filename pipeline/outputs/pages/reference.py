@@ -14,7 +14,7 @@ from .env import render
 # Placeholders of message templates, shown to readers as what goes there.
 PLACEHOLDERS = {
     "column": "列名", "seen": "实际值", "expected": "应为的内容", "reason": "原因", "label": "项目",
-    "current": "最新", "form": "模板", "other": "另一文件", "sheet": "工作表", "office": "所编号",
+    "current": "最新", "form": "模板", "other": "另一文件", "sheet": "工作表", "office": "业务所",
     "period": "期间", "period_name": "期间", "kpi": "指标", "choices": "可选值", "first_row": "行号", "max_length": "字数上限",
     "length": "字数", "seconds": "秒数", "rule": "规则", "other_column": "另一列", "normalised": "读取值",
     "unit": "单位", "ceiling": "上限", "hint": "按元填写时的换算", "start": "本期第一天", "end": "本期最后一天",
@@ -24,6 +24,7 @@ PLACEHOLDERS = {
     "item": "调整项目", "status": "考核状态",
     "computed": "本次计算结果", "original": "原值", "closed_at": "关闭日期",
     "source": "所长名单", "gap_start": "起始日期", "gap_end": "结束日期", "closed": "期间", "change": "改动情况",
+    "first_id": "已有的所编号",
 }
 UNNAMED = "相应内容"  # a placeholder without a name above (tests/test_pages.py fails for one)
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
