@@ -79,6 +79,7 @@ def test_task_help_shows_option_help_and_value_names():
     out = kaohe("--help", "demo").stdout
     assert re.search(r"^  -o 值, --out=值 +写入的数据目录（必填；须为空，除非加 --force）$", out, re.M), out
     assert re.search(r"^  -r, --force +目录不是空的也写入", out, re.M)
+    assert kaohe("--help", "close").stdout.startswith("用法：kaohe [通用选项] close <period> [选项]\n")
 
 
 def test_bare_help_lists_the_tasks_and_the_core_options_in_chinese():

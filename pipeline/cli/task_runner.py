@@ -171,8 +171,10 @@ class ChineseProgram(Program):
         self.print_columns(self.initial_context.help_tuples())
 
     def print_task_help(self, name: str) -> None:
-        tuples = self.parser.contexts[name].help_tuples()
-        print(f"用法：{self.binary} [通用选项] {name}{' [选项]' if tuples else ''}")
+        context = self.parser.contexts[name]
+        tuples = context.help_tuples()
+        positional = "".join(f" <{arg.name}>" for arg in context.positional_args)  # `close <period>`
+        print(f"用法：{self.binary} [通用选项] {name}{positional}{' [选项]' if tuples else ''}")
         print("")
         print("说明：")
         for line in (inspect.getdoc(self.collection[name]) or "（无）").splitlines():
@@ -191,7 +193,7 @@ class ChineseProgram(Program):
             return
         names = sorted(self.collection.task_names)
         if not names:
-            raise Exit(translate(f"No tasks found in collection '{self.collection.name}'!"))
+            raise Exit(f"错误：任务文件 {self.collection.name} 中没有任务", EXIT_USAGE)
         print("全部任务：")
         print("")
         self.print_columns([(name, _summary(self.collection[name])) for name in names])
