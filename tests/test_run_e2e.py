@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import subprocess
 import sys
 from datetime import date
@@ -312,6 +313,9 @@ def test_a_rerun_with_the_same_inputs_says_it_wrote_nothing(data, tmp_path):
     command = [sys.executable, "-m", "pipeline", "run", str(data), "--out", str(out), "--workers", "1"]
     first = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
     assert f"已写出（输出目录 {out}）：validation.json、scorecards.csv、" in first.stdout
+    listed = re.search(r"scorecards\.csv、(.*)", first.stdout)[1].split("、")
+    periods = [re.fullmatch(r"考核结果-(\d{4})(Q\d|年度)\.xlsx", name).groups() for name in listed]
+    assert periods == sorted(periods, key=lambda p: (p[0], p[1] == "年度", p[1]))  # quarters, then the year
     made = {p.name: p.read_bytes() for p in out.iterdir()}
     again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
     assert again.returncode == first.returncode == 1

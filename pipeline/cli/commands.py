@@ -225,6 +225,16 @@ def intake(args: argparse.Namespace) -> int:
     return EXIT_DATA_ERRORS if any(o.action == STAYED for o in outcomes) else EXIT_OK
 
 
+
+def _names(paths) -> str:
+    """Output files as both lists show them: the reports, then the workbooks in time order.
+
+    `考核结果-2025Q4.xlsx` sorts before `考核结果-2025年度.xlsx` (Q before 年), so by name is by time.
+    """
+    books = sorted(p.name for p in paths if p.suffix == ".xlsx")
+    return "、".join([p.name for p in paths if p.suffix != ".xlsx"] + books)
+
+
 def run(args: argparse.Namespace) -> int:
     """Check and score; write validation.json, scorecards.csv and a workbook per period."""
     from ..run import UsageError, open_cache
@@ -243,11 +253,11 @@ def run(args: argparse.Namespace) -> int:
     _print(run_summary(outcome.results, folder=str(Path(args.data_dir).absolute())))
     out = Path(args.out)
     if outcome.written:
-        _print(f"已写出（输出目录 {out.absolute()}）：{'、'.join(p.name for p in outcome.written)}")
+        _print(f"已写出（输出目录 {out.absolute()}）：{_names(outcome.written)}")
     else:
         _print(f"输入与上次运行完全相同，输出目录 {out.absolute()} 中的文件都是这次的结果，没有重写。")
     if outcome.unchanged:
-        _print(f"内容未变、未重写：{'、'.join(p.name for p in outcome.unchanged)}")
+        _print(f"内容未变、未重写：{_names(outcome.unchanged)}")
     return EXIT_DATA_ERRORS if outcome.results.error_count() else EXIT_OK
 
 
