@@ -147,7 +147,8 @@ def test_scorecard_page_explains_the_score(results):
     assert cells(kpi) == ["销售目标完成率 业务指标", "95.3%", "95.3", "35", "33.4"]
     sat = re.search(r'<tr data-kpi="客户满意度">(.*?)</tr>', html, re.S).group(1)
     # the satisfaction survey's 0–100 value is not shown like the KPI's score beside it
-    assert cells(sat) == ["客户满意度 客户满意度指标", "88.0 / 100", "93.3", "0", "—"]
+    # a weight of 0 (the survey counts in the year only) says so, not a bare 0 beside a dash
+    assert cells(sat) == ["客户满意度 客户满意度指标", "88.0 / 100", "93.3", "0 本期不计分", "—"]
     assert '<td data-label="考核得分"><strong>92.3</strong></td>' in html
     assert "92.31" not in html and "33.35" not in html
     assert "<code>submissions/2026Q2/A01/clients.xlsx</code> › 客户 › <code>G2:G9</code>" in unescape(html)
