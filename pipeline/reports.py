@@ -83,7 +83,7 @@ def _render(items: list, index: int) -> tuple[int, bytes]:
 
 def place(out: Path, name: str, data: bytes) -> Written:
     """Write `data` as `out/name` unless a file is there: the same bytes are left alone, different
-    ones kept and the new file numbered (`…（2）.pdf`, the first free or identical name)."""
+    ones kept and the new file numbered (`…-2.pdf`, the first free or identical name)."""
     first = out / name
     for n in range(1, MAX_NUMBERED + 1):
         path = out / sheets.numbered(name, n)

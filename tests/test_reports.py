@@ -118,10 +118,10 @@ def test_a_rerun_leaves_the_same_files_alone(made):
 def test_a_different_file_is_never_replaced(tmp_path):
     (tmp_path / "a.pdf").write_bytes(b"signed")
     first = place(tmp_path, "a.pdf", b"new")
-    assert first.action == BESIDE and first.path.name == "a（2）.pdf" and first.kept == tmp_path / "a.pdf"
+    assert first.action == BESIDE and first.path.name == "a-2.pdf" and first.kept == tmp_path / "a.pdf"
     assert (tmp_path / "a.pdf").read_bytes() == b"signed"
     assert place(tmp_path, "a.pdf", b"new").action == UNCHANGED  # the numbered one is the same
-    assert place(tmp_path, "a.pdf", b"newer").path.name == "a（3）.pdf"
+    assert place(tmp_path, "a.pdf", b"newer").path.name == "a-3.pdf"
     assert place(tmp_path, "b.pdf", b"x").action == WRITTEN
 
 
@@ -131,7 +131,7 @@ def test_a_link_in_place_is_not_followed(tmp_path):
     (tmp_path / "out").mkdir()
     os.symlink(target, tmp_path / "out" / "a.pdf")
     written = place(tmp_path / "out", "a.pdf", b"new")
-    assert written.path.name == "a（2）.pdf" and target.read_bytes() == b"keep"
+    assert written.path.name == "a-2.pdf" and target.read_bytes() == b"keep"
 
 
 @pytest.mark.parametrize("name", ["../../etc/passwd", "a/b\\c", "\x1b[2J北京", "\u202e所一京北", "CON", "..", "",

@@ -24,8 +24,11 @@ def file_names(cards: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str], s
 
 
 def numbered(name: str, n: int) -> str:
-    """The n-th alternative of a file name kept beside an existing different file: `…考核确认单（2）.pdf`."""
-    return name if n <= 1 else f"{name[:-len('.pdf')]}（{n}）.pdf"
+    """The n-th alternative of a file name kept beside an existing different file: `…考核确认单-2.pdf`.
+
+    The same `-2`, `-3` as every other file the product writes beside one already there (atomic.unused_path).
+    """
+    return name if n <= 1 else f"{name[:-len('.pdf')]}-{n}.pdf"
 
 
 __all__ = ["SUFFIX", "file_name", "file_names", "numbered", "safe_part"]
