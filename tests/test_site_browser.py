@@ -264,12 +264,9 @@ def test_phone_width_scorecard(browser, server):
         width = pg.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"page is {width}px wide on a 390px screen"
         assert pg.locator("svg.chart").first.bounding_box()["width"] <= 390
-        ARTIFACTS.mkdir(exist_ok=True)
-        pg.screenshot(path=str(ARTIFACTS / "phone-scorecard.png"), full_page=True)
         pg.goto(server.url + "results/2026Q1.html")
-        pg.screenshot(path=str(ARTIFACTS / "phone-ranking.png"), full_page=True)
         assert pg.evaluate("document.documentElement.scrollWidth") <= 390
-    assert (ARTIFACTS / "phone-scorecard.png").stat().st_size > 10_000
+    # the screenshots are test_screenshots_of_the_main_pages' (one scale for all: this one wrote 2× over them)
 
 
 # ---------------------------------------------------------------------------------------------
