@@ -97,7 +97,7 @@ def assess(dataset: Dataset, policy: Policy | PolicyHistory) -> Results:
     for card in cards:
         by_period.setdefault(card.period, []).append(card)
     for period in opened:
-        assign_ranks(by_period[period])
+        assign_ranks(by_period.get(period, ()))  # a period has no card when the reference names no office
     annual = [c for c in cards if c.cycle == ANNUAL]
     for year in sorted(p for p in opened if is_year(p)):
         # 晋升优先 looks back at earlier years, closed ones included, as they were frozen
