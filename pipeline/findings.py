@@ -168,6 +168,10 @@ CATALOGUE: dict[str, Code] = _codes(
     Code("reference-office-case", ERROR, "所编号仅大小写不同",
          "所编号“{seen}”与第 {first_row} 行的“{first_id}”仅大小写不同，本行未采用",
          "所编号不区分大小写，每个业务所的编号须各不相同：同一业务所请删除重复的行，不同业务所请改用其他编号。", "cell"),
+    Code("reference-no-offices", ERROR, "基础数据中没有业务所",
+         "《业务所》表中没有任何业务所（可能是空白模板）：无法核对各所的提交，也无法评分",
+         "人力资源部在 reference.xlsx 的《业务所》表中为每个业务所填写一行，并在《季度目标》中填写各所各季度的目标。",
+         "sheet"),
     # --- plausibility: a number that cannot be right never reaches a bonus ----------------------
     Code("plausible-ceiling", ERROR, "数值超出合理上限", "“{column}”为 {seen}{unit}，超过合理上限 {ceiling}{unit}{hint}",
          "核对数值和单位：金额以万元填写，按元填写的数额应除以 10,000。", "cell"),

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from test_run_e2e import write_data
 
+from pipeline.cli import main
 from pipeline.engine.assess import assess
 from pipeline.engine.policy import load_policy
 from pipeline.run import check
@@ -62,3 +63,17 @@ def test_assess_scores_nothing_without_offices(folders, variant):
     assert not dataset.reference.offices and dataset.periods  # submissions name the quarters
     results = assess(dataset, load_policy())
     assert results.scorecards == [] and results.periods == []
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_validate_names_the_reference(folders, variant, capsys):
+    assert main(["validate", str(folders[variant]), "--no-cache", "--workers", "1"]) == 1
+    out = capsys.readouterr().out
+    assert FINDING[variant] in out
+    assert "结论：发现" in out
+
+
+def test_the_blank_template_is_an_error_on_its_offices_sheet(folders):
+    dataset, _ = check(folders["blank"], workers=1)
+    found = [(f.code, f.severity, f.file, f.sheet) for f in dataset.findings if f.file == "reference.xlsx"]
+    assert found == [("reference-no-offices", "error", "reference.xlsx", "业务所")]

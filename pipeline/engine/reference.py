@@ -15,8 +15,8 @@ TARGETS = REFERENCE.sheet("targets")
 
 
 def build_reference(facts: WorkbookFacts | None) -> tuple[Reference, list[Finding]]:
-    """The Reference from HR's workbook, with its findings: ids that differ only in case (the later
-    row is not taken), duplicate targets and targets of unknown offices."""
+    """The Reference from HR's workbook, with its findings: no office at all, ids that differ only in
+    case (the later row is not taken), duplicate targets and targets of unknown offices."""
     reference = Reference(facts=facts)
     found: list[Finding] = []
     if facts is None or facts.form_id != REFERENCE.id:
@@ -39,6 +39,9 @@ def build_reference(facts: WorkbookFacts | None) -> tuple[Reference, list[Findin
         reference.offices[office_id] = Office(
             office_id=office_id, name=str(row.get("office_name", "")), head=str(row.get("head", "")),
             region=str(row.get("region", "")), bonus_base=row["bonus_base"])
+    if not reference.offices:
+        # the blank template, or no row that could be taken: nothing to check the submissions against
+        found.append(finding("reference-no-offices", file=facts.path, sheet=OFFICES.name))
     office_col = TARGETS.column_letter("office_id")
     first_row: dict[tuple[str, str], int] = {}
     for row in _rows(facts, "targets"):
