@@ -21,24 +21,23 @@ from .engine.assess import assess
 from .engine.closed import CLOSED_FOLDER, ClosedRecord, freeze, period_inputs, reopened
 from .engine.policy import Policy
 from .engine.policy_history import PolicyHistory
-from .findings import Finding
+from .findings import Finding, Refused
 from .forms.values import printable
 from .intake.layout import REFERENCE_FILE
 from .intake.oserrors import os_reason
 from .periods import is_year, quarters_of, valid_period
-from .run import UsageError, check, data_folder, load_policies, read_closed
+from .run import UsageError, check, data_folder, load_policies, read_closed, require_offices
 
 MAX_NAME = 50
 MAX_REASON = 500
 SHOWN_ERRORS = 10
 
 
-class CloseRefused(Exception):
+class CloseRefused(Refused):
     """The data do not allow it (errors in the period): the commands exit 1; the message is Chinese."""
 
     def __init__(self, message: str, findings: list[Finding] | None = None):
-        super().__init__(message)
-        self.findings = findings or []
+        super().__init__(message, findings or [])
 
 
 @dataclass
@@ -85,7 +84,8 @@ def _write(path: Path, record: dict) -> None:
 def close_period(data_dir: str | Path, period: str, by: str, *,
                  policy: Policy | PolicyHistory | str | Path | None = None, at: str | None = None,
                  workers: int = 0, cache=None) -> Closed:
-    """Close `period`: UsageError for a bad request, CloseRefused when its data have errors."""
+    """Close `period`: UsageError for a bad request, CloseRefused when its data have errors (Refused
+    when the reference names no office)."""
     period, by, data = canonical_period(period), person(by), data_folder(data_dir)
     history = load_policies(policy)
     dataset, _ = check(data, workers=workers, cache=cache, rules=history.current.plausibility)
@@ -98,6 +98,8 @@ def close_period(data_dir: str | Path, period: str, by: str, *,
         open_quarters = [q for q in quarters_of(period) if not (q in records and records[q].closed)]
         if open_quarters:
             raise UsageError(f"关闭 {period} 年度前须先关闭它的四个季度；尚未关闭：{'、'.join(open_quarters)}。")
+    # before "no data for the period": without HR's list of offices no period has a card
+    require_offices(dataset, f"无法关闭 {period}", "没有写入关闭记录")
     results = assess(dataset, history)
     cards = results.for_period(period)
     if not cards:

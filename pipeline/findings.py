@@ -169,7 +169,7 @@ CATALOGUE: dict[str, Code] = _codes(
          "所编号“{seen}”与第 {first_row} 行的“{first_id}”仅大小写不同，本行未采用",
          "所编号不区分大小写，每个业务所的编号须各不相同：同一业务所请删除重复的行，不同业务所请改用其他编号。", "cell"),
     Code("reference-no-offices", ERROR, "基础数据中没有业务所",
-         "《业务所》表中没有任何业务所（可能是空白模板）：无法核对各所的提交，也无法评分",
+         "《业务所》表中没有任何业务所（可能是空白模板），无法核对各所的提交，也无法评分",
          "人力资源部在 reference.xlsx 的《业务所》表中为每个业务所填写一行，并在《季度目标》中填写各所各季度的目标。",
          "sheet"),
     # --- plausibility: a number that cannot be right never reaches a bonus ----------------------
@@ -322,6 +322,17 @@ class Finding:
 
 
 _FIELDS = tuple(f.name for f in fields(Finding))
+
+
+class Refused(Exception):
+    """A command the data do not allow at all (HR's reference names no office; a period to close
+    with errors): what cannot be done, in Chinese, and the findings that say why. Raised by a stage
+    before it writes anything, never by a check; the command line shows both and exits 1."""
+
+    def __init__(self, message: str, findings: Iterable[Finding] = ()):
+        super().__init__(message)
+        self.message = message
+        self.findings = list(findings)
 
 
 def finding(code: str, *, severity: str | None = None, private: bool = False, **where_and_params: Any) -> Finding:

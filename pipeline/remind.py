@@ -16,7 +16,7 @@ from .engine.submissions import NOT_SUBMITTED, WITH_ERRORS, submission_matrix
 from .forms import OFFICE_FORMS
 from .outputs.file_names import office_file_names
 from .outputs.reminder import Reminder, reminder_text
-from .run import UsageError, check, load_policies
+from .run import UsageError, check, load_policies, require_offices
 
 DEFAULT_NAME = "提醒"
 SUFFIX = "催交提醒"  # 北京一所-2026Q4-催交提醒.txt
@@ -28,11 +28,16 @@ def default_out(period: str, folder: Path = Path(".")) -> Path:
 
 
 def reminders(data_dir: str | Path, period: str, *, cache=None) -> list[Reminder]:
-    """What each office of the quarter still owes (offices that owe nothing included, `needed` false)."""
+    """What each office of the quarter still owes (offices that owe nothing included, `needed` false).
+
+    Refused when the reference names no office: without HR's list nobody can be told to owe anything
+    (the submission board would show only the offices that filed, as having filed everything).
+    """
     data = Path(data_dir)
     if not data.is_dir():
         raise UsageError(f"数据目录“{data}”不存在或不是文件夹。")
     dataset, _ = check(data, cache=cache, rules=load_policies(None).current.plausibility)
+    require_offices(dataset, "无法判断哪些业务所还欠交表格", "没有写出任何提醒")
     matrix = submission_matrix(dataset)
     reference = dataset.reference
     if period not in matrix:

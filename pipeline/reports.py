@@ -18,7 +18,7 @@ from .engine.policy import Policy
 from .engine.policy_history import PolicyHistory
 from .intake.oserrors import os_reason
 from .outputs import reports as sheets
-from .run import UsageError, check, load_policies
+from .run import UsageError, check, load_policies, require_offices
 from .runtime import pool
 
 WRITTEN, UNCHANGED, BESIDE = "written", "unchanged", "beside"
@@ -45,7 +45,7 @@ def make_reports(data_dir: str | Path, out_dir: str | Path, period: str | None =
     """Check, score and write the sheets of every office-period (of `period` only, when given).
 
     UsageError (Chinese) for a missing data folder, an unusable policy, a period the data do not
-    have, or an output folder that cannot be written.
+    have, or an output folder that cannot be written; Refused when the reference names no office.
     """
     history = load_policies(policy)
     data = Path(data_dir)
@@ -53,6 +53,7 @@ def make_reports(data_dir: str | Path, out_dir: str | Path, period: str | None =
         raise UsageError(f"数据目录“{data}”不存在或不是文件夹。")
     with pool.collector_paused():
         dataset, _ = check(data, workers=workers, cache=cache, rules=history.current.plausibility)
+        require_offices(dataset, "无法生成考核确认单", "没有写出任何确认单")
         results = assess(dataset, history)
     if period is not None and period not in results.periods:
         raise UsageError(f"数据目录中没有期间 {period}；有：{'、'.join(results.periods) or '（无）'}。")

@@ -40,7 +40,7 @@ from .engine.policy import Plausibility, Policy, PolicyError
 from .engine.policy_history import PolicyHistory, load_history, single
 from .engine.reference import build_reference
 from .engine.submissions import submission_matrix
-from .findings import Finding
+from .findings import ERROR, Finding, Refused
 from .forms import ALL_FORMS
 from .intake.discover import discover
 from .intake.facts import WorkbookFacts, from_plain, to_plain
@@ -246,6 +246,19 @@ def with_closed(dataset: Dataset, data: Path) -> Dataset:
                                findings=sorted([*dataset.findings, *found], key=total_order))
 
 
+REFERENCE_UNUSABLE = f"人力资源部基础数据 {REFERENCE_FILE} 缺失或无法使用（其中没有可用的业务所名单）"
+
+
+def require_offices(dataset: Dataset, what: str, outcome: str) -> None:
+    """Refused when HR's reference names no office (missing, not a workbook, the blank template):
+    no office's forms can be told owed, checked against its target or scored. `what`: what cannot
+    be done; `outcome`: what was therefore not written; the reference's errors say why."""
+    if dataset.reference.offices:
+        return
+    why = [f for f in dataset.findings if f.file == REFERENCE_FILE and f.severity == ERROR]
+    raise Refused(f"{what}：{REFERENCE_UNUSABLE}，{outcome}。", why)
+
+
 def load_policies(policy: Policy | PolicyHistory | str | Path | None) -> PolicyHistory:
     """The policy versions in force: a Policy as given, else a file and the `policies/` beside it."""
     if isinstance(policy, PolicyHistory):
@@ -274,11 +287,13 @@ def run(data_dir: str | Path, out_dir: str | Path, policy: Policy | PolicyHistor
         cache: ContentCache | None = None, progress: Progress | None = None) -> RunOutcome:
     """Check, score and write every output into `out_dir`.
 
-    UsageError for a missing data folder, an unusable policy or an unwritable output folder.
+    UsageError for a missing data folder, an unusable policy or an unwritable output folder;
+    Refused, before anything is written, when the reference names no office.
     """
     policy = load_policies(policy)
     with pool.collector_paused():
         dataset, parsed = check(data_dir, workers=workers, cache=cache, progress=progress, rules=policy.current.plausibility)
+        require_offices(dataset, "无法计算考核结果", "没有写出或更新任何文件")
         results = assess(dataset, policy)
         out = Path(out_dir)
         try:
@@ -411,7 +426,7 @@ def company_templates(data_dir: str | Path, out_dir: str | Path, today: date | N
     return [write_template(form, Path(out_dir), known if form.has_cover else None) for form in ALL_FORMS]
 
 
-__all__ = ["SCORECARDS_CSV", "VALIDATION_JSON", "Collected", "RunOutcome", "UsageError", "check", "code_identity", "collect",
-           "data_folder", "inputs_digest",
+__all__ = ["REFERENCE_UNUSABLE", "SCORECARDS_CSV", "VALIDATION_JSON", "Collected", "RunOutcome", "UsageError", "check",
+           "code_identity", "collect", "data_folder", "inputs_digest", "require_offices",
            "company", "company_templates", "load_policies", "open_cache", "read_closed", "run", "with_closed",
            "write_outputs"]

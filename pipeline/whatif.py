@@ -17,7 +17,7 @@ from .engine.policy import Policy, PolicyError, load_policy
 from .engine.policy_history import PolicyHistory, single
 from .intake.oserrors import os_reason
 from .outputs import whatif as tables
-from .run import UsageError, check, load_policies
+from .run import UsageError, check, load_policies, require_offices
 
 DEFAULT_NAME = "试算对比"
 
@@ -32,7 +32,8 @@ class WhatIf:
 
 def compare(data_dir: str | Path, draft_path: str | Path, period: str | None = None, *,
             policy: Policy | PolicyHistory | str | Path | None = None, workers: int = 0, cache=None) -> WhatIf:
-    """The comparison; UsageError for a missing folder, an unusable draft or policy, an unknown period."""
+    """The comparison; UsageError for a missing folder, an unusable draft or policy, an unknown period;
+    Refused when the reference names no office."""
     try:
         draft = load_policy(draft_path)
     except PolicyError as exc:
@@ -42,6 +43,7 @@ def compare(data_dir: str | Path, draft_path: str | Path, period: str | None = N
     if not data.is_dir():
         raise UsageError(f"数据目录“{data}”不存在或不是文件夹。")
     dataset, _ = check(data, workers=workers, cache=cache, rules=history.current.plausibility)
+    require_offices(dataset, "无法试算", "没有写出试算工作簿")
     current = assess(dataset, history)
     drafted = assess(dataset, single(draft))
     if period is not None and period not in current.periods:

@@ -11,8 +11,10 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..findings import Refused
 from . import commands
-from .exits import EXIT_INTERRUPTED
+from .exits import EXIT_DATA_ERRORS, EXIT_INTERRUPTED
+from .summaries import refusal_text
 from .zh import ChineseParser
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
@@ -172,6 +174,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Refused as exc:  # a stage the data do not allow at all (HR's reference names no office)
+        print(refusal_text(exc), file=sys.stderr)
+        return EXIT_DATA_ERRORS
 
 
 __all__ = ["ABOUT", "COMMANDS", "build_parser", "command_list", "main"]

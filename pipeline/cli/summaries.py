@@ -15,7 +15,7 @@ from ..engine.adjust import shown
 from ..engine.counts import count
 from ..engine.model import INVALID, STATUS_LABELS, Dataset, Results
 from ..engine.submissions import NOT_SUBMITTED, submission_matrix
-from ..findings import ERROR, INFO, WARNING, Finding
+from ..findings import ERROR, INFO, WARNING, Finding, Refused
 from ..forms import OFFICE_FORMS
 from ..forms.values import printable
 from ..periods import is_year, period_label
@@ -166,6 +166,17 @@ def run_summary(results: Results, folder: str | None = None, findings_in: str = 
     return _text(lines)
 
 
+def refusal_text(refused: Refused) -> str:
+    """Why a command did nothing (findings.Refused): what it could not do, then the findings that say
+    why, each with how to fix it, as `run` lists its errors."""
+    first = refused.findings[:SHOWN_ERRORS]
+    lines = [f"错误：{refused.message}"]
+    lines.extend(with_fixes(first, "  ", lambda f: f"- {f.display()}"))
+    if len(refused.findings) > len(first):
+        lines.append(f"（以上是前 {len(first)} 个，共 {len(refused.findings)} 个；validate 命令列出全部问题。）")
+    return _text(lines)
+
+
 def invalid_summary(results: Results) -> str:
     """`build --keep-going`: which office-periods were published as 数据有误 (empty when none)."""
     cards = [c for c in results.scorecards if c.status == INVALID]
@@ -201,5 +212,6 @@ def _text(lines: list[str]) -> str:
     return "\n".join(printable(line) for line in lines)
 
 
-__all__ = ["RUN_FINDINGS", "SITE_FINDINGS", "annotation_summary", "invalid_summary", "marked_line", "office_heading", "review_lines", "run_summary",
+__all__ = ["RUN_FINDINGS", "SITE_FINDINGS", "annotation_summary", "invalid_summary", "marked_line", "office_heading",
+           "refusal_text", "review_lines", "run_summary",
            "validation_summary", "with_fixes"]
