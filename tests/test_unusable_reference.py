@@ -18,8 +18,10 @@ import pytest
 from test_run_e2e import write_data
 
 from pipeline.cli import main
+from pipeline.cli.summaries import SHOWN_ERRORS, refusal_text
 from pipeline.engine.assess import assess
 from pipeline.engine.policy import DEFAULT_POLICY_PATH, load_policy
+from pipeline.findings import Refused, finding
 from pipeline.run import check
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -147,3 +149,15 @@ def test_remind_as_reported_on_a_copy_of_the_sample(tmp_path, capsys):
     assert "均已交齐" not in captured.out
     assert "无法判断哪些业务所还欠交表格" in captured.err and "reference.xlsx" in captured.err
     assert not (tmp_path / "提醒").exists()
+
+
+def test_a_refusal_lists_the_first_errors_and_says_how_many_there_are():
+    """A reference whose every office row lacks its 所编号: each row an error, and none taken."""
+    rows = [finding("required-blank", file="reference.xlsx", sheet="业务所", cell=f"A{n}", row=n, column="所编号")
+            for n in range(2, 2 + SHOWN_ERRORS + 2)]
+    text = refusal_text(Refused("无法试算：人力资源部基础数据 reference.xlsx 缺失或无法使用", rows))
+    lines = text.split("\n")
+    assert lines[0] == "错误：无法试算：人力资源部基础数据 reference.xlsx 缺失或无法使用"
+    assert [line for line in lines if line.startswith("  - ")] == [f"  - {f.display()}" for f in rows[:SHOWN_ERRORS]]
+    assert lines[2].startswith("    怎样修改：") and sum("怎样修改" in line for line in lines) == 1
+    assert lines[-1] == f"（以上是前 {SHOWN_ERRORS} 个，共 {SHOWN_ERRORS + 2} 个；validate 命令列出全部问题。）"
