@@ -7,6 +7,7 @@ these tasks supply (docstrings, examples, option help) is Chinese. `invoke TASK`
 from __future__ import annotations
 
 import ctypes.util
+import errno
 import functools
 import os
 import shlex
@@ -225,18 +226,29 @@ def serve(c, port=8000, data=None, keep_going=False):
 
     示例：kaohe serve --data 数据目录 --keep-going
     """
-    build(c, data=data, keep_going=keep_going)
-    try:
-        server = preview_server(SITE, int(port))
+    port = int(port)
+    if not 0 < port < 65536:
+        raise Exit(f"错误：端口应为 1–65535 之间的整数（实际为 {port}）", code=2)
+    try:  # the port first: a taken one is said before a build of half a minute, not after
+        server = preview_server(SITE, port)
     except OSError as exc:
-        raise Exit(f"错误：无法在本机端口 {port} 上预览（{exc.strerror or exc}）：请用 --port 换一个端口", code=2) from None
-    print(f"网站预览：http://127.0.0.1:{port}/（按 Ctrl+C 结束）")
+        raise Exit(f"错误：无法使用本机端口 {port}（{_port_problem(exc)}）：请用 --port 换一个端口", code=2) from None
     try:
+        build(c, data=data, keep_going=keep_going)
+        print(f"网站预览：http://127.0.0.1:{server.server_address[1]}/（按 Ctrl+C 结束）")
         server.serve_forever()
     except KeyboardInterrupt:
         print("\n已停止预览。")
     finally:
         server.server_close()
+
+
+def _port_problem(exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return "已被其他程序占用"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "没有使用它的权限"
+    return errno.errorcode.get(exc.errno or 0, "系统错误")
 
 
 class _QuietPages(SimpleHTTPRequestHandler):

@@ -241,6 +241,27 @@ def test_the_preview_serves_the_site_without_english_log_lines(tmp_path, capfd):
     assert "GET" not in captured.err and "HTTP" not in captured.err
 
 
+@pytest.mark.parametrize("port", ["99999", "0", "-5"])
+def test_serve_refuses_a_port_out_of_range_before_building(port):
+    """Regression: `kaohe serve --port 99999` built the site, then ended in `OverflowError` from bind()."""
+    result = kaohe("serve", f"--port={port}")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr == f"错误：端口应为 1–65535 之间的整数（实际为 {port}）\n"
+    assert not result.stdout  # nothing was built
+
+
+def test_serve_says_a_taken_port_before_building():
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = kaohe("serve", "--port", str(port))
+    assert result.returncode == 2 and not result.stdout
+    assert result.stderr == f"错误：无法使用本机端口 {port}（已被其他程序占用）：请用 --port 换一个端口\n"
+
+
 def test_a_site_folder_inside_docs_is_refused_before_anything_is_written(tmp_path):
     """`python -m pipeline build` run in docs/ would copy docs/ into its own work folder."""
     result = subprocess.run([sys.executable, "-m", "pipeline", "build"], cwd=ROOT / "docs", capture_output=True,
