@@ -313,7 +313,7 @@ def test_whatif_on_a_known_change(capsys, data, attrition_draft, tmp_path, monke
     assert lines[2][:2] == ["2025Q2", "GZ01"]  # not scored: no change, last
     assert "27570" not in out and "27,570" not in out and "奖金（元）" not in out  # amounts: workbook only
     book = tmp_path / "试算对比-草案-2025Q2.xlsx"
-    assert book.is_file() and f"已写出：{book.name}" in out
+    assert book.is_file() and f"已写出：{book}" in out  # in full, so HR knows where it went
     sheet = load_workbook(book)["试算对比"]
     header = [c.value for c in sheet[1]]
     first = dict(zip(header, [c.value for c in sheet[2]]))
@@ -321,6 +321,13 @@ def test_whatif_on_a_known_change(capsys, data, attrition_draft, tmp_path, monke
     # a second run never overwrites the first workbook without saying so
     code, out, _ = cli(capsys, "whatif", data, "--policy", attrition_draft, "--period", "2025Q2", "--no-cache")
     assert "试算对比-草案-2025Q2-2.xlsx" in out
+
+
+def test_whatif_refuses_an_out_file_that_is_not_a_workbook(capsys, data, attrition_draft, tmp_path):
+    """Regression: `whatif --out x.csv` wrote an Excel workbook named .csv."""
+    code, out, err = cli(capsys, "whatif", data, "--policy", attrition_draft, "--out", tmp_path / "x.csv")
+    assert code == 2 and "--out 应为 .xlsx 文件（试算对比是 Excel 工作簿），实际为“x.csv”。" in err
+    assert not (tmp_path / "x.csv").exists()
 
 
 def test_whatif_leaves_closed_periods_out(capsys, data, attrition_draft, tmp_path):

@@ -92,6 +92,7 @@ def test_a_good_data_set_exits_0(make_reference, make_workbook, data_dir, tmp_pa
     result = run_cli("validate", str(data_dir), "--json", str(report))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "结论：全部通过。" in result.stdout
+    assert result.stdout.rstrip().endswith(f"已写出 JSON 校验报告：{report}")  # it says what it wrote, where
     data = json.loads(report.read_text(encoding="utf-8"))
     assert list(data) == ["version", "data_dir", "ok", "counts", "files", "findings", "completeness", "timeliness"]
     assert (data["version"], data["data_dir"], data["ok"]) == (1, "data", True)
@@ -140,14 +141,14 @@ def test_a_mixed_folder_exits_1_and_names_every_broken_cell(make_reference, make
     marked = tmp_path / "marked"
     assert sorted(p.name for p in marked.iterdir()) == sorted(["北京一所-2026Q1-客户开发与维护-标注.xlsx",
                                                                "上海一所-2026Q1-项目管理-标注.xlsx"])
-    assert result.stdout.splitlines()[-4:] == [  # each copy beside the file it copies
+    assert result.stdout.splitlines()[-1] == f"已写出 JSON 校验报告：{report}"
+    assert result.stdout.splitlines()[-5:-1] == [  # each copy beside the file it copies
         f"已在“{marked}”写出 2 个标注副本（出错的单元格标红、警告标黄、按其他写法读取的值标蓝，并附批注）：",
         "  submissions/2026Q1/BJ01/clients.xlsx → 北京一所-2026Q1-客户开发与维护-标注.xlsx",
         "  submissions/2026Q1/SH01/projects.xlsx → 上海一所-2026Q1-项目管理-标注.xlsx",
         "另有 1 个文件无法标注，见上。",
     ]
     assert "以下文件无法标注，未生成标注副本：\n  submissions/2026Q1/SH01/training.xlsx：文件无法读取（不是 xlsx 文件）" in result.stdout
-    assert result.stdout.rstrip().endswith("另有 1 个文件无法标注，见上。")
     assert data["completeness"]["2026Q1"]["SH01"]["training"] == "errors"
     assert [f["status"] for f in data["files"] if f["file"].endswith("SH01/training.xlsx")] == ["errors"]
 

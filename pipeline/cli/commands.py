@@ -194,6 +194,7 @@ def validate(args: argparse.Namespace) -> int:
             write_report(json_path, dataset)
         except OSError as exc:
             return _error(f"无法写入 JSON 报告“{json_path}”：{exc.strerror or exc}")
+        _print(f"已写出 JSON 校验报告：{json_path.absolute()}")
     return EXIT_DATA_ERRORS if dataset.error_count() else EXIT_OK
 
 
@@ -369,6 +370,8 @@ def whatif(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else None
     if problem is None and out is not None and (out.is_dir() or not out.parent.is_dir()):
         problem = f"--out 的路径“{out}”应为一个已存在文件夹中的文件名。"
+    if problem is None and out is not None and out.suffix.lower() != ".xlsx":
+        problem = f"--out 应为 .xlsx 文件（试算对比是 Excel 工作簿），实际为“{printable(out.name)}”。"
     if problem:
         return _error(problem)
     try:
@@ -388,7 +391,7 @@ def whatif(args: argparse.Namespace) -> int:
     _print(terminal_table(result.frame))
     changed = int((result.frame["得分变化"].abs() > 1e-9).sum())
     _print(f"得分有变化的：{changed} 个。奖金金额只写入工作簿（薪酬信息，不在屏幕显示）。")
-    _print(f"{'已覆盖原有文件' if replaced else '已写出'}：{target}")
+    _print(f"{'已覆盖原有文件' if replaced else '已写出'}：{Path(target).absolute()}")
     return EXIT_OK
 
 

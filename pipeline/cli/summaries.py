@@ -137,7 +137,7 @@ def annotation_summary(annotated: Annotated, out_dir: str) -> str:
     return "没有需要标注的文件（没有错误或警告），没有写出标注副本。"
 
 
-RUN_FINDINGS = "validation.json 或各期间考核结果工作簿的“校验问题”"  # in run's output folder
+RUN_FINDINGS = "输出目录中的 validation.json 或各期间考核结果工作簿的“校验问题”"  # in run's output folder
 SITE_FINDINGS = "网站的“校验报告”页"  # build's validation.json is a work file in .build/, not for people
 
 
