@@ -83,6 +83,14 @@ def close(capsys, data: Path, period: str = "2025Q1", *extra: str) -> tuple[int,
     return cli(capsys, "close", period, data, "--by", "张敏", "--no-cache", *extra)
 
 
+def test_closing_a_closed_period_gives_the_whole_command_to_reopen_it(capsys, data):
+    """Regression: it said `请先运行 reopen 2025Q1`, without the command's name and its required options."""
+    assert close(capsys, data)[0] == 0
+    code, _, err = close(capsys, data)
+    assert code == 2
+    assert f"如需更正，请先重新打开：kaohe reopen 2025Q1 --data {data.absolute()} --by 姓名 --reason 原因。" in err
+
+
 # --- close, then change the policy ----------------------------------------------------------------
 
 
