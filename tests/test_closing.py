@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -358,6 +359,9 @@ def test_period_workbook_and_page_say_when_the_period_was_closed(capsys, data, t
     assert "本期已关闭" in page and "关闭并冻结" in page and "张敏" not in page
     notes = [[c.value for c in row] for row in load_workbook(tmp_path / "out" / "考核结果-2025Q1.xlsx")["说明"].iter_rows()]
     assert any(row[0] == "关闭状态" and "由 张敏 关闭" in str(row[1]) for row in notes)
+    # the closing time as the sheet shows times, not the record's ISO text
+    assert any(row[0] == "关闭状态" and re.match(r"已于 \d{4}-\d\d-\d\d \d\d:\d\d（UTC[+-]\d\d:\d\d） 由", str(row[1]))
+               for row in notes)
     open_notes = load_workbook(tmp_path / "out" / "考核结果-2025Q2.xlsx")["说明"]
     assert any(row[0].value == "关闭状态" and str(row[1].value).startswith("未关闭") for row in open_notes.iter_rows())
 
