@@ -189,7 +189,7 @@ def test_validate_and_run_show_a_file_by_the_same_path(make_reference, make_work
 
 @pytest.mark.parametrize(("broken", "last_line"), [
     (True, "没有写出标注副本：需要标注的 1 个文件都无法标注，见上。"),
-    (False, "没有需要标注的文件（没有错误或警告），没有写出标注副本。"),
+    (False, "没有需要标注的文件（没有哪个工作簿有错误或警告），没有写出标注副本。"),
 ])
 def test_annotate_says_when_it_wrote_no_copy(make_reference, make_workbook, data_dir, tmp_path, broken, last_line):
     make_reference(targets=Q1_TARGETS[:1])
@@ -339,3 +339,16 @@ def test_annotating_again_keeps_the_earlier_copies_and_says_so(make_reference, m
         "  submissions/2026Q1/BJ01/clients.xlsx → 北京一所-2026Q1-客户开发与维护-标注-2.xlsx",
         "目录中原有的同名文件未覆盖（北京一所-2026Q1-客户开发与维护-标注.xlsx），新副本的文件名末尾加了编号。",
     ]
+
+
+def test_hr_files_are_listed_under_their_own_heading(make_reference, make_workbook, data_dir):
+    """Regression: reference.xlsx's findings were listed under 【（未识别业务所）】."""
+    offices = [{"office_id": "BJ01", "office_name": "北京一所", "head": "测试所长甲", "region": "华北",
+                "bonus_base": 30000},
+               {"office_id": "bj01", "office_name": "北京二所", "head": "测试所长乙", "region": "华北",
+                "bonus_base": 30000}]
+    make_reference(offices=offices, targets=Q1_TARGETS)
+    good_office(make_workbook, office="BJ01")
+    result = run_cli("validate", str(data_dir))
+    assert "【人力资源部的文件】\n  reference.xlsx  错误 1，警告 0" in result.stdout, result.stdout
+    assert "（未识别业务所）" not in result.stdout
