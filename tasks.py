@@ -67,6 +67,13 @@ def templates(c, check=False):
     _pipeline(c, "templates", "--out", ROOT / "input_templates", *(["--check"] if check else []))
 
 
+def _given(value: str, option: str, what: str, example: str) -> str:
+    """A required option's value; said by name when it is missing (not as an invalid empty value)."""
+    if not value.strip():
+        raise Exit(f"错误：请用 {option} 指定{what}，例如 {example}。", code=2)
+    return value
+
+
 def _folder(value: str, option: str, example: str) -> str:
     """A folder a task writes into: required (never the bundled sample by default), said in full."""
     if not value:
@@ -150,8 +157,9 @@ def close(c, period, data="", by=""):
 
     示例：kaohe close 2026Q1 --data 数据目录 --by 经办人姓名
     """
-    folder = _folder(data, "--data", "kaohe close 2026Q1 --data 数据目录 --by 姓名")
-    _pipeline(c, "close", period, folder, "--by", by)
+    example = "kaohe close 2026Q1 --data 数据目录 --by 姓名"
+    folder = _folder(data, "--data", example)
+    _pipeline(c, "close", period, folder, "--by", _given(by, "--by", "关闭人姓名", example))
 
 
 _REOPEN_HELP = {"period": "已关闭的期间：季度如 2026Q1，或年份如 2026", "data": "数据目录（必填）",
@@ -164,8 +172,10 @@ def reopen(c, period, data="", by="", reason=""):
 
     示例：kaohe reopen 2026Q1 --data 数据目录 --by 经办人姓名 --reason 北京一所补交了培训计划
     """
-    folder = _folder(data, "--data", "kaohe reopen 2026Q1 --data 数据目录 --by 姓名 --reason 原因")
-    _pipeline(c, "reopen", period, folder, "--by", by, "--reason", reason)
+    example = "kaohe reopen 2026Q1 --data 数据目录 --by 姓名 --reason 原因"
+    folder = _folder(data, "--data", example)
+    _pipeline(c, "reopen", period, folder, "--by", _given(by, "--by", "重新打开人姓名", example),
+              "--reason", _given(reason, "--reason", "重新打开的原因", example))
 
 
 _WHATIF_HELP = {"policy": "政策草案文件（.yaml，必填）", "data": "数据目录（默认内置示例数据 sample_data）",
