@@ -285,7 +285,14 @@ def test_annotate_never_writes_into_the_data(make_reference, data_dir, where):
     (data_dir / "submissions").mkdir()
     result = run_cli("validate", str(data_dir), "--annotate", str(data_dir / where))
     assert result.returncode == 2
-    assert "--annotate 的目录" in result.stderr and "Traceback" not in result.stderr
+    assert f"--annotate 的目录“{(data_dir / where).absolute()}”" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_annotate_path_that_is_a_file_is_named_in_full(make_reference, data_dir, tmp_path):
+    make_reference()
+    (tmp_path / "README.md").write_text("x", encoding="utf-8")
+    result = run_cli("validate", str(data_dir), "--annotate", "README.md", cwd=tmp_path)
+    assert result.returncode == 2 and f"--annotate 的路径“{tmp_path / 'README.md'}”是一个文件" in result.stderr
 
 
 def test_links_and_devices_are_reported_not_followed(data_dir, tmp_path):

@@ -146,9 +146,9 @@ def _annotate_problem(data_dir: Path, out: Path) -> str | None:
     # Copies inside the data would overwrite originals or be read as submissions next time.
     data, target = data_dir.resolve(), out.resolve()
     if target == data or target.is_relative_to(data / "submissions"):
-        return f"--annotate 的目录“{out}”不能是数据目录或其中的 submissions 文件夹，请另选一个目录。"
+        return f"--annotate 的目录“{out.absolute()}”不能是数据目录或其中的 submissions 文件夹，请另选一个目录。"
     if target.exists() and not target.is_dir():
-        return f"--annotate 的路径“{out}”是一个文件，请给出目录。"
+        return f"--annotate 的路径“{out.absolute()}”是一个文件，请给出目录。"
     return None
 
 
