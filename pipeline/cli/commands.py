@@ -108,6 +108,10 @@ def demo(args: argparse.Namespace) -> int:
           f"（季度 {summary.periods[0]}–{summary.periods[-1]}）。")
     for path in summary.not_submitted:
         _print(f"  按设计未提交：{path}")
+    if summary.removed:  # --force over an earlier demo: its workbooks this one did not make
+        _print(f"已删除上次生成、这次没有生成的 {len(summary.removed)} 个示例工作簿（都未在 Excel 或 WPS 中保存过）：")
+        for path in summary.removed:
+            _print(f"  {path}")
     return _demo_close(Path(args.out), f"{min(years)}Q1")
 
 
