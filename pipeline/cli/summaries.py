@@ -185,7 +185,7 @@ def refusal_text(refused: Refused) -> str:
     lines = [f"错误：{refused.message}"]
     lines.extend(with_fixes(first, "  ", lambda f: f"- {f.display()}"))
     if len(refused.findings) > len(first):
-        lines.append(f"（以上是前 {len(first)} 个，共 {len(refused.findings)} 个；validate 命令列出全部问题。）")
+        lines.append(f"  ……另有 {len(refused.findings) - len(first)} 个（validate 命令列出全部问题）")
     return _text(lines)
 
 
