@@ -26,7 +26,7 @@ from ..forms import ACCEPTED, COVER, COVER_ROW, COVER_SHEET, REFERENCE, REVIEWS,
 from ..forms.values import CONTROL, printable
 from ..periods import valid_period
 from .discover import encodable, ignored, printable_name
-from .facts import WorkbookFacts
+from .facts import EMPTY_TABLE, WorkbookFacts
 from .layout import ACCEPTED_FILE, REFERENCE_FILE, REVIEWS_FILE, SUBMISSIONS, VERSIONS_DIR, WORKBOOK_SUFFIXES
 from .read import read_facts
 from .received import append_log
@@ -178,6 +178,16 @@ def received_files(inbox: Path) -> list[Path]:
     return sorted(files, key=lambda p: (p.lstat().st_mtime_ns, p.relative_to(inbox).as_posix()))
 
 
+def content_rows(facts: WorkbookFacts) -> int:
+    """The rows that make an HR workbook more than its blank template: the offices of a reference,
+    every data row of accepted.xlsx and reviews.xlsx (0 for any other workbook)."""
+    if facts.form_id == REFERENCE.id:
+        return len(facts.tables.get("offices", EMPTY_TABLE))
+    if facts.form_id in (ACCEPTED.id, REVIEWS.id):
+        return sum(len(table) for table in facts.tables.values())
+    return 0
+
+
 def known_offices(data_dir: Path) -> frozenset[str]:
     """The office ids of DATA_DIR's reference.xlsx (empty when it is missing or lists none)."""
     path = data_dir / REFERENCE_FILE
@@ -190,26 +200,54 @@ def known_offices(data_dir: Path) -> frozenset[str]:
     return frozenset(v for v in table.column("office_id") if isinstance(v, str) and v)
 
 
-def file_inbox(inbox: Path, data_dir: Path, now: datetime | None = None) -> list[Outcome]:
-    """File every received workbook of the inbox into DATA_DIR; what happened to each, in the order
-    done: files not read (not workbooks, links), then reference workbooks, then office forms.
+@dataclass(frozen=True)
+class Received:
+    """The inbox as read: the files not even read (with what became of them) and the workbooks read,
+    oldest first."""
 
-    Each file filed is logged with its SHA-256 and `now` (default: this moment, local time) in
-    DATA_DIR's received-date log (received.py), which the submission board reads for lateness."""
-    at = (now or datetime.now()).replace(microsecond=0)
-    outcomes: list[Outcome] = []
-    received: list[tuple[Path, str, WorkbookFacts]] = []
+    skipped: tuple[Outcome, ...]
+    workbooks: tuple[tuple[Path, str, WorkbookFacts], ...]
+
+
+def receive(inbox: Path) -> Received:
+    """Read every received file of the inbox (nothing is moved yet)."""
+    skipped: list[Outcome] = []
+    workbooks: list[tuple[Path, str, WorkbookFacts]] = []
     for path in received_files(inbox):
         source = path.relative_to(inbox).as_posix()
         kept = _screen(path, source)
         if kept is not None:
-            outcomes.append(kept)
+            skipped.append(kept)
         else:
-            received.append((path, source, read_facts(path, source)))
+            workbooks.append((path, source, read_facts(path, source)))
+    return Received(tuple(skipped), tuple(workbooks))
+
+
+def brings_reference(received: Received) -> bool:
+    """True when the inbox holds HR's reference workbook listing offices: what a new data folder
+    starts from (an office form alone cannot be filed without it, and a blank reference template
+    is more likely a mistyped --data than a first intake)."""
+    return any(destination(facts, frozenset())[0] == REFERENCE_FILE and content_rows(facts)
+               for _, _, facts in received.workbooks)
+
+
+def file_inbox(inbox: Path, data_dir: Path, now: datetime | None = None) -> list[Outcome]:
+    """File every received workbook of the inbox into DATA_DIR (see file_received)."""
+    return file_received(receive(inbox), data_dir, now)
+
+
+def file_received(received: Received, data_dir: Path, now: datetime | None = None) -> list[Outcome]:
+    """File the received workbooks into DATA_DIR; what happened to each, in the order done: files
+    not read (not workbooks, links), then reference workbooks, then office forms.
+
+    Each file filed is logged with its SHA-256 and `now` (default: this moment, local time) in
+    DATA_DIR's received-date log (received.py), which the submission board reads for lateness."""
+    at = (now or datetime.now()).replace(microsecond=0)
+    outcomes = list(received.skipped)
     # HR's reference first (oldest first still): the office forms are checked against its offices
-    received.sort(key=lambda item: item[2].form_id != REFERENCE.id)
+    workbooks = sorted(received.workbooks, key=lambda item: item[2].form_id != REFERENCE.id)
     offices: frozenset[str] | None = None
-    for path, source, facts in received:
+    for path, source, facts in workbooks:
         if offices is None and facts.form_id != REFERENCE.id:
             offices = known_offices(data_dir)
         outcomes.append(file_one(path, source, facts, data_dir, offices or frozenset()))
