@@ -70,3 +70,75 @@ def test_a_first_intake_with_the_reference_creates_the_data_folder_and_says_so(t
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines()[0] == f"已新建数据目录“{new}”（收件目录中有基础数据工作簿）。"
     assert (sha256(new / "reference.xlsx"), sha256(new / "submissions/2026Q1/BJ01/clients.xlsx")) == digests
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. A closed period
+
+
+FILED_2025Q1 = "submissions/2025Q1/HZ01/clients.xlsx"
+
+
+@pytest.fixture
+def closed_data(tmp_path: Path) -> Path:
+    """The sample's reference, its closed 2025Q1 record and one workbook that record froze."""
+    data = tmp_path / "data"
+    for rel in ("reference.xlsx", "closed/2025Q1.json", FILED_2025Q1):
+        (data / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / "sample_data" / rel, data / rel)
+    return data
+
+
+@pytest.mark.parametrize("form_id", ["clients", "training"])  # changed after closing / added after closing
+def test_a_workbook_for_a_closed_period_stays_in_the_inbox_saying_how_to_reopen(closed_data, inbox, form_id):
+    """It was filed with `已归档：late.xlsx → submissions/2025Q1/HZ01/clients.xlsx`, exit 0, no warning."""
+    late = _form(inbox, "late.xlsx", form_id, office="HZ01", period="2025Q1")
+    before = _tree(closed_data)
+    result = run_cli("intake", str(inbox), "--data", str(closed_data))
+    assert result.returncode == 1, result.stdout + result.stderr
+    expected = ("未归档：late.xlsx：期间 2025Q1 已关闭（关闭记录 closed/2025Q1.json），已关闭期间的工作簿不再归档；"
+                "如确需更正，请人力资源部先运行 kaohe reopen 2025Q1 --data 数据目录 --by 姓名 --reason 原因 重新打开，再重新归档")
+    assert expected in result.stdout.splitlines()
+    assert expected in (inbox / "_intake-report.txt").read_text(encoding="utf-8")
+    assert late.is_file() and _tree(closed_data) == before
+
+
+def test_an_identical_copy_of_a_closed_periods_workbook_is_already_filed(closed_data, inbox):
+    copy = inbox / "再发一次.xlsx"
+    shutil.copy(closed_data / FILED_2025Q1, copy)
+    before = _tree(closed_data)
+    result = run_cli("intake", str(inbox), "--data", str(closed_data))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"已存在相同文件：再发一次.xlsx 与 {FILED_2025Q1} 完全相同，已从收件目录移除" in result.stdout
+    assert not copy.exists() and _tree(closed_data) == before
+
+
+def test_a_reopened_period_takes_the_changed_workbook_again(closed_data, inbox):
+    from pipeline.closing import reopen_period
+
+    reopen_period(closed_data, "2025Q1", "人力资源部", "所长提交了更正")
+    late = _form(inbox, "late.xlsx", office="HZ01", period="2025Q1")
+    digest = sha256(late)
+    result = run_cli("intake", str(inbox), "--data", str(closed_data))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sha256(closed_data / FILED_2025Q1) == digest
+    assert len(list((closed_data / FILED_2025Q1).parent.glob("_versions/clients.*.xlsx"))) == 1
+
+
+REOPEN = "kaohe reopen {} --data 数据目录 --by 姓名 --reason 原因"
+
+
+@pytest.mark.parametrize(("closed", "records", "commands"), [
+    ({"2025Q1": "closed/2025Q1.json"}, "closed/2025Q1.json", REOPEN.format("2025Q1")),
+    # a closed year is reopened before its quarter (closing.reopen_period refuses the other order)
+    ({"2025Q1": "closed/2025Q1.json", "2025": "closed/2025.json"}, "closed/2025.json、closed/2025Q1.json",
+     f"{REOPEN.format('2025')}，再运行 {REOPEN.format('2025Q1')}"),
+    ({"2025Q2": "closed/2025Q2.json", "2024": "closed/2024.json"}, None, None),
+])
+def test_closed_note_names_the_records_and_the_commands_in_order(closed, records, commands):
+    from pipeline.intake.filing import closed_note
+
+    expected = records and (f"期间 2025Q1 已关闭（关闭记录 {records}），已关闭期间的工作簿不再归档；"
+                            f"如确需更正，请人力资源部先运行 {commands} 重新打开，再重新归档")
+    assert closed_note(FILED_2025Q1, closed) == expected
+    assert closed_note("reviews.xlsx", closed) is None

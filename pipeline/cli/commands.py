@@ -203,7 +203,9 @@ def intake(args: argparse.Namespace) -> int:
     A data folder that does not exist is created only when the inbox brings HR's reference workbook
     (a first intake); otherwise it is a usage error and nothing is created (a mistyped --data)."""
     from ..atomic import write_text
+    from ..engine.closed import file_name
     from ..intake import filing
+    from ..run import read_closed
 
     inbox, data_dir = Path(args.inbox), Path(args.data)
     if not inbox.is_dir():
@@ -222,7 +224,9 @@ def intake(args: argparse.Namespace) -> int:
         if created:
             data_dir.mkdir(parents=True)
             _print(f"已新建数据目录“{data_dir.absolute()}”（收件目录中有基础数据工作簿）。")
-        outcomes = filing.file_received(received, data_dir)
+        # a closed period takes no workbook (a record that cannot be used closes nothing, as in validate)
+        closed = {period: file_name(period) for period, record in read_closed(data_dir)[0].items() if record.closed}
+        outcomes = filing.file_received(received, data_dir, closed=closed)
     except (OSError, ValueError) as exc:
         return _error(f"无法读取收件目录或数据目录：{getattr(exc, 'strerror', None) or exc}")
     text = filing.report_text(outcomes)

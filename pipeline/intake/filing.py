@@ -9,6 +9,8 @@ period of the `2026Q1` pattern, so a file is only ever put where `validate` read
 Nothing valid is lost: a different file already in that place is kept under `_versions/` next to
 it, dated by its modification time; a file that already *is* the one in its place is left alone;
 a folder or a link in the way, or a failing move, leaves the file in the inbox with the reason.
+Nothing is filed into a closed period (DATA_DIR/closed/, which the caller reads): its results are
+frozen with the files they used, so only a copy of the file already there is taken as filed.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import hashlib
 import os
 import shutil
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +30,15 @@ from ..forms.values import CONTROL, printable
 from ..periods import valid_period
 from .discover import encodable, ignored, printable_name
 from .facts import EMPTY_TABLE, WorkbookFacts
-from .layout import ACCEPTED_FILE, REFERENCE_FILE, REVIEWS_FILE, SUBMISSIONS, VERSIONS_DIR, WORKBOOK_SUFFIXES
+from .layout import (
+    ACCEPTED_FILE,
+    REFERENCE_FILE,
+    REVIEWS_FILE,
+    SUBMISSIONS,
+    VERSIONS_DIR,
+    WORKBOOK_SUFFIXES,
+    folder_identity,
+)
 from .read import read_facts
 from .received import append_log
 
@@ -236,12 +247,14 @@ def file_inbox(inbox: Path, data_dir: Path, now: datetime | None = None) -> list
     return file_received(receive(inbox), data_dir, now)
 
 
-def file_received(received: Received, data_dir: Path, now: datetime | None = None) -> list[Outcome]:
+def file_received(received: Received, data_dir: Path, now: datetime | None = None,
+                  closed: Mapping[str, str] | None = None) -> list[Outcome]:
     """File the received workbooks into DATA_DIR; what happened to each, in the order done: files
     not read (not workbooks, links), then reference workbooks, then office forms.
 
     Each file filed is logged with its SHA-256 and `now` (default: this moment, local time) in
-    DATA_DIR's received-date log (received.py), which the submission board reads for lateness."""
+    DATA_DIR's received-date log (received.py), which the submission board reads for lateness.
+    Nothing is filed into a period of `closed` (see file_one) unless it is the file already there."""
     at = (now or datetime.now()).replace(microsecond=0)
     outcomes = list(received.skipped)
     # HR's reference first (oldest first still): the office forms are checked against its offices
@@ -250,7 +263,7 @@ def file_received(received: Received, data_dir: Path, now: datetime | None = Non
     for path, source, facts in workbooks:
         if offices is None and facts.form_id != REFERENCE.id:
             offices = known_offices(data_dir)
-        outcomes.append(file_one(path, source, facts, data_dir, offices or frozenset()))
+        outcomes.append(file_one(path, source, facts, data_dir, offices or frozenset(), closed))
     log_received(data_dir, [o.dest for o in outcomes if o.action in (FILED, REPLACED)], at)
     return outcomes
 
@@ -277,16 +290,20 @@ def _screen(path: Path, source: str) -> Outcome | None:
     return None
 
 
-def file_one(path: Path, source: str, facts: WorkbookFacts, data_dir: Path, offices: frozenset[str]) -> Outcome:
-    """Move one read file to its place in DATA_DIR, or leave it in the inbox saying why."""
+def file_one(path: Path, source: str, facts: WorkbookFacts, data_dir: Path, offices: frozenset[str],
+             closed: Mapping[str, str] | None = None) -> Outcome:
+    """Move one read file to its place in DATA_DIR, or leave it in the inbox saying why.
+
+    `closed`: the closed periods (`2025Q1`, or a year `2025`), each with its record's path in DATA_DIR."""
     try:
-        return _file(path, source, facts, data_dir, offices)
+        return _file(path, source, facts, data_dir, offices, closed or {})
     except (OSError, ValueError) as exc:  # ValueError: a path the system cannot take (a NUL)
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "路径中含有无法使用的字符"
         return Outcome(source, STAYED, note=f"无法移动文件（{reason}），请人工处理")
 
 
-def _file(path: Path, source: str, facts: WorkbookFacts, data_dir: Path, offices: frozenset[str]) -> Outcome:
+def _file(path: Path, source: str, facts: WorkbookFacts, data_dir: Path, offices: frozenset[str],
+          closed: Mapping[str, str]) -> Outcome:
     rel, reason = destination(facts, offices)
     if rel is None:
         return Outcome(source, STAYED, note=reason)
@@ -294,16 +311,40 @@ def _file(path: Path, source: str, facts: WorkbookFacts, data_dir: Path, offices
     if blocked:
         return Outcome(source, STAYED, note=blocked)
     dest = data_dir / rel
-    if os.path.lexists(dest):  # a regular file (_obstacle saw to that)
+    exists = os.path.lexists(dest)  # a regular file (_obstacle saw to that)
+    if exists:
         if os.path.samefile(path, dest):
             return Outcome(source, STAYED, note=f"就是数据目录中的 {rel}（同一个文件），未移动")
-        if _sha256(dest) == _sha256(path):
+        if _sha256(dest) == _sha256(path):  # already filed: nothing changes, closed period or not
             path.unlink()
             return Outcome(source, SAME, dest=rel)
+    shut = closed_note(rel, closed)
+    if shut:
+        return Outcome(source, STAYED, note=shut)
+    if exists:
         return _replace(path, source, dest, rel, data_dir)
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(path, dest)
     return Outcome(source, FILED, dest=rel)
+
+
+def closed_note(rel: str, closed: Mapping[str, str]) -> str | None:
+    """Why nothing is filed at `rel` because its quarter or year is closed (Chinese), or None.
+
+    A closed period's results are frozen with the digest of every workbook they used: a workbook
+    added or changed afterwards is never scored, only reported by validate as closed-period-changed.
+    """
+    folder = folder_identity(rel)
+    if folder is None:
+        return None
+    quarter = folder[0]
+    shut = [p for p in (quarter[:4], quarter) if p in closed]  # a year is reopened before its quarters
+    if not shut:
+        return None
+    records = "、".join(closed[p] for p in shut)
+    commands = "，再运行 ".join(f"kaohe reopen {p} --data 数据目录 --by 姓名 --reason 原因" for p in shut)
+    return (f"期间 {quarter} 已关闭（关闭记录 {records}），已关闭期间的工作簿不再归档；"
+            f"如确需更正，请人力资源部先运行 {commands} 重新打开，再重新归档")
 
 
 def _replace(path: Path, source: str, dest: Path, rel: str, data_dir: Path) -> Outcome:
