@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -134,7 +135,7 @@ REOPEN = "kaohe reopen {} --data 数据目录 --by 姓名 --reason 原因"
     ({"2025Q1": "closed/2025Q1.json", "2025": "closed/2025.json"}, "closed/2025.json、closed/2025Q1.json",
      f"{REOPEN.format('2025')}，再运行 {REOPEN.format('2025Q1')}"),
     ({"2025Q2": "closed/2025Q2.json", "2024": "closed/2024.json"}, None, None),
-])
+], ids=["quarter", "year-and-quarter", "other-periods"])
 def test_closed_note_names_the_records_and_the_commands_in_order(closed, records, commands):
     from pipeline.intake.filing import closed_note
 
@@ -142,3 +143,68 @@ def test_closed_note_names_the_records_and_the_commands_in_order(closed, records
                             f"如确需更正，请人力资源部先运行 {commands} 重新打开，再重新归档")
     assert closed_note(FILED_2025Q1, closed) == expected
     assert closed_note("reviews.xlsx", closed) is None
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. A blank HR workbook over a filled one
+
+
+ACCEPTED_ROW = {"office_id": "BJ01", "period": "2026Q1", "code": "plausible-attainment", "reason": "所长核实属实",
+                "confirmed_by": "测试确认人", "confirmed_on": date(2026, 4, 10)}
+ADJUSTMENT = {"office_id": "BJ01", "period": "2026Q1", "item": "总分", "original": "78.5", "adjusted": "80.5",
+              "reason": "复核确认一笔季度末到账的销售额", "approved_by": "测试批准人", "approved_on": date(2026, 4, 20)}
+APPEAL = {"office_id": "BJ01", "period": "2026Q1", "filed_on": date(2026, 4, 12), "matter": "销售额漏计",
+          "outcome": "已调整", "settled_on": date(2026, 4, 20), "handled_by": "测试处理人"}
+
+
+@pytest.fixture
+def hr_data(tmp_path: Path) -> Path:
+    """HR's three workbooks filled: a reference of two offices, an adjustment and its appeal, one acceptance."""
+    data = tmp_path / "data"
+    _reference(data / "reference.xlsx")
+    write_form(get_form("reviews"), data / "reviews.xlsx", rows={"adjustments": [ADJUSTMENT], "appeals": [APPEAL]})
+    write_form(get_form("accepted"), data / "accepted.xlsx", rows={"accepted": [ACCEPTED_ROW]})
+    return data
+
+
+@pytest.mark.parametrize(("template", "expected"), [
+    ("reviews.xlsx", "是空白的 reviews.xlsx（没有数据行），数据目录中的 reviews.xlsx 有 2 行数据，未替换；"
+                     "如确要清空，请先把数据目录中的 reviews.xlsx 移出数据目录，再重新归档"),
+    ("accepted.xlsx", "是空白的 accepted.xlsx（没有数据行），数据目录中的 accepted.xlsx 有 1 行数据，未替换；"
+                      "如确要清空，请先把数据目录中的 accepted.xlsx 移出数据目录，再重新归档"),
+    ("reference.xlsx", "是没有业务所的基础数据（“业务所”工作表没有数据行），数据目录中的 reference.xlsx 列有 2 个业务所，"
+                       "未替换；如确要替换，请先把数据目录中的 reference.xlsx 移出数据目录，再重新归档"),
+], ids=["reviews", "accepted", "reference"])
+def test_a_blank_hr_template_does_not_replace_the_filled_workbook(hr_data, inbox, template, expected):
+    """`已归档：空白复核.xlsx → reviews.xlsx（原有的不同版本已保存为 _versions/…）`: the adjustment disappeared."""
+    blank = inbox / "空白复核.xlsx"
+    shutil.copy(ROOT / "input_templates" / template, blank)
+    before = _tree(hr_data)
+    result = run_cli("intake", str(inbox), "--data", str(hr_data))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"未归档：空白复核.xlsx：{expected}" in result.stdout.splitlines()
+    assert blank.is_file() and _tree(hr_data) == before
+
+
+def test_hr_clears_a_workbook_deliberately_by_moving_the_old_one_out_first(hr_data, inbox, tmp_path):
+    blank = inbox / "空白复核.xlsx"
+    shutil.copy(ROOT / "input_templates" / "reviews.xlsx", blank)
+    digest = sha256(blank)
+    (hr_data / "reviews.xlsx").rename(tmp_path / "旧的复核.xlsx")  # as the report says
+    result = run_cli("intake", str(inbox), "--data", str(hr_data))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "已归档：空白复核.xlsx → reviews.xlsx" in result.stdout
+    assert sha256(hr_data / "reviews.xlsx") == digest
+
+
+@pytest.mark.parametrize(("old_rows", "new_rows"), [([], [ACCEPTED_ROW]), ([ACCEPTED_ROW], [ACCEPTED_ROW] * 2), ([], [])])
+def test_hr_workbooks_with_rows_or_over_blank_ones_replace_as_before(data_dir, inbox, old_rows, new_rows):
+    from pipeline.intake.filing import REPLACED, file_inbox
+
+    write_form(get_form("accepted"), data_dir / "accepted.xlsx", rows={"accepted": old_rows},
+               raw={"填写说明": {"Z1": "旧版"}})  # different bytes even when both are blank
+    new = write_form(get_form("accepted"), inbox / "已确认.xlsx", rows={"accepted": new_rows})
+    digest = sha256(new)
+    (outcome,) = file_inbox(inbox, data_dir)
+    assert outcome.action == REPLACED, outcome.note
+    assert sha256(data_dir / "accepted.xlsx") == digest

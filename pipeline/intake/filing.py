@@ -322,10 +322,31 @@ def _file(path: Path, source: str, facts: WorkbookFacts, data_dir: Path, offices
     if shut:
         return Outcome(source, STAYED, note=shut)
     if exists:
+        emptied = _blank_over_filled(facts, dest, rel)
+        if emptied:
+            return Outcome(source, STAYED, note=emptied)
         return _replace(path, source, dest, rel, data_dir)
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(path, dest)
     return Outcome(source, FILED, dest=rel)
+
+
+def _blank_over_filled(facts: WorkbookFacts, dest: Path, rel: str) -> str | None:
+    """Why a blank HR workbook (its template, no rows) does not replace the filled one at `dest`
+    (Chinese), or None. Filed, it would drop every adjustment, acceptance or office at once; HR who
+    means it moves the old file out of the data folder first."""
+    if facts.form_id not in (REFERENCE.id, ACCEPTED.id, REVIEWS.id) or content_rows(facts):
+        return None
+    kept = content_rows(read_facts(dest, rel))
+    if not kept:
+        return None
+    if facts.form_id == REFERENCE.id:
+        sheet = next(s.name for s in REFERENCE.sheets if s.key == "offices")
+        what, has, verb = f"没有业务所的基础数据（“{sheet}”工作表没有数据行）", f"列有 {kept} 个业务所", "替换"
+    else:
+        what, has, verb = f"空白的 {rel}（没有数据行）", f"有 {kept} 行数据", "清空"
+    return (f"是{what}，数据目录中的 {rel} {has}，未替换；"
+            f"如确要{verb}，请先把数据目录中的 {rel} 移出数据目录，再重新归档")
 
 
 def closed_note(rel: str, closed: Mapping[str, str]) -> str | None:
