@@ -71,6 +71,7 @@ def test_a_first_intake_with_the_reference_creates_the_data_folder_and_says_so(t
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines()[0] == f"已新建数据目录“{new}”（收件目录中有基础数据工作簿）。"
     assert (sha256(new / "reference.xlsx"), sha256(new / "submissions/2026Q1/BJ01/clients.xlsx")) == digests
+    assert f"已新建数据目录“{new}”" in (inbox / "_intake-report.txt").read_text(encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -208,3 +209,66 @@ def test_hr_workbooks_with_rows_or_over_blank_ones_replace_as_before(data_dir, i
     (outcome,) = file_inbox(inbox, data_dir)
     assert outcome.action == REPLACED, outcome.note
     assert sha256(data_dir / "accepted.xlsx") == digest
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. The report: said where it is, and never overwritten
+
+
+def _sections(report: Path) -> list[list[str]]:
+    """The report's sections, each its lines from the heading on."""
+    sections: list[list[str]] = []
+    for line in report.read_text(encoding="utf-8").splitlines():
+        if line.startswith("==== "):
+            sections.append([])
+        if line:
+            sections[-1].append(line)
+    return sections
+
+
+def test_the_screen_says_where_the_report_is_and_each_run_appends_a_dated_section(tmp_path, inbox):
+    """intake never mentioned `_intake-report.txt`, and each run overwrote it."""
+    data = tmp_path / "data"
+    _reference(data / "reference.xlsx")
+    _form(inbox, "a.xlsx")
+    _form(inbox, "无期间.xlsx", period="")
+    first = run_cli("intake", str(inbox), "--data", str(data))
+    assert first.returncode == 1, first.stdout + first.stderr
+    report = inbox / "_intake-report.txt"
+    assert first.stdout.splitlines()[-1] == f"报告：{report}（本次结果追加在末尾，之前各次的记录保留在前面）"
+    (earlier,) = _sections(report)
+    second = run_cli("intake", str(inbox), "--data", str(data))  # 无期间.xlsx is still there
+    assert second.returncode == 1, second.stdout + second.stderr
+    sections = _sections(report)
+    assert len(sections) == 2 and sections[0] == earlier
+    assert "已归档：a.xlsx → submissions/2026Q1/BJ01/clients.xlsx" in earlier
+    for section, run in zip(sections, (first, second), strict=True):
+        assert section[0].startswith("==== ") and section[0].endswith(f" 归档到数据目录“{data}” ====")
+        assert section[1:] == run.stdout.splitlines()[:-1]  # the screen's lines, as printed
+    assert sections[1][1:] == ["未归档：无期间.xlsx：“封面”工作表 B3 的期间未填写",
+                               "共 1 个文件：归档 0 个，留在收件目录 1 个。"]
+
+
+def test_an_earlier_report_is_kept_byte_for_byte_whatever_its_encoding(tmp_path, inbox):
+    data = tmp_path / "data"
+    _reference(data / "reference.xlsx")
+    report = inbox / "_intake-report.txt"
+    earlier = "人力资源部在记事本里写的备注".encode("gbk")  # not UTF-8, no final newline
+    report.write_bytes(earlier)
+    _form(inbox, "a.xlsx")
+    assert run_cli("intake", str(inbox), "--data", str(data)).returncode == 0
+    text = report.read_bytes()
+    assert text.startswith(earlier + b"\n\n==== ")
+    assert text.decode("utf-8", "replace").endswith("共 1 个文件：归档 1 个，留在收件目录 0 个。\n")
+
+
+def test_a_report_grown_too_long_is_kept_under_the_next_free_number(inbox):
+    from pipeline.intake.inbox_report import REPORT_LIMIT, write_report
+
+    long = ("已归档：x.xlsx → reference.xlsx\n" * (REPORT_LIMIT // 20)).encode("utf-8")
+    (inbox / "_intake-report.txt").write_bytes(long)
+    (inbox / "_intake-report-2.txt").write_bytes(b"kept earlier")
+    report, kept = write_report(inbox, "==== 新的一节 ====\n")
+    assert kept == inbox / "_intake-report-3.txt" and kept.read_bytes() == long
+    assert (inbox / "_intake-report-2.txt").read_bytes() == b"kept earlier"
+    assert report.read_text(encoding="utf-8") == "==== 新的一节 ====\n"

@@ -42,7 +42,6 @@ from .layout import (
 from .read import read_facts
 from .received import append_log
 
-REPORT_NAME = "_intake-report.txt"
 FILED, SAME, REPLACED, STAYED = "filed", "same", "replaced", "stayed"
 # File-level problems that mean the content cannot be trusted to say where the file belongs.
 REFUSED_CODES = UNREADABLE | {"template-unknown"}
@@ -428,10 +427,3 @@ def _version_name(existing: Path) -> Path:
         candidate = folder / f"{existing.stem}.{stamp}-{n}{existing.suffix}"
         n += 1
     return candidate
-
-
-def report_text(outcomes: list[Outcome]) -> str:
-    stayed = sum(1 for o in outcomes if o.action == STAYED)
-    lines = [o.line() for o in outcomes]
-    lines.append(f"共 {len(outcomes)} 个文件：归档 {len(outcomes) - stayed} 个，留在收件目录 {stayed} 个。")
-    return "\n".join(lines) + "\n"
