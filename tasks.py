@@ -7,6 +7,7 @@ these tasks supply (docstrings, examples, option help) is Chinese. `invoke TASK`
 from __future__ import annotations
 
 import ctypes.util
+import errno
 import functools
 import os
 import shlex
@@ -64,6 +65,13 @@ def templates(c, check=False):
     示例：kaohe templates --check
     """
     _pipeline(c, "templates", "--out", ROOT / "input_templates", *(["--check"] if check else []))
+
+
+def _given(value: str, option: str, what: str, example: str) -> str:
+    """A required option's value; said by name when it is missing (not as an invalid empty value)."""
+    if not value.strip():
+        raise Exit(f"错误：请用 {option} 指定{what}，例如 {example}。", code=2)
+    return value
 
 
 def _folder(value: str, option: str, example: str) -> str:
@@ -149,8 +157,9 @@ def close(c, period, data="", by=""):
 
     示例：kaohe close 2026Q1 --data 数据目录 --by 经办人姓名
     """
-    folder = _folder(data, "--data", "kaohe close 2026Q1 --data 数据目录 --by 姓名")
-    _pipeline(c, "close", period, folder, "--by", by)
+    example = "kaohe close 2026Q1 --data 数据目录 --by 姓名"
+    folder = _folder(data, "--data", example)
+    _pipeline(c, "close", period, folder, "--by", _given(by, "--by", "关闭人姓名", example))
 
 
 _REOPEN_HELP = {"period": "已关闭的期间：季度如 2026Q1，或年份如 2026", "data": "数据目录（必填）",
@@ -163,8 +172,10 @@ def reopen(c, period, data="", by="", reason=""):
 
     示例：kaohe reopen 2026Q1 --data 数据目录 --by 经办人姓名 --reason 北京一所补交了培训计划
     """
-    folder = _folder(data, "--data", "kaohe reopen 2026Q1 --data 数据目录 --by 姓名 --reason 原因")
-    _pipeline(c, "reopen", period, folder, "--by", by, "--reason", reason)
+    example = "kaohe reopen 2026Q1 --data 数据目录 --by 姓名 --reason 原因"
+    folder = _folder(data, "--data", example)
+    _pipeline(c, "reopen", period, folder, "--by", _given(by, "--by", "重新打开人姓名", example),
+              "--reason", _given(reason, "--reason", "重新打开的原因", example))
 
 
 _WHATIF_HELP = {"policy": "政策草案文件（.yaml，必填）", "data": "数据目录（默认内置示例数据 sample_data）",
@@ -225,18 +236,29 @@ def serve(c, port=8000, data=None, keep_going=False):
 
     示例：kaohe serve --data 数据目录 --keep-going
     """
-    build(c, data=data, keep_going=keep_going)
-    try:
-        server = preview_server(SITE, int(port))
+    port = int(port)
+    if not 0 < port < 65536:
+        raise Exit(f"错误：端口应为 1–65535 之间的整数（实际为 {port}）", code=2)
+    try:  # the port first: a taken one is said before a build of half a minute, not after
+        server = preview_server(SITE, port)
     except OSError as exc:
-        raise Exit(f"错误：无法在本机端口 {port} 上预览（{exc.strerror or exc}）：请用 --port 换一个端口", code=2) from None
-    print(f"网站预览：http://127.0.0.1:{port}/（按 Ctrl+C 结束）")
+        raise Exit(f"错误：无法使用本机端口 {port}（{_port_problem(exc)}）：请用 --port 换一个端口", code=2) from None
     try:
+        build(c, data=data, keep_going=keep_going)
+        print(f"网站预览：http://127.0.0.1:{server.server_address[1]}/（按 Ctrl+C 结束）")
         server.serve_forever()
     except KeyboardInterrupt:
         print("\n已停止预览。")
     finally:
         server.server_close()
+
+
+def _port_problem(exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return "已被其他程序占用"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "没有使用它的权限"
+    return errno.errorcode.get(exc.errno or 0, "系统错误")
 
 
 class _QuietPages(SimpleHTTPRequestHandler):

@@ -165,12 +165,31 @@ def render_and_publish(results: Results, site_dir: Path, *, work_dir: Path, buil
                           pages=pages)
         leaks = privacy_gate(scan, workers)
         if leaks:
-            listed = "\n".join(f"  - {leak.message()}" for leak in leaks[:20])
-            raise BuildError(f"隐私检查发现 {len(leaks)} 处问题，网站未发布：\n{listed}")
+            raise BuildError(f"隐私检查发现 {len(leaks)} 处问题，网站未发布：\n"
+                             f"{first_lines([leak.message() for leak in leaks], '处')}")
         publish(site_tmp, site_dir)
     finally:
         if site_tmp.exists():
             shutil.rmtree(site_tmp, ignore_errors=True)
+
+
+# what docs/ is made of; anything else there is some command's output that would be published with it
+SOURCE_SUFFIXES = frozenset({".md", ".css", ".js", ".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico",
+                             ".woff", ".woff2"})
+
+
+def first_lines(items: list[str], unit: str, limit: int = 20) -> str:
+    """The first `limit` items as a list, and how many more there are (`……另有 10 处`)."""
+    lines = [f"  - {item}" for item in items[:limit]]
+    if len(items) > limit:
+        lines.append(f"  ……另有 {len(items) - limit} {unit}")
+    return "\n".join(lines)
+
+
+def stray_files(docs_dir: Path) -> list[Path]:
+    """Files in `docs_dir` that are not the site's sources (hidden files aside: they are not copied)."""
+    return sorted(p for p in docs_dir.rglob("*") if p.is_file() and p.suffix.lower() not in SOURCE_SUFFIXES
+                  and not any(part.startswith(".") for part in p.relative_to(docs_dir).parts))
 
 
 def write_docs(results: Results, work_docs: Path, *, build_date: str, docs_dir: Path = DOCS_DIR,
@@ -181,9 +200,14 @@ def write_docs(results: Results, work_docs: Path, *, build_date: str, docs_dir: 
     `downloads/`, and every results page rendered — in `workers` forked processes that write their
     pages themselves when there are many. BuildError (usage) when a page names an unknown marker.
     """
+    strays = stray_files(docs_dir)
+    if strays:
+        raise BuildError(f"{docs_dir} 中有 {len(strays)} 个不是网站源文件的文件，为免误发布，网站未构建：\n"
+                         f"{first_lines([str(p) for p in strays], '个')}\n"
+                         "请把它们移出 docs/（命令的输出请写到项目之外或其他文件夹）", usage=True)
     if work_docs.exists():
         shutil.rmtree(work_docs)
-    shutil.copytree(docs_dir, work_docs)
+    shutil.copytree(docs_dir, work_docs, ignore=shutil.ignore_patterns(".*"))
     available = []
     if templates_dir is not None and templates_dir.is_dir():
         downloads = work_docs / "downloads"

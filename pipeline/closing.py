@@ -93,7 +93,7 @@ def close_period(data_dir: str | Path, period: str, by: str, *,
     existing = records.get(period)
     if existing is not None and existing.closed:
         raise UsageError(f"{period} 已于 {existing.closed_date} 由 {existing.closed_by} 关闭；"
-                         f"如需更正，请先运行 reopen {period}。")
+                         f"如需更正，请先重新打开：kaohe reopen {period} --data {data.absolute()} --by 姓名 --reason 原因。")
     if is_year(period):
         open_quarters = [q for q in quarters_of(period) if not (q in records and records[q].closed)]
         if open_quarters:

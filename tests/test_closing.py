@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -81,6 +82,14 @@ def findings(out: Path, code: str) -> list[dict]:
 
 def close(capsys, data: Path, period: str = "2025Q1", *extra: str) -> tuple[int, str, str]:
     return cli(capsys, "close", period, data, "--by", "张敏", "--no-cache", *extra)
+
+
+def test_closing_a_closed_period_gives_the_whole_command_to_reopen_it(capsys, data):
+    """Regression: it said `请先运行 reopen 2025Q1`, without the command's name and its required options."""
+    assert close(capsys, data)[0] == 0
+    code, _, err = close(capsys, data)
+    assert code == 2
+    assert f"如需更正，请先重新打开：kaohe reopen 2025Q1 --data {data.absolute()} --by 姓名 --reason 原因。" in err
 
 
 # --- close, then change the policy ----------------------------------------------------------------
@@ -313,7 +322,7 @@ def test_whatif_on_a_known_change(capsys, data, attrition_draft, tmp_path, monke
     assert lines[2][:2] == ["2025Q2", "GZ01"]  # not scored: no change, last
     assert "27570" not in out and "27,570" not in out and "奖金（元）" not in out  # amounts: workbook only
     book = tmp_path / "试算对比-草案-2025Q2.xlsx"
-    assert book.is_file() and f"已写出：{book.name}" in out
+    assert book.is_file() and f"已写出：{book}" in out  # in full, so HR knows where it went
     sheet = load_workbook(book)["试算对比"]
     header = [c.value for c in sheet[1]]
     first = dict(zip(header, [c.value for c in sheet[2]]))
@@ -321,6 +330,13 @@ def test_whatif_on_a_known_change(capsys, data, attrition_draft, tmp_path, monke
     # a second run never overwrites the first workbook without saying so
     code, out, _ = cli(capsys, "whatif", data, "--policy", attrition_draft, "--period", "2025Q2", "--no-cache")
     assert "试算对比-草案-2025Q2-2.xlsx" in out
+
+
+def test_whatif_refuses_an_out_file_that_is_not_a_workbook(capsys, data, attrition_draft, tmp_path):
+    """Regression: `whatif --out x.csv` wrote an Excel workbook named .csv."""
+    code, out, err = cli(capsys, "whatif", data, "--policy", attrition_draft, "--out", tmp_path / "x.csv")
+    assert code == 2 and "--out 应为 .xlsx 文件（试算对比是 Excel 工作簿），实际为“x.csv”。" in err
+    assert not (tmp_path / "x.csv").exists()
 
 
 def test_whatif_leaves_closed_periods_out(capsys, data, attrition_draft, tmp_path):
@@ -343,6 +359,9 @@ def test_period_workbook_and_page_say_when_the_period_was_closed(capsys, data, t
     assert "本期已关闭" in page and "关闭并冻结" in page and "张敏" not in page
     notes = [[c.value for c in row] for row in load_workbook(tmp_path / "out" / "考核结果-2025Q1.xlsx")["说明"].iter_rows()]
     assert any(row[0] == "关闭状态" and "由 张敏 关闭" in str(row[1]) for row in notes)
+    # the closing time as the sheet shows times, not the record's ISO text
+    assert any(row[0] == "关闭状态" and re.match(r"已于 \d{4}-\d\d-\d\d \d\d:\d\d（UTC[+-]\d\d:\d\d） 由", str(row[1]))
+               for row in notes)
     open_notes = load_workbook(tmp_path / "out" / "考核结果-2025Q2.xlsx")["说明"]
     assert any(row[0].value == "关闭状态" and str(row[1].value).startswith("未关闭") for row in open_notes.iter_rows())
 

@@ -116,3 +116,20 @@ def test_invoke_intake_says_both_folders_in_full(tmp_path):
     result = _invoke("intake", "--inbox", "收件", "--data", "数据", cwd=tmp_path)
     assert f"收件目录：{tmp_path / '收件'}" in result.stdout
     assert f"数据目录：{tmp_path / '数据'}" in result.stdout
+
+
+def test_demo_force_says_which_workbooks_of_an_earlier_demo_it_deleted(tmp_path):
+    """Regression: `demo --force` over a larger demo deleted a whole office's workbooks without a word."""
+    def demo(*extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "pipeline", "demo", "--out", str(tmp_path / "d"), "--years", "2026",
+                               *extra], cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+    assert demo("--offices", "2").returncode == 0
+    office = sorted(p.name for p in (tmp_path / "d" / "submissions" / "2026Q1").iterdir())[-1]
+    result = demo("--offices", "1", "--force")
+    assert result.returncode == 0, result.stderr
+    listed = result.stdout.split("这次没有生成的 ", 1)[1].splitlines()
+    count = int(listed[0].split(" ", 1)[0])
+    paths = [line.strip() for line in listed[1:1 + count]]
+    assert count == len(paths) > 0 and any(f"/{office}/" in p for p in paths)
+    assert not any((tmp_path / "d" / p).exists() for p in paths)

@@ -276,6 +276,36 @@ def test_office_pages_rendered_in_several_processes_are_the_same(results, pages,
         assert {path: (docs / path).read_text(encoding="utf-8") for path in pages} == pages
 
 
+def test_a_commands_output_left_in_docs_is_never_published(results, tmp_path):
+    """Regression: `cd docs && kaohe remind` wrote 提醒-2026Q4/*.txt there, and the next build published it."""
+    import shutil
+
+    from pipeline import build
+    from pipeline.build import DOCS_DIR, BuildError
+
+    docs = tmp_path / "docs"
+    shutil.copytree(DOCS_DIR, docs)
+    (docs / ".DS_Store").write_bytes(b"\0")  # hidden files are neither sources nor published
+    build.write_docs(results, tmp_path / "work", build_date="2026-07-01", docs_dir=docs)
+    assert not (tmp_path / "work" / ".DS_Store").exists()
+    (docs / "提醒-2026Q4").mkdir()
+    stray = docs / "提醒-2026Q4" / "苏州一所-2026Q4-催交提醒.txt"
+    stray.write_text("催交", encoding="utf-8")
+    (docs / "考核结果-2026Q4.xlsx").write_bytes(b"PK")
+    with pytest.raises(BuildError) as info:
+        build.write_docs(results, tmp_path / "work2", build_date="2026-07-01", docs_dir=docs)
+    assert info.value.usage and not (tmp_path / "work2").exists()
+    assert info.value.message.startswith(f"{docs} 中有 2 个不是网站源文件的文件，为免误发布，网站未构建：\n")
+    assert f"  - {stray}\n" in info.value.message and f"  - {docs / '考核结果-2026Q4.xlsx'}\n" in info.value.message
+
+
+def test_long_lists_in_build_errors_say_how_many_more():
+    from pipeline.build import first_lines
+
+    assert first_lines([f"第 {n} 处" for n in range(1, 4)], "处", limit=2) == "  - 第 1 处\n  - 第 2 处\n  ……另有 1 处"
+    assert first_lines(["a", "b"], "处", limit=2) == "  - a\n  - b"
+
+
 def test_submission_board_links_errors_to_their_findings_and_names_whom_to_follow_up(pages):
     html = to_html(pages["submissions.md"])
     q1 = html.split('data-period="2026Q1"', 1)[1].split("</table>", 1)[0]

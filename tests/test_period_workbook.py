@@ -195,7 +195,7 @@ def test_front_sheet(small):
     rows = {r[0]: r[1:] for r in ws.iter_rows(values_only=True) if r[0]}
     assert ws["A1"].value == "业务所长考核结果 · 2026Q1"
     assert rows["考核期间"][0] == "2026Q1（2026-01-01 至 2026-03-31）"
-    assert rows["生成时间"][0] == "2026-01-05 09:30(UTC+08:00)"
+    assert rows["生成时间"][0] == "2026-01-05 09:30（UTC+08:00）"
     assert rows["数据目录"][0] == "data"
     assert rows["考核政策版本"][0] == results.policy.version
     assert (rows["已评分"][0], rows["数据有误"][0], rows["数据不全"][0], rows["合计"][0]) == (1, 1, 0, 2)
@@ -387,7 +387,7 @@ def test_write_returns_the_sha256_and_dates_the_document(sample, tmp_path, monke
     pw.write(path, results, "2026Q4", matrix)
     wb = load_workbook(path)
     assert wb.properties.created == datetime(2026, 1, 1)
-    assert ("生成时间", "2026-01-01 00:00(UTC+00:00)") in {r[:2] for r in wb["说明"].iter_rows(values_only=True)}
+    assert ("生成时间", "2026-01-01 00:00（UTC+00:00）") in {r[:2] for r in wb["说明"].iter_rows(values_only=True)}
 
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
     before = datetime.now(UTC).replace(tzinfo=None, microsecond=0)

@@ -88,6 +88,37 @@ def test_bad_config_gives_a_chinese_error(path, value, message):
     assert message in text
 
 
+@pytest.mark.parametrize(("text", "said"), [
+    ("kpis: [unclosed\n", "kpis 附近有语法错误（第 2 行第 1 列）：缺少逗号或右括号“]”"),
+    ("a: 1\n\tb: 2\n", "a 附近有语法错误（第 2 行第 1 列）：含有制表符（缩进只能用空格）"),
+    ("a: b: c\n", "有语法错误（第 1 行第 5 列）：这里不能出现冒号（值中含冒号时须加引号，或缩进不对）"),
+    ("a:\n  b: 1\n c: 2\n", "有语法错误（第 3 行第 2 列）：缩进不一致，或某个键后缺少冒号"),
+    ('"abc\n', "有语法错误（第 2 行第 1 列）：文件意外结束（可能缺少右引号或右括号）"),
+    ("a: 1\n---\nb: 2\n", "第 2 行第 1 列无法识别：含有多个文档（“---”分隔）"),
+])
+def test_yaml_syntax_errors_are_said_in_chinese(tmp_path: Path, text, said):
+    """Regression: `whatif --policy broken.yaml` ended in PyYAML's `did not find expected node content`."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(PolicyError) as caught:
+        load_policy(bad)
+    assert str(caught.value) == f"bad.yaml：不是有效的 YAML：{said}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(":-[]{}\"'#&*!|>%@`,?\t\n 0123456789")), max_size=40))
+def test_no_yaml_syntax_error_is_said_in_english(tmp_path_factory, text):
+    bad = tmp_path_factory.mktemp("yaml") / "bad.yaml"
+    bad.write_text(text, encoding="utf-8")
+    try:
+        load_policy(bad)
+    except PolicyError as error:
+        if "不是有效的 YAML" not in str(error):
+            return  # a YAML file that is no policy: its message names the policy's keys
+        # the text holds no letters, so any English word in the message is PyYAML's
+        assert not re.search(r"[A-Za-z]{3,}", str(error).replace("bad.yaml", "").replace("YAML", "")), str(error)
+
+
 def test_unreadable_and_invalid_yaml(tmp_path: Path):
     with pytest.raises(PolicyError, match="无法读取政策配置文件"):
         load_policy(tmp_path / "absent.yaml")

@@ -128,7 +128,11 @@ def test_regenerating_removes_its_own_stale_files_and_nothing_else(tmp_path):
     blank.write_bytes((ROOT / "input_templates/projects.xlsx").read_bytes())  # a template: not the generator's
     assert not is_generated(edited) and not is_generated(blank) and not is_generated(folder / "notes.txt")
     (out / "submissions/2027Q1/XX99").mkdir(parents=True)  # somebody's empty folder
-    generate(out, offices=1, years=(2026,), seed=1)
+    again = generate(out, offices=1, years=(2026,), seed=1)
+    # what it deleted, it says: SH01's untouched workbooks, not the edited one
+    assert any("/SH01/" in p for p in again.removed) and not set(again.removed) & set(again.files)
+    assert "submissions/2026Q1/SH01/clients.xlsx" not in again.removed
+    assert not any((out / p).exists() for p in again.removed)
     assert (out / "submissions/2027Q1/XX99").is_dir()
     assert sorted(p.name for p in folder.iterdir()) == ["clients.xlsx", "notes.txt", "other.xlsx"]
     assert not (out / "submissions/2026Q2/SH01").exists()  # its folders emptied and removed

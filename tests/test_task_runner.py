@@ -116,7 +116,8 @@ def test_version_names_the_product_and_invoke():
     (("--help", "nothing"), "参数错误：没有任务“nothing”。全部任务：kaohe --list"),
     (("build", "--bogus"), "参数错误：任务 build 没有选项“--bogus”。它的选项：kaohe --help build"),
     (("--bogus",), "参数错误：不认识选项“--bogus”。某个任务的选项：kaohe --help 任务名"),
-    (("close",), "参数错误：任务 close 缺少必需的参数：period。示例：kaohe --help close"),
+    (("close",), "参数错误：任务 close 缺少必需的参数 --period（也可直接写在任务名之后）。示例：kaohe --help close"),
+    (("remind",), "参数错误：任务 remind 缺少必需的参数 --period（也可直接写在任务名之后）。示例：kaohe --help remind"),
     (("build", "--data"), "参数错误：选项 --data 需要一个值"),
     (("demo", "--offices", "abc"), "参数错误：选项 --offices 需要整数，实际为“abc”"),
     (("demo", "--offices=十二"), "参数错误：选项 --offices 需要整数，实际为“十二”"),
@@ -127,6 +128,18 @@ def test_usage_errors_are_one_chinese_line_without_a_traceback(args, message):
     assert result.returncode == 2  # a usage error, as with `python -m pipeline` (cli/exits.py)
     assert result.stderr == message + "\n", result.stderr
     assert not result.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("close", "2026Q1", "--data", "数据"), "错误：请用 --by 指定关闭人姓名，例如 kaohe close 2026Q1 --data 数据目录 --by 姓名。"),
+    (("reopen", "2026Q1", "--data", "数据", "--by", "经办人"),
+     "错误：请用 --reason 指定重新打开的原因，例如 kaohe reopen 2026Q1 --data 数据目录 --by 姓名 --reason 原因。"),
+])
+def test_a_missing_required_option_is_named(args, message, tmp_path):
+    """Regression: `kaohe close 2026Q1 --data D` said `--by 应为不超过 50 个字的姓名`, not that --by was missing."""
+    (tmp_path / "数据").mkdir()
+    result = kaohe("-r", str(ROOT), *args, cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr == message + "\n"
 
 
 def test_demo_with_a_word_for_a_number_was_a_traceback(tmp_path):
@@ -239,6 +252,27 @@ def test_the_preview_serves_the_site_without_english_log_lines(tmp_path, capfd):
         server.server_close()
     captured = capfd.readouterr()
     assert "GET" not in captured.err and "HTTP" not in captured.err
+
+
+@pytest.mark.parametrize("port", ["99999", "0", "-5"])
+def test_serve_refuses_a_port_out_of_range_before_building(port):
+    """Regression: `kaohe serve --port 99999` built the site, then ended in `OverflowError` from bind()."""
+    result = kaohe("serve", f"--port={port}")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr == f"错误：端口应为 1–65535 之间的整数（实际为 {port}）\n"
+    assert not result.stdout  # nothing was built
+
+
+def test_serve_says_a_taken_port_before_building():
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = kaohe("serve", "--port", str(port))
+    assert result.returncode == 2 and not result.stdout
+    assert result.stderr == f"错误：无法使用本机端口 {port}（已被其他程序占用）：请用 --port 换一个端口\n"
 
 
 def test_a_site_folder_inside_docs_is_refused_before_anything_is_written(tmp_path):

@@ -92,6 +92,7 @@ def test_a_good_data_set_exits_0(make_reference, make_workbook, data_dir, tmp_pa
     result = run_cli("validate", str(data_dir), "--json", str(report))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "结论：全部通过。" in result.stdout
+    assert result.stdout.rstrip().endswith(f"已写出 JSON 校验报告：{report}")  # it says what it wrote, where
     data = json.loads(report.read_text(encoding="utf-8"))
     assert list(data) == ["version", "data_dir", "ok", "counts", "files", "findings", "completeness", "timeliness"]
     assert (data["version"], data["data_dir"], data["ok"]) == (1, "data", True)
@@ -140,14 +141,14 @@ def test_a_mixed_folder_exits_1_and_names_every_broken_cell(make_reference, make
     marked = tmp_path / "marked"
     assert sorted(p.name for p in marked.iterdir()) == sorted(["北京一所-2026Q1-客户开发与维护-标注.xlsx",
                                                                "上海一所-2026Q1-项目管理-标注.xlsx"])
-    assert result.stdout.splitlines()[-4:] == [  # each copy beside the file it copies
+    assert result.stdout.splitlines()[-1] == f"已写出 JSON 校验报告：{report}"
+    assert result.stdout.splitlines()[-5:-1] == [  # each copy beside the file it copies
         f"已在“{marked}”写出 2 个标注副本（出错的单元格标红、警告标黄、按其他写法读取的值标蓝，并附批注）：",
         "  submissions/2026Q1/BJ01/clients.xlsx → 北京一所-2026Q1-客户开发与维护-标注.xlsx",
         "  submissions/2026Q1/SH01/projects.xlsx → 上海一所-2026Q1-项目管理-标注.xlsx",
         "另有 1 个文件无法标注，见上。",
     ]
     assert "以下文件无法标注，未生成标注副本：\n  submissions/2026Q1/SH01/training.xlsx：文件无法读取（不是 xlsx 文件）" in result.stdout
-    assert result.stdout.rstrip().endswith("另有 1 个文件无法标注，见上。")
     assert data["completeness"]["2026Q1"]["SH01"]["training"] == "errors"
     assert [f["status"] for f in data["files"] if f["file"].endswith("SH01/training.xlsx")] == ["errors"]
 
@@ -188,7 +189,7 @@ def test_validate_and_run_show_a_file_by_the_same_path(make_reference, make_work
 
 @pytest.mark.parametrize(("broken", "last_line"), [
     (True, "没有写出标注副本：需要标注的 1 个文件都无法标注，见上。"),
-    (False, "没有需要标注的文件（没有错误或警告），没有写出标注副本。"),
+    (False, "没有需要标注的文件（没有哪个工作簿有错误或警告），没有写出标注副本。"),
 ])
 def test_annotate_says_when_it_wrote_no_copy(make_reference, make_workbook, data_dir, tmp_path, broken, last_line):
     make_reference(targets=Q1_TARGETS[:1])
@@ -284,7 +285,14 @@ def test_annotate_never_writes_into_the_data(make_reference, data_dir, where):
     (data_dir / "submissions").mkdir()
     result = run_cli("validate", str(data_dir), "--annotate", str(data_dir / where))
     assert result.returncode == 2
-    assert "--annotate 的目录" in result.stderr and "Traceback" not in result.stderr
+    assert f"--annotate 的目录“{(data_dir / where).absolute()}”" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_annotate_path_that_is_a_file_is_named_in_full(make_reference, data_dir, tmp_path):
+    make_reference()
+    (tmp_path / "README.md").write_text("x", encoding="utf-8")
+    result = run_cli("validate", str(data_dir), "--annotate", "README.md", cwd=tmp_path)
+    assert result.returncode == 2 and f"--annotate 的路径“{tmp_path / 'README.md'}”是一个文件" in result.stderr
 
 
 def test_links_and_devices_are_reported_not_followed(data_dir, tmp_path):
@@ -338,3 +346,16 @@ def test_annotating_again_keeps_the_earlier_copies_and_says_so(make_reference, m
         "  submissions/2026Q1/BJ01/clients.xlsx → 北京一所-2026Q1-客户开发与维护-标注-2.xlsx",
         "目录中原有的同名文件未覆盖（北京一所-2026Q1-客户开发与维护-标注.xlsx），新副本的文件名末尾加了编号。",
     ]
+
+
+def test_hr_files_are_listed_under_their_own_heading(make_reference, make_workbook, data_dir):
+    """Regression: reference.xlsx's findings were listed under 【（未识别业务所）】."""
+    offices = [{"office_id": "BJ01", "office_name": "北京一所", "head": "测试所长甲", "region": "华北",
+                "bonus_base": 30000},
+               {"office_id": "bj01", "office_name": "北京二所", "head": "测试所长乙", "region": "华北",
+                "bonus_base": 30000}]
+    make_reference(offices=offices, targets=Q1_TARGETS)
+    good_office(make_workbook, office="BJ01")
+    result = run_cli("validate", str(data_dir))
+    assert "【人力资源部的文件】\n  reference.xlsx  错误 1，警告 0" in result.stdout, result.stdout
+    assert "（未识别业务所）" not in result.stdout

@@ -109,6 +109,10 @@ def demo(args: argparse.Namespace) -> int:
           f"（季度 {summary.periods[0]}–{summary.periods[-1]}）。")
     for path in summary.not_submitted:
         _print(f"  按设计未提交：{path}")
+    if summary.removed:  # --force over an earlier demo: its workbooks this one did not make
+        _print(f"已删除上次生成、这次没有生成的 {len(summary.removed)} 个示例工作簿（都未在 Excel 或 WPS 中保存过）：")
+        for path in summary.removed:
+            _print(f"  {path}")
     return _demo_close(Path(args.out), f"{min(years)}Q1")
 
 
@@ -147,9 +151,9 @@ def _annotate_problem(data_dir: Path, out: Path) -> str | None:
     # Copies inside the data would overwrite originals or be read as submissions next time.
     data, target = data_dir.resolve(), out.resolve()
     if target == data or target.is_relative_to(data / "submissions"):
-        return f"--annotate 的目录“{out}”不能是数据目录或其中的 submissions 文件夹，请另选一个目录。"
+        return f"--annotate 的目录“{out.absolute()}”不能是数据目录或其中的 submissions 文件夹，请另选一个目录。"
     if target.exists() and not target.is_dir():
-        return f"--annotate 的路径“{out}”是一个文件，请给出目录。"
+        return f"--annotate 的路径“{out.absolute()}”是一个文件，请给出目录。"
     return None
 
 
@@ -195,6 +199,7 @@ def validate(args: argparse.Namespace) -> int:
             write_report(json_path, dataset)
         except OSError as exc:
             return _error(f"无法写入 JSON 报告“{json_path}”：{exc.strerror or exc}")
+        _print(f"已写出 JSON 校验报告：{json_path.absolute()}")
     return EXIT_DATA_ERRORS if dataset.error_count() else EXIT_OK
 
 
@@ -387,6 +392,8 @@ def whatif(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else None
     if problem is None and out is not None and (out.is_dir() or not out.parent.is_dir()):
         problem = f"--out 的路径“{out}”应为一个已存在文件夹中的文件名。"
+    if problem is None and out is not None and out.suffix.lower() != ".xlsx":
+        problem = f"--out 应为 .xlsx 文件（试算对比是 Excel 工作簿），实际为“{printable(out.name)}”。"
     if problem:
         return _error(problem)
     try:
@@ -406,7 +413,7 @@ def whatif(args: argparse.Namespace) -> int:
     _print(terminal_table(result.frame))
     changed = int((result.frame["得分变化"].abs() > 1e-9).sum())
     _print(f"得分有变化的：{changed} 个。奖金金额只写入工作簿（薪酬信息，不在屏幕显示）。")
-    _print(f"{'已覆盖原有文件' if replaced else '已写出'}：{target}")
+    _print(f"{'已覆盖原有文件' if replaced else '已写出'}：{Path(target).absolute()}")
     return EXIT_OK
 
 

@@ -28,6 +28,8 @@ SHOWN_ERRORS = 10  # `run` lists this many errors; the files have them all
 ACCEPTED = "accepted"  # a finding HR accepted (accepted.xlsx), counted apart from its severity
 MARKS = {ERROR: "✗", WARNING: "!", INFO: "·", ACCEPTED: "✓"}
 NO_OFFICE = "（未识别业务所）"
+HR_FILES = "人力资源部的文件"  # reference.xlsx, accepted.xlsx, reviews.xlsx and closed/ records: no office's
+_HR_NAMES = ("reference.xlsx", "accepted.xlsx", "reviews.xlsx")
 DATASET_WIDE = "（整体）"
 FIX_LABEL = "怎样修改："
 
@@ -74,6 +76,15 @@ def office_heading(dataset: Dataset, office_id: str) -> str:
     return f"【{dataset.reference.office_label(office_id)}】"
 
 
+def _group(f: Finding) -> str:
+    """The heading a finding is listed under: its office, HR's own files, or an office not recognised."""
+    if f.office_id:
+        return f.office_id
+    if f.file in _HR_NAMES or (f.file or "").startswith("closed/"):
+        return HR_FILES
+    return NO_OFFICE
+
+
 def validation_summary(dataset: Dataset, unannotated: dict[str, str] | None = None, folder: str | None = None) -> str:
     """`validate`'s summary: totals, then findings grouped by office and file (`unannotated`: the
     files `--annotate` could not mark up, with why; `folder`: the data folder as to be shown)."""
@@ -88,13 +99,14 @@ def validation_summary(dataset: Dataset, unannotated: dict[str, str] | None = No
     for f in findings:
         if (f.severity == INFO and not list_info) or f.code == "submission-missing":
             continue
-        groups[f.office_id or NO_OFFICE][f.file or DATASET_WIDE].append(f)
-    for office in sorted(set(groups) | set(missing), key=lambda o: (o == NO_OFFICE, o)):
+        groups[_group(f)][f.file or DATASET_WIDE].append(f)
+    for office in sorted(set(groups) | set(missing), key=lambda o: (o != HR_FILES, o == NO_OFFICE, o)):
         lines.append("")
-        lines.append(office_heading(dataset, office) if office != NO_OFFICE else f"【{office}】")
+        lines.append(f"【{office}】" if office in (NO_OFFICE, HR_FILES) else office_heading(dataset, office))
         for file, items in sorted(groups[office].items(), key=lambda kv: (kv[0] == DATASET_WIDE, kv[0])):
             per_file = count(items)
             lines.append(f"  {file}  错误 {per_file.errors}，警告 {per_file.warnings}"
+                         + (f"，提示 {per_file.infos}" if per_file.infos else "")
                          + (f"，已确认 {per_file.accepted}" if per_file.accepted else ""))
             lines.extend(with_fixes(items, "    "))
         if office in missing:
@@ -134,10 +146,10 @@ def annotation_summary(annotated: Annotated, out_dir: str) -> str:
         return _text(lines)
     if annotated.skipped:
         return f"没有写出标注副本：需要标注的 {len(annotated.skipped)} 个文件都无法标注，见上。"
-    return "没有需要标注的文件（没有错误或警告），没有写出标注副本。"
+    return "没有需要标注的文件（没有哪个工作簿有错误或警告），没有写出标注副本。"
 
 
-RUN_FINDINGS = "validation.json 或各期间考核结果工作簿的“校验问题”"  # in run's output folder
+RUN_FINDINGS = "输出目录中的 validation.json 或各期间考核结果工作簿的“校验问题”"  # in run's output folder
 SITE_FINDINGS = "网站的“校验报告”页"  # build's validation.json is a work file in .build/, not for people
 
 

@@ -63,6 +63,11 @@ def _quoted(text: str) -> str:
     return f"“{printable(text)}”"
 
 
+def _options(names: str) -> str:
+    """`'period', 'data'` (invoke's list of parameter names) -> `--period、--data`."""
+    return "、".join("--" + name.strip().strip("'").replace("_", "-") for name in names.split(","))
+
+
 def _flag(argument_repr: str) -> str:
     """`<Argument: keep_going (k)>` -> `--keep-going`."""
     match = re.match(r"<Argument: (\S+)", argument_repr)
@@ -79,7 +84,7 @@ MESSAGES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (re.compile(r"No idea what '(?P<what>.*)' is!", re.S),
      lambda m: f"没有任务{_quoted(m['what'])}。全部任务：{BINARY} --list"),
     (re.compile(r"'(?P<task>.*)' did not receive required positional arguments: (?P<names>.*)", re.S),
-     lambda m: f"任务 {m['task']} 缺少必需的参数：{m['names'].replace(chr(39), '').replace(', ', '、')}。"
+     lambda m: f"任务 {m['task']} 缺少必需的参数 {_options(m['names'])}（也可直接写在任务名之后）。"
                f"示例：{BINARY} --help {m['task']}"),
     (re.compile(r"Flag (?P<flag><Argument: .*>) needed value and was not given one!", re.S),
      lambda m: f"选项 {_flag(m['flag'])} 需要一个值"),

@@ -12,6 +12,7 @@ type checks to refuse by key.
 
 from __future__ import annotations
 
+import re
 import reprlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,7 +76,7 @@ def load_yaml(text: str) -> Any:
     except yaml.MarkedYAMLError as exc:  # a tag such as !!python/object, a second document
         mark = exc.problem_mark or exc.context_mark
         at = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else ""
-        raise Refused(f"不是有效的 YAML：{at}无法识别（{shown_text(exc.problem or exc.context or '')}）") from None
+        raise Refused(f"不是有效的 YAML：{at}无法识别{yaml_problem(exc.problem or exc.context or '')}") from None
     except yaml.YAMLError as exc:
         raise Refused(f"不是有效的 YAML（{shown_text(str(exc))}）") from None
     except (ValueError, OverflowError) as exc:  # a date such as 2026-02-30, refused by datetime
@@ -106,7 +107,8 @@ def _check_events(text: str) -> None:
         at = f"（第 {mark.line + 1} 行第 {mark.column + 1} 列）" if mark else ""
         if "nesting depth" in problem:  # libyaml's own bound (1,000) meets unclosed brackets first
             raise Refused(f"{_where(frames)}嵌套超过 {MAX_DEPTH} 层{at}") from None
-        raise Refused(f"不是有效的 YAML：{_where(frames)}附近有语法错误{at}：{shown_text(problem)}") from None
+        where = f"{_where(frames)}附近" if _where(frames) else ""
+        raise Refused(f"不是有效的 YAML：{where}有语法错误{at}{yaml_problem(problem)}") from None
 
 
 def _check_event(event: yaml.Event, frames: list[_Frame]) -> None:
@@ -133,6 +135,35 @@ def _completed(frames: list[_Frame], scalar: str | None) -> None:
         if frame.expect_key:
             frame.key = scalar if scalar is not None else "?"
         frame.expect_key = not frame.expect_key
+
+
+# PyYAML's commonest complaints, in the words of the person editing the file; others are left out (the
+# line and column still say where), never shown in English
+YAML_PROBLEMS = (  # libyaml's words (the loader is libyaml's when installed), then PyYAML's own
+    (re.compile(r"did not find expected node content"), "缺少值"),
+    (re.compile(r"did not find expected key"), "缩进不一致，或某个键后缺少冒号"),
+    (re.compile(r"did not find expected ',' or '([\]}])'"), "缺少逗号或右括号“{0}”"),
+    (re.compile(r"could not find expected ':'"), "缺少冒号"),
+    (re.compile(r"mapping values are not allowed (?:here|in this context)"),
+     "这里不能出现冒号（值中含冒号时须加引号，或缩进不对）"),
+    (re.compile(r"found (?:a tab character that violates indentation|character '\\t' that cannot start any token)"),
+     "含有制表符（缩进只能用空格）"),
+    (re.compile(r"expected <block end>, but found .*"), "缩进不一致"),
+    (re.compile(r"found unexpected end of stream"), "文件意外结束（可能缺少右引号或右括号）"),
+    (re.compile(r"found unknown escape character.*"), "含有无法识别的转义字符（\\ 之后）"),
+    (re.compile(r"found undefined tag handle.*|could not determine a constructor for the tag.*"),
+     "含有不允许的标签（以两个感叹号开头）"),
+    (re.compile(r"but found another document|expected a single document in the stream"), "含有多个文档（“---”分隔）"),
+)
+
+
+def yaml_problem(problem: str) -> str:
+    """`：缺少值` for one of PyYAML's problems this knows, else nothing."""
+    for pattern, chinese in YAML_PROBLEMS:
+        match = pattern.fullmatch(problem.strip())
+        if match:
+            return "：" + chinese.format(*match.groups())
+    return ""
 
 
 def _where(frames: list[_Frame]) -> str:

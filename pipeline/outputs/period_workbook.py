@@ -499,7 +499,7 @@ def _notes(results: Results, period: str, cards: Sequence[Scorecard], findings: 
         ("row", ("生成时间", GENERATED), None),
         ("row", ("数据目录", results.dataset.data_dir), None),
         ("row", ("考核政策版本", closed.policy_version if closed else policy.version), None),
-        ("row", ("关闭状态", f"已于 {closed.closed_at} 由 {closed.closed_by} 关闭，结果已冻结（不随此后的政策、"
+        ("row", ("关闭状态", f"已于 {_moment(closed.closed_at)} 由 {closed.closed_by} 关闭，结果已冻结（不随此后的政策、"
                             "基础数据或程序修改而改变）" if closed else "未关闭（每次运行按现有数据重新计算）"), None),
         ("heading", ("业务所数量", "业务所数", "含义"), None),
     ]
@@ -566,7 +566,15 @@ def _shown(moment: datetime) -> str:
     if offset is None:
         return text
     minutes = int(offset.total_seconds()) // 60
-    return f"{text}(UTC{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d})"
+    return f"{text}（UTC{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}）"
+
+
+def _moment(iso: str) -> str:
+    """A closing record's ISO time (`2025-04-15T10:00:00+08:00`) as the 说明 sheet shows times."""
+    try:
+        return _shown(datetime.fromisoformat(iso))
+    except ValueError:  # a record is checked when read; shown as written if its time is odd
+        return iso
 
 
 def render(made: Content, generated: datetime) -> bytes:

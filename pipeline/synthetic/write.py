@@ -14,7 +14,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -71,6 +71,7 @@ class Summary:
     not_submitted: list[str]  # the deliberately missing files
     specials: Specials
     reference: dict[str, list[dict[str, Any]]]  # the rows of reference.xlsx, by sheet key
+    removed: list[str] = field(default_factory=list)  # an earlier run's untouched workbooks this one did not write
 
 
 def generate(out: Path, offices: int = 12, years: tuple[int, ...] = (2025, 2026), seed: int = 7, workers: int = 1,
@@ -124,11 +125,11 @@ def generate(out: Path, offices: int = 12, years: tuple[int, ...] = (2025, 2026)
     if progress:
         progress(total, total)
     files = ["reference.xlsx", *reviewed, *(f for w in results for f in w.files)]
-    _remove_stale(out, set(files))
+    removed = _remove_stale(out, set(files))
     if volume == DEMO:  # the sample's received dates, as intake would have logged them
         write_log(out, received_rows(out, sorted(f for w in results for f in w.files)))
     return Summary(out, [o["office_id"] for o in listed], [str(p) for p in periods], sorted(files),
-                   sorted(f for w in results for f in w.missing), sp, reference)
+                   sorted(f for w in results for f in w.missing), sp, reference, removed)
 
 
 def _count(written: list[_Written]) -> int:
@@ -356,14 +357,17 @@ def is_generated(path: Path) -> bool:
         modified.group(1) == stamp
 
 
-def _remove_stale(out: Path, written: set[str]) -> None:
-    """Delete the workbooks of an earlier run that this run did not write, and the folders that
-    removing them left empty."""
+def _remove_stale(out: Path, written: set[str]) -> list[str]:
+    """Delete the workbooks of an earlier run that this run did not write (never one saved since in
+    Excel or WPS), and the folders that removing them left empty; returns what was deleted."""
     emptied: set[Path] = set()
+    removed = []
     for path in sorted((out / "submissions").glob("*/*/*.xlsx")):
         if path.relative_to(out).as_posix() not in written and is_generated(path):
             path.unlink()
+            removed.append(path.relative_to(out).as_posix())
             emptied |= {path.parent, path.parent.parent}
     for folder in sorted(emptied, key=lambda p: len(p.parts), reverse=True):  # office folders first
         if not any(folder.iterdir()):
             folder.rmdir()
+    return removed
