@@ -99,7 +99,8 @@ def test_a_workbook_for_a_closed_period_stays_in_the_inbox_saying_how_to_reopen(
     result = run_cli("intake", str(inbox), "--data", str(closed_data))
     assert result.returncode == 1, result.stdout + result.stderr
     expected = ("未归档：late.xlsx：期间 2025Q1 已关闭（关闭记录 closed/2025Q1.json），已关闭期间的工作簿不再归档；"
-                "如确需更正，请人力资源部先运行 kaohe reopen 2025Q1 --data 数据目录 --by 姓名 --reason 原因 重新打开，再重新归档")
+                f"如确需更正，请人力资源部先运行 kaohe reopen 2025Q1 --data {closed_data} --by 姓名 --reason 原因 重新打开，"
+                "再重新归档")
     assert expected in result.stdout.splitlines()
     assert expected in (inbox / "_intake-report.txt").read_text(encoding="utf-8")
     assert late.is_file() and _tree(closed_data) == before
@@ -127,7 +128,7 @@ def test_a_reopened_period_takes_the_changed_workbook_again(closed_data, inbox):
     assert len(list((closed_data / FILED_2025Q1).parent.glob("_versions/clients.*.xlsx"))) == 1
 
 
-REOPEN = "kaohe reopen {} --data 数据目录 --by 姓名 --reason 原因"
+REOPEN = "kaohe reopen {} --data /srv/考核数据 --by 姓名 --reason 原因"
 
 
 @pytest.mark.parametrize(("closed", "records", "commands"), [
@@ -142,8 +143,8 @@ def test_closed_note_names_the_records_and_the_commands_in_order(closed, records
 
     expected = records and (f"期间 2025Q1 已关闭（关闭记录 {records}），已关闭期间的工作簿不再归档；"
                             f"如确需更正，请人力资源部先运行 {commands} 重新打开，再重新归档")
-    assert closed_note(FILED_2025Q1, closed) == expected
-    assert closed_note("reviews.xlsx", closed) is None
+    assert closed_note(FILED_2025Q1, closed, Path("/srv/考核数据")) == expected
+    assert closed_note("reviews.xlsx", closed, Path("/srv/考核数据")) is None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -317,7 +317,7 @@ def _file(path: Path, source: str, facts: WorkbookFacts, data_dir: Path, offices
         if _sha256(dest) == _sha256(path):  # already filed: nothing changes, closed period or not
             path.unlink()
             return Outcome(source, SAME, dest=rel)
-    shut = closed_note(rel, closed)
+    shut = closed_note(rel, closed, data_dir)
     if shut:
         return Outcome(source, STAYED, note=shut)
     if exists:
@@ -348,7 +348,7 @@ def _blank_over_filled(facts: WorkbookFacts, dest: Path, rel: str) -> str | None
             f"如确要{verb}，请先把数据目录中的 {rel} 移出数据目录，再重新归档")
 
 
-def closed_note(rel: str, closed: Mapping[str, str]) -> str | None:
+def closed_note(rel: str, closed: Mapping[str, str], data_dir: Path) -> str | None:
     """Why nothing is filed at `rel` because its quarter or year is closed (Chinese), or None.
 
     A closed period's results are frozen with the digest of every workbook they used: a workbook
@@ -362,7 +362,7 @@ def closed_note(rel: str, closed: Mapping[str, str]) -> str | None:
     if not shut:
         return None
     records = "、".join(closed[p] for p in shut)
-    commands = "，再运行 ".join(f"kaohe reopen {p} --data 数据目录 --by 姓名 --reason 原因" for p in shut)
+    commands = "，再运行 ".join(f"kaohe reopen {p} --data {data_dir.absolute()} --by 姓名 --reason 原因" for p in shut)
     return (f"期间 {quarter} 已关闭（关闭记录 {records}），已关闭期间的工作簿不再归档；"
             f"如确需更正，请人力资源部先运行 {commands} 重新打开，再重新归档")
 
