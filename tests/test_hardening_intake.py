@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 from pipeline.forms import get_form
 from pipeline.forms.values import CONTROL, printable
-from pipeline.intake.filing import REPORT_NAME, STAYED, destination, file_one, inbox_problem
+from pipeline.intake.filing import STAYED, destination, file_one, inbox_problem
+from pipeline.intake.inbox_report import REPORT_NAME
 from pipeline.intake.read import read_facts, read_workbook
 
 OFFICES = [{"office_id": o, "office_name": n, "head": "测试所长", "region": "华东", "bonus_base": 30000}
@@ -63,7 +64,10 @@ def data(data_dir: Path, make_reference, make_workbook) -> Path:
 
 
 def _report(inbox: Path) -> list[str]:
-    return (inbox / REPORT_NAME).read_text(encoding="utf-8").splitlines()
+    """The lines of the report's last section, under its heading."""
+    lines = (inbox / REPORT_NAME).read_text(encoding="utf-8").splitlines()
+    heading = max(i for i, line in enumerate(lines) if line.startswith("==== "))
+    return lines[heading + 1:]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -239,7 +243,7 @@ def test_newlines_in_names_and_ids_cannot_forge_report_lines(data, inbox):
     result = run_cli("intake", str(inbox), "--data", str(data))
     assert result.returncode == 1
     lines = _report(inbox)
-    assert len(lines) == 3 and result.stdout.splitlines() == lines
+    assert len(lines) == 3 and result.stdout.splitlines()[:-1] == lines  # then where the report is
     assert not any(line.startswith("已归档") for line in lines)
     assert "未归档：x\\x0a已归档：伪造.xlsx → 数据目录\\x0a.txt：不是 Excel 工作簿（.xlsx）" in lines
     assert "未归档：换行.xlsx：“封面”工作表 B2 的所编号为“HZ\\x0a01\\x0a已归档：假”，含有换行符等控制字符" in lines

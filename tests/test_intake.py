@@ -11,7 +11,8 @@ from _validation_helpers import GOOD_ROWS, hand_workbook, run_cli, sha256
 
 from pipeline.findings import finding
 from pipeline.forms import get_form
-from pipeline.intake.filing import FILED, REPORT_NAME, destination, file_inbox
+from pipeline.intake.filing import FILED, destination, file_inbox
+from pipeline.intake.inbox_report import REPORT_NAME
 from pipeline.outputs.form_workbook import form_workbook_bytes
 
 # ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -203,32 +204,49 @@ def validate(args: argparse.Namespace) -> int:
 
 
 def intake(args: argparse.Namespace) -> int:
-    """File received workbooks into the data folder by their content; 1 when some stayed in the inbox."""
-    from ..atomic import write_text
-    from ..intake.filing import REPORT_NAME, STAYED, file_inbox, inbox_problem, report_text
+    """File received workbooks into the data folder by their content; 1 when some stayed in the inbox.
+
+    A data folder that does not exist is created only when the inbox brings HR's reference workbook
+    (a first intake); otherwise it is a usage error and nothing is created (a mistyped --data). The
+    run's section is appended to the inbox's report, whose place is printed last."""
+    from ..engine.closed import file_name
+    from ..intake import filing, inbox_report
+    from ..run import read_closed
 
     inbox, data_dir = Path(args.inbox), Path(args.data)
     if not inbox.is_dir():
         return _error(f"收件目录“{inbox.absolute()}”不存在或不是文件夹。")
-    if data_dir.exists() and not data_dir.is_dir():
+    if os.path.lexists(data_dir) and not data_dir.is_dir():
         return _error(f"数据目录“{data_dir.absolute()}”不是文件夹。")
-    problem = inbox_problem(inbox, data_dir)
+    problem = filing.inbox_problem(inbox, data_dir)
     if problem:
         return _error(problem)
+    at = datetime.now().replace(microsecond=0)
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        outcomes = file_inbox(inbox, data_dir)
+        received = filing.receive(inbox)
+        created = not data_dir.exists()
+        if created and not filing.brings_reference(received):
+            return _error(f"数据目录“{data_dir.absolute()}”不存在。请检查 --data 是否写错；"
+                          "首次归档到新的数据目录时，请把列有业务所的基础数据工作簿（reference.xlsx）一并放入收件目录。")
+        if created:
+            data_dir.mkdir(parents=True)
+            _print(inbox_report.created_line(data_dir))
+        # a closed period takes no workbook (a record that cannot be used closes nothing, as in validate)
+        closed = {period: file_name(period) for period, record in read_closed(data_dir)[0].items() if record.closed}
+        outcomes = filing.file_received(received, data_dir, now=at, closed=closed)
     except (OSError, ValueError) as exc:
         return _error(f"无法读取收件目录或数据目录：{getattr(exc, 'strerror', None) or exc}")
-    text = report_text(outcomes)
-    _print(text.rstrip("\n"))
-    report = inbox / REPORT_NAME
+    _print(inbox_report.report_text(outcomes).rstrip("\n"))
+    section = inbox_report.report_section(outcomes, at, data_dir, created)
     try:
-        write_text(report, text)  # a link planted in its place is replaced, never followed
+        report, kept = inbox_report.write_report(inbox, section)
     except OSError as exc:
-        _print(f"（无法写入报告 {report}：{exc.strerror or exc}）", sys.stderr)
-    return EXIT_DATA_ERRORS if any(o.action == STAYED for o in outcomes) else EXIT_OK
-
+        _print(f"（无法写入报告 {(inbox / inbox_report.REPORT_NAME).absolute()}：{exc.strerror or exc}）", sys.stderr)
+    else:
+        earlier = (f"；原报告已超过 {inbox_report.REPORT_LIMIT >> 20} MB，完整保留为 {kept.name}" if kept
+                   else "，之前各次的记录保留在前面")
+        _print(f"报告：{report.absolute()}（本次结果追加在末尾{earlier}）")
+    return EXIT_DATA_ERRORS if any(o.action == filing.STAYED for o in outcomes) else EXIT_OK
 
 
 def _names(paths) -> str:

@@ -9,6 +9,8 @@ period of the `2026Q1` pattern, so a file is only ever put where `validate` read
 Nothing valid is lost: a different file already in that place is kept under `_versions/` next to
 it, dated by its modification time; a file that already *is* the one in its place is left alone;
 a folder or a link in the way, or a failing move, leaves the file in the inbox with the reason.
+Nothing is filed into a closed period (DATA_DIR/closed/, which the caller reads): its results are
+frozen with the files they used, so only a copy of the file already there is taken as filed.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import hashlib
 import os
 import shutil
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,12 +29,19 @@ from ..forms import ACCEPTED, COVER, COVER_ROW, COVER_SHEET, REFERENCE, REVIEWS,
 from ..forms.values import CONTROL, printable
 from ..periods import valid_period
 from .discover import encodable, ignored, printable_name
-from .facts import WorkbookFacts
-from .layout import ACCEPTED_FILE, REFERENCE_FILE, REVIEWS_FILE, SUBMISSIONS, VERSIONS_DIR, WORKBOOK_SUFFIXES
+from .facts import EMPTY_TABLE, WorkbookFacts
+from .layout import (
+    ACCEPTED_FILE,
+    REFERENCE_FILE,
+    REVIEWS_FILE,
+    SUBMISSIONS,
+    VERSIONS_DIR,
+    WORKBOOK_SUFFIXES,
+    folder_identity,
+)
 from .read import read_facts
 from .received import append_log
 
-REPORT_NAME = "_intake-report.txt"
 FILED, SAME, REPLACED, STAYED = "filed", "same", "replaced", "stayed"
 # File-level problems that mean the content cannot be trusted to say where the file belongs.
 REFUSED_CODES = UNREADABLE | {"template-unknown"}
@@ -178,6 +188,16 @@ def received_files(inbox: Path) -> list[Path]:
     return sorted(files, key=lambda p: (p.lstat().st_mtime_ns, p.relative_to(inbox).as_posix()))
 
 
+def content_rows(facts: WorkbookFacts) -> int:
+    """The rows that make an HR workbook more than its blank template: the offices of a reference,
+    every data row of accepted.xlsx and reviews.xlsx (0 for any other workbook)."""
+    if facts.form_id == REFERENCE.id:
+        return len(facts.tables.get("offices", EMPTY_TABLE))
+    if facts.form_id in (ACCEPTED.id, REVIEWS.id):
+        return sum(len(table) for table in facts.tables.values())
+    return 0
+
+
 def known_offices(data_dir: Path) -> frozenset[str]:
     """The office ids of DATA_DIR's reference.xlsx (empty when it is missing or lists none)."""
     path = data_dir / REFERENCE_FILE
@@ -190,29 +210,59 @@ def known_offices(data_dir: Path) -> frozenset[str]:
     return frozenset(v for v in table.column("office_id") if isinstance(v, str) and v)
 
 
-def file_inbox(inbox: Path, data_dir: Path, now: datetime | None = None) -> list[Outcome]:
-    """File every received workbook of the inbox into DATA_DIR; what happened to each, in the order
-    done: files not read (not workbooks, links), then reference workbooks, then office forms.
+@dataclass(frozen=True)
+class Received:
+    """The inbox as read: the files not even read (with what became of them) and the workbooks read,
+    oldest first."""
 
-    Each file filed is logged with its SHA-256 and `now` (default: this moment, local time) in
-    DATA_DIR's received-date log (received.py), which the submission board reads for lateness."""
-    at = (now or datetime.now()).replace(microsecond=0)
-    outcomes: list[Outcome] = []
-    received: list[tuple[Path, str, WorkbookFacts]] = []
+    skipped: tuple[Outcome, ...]
+    workbooks: tuple[tuple[Path, str, WorkbookFacts], ...]
+
+
+def receive(inbox: Path) -> Received:
+    """Read every received file of the inbox (nothing is moved yet)."""
+    skipped: list[Outcome] = []
+    workbooks: list[tuple[Path, str, WorkbookFacts]] = []
     for path in received_files(inbox):
         source = path.relative_to(inbox).as_posix()
         kept = _screen(path, source)
         if kept is not None:
-            outcomes.append(kept)
+            skipped.append(kept)
         else:
-            received.append((path, source, read_facts(path, source)))
+            workbooks.append((path, source, read_facts(path, source)))
+    return Received(tuple(skipped), tuple(workbooks))
+
+
+def brings_reference(received: Received) -> bool:
+    """True when the inbox holds HR's reference workbook listing offices: what a new data folder
+    starts from (an office form alone cannot be filed without it, and a blank reference template
+    is more likely a mistyped --data than a first intake)."""
+    return any(destination(facts, frozenset())[0] == REFERENCE_FILE and content_rows(facts)
+               for _, _, facts in received.workbooks)
+
+
+def file_inbox(inbox: Path, data_dir: Path, now: datetime | None = None) -> list[Outcome]:
+    """File every received workbook of the inbox into DATA_DIR (see file_received)."""
+    return file_received(receive(inbox), data_dir, now)
+
+
+def file_received(received: Received, data_dir: Path, now: datetime | None = None,
+                  closed: Mapping[str, str] | None = None) -> list[Outcome]:
+    """File the received workbooks into DATA_DIR; what happened to each, in the order done: files
+    not read (not workbooks, links), then reference workbooks, then office forms.
+
+    Each file filed is logged with its SHA-256 and `now` (default: this moment, local time) in
+    DATA_DIR's received-date log (received.py), which the submission board reads for lateness.
+    Nothing is filed into a period of `closed` (see file_one) unless it is the file already there."""
+    at = (now or datetime.now()).replace(microsecond=0)
+    outcomes = list(received.skipped)
     # HR's reference first (oldest first still): the office forms are checked against its offices
-    received.sort(key=lambda item: item[2].form_id != REFERENCE.id)
+    workbooks = sorted(received.workbooks, key=lambda item: item[2].form_id != REFERENCE.id)
     offices: frozenset[str] | None = None
-    for path, source, facts in received:
+    for path, source, facts in workbooks:
         if offices is None and facts.form_id != REFERENCE.id:
             offices = known_offices(data_dir)
-        outcomes.append(file_one(path, source, facts, data_dir, offices or frozenset()))
+        outcomes.append(file_one(path, source, facts, data_dir, offices or frozenset(), closed))
     log_received(data_dir, [o.dest for o in outcomes if o.action in (FILED, REPLACED)], at)
     return outcomes
 
@@ -239,16 +289,20 @@ def _screen(path: Path, source: str) -> Outcome | None:
     return None
 
 
-def file_one(path: Path, source: str, facts: WorkbookFacts, data_dir: Path, offices: frozenset[str]) -> Outcome:
-    """Move one read file to its place in DATA_DIR, or leave it in the inbox saying why."""
+def file_one(path: Path, source: str, facts: WorkbookFacts, data_dir: Path, offices: frozenset[str],
+             closed: Mapping[str, str] | None = None) -> Outcome:
+    """Move one read file to its place in DATA_DIR, or leave it in the inbox saying why.
+
+    `closed`: the closed periods (`2025Q1`, or a year `2025`), each with its record's path in DATA_DIR."""
     try:
-        return _file(path, source, facts, data_dir, offices)
+        return _file(path, source, facts, data_dir, offices, closed or {})
     except (OSError, ValueError) as exc:  # ValueError: a path the system cannot take (a NUL)
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "路径中含有无法使用的字符"
         return Outcome(source, STAYED, note=f"无法移动文件（{reason}），请人工处理")
 
 
-def _file(path: Path, source: str, facts: WorkbookFacts, data_dir: Path, offices: frozenset[str]) -> Outcome:
+def _file(path: Path, source: str, facts: WorkbookFacts, data_dir: Path, offices: frozenset[str],
+          closed: Mapping[str, str]) -> Outcome:
     rel, reason = destination(facts, offices)
     if rel is None:
         return Outcome(source, STAYED, note=reason)
@@ -256,16 +310,61 @@ def _file(path: Path, source: str, facts: WorkbookFacts, data_dir: Path, offices
     if blocked:
         return Outcome(source, STAYED, note=blocked)
     dest = data_dir / rel
-    if os.path.lexists(dest):  # a regular file (_obstacle saw to that)
+    exists = os.path.lexists(dest)  # a regular file (_obstacle saw to that)
+    if exists:
         if os.path.samefile(path, dest):
             return Outcome(source, STAYED, note=f"就是数据目录中的 {rel}（同一个文件），未移动")
-        if _sha256(dest) == _sha256(path):
+        if _sha256(dest) == _sha256(path):  # already filed: nothing changes, closed period or not
             path.unlink()
             return Outcome(source, SAME, dest=rel)
+    shut = closed_note(rel, closed, data_dir)
+    if shut:
+        return Outcome(source, STAYED, note=shut)
+    if exists:
+        emptied = _blank_over_filled(facts, dest, rel)
+        if emptied:
+            return Outcome(source, STAYED, note=emptied)
         return _replace(path, source, dest, rel, data_dir)
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(path, dest)
     return Outcome(source, FILED, dest=rel)
+
+
+def _blank_over_filled(facts: WorkbookFacts, dest: Path, rel: str) -> str | None:
+    """Why a blank HR workbook (its template, no rows) does not replace the filled one at `dest`
+    (Chinese), or None. Filed, it would drop every adjustment, acceptance or office at once; HR who
+    means it moves the old file out of the data folder first."""
+    if facts.form_id not in (REFERENCE.id, ACCEPTED.id, REVIEWS.id) or content_rows(facts):
+        return None
+    kept = content_rows(read_facts(dest, rel))
+    if not kept:
+        return None
+    if facts.form_id == REFERENCE.id:
+        sheet = next(s.name for s in REFERENCE.sheets if s.key == "offices")
+        what, has, verb = f"没有业务所的基础数据（“{sheet}”工作表没有数据行）", f"列有 {kept} 个业务所", "替换"
+    else:
+        what, has, verb = f"空白的 {rel}（没有数据行）", f"有 {kept} 行数据", "清空"
+    return (f"是{what}，数据目录中的 {rel} {has}，未替换；"
+            f"如确要{verb}，请先把数据目录中的 {rel} 移出数据目录，再重新归档")
+
+
+def closed_note(rel: str, closed: Mapping[str, str], data_dir: Path) -> str | None:
+    """Why nothing is filed at `rel` because its quarter or year is closed (Chinese), or None.
+
+    A closed period's results are frozen with the digest of every workbook they used: a workbook
+    added or changed afterwards is never scored, only reported by validate as closed-period-changed.
+    """
+    folder = folder_identity(rel)
+    if folder is None:
+        return None
+    quarter = folder[0]
+    shut = [p for p in (quarter[:4], quarter) if p in closed]  # a year is reopened before its quarters
+    if not shut:
+        return None
+    records = "、".join(closed[p] for p in shut)
+    commands = "，再运行 ".join(f"kaohe reopen {p} --data {data_dir.absolute()} --by 姓名 --reason 原因" for p in shut)
+    return (f"期间 {quarter} 已关闭（关闭记录 {records}），已关闭期间的工作簿不再归档；"
+            f"如确需更正，请人力资源部先运行 {commands} 重新打开，再重新归档")
 
 
 def _replace(path: Path, source: str, dest: Path, rel: str, data_dir: Path) -> Outcome:
@@ -328,10 +427,3 @@ def _version_name(existing: Path) -> Path:
         candidate = folder / f"{existing.stem}.{stamp}-{n}{existing.suffix}"
         n += 1
     return candidate
-
-
-def report_text(outcomes: list[Outcome]) -> str:
-    stayed = sum(1 for o in outcomes if o.action == STAYED)
-    lines = [o.line() for o in outcomes]
-    lines.append(f"共 {len(outcomes)} 个文件：归档 {len(outcomes) - stayed} 个，留在收件目录 {stayed} 个。")
-    return "\n".join(lines) + "\n"
