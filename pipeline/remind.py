@@ -69,11 +69,13 @@ def write_reminders(found: list[Reminder], out: Path, today: date) -> list[Path]
     """A text file per office that owes something; UsageError when one exists already (never
     overwritten) or the folder cannot be written."""
     owing = [r for r in found if r.needed]
+    if not owing:
+        return []  # no folder made for nothing
     names = file_names(owing)
     texts = {out / names[(r.office_id, r.period)]: reminder_text(r, today) for r in owing}
     taken = sorted(p.name for p in texts if p.exists() or p.is_symlink())
     if taken:
-        raise UsageError(f"输出文件夹“{out}”中已有同名文件（{'、'.join(taken)}），未写入任何文件；"
+        raise UsageError(f"输出文件夹“{out.absolute()}”中已有同名文件（{'、'.join(taken)}），未写入任何文件；"
                          "请换一个文件夹，或先移走这些文件。")
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -81,7 +83,7 @@ def write_reminders(found: list[Reminder], out: Path, today: date) -> list[Path]
             for path, text in texts.items():
                 batch.write_text(path, text)
     except OSError as exc:
-        raise UsageError(f"无法写入输出文件夹“{out}”：{exc.strerror or exc}") from None
+        raise UsageError(f"无法写入输出文件夹“{out.absolute()}”：{exc.strerror or exc}") from None
     return list(texts)
 
 

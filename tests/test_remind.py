@@ -80,7 +80,9 @@ def test_the_command_writes_a_file_per_office_and_never_overwrites(tmp_path, dat
     name = "上海一所-2026Q1-催交提醒.txt"
     assert sorted(p.name for p in out.iterdir()) == [name]
     assert "尚未提交的表格：\n  - 培训计划\n  - 项目管理" in (out / name).read_text(encoding="utf-8")
-    assert "———— SH01 ————" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "———— 上海一所（SH01） ————" in printed
+    assert printed.rstrip().endswith(f"已写出 1 份提醒：{out}")  # the folder in full
     assert default_out("2026Q1", tmp_path) == tmp_path / "提醒-2026Q1-2"  # the default never reuses a folder
     (out / name).write_text("HR 的修改", encoding="utf-8")
     assert main(["remind", str(data_dir), "--period", "2026Q1", "--out", str(out), "--no-cache"]) == 2
@@ -93,3 +95,22 @@ def test_bad_periods_are_usage_errors(data_dir, make_workbook, capsys):
     for period, message in (("2026", "应为季度"), ("明年", "期间应为"), ("2030Q1", "数据中没有 2030Q1")):
         assert main(["remind", str(data_dir), "--period", period, "--no-cache"]) == 2
         assert message in capsys.readouterr().err
+
+
+def test_an_office_with_every_form_in_but_errors_is_not_told_its_forms_are_missing():
+    """Regression: the reminder said 尚未全部收齐 to an office that had sent everything, some with errors."""
+    reminder = Reminder("BJ01", "北京一所", "测试所长甲", "2026Q1", errors=(("培训计划", 2),), deadline=date(2026, 4, 15))
+    text = reminder_text(reminder, today=date(2026, 4, 10))
+    assert "您好！贵所 2026年第一季度（2026Q1）的考核表格中有需要更正的错误：" in text and "收齐" not in text
+
+
+def test_no_reminder_needed_makes_no_folder(tmp_path, data_dir, make_workbook, capsys, monkeypatch):
+    """Regression: remind made an empty 提醒-2026Q1 folder when every office was complete."""
+    write_form(REFERENCE, data_dir / "reference.xlsx",
+               rows={"offices": DEFAULT_OFFICES, "targets": default_targets(DEFAULT_OFFICES)})
+    good_office(make_workbook, "2026Q1", "BJ01")
+    good_office(make_workbook, "2026Q1", "SH01")
+    monkeypatch.chdir(tmp_path)
+    assert main(["remind", str(data_dir), "--period", "2026Q1", "--no-cache"]) == 0
+    assert "无需提醒" in capsys.readouterr().out
+    assert not (tmp_path / "提醒-2026Q1").exists()

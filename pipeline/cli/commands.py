@@ -422,6 +422,7 @@ def remind(args: argparse.Namespace) -> int:
     from datetime import date
 
     from ..closing import canonical_period
+    from ..engine.model import office_label
     from ..periods import is_year
     from ..remind import default_out, reminders, write_reminders
     from ..run import UsageError, open_cache
@@ -435,7 +436,7 @@ def remind(args: argparse.Namespace) -> int:
             raise UsageError(f"--period 应为季度（如 2026Q4），实际为“{printable(args.period)}”。")
         out = Path(args.out) if args.out else default_out(period)
         if out.exists() and not out.is_dir():
-            raise UsageError(f"--out 的路径“{out}”已存在且不是文件夹。")
+            raise UsageError(f"--out 的路径“{out.absolute()}”已存在且不是文件夹。")
         found = reminders(args.data_dir, period, cache=open_cache(not args.no_cache))
         today = date.today()
         written = write_reminders(found, out, today)
@@ -448,10 +449,10 @@ def remind(args: argparse.Namespace) -> int:
         _print(f"{period}：{len(found)} 个业务所的表格均已交齐且没有错误，无需提醒。")
         return EXIT_OK
     for reminder in owing:
-        _print(f"———— {reminder.office_id} ————")
+        _print(f"———— {office_label(reminder.office_id, reminder.office_name)} ————")
         _print(reminder_text(reminder, today).rstrip("\n"))
         _print("")
-    _print(f"{period}：{len(found)} 个业务所中 {len(owing)} 个需要提醒，已写出 {len(written)} 份提醒：{out}")
+    _print(f"{period}：{len(found)} 个业务所中 {len(owing)} 个需要提醒，已写出 {len(written)} 份提醒：{out.absolute()}")
     return EXIT_OK
 
 

@@ -42,8 +42,9 @@ def reminder_text(reminder: Reminder, today: date) -> str:
     """The reminder's text, one paragraph per point, ending in a newline."""
     r = reminder
     who = f"{r.office_name}（{r.office_id}）" if r.office_name else r.office_id
+    state = "尚未全部收齐" if r.missing else "中有需要更正的错误"  # all in but some wrong: not 未收齐
     lines = [f"{who}{r.head}所长：", "",
-             f"您好！贵所 {period_label(r.period)}（{r.period}）的考核表格尚未全部收齐："]
+             f"您好！贵所 {period_label(r.period)}（{r.period}）的考核表格{state}："]
     if r.missing:
         lines += ["", "尚未提交的表格："] + [f"  - {title}" for title in r.missing]
     if r.errors:
