@@ -194,6 +194,22 @@ def _exit_code(argv: list[str]) -> int:
         return exc.code
 
 
+def test_the_cli_says_why_it_exits_1_when_the_data_have_errors(made, tmp_path, capsys):
+    """Regression: with errors in the data `reports` exited 1 and said nothing about them."""
+    import shutil
+
+    _, data, _ = made
+    bad = tmp_path / "bad"
+    shutil.copytree(data, bad)
+    (bad / "submissions" / PERIOD / "SH01" / "clients.xlsx").write_bytes(b"this is not a workbook")
+    code = main(["reports", str(bad), "--out", str(tmp_path / "o"), "--period", PERIOD, "--no-cache", "--workers", "1"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert (f"数据中有 1 个错误：有误的业务所和期间，确认单上的状态为“数据有误”、没有得分，请更正后再签字；"
+            f"运行 kaohe validate --data {bad} 查看每个问题所在的单元格。") in out
+    assert f"输出目录 {tmp_path / 'o'}。" in out
+
+
 def test_the_cli_writes_and_reports(made, tmp_path, capsys):
     _, data, _ = made
     code = main(["reports", str(data), "--out", str(tmp_path / "o"), "--period", "2026年第一季度", "--no-cache",

@@ -467,7 +467,7 @@ def reports(args: argparse.Namespace) -> int:
     problem = _data_problem(Path(args.data_dir))
     out = Path(args.out)
     if problem is None and out.exists() and not out.is_dir():
-        problem = f"--out 的路径“{out}”是一个文件，请给出文件夹。"
+        problem = f"--out 的路径“{out.absolute()}”是一个文件，请给出文件夹。"
     if problem is None and _workers(args) is None:
         problem = "--workers 不能为负数。"
     if problem:
@@ -482,11 +482,15 @@ def reports(args: argparse.Namespace) -> int:
     unchanged = [w for w in files if w.action == UNCHANGED]
     beside = [w for w in files if w.action == BESIDE]
     _print(f"考核确认单（{period or '全部期间'}）：共 {len(files)} 份，新写出 {len(files) - len(unchanged)} 份，"
-           f"内容未变、未重写 {len(unchanged)} 份；输出目录 {out}。")
+           f"内容未变、未重写 {len(unchanged)} 份；输出目录 {out.absolute()}。")
     for w in beside:
         _print(f"  已有内容不同的“{w.kept.name}”（可能已签字），原文件保留，新的确认单写为“{w.path.name}”。")
     _print("确认单含奖金金额（薪酬信息），仅供所长本人与人力资源部使用，请勿外传。")
-    return EXIT_DATA_ERRORS if outcome.results.error_count() else EXIT_OK
+    errors = outcome.results.error_count()
+    if errors:  # the exit code says so too; the words say what it means for the sheets
+        _print(f"数据中有 {errors} 个错误：有误的业务所和期间，确认单上的状态为“数据有误”、没有得分，请更正后再签字；"
+               f"运行 kaohe validate --data {Path(args.data_dir).absolute()} 查看每个问题所在的单元格。")
+    return EXIT_DATA_ERRORS if errors else EXIT_OK
 
 
 __all__ = ["bench", "build", "close", "demo", "intake", "remind", "reopen", "reports", "run", "templates", "validate",
