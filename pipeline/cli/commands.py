@@ -13,10 +13,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from ..findings import Refused
 from ..forms.values import printable
 from .exits import EXIT_DATA_ERRORS, EXIT_OK, EXIT_USAGE
 from .progress import ProgressBar
-from .summaries import SITE_FINDINGS, annotation_summary, invalid_summary, run_summary, validation_summary
+from .summaries import SITE_FINDINGS, annotation_summary, invalid_summary, refusal_text, run_summary, validation_summary
 
 
 def _error(message: str) -> int:
@@ -305,11 +306,12 @@ def build(args: argparse.Namespace) -> int:
         results = build_site(data_dir, site, keep_going=args.keep_going,
                    policy_path=args.policy, workers=args.workers, cache=open_cache(not args.no_cache),
                    progress_for=progress_for)
-    except BuildError as exc:
-        _print(f"网站构建失败：{exc.message}", sys.stderr)
+    except (BuildError, Refused) as exc:
+        usage = isinstance(exc, BuildError) and exc.usage
+        _print(f"网站构建失败：{exc.message if isinstance(exc, BuildError) else refusal_text(exc)}", sys.stderr)
         if site.is_dir():
             _print(f"原有网站（{site.absolute()}/）保持不变。", sys.stderr)
-        return EXIT_USAGE if exc.usage else EXIT_DATA_ERRORS
+        return EXIT_USAGE if usage else EXIT_DATA_ERRORS
     finally:
         if bars:
             bars[-1].close()
