@@ -308,7 +308,8 @@ def build(args: argparse.Namespace) -> int:
                    progress_for=progress_for)
     except (BuildError, Refused) as exc:
         usage = isinstance(exc, BuildError) and exc.usage
-        _print(f"网站构建失败：{exc.message if isinstance(exc, BuildError) else refusal_text(exc)}", sys.stderr)
+        said = exc.message if isinstance(exc, BuildError) else refusal_text(exc).removeprefix("错误：")
+        _print(f"网站构建失败：{said}", sys.stderr)
         if site.is_dir():
             _print(f"原有网站（{site.absolute()}/）保持不变。", sys.stderr)
         return EXIT_USAGE if usage else EXIT_DATA_ERRORS
