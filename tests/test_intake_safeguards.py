@@ -4,7 +4,8 @@
 2. a changed workbook of a closed period was filed, and the next validate failed (closed-period-changed);
 3. a blank template of HR's own workbook replaced the filled one (an applied adjustment disappeared);
 4. the report in the inbox was never mentioned on screen, and each run overwrote the last one;
-5. a reference listing 1 office replaced the one listing 12 (the next validate found 350 errors).
+5. a reference listing 1 office replaced the one listing 12 (the next validate found 350 errors);
+6. the summary counted a file already filed, and removed from the inbox as such, as 归档.
 """
 
 from __future__ import annotations
@@ -339,3 +340,21 @@ def test_hr_replaces_the_reference_deliberately_by_moving_the_old_one_out_first(
     assert "已归档：基础数据.xlsx → reference.xlsx" in result.stdout.splitlines()
     assert sha256(hr_data / "reference.xlsx") == digest
 
+
+# ---------------------------------------------------------------------------------------------
+# 6. The summary's counts
+
+
+def test_the_summary_counts_an_identical_file_apart_from_those_filed(tmp_path, inbox):
+    """`已存在相同文件：same.xlsx … 已从收件目录移除`, yet the summary said `归档 1 个`."""
+    data = tmp_path / "data"
+    _reference(data / "reference.xlsx")
+    shutil.copy(_form(data / "submissions/2026Q1/BJ01", "clients.xlsx"), inbox / "same.xlsx")
+    _form(inbox, "new.xlsx", "training")
+    _form(inbox, "无期间.xlsx", period="")
+    result = run_cli("intake", str(inbox), "--data", str(data))
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert "已存在相同文件：same.xlsx 与 submissions/2026Q1/BJ01/clients.xlsx 完全相同，已从收件目录移除" in lines
+    assert lines[-2] == "共 3 个文件：归档 1 个，已存在相同文件 1 个，留在收件目录 1 个。"
+    assert _sections(inbox / "_intake-report.txt")[0][-1] == lines[-2]
