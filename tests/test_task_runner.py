@@ -125,6 +125,9 @@ def test_version_names_the_product_and_invoke():
     (("--help", "nothing"), "参数错误：没有任务“nothing”。全部任务：kaohe --list"),
     (("build", "--bogus"), "参数错误：任务 build 没有选项“--bogus”。它的选项：kaohe --help build"),
     (("--bogus",), "参数错误：不认识选项“--bogus”。某个任务的选项：kaohe --help 任务名"),
+    # the README's other column has a positional data folder: said as a word the task does not take
+    (("validate", "sample_data"), "参数错误：“sample_data”不是任务名，也不是任务 validate 的参数：数据目录等请用选项给出"
+                                  "（如 --data sample_data）。它的选项：kaohe --help validate"),
     (("close",), "参数错误：任务 close 缺少必需的参数 --period（也可直接写在任务名之后）。示例：kaohe --help close"),
     (("remind",), "参数错误：任务 remind 缺少必需的参数 --period（也可直接写在任务名之后）。示例：kaohe --help remind"),
     (("build", "--data"), "参数错误：选项 --data 需要一个值"),

@@ -76,6 +76,7 @@ def _flag(argument_repr: str) -> str:
 
 
 _UNKNOWN_OPTION = re.compile(r"No idea what '(?P<what>-.*)' is!", re.S)
+_UNKNOWN_WORD = re.compile(r"No idea what '(?P<what>[^-].*)' is!", re.S)
 
 # (invoke's English message as a regular expression, the Chinese) — invoke 3.0's parser and program
 MESSAGES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
@@ -110,6 +111,10 @@ def translate(message: str, task: str | None = None) -> str:
         match = _UNKNOWN_OPTION.fullmatch(message)
         if match:
             return f"任务 {task} 没有选项{_quoted(match['what'])}。它的选项：{BINARY} --help {task}"
+        match = _UNKNOWN_WORD.fullmatch(message)
+        if match:  # `kaohe validate sample_data`: a word after a task that takes no more words
+            return (f"{_quoted(match['what'])}不是任务名，也不是任务 {task} 的参数：数据目录等请用选项给出"
+                    f"（如 --data {printable(match['what'])}）。它的选项：{BINARY} --help {task}")
     for pattern, chinese in MESSAGES:
         match = pattern.fullmatch(message)
         if match:
