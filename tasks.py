@@ -96,7 +96,7 @@ def demo(c, out="", offices=12, seed=7, force=False):
     _pipeline(c, "demo", "--out", folder, "--offices", str(offices), "--seed", str(seed), *(["--force"] if force else []))
 
 
-@task(help={"inbox": "收件目录（收到的文件所在的文件夹）", "data": "归档到的数据目录（必填）"})
+@task(help={"inbox": "收件目录（必填；收到的文件所在的文件夹）", "data": "归档到的数据目录（必填）"})
 def intake(c, inbox, data=""):
     """把收到的工作簿按内容归档到数据目录的 submissions/<期间>/<所编号>/。
 

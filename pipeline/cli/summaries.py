@@ -173,7 +173,9 @@ def run_summary(results: Results, folder: str | None = None, findings_in: str = 
         first = blocking[:SHOWN_ERRORS]
         lines.append(f"错误（前 {len(first)} 个）：" if errors > len(first) else "错误：")
         lines.extend(with_fixes(first, "  ", lambda f: f"- {f.display()}"))
-        lines.append(f"有误的业务所和期间标为“数据有误”，未评分；全部问题见{findings_in}。")
+        invalid = any(c.status == INVALID for c in results.scorecards)
+        marked = "有误的业务所和期间标为“数据有误”，未评分；" if invalid else ""
+        lines.append(f"{marked}全部问题见{findings_in}。")
     lines += review_lines(results)
     return _text(lines)
 
