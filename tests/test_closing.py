@@ -92,6 +92,17 @@ def test_closing_a_closed_period_gives_the_whole_command_to_reopen_it(capsys, da
     assert f"如需更正，请先重新打开：kaohe reopen 2025Q1 --data {data.absolute()} --by 姓名 --reason 原因。" in err
 
 
+def test_close_names_each_office_frozen_without_a_score_and_the_record_in_full(capsys, data, monkeypatch):
+    """Regression: it said only `（已评分 2 个）… 记录写入 closed/2025Q1.json`: not which office was frozen
+    without a score, and the record's place relative to a data folder it never printed."""
+    monkeypatch.chdir(data.parent)
+    code, out, err = cli(capsys, "close", "2025Q1", data.name, "--by", "张敏", "--no-cache")
+    assert code == 0, err
+    assert f"记录写入 {data.absolute() / 'closed' / '2025Q1.json'}。" in out
+    lines = out.splitlines()
+    assert lines[1:] == ["冻结时没有得分的 1 个业务所：", "  广州一所（GZ01）：数据不全"]
+
+
 # --- close, then change the policy ----------------------------------------------------------------
 
 

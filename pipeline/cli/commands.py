@@ -363,7 +363,11 @@ def close(args: argparse.Namespace) -> int:
     record = closed.record
     _print(f"已关闭 {closed.period}：{len(record['cards'])} 个业务所的结果已冻结（已评分 {closed.scored} 个），"
            f"依据 {len(record['inputs'])} 个工作簿与政策版本 {record['policy']['version']}；"
-           f"记录写入 closed/{closed.path.name}。")
+           f"记录写入 {closed.path.absolute()}。")
+    if closed.unscored:  # frozen as they are: these offices keep no score for the period
+        _print(f"冻结时没有得分的 {len(closed.unscored)} 个业务所：")
+        for label, status in closed.unscored:
+            _print(f"  {label}：{status}")
     return EXIT_OK
 
 
