@@ -411,15 +411,16 @@ def whatif(args: argparse.Namespace) -> int:
         write_workbook(result, target, args.data_dir, args.policy)
     except UsageError as exc:
         return _error(str(exc))
-    from ..outputs.whatif import terminal_table
+    from ..outputs.whatif import shown_change, terminal_table
 
     _print(f"试算：现行政策（版本 {result.current}）与草案 {Path(args.policy).name}（版本 {result.draft}），"
            f"共 {len(result.frame)} 行（每个业务所在每个未关闭的期间一行），按得分变化从大到小排列：")
     if result.closed:
         _print(f"（已关闭的期间 {'、'.join(result.closed)} 结果已冻结，不参与试算。）")
     _print(terminal_table(result.frame))
-    changed = int((result.frame["得分变化"].abs() > 1e-9).sum())
-    _print(f"得分有变化的：{changed} 个。奖金金额只写入工作簿（薪酬信息，不在屏幕显示）。")
+    changed = int((shown_change(result.frame).abs() > 0).sum())  # as the table shows them, at one decimal
+    _print(f"得分有变化的：{changed} 个（得分变化为两个得分按一位小数显示后之差；工作簿中的得分与得分变化未取整）。"
+           "奖金金额只写入工作簿（薪酬信息，不在屏幕显示）。")
     _print(f"{'已覆盖原有文件' if replaced else '已写出'}：{Path(target).absolute()}")
     return EXIT_OK
 
