@@ -469,6 +469,8 @@ def remind(args: argparse.Namespace) -> int:
 def reports(args: argparse.Namespace) -> int:
     """Write one 考核确认单 PDF per office-period; never replace a different file already there."""
     from ..closing import canonical_period
+    from ..engine.submissions import office_period_errors
+    from ..periods import period_sort_key
     from ..reports import BESIDE, UNCHANGED, make_reports
     from ..run import UsageError, open_cache
 
@@ -498,6 +500,17 @@ def reports(args: argparse.Namespace) -> int:
     if errors:  # the exit code says so too; the words say what it means for the sheets
         _print(f"数据中有 {errors} 个错误：有误的业务所和期间，确认单上的状态为“数据有误”、没有得分，请更正后再签字；"
                f"运行 kaohe validate --data {Path(args.data_dir).absolute()} 查看每个问题所在的单元格。")
+        # name them: by period, then office (office_period_errors: what makes a sheet 数据有误)
+        pairs = office_period_errors(outcome.results.dataset) | {
+            (f.office_id, f.period) for f in outcome.results.findings if f.blocking and f.office_id and f.period}
+        places = sorted(pairs, key=lambda p: (period_sort_key(p[1]), p[0]))
+        label, shown = outcome.results.dataset.reference.office_label, 10
+        if places:
+            _print(f"有错误的业务所和期间（{len(places)} 个）：")
+            for office_id, when in places[:shown]:
+                _print(f"  {when}：{label(office_id)}")
+            if len(places) > shown:
+                _print(f"  ……另有 {len(places) - shown} 个")
     return EXIT_DATA_ERRORS if errors else EXIT_OK
 
 
