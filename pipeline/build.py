@@ -48,6 +48,7 @@ from .runtime.lock import BuildLocked, exclusive_build
 from .runtime.pool import cpus, map_forked
 
 MKDOCS_CONFIG = PROJECT_ROOT / "mkdocs.yml"
+OVERRIDES_DIR = PROJECT_ROOT / "overrides"  # the theme's custom_dir: its files other than templates are published
 TEMPLATES_DIR = PROJECT_ROOT / "input_templates"
 SAMPLE_DATA = PROJECT_ROOT / "sample_data"
 RESULTS_SECTION = "考核结果"
@@ -186,10 +187,10 @@ def first_lines(items: list[str], unit: str, limit: int = 20) -> str:
     return "\n".join(lines)
 
 
-def stray_files(docs_dir: Path) -> list[Path]:
-    """Files in `docs_dir` that are not the site's sources (hidden files aside: they are not copied)."""
-    return sorted(p for p in docs_dir.rglob("*") if p.is_file() and p.suffix.lower() not in SOURCE_SUFFIXES
-                  and not any(part.startswith(".") for part in p.relative_to(docs_dir).parts))
+def stray_files(folder: Path, allowed: frozenset[str] = SOURCE_SUFFIXES) -> list[Path]:
+    """Files in `folder` that are not the site's sources (hidden files aside: they are not copied)."""
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() not in allowed
+                  and not any(part.startswith(".") for part in p.relative_to(folder).parts))
 
 
 def write_docs(results: Results, work_docs: Path, *, build_date: str, docs_dir: Path = DOCS_DIR,
@@ -200,11 +201,12 @@ def write_docs(results: Results, work_docs: Path, *, build_date: str, docs_dir: 
     `downloads/`, and every results page rendered — in `workers` forked processes that write their
     pages themselves when there are many. BuildError (usage) when a page names an unknown marker.
     """
-    strays = stray_files(docs_dir)
-    if strays:
-        raise BuildError(f"{docs_dir} 中有 {len(strays)} 个不是网站源文件的文件，为免误发布，网站未构建：\n"
-                         f"{first_lines([str(p) for p in strays], '个')}\n"
-                         "请把它们移出 docs/（命令的输出请写到项目之外或其他文件夹）", usage=True)
+    for folder, allowed in ((docs_dir, SOURCE_SUFFIXES), (OVERRIDES_DIR, SOURCE_SUFFIXES | {".html"})):
+        strays = stray_files(folder, allowed) if folder.is_dir() else []
+        if strays:
+            raise BuildError(f"{folder} 中有 {len(strays)} 个不是网站源文件的文件，为免误发布，网站未构建：\n"
+                             f"{first_lines([str(p) for p in strays], '个')}\n"
+                             f"请把它们移出 {folder.name}/（命令的输出请写到项目之外或其他文件夹）", usage=True)
     if work_docs.exists():
         shutil.rmtree(work_docs)
     shutil.copytree(docs_dir, work_docs, ignore=shutil.ignore_patterns(".*"))

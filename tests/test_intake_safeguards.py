@@ -3,7 +3,9 @@
 1. a misspelled --data folder was created empty and every form then stayed for want of a reference;
 2. a changed workbook of a closed period was filed, and the next validate failed (closed-period-changed);
 3. a blank template of HR's own workbook replaced the filled one (an applied adjustment disappeared);
-4. the report in the inbox was never mentioned on screen, and each run overwrote the last one.
+4. the report in the inbox was never mentioned on screen, and each run overwrote the last one;
+5. a reference listing 1 office replaced the one listing 12 (the next validate found 350 errors);
+6. the summary counted a file already filed, and removed from the inbox as such, as 归档.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from _validation_helpers import GOOD_ROWS, run_cli, sha256
-from conftest import DEFAULT_OFFICES, write_form
+from conftest import DEFAULT_OFFICES, default_targets, write_form
 
 from pipeline.forms import get_form
 
@@ -273,3 +275,86 @@ def test_a_report_grown_too_long_is_kept_under_the_next_free_number(inbox):
     assert kept == inbox / "_intake-report-3.txt" and kept.read_bytes() == long
     assert (inbox / "_intake-report-2.txt").read_bytes() == b"kept earlier"
     assert report.read_text(encoding="utf-8") == "==== 新的一节 ====\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. A reference that drops offices
+
+
+def _offices(*ids: str) -> list[dict]:
+    return [{"office_id": o, "office_name": f"测试{o}所", "head": f"测试所长{o}", "region": "华北",
+             "bonus_base": 30000} for o in ids]
+
+
+TWELVE = ("BJ01", "BJ02", "CD01", "GZ01", "HZ01", "NJ01", "SH01", "SH02", "SZ01", "TJ01", "WH01", "XA01")
+
+
+def test_a_reference_that_drops_offices_stays_in_the_inbox_naming_them(tmp_path, inbox):
+    """`已归档：基础数据.xlsx → reference.xlsx（原有的不同版本已保存为 _versions/…）`, exit 0: 11 offices gone."""
+    data = tmp_path / "data"
+    _reference(data / "reference.xlsx", _offices(*TWELVE))
+    _form(data / "submissions/2026Q1/BJ02", "clients.xlsx", office="BJ02")
+    new = _reference(inbox / "基础数据.xlsx", _offices("BJ01"))
+    before = _tree(data)
+    result = run_cli("intake", str(inbox), "--data", str(data))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stdout.splitlines()[0] == (
+        "未归档：基础数据.xlsx：列有 1 个业务所，数据目录中的 reference.xlsx 列有 12 个业务所，"
+        "其中 BJ02、CD01、GZ01、HZ01、NJ01 等 11 个不在新的名单中，归档后这些业务所将从考核中消失，未替换；"
+        "如确要替换，请先把数据目录中的 reference.xlsx 移出数据目录，再重新归档")
+    assert new.is_file() and _tree(data) == before
+
+
+def test_a_few_dropped_offices_are_all_named_and_a_different_case_is_the_same_office(hr_data, inbox):
+    from pipeline.intake.filing import STAYED, file_inbox
+
+    _reference(inbox / "基础数据.xlsx", _offices("bj01", "GZ01"))  # SH01 left out, BJ01 only retyped
+    (outcome,) = file_inbox(inbox, hr_data)
+    assert outcome.action == STAYED
+    assert outcome.note.startswith("列有 2 个业务所，数据目录中的 reference.xlsx 列有 2 个业务所，"
+                                   "其中 SH01 不在新的名单中，")
+
+
+@pytest.mark.parametrize("offices", [
+    DEFAULT_OFFICES + _offices("GZ01"),  # an office added
+    [{**o, "office_id": o["office_id"].lower()} for o in DEFAULT_OFFICES],  # ids retyped in another case
+], ids=["office-added", "ids-retyped"])
+def test_a_reference_keeping_every_office_replaces_as_before(hr_data, inbox, offices):
+    from pipeline.intake.filing import REPLACED, file_inbox
+
+    new = write_form(get_form("reference"), inbox / "基础数据.xlsx",
+                     rows={"offices": offices, "targets": [{**t, "sales_target": 600} for t in default_targets()]})
+    digest = sha256(new)
+    (outcome,) = file_inbox(inbox, hr_data)
+    assert outcome.action == REPLACED, outcome.note
+    assert sha256(hr_data / "reference.xlsx") == digest
+
+
+def test_hr_replaces_the_reference_deliberately_by_moving_the_old_one_out_first(hr_data, inbox, tmp_path):
+    new = _reference(inbox / "基础数据.xlsx", _offices("BJ01"))
+    digest = sha256(new)
+    assert run_cli("intake", str(inbox), "--data", str(hr_data)).returncode == 1
+    (hr_data / "reference.xlsx").rename(tmp_path / "旧的基础数据.xlsx")  # as the report says
+    result = run_cli("intake", str(inbox), "--data", str(hr_data))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "已归档：基础数据.xlsx → reference.xlsx" in result.stdout.splitlines()
+    assert sha256(hr_data / "reference.xlsx") == digest
+
+
+# ---------------------------------------------------------------------------------------------
+# 6. The summary's counts
+
+
+def test_the_summary_counts_an_identical_file_apart_from_those_filed(tmp_path, inbox):
+    """`已存在相同文件：same.xlsx … 已从收件目录移除`, yet the summary said `归档 1 个`."""
+    data = tmp_path / "data"
+    _reference(data / "reference.xlsx")
+    shutil.copy(_form(data / "submissions/2026Q1/BJ01", "clients.xlsx"), inbox / "same.xlsx")
+    _form(inbox, "new.xlsx", "training")
+    _form(inbox, "无期间.xlsx", period="")
+    result = run_cli("intake", str(inbox), "--data", str(data))
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert "已存在相同文件：same.xlsx 与 submissions/2026Q1/BJ01/clients.xlsx 完全相同，已从收件目录移除" in lines
+    assert lines[-2] == "共 3 个文件：归档 1 个，已存在相同文件 1 个，留在收件目录 1 个。"
+    assert _sections(inbox / "_intake-report.txt")[0][-1] == lines[-2]

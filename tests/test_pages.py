@@ -299,6 +299,25 @@ def test_a_commands_output_left_in_docs_is_never_published(results, tmp_path):
     assert f"  - {stray}\n" in info.value.message and f"  - {docs / '考核结果-2026Q4.xlsx'}\n" in info.value.message
 
 
+def test_a_commands_output_left_in_overrides_is_never_published(results, tmp_path, monkeypatch):
+    """Regression: `cd overrides && kaohe remind` then `kaohe build` published the reminders (theme files)."""
+    import shutil
+
+    from pipeline import build
+    from pipeline.build import OVERRIDES_DIR, BuildError
+
+    overrides = tmp_path / "overrides"
+    shutil.copytree(OVERRIDES_DIR, overrides)
+    monkeypatch.setattr(build, "OVERRIDES_DIR", overrides)
+    build.write_docs(results, tmp_path / "work", build_date="2026-07-01")  # its 404.html is a source
+    (overrides / "提醒-2026Q4").mkdir()
+    (overrides / "提醒-2026Q4" / "苏州一所-2026Q4-催交提醒.txt").write_text("催交", encoding="utf-8")
+    with pytest.raises(BuildError) as info:
+        build.write_docs(results, tmp_path / "work2", build_date="2026-07-01")
+    assert info.value.message.startswith(f"{overrides} 中有 1 个不是网站源文件的文件，为免误发布，网站未构建：")
+    assert "请把它们移出 overrides/" in info.value.message
+
+
 def test_long_lists_in_build_errors_say_how_many_more():
     from pipeline.build import first_lines
 

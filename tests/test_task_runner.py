@@ -19,7 +19,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 from invoke import Program
 
-from pipeline.cli.task_runner import CLOSING, CORE_HELP, ChineseProgram, display_width, help_first, translate, wrap
+from pipeline.cli.task_runner import (
+    CLOSING,
+    CORE_HELP,
+    OPENING,
+    ChineseProgram,
+    display_width,
+    help_first,
+    translate,
+    wrap,
+)
 from pipeline.forms.values import printable
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -166,6 +175,22 @@ def test_json_list_is_left_as_data():
 
     data = json.loads(kaohe("--list", "--list-format", "json").stdout)
     assert {task["name"] for task in data["tasks"]} == set(_tasks())
+
+
+def test_wrapped_help_stays_in_its_column_whatever_the_options_characters():
+    """Regression: continuation lines sat left of the help by the number of Chinese characters in the option."""
+    for args in (("--help",), ("--help", "demo")):
+        lines = kaohe(*args, columns=50).stdout.splitlines()
+        column = None
+        for line in lines:
+            first = re.match(r"^(  \S.*?\s{3,})\S", line)
+            if first:
+                column = display_width(first[1])
+            elif line.startswith("   ") and column is not None:
+                assert len(line) - len(line.lstrip(" ")) == column, line
+            else:
+                column = None
+            assert not line.rstrip().endswith(tuple(OPENING)), line
 
 
 def test_long_help_wraps_to_a_narrow_terminal_by_display_width():
@@ -325,6 +350,8 @@ def test_wrap_keeps_every_character_and_fits_the_width(text, width):
         assert display_width(line.rstrip(CLOSING)) <= width or len(line.rstrip(CLOSING)) == 1
         if index:
             assert line[:1] not in CLOSING
+        if index < len(lines) - 1:
+            assert line[-1:] not in OPENING or len(line) == 1
 
 
 def test_flag_messages_name_the_option_as_it_is_typed():

@@ -97,6 +97,7 @@ def demo(args: argparse.Namespace) -> int:
         problem = target_problem(Path(args.out), args.force)
     except OSError as exc:
         problem = f"无法读取目录“{args.out}”：{exc.strerror or exc}"
+    problem = problem or _output_problem(Path(args.out), "--out 的目录")
     if problem:
         return _error(problem)
     _print(f"正在生成示例数据：{args.offices} 个业务所，年份 {'、'.join(map(str, sorted(years)))}，随机种子 {args.seed}……")
@@ -158,6 +159,21 @@ def _annotate_problem(data_dir: Path, out: Path) -> str | None:
     return None
 
 
+def _output_problem(path: Path, what: str, data_dir: Path | None = None) -> str | None:
+    """Why a command must not write to `path`, or None: inside the data folder its output would
+    replace HR's files or be read as data next time; inside the project's site/ the next build
+    deletes it; inside docs/ or overrides/ the next build publishes it."""
+    from ..outputs.pages import PROJECT_ROOT
+
+    target, shown = path.resolve(), path.absolute()
+    if data_dir is not None and target.is_relative_to(data_dir.resolve()):
+        return f"{what}“{shown}”在数据目录之中：输出会替换人力资源部的文件或被当作数据读取，请另选位置。"
+    for folder, why in (("site", "下次构建网站时会被删除"), ("docs", "会被发布到网站上"), ("overrides", "会被发布到网站上")):
+        if target.is_relative_to((PROJECT_ROOT / folder).resolve()):
+            return f"{what}“{shown}”在项目的 {folder}/ 文件夹之中：写在那里的文件{why}，请另选位置。"
+    return None
+
+
 def validate(args: argparse.Namespace) -> int:
     """Check every workbook of a data folder; print the summary; write the JSON report and marked-up copies."""
     from ..outputs.annotate import annotate
@@ -169,11 +185,15 @@ def validate(args: argparse.Namespace) -> int:
     problem = _data_problem(data_dir)
     if problem is None and json_path is not None:
         if json_path.is_dir():
-            problem = f"--json 的路径“{json_path}”是一个文件夹，请给出文件名。"
+            problem = f"--json 的路径“{json_path.absolute()}”是一个文件夹，请给出文件名。"
         elif not json_path.parent.is_dir():
-            problem = f"--json 的目录“{json_path.parent}”不存在。"
+            problem = f"--json 的目录“{json_path.parent.absolute()}”不存在。"
+        elif json_path.suffix.lower() != ".json":
+            problem = f"--json 应为 .json 文件，实际为“{printable(json_path.name)}”。"
+        else:
+            problem = _output_problem(json_path, "--json 的路径", data_dir)
     if problem is None and args.annotate:
-        problem = _annotate_problem(data_dir, Path(args.annotate))
+        problem = _annotate_problem(data_dir, Path(args.annotate)) or _output_problem(Path(args.annotate), "--annotate 的目录")
     if problem is None and _workers(args) is None:
         problem = "--workers 不能为负数。"
     if problem:
@@ -196,11 +216,12 @@ def validate(args: argparse.Namespace) -> int:
         text += "\n" + annotation_summary(annotated, str(Path(args.annotate).absolute()))
     _print(text)
     if json_path is not None:
+        replaced = json_path.exists()
         try:
             write_report(json_path, dataset)
         except OSError as exc:
-            return _error(f"无法写入 JSON 报告“{json_path}”：{exc.strerror or exc}")
-        _print(f"已写出 JSON 校验报告：{json_path.absolute()}")
+            return _error(f"无法写入 JSON 报告“{json_path.absolute()}”：{exc.strerror or exc}")
+        _print(f"已写出 JSON 校验报告{'（覆盖了原有的同名文件）' if replaced else ''}：{json_path.absolute()}")
     return EXIT_DATA_ERRORS if dataset.error_count() else EXIT_OK
 
 
@@ -266,6 +287,9 @@ def run(args: argparse.Namespace) -> int:
 
     if _workers(args) is None:
         return _error("--workers 不能为负数。")
+    problem = _output_problem(Path(args.out), "--out 的目录", Path(args.data_dir))
+    if problem:
+        return _error(problem)
     bar = ProgressBar(label="读取工作簿")
     try:
         outcome = run_stage(args.data_dir, args.out, args.policy, workers=args.workers,
@@ -401,6 +425,9 @@ def whatif(args: argparse.Namespace) -> int:
         problem = f"--out 的路径“{out}”应为一个已存在文件夹中的文件名。"
     if problem is None and out is not None and out.suffix.lower() != ".xlsx":
         problem = f"--out 应为 .xlsx 文件（试算对比是 Excel 工作簿），实际为“{printable(out.name)}”。"
+    if problem is None:
+        problem = (_output_problem(out, "--out 的路径", Path(args.data_dir)) if out is not None
+                   else _output_problem(Path.cwd(), "当前文件夹（默认的输出位置）", Path(args.data_dir)))
     if problem:
         return _error(problem)
     try:
@@ -445,6 +472,9 @@ def remind(args: argparse.Namespace) -> int:
         out = Path(args.out) if args.out else default_out(period)
         if out.exists() and not out.is_dir():
             raise UsageError(f"--out 的路径“{out.absolute()}”已存在且不是文件夹。")
+        problem = _output_problem(out, "--out 的目录" if args.out else "提醒的文件夹", Path(args.data_dir))
+        if problem:
+            raise UsageError(problem)
         found = reminders(args.data_dir, period, cache=open_cache(not args.no_cache))
         today = date.today()
         written = write_reminders(found, out, today)
@@ -478,6 +508,8 @@ def reports(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if problem is None and out.exists() and not out.is_dir():
         problem = f"--out 的路径“{out.absolute()}”是一个文件，请给出文件夹。"
+    if problem is None:
+        problem = _output_problem(out, "--out 的目录", Path(args.data_dir))
     if problem is None and _workers(args) is None:
         problem = "--workers 不能为负数。"
     if problem:

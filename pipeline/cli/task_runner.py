@@ -130,6 +130,7 @@ def display_width(text: str) -> int:
 
 # a line never starts with these: they stay on the line they close, even past the width
 CLOSING = "，。、；：？！）」』”’》〉】" + ",.;:!?)"
+OPENING = "（「『“‘《〈【"  # and a line never ends with these
 
 
 _PIECE = re.compile(r"[A-Za-z0-9_./:@=<>*+-]+|.", re.S)  # a word of code or English stays whole; else a character
@@ -142,8 +143,9 @@ def wrap(text: str, width: int) -> list[str]:
         if not line and piece in CLOSING and lines:  # after a break at a space: back onto the line it closes
             lines[-1] += piece
         elif line and piece not in CLOSING and display_width(line + piece) > width:
-            lines.append(line.rstrip())
-            line = "" if piece == " " else piece
+            carried = line[-1] if line[-1] in OPENING and len(line) > 1 else ""  # `（` goes with what it opens
+            lines.append(line[:len(line) - len(carried)].rstrip())
+            line = carried + ("" if piece == " " else piece)
         else:
             line += piece
     return [*lines, line] if line else lines
@@ -216,7 +218,7 @@ class ChineseProgram(Program):
             lines = wrap(help_text, text_width) or [""]
             print((spec + lines[0]).rstrip())
             for line in lines[1:]:
-                print(" " * len(spec) + line)
+                print(" " * display_width(spec) + line)  # under the help, whatever the option's characters
         print("")
 
     def _collection_found(self) -> bool:

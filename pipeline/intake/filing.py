@@ -7,7 +7,9 @@ an office form is then filed only under an office of the data folder's `referenc
 period of the `2026Q1` pattern, so a file is only ever put where `validate` reads it.
 
 Nothing valid is lost: a different file already in that place is kept under `_versions/` next to
-it, dated by its modification time; a file that already *is* the one in its place is left alone;
+it, dated by its modification time (unless HR's own workbook would lose its rows or a reference
+its offices: that one stays, saying how to replace it deliberately); a file that already *is* the
+one in its place is left alone;
 a folder or a link in the way, or a failing move, leaves the file in the inbox with the reason.
 Nothing is filed into a closed period (DATA_DIR/closed/, which the caller reads): its results are
 frozen with the files they used, so only a copy of the file already there is taken as filed.
@@ -46,6 +48,7 @@ FILED, SAME, REPLACED, STAYED = "filed", "same", "replaced", "stayed"
 # File-level problems that mean the content cannot be trusted to say where the file belongs.
 REFUSED_CODES = UNREADABLE | {"template-unknown"}
 SEEN_LIMIT = 20  # characters of a bad cover value the report shows, then “…”
+SHOWN_OFFICES = 5  # offices a refused reference would drop that the report names, then “等 N 个”
 
 
 @dataclass(frozen=True)
@@ -203,7 +206,11 @@ def known_offices(data_dir: Path) -> frozenset[str]:
     path = data_dir / REFERENCE_FILE
     if not path.is_file():
         return frozenset()
-    facts = read_facts(path, REFERENCE_FILE)
+    return office_ids(read_facts(path, REFERENCE_FILE))
+
+
+def office_ids(facts: WorkbookFacts) -> frozenset[str]:
+    """The office ids a reference workbook lists (empty for any other workbook)."""
     table = facts.tables.get("offices") if facts.form_id == REFERENCE.id else None
     if table is None:
         return frozenset()
@@ -321,7 +328,7 @@ def _file(path: Path, source: str, facts: WorkbookFacts, data_dir: Path, offices
     if shut:
         return Outcome(source, STAYED, note=shut)
     if exists:
-        emptied = _blank_over_filled(facts, dest, rel)
+        emptied = _blank_over_filled(facts, dest, rel) or _offices_dropped(facts, dest, rel)
         if emptied:
             return Outcome(source, STAYED, note=emptied)
         return _replace(path, source, dest, rel, data_dir)
@@ -346,6 +353,26 @@ def _blank_over_filled(facts: WorkbookFacts, dest: Path, rel: str) -> str | None
         what, has, verb = f"空白的 {rel}（没有数据行）", f"有 {kept} 行数据", "清空"
     return (f"是{what}，数据目录中的 {rel} {has}，未替换；"
             f"如确要{verb}，请先把数据目录中的 {rel} 移出数据目录，再重新归档")
+
+
+def _offices_dropped(facts: WorkbookFacts, dest: Path, rel: str) -> str | None:
+    """Why a reference that leaves out offices of the filed one does not replace it (Chinese), or None.
+
+    Filed, it would take those offices out of every open period at once (their forms no longer
+    match the list); one that only adds offices or changes targets replaces the old as before. An
+    id typed in another case is the same office, as validation reads it."""
+    if facts.form_id != REFERENCE.id:
+        return None
+    incoming = office_ids(facts)
+    kept = office_ids(read_facts(dest, rel))
+    matched = {o.casefold() for o in incoming}
+    gone = sorted(o for o in kept if o.casefold() not in matched)
+    if not incoming or not gone:  # a blank reference: _blank_over_filled says why
+        return None
+    shown = "、".join(gone[:SHOWN_OFFICES]) + (f" 等 {len(gone)} 个" if len(gone) > SHOWN_OFFICES else " ")
+    return (f"列有 {len(incoming)} 个业务所，数据目录中的 {rel} 列有 {len(kept)} 个业务所，"
+            f"其中 {shown}不在新的名单中，归档后这些业务所将从考核中消失，未替换；"
+            f"如确要替换，请先把数据目录中的 {rel} 移出数据目录，再重新归档")
 
 
 def closed_note(rel: str, closed: Mapping[str, str], data_dir: Path) -> str | None:

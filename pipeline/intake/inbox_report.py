@@ -16,17 +16,23 @@ from pathlib import Path
 
 from ..atomic import unused_path, write_bytes
 from ..forms.values import printable
-from .filing import STAYED, Outcome
+from .filing import SAME, STAYED, Outcome
 
 REPORT_NAME = "_intake-report.txt"
 REPORT_LIMIT = 1 << 20  # bytes: about ten thousand lines, still read at once before each append
 
 
 def report_text(outcomes: list[Outcome]) -> str:
-    """A line per file, then the count: what the screen shows and the section lists."""
+    """A line per file, then the count: what the screen shows and the section lists.
+
+    A file identical to the one already filed is counted apart (only when there is one): it was
+    removed from the inbox, not filed."""
     stayed = sum(1 for o in outcomes if o.action == STAYED)
+    same = sum(1 for o in outcomes if o.action == SAME)
+    counts = [f"归档 {len(outcomes) - stayed - same} 个", *([f"已存在相同文件 {same} 个"] if same else []),
+              f"留在收件目录 {stayed} 个"]
     lines = [o.line() for o in outcomes]
-    lines.append(f"共 {len(outcomes)} 个文件：归档 {len(outcomes) - stayed} 个，留在收件目录 {stayed} 个。")
+    lines.append(f"共 {len(outcomes)} 个文件：{'，'.join(counts)}。")
     return "\n".join(lines) + "\n"
 
 
