@@ -19,6 +19,7 @@ from . import __version__
 from .atomic import write_text
 from .engine.assess import assess
 from .engine.closed import CLOSED_FOLDER, ClosedRecord, freeze, period_inputs, reopened
+from .engine.model import STATUS_LABELS
 from .engine.policy import Policy
 from .engine.policy_history import PolicyHistory
 from .findings import Finding, Refused
@@ -46,6 +47,7 @@ class Closed:
     path: Path
     record: dict
     scored: int  # scorecards with a score among those frozen
+    unscored: list[tuple[str, str]]  # (office label, status label) of each card frozen without a score
 
 
 def now_text() -> str:
@@ -123,7 +125,9 @@ def close_period(data_dir: str | Path, period: str, by: str, *,
                     by=by, at=at or now_text(), code_version=__version__, history=previous)
     path = _record_path(data, period)
     _write(path, record)
-    return Closed(period, path, record, sum(1 for c in cards if c.score is not None))
+    unscored = [(c.office_label, STATUS_LABELS.get(c.status, c.status))
+                for c in sorted(cards, key=lambda c: c.office_id) if c.score is None]
+    return Closed(period, path, record, sum(1 for c in cards if c.score is not None), unscored)
 
 
 def reopen_period(data_dir: str | Path, period: str, by: str, reason: str, *, at: str | None = None) -> Path:

@@ -68,6 +68,8 @@ def write_workbook(result: WhatIf, out: Path, data_dir: str | Path, draft_path: 
              ("数据目录", Path(data_dir).name), ("现行政策版本", result.current),
              ("草案", f"{Path(draft_path).name}（版本 {result.draft}）"),
              ("已关闭的期间", "、".join(result.closed) + "（结果已冻结，不参与试算）" if result.closed else "（无）"),
+             ("取整", "得分与得分变化保存未取整的数值，按一位小数显示；屏幕上的得分变化是两个得分按一位小数显示后之差，"
+                      "与本表的得分变化可能相差 0.1。"),
              ("注意", "本工作簿含奖金金额（薪酬信息），仅供人力资源部使用，请勿外传。")]
     try:
         write_bytes(out, tables.workbook_bytes(result.frame, notes))

@@ -92,6 +92,17 @@ def test_closing_a_closed_period_gives_the_whole_command_to_reopen_it(capsys, da
     assert f"如需更正，请先重新打开：kaohe reopen 2025Q1 --data {data.absolute()} --by 姓名 --reason 原因。" in err
 
 
+def test_close_names_each_office_frozen_without_a_score_and_the_record_in_full(capsys, data, monkeypatch):
+    """Regression: it said only `（已评分 2 个）… 记录写入 closed/2025Q1.json`: not which office was frozen
+    without a score, and the record's place relative to a data folder it never printed."""
+    monkeypatch.chdir(data.parent)
+    code, out, err = cli(capsys, "close", "2025Q1", data.name, "--by", "张敏", "--no-cache")
+    assert code == 0, err
+    assert f"记录写入 {data.absolute() / 'closed' / '2025Q1.json'}。" in out
+    lines = out.splitlines()
+    assert lines[1:] == ["冻结时没有得分的 1 个业务所：", "  广州一所（GZ01）：数据不全"]
+
+
 # --- close, then change the policy ----------------------------------------------------------------
 
 
@@ -330,6 +341,33 @@ def test_whatif_on_a_known_change(capsys, data, attrition_draft, tmp_path, monke
     # a second run never overwrites the first workbook without saying so
     code, out, _ = cli(capsys, "whatif", data, "--policy", attrition_draft, "--period", "2025Q2", "--no-cache")
     assert "试算对比-草案-2025Q2-2.xlsx" in out
+
+
+def test_whatif_shows_the_change_of_the_scores_as_shown_and_counts_visible_changes(
+        capsys, data, attrition_draft, tmp_path, monkeypatch):
+    """Regression: GZ01 38.2 -> 37.3 showed -0.8, and BJ01 106.9 -> 106.8 showed 0 while counted in
+    得分有变化的; the change was rounded apart from the two scores shown."""
+    import pandas as pd
+
+    from pipeline import whatif
+    from pipeline.outputs.whatif import COLUMNS
+
+    rows = [("GZ01", "广州一所", 38.16, 37.34), ("BJ01", "北京一所", 106.86, 106.84), ("SH01", "上海一所", 50.01, 50.04),
+            ("SZ01", "深圳一所", 60.0, 60.0)]
+    frame = pd.DataFrame([{"期间": "2026Q3", "所编号": o, "业务所": n, "状态": "已评分", "现行得分": a, "草案得分": b,
+                           "得分变化": b - a} for o, n, a, b in rows], columns=list(COLUMNS))
+    monkeypatch.setattr(whatif, "compare", lambda *a, **k: whatif.WhatIf(frame, "2026.1", "2026.2", []))
+    code, out, err = cli(capsys, "whatif", data, "--policy", attrition_draft, "--out", tmp_path / "w.xlsx")
+    assert code == 0, err
+    shown = {line.split()[1]: line.split()[4:7] for line in out.splitlines() if line.startswith("2026Q3")}
+    assert shown == {"GZ01": ["38.2", "37.3", "-0.9"], "BJ01": ["106.9", "106.8", "-0.1"],
+                     "SH01": ["50.0", "50.0", "0"], "SZ01": ["60.0", "60.0", "0"]}
+    assert [line.split()[1] for line in out.splitlines() if line.startswith("2026Q3")][:2] == ["GZ01", "BJ01"]
+    assert "得分有变化的：2 个（得分变化为两个得分按一位小数显示后之差；工作簿中的得分与得分变化未取整）。" in out
+    sheet = load_workbook(tmp_path / "w.xlsx")
+    first = dict(zip([c.value for c in sheet["试算对比"][1]], [c.value for c in sheet["试算对比"][2]]))
+    assert first["得分变化"] == pytest.approx(-0.82)  # the workbook keeps the unrounded difference, and says so
+    assert any(row[0].value == "取整" for row in sheet["说明"].iter_rows())
 
 
 def test_whatif_refuses_an_out_file_that_is_not_a_workbook(capsys, data, attrition_draft, tmp_path):

@@ -208,6 +208,23 @@ def test_the_cli_says_why_it_exits_1_when_the_data_have_errors(made, tmp_path, c
     assert (f"数据中有 1 个错误：有误的业务所和期间，确认单上的状态为“数据有误”、没有得分，请更正后再签字；"
             f"运行 kaohe validate --data {bad} 查看每个问题所在的单元格。") in out
     assert f"输出目录 {tmp_path / 'o'}。" in out
+    assert out.rstrip("\n").endswith("有错误的业务所和期间（1 个）：\n  2026Q1：上海测试二所（SH01）")
+
+
+def test_the_cli_names_at_most_ten_office_periods_with_errors(tmp_path, capsys):
+    """Regression: `数据中有 N 个错误：…` did not say which office-periods have them."""
+    quarters = ("2026Q1", "2026Q2", "2026Q3", "2026Q4")
+    data = write_small_data(tmp_path / "data", periods=quarters)
+    for broken in (data / "submissions").glob("*/*/clients.xlsx"):
+        broken.write_bytes(b"this is not a workbook")
+    code = main(["reports", str(data), "--out", str(tmp_path / "o"), "--period", "2026Q3", "--no-cache",
+                 "--workers", "1"])
+    out = capsys.readouterr().out
+    assert code == 1
+    named = out[out.index("有错误的业务所和期间"):].splitlines()
+    offices = [f"{name}（{office}）" for office, name, *_ in sorted(SMALL_OFFICES)]
+    assert named == ["有错误的业务所和期间（12 个）：",
+                     *(f"  {q}：{o}" for q in quarters for o in offices)][:11] + ["  ……另有 2 个"]
 
 
 def test_the_cli_writes_and_reports(made, tmp_path, capsys):

@@ -387,7 +387,11 @@ def close(args: argparse.Namespace) -> int:
     record = closed.record
     _print(f"已关闭 {closed.period}：{len(record['cards'])} 个业务所的结果已冻结（已评分 {closed.scored} 个），"
            f"依据 {len(record['inputs'])} 个工作簿与政策版本 {record['policy']['version']}；"
-           f"记录写入 closed/{closed.path.name}。")
+           f"记录写入 {closed.path.absolute()}。")
+    if closed.unscored:  # frozen as they are: these offices keep no score for the period
+        _print(f"冻结时没有得分的 {len(closed.unscored)} 个业务所：")
+        for label, status in closed.unscored:
+            _print(f"  {label}：{status}")
     return EXIT_OK
 
 
@@ -434,15 +438,16 @@ def whatif(args: argparse.Namespace) -> int:
         write_workbook(result, target, args.data_dir, args.policy)
     except UsageError as exc:
         return _error(str(exc))
-    from ..outputs.whatif import terminal_table
+    from ..outputs.whatif import shown_change, terminal_table
 
     _print(f"试算：现行政策（版本 {result.current}）与草案 {Path(args.policy).name}（版本 {result.draft}），"
            f"共 {len(result.frame)} 行（每个业务所在每个未关闭的期间一行），按得分变化从大到小排列：")
     if result.closed:
         _print(f"（已关闭的期间 {'、'.join(result.closed)} 结果已冻结，不参与试算。）")
     _print(terminal_table(result.frame))
-    changed = int((result.frame["得分变化"].abs() > 1e-9).sum())
-    _print(f"得分有变化的：{changed} 个。奖金金额只写入工作簿（薪酬信息，不在屏幕显示）。")
+    changed = int((shown_change(result.frame).abs() > 0).sum())  # as the table shows them, at one decimal
+    _print(f"得分有变化的：{changed} 个（得分变化为两个得分按一位小数显示后之差；工作簿中的得分与得分变化未取整）。"
+           "奖金金额只写入工作簿（薪酬信息，不在屏幕显示）。")
     _print(f"{'已覆盖原有文件' if replaced else '已写出'}：{Path(target).absolute()}")
     return EXIT_OK
 
@@ -494,6 +499,8 @@ def remind(args: argparse.Namespace) -> int:
 def reports(args: argparse.Namespace) -> int:
     """Write one 考核确认单 PDF per office-period; never replace a different file already there."""
     from ..closing import canonical_period
+    from ..engine.submissions import office_period_errors
+    from ..periods import period_sort_key
     from ..reports import BESIDE, UNCHANGED, make_reports
     from ..run import UsageError, open_cache
 
@@ -525,6 +532,17 @@ def reports(args: argparse.Namespace) -> int:
     if errors:  # the exit code says so too; the words say what it means for the sheets
         _print(f"数据中有 {errors} 个错误：有误的业务所和期间，确认单上的状态为“数据有误”、没有得分，请更正后再签字；"
                f"运行 kaohe validate --data {Path(args.data_dir).absolute()} 查看每个问题所在的单元格。")
+        # name them: by period, then office (office_period_errors: what makes a sheet 数据有误)
+        pairs = office_period_errors(outcome.results.dataset) | {
+            (f.office_id, f.period) for f in outcome.results.findings if f.blocking and f.office_id and f.period}
+        places = sorted(pairs, key=lambda p: (period_sort_key(p[1]), p[0]))
+        label, shown = outcome.results.dataset.reference.office_label, 10
+        if places:
+            _print(f"有错误的业务所和期间（{len(places)} 个）：")
+            for office_id, when in places[:shown]:
+                _print(f"  {when}：{label(office_id)}")
+            if len(places) > shown:
+                _print(f"  ……另有 {len(places) - shown} 个")
     return EXIT_DATA_ERRORS if errors else EXIT_OK
 
 

@@ -91,9 +91,30 @@ def _cell(value: object, column: str) -> str:
     return str(value)
 
 
+def _shown_score(value: object) -> float:
+    """A score as the table shows it (one decimal, as `_cell` formats it); NaN when there is none."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return math.nan
+    return float(f"{float(value):.1f}")
+
+
+def shown_change(frame: pd.DataFrame) -> pd.Series:
+    """得分变化 as the table shows it: the difference of the two scores at one decimal, so that
+    38.2 -> 37.3 reads -0.9 (the frame and the workbook keep the unrounded difference)."""
+    current = frame["现行得分"].map(_shown_score)
+    draft = frame["草案得分"].map(_shown_score)
+    return (draft - current).round(1)
+
+
 def terminal_table(frame: pd.DataFrame, columns: Sequence[str] = PRINTED) -> str:
-    """The rows as an aligned text table (CJK characters count double); amounts never printed."""
+    """The rows as an aligned text table (CJK characters count double); amounts never printed.
+
+    The score change shown is `shown_change`, and the rows are ordered by its size (stable, so the
+    frame's order decides among equal ones)."""
     columns = [c for c in columns if c not in SALARY_COLUMNS]
+    change = shown_change(frame)
+    frame = frame.assign(得分变化=change, _size=change.abs().fillna(-1.0))
+    frame = frame.sort_values("_size", ascending=False, kind="stable")
     body = [[_cell(v, c) for c, v in zip(columns, row)] for row in frame[columns].itertuples(index=False)]
     widths = [max([_width(c), *(_width(r[i]) for r in body)]) for i, c in enumerate(columns)]
     numeric = {i for i, c in enumerate(columns) if c not in ("期间", "所编号", "业务所", "状态", "现行等级", "草案等级")}
@@ -160,4 +181,4 @@ def _kind(column: str) -> str:
     return "text"
 
 
-__all__ = ["COLUMNS", "PRINTED", "SALARY_COLUMNS", "comparison", "terminal_table", "workbook_bytes"]
+__all__ = ["COLUMNS", "PRINTED", "SALARY_COLUMNS", "comparison", "shown_change", "terminal_table", "workbook_bytes"]
