@@ -193,6 +193,12 @@ def test_a_stale_original_is_flagged_and_not_applied(data):
     assert f.blocking and (f.file, f.sheet, f.row, f.office_id, f.period) == ("reviews.xlsx", "调整", 2, "BJ01", "2026Q1")
     assert shown(bj.score, TOTAL, "") in f.message and stale in f.message
     assert f.message.startswith(f"{bj.office_label} 2026Q1 ")  # the office as every message names it
+    # every card is scored: the summary lists the refused row, and does not say some were marked 数据有误
+    from pipeline.cli.summaries import run_summary
+
+    summary = run_summary(results)
+    assert "调整的原值与计算结果不符" in summary or f.message in summary
+    assert "数据有误" not in summary and "全部问题见" in summary
     assert cards(results, "2026Q1")["BJ01"].score == bj.score and results.error_count() == 1
 
 
