@@ -112,9 +112,12 @@ def data_errors(results: Results, data_dir: Path) -> str:
     blocking = [f for f in (*results.dataset.findings, *results.findings) if f.blocking]  # reviews' too
     listed = "\n".join(f"  - {f.display()}" for f in blocking[:SHOWN_ERRORS])
     more = f"（以上是前 {SHOWN_ERRORS} 个）" if len(blocking) > SHOWN_ERRORS else ""
+    scored = sum(1 for f in results.findings if f.blocking)  # found in scoring: validate cannot list them
+    where = (f"其中 {scored} 个（复核调整与申诉）在评分时才发现，validate 不列出，"
+             f"全部问题可运行 kaohe run --data {data_dir.absolute()} --out 输出目录 查看；") if scored else ""
     return (f"校验发现 {len(blocking)} 个错误，网站未更新：\n{listed}\n{more}"
             f"每个问题所在的单元格和修改方法：kaohe validate --data {data_dir.absolute()}"
-            "（加 --annotate 目录 可写出标出问题的副本）；"
+            f"（加 --annotate 目录 可写出标出问题的副本）；{where}"
             "如需先发布，请加 --keep-going（kaohe build 与 kaohe serve 都接受），有错误的业务所将显示为“数据有误”。")
 
 

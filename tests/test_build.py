@@ -345,6 +345,9 @@ def test_a_failed_build_lists_the_first_errors_and_counts_them_all(tmp_path):
     assert text.startswith("校验发现 13 个错误，网站未更新：\n  - submissions/2026Q1/BJ01/clients.xlsx › 客户 › B2：")
     assert text.count("\n  - ") == build.SHOWN_ERRORS and "B99" not in text
     assert f"（以上是前 {build.SHOWN_ERRORS} 个）每个问题所在的单元格和修改方法：kaohe validate --data {tmp_path}（" in text
+    # validate cannot show the review's error: the message says so, and which command does
+    assert (f"其中 1 个（复核调整与申诉）在评分时才发现，validate 不列出，全部问题可运行 kaohe run --data {tmp_path} "
+            "--out 输出目录 查看；") in text
 
 
 def test_keep_going_publishes_invalid_offices(data, templates, tmp_path):
