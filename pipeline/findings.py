@@ -79,7 +79,7 @@ CATALOGUE: dict[str, Code] = _codes(
     Code("sheet-missing", ERROR, "缺少工作表", "缺少工作表“{sheet}”",
          "请使用网站上下载的模板，不要删除或重命名工作表。", "sheet"),
     Code("header-renamed", ERROR, "表头被改名", "第 {column} 列表头应为“{expected}”，实际为“{seen}”",
-         "把表头改回“{expected}”，或使用新下载的模板。", "cell"),
+         "把这一列的表头改回模板规定的名称（见问题说明中的“应为”），或使用新下载的模板。", "cell"),
     Code("header-missing", ERROR, "缺少列", "缺少列“{expected}”",
          "恢复被删除的列，或使用新下载的模板。", "sheet"),
     Code("header-reordered", ERROR, "列顺序被改动", "列“{expected}”应在第 {column} 列，实际在第 {seen} 列",
@@ -252,7 +252,7 @@ CATALOGUE: dict[str, Code] = _codes(
 
 
 # A fix's placeholders in words: a finding keeps its place, not its message's parameters.
-FIX_WORDS = {"current": "最新", "expected": "模板规定的表头", "label": "该项"}
+FIX_WORDS = {"current": "最新", "label": "该项"}
 
 
 class _Words(dict):

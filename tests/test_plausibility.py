@@ -325,7 +325,7 @@ def test_the_policy_file_carries_the_defaults():
 @pytest.mark.parametrize(("raw", "message"), [
     ([1], "plausibility 应为键值对"),
     ({"attainment_maxx": 3}, "plausibility 中有未知的配置项 attainment_maxx"),
-    ({"attainment_max": "3"}, "plausibility.attainment_max 应为大于 0、不超过 1000 的数字，实际为 '3'"),
+    ({"attainment_max": "3"}, "plausibility.attainment_max 应为大于 0、不超过 1000 的数字，实际为 “3”"),
     ({"attrition_max": 0}, "plausibility.attrition_max 应为大于 0、不超过 1000 的数字，实际为 0"),
     ({"attainment_min": 3, "attainment_max": 2}, "attainment_min 应小于"),
     ({"change_factor": 1}, "change_factor 应为大于 1、不超过 1000 的数字"),

@@ -261,14 +261,14 @@ def test_a_policy_that_is_not_a_file_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize(("path", "value", "message"), [
-    ("bonus.zero_grades", "不合格", "bonus.zero_grades 应为等级名称的列表，实际为 '不合格'"),
+    ("bonus.zero_grades", "不合格", "bonus.zero_grades 应为等级名称的列表，实际为 “不合格”"),
     ("bonus.zero_grades", None, None),  # null: no grade pays nothing
     ("grades.0.name", ["优"], "grades 第 1 项的 name 应为非空文本（不超过 50 个字），实际为 ['优']"),
     ("grades.1.name", "优秀", "grades 中的等级名称应互不相同"),
     ("grades.2.min", -5, "grades 中“合格”的 min 应为 0 到 1000 之间的数字，实际为 -5"),
     ("blocks.team", {"x": 1}, "blocks.team 应为非空文本（不超过 50 个字），实际为 {'x': 1}"),
-    ("kpis.growth.name", "x" * 5000, "kpis.growth.name 应为非空文本（不超过 50 个字），实际为 'xxxxxxxxxxxxxxx"),
-    ("kpis.growth.unit", "元", "kpis.growth.unit 应为 percent 或 score，实际为 '元'"),
+    ("kpis.growth.name", "x" * 5000, "kpis.growth.name 应为非空文本（不超过 50 个字），实际为 “xxxxxxxxxxxxxxx"),
+    ("kpis.growth.unit", "元", "kpis.growth.unit 应为 percent 或 score，实际为 “元”"),
     ("kpis.growth.colour", "red", "kpis.growth 中有未知的配置项 colour"),
     ("incentives.excellent_head.min_count", 1.5, "incentives.excellent_head.min_count 应为 0 到 10000 之间的整数"),
     ("incentives.special_award.min_block_scores", {"business": -1}, "min_block_scores.business 应为 0 到 1000 之间的数字"),

@@ -541,3 +541,12 @@ def test_cover_period(data_dir, typed, period, codes):
     if codes == ["value-normalised"]:
         assert wb.findings[0].message == f"“期间”的“{typed.strip()}”已按“{period}”读取"
         assert wb.findings[0].severity == "info" and wb.identity == (period, "BJ01", "clients")
+
+
+def test_a_renamed_header_fix_does_not_read_like_a_header_name():
+    """Regression: the fix said 把表头改回“模板规定的表头”, which reads as a literal header to type."""
+    from pipeline.findings import fix_text
+
+    fix = fix_text("header-renamed")
+    assert "“模板规定的表头”" not in fix and "{" not in fix
+    assert fix == "把这一列的表头改回模板规定的名称（见问题说明中的“应为”），或使用新下载的模板。"

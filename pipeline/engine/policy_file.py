@@ -178,7 +178,10 @@ _REPR.maxstring, _REPR.maxother, _REPR.maxlong = 40, 40, 24
 
 
 def shown(value: Any, limit: int = 60) -> str:
-    """A value quoted in a message: a short, bounded repr (never the whole of a huge value)."""
+    """A value quoted in a message: text in Chinese quotes (“35%”), anything else a short bounded
+    repr (never the whole of a huge value)."""
+    if isinstance(value, str):
+        return f"“{shown_text(value.replace(chr(10), ' '), limit)}”"
     return shown_text(_REPR.repr(value), limit)
 
 
