@@ -82,18 +82,22 @@ def _folder(value: str, option: str, example: str) -> str:
 
 
 _DEMO_HELP = {"out": "写入的数据目录（必填；须为空，除非加 --force）", "offices": "业务所数量（默认 12）",
+              "years": "年份，用逗号分开，如 2025,2026（默认 2025,2026）",
               "seed": "随机种子（默认 7）", "force": "目录不是空的也写入（重新生成内置示例：--out sample_data --force）"}
 
 
-@task(help=_DEMO_HELP)
-def demo(c, out="", offices=12, seed=7, force=False):
+# no one-letter options: with them `-f` meant --offices (f was the first free letter) and --force was `-r`
+@task(help=_DEMO_HELP, auto_shortflags=False)
+def demo(c, out="", offices=12, years="2025,2026", seed=7, force=False):
     """用模板填写一套示例数据到 --out（须为空目录，除非加 --force）。
 
     示例：kaohe demo --out 示例数据
     """
     folder = _folder(out, "--out", f"kaohe demo --out 示例数据（重新生成内置示例：kaohe demo --out {SAMPLE} --force）")
     print(f"示例数据目录：{folder}")
-    _pipeline(c, "demo", "--out", folder, "--offices", str(offices), "--seed", str(seed), *(["--force"] if force else []))
+    listed = [y for y in years.replace("，", ",").replace(" ", ",").split(",") if y]
+    _pipeline(c, "demo", "--out", folder, "--offices", str(offices), "--years", *listed, "--seed", str(seed),
+              *(["--force"] if force else []))
 
 
 @task(help={"inbox": "收件目录（必填；收到的文件所在的文件夹）", "data": "归档到的数据目录（必填）"})

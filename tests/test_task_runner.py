@@ -86,8 +86,9 @@ def test_every_task_help_is_chinese_with_its_example(task):
 
 def test_task_help_shows_option_help_and_value_names():
     out = kaohe("--help", "demo").stdout
-    assert re.search(r"^  -o 值, --out=值 +写入的数据目录（必填；须为空，除非加 --force）$", out, re.M), out
-    assert re.search(r"^  -r, --force +目录不是空的也写入", out, re.M)
+    assert re.search(r"^  --out=值 +写入的数据目录（必填；须为空，除非加 --force）$", out, re.M), out
+    assert re.search(r"^  --force +目录不是空的也写入", out, re.M)  # no `-r` for it (nor `-f` for --offices)
+    assert re.search(r"^  --offices=整数 +业务所数量", out, re.M)
     assert kaohe("--help", "close").stdout.startswith("用法：kaohe [通用选项] close <period> [选项]\n")
 
 
@@ -206,9 +207,10 @@ def test_long_help_wraps_to_a_narrow_terminal_by_display_width():
 
 
 def test_the_tasks_still_run_under_kaohe(tmp_path):
-    result = kaohe("demo", "--out", str(tmp_path / "示例"), "--offices", "1")
+    result = kaohe("demo", "--out", str(tmp_path / "示例"), "--offices", "1", "--years", "2026")
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "示例" / "reference.xlsx").exists()
+    assert sorted(p.name for p in (tmp_path / "示例" / "submissions").iterdir()) == [f"2026Q{q}" for q in range(1, 5)]
     assert f"示例数据目录：{tmp_path / '示例'}" in result.stdout
 
 
