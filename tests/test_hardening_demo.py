@@ -133,3 +133,28 @@ def test_demo_force_says_which_workbooks_of_an_earlier_demo_it_deleted(tmp_path)
     paths = [line.strip() for line in listed[1:1 + count]]
     assert count == len(paths) > 0 and any(f"/{office}/" in p for p in paths)
     assert not any((tmp_path / "d" / p).exists() for p in paths)
+    # the demo's own closing of 2026Q1 was of the workbooks it replaced: made again, so the data hold together
+    record = tmp_path / "d" / "closed" / "2026Q1.json"
+    assert f"示例的关闭记录 {record} 与重新生成的工作簿不符，已随示例重新生成。" in result.stdout
+    checked = subprocess.run([sys.executable, "-m", "pipeline", "validate", str(tmp_path / "d")], cwd=ROOT,
+                             capture_output=True, text=True, timeout=300)
+    assert checked.returncode == 0 and "已关闭期间的文件有改动" not in checked.stdout
+    # run again with the same settings: the record matches and stays as it is
+    assert f"已有 2026Q1 的关闭记录 {record}，保留不动。" in demo("--offices", "1", "--force").stdout
+
+
+def test_demo_force_never_touches_a_closing_someone_made(tmp_path):
+    data = tmp_path / "d"
+
+    def pipeline(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=ROOT, capture_output=True, text=True,
+                              timeout=300)
+
+    assert pipeline("demo", "--out", str(data), "--offices", "2", "--years", "2026").returncode == 0
+    assert pipeline("reopen", "2026Q1", str(data), "--by", "张敏", "--reason", "补充材料").returncode == 0
+    assert pipeline("close", "2026Q1", str(data), "--by", "张敏").returncode == 0
+    record = data / "closed" / "2026Q1.json"
+    before = record.read_bytes()
+    result = pipeline("demo", "--out", str(data), "--offices", "1", "--years", "2026", "--force")
+    assert f"已有 2026Q1 的关闭记录 {record}，保留不动。" in result.stdout
+    assert record.read_bytes() == before

@@ -126,9 +126,14 @@ def _demo_close(out: Path, period: str) -> int:
     from ..closing import CloseRefused, close_period
     from ..run import UsageError
 
-    if (out / "closed" / f"{period}.json").exists():
-        _print(f"已有 {period} 的关闭记录 closed/{period}.json，保留不动。")
-        return EXIT_OK
+    record = out / "closed" / f"{period}.json"
+    if record.exists():
+        if not _demo_record_outdated(out, record):
+            _print(f"已有 {period} 的关闭记录 {record.absolute()}，保留不动。")
+            return EXIT_OK
+        # the demo's own record, of workbooks it has just replaced: kept, it would make the data wrong
+        record.unlink()
+        _print(f"示例的关闭记录 {record.absolute()} 与重新生成的工作簿不符，已随示例重新生成。")
     try:
         close_period(out, period, DEMO_CLOSER, at=f"{period[:4]}-04-15T10:00:00+08:00")
     except (UsageError, CloseRefused) as exc:
@@ -136,6 +141,24 @@ def _demo_close(out: Path, period: str) -> int:
         return EXIT_OK
     _print(f"已关闭 {period}（示例：结果冻结在 closed/{period}.json）。")
     return EXIT_OK
+
+
+def _demo_record_outdated(out: Path, record: Path) -> bool:
+    """True when `record` is the demo's own closing (by DEMO_CLOSER, never reopened) and no longer
+    matches the data: anyone else's record is HR's and is never touched."""
+    import json
+
+    from ..run import check
+
+    try:
+        data = json.loads(record.read_text(encoding="utf-8"))
+        own = data.get("closed_by") == DEMO_CLOSER and all(e.get("by") == DEMO_CLOSER for e in data.get("history", []))
+    except (OSError, ValueError, AttributeError):
+        return False
+    if not own:
+        return False
+    dataset, _ = check(out, workers=1)
+    return any(f.code.startswith("closed-") for f in dataset.findings)
 
 
 def _data_problem(data_dir: Path) -> str | None:
