@@ -24,11 +24,11 @@ from pipeline.cli.task_runner import (
     CORE_HELP,
     OPENING,
     ChineseProgram,
-    display_width,
     help_first,
     translate,
     wrap,
 )
+from pipeline.cli.zh import columns
 from pipeline.forms.values import printable
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -189,7 +189,7 @@ def test_wrapped_help_stays_in_its_column_whatever_the_options_characters():
         for line in lines:
             first = re.match(r"^(  \S.*?\s{3,})\S", line)
             if first:
-                column = display_width(first[1])
+                column = columns(first[1])
             elif line.startswith("   ") and column is not None:
                 assert len(line) - len(line.lstrip(" ")) == column, line
             else:
@@ -197,12 +197,12 @@ def test_wrapped_help_stays_in_its_column_whatever_the_options_characters():
             assert not line.rstrip().endswith(tuple(OPENING)), line
 
 
-def test_long_help_wraps_to_a_narrow_terminal_by_display_width():
+def test_long_help_wraps_to_a_narrow_terminal_by_columns():
     out = kaohe("--list", columns=50).stdout
     lines = out.splitlines()
     assert any(line.startswith(" " * 14) and line.strip() for line in lines)  # some help was wrapped
     for line in lines:
-        assert display_width(line.rstrip(CLOSING)) <= 50, line  # closing marks may hang past the edge
+        assert columns(line.rstrip(CLOSING)) <= 50, line  # closing marks may hang past the edge
         assert not line.strip() or line.strip()[0] not in CLOSING, line
 
 
@@ -352,7 +352,7 @@ def test_wrap_keeps_every_character_and_fits_the_width(text, width):
     lines = wrap(text, width)
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
     for index, line in enumerate(lines):
-        assert display_width(line.rstrip(CLOSING)) <= width or len(line.rstrip(CLOSING)) == 1
+        assert columns(line.rstrip(CLOSING)) <= width or len(line.rstrip(CLOSING)) == 1
         if index:
             assert line[:1] not in CLOSING
         if index < len(lines) - 1:

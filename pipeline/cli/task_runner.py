@@ -14,8 +14,7 @@ import os
 import re
 import shutil
 import sys
-import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from importlib import metadata
 
@@ -24,6 +23,7 @@ from invoke import __version__ as invoke_version
 
 from ..forms.values import printable
 from .exits import EXIT_USAGE
+from .zh import Translations, by_template, columns
 
 BINARY = "kaohe"
 NAME = "业务所长考核"
@@ -79,7 +79,7 @@ _UNKNOWN_OPTION = re.compile(r"No idea what '(?P<what>-.*)' is!", re.S)
 _UNKNOWN_WORD = re.compile(r"No idea what '(?P<what>[^-].*)' is!", re.S)
 
 # (invoke's English message as a regular expression, the Chinese) — invoke 3.0's parser and program
-MESSAGES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+MESSAGES: Translations = [
     (_UNKNOWN_OPTION,
      lambda m: f"不认识选项{_quoted(m['what'])}。某个任务的选项：{BINARY} --help 任务名"),
     (re.compile(r"No idea what '(?P<what>.*)' is!", re.S),
@@ -115,22 +115,13 @@ def translate(message: str, task: str | None = None) -> str:
         if match:  # `kaohe validate sample_data`: a word after a task that takes no more words
             return (f"{_quoted(match['what'])}不是任务名，也不是任务 {task} 的参数：数据目录等请用选项给出"
                     f"（如 --data {printable(match['what'])}）。它的选项：{BINARY} --help {task}")
-    for pattern, chinese in MESSAGES:
-        match = pattern.fullmatch(message)
-        if match:
-            return chinese(match)
-    return message
+    return by_template(MESSAGES, message)
 
 
 def _in_chinese(arguments: list[Argument]) -> list[Argument]:
     for argument in arguments:
         argument.help = CORE_HELP.get(argument.name, argument.help)
     return arguments
-
-
-def display_width(text: str) -> int:
-    """Columns a terminal gives the text: CJK and full-width characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 # a line never starts with these: they stay on the line they close, even past the width
@@ -147,7 +138,7 @@ def wrap(text: str, width: int) -> list[str]:
     for piece in _PIECE.findall(text):
         if not line and piece in CLOSING and lines:  # after a break at a space: back onto the line it closes
             lines[-1] += piece
-        elif line and piece not in CLOSING and display_width(line + piece) > width:
+        elif line and piece not in CLOSING and columns(line + piece) > width:
             carried = line[-1] if line[-1] in OPENING and len(line) > 1 else ""  # `（` goes with what it opens
             lines.append(line[:len(line) - len(carried)].rstrip())
             line = carried + ("" if piece == " " else piece)
@@ -215,15 +206,15 @@ class ChineseProgram(Program):
     def print_columns(self, tuples: Sequence[tuple[str, str | None]]) -> None:
         """Two columns like invoke's, the help wrapped by display width so Chinese lines fit the terminal."""
         rows = [(_value_names(name), help_text or "") for name, help_text in tuples]
-        name_width = max(display_width(name) for name, _ in rows)
+        name_width = max(columns(name) for name, _ in rows)
         text_width = max(shutil.get_terminal_size().columns - name_width - self.leading_indent_width
                          - self.col_padding - 1, 20)
         for name, help_text in rows:
-            spec = self.leading_indent + name + " " * (name_width - display_width(name) + self.col_padding)
+            spec = self.leading_indent + name + " " * (name_width - columns(name) + self.col_padding)
             lines = wrap(help_text, text_width) or [""]
             print((spec + lines[0]).rstrip())
             for line in lines[1:]:
-                print(" " * display_width(spec) + line)  # under the help, whatever the option's characters
+                print(" " * columns(spec) + line)  # under the help, whatever the option's characters
         print("")
 
     def _collection_found(self) -> bool:
@@ -345,5 +336,4 @@ if __name__ == "__main__":
     main(sys.argv)
 
 
-__all__ = ["BINARY", "CORE_HELP", "ChineseProgram", "display_width", "help_first", "main", "program", "translate",
-           "wrap"]
+__all__ = ["BINARY", "CORE_HELP", "ChineseProgram", "help_first", "main", "program", "translate", "wrap"]

@@ -32,7 +32,7 @@ def _quotes(text: str) -> str:
 
 
 # (argparse's English template as a regular expression, the Chinese) — checked in this order
-MESSAGES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+MESSAGES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [  # zh.Translations
     (re.compile(r"argument (?P<arg>.+?): (?P<rest>.*)", re.S), lambda m: f"参数 {m['arg']}：{translate(m['rest'])}"),
     (re.compile(r"the following arguments are required: (?P<names>.*)", re.S),
      lambda m: f"缺少必需的参数：{_quotes(m['names'])}"),
@@ -55,13 +55,21 @@ MESSAGES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
 ]
 
 
-def translate(message: str) -> str:
-    """One of argparse's error messages in Chinese (unchanged when it has no translation)."""
-    for pattern, chinese in MESSAGES:
+Translations = list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]]
+
+
+def by_template(messages: Translations, message: str) -> str:
+    """A library's English message in Chinese by the first template it matches; unchanged without one."""
+    for pattern, chinese in messages:
         match = pattern.fullmatch(message)
         if match:
             return chinese(match)
     return message
+
+
+def translate(message: str) -> str:
+    """One of argparse's error messages in Chinese (unchanged when it has no translation)."""
+    return by_template(MESSAGES, message)
 
 
 _USAGE_LINE = re.compile(r"^usage: ", re.M)
@@ -134,4 +142,5 @@ class ChineseParser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"参数错误：{printable(translate(message))}\n")  # it may quote what was typed
 
 
-__all__ = ["HELP_OPTION", "ChineseParser", "Formatter", "align_help", "columns", "translate", "translate_help"]
+__all__ = ["HELP_OPTION", "ChineseParser", "Formatter", "Translations", "align_help", "by_template", "columns", "translate",
+           "translate_help"]
