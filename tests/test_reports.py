@@ -208,6 +208,10 @@ def test_the_cli_says_why_it_exits_1_when_the_data_have_errors(made, tmp_path, c
     assert (f"数据中有 1 个错误：有误的业务所和期间，确认单上的状态为“数据有误”、没有得分，请更正后再签字；"
             f"运行 kaohe validate --data {bad} 查看每个问题所在的单元格。") in out
     assert f"输出目录 {tmp_path / 'o'}。" in out
+    # nothing scored, nothing to sign: the sheet of an office-period with errors has no signature lines
+    name = next(name for office, name, *_ in SMALL_OFFICES if office == "SH01")
+    invalid = _text(tmp_path / "o" / file_name(name, "SH01", PERIOD))
+    assert "不需签字" in invalid and "所长签字" not in invalid
     assert out.rstrip("\n").endswith("有错误的业务所和期间（1 个）：\n  2026Q1：上海测试二所（SH01）")
 
 
