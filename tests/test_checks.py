@@ -361,3 +361,19 @@ def test_a_file_of_no_known_template_takes_its_place_by_name(path, slot):
     """An unreadable template still shows as 有错误 on the board, not 未提交, under either of its names."""
     assert slot_of(hand_workbook(path, None)) == slot
 
+
+
+def test_projects_are_not_checked_against_a_clients_list_that_could_not_be_read(make_reference, make_workbook,
+                                                                                data_dir):
+    """Regression: a clients workbook without its 客户 sheet gave every project row 客户编号不在本期客户表中."""
+    from openpyxl import load_workbook
+
+    make_reference()
+    good_office(make_workbook, office="BJ01")
+    path = data_dir / "submissions/2026Q1/BJ01/clients.xlsx"
+    book = load_workbook(path)
+    del book["客户"]
+    book.save(path)
+    dataset = check(data_dir, workers=1)[0]
+    assert [f.code for f in dataset.findings if f.file.endswith("clients.xlsx") and f.blocking]  # said there
+    assert _codes(dataset, "project-client-unknown") == []

@@ -181,6 +181,8 @@ def project_client_checks(accepted: dict[Slot, WorkbookFacts]) -> Iterator[Findi
         clients = accepted.get((period, office, CLIENTS.id))
         if clients is None:
             continue  # the missing clients form is reported by completeness
+        if any(f.blocking and not f.cell for f in clients.findings):
+            continue  # its list could not be read whole (a sheet missing or broken): its own error says so
         for number, client in zip(*facts.project_clients):
             if client.strip() not in clients.client_ids:
                 yield finding("project-client-unknown", file=facts.path, sheet=sheet.name, cell=f"{col}{number}",
